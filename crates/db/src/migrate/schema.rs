@@ -1,0 +1,162 @@
+//! What a database's schema is, read back from SQLite itself (`sqlite_schema` and the
+//! `pragma_*` table-valued functions), so that two schemas can be compared.
+
+use libsql::Connection;
+
+use super::sqltext::{normalize, table_body};
+use crate::error::{Error, Result};
+
+/// The bookkeeping table of the migration runner; not part of any declared schema.
+pub const MIGRATIONS_TABLE: &str = "__devhub_migrations";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    pub decl_type: String,
+    pub not_null: bool,
+    pub default: Option<String>,
+    pub primary_key: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignKey {
+    pub from: String,
+    pub table: String,
+    pub to: Option<String>,
+    pub on_update: String,
+    pub on_delete: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub name: String,
+    /// The `CREATE TABLE` statement as stored.
+    pub sql: String,
+    /// Its normalised body: equal bodies mean equal tables (columns, types, defaults,
+    /// NULL-ness, keys, CHECKs, foreign keys).
+    pub body: String,
+    pub columns: Vec<Column>,
+    pub foreign_keys: Vec<ForeignKey>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Index {
+    pub name: String,
+    pub table: String,
+    pub sql: String,
+    pub normalized: String,
+    pub unique: bool,
+}
+
+/// Tables and explicit indexes, in creation order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Schema {
+    pub tables: Vec<Table>,
+    pub indexes: Vec<Index>,
+}
+
+impl Schema {
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn index(&self, name: &str) -> Option<&Index> {
+        self.indexes.iter().find(|i| i.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn indexes_of<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a Index> + 'a {
+        self.indexes
+            .iter()
+            .filter(move |i| i.table.eq_ignore_ascii_case(table))
+    }
+
+    /// Reads the schema of the database behind `conn`.
+    pub async fn read(conn: &Connection) -> Result<Schema> {
+        let mut rows = conn
+            .query(
+                "SELECT type, name, tbl_name, sql FROM sqlite_schema \
+                 WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name != ?1 \
+                 ORDER BY rowid",
+                [MIGRATIONS_TABLE],
+            )
+            .await?;
+        let mut schema = Schema::default();
+        let mut raw_tables = Vec::new();
+        while let Some(row) = rows.next().await? {
+            let kind: String = row.get(0)?;
+            let name: String = row.get(1)?;
+            let table: String = row.get(2)?;
+            let sql: Option<String> = row.get(3)?;
+            match (kind.as_str(), sql) {
+                ("table", Some(sql)) => raw_tables.push((name, sql)),
+                // Automatic indexes of UNIQUE / PRIMARY KEY constraints belong to the table.
+                ("index", None) => {}
+                ("index", Some(sql)) => schema.indexes.push(Index {
+                    normalized: normalize(&sql),
+                    unique: normalize(&sql).starts_with("create unique"),
+                    name,
+                    table,
+                    sql,
+                }),
+                (other, _) => {
+                    return Err(Error::Migration(format!(
+                        "{other} `{name}`: only tables and indexes are supported in schema.sql"
+                    )))
+                }
+            }
+        }
+        for (name, sql) in raw_tables {
+            let columns = read_columns(conn, &name).await?;
+            let foreign_keys = read_foreign_keys(conn, &name).await?;
+            schema.tables.push(Table {
+                body: table_body(&sql),
+                name,
+                sql,
+                columns,
+                foreign_keys,
+            });
+        }
+        Ok(schema)
+    }
+}
+
+async fn read_columns(conn: &Connection, table: &str) -> Result<Vec<Column>> {
+    let mut rows = conn
+        .query(
+            "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1) ORDER BY cid",
+            [table],
+        )
+        .await?;
+    let mut columns = Vec::new();
+    while let Some(row) = rows.next().await? {
+        columns.push(Column {
+            name: row.get(0)?,
+            decl_type: row.get(1)?,
+            not_null: row.get::<i64>(2)? != 0,
+            default: row.get(3)?,
+            primary_key: row.get(4)?,
+        });
+    }
+    Ok(columns)
+}
+
+async fn read_foreign_keys(conn: &Connection, table: &str) -> Result<Vec<ForeignKey>> {
+    let mut rows = conn
+        .query(
+            "SELECT \"from\", \"table\", \"to\", on_update, on_delete \
+             FROM pragma_foreign_key_list(?1) ORDER BY id, seq",
+            [table],
+        )
+        .await?;
+    let mut keys = Vec::new();
+    while let Some(row) = rows.next().await? {
+        keys.push(ForeignKey {
+            from: row.get(0)?,
+            table: row.get(1)?,
+            to: row.get(2)?,
+            on_update: row.get(3)?,
+            on_delete: row.get(4)?,
+        });
+    }
+    Ok(keys)
+}

@@ -1,0 +1,602 @@
+//! Contacts: the `contact` table, its listing (search, filters, sort, pages) and bulk actions.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use libsql::{params, params_from_iter, Connection, Row, Value};
+
+use super::user::UserId;
+use crate::db::Db;
+use crate::error::{Error, Result, ValidationErrors};
+use crate::row::{
+    bool, date_to_secs, id_type, like_pattern, now, opt_date, opt_timestamp, timestamp,
+};
+use crate::validate::{self, MAX_NAME, MAX_SHORT_TEXT};
+
+id_type!(
+    /// The id of a `contact` row.
+    ContactId
+);
+
+/// `contact.status`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContactStatus {
+    #[default]
+    Active,
+    Archived,
+}
+
+impl ContactStatus {
+    pub const ALL: [ContactStatus; 2] = [ContactStatus::Active, ContactStatus::Archived];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContactStatus::Active => "active",
+            ContactStatus::Archived => "archived",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "active" => Ok(ContactStatus::Active),
+            "archived" => Ok(ContactStatus::Archived),
+            _ => Err("must be active or archived".into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Contact {
+    pub id: ContactId,
+    pub user_id: UserId,
+    pub name: String,
+    pub relationship: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    pub industry: Option<String>,
+    pub location: Option<String>,
+    pub vip: bool,
+    pub last_update: DateTime<Utc>,
+    pub last_contacted: Option<DateTime<Utc>>,
+    pub status: ContactStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub(crate) const COLUMNS: &str = "id, user_id, name, relationship, birthday, industry, location, \
+     vip, last_update, last_contacted, status, created_at, updated_at";
+
+impl Contact {
+    pub(crate) fn from_row(row: &Row) -> Result<Self> {
+        let status: String = row.get(10)?;
+        Ok(Contact {
+            id: ContactId::from(row.get::<String>(0)?),
+            user_id: UserId::from(row.get::<String>(1)?),
+            name: row.get(2)?,
+            relationship: row.get(3)?,
+            birthday: opt_date(row.get(4)?, "contact.birthday")?,
+            industry: row.get(5)?,
+            location: row.get(6)?,
+            vip: bool(row.get(7)?, "contact.vip")?,
+            last_update: timestamp(row.get(8)?, "contact.last_update")?,
+            last_contacted: opt_timestamp(row.get(9)?, "contact.last_contacted")?,
+            status: ContactStatus::parse(&status).map_err(|reason| Error::Decode {
+                column: "contact.status",
+                reason,
+            })?,
+            created_at: timestamp(row.get(11)?, "contact.created_at")?,
+            updated_at: timestamp(row.get(12)?, "contact.updated_at")?,
+        })
+    }
+}
+
+/// A contact to insert, or the new values of an existing one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewContact {
+    pub name: String,
+    pub relationship: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    pub industry: Option<String>,
+    pub location: Option<String>,
+    pub vip: bool,
+    pub status: ContactStatus,
+}
+
+impl NewContact {
+    /// The rules every contact write obeys.
+    pub fn validate(&self) -> Result<()> {
+        let mut errors = ValidationErrors::new();
+        errors.take("name", validate::required_text(&self.name, MAX_NAME));
+        for (field, value) in [
+            ("relationship", &self.relationship),
+            ("industry", &self.industry),
+            ("location", &self.location),
+        ] {
+            errors.take(field, validate::optional_text(value.as_deref(), MAX_SHORT_TEXT));
+        }
+        if let Some(birthday) = self.birthday {
+            errors.take("birthday", validate::birthday(birthday));
+        }
+        errors.into_result()
+    }
+}
+
+/// A contact as typed into a form or sent as JSON: text everywhere.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContactInput {
+    pub name: String,
+    pub relationship: Option<String>,
+    pub birthday: Option<String>,
+    pub industry: Option<String>,
+    pub location: Option<String>,
+    pub vip: bool,
+    pub status: Option<String>,
+}
+
+impl ContactInput {
+    /// Parses every field, collecting an error per bad field.
+    pub fn parse(&self) -> Result<NewContact> {
+        let mut errors = ValidationErrors::new();
+        let name = errors.take("name", validate::required_text(&self.name, MAX_NAME));
+        let mut text = |field, value: &Option<String>| {
+            errors
+                .take(field, validate::optional_text(value.as_deref(), MAX_SHORT_TEXT))
+                .flatten()
+        };
+        let relationship = text("relationship", &self.relationship);
+        let industry = text("industry", &self.industry);
+        let location = text("location", &self.location);
+        let birthday = match self.birthday.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => errors.take(
+                "birthday",
+                validate::date(raw).and_then(validate::birthday),
+            ),
+        };
+        let status = match self.status.as_deref().map(str::trim) {
+            None | Some("") => Some(ContactStatus::Active),
+            Some(raw) => errors.take("status", ContactStatus::parse(raw)),
+        };
+        errors.into_result()?;
+        Ok(NewContact {
+            name: name.unwrap_or_default(),
+            relationship,
+            birthday,
+            industry,
+            location,
+            vip: self.vip,
+            status: status.unwrap_or_default(),
+        })
+    }
+}
+
+/// Which contacts a list shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ContactFilter {
+    #[default]
+    All,
+    Vip,
+    Active,
+    Archived,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ContactSort {
+    #[default]
+    Name,
+    LastContacted,
+    Created,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SortDirection {
+    #[default]
+    Asc,
+    Desc,
+}
+
+/// A contact list request. Pages count from 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactQuery {
+    /// Case-insensitive, inside words, over name, industry, location and relationship.
+    pub search: Option<String>,
+    pub filter: ContactFilter,
+    /// Exact (case-insensitive) industry.
+    pub industry: Option<String>,
+    /// Exact (case-insensitive) relationship.
+    pub relationship: Option<String>,
+    pub sort: ContactSort,
+    pub direction: SortDirection,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl Default for ContactQuery {
+    fn default() -> Self {
+        ContactQuery {
+            search: None,
+            filter: ContactFilter::All,
+            industry: None,
+            relationship: None,
+            sort: ContactSort::Name,
+            direction: SortDirection::Asc,
+            page: 1,
+            per_page: 50,
+        }
+    }
+}
+
+pub const MAX_PER_PAGE: u32 = 500;
+
+/// One page of a contact list and the size of the whole list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactPage {
+    pub contacts: Vec<Contact>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl ContactPage {
+    pub fn page_count(&self) -> u32 {
+        let per = u64::from(self.per_page.max(1));
+        u32::try_from(self.total.div_ceil(per)).unwrap_or(u32::MAX).max(1)
+    }
+}
+
+/// What a bulk action does to each selected contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkAction {
+    Archive,
+    Unarchive,
+    MarkVip,
+    UnmarkVip,
+    Delete,
+}
+
+#[derive(Debug, Clone)]
+pub struct ContactRepo {
+    db: Db,
+}
+
+impl ContactRepo {
+    pub fn new(db: &Db) -> Self {
+        ContactRepo { db: db.clone() }
+    }
+
+    pub async fn create(&self, user: &UserId, new: &NewContact) -> Result<Contact> {
+        new.validate()?;
+        let conn = self.db.conn().await?;
+        insert(&conn, user, new, now()).await
+    }
+
+    pub async fn get(&self, user: &UserId, id: &ContactId) -> Result<Contact> {
+        let conn = self.db.conn().await?;
+        get(&conn, user, id).await
+    }
+
+    /// Replaces every editable field.
+    pub async fn update(&self, user: &UserId, id: &ContactId, new: &NewContact) -> Result<Contact> {
+        new.validate()?;
+        let conn = self.db.conn().await?;
+        let at = now().timestamp();
+        let mut rows = conn
+            .query(
+                &format!(
+                    "UPDATE contact SET name = ?3, relationship = ?4, birthday = ?5, industry = ?6, \
+                     location = ?7, vip = ?8, status = ?9, last_update = ?10, updated_at = ?10 \
+                     WHERE id = ?1 AND user_id = ?2 RETURNING {COLUMNS}"
+                ),
+                params![
+                    id,
+                    user,
+                    new.name.trim(),
+                    new.relationship.clone(),
+                    new.birthday.map(date_to_secs),
+                    new.industry.clone(),
+                    new.location.clone(),
+                    i64::from(new.vip),
+                    new.status.as_str(),
+                    at
+                ],
+            )
+            .await?;
+        match rows.next().await? {
+            Some(row) => Contact::from_row(&row),
+            None => Err(Error::NotFound),
+        }
+    }
+
+    pub async fn set_vip(&self, user: &UserId, id: &ContactId, vip: bool) -> Result<Contact> {
+        self.set_column(user, id, "vip", Value::Integer(i64::from(vip)))
+            .await
+    }
+
+    pub async fn set_status(
+        &self,
+        user: &UserId,
+        id: &ContactId,
+        status: ContactStatus,
+    ) -> Result<Contact> {
+        self.set_column(user, id, "status", Value::Text(status.as_str().into()))
+            .await
+    }
+
+    /// `column` is one of the fixed names above, never input.
+    async fn set_column(
+        &self,
+        user: &UserId,
+        id: &ContactId,
+        column: &'static str,
+        value: Value,
+    ) -> Result<Contact> {
+        let conn = self.db.conn().await?;
+        let mut rows = conn
+            .query(
+                &format!(
+                    "UPDATE contact SET {column} = ?3, last_update = ?4, updated_at = ?4 \
+                     WHERE id = ?1 AND user_id = ?2 RETURNING {COLUMNS}"
+                ),
+                params![id, user, value, now().timestamp()],
+            )
+            .await?;
+        match rows.next().await? {
+            Some(row) => Contact::from_row(&row),
+            None => Err(Error::NotFound),
+        }
+    }
+
+    /// Deletes the contact and, through the schema's cascades, its interactions, background,
+    /// contact info, follow-ups and tags, in one transaction.
+    pub async fn delete(&self, user: &UserId, id: &ContactId) -> Result<()> {
+        let conn = self.db.conn().await?;
+        let tx = conn.begin_write().await?;
+        let changed = tx
+            .execute(
+                "DELETE FROM contact WHERE id = ?1 AND user_id = ?2",
+                params![id, user],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(Error::NotFound);
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Applies `action` to the user's contacts among `ids`, all or none; returns how many
+    /// contacts it touched. Ids of other users' contacts are ignored.
+    pub async fn bulk(&self, user: &UserId, ids: &[ContactId], action: BulkAction) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let conn = self.db.conn().await?;
+        let tx = conn.begin_write().await?;
+        let at = now().timestamp();
+        let mut touched = 0;
+        // Chunks keep each statement well under SQLite's parameter limit.
+        for chunk in ids.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(", ");
+            let set = match action {
+                BulkAction::Archive => Some("status = 'archived'"),
+                BulkAction::Unarchive => Some("status = 'active'"),
+                BulkAction::MarkVip => Some("vip = 1"),
+                BulkAction::UnmarkVip => Some("vip = 0"),
+                BulkAction::Delete => None,
+            };
+            let sql = match set {
+                Some(set) => format!(
+                    "UPDATE contact SET {set}, last_update = ?, updated_at = ? \
+                     WHERE user_id = ? AND id IN ({placeholders})"
+                ),
+                None => format!("DELETE FROM contact WHERE user_id = ? AND id IN ({placeholders})"),
+            };
+            let mut values: Vec<Value> = Vec::with_capacity(chunk.len() + 3);
+            if set.is_some() {
+                values.push(Value::Integer(at));
+                values.push(Value::Integer(at));
+            }
+            values.push(user.into());
+            values.extend(chunk.iter().map(Value::from));
+            touched += tx.execute(&sql, params_from_iter(values)).await?;
+        }
+        tx.commit().await?;
+        Ok(touched)
+    }
+
+    /// One page of the user's contacts, with the total count of the whole list.
+    pub async fn list(&self, user: &UserId, query: &ContactQuery) -> Result<ContactPage> {
+        let mut conditions = vec!["user_id = ?".to_string()];
+        let mut values: Vec<Value> = vec![user.into()];
+        if let Some(search) = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            conditions.push(
+                "(name LIKE ?1x ESCAPE '\\' OR industry LIKE ?1x ESCAPE '\\' \
+                 OR location LIKE ?1x ESCAPE '\\' OR relationship LIKE ?1x ESCAPE '\\')"
+                    .replace("?1x", "?"),
+            );
+            let pattern = like_pattern(search);
+            values.extend(std::iter::repeat_n(Value::Text(pattern), 4));
+        }
+        match query.filter {
+            ContactFilter::All => {}
+            ContactFilter::Vip => conditions.push("vip = 1".into()),
+            ContactFilter::Active => conditions.push("status = 'active'".into()),
+            ContactFilter::Archived => conditions.push("status = 'archived'".into()),
+        }
+        for (column, value) in [("industry", &query.industry), ("relationship", &query.relationship)] {
+            if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                conditions.push(format!("{column} = ? COLLATE NOCASE"));
+                values.push(Value::Text(v.to_string()));
+            }
+        }
+        let dir = match query.direction {
+            SortDirection::Asc => "ASC",
+            SortDirection::Desc => "DESC",
+        };
+        let order = match (query.sort, query.direction) {
+            (ContactSort::Name, _) => format!("name COLLATE NOCASE {dir}, id {dir}"),
+            // Never contacted counts as longest ago.
+            (ContactSort::LastContacted, SortDirection::Asc) => {
+                "last_contacted ASC NULLS FIRST, name COLLATE NOCASE ASC, id ASC".to_string()
+            }
+            (ContactSort::LastContacted, SortDirection::Desc) => {
+                "last_contacted DESC NULLS LAST, name COLLATE NOCASE ASC, id ASC".to_string()
+            }
+            (ContactSort::Created, _) => format!("created_at {dir}, id {dir}"),
+        };
+        let per_page = query.per_page.clamp(1, MAX_PER_PAGE);
+        let page = query.page.max(1);
+        let offset = u64::from(page - 1) * u64::from(per_page);
+        let where_clause = conditions.join(" AND ");
+
+        let conn = self.db.conn().await?;
+        let tx = conn.begin_read().await?;
+        let mut rows = tx
+            .query(
+                &format!("SELECT count(*) FROM contact WHERE {where_clause}"),
+                params_from_iter(values.clone()),
+            )
+            .await?;
+        let total: i64 = match rows.next().await? {
+            Some(row) => row.get(0)?,
+            None => 0,
+        };
+        drop(rows);
+        let mut page_values = values;
+        page_values.push(Value::Integer(i64::from(per_page)));
+        page_values.push(Value::Integer(i64::try_from(offset).unwrap_or(i64::MAX)));
+        let mut rows = tx
+            .query(
+                &format!(
+                    "SELECT {COLUMNS} FROM contact WHERE {where_clause} ORDER BY {order} LIMIT ? OFFSET ?"
+                ),
+                params_from_iter(page_values),
+            )
+            .await?;
+        let mut contacts = Vec::new();
+        while let Some(row) = rows.next().await? {
+            contacts.push(Contact::from_row(&row)?);
+        }
+        drop(rows);
+        tx.commit().await?;
+        Ok(ContactPage {
+            contacts,
+            total: u64::try_from(total).unwrap_or(0),
+            page,
+            per_page,
+        })
+    }
+
+    /// The distinct non-empty values of `industry` or `relationship` among the user's
+    /// contacts, for filter menus.
+    pub async fn distinct_values(&self, user: &UserId, field: DistinctField) -> Result<Vec<String>> {
+        let column = match field {
+            DistinctField::Industry => "industry",
+            DistinctField::Relationship => "relationship",
+        };
+        let conn = self.db.conn().await?;
+        let mut rows = conn
+            .query(
+                &format!(
+                    "SELECT DISTINCT {column} COLLATE NOCASE FROM contact \
+                     WHERE user_id = ?1 AND {column} IS NOT NULL AND {column} != '' \
+                     ORDER BY 1 COLLATE NOCASE"
+                ),
+                [user],
+            )
+            .await?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().await? {
+            out.push(row.get(0)?);
+        }
+        Ok(out)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DistinctField {
+    Industry,
+    Relationship,
+}
+
+pub(crate) async fn insert(
+    conn: &Connection,
+    user: &UserId,
+    new: &NewContact,
+    at: DateTime<Utc>,
+) -> Result<Contact> {
+    let id = ContactId::generate();
+    let at = at.timestamp();
+    let mut rows = conn
+        .query(
+            &format!(
+                "INSERT INTO contact (id, user_id, name, relationship, birthday, industry, location, \
+                 vip, status, last_update, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10) RETURNING {COLUMNS}"
+            ),
+            params![
+                id,
+                user,
+                new.name.trim(),
+                new.relationship.clone(),
+                new.birthday.map(date_to_secs),
+                new.industry.clone(),
+                new.location.clone(),
+                i64::from(new.vip),
+                new.status.as_str(),
+                at
+            ],
+        )
+        .await
+        .map_err(|e| {
+            let e = Error::from(e);
+            if e.is_foreign_key_violation() {
+                Error::NotFound
+            } else {
+                e
+            }
+        })?;
+    let row = rows.next().await?.ok_or(Error::NotFound)?;
+    Contact::from_row(&row)
+}
+
+/// The user's contact `id`, or `NotFound` (also when it is another user's).
+pub(crate) async fn get(conn: &Connection, user: &UserId, id: &ContactId) -> Result<Contact> {
+    let mut rows = conn
+        .query(
+            &format!("SELECT {COLUMNS} FROM contact WHERE id = ?1 AND user_id = ?2"),
+            params![id, user],
+        )
+        .await?;
+    match rows.next().await? {
+        Some(row) => Contact::from_row(&row),
+        None => Err(Error::NotFound),
+    }
+}
+
+/// Checks that `id` is one of the user's contacts (for child rows); `NotFound` otherwise.
+pub(crate) async fn ensure_owned(conn: &Connection, user: &UserId, id: &ContactId) -> Result<()> {
+    let mut rows = conn
+        .query(
+            "SELECT 1 FROM contact WHERE id = ?1 AND user_id = ?2",
+            params![id, user],
+        )
+        .await?;
+    match rows.next().await? {
+        Some(_) => Ok(()),
+        None => Err(Error::NotFound),
+    }
+}
+
+/// Sets `last_contacted` to the latest interaction's date and touches `last_update`; run in
+/// the same transaction as every interaction write.
+pub(crate) async fn refresh_last_contacted(conn: &Connection, id: &ContactId) -> Result<()> {
+    let at = now().timestamp();
+    conn.execute(
+        "UPDATE contact SET \
+         last_contacted = (SELECT max(date) FROM interaction WHERE contact_id = ?1), \
+         last_update = ?2, updated_at = ?2 WHERE id = ?1",
+        params![id, at],
+    )
+    .await?;
+    Ok(())
+}

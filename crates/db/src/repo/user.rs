@@ -1,0 +1,157 @@
+//! Accounts: the `user` table.
+
+use chrono::{DateTime, Utc};
+use libsql::{params, Row};
+
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::row::{id_type, now, timestamp};
+use crate::validate::Username;
+
+id_type!(
+    /// The id of a `user` row.
+    UserId
+);
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("password_hash", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+/// A user to insert; the password is already hashed.
+#[derive(Clone)]
+pub struct NewUser {
+    pub username: Username,
+    pub password_hash: String,
+}
+
+const COLUMNS: &str = "id, username, password_hash, created_at, updated_at";
+
+impl User {
+    fn from_row(row: &Row) -> Result<Self> {
+        Ok(User {
+            id: UserId::from(row.get::<String>(0)?),
+            username: row.get(1)?,
+            password_hash: row.get(2)?,
+            created_at: timestamp(row.get(3)?, "user.created_at")?,
+            updated_at: timestamp(row.get(4)?, "user.updated_at")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct UserRepo {
+    db: Db,
+}
+
+impl UserRepo {
+    pub fn new(db: &Db) -> Self {
+        UserRepo { db: db.clone() }
+    }
+
+    /// Creates an account; a taken username is a `Conflict` on `username`.
+    pub async fn create(&self, new: &NewUser) -> Result<User> {
+        if new.password_hash.is_empty() {
+            return Err(Error::validation("password", "is required"));
+        }
+        let conn = self.db.conn().await?;
+        let id = UserId::generate();
+        let at = now().timestamp();
+        let mut rows = conn
+            .query(
+                &format!(
+                    "INSERT INTO user (id, username, password_hash, created_at, updated_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?4) RETURNING {COLUMNS}"
+                ),
+                params![id, new.username.as_str(), new.password_hash.as_str(), at],
+            )
+            .await
+            .map_err(|e| {
+                Error::from(e).map_unique("user.username", "username", "is already taken")
+            })?;
+        let row = rows.next().await?.ok_or(Error::NotFound)?;
+        User::from_row(&row)
+    }
+
+    pub async fn get(&self, id: &UserId) -> Result<User> {
+        let conn = self.db.conn().await?;
+        let mut rows = conn
+            .query(&format!("SELECT {COLUMNS} FROM user WHERE id = ?1"), [id])
+            .await?;
+        match rows.next().await? {
+            Some(row) => User::from_row(&row),
+            None => Err(Error::NotFound),
+        }
+    }
+
+    /// Looks an account up by username (as typed: trimmed and lowercased first).
+    pub async fn find_by_username(&self, username: &str) -> Result<Option<User>> {
+        let username = username.trim().to_ascii_lowercase();
+        let conn = self.db.conn().await?;
+        let mut rows = conn
+            .query(
+                &format!("SELECT {COLUMNS} FROM user WHERE username = ?1"),
+                [username],
+            )
+            .await?;
+        rows.next().await?.map(|r| User::from_row(&r)).transpose()
+    }
+
+    pub async fn update_password_hash(&self, id: &UserId, password_hash: &str) -> Result<()> {
+        if password_hash.is_empty() {
+            return Err(Error::validation("password", "is required"));
+        }
+        let conn = self.db.conn().await?;
+        let changed = conn
+            .execute(
+                "UPDATE user SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, password_hash, now().timestamp()],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(Error::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Deletes the account and, through the schema's cascades, every row that belongs to it,
+    /// in one transaction.
+    pub async fn delete(&self, id: &UserId) -> Result<()> {
+        let conn = self.db.conn().await?;
+        let tx = conn.begin_write().await?;
+        let changed = tx.execute("DELETE FROM user WHERE id = ?1", [id]).await?;
+        if changed == 0 {
+            return Err(Error::NotFound);
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// All accounts by username (for the CLI; there are few).
+    pub async fn list(&self) -> Result<Vec<User>> {
+        let conn = self.db.conn().await?;
+        let mut rows = conn
+            .query(&format!("SELECT {COLUMNS} FROM user ORDER BY username"), ())
+            .await?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().await? {
+            out.push(User::from_row(&row)?);
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,234 @@
+//! Parse, don't validate: the checks every write goes through, as functions from raw input to
+//! a typed value or a message for the field.
+
+use chrono::{NaiveDate, Utc};
+
+pub const MAX_NAME: usize = 200;
+pub const MAX_SHORT_TEXT: usize = 200;
+pub const MAX_LONG_TEXT: usize = 10_000;
+pub const MAX_URL: usize = 2_048;
+pub const MAX_EMAIL: usize = 254;
+pub const MAX_SOCIAL_LINKS: usize = 20;
+
+/// A username: 3–32 characters of `a-z 0-9 _ -` (input is trimmed and lowercased).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let s = raw.trim().to_ascii_lowercase();
+        let len = s.chars().count();
+        if !(3..=32).contains(&len) {
+            return Err("must be 3 to 32 characters long".into());
+        }
+        if !s
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        {
+            return Err("may only contain letters a–z, digits, _ and -".into());
+        }
+        Ok(Username(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Username {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A required line of text, trimmed, at most `max` characters.
+pub fn required_text(raw: &str, max: usize) -> Result<String, String> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err("is required".into());
+    }
+    bounded(s, max).map(str::to_string)
+}
+
+/// An optional text: blank means absent.
+pub fn optional_text(raw: Option<&str>, max: usize) -> Result<Option<String>, String> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => bounded(s, max).map(|s| Some(s.to_string())),
+    }
+}
+
+fn bounded(s: &str, max: usize) -> Result<&str, String> {
+    if s.chars().count() > max {
+        Err(format!("must be at most {max} characters"))
+    } else if s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        Err("contains control characters".into())
+    } else {
+        Ok(s)
+    }
+}
+
+/// A date written `YYYY-MM-DD`.
+pub fn date(raw: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| "must be a date like 2024-05-31".to_string())
+}
+
+fn earliest() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN)
+}
+
+fn latest() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2100, 12, 31).unwrap_or(NaiveDate::MAX)
+}
+
+/// Any date the product stores lies between 1900 and 2100.
+pub fn sane_date(date: NaiveDate) -> Result<NaiveDate, String> {
+    if date < earliest() || date > latest() {
+        Err("must be between 1900-01-01 and 2100-12-31".into())
+    } else {
+        Ok(date)
+    }
+}
+
+/// A birthday lies between 1900 and today.
+pub fn birthday(date: NaiveDate) -> Result<NaiveDate, String> {
+    if date > Utc::now().date_naive() {
+        return Err("cannot be in the future".into());
+    }
+    sane_date(date)
+}
+
+/// An e-mail address of the usual shape `local@domain.tld`.
+pub fn email(raw: &str) -> Result<String, String> {
+    let s = raw.trim();
+    let shape = "must be an e-mail address like ada@example.com";
+    if s.len() > MAX_EMAIL {
+        return Err(format!("must be at most {MAX_EMAIL} characters"));
+    }
+    let (local, domain) = s.split_once('@').ok_or(shape)?;
+    let ok = !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\"".contains(c));
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(shape.into())
+    }
+}
+
+/// An absolute http(s) URL with a host.
+pub fn url(raw: &str) -> Result<String, String> {
+    let s = raw.trim();
+    if s.len() > MAX_URL {
+        return Err(format!("must be at most {MAX_URL} characters"));
+    }
+    match url::Url::parse(s) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty()) => {
+            Ok(s.to_string())
+        }
+        _ => Err("must be a web address starting with https://".into()),
+    }
+}
+
+/// A phone number: digits with the usual separators, at least three digits.
+pub fn phone(raw: &str) -> Result<String, String> {
+    let s = raw.trim();
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    if s.chars().count() > 40
+        || digits < 3
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().,/x".contains(c))
+    {
+        return Err("must be a phone number like +44 20 7946 0958".into());
+    }
+    Ok(s.to_string())
+}
+
+/// A list of social profile URLs, at most [`MAX_SOCIAL_LINKS`].
+pub fn social_links(links: &[String]) -> Result<Vec<String>, String> {
+    if links.len() > MAX_SOCIAL_LINKS {
+        return Err(format!("at most {MAX_SOCIAL_LINKS} links"));
+    }
+    links
+        .iter()
+        .map(String::as_str)
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| url(l).map_err(|e| format!("`{l}` {e}")))
+        .collect()
+}
+
+/// `social_links` as stored: a JSON array of URL strings.
+pub fn social_links_json(raw: &str) -> Result<Vec<String>, String> {
+    let links: Vec<String> = serde_json::from_str(raw)
+        .map_err(|_| "must be a JSON array of web addresses".to_string())?;
+    social_links(&links)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_follow_the_documented_rules() {
+        assert_eq!(Username::parse("  Ada_Lovelace-1 ").unwrap().as_str(), "ada_lovelace-1");
+        assert!(Username::parse("ab").is_err());
+        assert!(Username::parse(&"a".repeat(33)).is_err());
+        assert!(Username::parse("ada lovelace").is_err());
+        assert!(Username::parse("adé").is_err());
+        assert!(Username::parse(&"a".repeat(32)).is_ok());
+    }
+
+    #[test]
+    fn texts_are_trimmed_bounded_and_blank_means_absent() {
+        assert_eq!(required_text("  x ", 5).unwrap(), "x");
+        assert!(required_text("   ", 5).is_err());
+        assert!(required_text("abcdef", 5).is_err());
+        assert_eq!(optional_text(Some("  "), 5).unwrap(), None);
+        assert_eq!(optional_text(None, 5).unwrap(), None);
+        assert!(optional_text(Some("a\u{0}b"), 5).is_err());
+    }
+
+    #[test]
+    fn dates_must_be_well_formed_and_in_range() {
+        assert!(date("2024-02-30").is_err());
+        assert!(date("31/05/2024").is_err());
+        assert!(sane_date(date("1899-12-31").unwrap()).is_err());
+        assert!(sane_date(date("2101-01-01").unwrap()).is_err());
+        assert!(birthday(Utc::now().date_naive() + chrono::Days::new(1)).is_err());
+        assert!(birthday(date("1990-05-01").unwrap()).is_ok());
+    }
+
+    #[test]
+    fn emails_urls_and_phones_have_their_usual_shapes() {
+        assert!(email("ada@example.com").is_ok());
+        for bad in ["ada", "ada@", "@example.com", "ada@example", "a da@example.com", "a@b@c.com"] {
+            assert!(email(bad).is_err(), "{bad}");
+        }
+        assert!(url("https://github.com/ada").is_ok());
+        for bad in ["github.com/ada", "javascript:alert(1)", "ftp://x.org", "https://"] {
+            assert!(url(bad).is_err(), "{bad}");
+        }
+        assert!(phone("+44 20 7946 0958").is_ok());
+        assert!(phone("call me").is_err());
+    }
+
+    #[test]
+    fn social_links_are_a_json_array_of_urls() {
+        assert_eq!(
+            social_links_json(r#"["https://github.com/ada"]"#).unwrap(),
+            vec!["https://github.com/ada".to_string()]
+        );
+        assert!(social_links_json(r#"{"a": 1}"#).is_err());
+        assert!(social_links_json(r#"["not a url"]"#).is_err());
+        let many: Vec<String> = (0..21).map(|i| format!("https://x.org/{i}")).collect();
+        assert!(social_links(&many).is_err());
+    }
+}

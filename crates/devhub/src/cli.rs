@@ -1,0 +1,107 @@
+//! The command line: every subcommand and option, with their environment variables.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "devhub",
+    version,
+    about = "Developer Hub CRM: a self-hosted CRM for developers, in one binary",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the data lives (DESIGN.md §3).
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Database: file:PATH, a plain path, :memory:, libsql://…, https://… or http://…
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        default_value = devhub_db::DEFAULT_DATABASE_URL,
+        value_name = "URL"
+    )]
+    pub database_url: String,
+
+    /// Auth token for a remote libSQL server (Turso: `turso db tokens create`)
+    #[arg(long, global = true, env = "DATABASE_AUTH_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub database_auth_token: Option<String>,
+
+    /// With a remote URL: keep an embedded replica in this local file (local reads)
+    #[arg(long, global = true, env = "DATABASE_REPLICA_PATH", value_name = "PATH")]
+    pub database_replica_path: Option<PathBuf>,
+
+    /// Local files: `normal` (default; survives crashes) or `full` (also power loss)
+    #[arg(long, global = true, env = "DATABASE_SYNCHRONOUS", default_value = "normal", value_name = "MODE")]
+    pub database_synchronous: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Database tooling: apply, inspect, generate and check migrations
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Fill the database with deterministic demo users, contacts and interactions
+    SeedDemo(SeedArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Apply pending migrations (creates the database file if missing)
+    Migrate,
+    /// List applied and pending migrations
+    Status,
+    /// Write the next migration from the difference between schema.sql and the migrations
+    Generate(GenerateArgs),
+    /// Fail when schema.sql and the migrations disagree
+    Check(SourceArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SourceArgs {
+    /// The declarative schema
+    #[arg(long, default_value = "schema.sql", value_name = "FILE")]
+    pub schema: PathBuf,
+    /// The folder of NNNN_name.sql migrations
+    #[arg(long, default_value = "migrations", value_name = "DIR")]
+    pub migrations: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Name of the migration (a-z, 0-9, _), e.g. add_contact_nickname
+    pub name: String,
+    /// Allow a migration that drops tables or columns
+    #[arg(long)]
+    pub allow_data_loss: bool,
+    /// A renamed column, as table.old=new (repeatable), so its values are kept
+    #[arg(long = "rename", value_name = "TABLE.OLD=NEW")]
+    pub renames: Vec<String>,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// Number of demo users
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub users: u32,
+    /// Contacts per user
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub contacts: u32,
+    /// Interactions per contact
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub interactions: u32,
+    /// Seed of the generator: the same seed gives the same data
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}

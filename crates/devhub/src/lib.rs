@@ -1,0 +1,64 @@
+//! The `devhub` binary's library: one function per subcommand.
+
+pub mod cli;
+mod commands;
+
+use std::process::ExitCode;
+
+use cli::{Cli, Command, DbCommand};
+
+/// What went wrong, and which exit code says so.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad configuration or arguments: exit code 2.
+    Usage(String),
+    /// The command ran and failed: exit code 1.
+    Failed(String),
+}
+
+impl From<devhub_db::Error> for Failure {
+    fn from(e: devhub_db::Error) -> Self {
+        match e {
+            devhub_db::Error::Config(m) => Failure::Usage(m),
+            devhub_db::Error::Validation(v) => Failure::Usage(v.to_string()),
+            other => Failure::Failed(other.to_string()),
+        }
+    }
+}
+
+/// Runs a parsed command line to completion and returns the process's exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("devhub: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("devhub: {}", one_line(&message));
+            ExitCode::from(2)
+        }
+        Err(Failure::Failed(message)) => {
+            eprintln!("devhub: {}", one_line(&message));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+async fn dispatch(cli: Cli) -> Result<(), Failure> {
+    let config = commands::db_config(&cli.database)?;
+    match cli.command {
+        Command::Db(DbCommand::Migrate) => commands::db_migrate(&config).await,
+        Command::Db(DbCommand::Status) => commands::db_status(&config).await,
+        Command::Db(DbCommand::Generate(args)) => commands::db_generate(&args).await,
+        Command::Db(DbCommand::Check(args)) => commands::db_check(&args).await,
+        Command::SeedDemo(args) => commands::seed_demo(&config, &args).await,
+    }
+}

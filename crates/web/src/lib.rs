@@ -1,0 +1,1 @@
+//! devhub-web

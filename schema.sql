@@ -1,0 +1,128 @@
+-- Developer Hub CRM: the declarative schema, the source of truth.
+--
+-- Edit this file, then run `devhub db generate <name>` to write the migration that takes a
+-- database from the previous schema to this one, and `devhub db migrate` to apply it.
+-- The six tables of the original design (user, session, contact, interaction, background,
+-- contact_info) are a contract with other clients: keep their names, columns and defaults.
+-- Timestamps are Unix seconds, booleans 0/1, ids text.
+
+CREATE TABLE user (
+    id TEXT PRIMARY KEY NOT NULL,
+    username TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+
+-- id is the lowercase hex sha256 of the cookie token; no timestamp columns by design.
+CREATE TABLE session (
+    id TEXT PRIMARY KEY NOT NULL,
+    user_id TEXT NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX session_user_id_idx ON session (user_id);
+CREATE INDEX session_expires_at_idx ON session (expires_at);
+
+CREATE TABLE contact (
+    id TEXT PRIMARY KEY NOT NULL,
+    user_id TEXT NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    relationship TEXT,
+    birthday INTEGER,
+    industry TEXT,
+    location TEXT,
+    vip INTEGER NOT NULL DEFAULT 0 CHECK (vip IN (0, 1)),
+    last_update INTEGER NOT NULL DEFAULT (unixepoch()),
+    last_contacted INTEGER,
+    status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'archived')),
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+-- One index per list order and filter, each led by the owner.
+CREATE INDEX contact_user_name_idx ON contact (user_id, name COLLATE NOCASE);
+CREATE INDEX contact_user_last_contacted_idx ON contact (user_id, last_contacted);
+CREATE INDEX contact_user_created_idx ON contact (user_id, created_at);
+CREATE INDEX contact_user_status_idx ON contact (user_id, status);
+CREATE INDEX contact_user_vip_idx ON contact (user_id, vip);
+
+CREATE TABLE interaction (
+    id TEXT PRIMARY KEY NOT NULL,
+    contact_id TEXT NOT NULL REFERENCES contact(id) ON DELETE CASCADE,
+    type TEXT NOT NULL CHECK (type IN ('meeting', 'call', 'email', 'message', 'other')),
+    date INTEGER NOT NULL,
+    notes TEXT,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+CREATE INDEX interaction_contact_date_idx ON interaction (contact_id, date);
+
+-- VIP background: at most one row per contact.
+CREATE TABLE background (
+    id TEXT PRIMARY KEY NOT NULL,
+    contact_id TEXT NOT NULL REFERENCES contact(id) ON DELETE CASCADE,
+    family TEXT,
+    company TEXT,
+    likes_dislikes TEXT,
+    misc_notes TEXT,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+CREATE UNIQUE INDEX background_contact_id_idx ON background (contact_id);
+
+-- VIP contact info: at most one row per contact; social_links is a JSON array of URLs.
+CREATE TABLE contact_info (
+    id TEXT PRIMARY KEY NOT NULL,
+    contact_id TEXT NOT NULL REFERENCES contact(id) ON DELETE CASCADE,
+    main_app TEXT,
+    email TEXT,
+    phone_number TEXT,
+    social_links TEXT,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+CREATE UNIQUE INDEX contact_info_contact_id_idx ON contact_info (contact_id);
+
+CREATE TABLE follow_up (
+    id TEXT PRIMARY KEY NOT NULL,
+    contact_id TEXT NOT NULL REFERENCES contact(id) ON DELETE CASCADE,
+    due_date INTEGER NOT NULL,
+    note TEXT,
+    completed INTEGER NOT NULL DEFAULT 0 CHECK (completed IN (0, 1)),
+    completed_at INTEGER,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+CREATE INDEX follow_up_contact_due_idx ON follow_up (contact_id, completed, due_date);
+CREATE INDEX follow_up_due_idx ON follow_up (completed, due_date);
+
+CREATE TABLE tag (
+    id TEXT PRIMARY KEY NOT NULL,
+    user_id TEXT NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    color TEXT,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+CREATE UNIQUE INDEX tag_user_name_idx ON tag (user_id, name COLLATE NOCASE);
+
+CREATE TABLE contact_tag (
+    contact_id TEXT NOT NULL REFERENCES contact(id) ON DELETE CASCADE,
+    tag_id TEXT NOT NULL REFERENCES tag(id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    PRIMARY KEY (contact_id, tag_id)
+) WITHOUT ROWID;
+CREATE INDEX contact_tag_tag_id_idx ON contact_tag (tag_id);
+
+-- Personal access tokens for the API: only the sha256 of the token is stored.
+CREATE TABLE api_token (
+    id TEXT PRIMARY KEY NOT NULL,
+    user_id TEXT NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    last_used_at INTEGER,
+    expires_at INTEGER,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+CREATE INDEX api_token_user_id_idx ON api_token (user_id);
