@@ -186,7 +186,11 @@ async fn try_add_columns(old: &Table, new: &Table) -> Result<Option<Vec<(String,
     {
         return Ok(None);
     }
-    let statements: Vec<(String, String)> = new_items.columns[n..]
+    let added = &new_items.columns[n..];
+    if !added.iter().all(|c| can_add_column(&c.normalized)) {
+        return Ok(None);
+    }
+    let statements: Vec<(String, String)> = added
         .iter()
         .map(|c| {
             (
@@ -212,6 +216,31 @@ async fn try_add_columns(old: &Table, new: &Table) -> Result<Option<Vec<(String,
         .table(&new.name)
         .filter(|t| t.body == new.body)
         .map(|_| statements))
+}
+
+/// SQLite's rules for `ADD COLUMN` (<https://www.sqlite.org/lang_altertable.html#altertabaddcol>).
+/// Newer SQLite versions only enforce some of them when the table has rows, so an empty
+/// scratch table cannot be trusted to find them: they are checked here on the definition.
+fn can_add_column(normalized: &str) -> bool {
+    let words: Vec<&str> = normalized
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |w: &str| words.contains(&w);
+    let has_default = has("default");
+    let expression_default = normalized.contains(" default(") || normalized.contains(" default (");
+    let time_default = ["current_time", "current_date", "current_timestamp"]
+        .iter()
+        .any(|w| has(w));
+    let not_null = normalized.contains("not null");
+    let null_default = normalized.contains("default null");
+    !(has("primary")
+        || has("unique")
+        || has("stored")
+        || expression_default
+        || time_default
+        || (not_null && (!has_default || null_default))
+        || (has("references") && has_default && !null_default))
 }
 
 /// The table rebuild of <https://www.sqlite.org/lang_altertable.html#otheralter>.

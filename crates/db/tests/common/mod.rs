@@ -1,0 +1,54 @@
+//! Shared test helpers: a fresh migrated database in a temporary folder per test, and
+//! builders for test data.
+#![allow(dead_code)]
+
+use devhub_db::migrate;
+use devhub_db::validate::Username;
+use devhub_db::{Db, DbConfig, NewContact, NewUser, OpenMode, User};
+
+/// A database file in its own temporary folder, removed when dropped.
+pub struct TestDb {
+    pub db: Db,
+    pub dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for TestDb {
+    type Target = Db;
+    fn deref(&self) -> &Db {
+        &self.db
+    }
+}
+
+/// A fresh file database with every embedded migration applied.
+pub async fn test_db() -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = DbConfig::local(dir.path().join("test.db"));
+    let db = Db::open(&config, OpenMode::CreateIfMissing)
+        .await
+        .expect("open test database");
+    migrate::migrate(&db, &migrate::embedded().expect("embedded migrations"))
+        .await
+        .expect("migrate test database");
+    TestDb { db, dir }
+}
+
+/// Stores a user with a unique username.
+pub async fn user(db: &Db) -> User {
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    db.users()
+        .create(&NewUser {
+            username: Username::parse(&format!("user{n}_{}", std::process::id())).expect("username"),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".into(),
+        })
+        .await
+        .expect("create user")
+}
+
+static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+pub fn contact(name: &str) -> NewContact {
+    NewContact {
+        name: name.to_string(),
+        ..NewContact::default()
+    }
+}
