@@ -20,11 +20,20 @@ fn main() {
     files.sort();
     let mut out = String::from("&[\n");
     for path in files {
-        let name = path.file_name().and_then(|n| n.to_str()).expect("utf-8 file name");
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("utf-8 file name");
         let abs = path.canonicalize().expect("migration path");
-        writeln!(out, "    ({name:?}, include_str!({:?})),", abs.display().to_string()).unwrap();
+        writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
+            abs.display().to_string()
+        )
+        .expect("writing to a String cannot fail");
     }
     out.push(']');
-    let target = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("migrations.rs");
+    let target =
+        PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("migrations.rs");
     std::fs::write(target, out).expect("write migrations.rs");
 }

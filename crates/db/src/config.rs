@@ -47,7 +47,10 @@ impl std::fmt::Debug for DbConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DbConfig")
             .field("url", &redact_url(&self.url))
-            .field("auth_token", &self.auth_token.as_ref().map(|_| "[redacted]"))
+            .field(
+                "auth_token",
+                &self.auth_token.as_ref().map(|_| "[redacted]"),
+            )
             .field("replica_path", &self.replica_path)
             .field("synchronous", &self.synchronous)
             .finish()
@@ -169,11 +172,9 @@ impl Location {
             Location::Local(path) => format!("local file {}", path.display()),
             Location::Memory => "in-memory database".to_string(),
             Location::Remote { url, .. } => format!("remote {}", redact_url(url)),
-            Location::Replica { url, path, .. } => format!(
-                "replica {} of remote {}",
-                path.display(),
-                redact_url(url)
-            ),
+            Location::Replica { url, path, .. } => {
+                format!("replica {} of remote {}", path.display(), redact_url(url))
+            }
         }
     }
 }
@@ -217,9 +218,7 @@ pub(crate) fn check_local_path(path: &Path, create: bool) -> Result<()> {
             .read(true)
             .open(path)
             .map(|_| ())
-            .map_err(|e| {
-                Error::Config(format!("cannot read database {}: {e}", path.display()))
-            }),
+            .map_err(|e| Error::Config(format!("cannot read database {}: {e}", path.display()))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if !create {
                 return Err(Error::Config(format!(
@@ -262,15 +261,39 @@ mod tests {
 
     #[test]
     fn every_documented_url_form_selects_its_mode() {
-        assert_eq!(loc("", None, None).unwrap(), Location::Local("./local.db".into()));
-        assert_eq!(loc("file:./x.db", None, None).unwrap(), Location::Local("./x.db".into()));
-        assert_eq!(loc("file:///tmp/x.db", None, None).unwrap(), Location::Local("/tmp/x.db".into()));
-        assert_eq!(loc("data/x.db", None, None).unwrap(), Location::Local("data/x.db".into()));
-        assert_eq!(loc("/abs/x.db", None, None).unwrap(), Location::Local("/abs/x.db".into()));
+        assert_eq!(
+            loc("", None, None).unwrap(),
+            Location::Local("./local.db".into())
+        );
+        assert_eq!(
+            loc("file:./x.db", None, None).unwrap(),
+            Location::Local("./x.db".into())
+        );
+        assert_eq!(
+            loc("file:///tmp/x.db", None, None).unwrap(),
+            Location::Local("/tmp/x.db".into())
+        );
+        assert_eq!(
+            loc("data/x.db", None, None).unwrap(),
+            Location::Local("data/x.db".into())
+        );
+        assert_eq!(
+            loc("/abs/x.db", None, None).unwrap(),
+            Location::Local("/abs/x.db".into())
+        );
         assert_eq!(loc(":memory:", None, None).unwrap(), Location::Memory);
-        assert!(matches!(loc("libsql://db.turso.io", Some("t"), None).unwrap(), Location::Remote { .. }));
-        assert!(matches!(loc("https://db.example.com", Some("t"), None).unwrap(), Location::Remote { .. }));
-        assert!(matches!(loc("http://127.0.0.1:8080", None, None).unwrap(), Location::Remote { .. }));
+        assert!(matches!(
+            loc("libsql://db.turso.io", Some("t"), None).unwrap(),
+            Location::Remote { .. }
+        ));
+        assert!(matches!(
+            loc("https://db.example.com", Some("t"), None).unwrap(),
+            Location::Remote { .. }
+        ));
+        assert!(matches!(
+            loc("http://127.0.0.1:8080", None, None).unwrap(),
+            Location::Remote { .. }
+        ));
         assert!(matches!(
             loc("libsql://db.turso.io", Some("t"), Some("replica.db")).unwrap(),
             Location::Replica { .. }
@@ -280,7 +303,10 @@ mod tests {
     #[test]
     fn unknown_schemes_and_missing_tokens_are_config_errors() {
         let err = loc("postgres://localhost/db", None, None).unwrap_err();
-        assert!(err.to_string().contains("unknown scheme `postgres:`"), "{err}");
+        assert!(
+            err.to_string().contains("unknown scheme `postgres:`"),
+            "{err}"
+        );
         let err = loc("libsql://db.turso.io", None, None).unwrap_err();
         assert!(err.to_string().contains("DATABASE_AUTH_TOKEN"), "{err}");
         let err = loc("https://db.example.com", Some("  "), None).unwrap_err();
@@ -291,10 +317,26 @@ mod tests {
 
     #[test]
     fn descriptions_never_show_credentials() {
-        let l = loc("libsql://user:pw@db.turso.io?authToken=secret", Some("tok"), None).unwrap();
+        let l = loc(
+            "libsql://user:pw@db.turso.io?authToken=secret",
+            Some("tok"),
+            None,
+        )
+        .unwrap();
         let d = l.describe();
-        assert!(!d.contains("secret") && !d.contains("pw") && !d.contains("tok"), "{d}");
-        assert!(!format!("{:?}", DbConfig { url: "x".into(), auth_token: Some("tok".into()), ..Default::default() }).contains("tok\""));
+        assert!(
+            !d.contains("secret") && !d.contains("pw") && !d.contains("tok"),
+            "{d}"
+        );
+        assert!(!format!(
+            "{:?}",
+            DbConfig {
+                url: "x".into(),
+                auth_token: Some("tok".into()),
+                ..Default::default()
+            }
+        )
+        .contains("tok\""));
     }
 
     #[test]

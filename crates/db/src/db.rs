@@ -104,10 +104,9 @@ impl Db {
         }
         // Fail at start, not at the first request, when the database cannot be used.
         let conn = db.conn().await.map_err(|e| match e {
-            Error::Database(e) => Error::Config(format!(
-                "cannot use {}: {e}",
-                db.inner.location.describe()
-            )),
+            Error::Database(e) => {
+                Error::Config(format!("cannot use {}: {e}", db.inner.location.describe()))
+            }
             other => other,
         })?;
         drop(conn);
@@ -116,7 +115,12 @@ impl Db {
 
     /// A fresh private in-memory database (tools and tests).
     pub async fn open_in_memory() -> Result<Db> {
-        Self::open_location(Location::Memory, Synchronous::Normal, OpenMode::CreateIfMissing).await
+        Self::open_location(
+            Location::Memory,
+            Synchronous::Normal,
+            OpenMode::CreateIfMissing,
+        )
+        .await
     }
 
     pub fn location(&self) -> &Location {

@@ -120,9 +120,8 @@ impl Error {
     /// True when the database refused the write because of a UNIQUE or PRIMARY KEY constraint
     /// on `table.column` (works for local files and remote servers alike: both carry SQLite's text).
     pub fn is_unique_violation(&self, table_column: &str) -> bool {
-        self.database_message().is_some_and(|m| {
-            m.contains("UNIQUE constraint failed") && m.contains(table_column)
-        })
+        self.database_message()
+            .is_some_and(|m| m.contains("UNIQUE constraint failed") && m.contains(table_column))
     }
 
     pub fn is_foreign_key_violation(&self) -> bool {

@@ -7,15 +7,33 @@ pub mod error;
 pub mod migrate;
 pub mod repo;
 pub mod row;
+pub mod seed;
 pub mod validate;
 
 pub use config::{DbConfig, Location, Synchronous, DEFAULT_DATABASE_URL};
 pub use db::{Db, OpenMode, PooledConn};
 pub use error::{Error, FieldError, Result, ValidationErrors};
+pub use repo::api_token::{ApiToken, ApiTokenId, ApiTokenRepo};
+pub use repo::background::{
+    Background, BackgroundId, BackgroundInput, BackgroundRepo, NewBackground,
+};
 pub use repo::contact::{
     BulkAction, Contact, ContactFilter, ContactId, ContactInput, ContactPage, ContactQuery,
     ContactRepo, ContactSort, ContactStatus, DistinctField, NewContact, SortDirection,
 };
+pub use repo::contact_info::{
+    ContactInfo, ContactInfoId, ContactInfoInput, ContactInfoRepo, NewContactInfo,
+};
+pub use repo::follow_up::{
+    FollowUp, FollowUpId, FollowUpInput, FollowUpRepo, FollowUpWithContact, NewFollowUp,
+};
+pub use repo::interaction::{
+    Interaction, InteractionId, InteractionInput, InteractionRepo, InteractionType,
+    InteractionWithContact, NewInteraction,
+};
+pub use repo::session::{Session, SessionId, SessionRepo};
+pub use repo::sha256_hex;
+pub use repo::tag::{NewTag, Tag, TagId, TagInput, TagRepo};
 pub use repo::user::{NewUser, User, UserId, UserRepo};
 
 impl Db {
@@ -25,5 +43,33 @@ impl Db {
 
     pub fn contacts(&self) -> ContactRepo {
         ContactRepo::new(self)
+    }
+
+    pub fn sessions(&self) -> SessionRepo {
+        SessionRepo::new(self)
+    }
+
+    pub fn interactions(&self) -> InteractionRepo {
+        InteractionRepo::new(self)
+    }
+
+    pub fn backgrounds(&self) -> BackgroundRepo {
+        BackgroundRepo::new(self)
+    }
+
+    pub fn contact_infos(&self) -> ContactInfoRepo {
+        ContactInfoRepo::new(self)
+    }
+
+    pub fn follow_ups(&self) -> FollowUpRepo {
+        FollowUpRepo::new(self)
+    }
+
+    pub fn tags(&self) -> TagRepo {
+        TagRepo::new(self)
+    }
+
+    pub fn api_tokens(&self) -> ApiTokenRepo {
+        ApiTokenRepo::new(self)
     }
 }

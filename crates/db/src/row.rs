@@ -136,7 +136,10 @@ mod tests {
     fn booleans_other_than_zero_and_one_are_decode_errors() {
         assert!(bool(1, "vip").unwrap());
         assert!(!bool(0, "vip").unwrap());
-        assert!(matches!(bool(2, "vip"), Err(Error::Decode { column: "vip", .. })));
+        assert!(matches!(
+            bool(2, "vip"),
+            Err(Error::Decode { column: "vip", .. })
+        ));
     }
 
     #[test]

@@ -62,7 +62,10 @@ pub fn optional_text(raw: Option<&str>, max: usize) -> Result<Option<String>, St
 fn bounded(s: &str, max: usize) -> Result<&str, String> {
     if s.chars().count() > max {
         Err(format!("must be at most {max} characters"))
-    } else if s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    } else if s
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         Err("contains control characters".into())
     } else {
         Ok(s)
@@ -114,7 +117,9 @@ pub fn email(raw: &str) -> Result<String, String> {
         && !domain.starts_with('.')
         && !domain.ends_with('.')
         && !domain.contains("..")
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\"".contains(c));
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\"".contains(c));
     if ok {
         Ok(s.to_string())
     } else {
@@ -129,7 +134,10 @@ pub fn url(raw: &str) -> Result<String, String> {
         return Err(format!("must be at most {MAX_URL} characters"));
     }
     match url::Url::parse(s) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty()) => {
+        Ok(u)
+            if matches!(u.scheme(), "http" | "https")
+                && u.host_str().is_some_and(|h| !h.is_empty()) =>
+        {
             Ok(s.to_string())
         }
         _ => Err("must be a web address starting with https://".into()),
@@ -178,7 +186,10 @@ mod tests {
 
     #[test]
     fn usernames_follow_the_documented_rules() {
-        assert_eq!(Username::parse("  Ada_Lovelace-1 ").unwrap().as_str(), "ada_lovelace-1");
+        assert_eq!(
+            Username::parse("  Ada_Lovelace-1 ").unwrap().as_str(),
+            "ada_lovelace-1"
+        );
         assert!(Username::parse("ab").is_err());
         assert!(Username::parse(&"a".repeat(33)).is_err());
         assert!(Username::parse("ada lovelace").is_err());
@@ -209,11 +220,23 @@ mod tests {
     #[test]
     fn emails_urls_and_phones_have_their_usual_shapes() {
         assert!(email("ada@example.com").is_ok());
-        for bad in ["ada", "ada@", "@example.com", "ada@example", "a da@example.com", "a@b@c.com"] {
+        for bad in [
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a da@example.com",
+            "a@b@c.com",
+        ] {
             assert!(email(bad).is_err(), "{bad}");
         }
         assert!(url("https://github.com/ada").is_ok());
-        for bad in ["github.com/ada", "javascript:alert(1)", "ftp://x.org", "https://"] {
+        for bad in [
+            "github.com/ada",
+            "javascript:alert(1)",
+            "ftp://x.org",
+            "https://",
+        ] {
             assert!(url(bad).is_err(), "{bad}");
         }
         assert!(phone("+44 20 7946 0958").is_ok());

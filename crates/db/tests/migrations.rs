@@ -7,13 +7,20 @@ use devhub_db::migrate::{self, GenerateOptions, Generated, Migration, SourcePath
 use devhub_db::{Db, DbConfig, OpenMode};
 
 async fn file_db(dir: &std::path::Path) -> Db {
-    Db::open(&DbConfig::local(dir.join("app.db")), OpenMode::CreateIfMissing)
-        .await
-        .unwrap()
+    Db::open(
+        &DbConfig::local(dir.join("app.db")),
+        OpenMode::CreateIfMissing,
+    )
+    .await
+    .unwrap()
 }
 
 async fn table_names(db: &Db) -> Vec<String> {
-    strings(db, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").await
+    strings(
+        db,
+        "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name",
+    )
+    .await
 }
 
 async fn strings(db: &Db, sql: &str) -> Vec<String> {
@@ -44,11 +51,29 @@ async fn migrating_a_fresh_database_creates_every_table_and_records_the_migratio
 
     assert_eq!(applied.len(), embedded.len());
     let tables = table_names(&db).await;
-    for t in ["user", "session", "contact", "interaction", "background", "contact_info", "follow_up", "tag", "contact_tag", "api_token", "__devhub_migrations"] {
+    for t in [
+        "user",
+        "session",
+        "contact",
+        "interaction",
+        "background",
+        "contact_info",
+        "follow_up",
+        "tag",
+        "contact_tag",
+        "api_token",
+        "__devhub_migrations",
+    ] {
         assert!(tables.contains(&t.to_string()), "missing {t} in {tables:?}");
     }
     let checksums = strings(&db, "SELECT checksum FROM __devhub_migrations ORDER BY id").await;
-    assert_eq!(checksums, embedded.iter().map(|m| m.checksum.clone()).collect::<Vec<_>>());
+    assert_eq!(
+        checksums,
+        embedded
+            .iter()
+            .map(|m| m.checksum.clone())
+            .collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test]
@@ -57,14 +82,28 @@ async fn migrating_twice_changes_nothing() {
     let db = file_db(dir.path()).await;
     let embedded = migrate::embedded().unwrap();
     migrate::migrate(&db, &embedded).await.unwrap();
-    let before = strings(&db, "SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY name").await;
+    let before = strings(
+        &db,
+        "SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY name",
+    )
+    .await;
     let recorded = count(&db, "SELECT count(*) FROM __devhub_migrations").await;
 
     let applied = migrate::migrate(&db, &embedded).await.unwrap();
 
     assert!(applied.is_empty());
-    assert_eq!(strings(&db, "SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY name").await, before);
-    assert_eq!(count(&db, "SELECT count(*) FROM __devhub_migrations").await, recorded);
+    assert_eq!(
+        strings(
+            &db,
+            "SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY name"
+        )
+        .await,
+        before
+    );
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM __devhub_migrations").await,
+        recorded
+    );
 }
 
 #[tokio::test]
@@ -72,22 +111,33 @@ async fn a_changed_applied_migration_is_refused_by_name_and_nothing_runs() {
     let dir = tempfile::tempdir().unwrap();
     let db = file_db(dir.path()).await;
     let first = Migration::new("0001_init.sql", "CREATE TABLE a (x INTEGER);").unwrap();
-    migrate::migrate(&db, std::slice::from_ref(&first)).await.unwrap();
+    migrate::migrate(&db, std::slice::from_ref(&first))
+        .await
+        .unwrap();
     let tampered = Migration::new("0001_init.sql", "CREATE TABLE a (x INTEGER, y TEXT);").unwrap();
     let second = Migration::new("0002_more.sql", "CREATE TABLE b (x INTEGER);").unwrap();
 
-    let err = migrate::migrate(&db, &[tampered, second]).await.unwrap_err();
+    let err = migrate::migrate(&db, &[tampered, second])
+        .await
+        .unwrap_err();
 
     assert!(err.to_string().contains("0001_init.sql"), "{err}");
     assert!(err.to_string().contains("changed"), "{err}");
-    assert!(!table_names(&db).await.contains(&"b".to_string()), "the pending migration must not run");
+    assert!(
+        !table_names(&db).await.contains(&"b".to_string()),
+        "the pending migration must not run"
+    );
 }
 
 #[tokio::test]
 async fn a_migration_that_fails_midway_leaves_the_database_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let db = file_db(dir.path()).await;
-    let first = Migration::new("0001_init.sql", "CREATE TABLE a (x INTEGER); INSERT INTO a VALUES (1);").unwrap();
+    let first = Migration::new(
+        "0001_init.sql",
+        "CREATE TABLE a (x INTEGER); INSERT INTO a VALUES (1);",
+    )
+    .unwrap();
     let broken = Migration::new(
         "0002_broken.sql",
         "CREATE TABLE b (x INTEGER);\nINSERT INTO a VALUES (2);\nINSERT INTO missing VALUES (3);",
@@ -98,8 +148,15 @@ async fn a_migration_that_fails_midway_leaves_the_database_as_it_was() {
 
     assert!(err.to_string().contains("0002_broken.sql"), "{err}");
     assert!(!table_names(&db).await.contains(&"b".to_string()));
-    assert_eq!(count(&db, "SELECT count(*) FROM a").await, 1, "the partial insert was rolled back");
-    assert_eq!(strings(&db, "SELECT name FROM __devhub_migrations").await, ["init"]);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM a").await,
+        1,
+        "the partial insert was rolled back"
+    );
+    assert_eq!(
+        strings(&db, "SELECT name FROM __devhub_migrations").await,
+        ["init"]
+    );
     // Foreign keys are back on for the connections the pool hands out.
     assert_eq!(count(&db, "PRAGMA foreign_keys").await, 1);
 }
@@ -127,7 +184,9 @@ async fn a_database_with_a_migration_unknown_to_this_binary_is_refused() {
     let db = file_db(dir.path()).await;
     let first = Migration::new("0001_init.sql", "CREATE TABLE a (x INTEGER);").unwrap();
     let second = Migration::new("0002_more.sql", "CREATE TABLE b (x INTEGER);").unwrap();
-    migrate::migrate(&db, &[first.clone(), second]).await.unwrap();
+    migrate::migrate(&db, &[first.clone(), second])
+        .await
+        .unwrap();
 
     let err = migrate::migrate(&db, &[first]).await.unwrap_err();
 
@@ -140,11 +199,16 @@ async fn status_lists_applied_and_pending_migrations() {
     let db = file_db(dir.path()).await;
     let first = Migration::new("0001_init.sql", "CREATE TABLE a (x INTEGER);").unwrap();
     let second = Migration::new("0002_more.sql", "CREATE TABLE b (x INTEGER);").unwrap();
-    migrate::migrate(&db, std::slice::from_ref(&first)).await.unwrap();
+    migrate::migrate(&db, std::slice::from_ref(&first))
+        .await
+        .unwrap();
 
     let status = migrate::status(&db, &[first, second]).await.unwrap();
 
-    assert!(matches!(status[0].state, migrate::MigrationState::Applied(_)));
+    assert!(matches!(
+        status[0].state,
+        migrate::MigrationState::Applied(_)
+    ));
     assert_eq!(status[1].state, migrate::MigrationState::Pending);
     assert_eq!(status[1].name, "more");
 }
@@ -191,62 +255,80 @@ const NOW: Option<&str> = Some("unixepoch()");
 #[tokio::test]
 async fn the_six_original_tables_have_exactly_the_columns_of_the_design() {
     let expected: [(&str, Vec<Col>); 6] = [
-        ("user", vec![
-            ("id", "TEXT", true, None, true),
-            ("username", "TEXT", true, None, false),
-            ("password_hash", "TEXT", true, None, false),
-            ("created_at", "INTEGER", true, NOW, false),
-            ("updated_at", "INTEGER", true, NOW, false),
-        ]),
-        ("session", vec![
-            ("id", "TEXT", true, None, true),
-            ("user_id", "TEXT", true, None, false),
-            ("expires_at", "INTEGER", true, None, false),
-        ]),
-        ("contact", vec![
-            ("id", "TEXT", true, None, true),
-            ("user_id", "TEXT", true, None, false),
-            ("name", "TEXT", true, None, false),
-            ("relationship", "TEXT", false, None, false),
-            ("birthday", "INTEGER", false, None, false),
-            ("industry", "TEXT", false, None, false),
-            ("location", "TEXT", false, None, false),
-            ("vip", "INTEGER", true, Some("0"), false),
-            ("last_update", "INTEGER", true, NOW, false),
-            ("last_contacted", "INTEGER", false, None, false),
-            ("status", "TEXT", true, Some("'active'"), false),
-            ("created_at", "INTEGER", true, NOW, false),
-            ("updated_at", "INTEGER", true, NOW, false),
-        ]),
-        ("interaction", vec![
-            ("id", "TEXT", true, None, true),
-            ("contact_id", "TEXT", true, None, false),
-            ("type", "TEXT", true, None, false),
-            ("date", "INTEGER", true, None, false),
-            ("notes", "TEXT", false, None, false),
-            ("created_at", "INTEGER", true, NOW, false),
-            ("updated_at", "INTEGER", true, NOW, false),
-        ]),
-        ("background", vec![
-            ("id", "TEXT", true, None, true),
-            ("contact_id", "TEXT", true, None, false),
-            ("family", "TEXT", false, None, false),
-            ("company", "TEXT", false, None, false),
-            ("likes_dislikes", "TEXT", false, None, false),
-            ("misc_notes", "TEXT", false, None, false),
-            ("created_at", "INTEGER", true, NOW, false),
-            ("updated_at", "INTEGER", true, NOW, false),
-        ]),
-        ("contact_info", vec![
-            ("id", "TEXT", true, None, true),
-            ("contact_id", "TEXT", true, None, false),
-            ("main_app", "TEXT", false, None, false),
-            ("email", "TEXT", false, None, false),
-            ("phone_number", "TEXT", false, None, false),
-            ("social_links", "TEXT", false, None, false),
-            ("created_at", "INTEGER", true, NOW, false),
-            ("updated_at", "INTEGER", true, NOW, false),
-        ]),
+        (
+            "user",
+            vec![
+                ("id", "TEXT", true, None, true),
+                ("username", "TEXT", true, None, false),
+                ("password_hash", "TEXT", true, None, false),
+                ("created_at", "INTEGER", true, NOW, false),
+                ("updated_at", "INTEGER", true, NOW, false),
+            ],
+        ),
+        (
+            "session",
+            vec![
+                ("id", "TEXT", true, None, true),
+                ("user_id", "TEXT", true, None, false),
+                ("expires_at", "INTEGER", true, None, false),
+            ],
+        ),
+        (
+            "contact",
+            vec![
+                ("id", "TEXT", true, None, true),
+                ("user_id", "TEXT", true, None, false),
+                ("name", "TEXT", true, None, false),
+                ("relationship", "TEXT", false, None, false),
+                ("birthday", "INTEGER", false, None, false),
+                ("industry", "TEXT", false, None, false),
+                ("location", "TEXT", false, None, false),
+                ("vip", "INTEGER", true, Some("0"), false),
+                ("last_update", "INTEGER", true, NOW, false),
+                ("last_contacted", "INTEGER", false, None, false),
+                ("status", "TEXT", true, Some("'active'"), false),
+                ("created_at", "INTEGER", true, NOW, false),
+                ("updated_at", "INTEGER", true, NOW, false),
+            ],
+        ),
+        (
+            "interaction",
+            vec![
+                ("id", "TEXT", true, None, true),
+                ("contact_id", "TEXT", true, None, false),
+                ("type", "TEXT", true, None, false),
+                ("date", "INTEGER", true, None, false),
+                ("notes", "TEXT", false, None, false),
+                ("created_at", "INTEGER", true, NOW, false),
+                ("updated_at", "INTEGER", true, NOW, false),
+            ],
+        ),
+        (
+            "background",
+            vec![
+                ("id", "TEXT", true, None, true),
+                ("contact_id", "TEXT", true, None, false),
+                ("family", "TEXT", false, None, false),
+                ("company", "TEXT", false, None, false),
+                ("likes_dislikes", "TEXT", false, None, false),
+                ("misc_notes", "TEXT", false, None, false),
+                ("created_at", "INTEGER", true, NOW, false),
+                ("updated_at", "INTEGER", true, NOW, false),
+            ],
+        ),
+        (
+            "contact_info",
+            vec![
+                ("id", "TEXT", true, None, true),
+                ("contact_id", "TEXT", true, None, false),
+                ("main_app", "TEXT", false, None, false),
+                ("email", "TEXT", false, None, false),
+                ("phone_number", "TEXT", false, None, false),
+                ("social_links", "TEXT", false, None, false),
+                ("created_at", "INTEGER", true, NOW, false),
+                ("updated_at", "INTEGER", true, NOW, false),
+            ],
+        ),
     ];
     let db = common::test_db().await;
     let conn = db.conn().await.unwrap();
@@ -259,22 +341,49 @@ async fn the_six_original_tables_have_exactly_the_columns_of_the_design() {
             .iter()
             .map(|c| {
                 let default = c.default.as_ref().map(|d| {
-                    d.strip_prefix('(').and_then(|d| d.strip_suffix(')')).unwrap_or(d).to_string()
+                    d.strip_prefix('(')
+                        .and_then(|d| d.strip_suffix(')'))
+                        .unwrap_or(d)
+                        .to_string()
                 });
-                (c.name.clone(), c.decl_type.clone(), c.not_null, default, c.primary_key > 0)
+                (
+                    c.name.clone(),
+                    c.decl_type.clone(),
+                    c.not_null,
+                    default,
+                    c.primary_key > 0,
+                )
             })
             .collect();
         let expected: Vec<_> = columns
             .iter()
-            .map(|(n, t, nn, d, pk)| (n.to_string(), t.to_string(), *nn, d.map(str::to_string), *pk))
+            .map(|(n, t, nn, d, pk)| {
+                (
+                    n.to_string(),
+                    t.to_string(),
+                    *nn,
+                    d.map(str::to_string),
+                    *pk,
+                )
+            })
             .collect();
         assert_eq!(actual, expected, "columns of {table}");
     }
     // Children cascade from their owners.
-    for (table, parent) in [("session", "user"), ("contact", "user"), ("interaction", "contact"), ("background", "contact"), ("contact_info", "contact")] {
+    for (table, parent) in [
+        ("session", "user"),
+        ("contact", "user"),
+        ("interaction", "contact"),
+        ("background", "contact"),
+        ("contact_info", "contact"),
+    ] {
         let fks = &schema.table(table).unwrap().foreign_keys;
         assert_eq!(fks.len(), 1, "{table}");
-        assert_eq!((fks[0].table.as_str(), fks[0].on_delete.as_str()), (parent, "CASCADE"), "{table}");
+        assert_eq!(
+            (fks[0].table.as_str(), fks[0].on_delete.as_str()),
+            (parent, "CASCADE"),
+            "{table}"
+        );
     }
 }
 
@@ -282,7 +391,12 @@ async fn the_six_original_tables_have_exactly_the_columns_of_the_design() {
 async fn the_schema_enforces_closed_sets_and_foreign_keys() {
     let db = common::test_db().await;
     let conn = db.conn().await.unwrap();
-    conn.execute("INSERT INTO user (id, username, password_hash) VALUES ('u', 'u', 'h')", ()).await.unwrap();
+    conn.execute(
+        "INSERT INTO user (id, username, password_hash) VALUES ('u', 'u', 'h')",
+        (),
+    )
+    .await
+    .unwrap();
     for bad in [
         "INSERT INTO contact (id, user_id, name, status) VALUES ('c1', 'u', 'n', 'deleted')",
         "INSERT INTO contact (id, user_id, name, vip) VALUES ('c2', 'u', 'n', 2)",
@@ -291,9 +405,17 @@ async fn the_schema_enforces_closed_sets_and_foreign_keys() {
     ] {
         assert!(conn.execute(bad, ()).await.is_err(), "accepted: {bad}");
     }
-    conn.execute("INSERT INTO contact (id, user_id, name) VALUES ('c', 'u', 'n')", ()).await.unwrap();
+    conn.execute(
+        "INSERT INTO contact (id, user_id, name) VALUES ('c', 'u', 'n')",
+        (),
+    )
+    .await
+    .unwrap();
     assert!(conn
-        .execute("INSERT INTO interaction (id, contact_id, type, date) VALUES ('i', 'c', 'lunch', 0)", ())
+        .execute(
+            "INSERT INTO interaction (id, contact_id, type, date) VALUES ('i', 'c', 'lunch', 0)",
+            ()
+        )
         .await
         .is_err());
 }
@@ -314,7 +436,12 @@ async fn every_foreign_key_has_an_index_behind_it() {
                 .await
                 .unwrap();
             let n: i64 = rows.next().await.unwrap().unwrap().get(0).unwrap();
-            assert!(n > 0, "{}.{} has no index leading with it", table.name, fk.from);
+            assert!(
+                n > 0,
+                "{}.{} has no index leading with it",
+                table.name,
+                fk.from
+            );
         }
     }
 }
@@ -332,7 +459,10 @@ impl Project {
         std::fs::create_dir(dir.path().join("migrations")).unwrap();
         let p = Project { dir };
         p.set_schema(schema);
-        assert!(matches!(p.generate("init").await.unwrap(), Generated::Written { .. }));
+        assert!(matches!(
+            p.generate("init").await.unwrap(),
+            Generated::Written { .. }
+        ));
         p
     }
 
@@ -351,7 +481,11 @@ impl Project {
         migrate::generate(&self.paths(), name, &GenerateOptions::default()).await
     }
 
-    async fn generate_with(&self, name: &str, options: &GenerateOptions) -> devhub_db::Result<Generated> {
+    async fn generate_with(
+        &self,
+        name: &str,
+        options: &GenerateOptions,
+    ) -> devhub_db::Result<Generated> {
         migrate::generate(&self.paths(), name, options).await
     }
 
@@ -367,7 +501,10 @@ impl Project {
     }
 
     async fn assert_checks(&self) {
-        assert_eq!(migrate::check(&self.paths()).await.unwrap(), Vec::<String>::new());
+        assert_eq!(
+            migrate::check(&self.paths()).await.unwrap(),
+            Vec::<String>::new()
+        );
     }
 }
 
@@ -411,10 +548,16 @@ async fn migrate_project(p: &Project, db: &Db) {
 #[tokio::test]
 async fn no_difference_writes_nothing() {
     let p = Project::new(BASE).await;
-    assert!(matches!(p.generate("again").await.unwrap(), Generated::NoChanges));
+    assert!(matches!(
+        p.generate("again").await.unwrap(),
+        Generated::NoChanges
+    ));
     // Formatting and comments are not changes.
     p.set_schema(&BASE.replace("name TEXT NOT NULL", "name   text not null /* required */"));
-    assert!(matches!(p.generate("again").await.unwrap(), Generated::NoChanges));
+    assert!(matches!(
+        p.generate("again").await.unwrap(),
+        Generated::NoChanges
+    ));
     assert_eq!(p.migrations().len(), 1);
 }
 
@@ -436,7 +579,10 @@ async fn a_new_table_is_created() {
 
 #[tokio::test]
 async fn a_dropped_table_needs_allow_data_loss() {
-    let p = Project::new(&format!("{BASE}\nCREATE TABLE toy (id TEXT PRIMARY KEY NOT NULL);")).await;
+    let p = Project::new(&format!(
+        "{BASE}\nCREATE TABLE toy (id TEXT PRIMARY KEY NOT NULL);"
+    ))
+    .await;
     p.set_schema(BASE);
 
     let err = p.generate("drop_toy").await.unwrap_err();
@@ -444,7 +590,10 @@ async fn a_dropped_table_needs_allow_data_loss() {
     assert!(err.to_string().contains("--allow-data-loss"), "{err}");
     assert_eq!(p.migrations().len(), 1, "nothing written");
 
-    let options = GenerateOptions { allow_data_loss: true, ..Default::default() };
+    let options = GenerateOptions {
+        allow_data_loss: true,
+        ..Default::default()
+    };
     let sql = written_sql(p.generate_with("drop_toy", &options).await.unwrap());
     assert!(sql.contains("DROP TABLE \"toy\""), "{sql}");
     p.assert_checks().await;
@@ -454,15 +603,24 @@ async fn a_dropped_table_needs_allow_data_loss() {
 async fn an_appended_column_uses_alter_table_add_column() {
     let p = Project::new(BASE).await;
     let db = seeded(&p).await;
-    p.set_schema(&BASE.replace("    age INTEGER\n", "    age INTEGER,\n    color TEXT NOT NULL DEFAULT 'brown'\n"));
+    p.set_schema(&BASE.replace(
+        "    age INTEGER\n",
+        "    age INTEGER,\n    color TEXT NOT NULL DEFAULT 'brown'\n",
+    ));
 
     let sql = written_sql(p.generate("add_color").await.unwrap());
 
-    assert!(sql.contains("ALTER TABLE \"pet\" ADD COLUMN color TEXT NOT NULL DEFAULT 'brown';"), "{sql}");
+    assert!(
+        sql.contains("ALTER TABLE \"pet\" ADD COLUMN color TEXT NOT NULL DEFAULT 'brown';"),
+        "{sql}"
+    );
     assert!(!sql.contains("__new_"), "no rebuild needed: {sql}");
     p.assert_checks().await;
     migrate_project(&p, &db).await;
-    assert_eq!(strings(&db, "SELECT color FROM pet ORDER BY id").await, ["brown", "brown"]);
+    assert_eq!(
+        strings(&db, "SELECT color FROM pet ORDER BY id").await,
+        ["brown", "brown"]
+    );
 }
 
 #[tokio::test]
@@ -470,15 +628,24 @@ async fn a_column_sqlite_cannot_add_in_place_is_added_by_a_rebuild_that_keeps_ro
     let p = Project::new(BASE).await;
     let db = seeded(&p).await;
     // An expression default cannot be added with ALTER TABLE.
-    p.set_schema(&BASE.replace("    age INTEGER\n", "    age INTEGER,\n    created_at INTEGER NOT NULL DEFAULT (unixepoch())\n"));
+    p.set_schema(&BASE.replace(
+        "    age INTEGER\n",
+        "    age INTEGER,\n    created_at INTEGER NOT NULL DEFAULT (unixepoch())\n",
+    ));
 
     let sql = written_sql(p.generate("add_created").await.unwrap());
 
     assert!(sql.contains("CREATE TABLE \"__new_pet\""), "{sql}");
-    assert!(sql.contains("CREATE INDEX pet_owner_idx"), "indexes recreated: {sql}");
+    assert!(
+        sql.contains("CREATE INDEX pet_owner_idx"),
+        "indexes recreated: {sql}"
+    );
     p.assert_checks().await;
     migrate_project(&p, &db).await;
-    assert_eq!(strings(&db, "SELECT name FROM pet ORDER BY id").await, ["Rex", "Tom"]);
+    assert_eq!(
+        strings(&db, "SELECT name FROM pet ORDER BY id").await,
+        ["Rex", "Tom"]
+    );
     assert!(count(&db, "SELECT min(created_at) FROM pet").await > 1_600_000_000);
 }
 
@@ -487,12 +654,20 @@ async fn indexes_are_created_dropped_and_changed() {
     let p = Project::new(BASE).await;
     p.set_schema(&format!("{BASE}\nCREATE INDEX pet_name_idx ON pet (name);"));
     let sql = written_sql(p.generate("add_index").await.unwrap());
-    assert!(sql.contains("CREATE INDEX pet_name_idx ON pet (name);"), "{sql}");
+    assert!(
+        sql.contains("CREATE INDEX pet_name_idx ON pet (name);"),
+        "{sql}"
+    );
     p.assert_checks().await;
 
-    p.set_schema(&format!("{BASE}\nCREATE INDEX pet_name_idx ON pet (name, age);"));
+    p.set_schema(&format!(
+        "{BASE}\nCREATE INDEX pet_name_idx ON pet (name, age);"
+    ));
     let sql = written_sql(p.generate("change_index").await.unwrap());
-    assert!(sql.contains("DROP INDEX \"pet_name_idx\";") && sql.contains("ON pet (name, age)"), "{sql}");
+    assert!(
+        sql.contains("DROP INDEX \"pet_name_idx\";") && sql.contains("ON pet (name, age)"),
+        "{sql}"
+    );
     p.assert_checks().await;
 
     p.set_schema(BASE);
@@ -512,42 +687,84 @@ async fn assert_rebuild_keeps_rows(new_schema: &str, name: &str) -> (Project, Db
     assert!(sql.contains("INSERT INTO \"__new_"), "{sql}");
     p.assert_checks().await;
     migrate_project(&p, &db).await;
-    assert_eq!(strings(&db, "SELECT name FROM owner ORDER BY id").await, ["Ada", "Grace"]);
-    assert_eq!(strings(&db, "SELECT name FROM pet ORDER BY id").await, ["Rex", "Tom"]);
+    assert_eq!(
+        strings(&db, "SELECT name FROM owner ORDER BY id").await,
+        ["Ada", "Grace"]
+    );
+    assert_eq!(
+        strings(&db, "SELECT name FROM pet ORDER BY id").await,
+        ["Rex", "Tom"]
+    );
     (p, db, sql)
 }
 
 #[tokio::test]
 async fn a_type_change_rebuilds_the_table_and_keeps_rows() {
-    let (_p, db, _) = assert_rebuild_keeps_rows(&BASE.replace("age INTEGER", "age REAL"), "age_real").await;
-    assert_eq!(count(&db, "SELECT count(*) FROM pet WHERE typeof(age) = 'real'").await, 1);
+    let (_p, db, _) =
+        assert_rebuild_keeps_rows(&BASE.replace("age INTEGER", "age REAL"), "age_real").await;
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM pet WHERE typeof(age) = 'real'").await,
+        1
+    );
 }
 
 #[tokio::test]
 async fn a_default_change_rebuilds_the_table_and_keeps_rows() {
-    let (_p, db, _) = assert_rebuild_keeps_rows(&BASE.replace("age INTEGER", "age INTEGER DEFAULT 1"), "age_default").await;
+    let (_p, db, _) = assert_rebuild_keeps_rows(
+        &BASE.replace("age INTEGER", "age INTEGER DEFAULT 1"),
+        "age_default",
+    )
+    .await;
     let conn = db.conn().await.unwrap();
-    conn.execute("INSERT INTO pet (id, owner_id, name) VALUES ('p3', 'o1', 'Kit')", ()).await.unwrap();
+    conn.execute(
+        "INSERT INTO pet (id, owner_id, name) VALUES ('p3', 'o1', 'Kit')",
+        (),
+    )
+    .await
+    .unwrap();
     assert_eq!(count(&db, "SELECT age FROM pet WHERE id = 'p3'").await, 1);
 }
 
 #[tokio::test]
 async fn a_null_ness_change_rebuilds_the_table_and_keeps_rows() {
-    let (_p, db, _) = assert_rebuild_keeps_rows(&BASE.replace("name TEXT NOT NULL\n);\nCREATE TABLE pet", "name TEXT\n);\nCREATE TABLE pet"), "owner_name_nullable").await;
+    let (_p, db, _) = assert_rebuild_keeps_rows(
+        &BASE.replace(
+            "name TEXT NOT NULL\n);\nCREATE TABLE pet",
+            "name TEXT\n);\nCREATE TABLE pet",
+        ),
+        "owner_name_nullable",
+    )
+    .await;
     let conn = db.conn().await.unwrap();
-    conn.execute("INSERT INTO owner (id) VALUES ('o3')", ()).await.unwrap();
+    conn.execute("INSERT INTO owner (id) VALUES ('o3')", ())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn a_rebuilt_parent_table_keeps_the_rows_that_reference_it() {
     // `owner` is referenced by `pet` with ON DELETE CASCADE: dropping the old `owner` during the
     // rebuild must not delete the pets.
-    let (_p, db, sql) = assert_rebuild_keeps_rows(&BASE.replace("name TEXT NOT NULL\n);\nCREATE TABLE pet", "name TEXT NOT NULL CHECK (length(name) > 0)\n);\nCREATE TABLE pet"), "owner_check").await;
+    let (_p, db, sql) = assert_rebuild_keeps_rows(
+        &BASE.replace(
+            "name TEXT NOT NULL\n);\nCREATE TABLE pet",
+            "name TEXT NOT NULL CHECK (length(name) > 0)\n);\nCREATE TABLE pet",
+        ),
+        "owner_check",
+    )
+    .await;
     assert!(sql.contains("__new_owner"), "{sql}");
     let conn = db.conn().await.unwrap();
-    assert!(conn.execute("INSERT INTO owner VALUES ('o3', '')", ()).await.is_err(), "the new CHECK holds");
+    assert!(
+        conn.execute("INSERT INTO owner VALUES ('o3', '')", ())
+            .await
+            .is_err(),
+        "the new CHECK holds"
+    );
     // The foreign key still points at the rebuilt table and still cascades.
-    conn.execute("DELETE FROM owner WHERE id = 'o1'", ()).await.unwrap();
+    conn.execute("DELETE FROM owner WHERE id = 'o1'", ())
+        .await
+        .unwrap();
     assert_eq!(strings(&db, "SELECT name FROM pet").await, ["Tom"]);
 }
 
@@ -561,11 +778,17 @@ async fn a_dropped_column_needs_allow_data_loss_and_keeps_the_other_values() {
     assert!(err.to_string().contains("column pet.age"), "{err}");
     assert_eq!(p.migrations().len(), 1);
 
-    let options = GenerateOptions { allow_data_loss: true, ..Default::default() };
+    let options = GenerateOptions {
+        allow_data_loss: true,
+        ..Default::default()
+    };
     written_sql(p.generate_with("drop_age", &options).await.unwrap());
     p.assert_checks().await;
     migrate_project(&p, &db).await;
-    assert_eq!(strings(&db, "SELECT name || '/' || owner_id FROM pet ORDER BY id").await, ["Rex/o1", "Tom/o2"]);
+    assert_eq!(
+        strings(&db, "SELECT name || '/' || owner_id FROM pet ORDER BY id").await,
+        ["Rex/o1", "Tom/o2"]
+    );
 }
 
 #[tokio::test]
@@ -583,7 +806,10 @@ async fn a_renamed_column_keeps_its_values_when_the_rename_is_given() {
     assert!(sql.contains("rename column pet.age to age_years"), "{sql}");
     p.assert_checks().await;
     migrate_project(&p, &db).await;
-    assert_eq!(count(&db, "SELECT age_years FROM pet WHERE id = 'p1'").await, 3);
+    assert_eq!(
+        count(&db, "SELECT age_years FROM pet WHERE id = 'p1'").await,
+        3
+    );
 }
 
 #[tokio::test]

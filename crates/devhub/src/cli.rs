@@ -33,15 +33,32 @@ pub struct DatabaseArgs {
     pub database_url: String,
 
     /// Auth token for a remote libSQL server (Turso: `turso db tokens create`)
-    #[arg(long, global = true, env = "DATABASE_AUTH_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_AUTH_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
     pub database_auth_token: Option<String>,
 
     /// With a remote URL: keep an embedded replica in this local file (local reads)
-    #[arg(long, global = true, env = "DATABASE_REPLICA_PATH", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_REPLICA_PATH",
+        value_name = "PATH"
+    )]
     pub database_replica_path: Option<PathBuf>,
 
     /// Local files: `normal` (default; survives crashes) or `full` (also power loss)
-    #[arg(long, global = true, env = "DATABASE_SYNCHRONOUS", default_value = "normal", value_name = "MODE")]
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_SYNCHRONOUS",
+        default_value = "normal",
+        value_name = "MODE"
+    )]
     pub database_synchronous: String,
 }
 

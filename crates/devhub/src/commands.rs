@@ -1,10 +1,19 @@
 //! The subcommands.
 
 use devhub_db::migrate::{self, GenerateOptions, Generated, MigrationState, SourcePaths};
-use devhub_db::{Db, DbConfig, Location, OpenMode, Synchronous};
+use devhub_db::{seed, Db, DbConfig, Location, OpenMode, Synchronous};
+use devhub_web::auth::password;
 
 use crate::cli::{DatabaseArgs, GenerateArgs, SeedArgs, SourceArgs};
 use crate::Failure;
+
+/// `println!` that does not panic when stdout is closed (`devhub … | head`).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
 
 pub fn db_config(args: &DatabaseArgs) -> Result<DbConfig, Failure> {
     let config = DbConfig {
@@ -29,10 +38,10 @@ pub async fn db_migrate(config: &DbConfig) -> Result<(), Failure> {
     let db = Db::open(config, OpenMode::CreateIfMissing).await?;
     let applied = migrate::migrate(&db, &migrate::embedded()?).await?;
     if applied.is_empty() {
-        println!("Database is up to date ({}).", db.location().describe());
+        outln!("Database is up to date ({}).", db.location().describe());
     }
     for m in &applied {
-        println!("applied {}", m.label());
+        outln!("applied {}", m.label());
     }
     Ok(())
 }
@@ -40,25 +49,25 @@ pub async fn db_migrate(config: &DbConfig) -> Result<(), Failure> {
 pub async fn db_status(config: &DbConfig) -> Result<(), Failure> {
     let db = Db::open(config, OpenMode::MustExist).await?;
     let statuses = migrate::status(&db, &migrate::embedded()?).await?;
-    println!("{}", db.location().describe());
+    outln!("{}", db.location().describe());
     let mut pending = 0;
     for s in &statuses {
         let label = format!("{:04}_{}", s.id, s.name);
         match &s.state {
-            MigrationState::Applied(at) => println!("  applied  {label}  ({at})"),
+            MigrationState::Applied(at) => outln!("  applied  {label}  ({at})"),
             MigrationState::Pending => {
                 pending += 1;
-                println!("  pending  {label}");
+                outln!("  pending  {label}");
             }
             MigrationState::Changed(at) => {
-                println!("  CHANGED  {label}  (applied {at}; the file has changed since)")
+                outln!("  CHANGED  {label}  (applied {at}; the file has changed since)")
             }
             MigrationState::Unknown(at) => {
-                println!("  UNKNOWN  {label}  (applied {at}; not in this devhub)")
+                outln!("  UNKNOWN  {label}  (applied {at}; not in this devhub)")
             }
         }
     }
-    println!("{} applied, {pending} pending", statuses.len() - pending);
+    outln!("{} applied, {pending} pending", statuses.len() - pending);
     Ok(())
 }
 
@@ -74,15 +83,15 @@ pub async fn db_generate(args: &GenerateArgs) -> Result<(), Failure> {
     }
     match migrate::generate(&source_paths(&args.source), &args.name, &options).await? {
         Generated::NoChanges => {
-            println!("No changes: schema.sql matches the migrations; nothing written.")
+            outln!("No changes: schema.sql matches the migrations; nothing written.")
         }
         Generated::Written { path, plan } => {
-            println!("wrote {}", path.display());
+            outln!("wrote {}", path.display());
             for line in &plan.summary {
-                println!("  {line}");
+                outln!("  {line}");
             }
             for warning in &plan.warnings {
-                println!("  warning: {warning}");
+                outln!("  warning: {warning}");
             }
         }
     }
@@ -92,7 +101,7 @@ pub async fn db_generate(args: &GenerateArgs) -> Result<(), Failure> {
 pub async fn db_check(args: &SourceArgs) -> Result<(), Failure> {
     let differences = migrate::check(&source_paths(args)).await?;
     if differences.is_empty() {
-        println!("schema.sql and the migrations agree.");
+        outln!("schema.sql and the migrations agree.");
         return Ok(());
     }
     for d in &differences {
@@ -104,6 +113,51 @@ pub async fn db_check(args: &SourceArgs) -> Result<(), Failure> {
     )))
 }
 
-pub async fn seed_demo(_config: &DbConfig, _args: &SeedArgs) -> Result<(), Failure> {
-    Err(Failure::Failed("seed-demo: not yet".into()))
+/// `devhub seed-demo`: demo users `demo1` … with deterministic contacts and interactions.
+pub async fn seed_demo(config: &DbConfig, args: &SeedArgs) -> Result<(), Failure> {
+    let db = Db::open(config, OpenMode::CreateIfMissing).await?;
+    migrate::migrate(&db, &migrate::embedded()?).await?;
+    // Refuse before writing anything when a demo user exists already.
+    for n in 1..=args.users {
+        let (username, _) = seed::demo_credentials(n);
+        if db.users().find_by_username(&username).await?.is_some() {
+            return Err(Failure::Usage(format!(
+                "user {username} already exists: seed-demo fills a database without demo users"
+            )));
+        }
+    }
+    let options = seed::SeedOptions {
+        contacts_per_user: args.contacts,
+        interactions_per_contact: args.interactions,
+        seed: args.seed,
+    };
+    let started = std::time::Instant::now();
+    // Hash every password up front, in parallel, on the blocking pool.
+    let mut hashes = Vec::new();
+    for n in 1..=args.users {
+        let (_, password) = seed::demo_credentials(n);
+        hashes.push(tokio::spawn(password::hash_password(password)));
+    }
+    let mut total = (0, 0);
+    outln!("username\tpassword");
+    for (n, hash) in (1..=args.users).zip(hashes) {
+        let hash = hash
+            .await
+            .map_err(|e| Failure::Failed(e.to_string()))?
+            .map_err(|e| Failure::Failed(e.to_string()))?;
+        let seeded = seed::seed_user(&db, n, &hash, &options).await?;
+        let (_, password) = seed::demo_credentials(n);
+        outln!("{}\t{password}", seeded.user.username);
+        total.0 += seeded.contacts;
+        total.1 += seeded.interactions;
+    }
+    eprintln!(
+        "seeded {} users, {} contacts, {} interactions in {:.2?} ({})",
+        args.users,
+        total.0,
+        total.1,
+        started.elapsed(),
+        db.location().describe()
+    );
+    Ok(())
 }

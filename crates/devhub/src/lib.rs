@@ -28,7 +28,10 @@ impl From<devhub_db::Error> for Failure {
 
 /// Runs a parsed command line to completion and returns the process's exit code.
 pub fn run(cli: Cli) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("devhub: cannot start the async runtime: {e}");

@@ -1,1 +1,3 @@
-//! devhub-web
+//! The web app of Developer Hub CRM.
+
+pub mod auth;

@@ -106,7 +106,14 @@ pub async fn plan(current: &Schema, desired: &Schema, options: &GenerateOptions)
                         table_statements.push(sql);
                     }
                 } else {
-                    rebuild(old, table, desired, options, &mut plan, &mut table_statements);
+                    rebuild(
+                        old,
+                        table,
+                        desired,
+                        options,
+                        &mut plan,
+                        &mut table_statements,
+                    );
                     rebuilt.push(table.name.to_ascii_lowercase());
                 }
             }
@@ -255,7 +262,11 @@ fn rebuild(
     let renames = options.renames_of(&new.name);
     let temp = format!("__new_{}", new.name);
     let body = body_start(&new.sql).map_or(new.sql.as_str(), |start| &new.sql[start..]);
-    out.push(format!("CREATE TABLE {} {};", quote_ident(&temp), body.trim().trim_end_matches(';')));
+    out.push(format!(
+        "CREATE TABLE {} {};",
+        quote_ident(&temp),
+        body.trim().trim_end_matches(';')
+    ));
 
     // Each new column takes the values of the old column of the same name (or the one the
     // user said it was renamed from); the rest get their defaults.
@@ -264,15 +275,25 @@ fn rebuild(
     for column in &new.columns {
         let wanted = column.name.to_ascii_lowercase();
         let source = renames
-            .and_then(|r| r.iter().find(|(_, to)| **to == wanted).map(|(from, _)| from.clone()))
+            .and_then(|r| {
+                r.iter()
+                    .find(|(_, to)| **to == wanted)
+                    .map(|(from, _)| from.clone())
+            })
             .unwrap_or_else(|| wanted.clone());
-        match old.columns.iter().find(|c| c.name.eq_ignore_ascii_case(&source)) {
+        match old
+            .columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(&source))
+        {
             Some(old_column) => {
                 targets.push(quote_ident(&column.name));
                 sources.push(quote_ident(&old_column.name));
                 if source != wanted {
-                    plan.summary
-                        .push(format!("rename column {}.{} to {}", new.name, old_column.name, column.name));
+                    plan.summary.push(format!(
+                        "rename column {}.{} to {}",
+                        new.name, old_column.name, column.name
+                    ));
                 }
             }
             None => {
@@ -282,18 +303,22 @@ fn rebuild(
                         new.name, column.name
                     ));
                 }
-                plan.summary.push(format!("add column {}.{}", new.name, column.name));
+                plan.summary
+                    .push(format!("add column {}.{}", new.name, column.name));
             }
         }
     }
     for column in &old.columns {
         let copied = sources.contains(&quote_ident(&column.name));
         if !copied {
-            plan.summary.push(format!("drop column {}.{}", old.name, column.name));
-            plan.data_loss.push(format!("column {}.{}", old.name, column.name));
+            plan.summary
+                .push(format!("drop column {}.{}", old.name, column.name));
+            plan.data_loss
+                .push(format!("column {}.{}", old.name, column.name));
         }
     }
-    plan.summary.push(format!("rebuild table {} (rows kept)", new.name));
+    plan.summary
+        .push(format!("rebuild table {} (rows kept)", new.name));
     if !targets.is_empty() {
         out.push(format!(
             "INSERT INTO {} ({}) SELECT {} FROM {};",
@@ -319,18 +344,29 @@ pub fn differences(current: &Schema, desired: &Schema) -> Vec<String> {
     let mut out = Vec::new();
     for table in &desired.tables {
         match current.table(&table.name) {
-            None => out.push(format!("table {} is in schema.sql but not in the migrations", table.name)),
+            None => out.push(format!(
+                "table {} is in schema.sql but not in the migrations",
+                table.name
+            )),
             Some(old) if old.body != table.body => {
                 let mut detail = Vec::new();
                 for c in &table.columns {
-                    match old.columns.iter().find(|o| o.name.eq_ignore_ascii_case(&c.name)) {
+                    match old
+                        .columns
+                        .iter()
+                        .find(|o| o.name.eq_ignore_ascii_case(&c.name))
+                    {
                         None => detail.push(format!("column {} missing", c.name)),
                         Some(o) if o != c => detail.push(format!("column {} differs", c.name)),
                         Some(_) => {}
                     }
                 }
                 for o in &old.columns {
-                    if !table.columns.iter().any(|c| c.name.eq_ignore_ascii_case(&o.name)) {
+                    if !table
+                        .columns
+                        .iter()
+                        .any(|c| c.name.eq_ignore_ascii_case(&o.name))
+                    {
                         detail.push(format!("column {} not in schema.sql", o.name));
                     }
                 }
@@ -347,12 +383,18 @@ pub fn differences(current: &Schema, desired: &Schema) -> Vec<String> {
     }
     for old in &current.tables {
         if desired.table(&old.name).is_none() {
-            out.push(format!("table {} is in the migrations but not in schema.sql", old.name));
+            out.push(format!(
+                "table {} is in the migrations but not in schema.sql",
+                old.name
+            ));
         }
     }
     for index in &desired.indexes {
         match current.index(&index.name) {
-            None => out.push(format!("index {} is in schema.sql but not in the migrations", index.name)),
+            None => out.push(format!(
+                "index {} is in schema.sql but not in the migrations",
+                index.name
+            )),
             Some(old) if old.normalized != index.normalized => {
                 out.push(format!("index {} differs", index.name))
             }
@@ -361,7 +403,10 @@ pub fn differences(current: &Schema, desired: &Schema) -> Vec<String> {
     }
     for old in &current.indexes {
         if desired.index(&old.name).is_none() {
-            out.push(format!("index {} is in the migrations but not in schema.sql", old.name));
+            out.push(format!(
+                "index {} is in the migrations but not in schema.sql",
+                old.name
+            ));
         }
     }
     out

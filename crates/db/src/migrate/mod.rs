@@ -90,7 +90,10 @@ pub fn embedded() -> Result<Vec<Migration>> {
 /// The migrations in a folder on disk (for `db generate` and `db check`), in order.
 pub fn from_dir(dir: &Path) -> Result<Vec<Migration>> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
-        Error::Migration(format!("cannot read migrations folder {}: {e}", dir.display()))
+        Error::Migration(format!(
+            "cannot read migrations folder {}: {e}",
+            dir.display()
+        ))
     })?;
     let mut migrations = Vec::new();
     for entry in entries {
@@ -100,7 +103,10 @@ pub fn from_dir(dir: &Path) -> Result<Vec<Migration>> {
         if path.extension().is_none_or(|x| x != "sql") {
             continue;
         }
-        let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let file_name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         let sql = std::fs::read_to_string(&path)
             .map_err(|e| Error::Migration(format!("cannot read {}: {e}", path.display())))?;
         migrations.push(Migration::new(file_name, &sql)?);
@@ -351,9 +357,8 @@ impl Default for SourcePaths {
 
 impl SourcePaths {
     fn read_schema(&self) -> Result<String> {
-        std::fs::read_to_string(&self.schema).map_err(|e| {
-            Error::Migration(format!("cannot read {}: {e}", self.schema.display()))
-        })
+        std::fs::read_to_string(&self.schema)
+            .map_err(|e| Error::Migration(format!("cannot read {}: {e}", self.schema.display())))
     }
 }
 
@@ -365,7 +370,11 @@ pub enum Generated {
 }
 
 /// `devhub db generate NAME`: writes the next migration, or nothing when there is no change.
-pub async fn generate(paths: &SourcePaths, name: &str, options: &GenerateOptions) -> Result<Generated> {
+pub async fn generate(
+    paths: &SourcePaths,
+    name: &str,
+    options: &GenerateOptions,
+) -> Result<Generated> {
     if name.is_empty()
         || name.len() > 60
         || !name
@@ -390,7 +399,10 @@ pub async fn generate(paths: &SourcePaths, name: &str, options: &GenerateOptions
             plan.data_loss.join(", ")
         )));
     }
-    let next = Migration::new(&format!("{:04}_{name}.sql", existing.len() + 1), &plan.to_sql())?;
+    let next = Migration::new(
+        &format!("{:04}_{name}.sql", existing.len() + 1),
+        &plan.to_sql(),
+    )?;
     // The plan must take the old schema exactly to the new one; check before writing.
     let mut all = existing.clone();
     all.push(next.clone());

@@ -69,7 +69,10 @@ fn pieces(sql: &str) -> Vec<(usize, Piece)> {
                         Some(_) => i += 1,
                     }
                 }
-                out.push((start, Piece::Literal(sql[start..i.min(sql.len())].to_string())));
+                out.push((
+                    start,
+                    Piece::Literal(sql[start..i.min(sql.len())].to_string()),
+                ));
             }
             b'"' | b'`' | b'[' => {
                 let close = if c == b'[' { b']' } else { c };
@@ -101,7 +104,9 @@ fn pieces(sql: &str) -> Vec<(usize, Piece)> {
                 let start = i;
                 if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 {
                     while i < bytes.len()
-                        && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] >= 0x80)
+                        && (bytes[i].is_ascii_alphanumeric()
+                            || bytes[i] == b'_'
+                            || bytes[i] >= 0x80)
                     {
                         i += 1;
                     }
@@ -295,7 +300,10 @@ mod tests {
         let items = table_items(sql).unwrap();
         let names: Vec<_> = items.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["a", "b"]);
-        assert_eq!(items.columns[1].source, "\"B\" INTEGER DEFAULT (unixepoch())");
+        assert_eq!(
+            items.columns[1].source,
+            "\"B\" INTEGER DEFAULT (unixepoch())"
+        );
         assert_eq!(items.constraints, ["primary key(a,b)"]);
         assert_eq!(items.options, "without rowid");
     }

@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use libsql::{params, params_from_iter, Connection, Row, Value};
 
+use super::query_one;
 use super::user::UserId;
 use crate::db::Db;
 use crate::error::{Error, Result, ValidationErrors};
@@ -17,7 +18,9 @@ id_type!(
 );
 
 /// `contact.status`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ContactStatus {
     #[default]
@@ -110,7 +113,10 @@ impl NewContact {
             ("industry", &self.industry),
             ("location", &self.location),
         ] {
-            errors.take(field, validate::optional_text(value.as_deref(), MAX_SHORT_TEXT));
+            errors.take(
+                field,
+                validate::optional_text(value.as_deref(), MAX_SHORT_TEXT),
+            );
         }
         if let Some(birthday) = self.birthday {
             errors.take("birthday", validate::birthday(birthday));
@@ -139,7 +145,10 @@ impl ContactInput {
         let name = errors.take("name", validate::required_text(&self.name, MAX_NAME));
         let mut text = |field, value: &Option<String>| {
             errors
-                .take(field, validate::optional_text(value.as_deref(), MAX_SHORT_TEXT))
+                .take(
+                    field,
+                    validate::optional_text(value.as_deref(), MAX_SHORT_TEXT),
+                )
                 .flatten()
         };
         let relationship = text("relationship", &self.relationship);
@@ -147,10 +156,7 @@ impl ContactInput {
         let location = text("location", &self.location);
         let birthday = match self.birthday.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(raw) => errors.take(
-                "birthday",
-                validate::date(raw).and_then(validate::birthday),
-            ),
+            Some(raw) => errors.take("birthday", validate::date(raw).and_then(validate::birthday)),
         };
         let status = match self.status.as_deref().map(str::trim) {
             None | Some("") => Some(ContactStatus::Active),
@@ -239,7 +245,9 @@ pub struct ContactPage {
 impl ContactPage {
     pub fn page_count(&self) -> u32 {
         let per = u64::from(self.per_page.max(1));
-        u32::try_from(self.total.div_ceil(per)).unwrap_or(u32::MAX).max(1)
+        u32::try_from(self.total.div_ceil(per))
+            .unwrap_or(u32::MAX)
+            .max(1)
     }
 }
 
@@ -407,7 +415,12 @@ impl ContactRepo {
     pub async fn list(&self, user: &UserId, query: &ContactQuery) -> Result<ContactPage> {
         let mut conditions = vec!["user_id = ?".to_string()];
         let mut values: Vec<Value> = vec![user.into()];
-        if let Some(search) = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        if let Some(search) = query
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             conditions.push(
                 "(name LIKE ?1x ESCAPE '\\' OR industry LIKE ?1x ESCAPE '\\' \
                  OR location LIKE ?1x ESCAPE '\\' OR relationship LIKE ?1x ESCAPE '\\')"
@@ -422,7 +435,10 @@ impl ContactRepo {
             ContactFilter::Active => conditions.push("status = 'active'".into()),
             ContactFilter::Archived => conditions.push("status = 'archived'".into()),
         }
-        for (column, value) in [("industry", &query.industry), ("relationship", &query.relationship)] {
+        for (column, value) in [
+            ("industry", &query.industry),
+            ("relationship", &query.relationship),
+        ] {
             if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
                 conditions.push(format!("{column} = ? COLLATE NOCASE"));
                 values.push(Value::Text(v.to_string()));
@@ -488,7 +504,11 @@ impl ContactRepo {
 
     /// The distinct non-empty values of `industry` or `relationship` among the user's
     /// contacts, for filter menus.
-    pub async fn distinct_values(&self, user: &UserId, field: DistinctField) -> Result<Vec<String>> {
+    pub async fn distinct_values(
+        &self,
+        user: &UserId,
+        field: DistinctField,
+    ) -> Result<Vec<String>> {
         let column = match field {
             DistinctField::Industry => "industry",
             DistinctField::Relationship => "relationship",
@@ -526,37 +546,38 @@ pub(crate) async fn insert(
 ) -> Result<Contact> {
     let id = ContactId::generate();
     let at = at.timestamp();
-    let mut rows = conn
-        .query(
-            &format!(
-                "INSERT INTO contact (id, user_id, name, relationship, birthday, industry, location, \
-                 vip, status, last_update, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10) RETURNING {COLUMNS}"
-            ),
-            params![
-                id,
-                user,
-                new.name.trim(),
-                new.relationship.clone(),
-                new.birthday.map(date_to_secs),
-                new.industry.clone(),
-                new.location.clone(),
-                i64::from(new.vip),
-                new.status.as_str(),
-                at
-            ],
-        )
-        .await
-        .map_err(|e| {
-            let e = Error::from(e);
-            if e.is_foreign_key_violation() {
-                Error::NotFound
-            } else {
-                e
-            }
-        })?;
-    let row = rows.next().await?.ok_or(Error::NotFound)?;
-    Contact::from_row(&row)
+    // The violation surfaces at the first `next()` on a local file, so the mapping covers the
+    // whole statement (`query_one`), not only `query()`.
+    query_one(
+        conn,
+        &format!(
+            "INSERT INTO contact (id, user_id, name, relationship, birthday, industry, location, \
+             vip, status, last_update, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10) RETURNING {COLUMNS}"
+        ),
+        params![
+            id,
+            user,
+            new.name.trim(),
+            new.relationship.clone(),
+            new.birthday.map(date_to_secs),
+            new.industry.clone(),
+            new.location.clone(),
+            i64::from(new.vip),
+            new.status.as_str(),
+            at
+        ],
+        Contact::from_row,
+    )
+    .await
+    .map_err(|e| {
+        if e.is_foreign_key_violation() {
+            Error::NotFound
+        } else {
+            e
+        }
+    })?
+    .ok_or(Error::NotFound)
 }
 
 /// The user's contact `id`, or `NotFound` (also when it is another user's).

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use libsql::{params, Row};
 
+use super::query_one;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::row::{id_type, now, timestamp};
@@ -40,10 +41,12 @@ pub struct NewUser {
     pub password_hash: String,
 }
 
-const COLUMNS: &str = "id, username, password_hash, created_at, updated_at";
+pub(crate) const COLUMNS: &str = "id, username, password_hash, created_at, updated_at";
+/// How many columns [`COLUMNS`] names: where the next table's columns start in a join.
+pub(crate) const COLUMN_COUNT: i32 = 5;
 
 impl User {
-    fn from_row(row: &Row) -> Result<Self> {
+    pub(crate) fn from_row(row: &Row) -> Result<Self> {
         Ok(User {
             id: UserId::from(row.get::<String>(0)?),
             username: row.get(1)?,
@@ -72,20 +75,20 @@ impl UserRepo {
         let conn = self.db.conn().await?;
         let id = UserId::generate();
         let at = now().timestamp();
-        let mut rows = conn
-            .query(
-                &format!(
-                    "INSERT INTO user (id, username, password_hash, created_at, updated_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?4) RETURNING {COLUMNS}"
-                ),
-                params![id, new.username.as_str(), new.password_hash.as_str(), at],
-            )
-            .await
-            .map_err(|e| {
-                Error::from(e).map_unique("user.username", "username", "is already taken")
-            })?;
-        let row = rows.next().await?.ok_or(Error::NotFound)?;
-        User::from_row(&row)
+        // The violation surfaces at the first `next()` on a local file, so the mapping covers
+        // the whole statement (`query_one`), not only `query()`.
+        query_one(
+            &conn,
+            &format!(
+                "INSERT INTO user (id, username, password_hash, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?4) RETURNING {COLUMNS}"
+            ),
+            params![id, new.username.as_str(), new.password_hash.as_str(), at],
+            User::from_row,
+        )
+        .await
+        .map_err(|e| e.map_unique("user.username", "username", "is already taken"))?
+        .ok_or(Error::NotFound)
     }
 
     pub async fn get(&self, id: &UserId) -> Result<User> {

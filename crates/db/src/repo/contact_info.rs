@@ -1,0 +1,293 @@
+//! VIP contact info: the `contact_info` table, at most one row per contact (preferred app,
+//! e-mail, phone, social profile links).
+
+use chrono::{DateTime, Utc};
+use libsql::{params, Row};
+
+use super::contact::{self, ContactId};
+use super::user::UserId;
+use super::{qualified, query_one};
+use crate::db::Db;
+use crate::error::{Error, Result, ValidationErrors};
+use crate::row::{id_type, now, timestamp};
+use crate::validate::{self, MAX_SHORT_TEXT};
+
+id_type!(
+    /// The id of a `contact_info` row.
+    ContactInfoId
+);
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ContactInfo {
+    pub id: ContactInfoId,
+    pub contact_id: ContactId,
+    /// Where the contact is best reached (Signal, Slack …).
+    pub main_app: Option<String>,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    pub social_links: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str =
+    "id, contact_id, main_app, email, phone_number, social_links, created_at, updated_at";
+
+impl ContactInfo {
+    fn from_row(row: &Row) -> Result<Self> {
+        Ok(ContactInfo {
+            id: ContactInfoId::from(row.get::<String>(0)?),
+            contact_id: ContactId::from(row.get::<String>(1)?),
+            main_app: row.get(2)?,
+            email: row.get(3)?,
+            phone_number: row.get(4)?,
+            social_links: decode_links(row.get(5)?)?,
+            created_at: timestamp(row.get(6)?, "contact_info.created_at")?,
+            updated_at: timestamp(row.get(7)?, "contact_info.updated_at")?,
+        })
+    }
+}
+
+/// Stored links are a JSON array of strings; NULL means none. Other clients may have written
+/// the row, so the URLs are not checked again, only the shape.
+fn decode_links(raw: Option<String>) -> Result<Vec<String>> {
+    match raw.as_deref().map(str::trim) {
+        None | Some("") => Ok(Vec::new()),
+        Some(json) => serde_json::from_str(json).map_err(|e| Error::Decode {
+            column: "contact_info.social_links",
+            reason: format!("not a JSON array of strings: {e}"),
+        }),
+    }
+}
+
+/// Empty lists are stored as NULL.
+fn encode_links(links: &[String]) -> Result<Option<String>> {
+    if links.is_empty() {
+        return Ok(None);
+    }
+    serde_json::to_string(links)
+        .map(Some)
+        .map_err(|e| Error::validation("social_links", e.to_string()))
+}
+
+/// The contact info of a contact as stored by an upsert.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewContactInfo {
+    pub main_app: Option<String>,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    pub social_links: Vec<String>,
+}
+
+impl NewContactInfo {
+    /// The rules every contact info write obeys.
+    pub fn validate(&self) -> Result<()> {
+        self.normalized().map(|_| ())
+    }
+
+    /// The values as stored: trimmed, blank means absent, blank links dropped.
+    fn normalized(&self) -> Result<NewContactInfo> {
+        let mut errors = ValidationErrors::new();
+        let main_app = errors
+            .take(
+                "main_app",
+                validate::optional_text(self.main_app.as_deref(), MAX_SHORT_TEXT),
+            )
+            .flatten();
+        let email = match blank_to_none(&self.email) {
+            None => None,
+            Some(raw) => errors.take("email", validate::email(raw)),
+        };
+        let phone_number = match blank_to_none(&self.phone_number) {
+            None => None,
+            Some(raw) => errors.take("phone_number", validate::phone(raw)),
+        };
+        let social_links = errors
+            .take("social_links", validate::social_links(&self.social_links))
+            .unwrap_or_default();
+        errors.into_result()?;
+        Ok(NewContactInfo {
+            main_app,
+            email,
+            phone_number,
+            social_links,
+        })
+    }
+}
+
+fn blank_to_none(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Contact info as typed into a form or sent as JSON. `social_links` is a JSON array of
+/// URLs, or one text with a URL per line (a form's textarea).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ContactInfoInput {
+    pub main_app: Option<String>,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    #[serde(deserialize_with = "links_or_lines")]
+    pub social_links: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum LinksOrLines {
+    Links(Vec<String>),
+    Lines(String),
+}
+
+fn links_or_lines<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(
+        match <LinksOrLines as serde::Deserialize>::deserialize(d)? {
+            LinksOrLines::Links(links) => links,
+            LinksOrLines::Lines(text) => text.lines().map(str::to_string).collect(),
+        },
+    )
+}
+
+impl ContactInfoInput {
+    /// Parses every field, collecting an error per bad field.
+    pub fn parse(&self) -> Result<NewContactInfo> {
+        NewContactInfo {
+            main_app: self.main_app.clone(),
+            email: self.email.clone(),
+            phone_number: self.phone_number.clone(),
+            social_links: self.social_links.clone(),
+        }
+        .normalized()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ContactInfoRepo {
+    db: Db,
+}
+
+impl ContactInfoRepo {
+    pub fn new(db: &Db) -> Self {
+        ContactInfoRepo { db: db.clone() }
+    }
+
+    /// The contact info of the user's contact `contact_id`, `None` when it has none yet;
+    /// `NotFound` when the contact is not the user's.
+    pub async fn get(&self, user: &UserId, contact_id: &ContactId) -> Result<Option<ContactInfo>> {
+        let conn = self.db.conn().await?;
+        // One row when the contact is the user's; its info columns are NULL without one.
+        query_one(
+            &conn,
+            &format!(
+                "SELECT {} FROM contact c LEFT JOIN contact_info i ON i.contact_id = c.id \
+                 WHERE c.id = ?1 AND c.user_id = ?2",
+                qualified("i", COLUMNS)
+            ),
+            params![contact_id, user],
+            |row| match row.get::<Option<String>>(0)? {
+                Some(_) => ContactInfo::from_row(row).map(Some),
+                None => Ok(None),
+            },
+        )
+        .await?
+        .ok_or(Error::NotFound)
+    }
+
+    /// Creates or replaces the contact info of the user's contact `contact_id`.
+    pub async fn upsert(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        new: &NewContactInfo,
+    ) -> Result<ContactInfo> {
+        let new = new.normalized()?;
+        let links = encode_links(&new.social_links)?;
+        let conn = self.db.conn().await?;
+        let tx = conn.begin_write().await?;
+        contact::ensure_owned(&tx, user, contact_id).await?;
+        let info = query_one(
+            &tx,
+            &format!(
+                "INSERT INTO contact_info \
+                 (id, contact_id, main_app, email, phone_number, social_links, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) \
+                 ON CONFLICT (contact_id) DO UPDATE SET main_app = excluded.main_app, \
+                 email = excluded.email, phone_number = excluded.phone_number, \
+                 social_links = excluded.social_links, updated_at = excluded.updated_at \
+                 RETURNING {COLUMNS}"
+            ),
+            params![
+                ContactInfoId::generate(),
+                contact_id,
+                new.main_app,
+                new.email,
+                new.phone_number,
+                links,
+                now().timestamp()
+            ],
+            ContactInfo::from_row,
+        )
+        .await?
+        .ok_or(Error::NotFound)?;
+        tx.commit().await?;
+        Ok(info)
+    }
+
+    /// Deletes the contact info of the user's contact; `NotFound` when there is none.
+    pub async fn delete(&self, user: &UserId, contact_id: &ContactId) -> Result<()> {
+        let conn = self.db.conn().await?;
+        let changed = conn
+            .execute(
+                "DELETE FROM contact_info WHERE contact_id = ?1 \
+                 AND contact_id IN (SELECT id FROM contact WHERE user_id = ?2)",
+                params![contact_id, user],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(Error::NotFound);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_links_that_are_not_an_array_of_strings_are_decode_errors() {
+        assert_eq!(decode_links(None).unwrap(), Vec::<String>::new());
+        assert_eq!(
+            decode_links(Some("[]".into())).unwrap(),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            decode_links(Some(r#"["https://x.org/a"]"#.into())).unwrap(),
+            vec!["https://x.org/a".to_string()]
+        );
+        for bad in [r#"{"a":1}"#, "[1, 2]", "not json"] {
+            assert!(
+                matches!(
+                    decode_links(Some(bad.into())),
+                    Err(Error::Decode {
+                        column: "contact_info.social_links",
+                        ..
+                    })
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn social_links_come_as_an_array_or_as_lines() {
+        let json: ContactInfoInput =
+            serde_json::from_str(r#"{"social_links": ["https://a.org", "https://b.org"]}"#)
+                .unwrap();
+        assert_eq!(json.social_links, ["https://a.org", "https://b.org"]);
+        let lines: ContactInfoInput =
+            serde_json::from_str(r#"{"social_links": "https://a.org\r\n\nhttps://b.org"}"#)
+                .unwrap();
+        let parsed = lines.parse().unwrap();
+        assert_eq!(parsed.social_links, ["https://a.org", "https://b.org"]);
+    }
+}

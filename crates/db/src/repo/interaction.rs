@@ -1,0 +1,390 @@
+//! Interactions: the `interaction` table, the log of meetings, calls and messages with a
+//! contact. Every write refreshes the contact's `last_contacted` in the same transaction.
+
+use chrono::{DateTime, NaiveTime, Utc};
+use libsql::{params, params_from_iter, Row, Value};
+
+use super::contact::{self, ContactId, MAX_PER_PAGE};
+use super::user::UserId;
+use super::{qualified, query_all, query_count, query_one};
+use crate::db::Db;
+use crate::error::{Error, Result, ValidationErrors};
+use crate::row::{id_type, now, timestamp};
+use crate::validate::{self, MAX_LONG_TEXT};
+
+id_type!(
+    /// The id of an `interaction` row.
+    InteractionId
+);
+
+/// `interaction.type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InteractionType {
+    Meeting,
+    Call,
+    Email,
+    Message,
+    Other,
+}
+
+impl InteractionType {
+    pub const ALL: [InteractionType; 5] = [
+        InteractionType::Meeting,
+        InteractionType::Call,
+        InteractionType::Email,
+        InteractionType::Message,
+        InteractionType::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InteractionType::Meeting => "meeting",
+            InteractionType::Call => "call",
+            InteractionType::Email => "email",
+            InteractionType::Message => "message",
+            InteractionType::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "meeting" => Ok(InteractionType::Meeting),
+            "call" => Ok(InteractionType::Call),
+            "email" => Ok(InteractionType::Email),
+            "message" => Ok(InteractionType::Message),
+            "other" => Ok(InteractionType::Other),
+            _ => Err("must be one of meeting, call, email, message or other".into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Interaction {
+    pub id: InteractionId,
+    pub contact_id: ContactId,
+    #[serde(rename = "type")]
+    pub type_: InteractionType,
+    pub date: DateTime<Utc>,
+    pub notes: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, contact_id, type, date, notes, created_at, updated_at";
+const COLUMN_COUNT: i32 = 7;
+
+impl Interaction {
+    fn from_row(row: &Row) -> Result<Self> {
+        let kind: String = row.get(2)?;
+        Ok(Interaction {
+            id: InteractionId::from(row.get::<String>(0)?),
+            contact_id: ContactId::from(row.get::<String>(1)?),
+            type_: InteractionType::parse(&kind).map_err(|reason| Error::Decode {
+                column: "interaction.type",
+                reason,
+            })?,
+            date: timestamp(row.get(3)?, "interaction.date")?,
+            notes: row.get(4)?,
+            created_at: timestamp(row.get(5)?, "interaction.created_at")?,
+            updated_at: timestamp(row.get(6)?, "interaction.updated_at")?,
+        })
+    }
+}
+
+/// An interaction in the log of all the user's contacts, with the name of its contact.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct InteractionWithContact {
+    #[serde(flatten)]
+    pub interaction: Interaction,
+    pub contact_name: String,
+}
+
+impl InteractionWithContact {
+    fn from_row(row: &Row) -> Result<Self> {
+        Ok(InteractionWithContact {
+            interaction: Interaction::from_row(row)?,
+            contact_name: row.get(COLUMN_COUNT)?,
+        })
+    }
+}
+
+/// An interaction to insert, or the new values of an existing one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInteraction {
+    pub kind: InteractionType,
+    pub date: DateTime<Utc>,
+    pub notes: Option<String>,
+}
+
+impl NewInteraction {
+    /// The rules every interaction write obeys.
+    pub fn validate(&self) -> Result<()> {
+        self.normalized().map(|_| ())
+    }
+
+    /// The values as stored: notes trimmed, blank notes absent.
+    fn normalized(&self) -> Result<NewInteraction> {
+        let mut errors = ValidationErrors::new();
+        errors.take("date", validate::sane_date(self.date.date_naive()));
+        let notes = errors
+            .take(
+                "notes",
+                validate::optional_text(self.notes.as_deref(), MAX_LONG_TEXT),
+            )
+            .flatten();
+        errors.into_result()?;
+        Ok(NewInteraction {
+            kind: self.kind,
+            date: self.date,
+            notes,
+        })
+    }
+}
+
+/// An interaction as typed into a form or sent as JSON: text everywhere.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InteractionInput {
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// `YYYY-MM-DD`; stored as midnight UTC.
+    pub date: String,
+    pub notes: Option<String>,
+}
+
+impl InteractionInput {
+    /// Parses every field, collecting an error per bad field.
+    pub fn parse(&self) -> Result<NewInteraction> {
+        let mut errors = ValidationErrors::new();
+        let kind = match self.type_.trim() {
+            "" => {
+                errors.add("type", "is required");
+                None
+            }
+            raw => errors.take("type", InteractionType::parse(raw)),
+        };
+        let date = match self.date.trim() {
+            "" => {
+                errors.add("date", "is required");
+                None
+            }
+            raw => errors.take("date", validate::date(raw).and_then(validate::sane_date)),
+        };
+        let notes = errors
+            .take(
+                "notes",
+                validate::optional_text(self.notes.as_deref(), MAX_LONG_TEXT),
+            )
+            .flatten();
+        match (kind, date) {
+            (Some(kind), Some(date)) if errors.is_empty() => Ok(NewInteraction {
+                kind,
+                date: date.and_time(NaiveTime::MIN).and_utc(),
+                notes,
+            }),
+            // A missing value has recorded its error.
+            _ => Err(Error::Validation(errors)),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct InteractionRepo {
+    db: Db,
+}
+
+impl InteractionRepo {
+    pub fn new(db: &Db) -> Self {
+        InteractionRepo { db: db.clone() }
+    }
+
+    /// Logs an interaction with the user's contact `contact_id` and refreshes the contact's
+    /// `last_contacted`.
+    pub async fn create(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        new: &NewInteraction,
+    ) -> Result<Interaction> {
+        let new = new.normalized()?;
+        let conn = self.db.conn().await?;
+        let tx = conn.begin_write().await?;
+        contact::ensure_owned(&tx, user, contact_id).await?;
+        let at = now().timestamp();
+        let interaction = query_one(
+            &tx,
+            &format!(
+                "INSERT INTO interaction (id, contact_id, type, date, notes, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING {COLUMNS}"
+            ),
+            params![
+                InteractionId::generate(),
+                contact_id,
+                new.kind.as_str(),
+                new.date.timestamp(),
+                new.notes,
+                at
+            ],
+            Interaction::from_row,
+        )
+        .await?
+        .ok_or(Error::NotFound)?;
+        contact::refresh_last_contacted(&tx, contact_id).await?;
+        tx.commit().await?;
+        Ok(interaction)
+    }
+
+    pub async fn get(&self, user: &UserId, id: &InteractionId) -> Result<Interaction> {
+        let conn = self.db.conn().await?;
+        query_one(
+            &conn,
+            &format!(
+                "SELECT {} FROM interaction i JOIN contact c ON c.id = i.contact_id \
+                 WHERE i.id = ?1 AND c.user_id = ?2",
+                qualified("i", COLUMNS)
+            ),
+            params![id, user],
+            Interaction::from_row,
+        )
+        .await?
+        .ok_or(Error::NotFound)
+    }
+
+    /// Replaces the type, date and notes, and refreshes the contact's `last_contacted`.
+    pub async fn update(
+        &self,
+        user: &UserId,
+        id: &InteractionId,
+        new: &NewInteraction,
+    ) -> Result<Interaction> {
+        let new = new.normalized()?;
+        let conn = self.db.conn().await?;
+        let tx = conn.begin_write().await?;
+        let interaction = query_one(
+            &tx,
+            &format!(
+                "UPDATE interaction SET type = ?3, date = ?4, notes = ?5, updated_at = ?6 \
+                 WHERE id = ?1 AND contact_id IN (SELECT id FROM contact WHERE user_id = ?2) \
+                 RETURNING {COLUMNS}"
+            ),
+            params![
+                id,
+                user,
+                new.kind.as_str(),
+                new.date.timestamp(),
+                new.notes,
+                now().timestamp()
+            ],
+            Interaction::from_row,
+        )
+        .await?
+        .ok_or(Error::NotFound)?;
+        contact::refresh_last_contacted(&tx, &interaction.contact_id).await?;
+        tx.commit().await?;
+        Ok(interaction)
+    }
+
+    /// Deletes the interaction; the contact's `last_contacted` falls back to the latest one
+    /// left (or none).
+    pub async fn delete(&self, user: &UserId, id: &InteractionId) -> Result<()> {
+        let conn = self.db.conn().await?;
+        let tx = conn.begin_write().await?;
+        let contact_id = query_one(
+            &tx,
+            "DELETE FROM interaction \
+             WHERE id = ?1 AND contact_id IN (SELECT id FROM contact WHERE user_id = ?2) \
+             RETURNING contact_id",
+            params![id, user],
+            |row| Ok(ContactId::from(row.get::<String>(0)?)),
+        )
+        .await?
+        .ok_or(Error::NotFound)?;
+        contact::refresh_last_contacted(&tx, &contact_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A page of one contact's interactions, latest first, and how many there are in all.
+    pub async fn list_for_contact(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        limit: u32,
+        offset: u64,
+    ) -> Result<(Vec<Interaction>, u64)> {
+        let conn = self.db.conn().await?;
+        let tx = conn.begin_read().await?;
+        contact::ensure_owned(&tx, user, contact_id).await?;
+        let total = query_count(
+            &tx,
+            "SELECT count(*) FROM interaction WHERE contact_id = ?1",
+            [contact_id],
+        )
+        .await?;
+        let interactions = query_all(
+            &tx,
+            &format!(
+                "SELECT {COLUMNS} FROM interaction WHERE contact_id = ?1 \
+                 ORDER BY date DESC, created_at DESC, id DESC LIMIT ?2 OFFSET ?3"
+            ),
+            params![contact_id, page_limit(limit), page_offset(offset)],
+            Interaction::from_row,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((interactions, total))
+    }
+
+    /// A page of the interactions with all the user's contacts, latest first, optionally of one
+    /// type only, and how many there are in all.
+    pub async fn list_for_user(
+        &self,
+        user: &UserId,
+        limit: u32,
+        offset: u64,
+        kind: Option<InteractionType>,
+    ) -> Result<(Vec<InteractionWithContact>, u64)> {
+        let mut condition = "c.user_id = ?".to_string();
+        let mut values: Vec<Value> = vec![user.into()];
+        if let Some(kind) = kind {
+            condition.push_str(" AND i.type = ?");
+            values.push(Value::Text(kind.as_str().into()));
+        }
+        let conn = self.db.conn().await?;
+        let tx = conn.begin_read().await?;
+        let total = query_count(
+            &tx,
+            &format!(
+                "SELECT count(*) FROM interaction i JOIN contact c ON c.id = i.contact_id \
+                 WHERE {condition}"
+            ),
+            params_from_iter(values.clone()),
+        )
+        .await?;
+        values.push(Value::Integer(page_limit(limit)));
+        values.push(Value::Integer(page_offset(offset)));
+        let interactions = query_all(
+            &tx,
+            &format!(
+                "SELECT {}, c.name FROM interaction i JOIN contact c ON c.id = i.contact_id \
+                 WHERE {condition} \
+                 ORDER BY i.date DESC, i.created_at DESC, i.id DESC LIMIT ? OFFSET ?",
+                qualified("i", COLUMNS)
+            ),
+            params_from_iter(values),
+            InteractionWithContact::from_row,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((interactions, total))
+    }
+}
+
+fn page_limit(limit: u32) -> i64 {
+    i64::from(limit.clamp(1, MAX_PER_PAGE))
+}
+
+fn page_offset(offset: u64) -> i64 {
+    i64::try_from(offset).unwrap_or(i64::MAX)
+}

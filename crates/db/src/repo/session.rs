@@ -1,0 +1,168 @@
+//! Log-in sessions: the `session` table (no timestamp columns, by design).
+
+use chrono::{DateTime, Utc};
+use libsql::{params, Row};
+
+use super::user::{self, User, UserId};
+use super::{qualified, query_one, sha256_hex};
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::row::{id_type, timestamp};
+
+id_type!(
+    /// The id of a `session` row: the lowercase hex sha256 of the cookie token, so a stolen
+    /// database does not hand out working cookies.
+    SessionId
+);
+
+impl SessionId {
+    /// The id of the session that the cookie token `token` opens.
+    pub fn from_token(token: &str) -> Self {
+        SessionId(sha256_hex(token))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: SessionId,
+    pub user_id: UserId,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Session {
+    /// A session is over at its `expires_at`.
+    pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at <= now
+    }
+}
+
+const COLUMNS: &str = "id, user_id, expires_at";
+
+impl Session {
+    /// Reads the session columns starting at column `start` (they follow the user's in a join).
+    fn from_row(row: &Row, start: i32) -> Result<Self> {
+        Ok(Session {
+            id: SessionId::from(row.get::<String>(start)?),
+            user_id: UserId::from(row.get::<String>(start + 1)?),
+            expires_at: timestamp(row.get(start + 2)?, "session.expires_at")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRepo {
+    db: Db,
+}
+
+impl SessionRepo {
+    pub fn new(db: &Db) -> Self {
+        SessionRepo { db: db.clone() }
+    }
+
+    /// Stores a new session; `NotFound` when its user does not exist.
+    pub async fn create(&self, session: &Session) -> Result<()> {
+        let conn = self.db.conn().await?;
+        conn.execute(
+            "INSERT INTO session (id, user_id, expires_at) VALUES (?1, ?2, ?3)",
+            params![
+                &session.id,
+                &session.user_id,
+                session.expires_at.timestamp()
+            ],
+        )
+        .await
+        .map_err(|e| {
+            let e = Error::from(e);
+            if e.is_foreign_key_violation() {
+                Error::NotFound
+            } else {
+                e
+            }
+        })?;
+        Ok(())
+    }
+
+    /// The session `id` and its user, expired or not: the caller checks
+    /// [`Session::is_expired`] (and deletes an expired session).
+    pub async fn find(&self, id: &SessionId) -> Result<Option<(Session, User)>> {
+        let conn = self.db.conn().await?;
+        query_one(
+            &conn,
+            &format!(
+                "SELECT {}, {} FROM session s JOIN user u ON u.id = s.user_id WHERE s.id = ?1",
+                qualified("u", user::COLUMNS),
+                qualified("s", COLUMNS)
+            ),
+            [id],
+            |row| {
+                Ok((
+                    Session::from_row(row, user::COLUMN_COUNT)?,
+                    User::from_row(row)?,
+                ))
+            },
+        )
+        .await
+    }
+
+    /// Moves the end of the session (sliding expiry).
+    pub async fn set_expires_at(&self, id: &SessionId, at: DateTime<Utc>) -> Result<()> {
+        let conn = self.db.conn().await?;
+        let changed = conn
+            .execute(
+                "UPDATE session SET expires_at = ?2 WHERE id = ?1",
+                params![id, at.timestamp()],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(Error::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Ends one session (log-out); `NotFound` when it is already gone.
+    pub async fn delete(&self, id: &SessionId) -> Result<()> {
+        let conn = self.db.conn().await?;
+        let changed = conn
+            .execute("DELETE FROM session WHERE id = ?1", [id])
+            .await?;
+        if changed == 0 {
+            return Err(Error::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Ends every session of `user` except `except` (the one changing the password); returns
+    /// how many it ended.
+    pub async fn delete_all_for_user(
+        &self,
+        user: &UserId,
+        except: Option<&SessionId>,
+    ) -> Result<u64> {
+        let conn = self.db.conn().await?;
+        let deleted = match except {
+            Some(keep) => {
+                conn.execute(
+                    "DELETE FROM session WHERE user_id = ?1 AND id != ?2",
+                    params![user, keep],
+                )
+                .await?
+            }
+            None => {
+                conn.execute("DELETE FROM session WHERE user_id = ?1", [user])
+                    .await?
+            }
+        };
+        Ok(deleted)
+    }
+
+    /// Deletes every session that is over at `now`; returns how many.
+    pub async fn delete_expired(&self, now: DateTime<Utc>) -> Result<u64> {
+        let conn = self.db.conn().await?;
+        Ok(conn
+            .execute(
+                "DELETE FROM session WHERE expires_at <= ?1",
+                [now.timestamp()],
+            )
+            .await?)
+    }
+}

@@ -1,0 +1,318 @@
+//! Tags: the `tag` table (a user's labels, unique by name ignoring case) and `contact_tag`
+//! (which contacts carry which tag).
+
+use chrono::{DateTime, Utc};
+use libsql::{params, Connection, Row};
+
+use super::contact::{self, ContactId};
+use super::user::UserId;
+use super::{qualified, query_all, query_one};
+use crate::db::Db;
+use crate::error::{Error, Result, ValidationErrors};
+use crate::row::{id_type, now, timestamp};
+use crate::validate;
+
+/// The longest tag name, in characters.
+pub const MAX_TAG_NAME: usize = 50;
+
+id_type!(
+    /// The id of a `tag` row.
+    TagId
+);
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Tag {
+    pub id: TagId,
+    pub user_id: UserId,
+    pub name: String,
+    /// `#rrggbb`, lowercase.
+    pub color: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, user_id, name, color, created_at, updated_at";
+
+impl Tag {
+    fn from_row(row: &Row) -> Result<Self> {
+        Ok(Tag {
+            id: TagId::from(row.get::<String>(0)?),
+            user_id: UserId::from(row.get::<String>(1)?),
+            name: row.get(2)?,
+            color: row.get(3)?,
+            created_at: timestamp(row.get(4)?, "tag.created_at")?,
+            updated_at: timestamp(row.get(5)?, "tag.updated_at")?,
+        })
+    }
+}
+
+/// A color written `#rrggbb` (stored lowercase).
+pub fn parse_color(raw: &str) -> Result<String, String> {
+    let s = raw.trim();
+    match s.strip_prefix('#') {
+        Some(hex) if hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Ok(s.to_ascii_lowercase())
+        }
+        _ => Err("must be a color like #3b82f6".into()),
+    }
+}
+
+/// A tag to insert, or the new name and color of an existing one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewTag {
+    pub name: String,
+    pub color: Option<String>,
+}
+
+impl NewTag {
+    /// The rules every tag write obeys.
+    pub fn validate(&self) -> Result<()> {
+        self.normalized().map(|_| ())
+    }
+
+    /// The values as stored: the name trimmed, the color lowercase, a blank color absent.
+    fn normalized(&self) -> Result<NewTag> {
+        let mut errors = ValidationErrors::new();
+        let name = errors.take("name", validate::required_text(&self.name, MAX_TAG_NAME));
+        let color = match self
+            .color
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            None => None,
+            Some(raw) => errors.take("color", parse_color(raw)),
+        };
+        errors.into_result()?;
+        Ok(NewTag {
+            name: name.unwrap_or_default(),
+            color,
+        })
+    }
+}
+
+/// A tag as typed into a form or sent as JSON.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TagInput {
+    pub name: String,
+    pub color: Option<String>,
+}
+
+impl TagInput {
+    /// Parses every field, collecting an error per bad field.
+    pub fn parse(&self) -> Result<NewTag> {
+        NewTag {
+            name: self.name.clone(),
+            color: self.color.clone(),
+        }
+        .normalized()
+    }
+}
+
+/// The unique index on `(user_id, name COLLATE NOCASE)`, as SQLite names it in the violation.
+const UNIQUE_NAME: &str = "tag.user_id, tag.name";
+const NAME_TAKEN: &str = "is already a tag of yours";
+
+#[derive(Debug, Clone)]
+pub struct TagRepo {
+    db: Db,
+}
+
+impl TagRepo {
+    pub fn new(db: &Db) -> Self {
+        TagRepo { db: db.clone() }
+    }
+
+    /// Creates a tag; a name the user already has (ignoring case) is a `Conflict` on `name`.
+    pub async fn create(&self, user: &UserId, new: &NewTag) -> Result<Tag> {
+        let new = new.normalized()?;
+        let conn = self.db.conn().await?;
+        let at = now().timestamp();
+        query_one(
+            &conn,
+            &format!(
+                "INSERT INTO tag (id, user_id, name, color, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING {COLUMNS}"
+            ),
+            params![TagId::generate(), user, new.name, new.color, at],
+            Tag::from_row,
+        )
+        .await
+        .map_err(|e| {
+            if e.is_foreign_key_violation() {
+                Error::NotFound
+            } else {
+                e.map_unique(UNIQUE_NAME, "name", NAME_TAKEN)
+            }
+        })?
+        .ok_or(Error::NotFound)
+    }
+
+    pub async fn get(&self, user: &UserId, id: &TagId) -> Result<Tag> {
+        let conn = self.db.conn().await?;
+        query_one(
+            &conn,
+            &format!("SELECT {COLUMNS} FROM tag WHERE id = ?1 AND user_id = ?2"),
+            params![id, user],
+            Tag::from_row,
+        )
+        .await?
+        .ok_or(Error::NotFound)
+    }
+
+    /// Renames and recolors a tag; a name the user already has is a `Conflict` on `name`.
+    pub async fn update(&self, user: &UserId, id: &TagId, new: &NewTag) -> Result<Tag> {
+        let new = new.normalized()?;
+        let conn = self.db.conn().await?;
+        query_one(
+            &conn,
+            &format!(
+                "UPDATE tag SET name = ?3, color = ?4, updated_at = ?5 \
+                 WHERE id = ?1 AND user_id = ?2 RETURNING {COLUMNS}"
+            ),
+            params![id, user, new.name, new.color, now().timestamp()],
+            Tag::from_row,
+        )
+        .await
+        .map_err(|e| e.map_unique(UNIQUE_NAME, "name", NAME_TAKEN))?
+        .ok_or(Error::NotFound)
+    }
+
+    /// Deletes the tag and, through the schema's cascade, takes it off every contact.
+    pub async fn delete(&self, user: &UserId, id: &TagId) -> Result<()> {
+        let conn = self.db.conn().await?;
+        let changed = conn
+            .execute(
+                "DELETE FROM tag WHERE id = ?1 AND user_id = ?2",
+                params![id, user],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(Error::NotFound);
+        }
+        Ok(())
+    }
+
+    /// The user's tags by name.
+    pub async fn list(&self, user: &UserId) -> Result<Vec<Tag>> {
+        let conn = self.db.conn().await?;
+        query_all(
+            &conn,
+            &format!(
+                "SELECT {COLUMNS} FROM tag WHERE user_id = ?1 ORDER BY name COLLATE NOCASE, id"
+            ),
+            [user],
+            Tag::from_row,
+        )
+        .await
+    }
+
+    /// Puts the tag on the contact; doing it twice is harmless. Both must be the user's.
+    pub async fn attach(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        tag_id: &TagId,
+    ) -> Result<()> {
+        let conn = self.db.conn().await?;
+        let tx = conn.begin_write().await?;
+        contact::ensure_owned(&tx, user, contact_id).await?;
+        ensure_owned(&tx, user, tag_id).await?;
+        let at = now().timestamp();
+        tx.execute(
+            "INSERT OR IGNORE INTO contact_tag (contact_id, tag_id, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?3)",
+            params![contact_id, tag_id, at],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Takes the tag off the contact; harmless when it was not on. Both must be the user's.
+    pub async fn detach(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        tag_id: &TagId,
+    ) -> Result<()> {
+        let conn = self.db.conn().await?;
+        let tx = conn.begin_write().await?;
+        contact::ensure_owned(&tx, user, contact_id).await?;
+        ensure_owned(&tx, user, tag_id).await?;
+        tx.execute(
+            "DELETE FROM contact_tag WHERE contact_id = ?1 AND tag_id = ?2",
+            params![contact_id, tag_id],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The tags on the user's contact, by name.
+    pub async fn tags_for_contact(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+    ) -> Result<Vec<Tag>> {
+        let conn = self.db.conn().await?;
+        let tx = conn.begin_read().await?;
+        contact::ensure_owned(&tx, user, contact_id).await?;
+        let tags = query_all(
+            &tx,
+            &format!(
+                "SELECT {} FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id \
+                 WHERE ct.contact_id = ?1 AND t.user_id = ?2 ORDER BY t.name COLLATE NOCASE, t.id",
+                qualified("t", COLUMNS)
+            ),
+            params![contact_id, user],
+            Tag::from_row,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(tags)
+    }
+
+    /// The ids of the user's contacts that carry the tag, by contact name.
+    pub async fn contacts_with_tag(&self, user: &UserId, tag_id: &TagId) -> Result<Vec<ContactId>> {
+        let conn = self.db.conn().await?;
+        let tx = conn.begin_read().await?;
+        ensure_owned(&tx, user, tag_id).await?;
+        let ids = query_all(
+            &tx,
+            "SELECT c.id FROM contact_tag ct JOIN contact c ON c.id = ct.contact_id \
+             WHERE ct.tag_id = ?1 AND c.user_id = ?2 ORDER BY c.name COLLATE NOCASE, c.id",
+            params![tag_id, user],
+            |row| Ok(ContactId::from(row.get::<String>(0)?)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+}
+
+/// Checks that `id` is one of the user's tags; `NotFound` otherwise.
+async fn ensure_owned(conn: &Connection, user: &UserId, id: &TagId) -> Result<()> {
+    query_one(
+        conn,
+        "SELECT 1 FROM tag WHERE id = ?1 AND user_id = ?2",
+        params![id, user],
+        |_| Ok(()),
+    )
+    .await?
+    .ok_or(Error::NotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colors_are_hex_triplets_stored_lowercase() {
+        assert_eq!(parse_color(" #3B82F6 ").unwrap(), "#3b82f6");
+        for bad in ["3b82f6", "#3b82f", "#3b82f6a", "#gggggg", "red", "#fff"] {
+            assert!(parse_color(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Authentication (DESIGN.md §4).
+
+pub mod password;
