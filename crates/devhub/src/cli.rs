@@ -64,6 +64,8 @@ pub struct DatabaseArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the web app (applies pending migrations first)
+    Serve(ServeArgs),
     /// Database tooling: apply, inspect, generate and check migrations
     #[command(subcommand)]
     Db(DbCommand),
@@ -121,4 +123,23 @@ pub struct SeedArgs {
     /// Seed of the generator: the same seed gives the same data
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on
+    #[arg(long, env = "HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on (0 picks a free one)
+    #[arg(long, env = "PORT", default_value_t = 3000)]
+    pub port: u16,
+    /// Do not apply pending migrations at start
+    #[arg(long)]
+    pub no_migrate: bool,
+    /// Mark cookies `Secure` (set when the app is served over https)
+    #[arg(long, env = "SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// The public address of the app; an https:// URL turns on secure cookies
+    #[arg(long, env = "PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
 }

@@ -4,7 +4,7 @@ use devhub_db::migrate::{self, GenerateOptions, Generated, MigrationState, Sourc
 use devhub_db::{seed, Db, DbConfig, Location, OpenMode, Synchronous};
 use devhub_web::auth::password;
 
-use crate::cli::{DatabaseArgs, GenerateArgs, SeedArgs, SourceArgs};
+use crate::cli::{DatabaseArgs, GenerateArgs, SeedArgs, ServeArgs, SourceArgs};
 use crate::Failure;
 
 /// `println!` that does not panic when stdout is closed (`devhub … | head`).
@@ -160,4 +160,29 @@ pub async fn seed_demo(config: &DbConfig, args: &SeedArgs) -> Result<(), Failure
         db.location().describe()
     );
     Ok(())
+}
+
+/// `devhub serve`: the web app, until SIGINT / SIGTERM.
+pub async fn serve(config: &DbConfig, args: &ServeArgs) -> Result<(), Failure> {
+    let mut serve = devhub_web::ServeConfig {
+        host: args.host.clone(),
+        port: args.port,
+        run_migrations: !args.no_migrate,
+        ..devhub_web::ServeConfig::default()
+    };
+    let https = match args.public_url.as_deref() {
+        None => false,
+        Some(url) if url.starts_with("https://") => true,
+        Some(url) if url.starts_with("http://") => false,
+        Some(url) => {
+            return Err(Failure::Usage(format!(
+                "PUBLIC_URL must start with http:// or https://, not `{url}`"
+            )))
+        }
+    };
+    serve.settings.secure_cookies = args.secure_cookies || https;
+    devhub_web::serve(config, serve).await.map_err(|e| match e {
+        devhub_web::server::ServeError::Config(m) => Failure::Usage(m),
+        devhub_web::server::ServeError::Failed(m) => Failure::Failed(m),
+    })
 }

@@ -28,6 +28,7 @@ impl From<devhub_db::Error> for Failure {
 
 /// Runs a parsed command line to completion and returns the process's exit code.
 pub fn run(cli: Cli) -> ExitCode {
+    init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -63,5 +64,19 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Db(DbCommand::Generate(args)) => commands::db_generate(&args).await,
         Command::Db(DbCommand::Check(args)) => commands::db_check(&args).await,
         Command::SeedDemo(args) => commands::seed_demo(&config, &args).await,
+        Command::Serve(args) => commands::serve(&config, &args).await,
     }
+}
+
+/// Logs go to stderr; `RUST_LOG` sets the level (default: info for devhub, warn elsewhere).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(
+            "warn,devhub=info,devhub_web=info,devhub_db=info,tower_http=info",
+        )
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

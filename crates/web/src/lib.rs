@@ -1,3 +1,38 @@
-//! The web app of Developer Hub CRM.
+//! The web app of Developer Hub CRM: an axum router of server-rendered pages (askama), one
+//! module per area, with the session authentication of DESIGN.md §4.
 
+pub mod accounts;
+pub mod api;
+pub mod assets;
 pub mod auth;
+pub mod error;
+pub mod flash;
+pub mod health;
+pub mod home;
+pub mod middleware;
+pub mod page;
+pub mod server;
+pub mod settings;
+pub mod state;
+
+use axum::Router;
+
+pub use server::{serve, ServeConfig};
+pub use state::{AppState, Settings};
+
+/// The whole application: every area's router, merged, behind the shared middleware.
+pub fn app(state: AppState) -> Router {
+    let pages = Router::new()
+        .merge(home::router())
+        .merge(settings::router())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_user,
+        ));
+    let public = Router::new()
+        .merge(api::router(state.clone()))
+        .merge(accounts::router())
+        .merge(health::router())
+        .merge(assets::router());
+    middleware::wrap(Router::new().merge(pages).merge(public), state)
+}

@@ -1,3 +1,8 @@
-//! Authentication (DESIGN.md §4).
+//! Authentication (DESIGN.md §4): password hashing, Lucia-style sessions, the middleware that
+//! requires a signed-in user, and the rate limiter of log-in and registration.
 
 pub mod password;
+pub mod rate_limit;
+pub mod session;
+
+pub use session::{require_user, CurrentUser};

@@ -46,6 +46,20 @@ pub async fn verify_password(password: String, hash: String) -> Result<bool, Pas
     Ok(tokio::task::spawn_blocking(move || verify_password_blocking(&password, &hash)).await?)
 }
 
+/// A hash to verify against when the username does not exist, so that a log-in with an
+/// unknown username costs as much as one with a wrong password.
+pub async fn dummy_verify(password: String) -> Result<bool, PasswordError> {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    tokio::task::spawn_blocking(move || {
+        let hash =
+            DUMMY.get_or_init(|| hash_password_blocking("not a real password").unwrap_or_default());
+        verify_password_blocking(&password, hash);
+        false
+    })
+    .await
+    .map_err(PasswordError::from)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,22 +67,12 @@ mod tests {
     #[test]
     fn hashes_are_argon2id_with_owasp_parameters_and_verify() {
         let hash = hash_password_blocking("correct horse").unwrap_or_default();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(verify_password_blocking("correct horse", &hash));
         assert!(!verify_password_blocking("wrong horse", &hash));
         assert!(!verify_password_blocking("correct horse", "not a hash"));
     }
-}
-
-/// A hash to verify against when the username does not exist, so that a log-in with an
-/// unknown username costs as much as one with a wrong password.
-pub async fn dummy_verify(password: String) -> Result<bool, PasswordError> {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    tokio::task::spawn_blocking(move || {
-        let hash = DUMMY.get_or_init(|| hash_password_blocking("not a real password").unwrap_or_default());
-        verify_password_blocking(&password, hash);
-        false
-    })
-    .await
-    .map_err(PasswordError::from)
 }

@@ -1,0 +1,270 @@
+//! Registration, log-in and log-out (`/register`, `/login`, `/logout`).
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Form, Router};
+use axum_extra::extract::CookieJar;
+use devhub_db::validate::Username;
+use devhub_db::{Error as DbError, NewUser};
+use serde::Deserialize;
+
+use crate::auth::password;
+use crate::auth::session::{
+    create_session, ignore_not_found, removal_cookie, safe_next, session_cookie, COOKIE_NAME,
+};
+use crate::error::AppError;
+use crate::flash::{self, Flash};
+use crate::middleware::retry_after;
+use crate::page::{render, Layout};
+use crate::state::AppState;
+
+pub const MIN_PASSWORD: usize = 8;
+pub const MAX_PASSWORD: usize = 128;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/register", get(register_page).post(register))
+        .route("/logout", post(logout))
+}
+
+/// The same message for an unknown username and a wrong password.
+const BAD_CREDENTIALS: &str = "Incorrect username or password.";
+
+#[derive(Template)]
+#[template(path = "accounts/login.html")]
+struct LoginPage {
+    layout: Layout,
+    username: String,
+    next: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/register.html")]
+struct RegisterPage {
+    layout: Layout,
+    username: String,
+    username_error: Option<String>,
+    password_error: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_page(Query(query): Query<NextQuery>, jar: CookieJar) -> (CookieJar, Response) {
+    let (jar, flash) = flash::take(jar);
+    let page = LoginPage {
+        layout: Layout::new("Log in").flash(flash),
+        username: String::new(),
+        next: safe_next(query.next.as_deref()).unwrap_or_default(),
+        error: None,
+    };
+    (jar, render(StatusCode::OK, &page))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// The client's address, when the server knows it (not in in-process tests).
+fn client_key(connect: Option<Extension<ConnectInfo<SocketAddr>>>) -> String {
+    connect.map_or_else(
+        || "unknown".to_string(),
+        |Extension(ConnectInfo(a))| a.ip().to_string(),
+    )
+}
+
+async fn login(
+    State(state): State<AppState>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let username = form.username.trim().to_ascii_lowercase();
+    let next = safe_next(form.next.as_deref()).unwrap_or_default();
+    let page = |status: StatusCode, error: &str| {
+        render(
+            status,
+            &LoginPage {
+                layout: Layout::new("Log in"),
+                username: username.clone(),
+                next: next.clone(),
+                error: Some(error.to_string()),
+            },
+        )
+    };
+    let keys = [
+        format!("login-ip:{}", client_key(connect)),
+        format!("login-user:{username}"),
+    ];
+    if let Err(wait) = state.limiter.check(&keys) {
+        return Ok(retry_after(
+            page(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts. Please wait a minute and try again.",
+            ),
+            wait,
+        ));
+    }
+    let user = state.db.users().find_by_username(&username).await?;
+    let verified = match &user {
+        Some(user) => password::verify_password(form.password, user.password_hash.clone()).await?,
+        None => password::dummy_verify(form.password).await?,
+    };
+    let Some(user) = user.filter(|_| verified) else {
+        return Ok(page(StatusCode::UNAUTHORIZED, BAD_CREDENTIALS));
+    };
+    // A new session on every log-in: a session planted before log-in is worth nothing.
+    let jar = end_cookie_session(&state, jar).await?;
+    let (token, session) = create_session(&state.db, &user).await?;
+    let jar = jar.add(session_cookie(
+        token,
+        session.expires_at,
+        state.settings.secure_cookies,
+    ));
+    let target = if next.is_empty() {
+        "/".to_string()
+    } else {
+        next
+    };
+    Ok((jar, Redirect::to(&target)).into_response())
+}
+
+/// Deletes the session that the request's cookie opens, if any.
+async fn end_cookie_session(state: &AppState, jar: CookieJar) -> Result<CookieJar, AppError> {
+    if let Some(cookie) = jar.get(COOKIE_NAME) {
+        let id = devhub_db::repo::session::SessionId::from_token(cookie.value());
+        state
+            .db
+            .sessions()
+            .delete(&id)
+            .await
+            .or_else(ignore_not_found)?;
+    }
+    Ok(jar)
+}
+
+async fn register_page(jar: CookieJar) -> (CookieJar, Response) {
+    let (jar, flash) = flash::take(jar);
+    let page = RegisterPage {
+        layout: Layout::new("Create an account").flash(flash),
+        username: String::new(),
+        username_error: None,
+        password_error: None,
+        error: None,
+    };
+    (jar, render(StatusCode::OK, &page))
+}
+
+#[derive(Deserialize)]
+struct RegisterForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// The password rules: 8–128 characters, not the username.
+pub fn check_password(password: &str, username: &str) -> Result<(), String> {
+    let len = password.chars().count();
+    if len < MIN_PASSWORD {
+        Err(format!("must be at least {MIN_PASSWORD} characters"))
+    } else if len > MAX_PASSWORD {
+        Err(format!("must be at most {MAX_PASSWORD} characters"))
+    } else if password.trim().eq_ignore_ascii_case(username.trim()) {
+        Err("must not be your username".into())
+    } else {
+        Ok(())
+    }
+}
+
+async fn register(
+    State(state): State<AppState>,
+    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    jar: CookieJar,
+    Form(form): Form<RegisterForm>,
+) -> Result<Response, AppError> {
+    let mut page = RegisterPage {
+        layout: Layout::new("Create an account"),
+        username: form.username.trim().to_string(),
+        username_error: None,
+        password_error: None,
+        error: None,
+    };
+    let keys = [
+        format!("register-ip:{}", client_key(connect)),
+        format!("register-user:{}", page.username.to_ascii_lowercase()),
+    ];
+    if let Err(wait) = state.limiter.check(&keys) {
+        page.error = Some("Too many attempts. Please wait a minute and try again.".into());
+        return Ok(retry_after(
+            render(StatusCode::TOO_MANY_REQUESTS, &page),
+            wait,
+        ));
+    }
+    let username = Username::parse(&form.username);
+    page.username_error = username.as_ref().err().cloned();
+    page.password_error = check_password(&form.password, &form.username).err();
+    let Ok(username) = username else {
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    };
+    if page.password_error.is_some() {
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    }
+    let password_hash = password::hash_password(form.password).await?;
+    let user = match state
+        .db
+        .users()
+        .create(&NewUser {
+            username: username.clone(),
+            password_hash,
+        })
+        .await
+    {
+        Ok(user) => user,
+        Err(DbError::Conflict { message, .. }) => {
+            page.username = username.to_string();
+            page.username_error = Some(message);
+            return Ok(render(StatusCode::CONFLICT, &page));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let jar = end_cookie_session(&state, jar).await?;
+    let (token, session) = create_session(&state.db, &user).await?;
+    let jar = jar.add(session_cookie(
+        token,
+        session.expires_at,
+        state.settings.secure_cookies,
+    ));
+    let jar = flash::set(
+        jar,
+        Flash::success(format!(
+            "Welcome, {}! Your account is ready.",
+            user.username
+        )),
+    );
+    Ok((jar, Redirect::to("/")).into_response())
+}
+
+async fn logout(State(state): State<AppState>, jar: CookieJar) -> Result<Response, AppError> {
+    let jar = end_cookie_session(&state, jar).await?;
+    let jar = jar.add(removal_cookie(state.settings.secure_cookies));
+    let jar = flash::set(jar, Flash::success("You have been logged out."));
+    Ok((jar, Redirect::to("/login")).into_response())
+}

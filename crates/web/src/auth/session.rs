@@ -1,0 +1,254 @@
+//! Sessions, Lucia style and compatible with it: the cookie carries a random token, the
+//! database keeps only `hex(sha256(token))` as `session.id`; 30 days of life, renewed to 30
+//! when fewer than 15 remain.
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use chrono::{DateTime, Duration, Utc};
+use devhub_db::repo::session::{Session, SessionId};
+use devhub_db::{Db, User};
+use rand::RngCore;
+
+use crate::error::{problem, AppError};
+use crate::state::AppState;
+
+pub const COOKIE_NAME: &str = "auth-session";
+pub const SESSION_DAYS: i64 = 30;
+pub const RENEW_BELOW_DAYS: i64 = 15;
+
+/// 20 random bytes (160 bits) as lowercase base32 without padding: 32 characters.
+pub fn generate_token() -> String {
+    let mut bytes = [0u8; 20];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base32_lower(&bytes)
+}
+
+fn base32_lower(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
+    let (mut buffer, mut bits) = (0u32, 0u32);
+    for &b in bytes {
+        buffer = (buffer << 8) | u32::from(b);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(char::from(ALPHABET[((buffer >> bits) & 31) as usize]));
+        }
+    }
+    if bits > 0 {
+        out.push(char::from(ALPHABET[((buffer << (5 - bits)) & 31) as usize]));
+    }
+    out
+}
+
+/// Stores a new session for `user` and returns its cookie token.
+pub async fn create_session(db: &Db, user: &User) -> Result<(String, Session), AppError> {
+    let token = generate_token();
+    let session = Session {
+        id: SessionId::from_token(&token),
+        user_id: user.id.clone(),
+        expires_at: devhub_db::row::now() + Duration::days(SESSION_DAYS),
+    };
+    db.sessions().create(&session).await?;
+    Ok((token, session))
+}
+
+/// The session cookie for `token`, expiring with the session.
+pub fn session_cookie(token: String, expires_at: DateTime<Utc>, secure: bool) -> Cookie<'static> {
+    let max_age = (expires_at - Utc::now()).num_seconds().max(0);
+    Cookie::build((COOKIE_NAME, token))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .secure(secure)
+        .max_age(cookie::time::Duration::seconds(max_age))
+        .build()
+}
+
+/// A cookie that makes the browser forget the session.
+pub fn removal_cookie(secure: bool) -> Cookie<'static> {
+    let mut c = session_cookie(String::new(), Utc::now(), secure);
+    c.make_removal();
+    c
+}
+
+/// The signed-in user of a request that passed [`require_user`].
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub user: User,
+    pub session_id: SessionId,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<CurrentUser>()
+            .cloned()
+            .ok_or_else(|| {
+                AppError::Internal("CurrentUser used on a route without require_user".into())
+            })
+    }
+}
+
+/// The outcome of checking a cookie token.
+pub struct Validated {
+    pub session: Session,
+    pub user: User,
+    /// The expiry moved forward: the cookie must be sent again.
+    pub renewed: bool,
+}
+
+/// Looks up the session that `token` opens: expired sessions are deleted and rejected;
+/// sessions with fewer than 15 days left are extended to 30.
+pub async fn validate_token(db: &Db, token: &str) -> Result<Option<Validated>, AppError> {
+    if token.is_empty() || token.len() > 128 {
+        return Ok(None);
+    }
+    let id = SessionId::from_token(token);
+    let Some((mut session, user)) = db.sessions().find(&id).await? else {
+        return Ok(None);
+    };
+    let now = devhub_db::row::now();
+    if session.is_expired(now) {
+        db.sessions().delete(&id).await.or_else(ignore_not_found)?;
+        return Ok(None);
+    }
+    let renewed = session.expires_at - now < Duration::days(RENEW_BELOW_DAYS);
+    if renewed {
+        session.expires_at = now + Duration::days(SESSION_DAYS);
+        db.sessions()
+            .set_expires_at(&id, session.expires_at)
+            .await?;
+    }
+    Ok(Some(Validated {
+        session,
+        user,
+        renewed,
+    }))
+}
+
+pub fn ignore_not_found(e: devhub_db::Error) -> Result<(), devhub_db::Error> {
+    match e {
+        devhub_db::Error::NotFound => Ok(()),
+        other => Err(other),
+    }
+}
+
+/// Middleware of every page that needs a signed-in user. Without a valid session a page
+/// redirects to `/login?next=…` and an API path answers 401.
+pub async fn require_user(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, AppError> {
+    let token = jar.get(COOKIE_NAME).map(|c| c.value().to_string());
+    let validated = match token {
+        Some(token) => validate_token(&state.db, &token).await?.map(|v| (token, v)),
+        None => None,
+    };
+    let Some((token, validated)) = validated else {
+        let had_cookie = jar.get(COOKIE_NAME).is_some();
+        return Ok(unauthenticated(
+            &request,
+            had_cookie,
+            state.settings.secure_cookies,
+        ));
+    };
+    let renewed = validated.renewed.then(|| {
+        session_cookie(
+            token,
+            validated.session.expires_at,
+            state.settings.secure_cookies,
+        )
+    });
+    request.extensions_mut().insert(CurrentUser {
+        user: validated.user,
+        session_id: validated.session.id,
+    });
+    let response = next.run(request).await;
+    Ok(match renewed {
+        Some(cookie) => (CookieJar::new().add(cookie), response).into_response(),
+        None => response,
+    })
+}
+
+fn unauthenticated(request: &Request, had_cookie: bool, secure: bool) -> Response {
+    let path = request.uri().path();
+    // A stale cookie is dropped from the browser too.
+    let forget = if had_cookie {
+        CookieJar::new().add(removal_cookie(secure))
+    } else {
+        CookieJar::new()
+    };
+    if path == "/api" || path.starts_with("/api/") {
+        let mut response = problem(StatusCode::UNAUTHORIZED, "Authentication required", None);
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return response;
+    }
+    let target = if request.method() == Method::GET || request.method() == Method::HEAD {
+        let wanted = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+        if wanted == "/" {
+            "/login".to_string()
+        } else {
+            format!("/login?next={}", crate::page::encode_query(wanted))
+        }
+    } else {
+        "/login".to_string()
+    };
+    (forget, Redirect::to(&target)).into_response()
+}
+
+/// `next` is honoured only when it is a path on this site: `/…`, never `//host` or `/\host`.
+pub fn safe_next(next: Option<&str>) -> Option<String> {
+    let next = next?.trim();
+    let bytes = next.as_bytes();
+    let local = bytes.first() == Some(&b'/')
+        && !matches!(bytes.get(1), Some(b'/') | Some(b'\\'))
+        && !next.chars().any(|c| c.is_control() || c == '\\')
+        && next.len() <= 2048;
+    local.then(|| next.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_carry_160_random_bits_in_lowercase_base32() {
+        let a = generate_token();
+        assert_eq!(a.len(), 32);
+        assert!(a
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b)));
+        assert_ne!(a, generate_token());
+        assert_eq!(base32_lower(b"foobar"), "mzxw6ytboi");
+    }
+
+    #[test]
+    fn only_local_paths_are_safe_next_targets() {
+        assert_eq!(
+            safe_next(Some("/contacts?q=a")).as_deref(),
+            Some("/contacts?q=a")
+        );
+        for bad in [
+            "//evil.com",
+            "/\\evil.com",
+            "https://evil.com",
+            "evil",
+            "/a\nb",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), None, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! The web crate's one error type, turned into a response in one place: the 404 page, a 500
+//! page that leaks nothing (the cause is logged), and `application/problem+json` for the API.
+
+use askama::Template;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::page::{render, Layout};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("database: {0}")]
+    Database(devhub_db::Error),
+    #[error("password hashing: {0}")]
+    Password(#[from] crate::auth::password::PasswordError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<devhub_db::Error> for AppError {
+    fn from(e: devhub_db::Error) -> Self {
+        match e {
+            devhub_db::Error::NotFound => AppError::NotFound,
+            other => AppError::Database(other),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub layout: Layout,
+    pub status: u16,
+    pub heading: &'static str,
+    pub message: &'static str,
+}
+
+/// The HTML page for an error status.
+pub fn error_page(status: StatusCode) -> Response {
+    let (heading, message) = match status {
+        StatusCode::NOT_FOUND => (
+            "Page not found",
+            "There is nothing here. It may have been deleted, or the link is mistyped.",
+        ),
+        StatusCode::FORBIDDEN => (
+            "Request refused",
+            "This request came from another site and was refused to protect your account.",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "Request too large",
+            "What you sent is larger than this server accepts.",
+        ),
+        StatusCode::REQUEST_TIMEOUT => (
+            "Request timed out",
+            "The server took too long to answer. Please try again.",
+        ),
+        StatusCode::TOO_MANY_REQUESTS => (
+            "Too many attempts",
+            "Please wait a minute before trying again.",
+        ),
+        _ => (
+            "Something went wrong",
+            "An unexpected error occurred. It has been logged; please try again.",
+        ),
+    };
+    let page = ErrorPage {
+        layout: Layout::new(heading),
+        status: status.as_u16(),
+        heading,
+        message,
+    };
+    render(status, &page)
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        match self {
+            AppError::NotFound => error_page(StatusCode::NOT_FOUND),
+            other => {
+                tracing::error!(error = %other, "request failed");
+                error_page(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+}
+
+/// An RFC 9457 problem document.
+pub fn problem(status: StatusCode, title: &str, detail: Option<&str>) -> Response {
+    let mut body = serde_json::json!({ "status": status.as_u16(), "title": title });
+    if let Some(detail) = detail {
+        body["detail"] = serde_json::Value::from(detail);
+    }
+    let mut response = (status, body.to_string()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    response
+}

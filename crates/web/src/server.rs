@@ -1,0 +1,133 @@
+//! `devhub serve`: open and migrate the database, listen, sweep expired sessions, and shut
+//! down gracefully on SIGINT / SIGTERM.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use devhub_db::{migrate, Db, DbConfig, OpenMode};
+use tokio::net::TcpListener;
+
+use crate::state::{AppState, Settings};
+
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub host: String,
+    pub port: u16,
+    pub run_migrations: bool,
+    pub settings: Settings,
+    /// How long in-flight requests may take to finish after a shutdown signal.
+    pub shutdown_grace: Duration,
+    /// How often expired sessions are deleted.
+    pub sweep_every: Duration,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            host: "127.0.0.1".into(),
+            port: 3000,
+            run_migrations: true,
+            settings: Settings::default(),
+            shutdown_grace: Duration::from_secs(10),
+            sweep_every: Duration::from_secs(60 * 60),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// Bad configuration: the binary exits with code 2.
+    #[error("{0}")]
+    Config(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<devhub_db::Error> for ServeError {
+    fn from(e: devhub_db::Error) -> Self {
+        match e {
+            devhub_db::Error::Config(m) => ServeError::Config(m),
+            other => ServeError::Failed(other.to_string()),
+        }
+    }
+}
+
+/// Runs the web app until SIGINT or SIGTERM.
+pub async fn serve(db_config: &DbConfig, config: ServeConfig) -> Result<(), ServeError> {
+    let db = Db::open(db_config, OpenMode::CreateIfMissing).await?;
+    if config.run_migrations {
+        for m in migrate::migrate(&db, &migrate::embedded()?).await? {
+            tracing::info!(migration = %m.label(), "applied migration");
+        }
+    }
+    let addr = format!("{}:{}", config.host, config.port);
+    let listener = TcpListener::bind(&addr)
+        .await
+        .map_err(|e| ServeError::Config(format!("cannot listen on {addr}: {e}")))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| ServeError::Failed(e.to_string()))?;
+
+    let sweeper = tokio::spawn(sweep_sessions(db.clone(), config.sweep_every));
+    let app = crate::app(AppState::new(db.clone(), config.settings.clone()));
+    tracing::info!(database = %db.location().describe(), "serving on http://{local}");
+    println!("Developer Hub CRM is running on http://{local} (press Ctrl+C to stop)");
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let mut stopping = stop_rx.clone();
+    let grace = config.shutdown_grace;
+    tokio::select! {
+        result = server => result.map_err(|e| ServeError::Failed(e.to_string()))?,
+        // In-flight requests get a bounded time to finish once the signal came.
+        () = async {
+            let _ = stopping.wait_for(|stop| *stop).await;
+            tokio::time::sleep(grace).await;
+        } => tracing::warn!("requests still running after {grace:?}; stopping anyway"),
+    }
+    sweeper.abort();
+    db.close();
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn sweep_sessions(db: Db, every: Duration) {
+    let mut ticker = tokio::time::interval(every);
+    loop {
+        ticker.tick().await;
+        match db.sessions().delete_expired(devhub_db::row::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "deleted expired sessions"),
+            Err(e) => tracing::warn!(error = %e, "session sweep failed"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

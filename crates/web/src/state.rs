@@ -1,0 +1,51 @@
+//! What every handler can reach.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use devhub_db::Db;
+
+use crate::auth::rate_limit::RateLimiter;
+
+/// Server settings that handlers need.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Add `Secure` to cookies (behind https).
+    pub secure_cookies: bool,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+    /// A request that takes longer is answered 408.
+    pub request_timeout: Duration,
+    /// Attempts allowed per client address and per username, per minute, on log-in and
+    /// registration.
+    pub auth_attempts_per_minute: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            secure_cookies: false,
+            body_limit: 64 * 1024,
+            request_timeout: Duration::from_secs(30),
+            auth_attempts_per_minute: 10,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub limiter: Arc<RateLimiter>,
+}
+
+impl AppState {
+    pub fn new(db: Db, settings: Settings) -> Self {
+        let limiter = RateLimiter::new(settings.auth_attempts_per_minute, Duration::from_secs(60));
+        AppState {
+            db,
+            settings: Arc::new(settings),
+            limiter: Arc::new(limiter),
+        }
+    }
+}
