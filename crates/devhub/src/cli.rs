@@ -139,6 +139,9 @@ pub struct ServeArgs {
     /// Mark cookies `Secure` (set when the app is served over https)
     #[arg(long, env = "SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Log-in and registration attempts allowed per client address and per username, per minute
+    #[arg(long, env = "AUTH_ATTEMPTS_PER_MINUTE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub auth_attempts_per_minute: u32,
     /// The public address of the app; an https:// URL turns on secure cookies
     #[arg(long, env = "PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
