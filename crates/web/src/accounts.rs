@@ -64,7 +64,10 @@ struct NextQuery {
 async fn login_page(Query(query): Query<NextQuery>, jar: CookieJar) -> (CookieJar, Response) {
     let (jar, flash) = flash::take(jar);
     let page = LoginPage {
-        layout: Layout::new("Log in").flash(flash),
+        layout: Layout::new("Log in")
+            .flash(flash)
+            .theme_from(&jar)
+            .nav("login"),
         username: String::new(),
         next: safe_next(query.next.as_deref()).unwrap_or_default(),
         error: None,
@@ -102,7 +105,7 @@ async fn login(
         render(
             status,
             &LoginPage {
-                layout: Layout::new("Log in"),
+                layout: Layout::new("Log in").theme_from(&jar).nav("login"),
                 username: username.clone(),
                 next: next.clone(),
                 error: Some(error.to_string()),
@@ -163,7 +166,10 @@ async fn end_cookie_session(state: &AppState, jar: CookieJar) -> Result<CookieJa
 async fn register_page(jar: CookieJar) -> (CookieJar, Response) {
     let (jar, flash) = flash::take(jar);
     let page = RegisterPage {
-        layout: Layout::new("Create an account").flash(flash),
+        layout: Layout::new("Create an account")
+            .flash(flash)
+            .theme_from(&jar)
+            .nav("register"),
         username: String::new(),
         username_error: None,
         password_error: None,
@@ -201,7 +207,9 @@ async fn register(
     Form(form): Form<RegisterForm>,
 ) -> Result<Response, AppError> {
     let mut page = RegisterPage {
-        layout: Layout::new("Create an account"),
+        layout: Layout::new("Create an account")
+            .theme_from(&jar)
+            .nav("register"),
         username: form.username.trim().to_string(),
         username_error: None,
         password_error: None,

@@ -12,7 +12,14 @@ use sha2::{Digest, Sha256};
 
 use crate::state::AppState;
 
-const CSS: &str = include_str!("../static/app.css");
+/// One stylesheet, written in one file per area and served as one.
+const CSS: &str = concat!(
+    include_str!("../static/css/base.css"),
+    include_str!("../static/css/components.css"),
+    include_str!("../static/css/contacts.css"),
+    include_str!("../static/css/interactions.css"),
+    include_str!("../static/css/dashboard.css"),
+);
 const JS: &str = include_str!("../static/app.js");
 
 struct Asset {

@@ -4,7 +4,7 @@
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, NON_ALPHANUMERIC};
 
-const COOKIE: &str = "flash";
+pub const COOKIE: &str = "flash";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Flash {
@@ -45,20 +45,32 @@ pub fn set(jar: CookieJar, flash: Flash) -> CookieJar {
     )
 }
 
-/// Reads the flash message, if any, and removes its cookie.
-pub fn take(jar: CookieJar) -> (CookieJar, Option<Flash>) {
-    let Some(cookie) = jar.get(COOKIE) else {
-        return (jar, None);
+/// The flash message the request carries, if any.
+pub fn read(jar: &CookieJar) -> Option<Flash> {
+    let cookie = jar.get(COOKIE)?;
+    let (kind, message) = cookie.value().split_once(':')?;
+    let kind = match kind {
+        "success" => "success",
+        "error" => "error",
+        _ => return None,
     };
-    let flash = cookie.value().split_once(':').and_then(|(kind, message)| {
-        let kind = match kind {
-            "success" => "success",
-            "error" => "error",
-            _ => return None,
-        };
-        let message = percent_decode_str(message).decode_utf8().ok()?.into_owned();
-        Some(Flash { kind, message })
-    });
-    let removal = Cookie::build((COOKIE, "")).path("/").build();
-    (jar.remove(removal), flash)
+    let message = percent_decode_str(message).decode_utf8().ok()?.into_owned();
+    Some(Flash { kind, message })
+}
+
+/// The cookie that deletes the flash message.
+pub fn removal() -> Cookie<'static> {
+    let mut c = Cookie::build((COOKIE, "")).path("/").build();
+    c.make_removal();
+    c
+}
+
+/// Reads the flash message, if any, and removes its cookie (for handlers that manage the jar
+/// themselves; pages using [`crate::page::Page`] get this from the middleware).
+pub fn take(jar: CookieJar) -> (CookieJar, Option<Flash>) {
+    let flash = read(&jar);
+    if jar.get(COOKIE).is_none() {
+        return (jar, None);
+    }
+    (jar.add(removal()), flash)
 }

@@ -5,15 +5,19 @@ pub mod accounts;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod contacts;
+pub mod dashboard;
 pub mod error;
 pub mod flash;
+pub mod format;
 pub mod health;
-pub mod home;
+pub mod interactions;
 pub mod middleware;
 pub mod page;
 pub mod server;
 pub mod settings;
 pub mod state;
+pub mod theme;
 
 use axum::Router;
 
@@ -23,7 +27,9 @@ pub use state::{AppState, Settings};
 /// The whole application: every area's router, merged, behind the shared middleware.
 pub fn app(state: AppState) -> Router {
     let pages = Router::new()
-        .merge(home::router())
+        .merge(dashboard::router())
+        .merge(contacts::router())
+        .merge(interactions::router())
         .merge(settings::router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -33,6 +39,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api::router(state.clone()))
         .merge(accounts::router())
         .merge(health::router())
-        .merge(assets::router());
+        .merge(assets::router())
+        .merge(theme::router());
     middleware::wrap(Router::new().merge(pages).merge(public), state)
 }

@@ -26,6 +26,7 @@ pub fn wrap(router: Router<AppState>, state: AppState) -> Router {
     let settings = state.settings.clone();
     router
         .fallback(|| async { error_page(StatusCode::NOT_FOUND) })
+        .layer(from_fn(crate::page::clear_flash))
         .layer(from_fn(error_pages))
         .layer(from_fn(same_origin))
         .layer(DefaultBodyLimit::max(settings.body_limit))

@@ -1,11 +1,18 @@
-//! What every page shares: the layout's data and rendering.
+//! What every page shares: the layout's data, the `Page` extractor that gathers it, rendering,
+//! and small helpers for URLs and pagination.
 
 use askama::Template;
-use axum::http::StatusCode;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar};
 
 use crate::assets;
-use crate::flash::Flash;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::flash::{self, Flash};
 
 /// The data of the shared layout (`templates/base.html`).
 #[derive(Debug, Clone, Default)]
@@ -16,7 +23,7 @@ pub struct Layout {
     pub flash: Option<Flash>,
     /// `light`, `dark`, or empty for the system's choice.
     pub theme: String,
-    /// Which navigation entry is current.
+    /// Which navigation entry is current: `dashboard`, `contacts`, `interactions`, `settings`.
     pub nav: &'static str,
 }
 
@@ -38,6 +45,12 @@ impl Layout {
         self
     }
 
+    /// The theme stored in the request's cookie.
+    pub fn theme_from(mut self, jar: &CookieJar) -> Self {
+        self.theme = theme(jar);
+        self
+    }
+
     pub fn nav(mut self, nav: &'static str) -> Self {
         self.nav = nav;
         self
@@ -52,6 +65,85 @@ impl Layout {
     }
 }
 
+/// Everything a signed-in page needs from the request: the user, the flash message to show
+/// (its cookie is cleared by [`clear_flash`]) and the theme.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub current: CurrentUser,
+    pub flash: Option<Flash>,
+    pub theme: String,
+}
+
+impl Page {
+    /// The layout for a page titled `title` under navigation entry `nav`.
+    pub fn layout(&self, title: impl Into<String>, nav: &'static str) -> Layout {
+        Layout {
+            title: title.into(),
+            username: Some(self.current.user.username.clone()),
+            flash: self.flash.clone(),
+            theme: self.theme.clone(),
+            nav,
+        }
+    }
+
+    pub fn user_id(&self) -> &devhub_db::UserId {
+        &self.current.user.id
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Page {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let current = CurrentUser::from_request_parts(parts, state).await?;
+        let jar = CookieJar::from_headers(&parts.headers);
+        Ok(Page {
+            current,
+            flash: flash::read(&jar),
+            theme: theme(&jar),
+        })
+    }
+}
+
+/// The theme chosen with the toggle (`light` / `dark`), or empty for the system's.
+pub fn theme(jar: &CookieJar) -> String {
+    match jar.get(THEME_COOKIE).map(Cookie::value) {
+        Some("light") => "light".into(),
+        Some("dark") => "dark".into(),
+        _ => String::new(),
+    }
+}
+
+pub const THEME_COOKIE: &str = "theme";
+
+/// Removes the flash cookie once a page has been shown (any non-redirect HTML response to a
+/// request that carried it), so each message is seen once.
+pub async fn clear_flash(request: Request, next: Next) -> Response {
+    let had_flash = CookieJar::from_headers(request.headers())
+        .get(flash::COOKIE)
+        .is_some();
+    let mut response = next.run(request).await;
+    let shown = !response.status().is_redirection()
+        && response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"));
+    if had_flash && shown {
+        let sets_flash = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|v| v.to_str().is_ok_and(|v| v.starts_with("flash=")));
+        if !sets_flash {
+            if let Ok(value) = flash::removal().to_string().parse() {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+        }
+    }
+    response
+}
+
 /// Renders a template with `status`; a template error becomes a logged, plain 500.
 pub fn render<T: Template>(status: StatusCode, template: &T) -> Response {
     match template.render() {
@@ -63,7 +155,130 @@ pub fn render<T: Template>(status: StatusCode, template: &T) -> Response {
     }
 }
 
+/// Renders with 200.
+pub fn ok<T: Template>(template: &T) -> Response {
+    render(StatusCode::OK, template)
+}
+
 /// Percent-encodes a value for a query string.
 pub fn encode_query(value: &str) -> String {
     percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// Builds `path?k=v&…` from the non-empty parameters, in order: links that keep the state of
+/// a list (search, filters, sort) while changing one parameter.
+#[derive(Debug, Clone, Default)]
+pub struct QueryString {
+    pairs: Vec<(String, String)>,
+}
+
+impl QueryString {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `key=value` unless the value is empty.
+    pub fn with(mut self, key: &str, value: impl ToString) -> Self {
+        self.set(key, value);
+        self
+    }
+
+    /// Sets (or replaces) `key`; an empty value removes it.
+    pub fn set(&mut self, key: &str, value: impl ToString) {
+        let value = value.to_string();
+        self.pairs.retain(|(k, _)| k != key);
+        if !value.is_empty() {
+            self.pairs.push((key.to_string(), value));
+        }
+    }
+
+    /// A copy with `key` set to `value`.
+    pub fn replaced(&self, key: &str, value: impl ToString) -> Self {
+        let mut copy = self.clone();
+        copy.set(key, value);
+        copy
+    }
+
+    /// `path` followed by the query, if any.
+    pub fn url(&self, path: &str) -> String {
+        if self.pairs.is_empty() {
+            return path.to_string();
+        }
+        let query = self
+            .pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode_query(k), encode_query(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        format!("{path}?{query}")
+    }
+}
+
+/// Previous / next links of a paginated list; the other parameters stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct Pager {
+    pub page: u32,
+    pub pages: u32,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl Pager {
+    /// `query` holds the list's other parameters; `page` counts from 1.
+    pub fn new(path: &str, query: &QueryString, page: u32, total: u64, per_page: u32) -> Self {
+        let per_page = u64::from(per_page.max(1));
+        let pages = u32::try_from(total.div_ceil(per_page))
+            .unwrap_or(u32::MAX)
+            .max(1);
+        let page = page.clamp(1, pages);
+        let link = |p: u32| {
+            let q = if p == 1 {
+                query.replaced("page", "")
+            } else {
+                query.replaced("page", p)
+            };
+            q.url(path)
+        };
+        Pager {
+            page,
+            pages,
+            prev: (page > 1).then(|| link(page - 1)),
+            next: (page < pages).then(|| link(page + 1)),
+        }
+    }
+
+    pub fn is_needed(&self) -> bool {
+        self.pages > 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_strings_keep_other_parameters_and_drop_empty_ones() {
+        let q = QueryString::new()
+            .with("q", "a b")
+            .with("filter", "")
+            .with("sort", "name");
+        assert_eq!(q.url("/contacts"), "/contacts?q=a%20b&sort=name");
+        assert_eq!(
+            q.replaced("sort", "created").url("/c"),
+            "/c?q=a%20b&sort=created"
+        );
+        assert_eq!(QueryString::new().url("/c"), "/c");
+    }
+
+    #[test]
+    fn pagers_link_neighbouring_pages_with_the_same_filters() {
+        let q = QueryString::new().with("q", "x").with("page", 2);
+        let p = Pager::new("/contacts", &q, 2, 120, 50);
+        assert_eq!(p.pages, 3);
+        assert_eq!(p.prev.as_deref(), Some("/contacts?q=x"));
+        assert_eq!(p.next.as_deref(), Some("/contacts?q=x&page=3"));
+        let last = Pager::new("/contacts", &q, 9, 120, 50);
+        assert_eq!((last.page, last.next), (3, None));
+        assert!(!Pager::new("/c", &q, 1, 0, 50).is_needed());
+    }
 }

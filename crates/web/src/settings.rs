@@ -15,7 +15,7 @@ use crate::auth::session::removal_cookie;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::flash::{self, Flash};
-use crate::page::{render, Layout};
+use crate::page::{ok, render, Layout, Page};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -38,23 +38,19 @@ struct SettingsPage {
 }
 
 impl SettingsPage {
-    fn new(current: &CurrentUser) -> Self {
+    fn new(page: &Page) -> Self {
+        let user = &page.current.user;
         SettingsPage {
-            layout: Layout::new("Settings")
-                .user(&current.user.username)
-                .nav("settings"),
-            username: current.user.username.clone(),
-            member_since: current.user.created_at.format("%B %-d, %Y").to_string(),
+            layout: page.layout("Settings", "settings"),
+            username: user.username.clone(),
+            member_since: crate::format::long_date(user.created_at.date_naive()),
             ..SettingsPage::default()
         }
     }
 }
 
-async fn settings_page(current: CurrentUser, jar: CookieJar) -> (CookieJar, Response) {
-    let (jar, flash) = flash::take(jar);
-    let mut page = SettingsPage::new(&current);
-    page.layout.flash = flash;
-    (jar, render(StatusCode::OK, &page))
+async fn settings_page(page: Page) -> Response {
+    ok(&SettingsPage::new(&page))
 }
 
 #[derive(Deserialize)]
@@ -67,11 +63,12 @@ struct PasswordForm {
 
 async fn change_password(
     State(state): State<AppState>,
-    current: CurrentUser,
+    page: Page,
     jar: CookieJar,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
-    let mut page = SettingsPage::new(&current);
+    let current = page.current.clone();
+    let mut page = SettingsPage::new(&page);
     let verified =
         password::verify_password(form.current_password, current.user.password_hash.clone())
             .await?;
@@ -132,12 +129,13 @@ struct DeleteForm {
 
 async fn delete_account(
     State(state): State<AppState>,
-    current: CurrentUser,
+    page: Page,
     jar: CookieJar,
     Form(form): Form<DeleteForm>,
 ) -> Result<Response, AppError> {
+    let current = page.current.clone();
     if !password::verify_password(form.password, current.user.password_hash.clone()).await? {
-        let mut page = SettingsPage::new(&current);
+        let mut page = SettingsPage::new(&page);
         page.delete_password_error = Some("is not your password".into());
         return Ok(render(StatusCode::UNAUTHORIZED, &page));
     }

@@ -2,12 +2,91 @@
 (function () {
   "use strict";
 
-  // Forms with data-confirm ask before submitting (the server still checks everything).
+  // Forms with data-confirm ask before submitting (the server still checks everything;
+  // without JavaScript, destructive actions go through a confirmation page instead).
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    var message = form.getAttribute && form.getAttribute("data-confirm");
-    if (message && !window.confirm(message)) {
+    var submitter = event.submitter;
+    var message = (submitter && submitter.getAttribute("data-confirm")) ||
+      (form.getAttribute && form.getAttribute("data-confirm"));
+    if (message) {
+      var count = form.querySelectorAll("[data-select-item]:checked").length;
+      message = message.replace("{count}", String(count));
+      if (!window.confirm(message)) event.preventDefault();
+    }
+  });
+
+  // "Select all on this page": a checkbox with data-select-all toggles the data-select-item
+  // checkboxes of its form; the selection count is shown in [data-select-count].
+  function updateSelection(form) {
+    var items = form.querySelectorAll("[data-select-item]");
+    var checked = form.querySelectorAll("[data-select-item]:checked").length;
+    var all = form.querySelector("[data-select-all]");
+    if (all) {
+      all.checked = items.length > 0 && checked === items.length;
+      all.indeterminate = checked > 0 && checked < items.length;
+    }
+    form.querySelectorAll("[data-select-count]").forEach(function (el) {
+      el.textContent = checked === 1 ? "1 selected" : checked + " selected";
+    });
+  }
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (!target.form) return;
+    if (target.hasAttribute("data-select-all")) {
+      target.form.querySelectorAll("[data-select-item]").forEach(function (box) {
+        box.checked = target.checked;
+      });
+    }
+    if (target.hasAttribute("data-select-all") || target.hasAttribute("data-select-item")) {
+      updateSelection(target.form);
+    }
+  });
+
+  // Theme toggle: apply at once; the form post still stores the choice in a cookie.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-theme-toggle]");
+    if (button) document.documentElement.setAttribute("data-theme", button.value);
+  });
+
+  // Keyboard shortcuts, ignored while typing in a field.
+  var pendingG = false;
+  var pendingTimer = null;
+  function typing(el) {
+    return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    var key = event.key;
+    if (pendingG) {
+      pendingG = false;
+      clearTimeout(pendingTimer);
+      var targets = { d: "/dashboard", c: "/contacts", i: "/interactions" };
+      if (targets[key]) {
+        event.preventDefault();
+        window.location.href = targets[key];
+      }
+      return;
+    }
+    if (key === "g") {
+      pendingG = true;
+      pendingTimer = setTimeout(function () { pendingG = false; }, 1500);
+    } else if (key === "/") {
+      var search = document.querySelector("input[type=search], input[name=q]");
+      if (search) {
+        event.preventDefault();
+        search.focus();
+        search.select();
+      }
+    } else if (key === "n") {
       event.preventDefault();
+      window.location.href = "/contacts/new";
+    } else if (key === "?") {
+      var dialog = document.getElementById("shortcuts");
+      if (dialog && dialog.showModal) {
+        event.preventDefault();
+        dialog.showModal();
+      }
     }
   });
 })();
