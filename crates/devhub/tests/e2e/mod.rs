@@ -60,6 +60,13 @@ pub struct Browser {
     shots: Option<PathBuf>,
 }
 
+/// Where screenshots go: `$E2E_SCREENSHOTS`, or `target/e2e-screenshots` of the workspace.
+pub fn screenshot_dir() -> PathBuf {
+    std::env::var("E2E_SCREENSHOTS").map(PathBuf::from).unwrap_or_else(|_| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots")
+    })
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -70,10 +77,16 @@ fn free_port() -> u16 {
 
 impl Browser {
     pub async fn start() -> Browser {
-        Self::start_sized(1280, 900).await
+        Self::launch(true).await
     }
 
-    pub async fn start_sized(width: u32, height: u32) -> Browser {
+    /// A browser with JavaScript switched off: every page must work without it.
+    pub async fn start_without_javascript() -> Browser {
+        Self::launch(false).await
+    }
+
+    async fn launch(javascript: bool) -> Browser {
+        let (width, height) = (1280, 900);
         let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
         let port = free_port();
         let driver = Command::new(&driver_path)
@@ -104,6 +117,11 @@ impl Browser {
             args.extend(extra.split_whitespace().map(str::to_string));
         }
         let mut options = serde_json::json!({ "args": args });
+        if !javascript {
+            options["prefs"] = serde_json::json!({
+                "profile.managed_default_content_settings.javascript": 2
+            });
+        }
         let binary = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into());
         if std::path::Path::new(&binary).exists() {
             options["binary"] = serde_json::Value::from(binary);
@@ -127,7 +145,7 @@ impl Browser {
                 Err(e) => panic!("cannot open a Chromium session through {webdriver}: {e}"),
             }
         };
-        let shots = std::env::var("E2E_SCREENSHOTS").ok().map(PathBuf::from);
+        let shots = Some(screenshot_dir());
         Browser {
             client,
             driver,
@@ -176,13 +194,31 @@ impl Browser {
         }
     }
 
-    /// Saves a screenshot when `E2E_SCREENSHOTS` names a folder (for looking at the pages).
+    /// Saves a screenshot of the whole page into [`screenshot_dir`].
     pub async fn shot(&self, name: &str) {
         if let Some(dir) = &self.shots {
             let png = self.client.screenshot().await.unwrap();
             std::fs::create_dir_all(dir).unwrap();
             std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
         }
+    }
+
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client.set_window_size(width, height).await.unwrap();
+    }
+
+    /// Whether an element matching `css` is on the page now.
+    pub async fn exists(&self, css: &str) -> bool {
+        !self.client.find_all(Locator::Css(css)).await.unwrap().is_empty()
+    }
+
+    /// The texts of every element matching `css`.
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in self.client.find_all(Locator::Css(css)).await.unwrap() {
+            out.push(e.text().await.unwrap());
+        }
+        out
     }
 
     pub async fn close(self) {
