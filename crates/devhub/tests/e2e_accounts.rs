@@ -34,7 +34,7 @@ async fn a_new_user_registers_logs_out_logs_in_and_opens_settings() {
     assert_eq!(browser.text(".nav-user").await, "ada");
     browser.shot("03-home").await;
 
-    browser.click(".nav-account button").await;
+    browser.click("form[action='/logout'] button").await;
     assert_eq!(
         browser.text(".flash-success").await,
         "You have been logged out."

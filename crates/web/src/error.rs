@@ -48,6 +48,10 @@ pub fn error_page(status: StatusCode) -> Response {
             "Request refused",
             "This request came from another site and was refused to protect your account.",
         ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "Not allowed here",
+            "This address does not accept that kind of request. Use the page's buttons and forms.",
+        ),
         StatusCode::PAYLOAD_TOO_LARGE => (
             "Request too large",
             "What you sent is larger than this server accepts.",

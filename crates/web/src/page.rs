@@ -160,9 +160,16 @@ pub fn ok<T: Template>(template: &T) -> Response {
     render(StatusCode::OK, template)
 }
 
+/// What a query value keeps as is: RFC 3986's unreserved characters.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 /// Percent-encodes a value for a query string.
 pub fn encode_query(value: &str) -> String {
-    percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()
+    percent_encoding::utf8_percent_encode(value, QUERY_VALUE).to_string()
 }
 
 /// Builds `path?k=v&…` from the non-empty parameters, in order: links that keep the state of

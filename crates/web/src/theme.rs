@@ -41,7 +41,7 @@ async fn set_theme(headers: HeaderMap, jar: CookieJar, Form(form): Form<ThemeFor
     let referer_path = headers
         .get(header::REFERER)
         .and_then(|r| r.to_str().ok())
-        .and_then(|r| url_path(r));
+        .and_then(url_path);
     let back = safe_next(form.back.as_deref())
         .or_else(|| safe_next(referer_path.as_deref()))
         .unwrap_or_else(|| "/".into());

@@ -3,8 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use libsql::{params, params_from_iter, Connection, Row, Value};
 
-use super::query_one;
 use super::user::UserId;
+use super::{query_all, query_one};
 use crate::db::Db;
 use crate::error::{Error, Result, ValidationErrors};
 use crate::row::{
@@ -530,6 +530,124 @@ impl ContactRepo {
         }
         Ok(out)
     }
+
+    /// The dashboard's figures for the user's contacts.
+    pub async fn counts(&self, user: &UserId) -> Result<ContactCounts> {
+        let conn = self.db.conn().await?;
+        let counts = query_one(
+            &conn,
+            "SELECT count(*), coalesce(sum(vip), 0), coalesce(sum(status = 'active'), 0), \
+             coalesce(sum(vip = 1 AND status = 'active'), 0) FROM contact WHERE user_id = ?1",
+            [user],
+            |row| {
+                let n = |i| -> Result<u64> { Ok(u64::try_from(row.get::<i64>(i)?).unwrap_or(0)) };
+                Ok(ContactCounts {
+                    total: n(0)?,
+                    vip: n(1)?,
+                    active: n(2)?,
+                    active_vip: n(3)?,
+                })
+            },
+        )
+        .await?;
+        Ok(counts.unwrap_or_default())
+    }
+
+    /// The user's active VIPs by name, at most `limit` of them.
+    pub async fn active_vips(&self, user: &UserId, limit: u32) -> Result<Vec<Contact>> {
+        let conn = self.db.conn().await?;
+        query_all(
+            &conn,
+            &format!(
+                "SELECT {COLUMNS} FROM contact \
+                 WHERE user_id = ?1 AND vip = 1 AND status = 'active' \
+                 ORDER BY name COLLATE NOCASE, id LIMIT ?2"
+            ),
+            params![user, i64::from(limit.clamp(1, MAX_PER_PAGE))],
+            Contact::from_row,
+        )
+        .await
+    }
+
+    /// The birthdays of the user's active contacts that have one, in no particular order: the
+    /// caller works out which come up soon (the year wrap and 29 February are easier in Rust
+    /// than in SQL, and a user's contacts are few enough to read in one go).
+    pub async fn active_birthdays(&self, user: &UserId) -> Result<Vec<ContactBirthday>> {
+        let conn = self.db.conn().await?;
+        query_all(
+            &conn,
+            "SELECT id, name, vip, birthday FROM contact \
+             WHERE user_id = ?1 AND status = 'active' AND birthday IS NOT NULL",
+            [user],
+            |row| {
+                Ok(ContactBirthday {
+                    id: ContactId::from(row.get::<String>(0)?),
+                    name: row.get(1)?,
+                    vip: bool(row.get(2)?, "contact.vip")?,
+                    birthday: crate::row::date(row.get(3)?, "contact.birthday")?,
+                })
+            },
+        )
+        .await
+    }
+
+    /// Active contacts last contacted (or, never contacted, created) before a cutoff: VIPs
+    /// before `vip_before`, the others before `other_before`. VIPs come first, then the most
+    /// overdue; at most `limit` of them, with how many there are in all.
+    pub async fn to_reconnect(
+        &self,
+        user: &UserId,
+        vip_before: DateTime<Utc>,
+        other_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<(Vec<Contact>, u64)> {
+        let condition = "user_id = ?1 AND status = 'active' \
+             AND coalesce(last_contacted, created_at) < CASE WHEN vip = 1 THEN ?2 ELSE ?3 END";
+        let conn = self.db.conn().await?;
+        let tx = conn.begin_read().await?;
+        let total = super::query_count(
+            &tx,
+            &format!("SELECT count(*) FROM contact WHERE {condition}"),
+            params![user, vip_before.timestamp(), other_before.timestamp()],
+        )
+        .await?;
+        let contacts = query_all(
+            &tx,
+            &format!(
+                "SELECT {COLUMNS} FROM contact WHERE {condition} \
+                 ORDER BY vip DESC, coalesce(last_contacted, created_at) ASC, \
+                 name COLLATE NOCASE, id LIMIT ?4"
+            ),
+            params![
+                user,
+                vip_before.timestamp(),
+                other_before.timestamp(),
+                i64::from(limit.clamp(1, MAX_PER_PAGE))
+            ],
+            Contact::from_row,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((contacts, total))
+    }
+}
+
+/// How many contacts a user has, for the dashboard.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ContactCounts {
+    pub total: u64,
+    pub vip: u64,
+    pub active: u64,
+    pub active_vip: u64,
+}
+
+/// A contact's birthday, for the upcoming-birthdays list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactBirthday {
+    pub id: ContactId,
+    pub name: String,
+    pub vip: bool,
+    pub birthday: NaiveDate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

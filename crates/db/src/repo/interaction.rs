@@ -1,7 +1,7 @@
 //! Interactions: the `interaction` table, the log of meetings, calls and messages with a
 //! contact. Every write refreshes the contact's `last_contacted` in the same transaction.
 
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use libsql::{params, params_from_iter, Row, Value};
 
 use super::contact::{self, ContactId, MAX_PER_PAGE};
@@ -9,7 +9,7 @@ use super::user::UserId;
 use super::{qualified, query_all, query_count, query_one};
 use crate::db::Db;
 use crate::error::{Error, Result, ValidationErrors};
-use crate::row::{id_type, now, timestamp};
+use crate::row::{date_to_secs, id_type, like_pattern, now, timestamp};
 use crate::validate::{self, MAX_LONG_TEXT};
 
 id_type!(
@@ -186,6 +186,70 @@ impl InteractionInput {
             // A missing value has recorded its error.
             _ => Err(Error::Validation(errors)),
         }
+    }
+}
+
+/// A filtered listing of all the user's interactions (the `/interactions` page). Pages count
+/// from 1.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InteractionQuery {
+    pub kind: Option<InteractionType>,
+    /// The first calendar day (UTC) to include.
+    pub from: Option<NaiveDate>,
+    /// The last calendar day (UTC) to include.
+    pub to: Option<NaiveDate>,
+    /// Case-insensitive, inside words, over the notes and the contact's name; `%` and `_` are
+    /// literal.
+    pub search: Option<String>,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl Default for InteractionQuery {
+    fn default() -> Self {
+        InteractionQuery {
+            kind: None,
+            from: None,
+            to: None,
+            search: None,
+            page: 1,
+            per_page: 50,
+        }
+    }
+}
+
+impl InteractionQuery {
+    /// The `WHERE` clause over `interaction i JOIN contact c` and its parameters, led by the
+    /// owner so that the planner walks the user's contacts and, per contact, the
+    /// `(contact_id, date)` index within the date range.
+    fn conditions(&self, user: &UserId) -> (String, Vec<Value>) {
+        let mut conditions = vec!["c.user_id = ?"];
+        let mut values: Vec<Value> = vec![user.into()];
+        if let Some(kind) = self.kind {
+            conditions.push("i.type = ?");
+            values.push(Value::Text(kind.as_str().into()));
+        }
+        if let Some(from) = self.from {
+            conditions.push("i.date >= ?");
+            values.push(Value::Integer(date_to_secs(from)));
+        }
+        // Up to the end of the last day: dates written by other clients may carry a time.
+        if let Some(end) = self.to.and_then(|to| to.succ_opt()) {
+            conditions.push("i.date < ?");
+            values.push(Value::Integer(date_to_secs(end)));
+        }
+        if let Some(search) = self
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            conditions.push("(i.notes LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\')");
+            let pattern = like_pattern(search);
+            values.push(Value::Text(pattern.clone()));
+            values.push(Value::Text(pattern));
+        }
+        (conditions.join(" AND "), values)
     }
 }
 
@@ -378,6 +442,60 @@ impl InteractionRepo {
         .await?;
         tx.commit().await?;
         Ok((interactions, total))
+    }
+
+    /// A page of the user's interactions that match `query`, latest first, with the number
+    /// that match in all.
+    pub async fn search(
+        &self,
+        user: &UserId,
+        query: &InteractionQuery,
+    ) -> Result<(Vec<InteractionWithContact>, u64)> {
+        let (condition, mut values) = query.conditions(user);
+        let per_page = query.per_page.clamp(1, MAX_PER_PAGE);
+        let offset = u64::from(query.page.max(1) - 1) * u64::from(per_page);
+        let conn = self.db.conn().await?;
+        let tx = conn.begin_read().await?;
+        let total = query_count(
+            &tx,
+            &format!(
+                "SELECT count(*) FROM contact c JOIN interaction i ON i.contact_id = c.id \
+                 WHERE {condition}"
+            ),
+            params_from_iter(values.clone()),
+        )
+        .await?;
+        values.push(Value::Integer(page_limit(per_page)));
+        values.push(Value::Integer(page_offset(offset)));
+        let interactions = query_all(
+            &tx,
+            &format!(
+                "SELECT {}, c.name FROM contact c JOIN interaction i ON i.contact_id = c.id \
+                 WHERE {condition} \
+                 ORDER BY i.date DESC, i.created_at DESC, i.id DESC LIMIT ? OFFSET ?",
+                qualified("i", COLUMNS)
+            ),
+            params_from_iter(values),
+            InteractionWithContact::from_row,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((interactions, total))
+    }
+
+    /// How many of the user's interactions match `query` (its page is ignored).
+    pub async fn count(&self, user: &UserId, query: &InteractionQuery) -> Result<u64> {
+        let (condition, values) = query.conditions(user);
+        let conn = self.db.conn().await?;
+        query_count(
+            &conn,
+            &format!(
+                "SELECT count(*) FROM contact c JOIN interaction i ON i.contact_id = c.id \
+                 WHERE {condition}"
+            ),
+            params_from_iter(values),
+        )
+        .await
     }
 }
 

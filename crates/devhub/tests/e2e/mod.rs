@@ -62,9 +62,11 @@ pub struct Browser {
 
 /// Where screenshots go: `$E2E_SCREENSHOTS`, or `target/e2e-screenshots` of the workspace.
 pub fn screenshot_dir() -> PathBuf {
-    std::env::var("E2E_SCREENSHOTS").map(PathBuf::from).unwrap_or_else(|_| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots")
-    })
+    std::env::var("E2E_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots")
+        })
 }
 
 fn free_port() -> u16 {
@@ -164,11 +166,27 @@ impl Browser {
         field.send_keys(value).await.unwrap();
     }
 
+    /// Clicks something that loads a new page (a link, a submit button) and waits until the
+    /// old page is gone, so that what is read next is the new page.
     pub async fn click(&self, css: &str) {
+        let old = self.client.find(Locator::Css("html")).await.unwrap();
+        self.press(css).await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while old.tag_name().await.is_ok() {
+            assert!(
+                Instant::now() < deadline,
+                "clicking {css} did not load a page"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Clicks something that stays on the page (a checkbox, a `<summary>`).
+    pub async fn press(&self, css: &str) {
         self.client
             .find(Locator::Css(css))
             .await
-            .unwrap()
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
             .click()
             .await
             .unwrap();
@@ -209,16 +227,33 @@ impl Browser {
 
     /// Whether an element matching `css` is on the page now.
     pub async fn exists(&self, css: &str) -> bool {
-        !self.client.find_all(Locator::Css(css)).await.unwrap().is_empty()
+        !self
+            .client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap()
+            .is_empty()
     }
 
     /// The texts of every element matching `css`.
+    /// (Retried briefly: right after a click the old page may still be going away.)
     pub async fn texts(&self, css: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        for e in self.client.find_all(Locator::Css(css)).await.unwrap() {
-            out.push(e.text().await.unwrap());
+        let mut attempts = 0;
+        'retry: loop {
+            attempts += 1;
+            let mut out = Vec::new();
+            for e in self.client.find_all(Locator::Css(css)).await.unwrap() {
+                match e.text().await {
+                    Ok(t) => out.push(t),
+                    Err(_) if attempts < 20 => {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue 'retry;
+                    }
+                    Err(e) => panic!("reading {css}: {e}"),
+                }
+            }
+            return out;
         }
-        out
     }
 
     pub async fn close(self) {

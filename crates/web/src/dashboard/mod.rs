@@ -1,11 +1,22 @@
-//! The dashboard: `GET /dashboard` and `GET /` when signed in.
+//! The dashboard: `GET /dashboard` and `GET /` when signed in. Counts, VIP quick access, the
+//! latest interactions, upcoming birthdays and the people it is time to get back in touch with.
+
+pub mod birthdays;
 
 use askama::Template;
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, Utc};
+use devhub_db::repo::contact::ContactCounts;
+use devhub_db::repo::interaction::InteractionQuery;
+use devhub_db::Contact;
 
-use crate::page::{ok, Layout, Page};
+use crate::error::AppError;
+use crate::format::{relative_days, short_date, When};
+use crate::interactions::InteractionRow;
+use crate::page::{ok, Layout, Page, QueryString};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -14,14 +25,226 @@ pub fn router() -> Router<AppState> {
         .route("/dashboard", get(home))
 }
 
+/// How many of each list the dashboard shows.
+const VIPS_SHOWN: u32 = 12;
+const RECENT_SHOWN: u32 = 10;
+const BIRTHDAYS_SHOWN: usize = 12;
+const RECONNECT_SHOWN: u32 = 10;
+/// Birthdays within this many days are "upcoming".
+const BIRTHDAY_DAYS: i64 = 30;
+/// A VIP not contacted for more than this many days is due for a reconnect…
+pub const VIP_RECONNECT_DAYS: u64 = 30;
+/// …and anyone else after this many.
+pub const RECONNECT_DAYS: u64 = 90;
+
+struct ContactLink {
+    id: String,
+    name: String,
+}
+
+struct BirthdayItem {
+    id: String,
+    name: String,
+    vip: bool,
+    /// "today", "tomorrow", "in 3 days".
+    relative: String,
+    /// "Mar 3".
+    day: String,
+    iso: String,
+    turns: Option<u32>,
+}
+
+struct ReconnectItem {
+    id: String,
+    name: String,
+    vip: bool,
+    days: i64,
+    /// The last interaction; `None` when never contacted (the days count from when the
+    /// contact was added).
+    last: Option<When>,
+}
+
 #[derive(Template)]
 #[template(path = "dashboard/index.html")]
 struct HomePage {
     layout: Layout,
+    username: String,
+    counts: ContactCounts,
+    /// "March".
+    month: String,
+    this_month: u64,
+    /// `/interactions?from=…&to=…` for this month.
+    this_month_href: String,
+    vips: Vec<ContactLink>,
+    recent: Vec<InteractionRow>,
+    birthdays: Vec<BirthdayItem>,
+    more_birthdays: usize,
+    reconnect: Vec<ReconnectItem>,
+    more_reconnect: u64,
+    vip_reconnect_days: u64,
+    reconnect_days: u64,
 }
 
-async fn home(page: Page) -> Response {
-    ok(&HomePage {
+impl HomePage {
+    fn more_vips(&self) -> u64 {
+        self.counts
+            .active_vip
+            .saturating_sub(self.vips.len() as u64)
+    }
+}
+
+/// Midnight UTC `days` days before `today`: contacts last seen before it are overdue.
+fn cutoff(today: NaiveDate, days: u64) -> DateTime<Utc> {
+    today
+        .checked_sub_days(Days::new(days))
+        .unwrap_or(NaiveDate::MIN)
+        .and_time(NaiveTime::MIN)
+        .and_utc()
+}
+
+/// The first and last day of `today`'s calendar month.
+fn month_of(today: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let first = today.with_day(1).unwrap_or(today);
+    let last = first
+        .checked_add_months(chrono::Months::new(1))
+        .and_then(|next| next.pred_opt())
+        .unwrap_or(today);
+    (first, last)
+}
+
+fn reconnect_item(contact: Contact, today: NaiveDate) -> ReconnectItem {
+    let since = contact
+        .last_contacted
+        .unwrap_or(contact.created_at)
+        .date_naive();
+    ReconnectItem {
+        id: contact.id.into_string(),
+        name: contact.name,
+        vip: contact.vip,
+        days: (today - since).num_days(),
+        last: contact
+            .last_contacted
+            .map(|at| When::of_date(at.date_naive(), today)),
+    }
+}
+
+async fn home(State(state): State<AppState>, page: Page) -> Result<Response, AppError> {
+    let user = page.user_id();
+    let today = Utc::now().date_naive();
+    let contacts = state.db.contacts();
+    let interactions = state.db.interactions();
+
+    let counts = contacts.counts(user).await?;
+    let (first, last) = month_of(today);
+    let month_query = InteractionQuery {
+        from: Some(first),
+        to: Some(last),
+        ..InteractionQuery::default()
+    };
+    let this_month = interactions.count(user, &month_query).await?;
+    let this_month_href = QueryString::new()
+        .with("from", first)
+        .with("to", last)
+        .url("/interactions");
+
+    let vips = contacts
+        .active_vips(user, VIPS_SHOWN)
+        .await?
+        .into_iter()
+        .map(|c| ContactLink {
+            id: c.id.into_string(),
+            name: c.name,
+        })
+        .collect();
+
+    let recent_query = InteractionQuery {
+        per_page: RECENT_SHOWN,
+        ..InteractionQuery::default()
+    };
+    let recent = interactions
+        .search(user, &recent_query)
+        .await?
+        .0
+        .into_iter()
+        .map(|r| InteractionRow::new(r, today))
+        .collect();
+
+    let soon = birthdays::upcoming(
+        contacts
+            .active_birthdays(user)
+            .await?
+            .into_iter()
+            .map(|b| ((b.id, b.name, b.vip), b.birthday)),
+        today,
+        BIRTHDAY_DAYS,
+    );
+    let more_birthdays = soon.len().saturating_sub(BIRTHDAYS_SHOWN);
+    let birthdays = soon
+        .into_iter()
+        .take(BIRTHDAYS_SHOWN)
+        .map(|((id, name, vip), next)| BirthdayItem {
+            id: id.into_string(),
+            name,
+            vip,
+            relative: relative_days(-next.days),
+            day: short_date(next.date),
+            iso: next.date.format("%Y-%m-%d").to_string(),
+            turns: next.turns,
+        })
+        .collect();
+
+    let (overdue, overdue_total) = contacts
+        .to_reconnect(
+            user,
+            cutoff(today, VIP_RECONNECT_DAYS),
+            cutoff(today, RECONNECT_DAYS),
+            RECONNECT_SHOWN,
+        )
+        .await?;
+    let more_reconnect = overdue_total.saturating_sub(overdue.len() as u64);
+    let reconnect = overdue
+        .into_iter()
+        .map(|c| reconnect_item(c, today))
+        .collect();
+
+    Ok(ok(&HomePage {
         layout: page.layout("Dashboard", "dashboard"),
-    })
+        username: page.current.user.username.clone(),
+        counts,
+        month: today.format("%B").to_string(),
+        this_month,
+        this_month_href,
+        vips,
+        recent,
+        birthdays,
+        more_birthdays,
+        reconnect,
+        more_reconnect,
+        vip_reconnect_days: VIP_RECONNECT_DAYS,
+        reconnect_days: RECONNECT_DAYS,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_month_runs_from_its_first_to_its_last_day() {
+        assert_eq!(month_of(d(2024, 2, 10)), (d(2024, 2, 1), d(2024, 2, 29)));
+        assert_eq!(month_of(d(2025, 2, 28)), (d(2025, 2, 1), d(2025, 2, 28)));
+        assert_eq!(month_of(d(2025, 12, 31)), (d(2025, 12, 1), d(2025, 12, 31)));
+    }
+
+    #[test]
+    fn the_reconnect_cutoff_is_midnight_that_many_days_ago() {
+        assert_eq!(
+            cutoff(d(2025, 3, 31), 30),
+            d(2025, 3, 1).and_time(NaiveTime::MIN).and_utc()
+        );
+    }
 }

@@ -1,9 +1,145 @@
-//! The interactions area.
+//! The interactions area: logging an interaction with a contact, editing and deleting it, and
+//! the log of every interaction (`/interactions`) with its filters.
+//!
+//! The contact page (contacts area) shows a contact's timeline with an inline form that posts
+//! here; every write answers with a 303 back to the contact page (or to the local `back` path
+//! the form carries) and a flash message.
 
+mod form;
+mod list;
+
+use axum::routing::{get, post};
 use axum::Router;
+use chrono::{Datelike, NaiveDate};
+use devhub_db::{InteractionType, InteractionWithContact};
 
+use crate::auth::session::safe_next;
+use crate::format::When;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/interactions", get(list::index))
+        .route("/contacts/{id}/interactions/new", get(form::new_page))
+        .route("/contacts/{id}/interactions", post(form::create))
+        .route("/interactions/{iid}/edit", get(form::edit_page))
+        .route("/interactions/{iid}", post(form::update))
+        .route("/interactions/{iid}/delete", post(form::delete))
+}
+
+/// The choices of the type menus: `(value, label)`.
+pub(crate) const TYPE_OPTIONS: [(&str, &str); 5] = [
+    ("meeting", "Meeting"),
+    ("call", "Call"),
+    ("email", "Email"),
+    ("message", "Message"),
+    ("other", "Other"),
+];
+
+/// "Call", as a badge reads.
+pub(crate) fn type_label(kind: InteractionType) -> &'static str {
+    match kind {
+        InteractionType::Meeting => "Meeting",
+        InteractionType::Call => "Call",
+        InteractionType::Email => "Email",
+        InteractionType::Message => "Message",
+        InteractionType::Other => "Other",
+    }
+}
+
+/// How a sentence names an interaction: "Call with Ada logged." ("Other with Ada" would not
+/// read, so that type is an "Interaction").
+pub(crate) fn type_noun(kind: InteractionType) -> &'static str {
+    match kind {
+        InteractionType::Other => "Interaction",
+        other => type_label(other),
+    }
+}
+
+/// One interaction in a list (the log, the dashboard's recent interactions).
+#[derive(Debug, Clone)]
+pub(crate) struct InteractionRow {
+    pub id: String,
+    pub contact_id: String,
+    pub contact_name: String,
+    /// `call`: for the icon and the CSS class.
+    pub kind: &'static str,
+    pub label: &'static str,
+    pub when: When,
+    pub date: NaiveDate,
+    pub notes: Option<String>,
+}
+
+impl InteractionRow {
+    pub(crate) fn new(row: InteractionWithContact, today: NaiveDate) -> Self {
+        let i = row.interaction;
+        let date = i.date.date_naive();
+        InteractionRow {
+            id: i.id.into_string(),
+            contact_id: i.contact_id.into_string(),
+            contact_name: row.contact_name,
+            kind: i.type_.as_str(),
+            label: type_label(i.type_),
+            when: When::of_date(date, today),
+            date,
+            notes: i.notes,
+        }
+    }
+
+    /// "call with Ada on March 3, 2024": what the row's Edit and Delete act on, for screen
+    /// readers and the confirmation dialog.
+    pub(crate) fn description(&self) -> String {
+        format!(
+            "{} with {} on {}",
+            self.label.to_lowercase(),
+            self.contact_name,
+            self.when.exact
+        )
+    }
+
+    /// "March 2024": the heading of the month the interaction falls in.
+    pub(crate) fn month(&self) -> String {
+        self.date.format("%B %Y").to_string()
+    }
+
+    pub(crate) fn same_month(&self, other: &InteractionRow) -> bool {
+        (self.date.year(), self.date.month()) == (other.date.year(), other.date.month())
+    }
+}
+
+/// Where a successful write goes: the local path the form carried, or `fallback`.
+pub(crate) fn return_to(back: &str, fallback: String) -> String {
+    if back.trim().is_empty() {
+        return fallback;
+    }
+    safe_next(Some(back)).unwrap_or(fallback)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_return_only_to_local_paths() {
+        let fallback = || "/contacts/1".to_string();
+        assert_eq!(return_to("", fallback()), "/contacts/1");
+        assert_eq!(
+            return_to("/interactions?type=call", fallback()),
+            "/interactions?type=call"
+        );
+        assert_eq!(return_to("//evil.example", fallback()), "/contacts/1");
+        assert_eq!(return_to("https://evil.example", fallback()), "/contacts/1");
+    }
+
+    #[test]
+    fn the_type_menu_offers_every_type_in_order() {
+        let values: Vec<_> = TYPE_OPTIONS.iter().map(|(v, _)| *v).collect();
+        let all: Vec<_> = InteractionType::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(values, all);
+        for kind in InteractionType::ALL {
+            assert!(TYPE_OPTIONS.contains(&(kind.as_str(), type_label(kind))));
+        }
+        assert_eq!(type_noun(InteractionType::Other), "Interaction");
+        assert_eq!(type_noun(InteractionType::Call), "Call");
+    }
 }

@@ -1,0 +1,246 @@
+//! The form that adds a contact (`GET /contacts/new`, `POST /contacts`) and edits one
+//! (`GET /contacts/{id}/edit`, `POST /contacts/{id}`): every field of the `contact` table, the
+//! values kept and a message beside each field when something is wrong.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum_extra::extract::{CookieJar, Form};
+use devhub_db::{
+    Contact, ContactId, ContactInput, ContactStatus, DistinctField, Error as DbError, NewContact,
+    UserId,
+};
+use serde::Deserialize;
+
+use super::{redirect_with, today, FieldErrors};
+use crate::error::AppError;
+use crate::flash::Flash;
+use crate::page::{ok, render, Layout, Page};
+use crate::state::AppState;
+
+/// The form's fields as typed; the names are the table's columns.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ContactForm {
+    pub name: String,
+    pub relationship: String,
+    pub birthday: String,
+    pub industry: String,
+    pub location: String,
+    /// A checkbox: present when ticked.
+    pub vip: Option<String>,
+    pub status: String,
+}
+
+impl ContactForm {
+    fn of(c: &Contact) -> Self {
+        ContactForm {
+            name: c.name.clone(),
+            relationship: c.relationship.clone().unwrap_or_default(),
+            birthday: c
+                .birthday
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+            industry: c.industry.clone().unwrap_or_default(),
+            location: c.location.clone().unwrap_or_default(),
+            vip: c.vip.then(|| "on".to_string()),
+            status: c.status.as_str().to_string(),
+        }
+    }
+
+    fn is_vip(&self) -> bool {
+        self.vip
+            .as_deref()
+            .is_some_and(|v| !matches!(v.trim(), "" | "0" | "false" | "off"))
+    }
+
+    fn parse(&self) -> Result<NewContact, DbError> {
+        ContactInput {
+            name: self.name.clone(),
+            relationship: Some(self.relationship.clone()),
+            birthday: Some(self.birthday.clone()),
+            industry: Some(self.industry.clone()),
+            location: Some(self.location.clone()),
+            vip: self.is_vip(),
+            status: Some(self.status.clone()),
+        }
+        .parse()
+    }
+}
+
+const LABELS: &[(&str, &str)] = &[
+    ("name", "Name"),
+    ("relationship", "Relationship"),
+    ("birthday", "Birthday"),
+    ("industry", "Industry"),
+    ("location", "Location"),
+    ("status", "Status"),
+];
+
+#[derive(Template)]
+#[template(path = "contacts/form.html")]
+struct FormPage {
+    layout: Layout,
+    heading: String,
+    action: String,
+    submit: &'static str,
+    cancel: String,
+    form: ContactForm,
+    vip: bool,
+    errors: FieldErrors,
+    /// Messages for fields the form does not show.
+    other_errors: Vec<String>,
+    industries: Vec<String>,
+    relationships: Vec<String>,
+    /// The latest birthday the date picker offers.
+    today: String,
+}
+
+impl FormPage {
+    async fn new(
+        state: &AppState,
+        page: &Page,
+        editing: Option<&Contact>,
+        form: ContactForm,
+        errors: FieldErrors,
+    ) -> Result<Self, AppError> {
+        let (title, heading, action, submit, cancel) = match editing {
+            None => (
+                "New contact".to_string(),
+                "New contact".to_string(),
+                "/contacts".to_string(),
+                "Add contact",
+                "/contacts".to_string(),
+            ),
+            Some(c) => (
+                format!("Edit {}", c.name),
+                format!("Edit {}", c.name),
+                format!("/contacts/{}", c.id),
+                "Save changes",
+                format!("/contacts/{}", c.id),
+            ),
+        };
+        let (industries, relationships) = suggestions(state, page.user_id()).await?;
+        Ok(FormPage {
+            layout: page.layout(title, "contacts"),
+            heading,
+            action,
+            submit,
+            cancel,
+            vip: form.is_vip(),
+            form,
+            other_errors: errors.others(&LABELS.iter().map(|(f, _)| *f).collect::<Vec<_>>()),
+            errors,
+            industries,
+            relationships,
+            today: today().format("%Y-%m-%d").to_string(),
+        })
+    }
+}
+
+/// The industries and relationships already in use, offered while typing.
+async fn suggestions(
+    state: &AppState,
+    user: &UserId,
+) -> Result<(Vec<String>, Vec<String>), AppError> {
+    let repo = state.db.contacts();
+    Ok((
+        repo.distinct_values(user, DistinctField::Industry).await?,
+        repo.distinct_values(user, DistinctField::Relationship)
+            .await?,
+    ))
+}
+
+pub async fn new_page(State(state): State<AppState>, page: Page) -> Result<Response, AppError> {
+    let form = ContactForm {
+        status: ContactStatus::Active.as_str().to_string(),
+        ..ContactForm::default()
+    };
+    let form = FormPage::new(&state, &page, None, form, FieldErrors::default()).await?;
+    Ok(ok(&form))
+}
+
+/// Renders the form again with the errors of `error`, or passes other errors on.
+async fn invalid(
+    state: &AppState,
+    page: &Page,
+    editing: Option<&Contact>,
+    form: ContactForm,
+    error: DbError,
+) -> Result<Response, AppError> {
+    let DbError::Validation(errors) = error else {
+        return Err(error.into());
+    };
+    let errors = FieldErrors::from_validation(&errors, LABELS);
+    let form = FormPage::new(state, page, editing, form, errors).await?;
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &form))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    page: Page,
+    jar: CookieJar,
+    Form(form): Form<ContactForm>,
+) -> Result<Response, AppError> {
+    let saved = match form.parse() {
+        Ok(new) => state.db.contacts().create(page.user_id(), &new).await,
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(contact) => Ok(redirect_with(
+            jar,
+            Flash::success(format!("Contact {} added.", contact.name)),
+            &format!("/contacts/{}", contact.id),
+        )),
+        Err(e) => invalid(&state, &page, None, form, e).await,
+    }
+}
+
+pub async fn edit_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let contact = state
+        .db
+        .contacts()
+        .get(page.user_id(), &ContactId::from(id))
+        .await?;
+    let form = ContactForm::of(&contact);
+    let form = FormPage::new(&state, &page, Some(&contact), form, FieldErrors::default()).await?;
+    Ok(ok(&form))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    page: Page,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    Form(form): Form<ContactForm>,
+) -> Result<Response, AppError> {
+    // Someone else's contact is not found, whatever the form holds.
+    let contact = state
+        .db
+        .contacts()
+        .get(page.user_id(), &ContactId::from(id))
+        .await?;
+    let saved = match form.parse() {
+        Ok(new) => {
+            state
+                .db
+                .contacts()
+                .update(page.user_id(), &contact.id, &new)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(updated) => Ok(redirect_with(
+            jar,
+            Flash::success(format!("Contact {} updated.", updated.name)),
+            &format!("/contacts/{}", updated.id),
+        )),
+        Err(e) => invalid(&state, &page, Some(&contact), form, e).await,
+    }
+}

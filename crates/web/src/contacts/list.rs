@@ -1,0 +1,496 @@
+//! `GET /contacts`: the list with search, filter tabs, industry and relationship menus,
+//! sortable columns and pages, all state in the URL; `POST /contacts/bulk`: archive,
+//! unarchive, mark or unmark VIP, or delete the selected contacts in one transaction.
+
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+use axum_extra::extract::{CookieJar, Form};
+use devhub_db::{
+    BulkAction, Contact, ContactFilter, ContactId, ContactQuery, ContactSort, ContactStatus,
+    DistinctField, Error as DbError, SortDirection,
+};
+use serde::Deserialize;
+
+use super::{count_of, redirect_with};
+use crate::auth::session::safe_next;
+use crate::error::AppError;
+use crate::flash::Flash;
+use crate::format::When;
+use crate::page::{ok, Layout, Page, Pager, QueryString};
+use crate::state::AppState;
+
+pub const PER_PAGE: u32 = 50;
+
+/// The list's state as read from the URL. Values that mean nothing fall back to the defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ListParams {
+    q: String,
+    filter: ContactFilter,
+    industry: String,
+    relationship: String,
+    sort: ContactSort,
+    dir: SortDirection,
+    page: u32,
+}
+
+impl ListParams {
+    /// Reads the query string; the first value of a repeated parameter counts.
+    fn parse(raw: Option<&str>) -> Self {
+        let get = |key: &str| {
+            url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.trim().to_string())
+                .unwrap_or_default()
+        };
+        let filter = match get("filter").as_str() {
+            "vip" => ContactFilter::Vip,
+            "active" => ContactFilter::Active,
+            "archived" => ContactFilter::Archived,
+            _ => ContactFilter::All,
+        };
+        let sort = match get("sort").as_str() {
+            "last_contacted" => ContactSort::LastContacted,
+            "created" => ContactSort::Created,
+            _ => ContactSort::Name,
+        };
+        let dir = match get("dir").as_str() {
+            "asc" => SortDirection::Asc,
+            "desc" => SortDirection::Desc,
+            _ => default_direction(sort),
+        };
+        let page = get("page")
+            .parse::<u32>()
+            .ok()
+            .filter(|p| *p >= 1)
+            .unwrap_or(1);
+        ListParams {
+            q: get("q"),
+            filter,
+            industry: get("industry"),
+            relationship: get("relationship"),
+            sort,
+            dir,
+            page,
+        }
+    }
+
+    fn has_criteria(&self) -> bool {
+        !self.q.is_empty()
+            || !self.industry.is_empty()
+            || !self.relationship.is_empty()
+            || self.filter != ContactFilter::All
+    }
+
+    /// The list's parameters without the page, defaults left out.
+    fn query(&self) -> QueryString {
+        let mut q = QueryString::new()
+            .with("q", &self.q)
+            .with("filter", filter_value(self.filter))
+            .with("industry", &self.industry)
+            .with("relationship", &self.relationship);
+        if self.sort != ContactSort::Name {
+            q.set("sort", sort_value(self.sort));
+        }
+        if self.dir != default_direction(self.sort) {
+            q.set("dir", dir_value(self.dir));
+        }
+        q
+    }
+
+    fn repo_query(&self, page: u32) -> ContactQuery {
+        let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        ContactQuery {
+            search: opt(&self.q),
+            filter: self.filter,
+            industry: opt(&self.industry),
+            relationship: opt(&self.relationship),
+            sort: self.sort,
+            direction: self.dir,
+            page,
+            per_page: PER_PAGE,
+        }
+    }
+}
+
+/// Names read A→Z; dates newest first.
+fn default_direction(sort: ContactSort) -> SortDirection {
+    match sort {
+        ContactSort::Name => SortDirection::Asc,
+        ContactSort::LastContacted | ContactSort::Created => SortDirection::Desc,
+    }
+}
+
+fn filter_value(filter: ContactFilter) -> &'static str {
+    match filter {
+        ContactFilter::All => "",
+        ContactFilter::Vip => "vip",
+        ContactFilter::Active => "active",
+        ContactFilter::Archived => "archived",
+    }
+}
+
+fn sort_value(sort: ContactSort) -> &'static str {
+    match sort {
+        ContactSort::Name => "name",
+        ContactSort::LastContacted => "last_contacted",
+        ContactSort::Created => "created",
+    }
+}
+
+fn dir_value(dir: SortDirection) -> &'static str {
+    match dir {
+        SortDirection::Asc => "asc",
+        SortDirection::Desc => "desc",
+    }
+}
+
+struct Tab {
+    label: &'static str,
+    href: String,
+    current: bool,
+}
+
+/// A sortable column heading: its link (which flips the direction when the column is the
+/// current sort) and `aria-sort`.
+struct SortHeader {
+    href: String,
+    aria_sort: &'static str,
+    arrow: &'static str,
+}
+
+impl SortHeader {
+    fn new(params: &ListParams, column: ContactSort) -> Self {
+        let current = params.sort == column;
+        let dir = match (current, params.dir) {
+            (true, SortDirection::Asc) => SortDirection::Desc,
+            (true, SortDirection::Desc) => SortDirection::Asc,
+            (false, _) => default_direction(column),
+        };
+        let mut q = params.query();
+        q.set(
+            "sort",
+            if column == ContactSort::Name {
+                ""
+            } else {
+                sort_value(column)
+            },
+        );
+        q.set(
+            "dir",
+            if dir == default_direction(column) {
+                ""
+            } else {
+                dir_value(dir)
+            },
+        );
+        let (aria_sort, arrow) = match (current, params.dir) {
+            (false, _) => ("none", ""),
+            (true, SortDirection::Asc) => ("ascending", "▲"),
+            (true, SortDirection::Desc) => ("descending", "▼"),
+        };
+        SortHeader {
+            href: q.url("/contacts"),
+            aria_sort,
+            arrow,
+        }
+    }
+}
+
+struct Row {
+    id: String,
+    name: String,
+    relationship: String,
+    industry: String,
+    location: String,
+    vip: bool,
+    archived: bool,
+    last_contacted: Option<When>,
+    created: When,
+}
+
+impl Row {
+    fn of(c: Contact) -> Self {
+        Row {
+            id: c.id.into_string(),
+            name: c.name,
+            relationship: c.relationship.unwrap_or_default(),
+            industry: c.industry.unwrap_or_default(),
+            location: c.location.unwrap_or_default(),
+            vip: c.vip,
+            archived: c.status == ContactStatus::Archived,
+            last_contacted: c.last_contacted.map(When::of),
+            created: When::of(c.created_at),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "contacts/list.html")]
+struct ListPage {
+    layout: Layout,
+    q: String,
+    industry: String,
+    relationship: String,
+    filter: &'static str,
+    sort: &'static str,
+    dir: &'static str,
+    industries: Vec<String>,
+    relationships: Vec<String>,
+    tabs: Vec<Tab>,
+    name_header: SortHeader,
+    last_contacted_header: SortHeader,
+    created_header: SortHeader,
+    rows: Vec<Row>,
+    count: String,
+    pager: Pager,
+    /// This page's URL, where bulk actions come back to.
+    back: String,
+    /// The user has no contacts at all.
+    no_contacts: bool,
+}
+
+pub async fn list_page(
+    State(state): State<AppState>,
+    page: Page,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let params = ListParams::parse(raw.as_deref());
+    let repo = state.db.contacts();
+    let user = page.user_id();
+    let mut result = repo.list(user, &params.repo_query(params.page)).await?;
+    if result.contacts.is_empty() && result.total > 0 {
+        // Past the last page (an old link): show the last one.
+        result = repo
+            .list(user, &params.repo_query(result.page_count()))
+            .await?;
+    }
+    let no_contacts = result.total == 0
+        && (!params.has_criteria()
+            || repo
+                .list(
+                    user,
+                    &ContactQuery {
+                        per_page: 1,
+                        ..ContactQuery::default()
+                    },
+                )
+                .await?
+                .total
+                == 0);
+    let query = params.query();
+    let pager = Pager::new("/contacts", &query, result.page, result.total, PER_PAGE);
+    let back = if pager.page > 1 {
+        query.replaced("page", pager.page)
+    } else {
+        query.clone()
+    }
+    .url("/contacts");
+    let tabs = [
+        ("All", ContactFilter::All),
+        ("VIP", ContactFilter::Vip),
+        ("Active", ContactFilter::Active),
+        ("Archived", ContactFilter::Archived),
+    ]
+    .into_iter()
+    .map(|(label, filter)| Tab {
+        label,
+        href: query
+            .replaced("filter", filter_value(filter))
+            .url("/contacts"),
+        current: params.filter == filter,
+    })
+    .collect();
+    let list = ListPage {
+        layout: page.layout("Contacts", "contacts"),
+        industries: with_current(
+            repo.distinct_values(user, DistinctField::Industry).await?,
+            &params.industry,
+        ),
+        relationships: with_current(
+            repo.distinct_values(user, DistinctField::Relationship)
+                .await?,
+            &params.relationship,
+        ),
+        tabs,
+        name_header: SortHeader::new(&params, ContactSort::Name),
+        last_contacted_header: SortHeader::new(&params, ContactSort::LastContacted),
+        created_header: SortHeader::new(&params, ContactSort::Created),
+        count: count_of(result.total, "contact", "contacts"),
+        rows: result.contacts.into_iter().map(Row::of).collect(),
+        pager,
+        back,
+        no_contacts,
+        filter: filter_value(params.filter),
+        sort: if params.sort == ContactSort::Name {
+            ""
+        } else {
+            sort_value(params.sort)
+        },
+        dir: if params.dir == default_direction(params.sort) {
+            ""
+        } else {
+            dir_value(params.dir)
+        },
+        q: params.q,
+        industry: params.industry,
+        relationship: params.relationship,
+    };
+    Ok(ok(&list))
+}
+
+/// The menu's choices, with the chosen value added when no contact has it (an old link), so
+/// that the menu shows the filter in force.
+fn with_current(mut values: Vec<String>, current: &str) -> Vec<String> {
+    if !current.is_empty() && !values.iter().any(|v| v.eq_ignore_ascii_case(current)) {
+        values.push(current.to_string());
+    }
+    values
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct BulkForm {
+    ids: Vec<String>,
+    action: String,
+    /// `yes` once the deletion is confirmed (the confirmation page, or the script's dialog).
+    confirm: String,
+    /// `off` when the browser runs no script (a `<noscript>` field): its dialog never asked.
+    js: String,
+    back: String,
+}
+
+fn bulk_action(action: &str) -> Option<(BulkAction, &'static str)> {
+    Some(match action {
+        "archive" => (BulkAction::Archive, "archived"),
+        "unarchive" => (BulkAction::Unarchive, "unarchived"),
+        "vip" => (BulkAction::MarkVip, "marked as VIP"),
+        "unvip" => (BulkAction::UnmarkVip, "no longer VIP"),
+        "delete" => (BulkAction::Delete, "deleted"),
+        _ => return None,
+    })
+}
+
+/// Where a bulk action returns: the contact list it came from, never another site.
+fn list_back(back: &str) -> String {
+    safe_next(Some(back))
+        .filter(|b| b == "/contacts" || b.starts_with("/contacts?"))
+        .unwrap_or_else(|| "/contacts".to_string())
+}
+
+#[derive(Template)]
+#[template(path = "contacts/bulk_delete.html")]
+struct BulkDeletePage {
+    layout: Layout,
+    heading: String,
+    button: String,
+    contacts: Vec<(String, String)>,
+    back: String,
+}
+
+const NOTHING_SELECTED: &str = "Select at least one contact.";
+
+pub async fn bulk(
+    State(state): State<AppState>,
+    page: Page,
+    jar: CookieJar,
+    Form(form): Form<BulkForm>,
+) -> Result<Response, AppError> {
+    let back = list_back(&form.back);
+    let mut ids: Vec<ContactId> = Vec::new();
+    for id in form.ids.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        let id = ContactId::from(id);
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    if ids.is_empty() {
+        return Ok(redirect_with(jar, Flash::error(NOTHING_SELECTED), &back));
+    }
+    let Some((action, done)) = bulk_action(form.action.trim()) else {
+        return Ok(redirect_with(
+            jar,
+            Flash::error("Choose what to do with the selected contacts."),
+            &back,
+        ));
+    };
+    let confirmed = form.confirm == "yes" && form.js != "off";
+    if action == BulkAction::Delete && !confirmed {
+        let mut contacts = Vec::new();
+        for id in &ids {
+            match state.db.contacts().get(page.user_id(), id).await {
+                Ok(c) => contacts.push((c.id.into_string(), c.name)),
+                Err(DbError::NotFound) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        if contacts.is_empty() {
+            return Ok(redirect_with(jar, Flash::error(NOTHING_SELECTED), &back));
+        }
+        let what = count_of(contacts.len() as u64, "contact", "contacts");
+        return Ok(ok(&BulkDeletePage {
+            layout: page.layout(format!("Delete {what}?"), "contacts"),
+            heading: format!("Delete {what}?"),
+            button: format!("Delete {what}"),
+            contacts,
+            back,
+        }));
+    }
+    let touched = state
+        .db
+        .contacts()
+        .bulk(page.user_id(), &ids, action)
+        .await?;
+    if touched == 0 {
+        return Ok(redirect_with(jar, Flash::error(NOTHING_SELECTED), &back));
+    }
+    let message = format!("{} {done}.", count_of(touched, "contact", "contacts"));
+    Ok(redirect_with(jar, Flash::success(message), &back))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meaningless_list_parameters_fall_back_to_the_defaults() {
+        let p = ListParams::parse(Some("sort=bogus&dir=up&page=-1&filter=nope"));
+        assert_eq!(p.sort, ContactSort::Name);
+        assert_eq!(p.dir, SortDirection::Asc);
+        assert_eq!(p.page, 1);
+        assert_eq!(p.filter, ContactFilter::All);
+        assert_eq!(p.query().url("/contacts"), "/contacts");
+        let p = ListParams::parse(Some("page=abc&sort=created&q=%20ada%20&q=x"));
+        assert_eq!(
+            (p.page, p.sort, p.dir),
+            (1, ContactSort::Created, SortDirection::Desc)
+        );
+        assert_eq!(p.q, "ada");
+        assert_eq!(p.query().url("/contacts"), "/contacts?q=ada&sort=created");
+    }
+
+    #[test]
+    fn the_current_sort_column_flips_its_direction_and_others_start_at_their_default() {
+        let p = ListParams::parse(Some("q=a&sort=last_contacted"));
+        let same = SortHeader::new(&p, ContactSort::LastContacted);
+        assert_eq!(same.href, "/contacts?q=a&sort=last_contacted&dir=asc");
+        assert_eq!(same.aria_sort, "descending");
+        let other = SortHeader::new(&p, ContactSort::Name);
+        assert_eq!(other.href, "/contacts?q=a");
+        assert_eq!(other.aria_sort, "none");
+        let by_name = ListParams::parse(None);
+        assert_eq!(
+            SortHeader::new(&by_name, ContactSort::Name).href,
+            "/contacts?dir=desc"
+        );
+    }
+
+    #[test]
+    fn bulk_actions_only_return_to_the_contact_list() {
+        assert_eq!(list_back("/contacts?q=a&page=2"), "/contacts?q=a&page=2");
+        assert_eq!(list_back("//evil.example/contacts"), "/contacts");
+        assert_eq!(list_back("https://evil.example"), "/contacts");
+        assert_eq!(list_back("/settings"), "/contacts");
+        assert_eq!(list_back(""), "/contacts");
+    }
+}

@@ -1,0 +1,478 @@
+//! A contact's page (`GET /contacts/{id}`): every field, stat cards, quick actions, an inline
+//! form to log an interaction, the timeline, and the VIP sections; the quick actions behind it
+//! (`POST …/vip`, `POST …/status`) and deletion with a confirmation page that needs no script
+//! (`GET`/`POST /contacts/{id}/delete`).
+
+use askama::Template;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum_extra::extract::{CookieJar, Form};
+use chrono::{Datelike, NaiveDate};
+use devhub_db::{Contact, ContactId, ContactStatus, Interaction, InteractionType};
+use serde::Deserialize;
+
+use super::vip::{self, BackgroundForm, InfoForm, VipView};
+use super::{count_of, redirect_with, today, FieldErrors};
+use crate::error::AppError;
+use crate::flash::Flash;
+use crate::format::{long_date, short_date, When};
+use crate::page::{encode_query, ok, render, Layout, Page};
+use crate::state::AppState;
+
+/// Timeline entries per page.
+pub const TIMELINE_PAGE: u32 = 20;
+
+/// The next time a birthday comes round, counted from `today`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NextBirthday {
+    pub date: NaiveDate,
+    pub days: i64,
+    /// The age the contact turns that day.
+    pub age: i32,
+}
+
+impl NextBirthday {
+    /// "today!", "in 1 day", "in 12 days".
+    pub fn text(&self) -> String {
+        match self.days {
+            0 => "today!".to_string(),
+            1 => "in 1 day".to_string(),
+            n => format!("in {n} days"),
+        }
+    }
+}
+
+/// The next birthday on or after `today`. Someone born on February 29 celebrates on
+/// February 28 in common years.
+pub fn next_birthday(birthday: NaiveDate, today: NaiveDate) -> NextBirthday {
+    let this_year = occurrence(birthday, today.year());
+    let date = if this_year >= today {
+        this_year
+    } else {
+        occurrence(birthday, today.year() + 1)
+    };
+    NextBirthday {
+        date,
+        days: (date - today).num_days(),
+        age: date.year() - birthday.year(),
+    }
+}
+
+fn occurrence(birthday: NaiveDate, year: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, birthday.month(), birthday.day())
+        .or_else(|| NaiveDate::from_ymd_opt(year, 2, 28))
+        .unwrap_or(birthday)
+}
+
+/// What a form that did not validate puts back on the contact's page.
+#[derive(Default)]
+pub(super) struct Returned {
+    pub status: Option<StatusCode>,
+    pub alert: Option<String>,
+    pub background: Option<(BackgroundForm, FieldErrors)>,
+    pub info: Option<(InfoForm, FieldErrors)>,
+    /// The link typed into the add form, and its message.
+    pub link: Option<(String, String)>,
+}
+
+/// The contact's fields as shown.
+struct ContactView {
+    id: String,
+    name: String,
+    relationship: Option<String>,
+    industry: Option<String>,
+    location: Option<String>,
+    birthday: Option<String>,
+    age: Option<i32>,
+    vip: bool,
+    archived: bool,
+    created: When,
+    updated: When,
+}
+
+struct Entry {
+    id: String,
+    kind: &'static str,
+    label: &'static str,
+    when: When,
+    notes: Option<String>,
+}
+
+impl Entry {
+    fn of(i: Interaction) -> Self {
+        Entry {
+            id: i.id.into_string(),
+            kind: i.type_.as_str(),
+            label: type_label(i.type_),
+            when: When::of(i.date),
+            notes: i.notes,
+        }
+    }
+}
+
+fn type_label(kind: InteractionType) -> &'static str {
+    match kind {
+        InteractionType::Meeting => "Meeting",
+        InteractionType::Call => "Call",
+        InteractionType::Email => "Email",
+        InteractionType::Message => "Message",
+        InteractionType::Other => "Other",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "contacts/show.html")]
+struct ShowPage {
+    layout: Layout,
+    c: ContactView,
+    alert: Option<String>,
+    interactions_total: u64,
+    since_last: String,
+    last_contacted: Option<When>,
+    birthday_next: Option<String>,
+    birthday_detail: Option<String>,
+    entries: Vec<Entry>,
+    timeline_range: String,
+    /// This page (at its timeline), where the timeline's Edit and Delete return.
+    here: String,
+    here_query: String,
+    more_href: Option<String>,
+    newer_href: Option<String>,
+    today: String,
+    types: Vec<(&'static str, &'static str)>,
+    vip: Option<VipView>,
+}
+
+/// `interactions_page=N` from the query string; anything else is the first page.
+fn timeline_page(raw: Option<&str>) -> u32 {
+    url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "interactions_page")
+        .and_then(|(_, v)| v.trim().parse::<u32>().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1)
+}
+
+/// Renders the contact's page; `returned` carries a failed form's values and messages.
+pub(super) async fn render_contact(
+    state: &AppState,
+    page: &Page,
+    contact: Contact,
+    timeline: u32,
+    returned: Returned,
+) -> Result<Response, AppError> {
+    let user = page.user_id();
+    let interactions = state.db.interactions();
+    let per = TIMELINE_PAGE;
+    let mut timeline = timeline.max(1);
+    let offset = |p: u32| u64::from(p - 1) * u64::from(per);
+    let (mut list, total) = interactions
+        .list_for_contact(user, &contact.id, per, offset(timeline))
+        .await?;
+    if list.is_empty() && total > 0 {
+        // Past the end (an old link): the last page.
+        timeline = u32::try_from(total.div_ceil(u64::from(per))).unwrap_or(1);
+        list = interactions
+            .list_for_contact(user, &contact.id, per, offset(timeline))
+            .await?
+            .0;
+    }
+    let shown_to = offset(timeline) + list.len() as u64;
+    let timeline_range = if total > list.len() as u64 {
+        format!("{}–{} of {}", offset(timeline) + 1, shown_to, total)
+    } else {
+        String::new()
+    };
+    let base = format!("/contacts/{}", contact.id);
+    // Editing or deleting an entry comes back to this page of the timeline.
+    let here = match timeline {
+        1 => format!("{base}#timeline"),
+        p => format!("{base}?interactions_page={p}#timeline"),
+    };
+    let more_href =
+        (shown_to < total).then(|| format!("{base}?interactions_page={}#timeline", timeline + 1));
+    let newer_href = (timeline > 1).then(|| match timeline - 1 {
+        1 => format!("{base}#timeline"),
+        p => format!("{base}?interactions_page={p}#timeline"),
+    });
+
+    let today = today();
+    let since_last = match contact.last_contacted {
+        None => "Never".to_string(),
+        Some(at) => match (today - at.date_naive()).num_days() {
+            d if d <= 0 => "Today".to_string(),
+            d => count_of(d.unsigned_abs(), "day", "days"),
+        },
+    };
+    let next = contact.birthday.map(|b| next_birthday(b, today));
+    // A VIP form that came back is shown even if the contact stopped being a VIP meanwhile.
+    let shows_vip = contact.vip
+        || returned.background.is_some()
+        || returned.info.is_some()
+        || returned.link.is_some();
+    let vip = if shows_vip {
+        Some(vip::view(state, user, &contact.id, &returned).await?)
+    } else {
+        None
+    };
+    let show = ShowPage {
+        layout: page.layout(contact.name.clone(), "contacts"),
+        alert: returned.alert,
+        interactions_total: total,
+        since_last,
+        last_contacted: contact.last_contacted.map(When::of),
+        birthday_next: next.map(|n| n.text()),
+        birthday_detail: next.map(|n| format!("{} · turns {}", short_date(n.date), n.age)),
+        entries: list.into_iter().map(Entry::of).collect(),
+        timeline_range,
+        here_query: encode_query(&here),
+        here,
+        more_href,
+        newer_href,
+        today: today.format("%Y-%m-%d").to_string(),
+        types: InteractionType::ALL
+            .iter()
+            .map(|t| (t.as_str(), type_label(*t)))
+            .collect(),
+        vip,
+        c: ContactView {
+            id: contact.id.into_string(),
+            name: contact.name,
+            relationship: contact.relationship,
+            industry: contact.industry,
+            location: contact.location,
+            birthday: contact.birthday.map(long_date),
+            age: contact.birthday.map(|b| age_on(b, today)),
+            vip: contact.vip,
+            archived: contact.status == ContactStatus::Archived,
+            created: When::of(contact.created_at),
+            updated: When::of(contact.last_update),
+        },
+    };
+    Ok(render(returned.status.unwrap_or(StatusCode::OK), &show))
+}
+
+/// Whole years from `birthday` to `today`.
+fn age_on(birthday: NaiveDate, today: NaiveDate) -> i32 {
+    let had_birthday = (today.month(), today.day()) >= (birthday.month(), birthday.day());
+    today.year() - birthday.year() - i32::from(!had_birthday)
+}
+
+/// The user's contact at `id`, or the 404 page.
+pub(super) async fn owned(state: &AppState, page: &Page, id: String) -> Result<Contact, AppError> {
+    Ok(state
+        .db
+        .contacts()
+        .get(page.user_id(), &ContactId::from(id))
+        .await?)
+}
+
+pub async fn show_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let contact = owned(&state, &page, id).await?;
+    render_contact(
+        &state,
+        &page,
+        contact,
+        timeline_page(raw.as_deref()),
+        Returned::default(),
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct VipForm {
+    /// `true` or `false`; anything else toggles.
+    vip: String,
+}
+
+pub async fn set_vip(
+    State(state): State<AppState>,
+    page: Page,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    Form(form): Form<VipForm>,
+) -> Result<Response, AppError> {
+    let contact = owned(&state, &page, id).await?;
+    let vip = match form.vip.trim() {
+        "true" | "1" | "on" | "yes" => true,
+        "false" | "0" | "off" | "no" => false,
+        _ => !contact.vip,
+    };
+    let contact = state
+        .db
+        .contacts()
+        .set_vip(page.user_id(), &contact.id, vip)
+        .await?;
+    let message = if vip {
+        format!("{} is now a VIP.", contact.name)
+    } else {
+        format!("{} is no longer a VIP.", contact.name)
+    };
+    Ok(redirect_with(
+        jar,
+        Flash::success(message),
+        &format!("/contacts/{}", contact.id),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StatusForm {
+    status: String,
+}
+
+pub async fn set_status(
+    State(state): State<AppState>,
+    page: Page,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    Form(form): Form<StatusForm>,
+) -> Result<Response, AppError> {
+    let contact = owned(&state, &page, id).await?;
+    let status = match ContactStatus::parse(&form.status) {
+        Ok(status) => status,
+        Err(message) => {
+            let returned = Returned {
+                status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+                alert: Some(format!("Status {message}.")),
+                ..Returned::default()
+            };
+            return render_contact(&state, &page, contact, 1, returned).await;
+        }
+    };
+    let contact = state
+        .db
+        .contacts()
+        .set_status(page.user_id(), &contact.id, status)
+        .await?;
+    let message = match status {
+        ContactStatus::Archived => format!("{} archived.", contact.name),
+        ContactStatus::Active => format!("{} is active again.", contact.name),
+    };
+    Ok(redirect_with(
+        jar,
+        Flash::success(message),
+        &format!("/contacts/{}", contact.id),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "contacts/delete.html")]
+struct DeletePage {
+    layout: Layout,
+    id: String,
+    name: String,
+    interactions: String,
+}
+
+pub async fn delete_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let contact = owned(&state, &page, id).await?;
+    let (_, total) = state
+        .db
+        .interactions()
+        .list_for_contact(page.user_id(), &contact.id, 1, 0)
+        .await?;
+    Ok(ok(&DeletePage {
+        layout: page.layout(format!("Delete {}?", contact.name), "contacts"),
+        id: contact.id.into_string(),
+        name: contact.name,
+        interactions: count_of(total, "interaction", "interactions"),
+    }))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    page: Page,
+    jar: CookieJar,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let contact = owned(&state, &page, id).await?;
+    state
+        .db
+        .contacts()
+        .delete(page.user_id(), &contact.id)
+        .await?;
+    Ok(redirect_with(
+        jar,
+        Flash::success(format!("Contact {} deleted.", contact.name)),
+        "/contacts",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_birthday_later_this_year_is_this_years() {
+        let next = next_birthday(d(1990, 6, 15), d(2025, 6, 1));
+        assert_eq!(next.date, d(2025, 6, 15));
+        assert_eq!(next.days, 14);
+        assert_eq!(next.age, 35);
+        assert_eq!(next.text(), "in 14 days");
+    }
+
+    #[test]
+    fn a_birthday_today_is_today() {
+        let next = next_birthday(d(1990, 6, 15), d(2025, 6, 15));
+        assert_eq!((next.date, next.days, next.age), (d(2025, 6, 15), 0, 35));
+        assert_eq!(next.text(), "today!");
+    }
+
+    #[test]
+    fn a_birthday_already_past_wraps_to_next_year() {
+        let next = next_birthday(d(1985, 1, 1), d(2025, 12, 31));
+        assert_eq!((next.date, next.days, next.age), (d(2026, 1, 1), 1, 41));
+        assert_eq!(next.text(), "in 1 day");
+        let next = next_birthday(d(1985, 3, 10), d(2025, 3, 11));
+        assert_eq!((next.date, next.days), (d(2026, 3, 10), 364));
+    }
+
+    #[test]
+    fn february_29_is_celebrated_on_february_28_in_common_years() {
+        let leapling = d(2000, 2, 29);
+        // Before the day in a common year.
+        let next = next_birthday(leapling, d(2025, 2, 1));
+        assert_eq!((next.date, next.days), (d(2025, 2, 28), 27));
+        // On February 28 of a common year: today!
+        assert_eq!(next_birthday(leapling, d(2025, 2, 28)).text(), "today!");
+        // Past it in a common year, the next one falls in a leap year: February 29.
+        let next = next_birthday(leapling, d(2027, 3, 1));
+        assert_eq!((next.date, next.days), (d(2028, 2, 29), 365));
+        // Past it in a leap year, the next year is common: February 28.
+        let next = next_birthday(leapling, d(2024, 3, 1));
+        assert_eq!((next.date, next.days, next.age), (d(2025, 2, 28), 364, 25));
+        // In a leap year, February 28 is not the day yet.
+        let next = next_birthday(leapling, d(2024, 2, 28));
+        assert_eq!((next.date, next.days), (d(2024, 2, 29), 1));
+    }
+
+    #[test]
+    fn ages_count_whole_years() {
+        assert_eq!(age_on(d(1990, 6, 15), d(2025, 6, 14)), 34);
+        assert_eq!(age_on(d(1990, 6, 15), d(2025, 6, 15)), 35);
+    }
+
+    #[test]
+    fn the_timeline_page_falls_back_to_the_first() {
+        assert_eq!(timeline_page(Some("interactions_page=3")), 3);
+        for bad in ["interactions_page=0", "interactions_page=-2", "x=1", ""] {
+            assert_eq!(timeline_page(Some(bad)), 1, "{bad}");
+        }
+        assert_eq!(timeline_page(None), 1);
+    }
+}

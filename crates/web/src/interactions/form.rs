@@ -1,0 +1,310 @@
+//! Logging an interaction (`/contacts/{id}/interactions[/new]`), editing it
+//! (`/interactions/{iid}[/edit]`) and deleting it (`/interactions/{iid}/delete`).
+//!
+//! Every handler first finds the contact or interaction among the user's own, so another
+//! user's id is a 404 whatever the form holds.
+
+use askama::Template;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use axum_extra::extract::CookieJar;
+use chrono::Utc;
+use devhub_db::{
+    Contact, ContactId, Error as DbError, Interaction, InteractionId, InteractionInput,
+    NewInteraction, ValidationErrors,
+};
+use serde::Deserialize;
+
+use super::{return_to, type_label, type_noun, TYPE_OPTIONS};
+use crate::error::AppError;
+use crate::flash::{self, Flash};
+use crate::page::{ok, render, Layout, Page};
+use crate::state::AppState;
+
+/// The fields of the interaction form, as typed. Unknown fields are ignored: other pages'
+/// forms (the contact page's inline form) may carry more.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct InteractionFields {
+    #[serde(rename = "type")]
+    kind: String,
+    date: String,
+    notes: String,
+    /// A local path to return to after saving; the contact page otherwise.
+    back: String,
+}
+
+impl InteractionFields {
+    fn parse(&self) -> Result<NewInteraction, DbError> {
+        InteractionInput {
+            type_: self.kind.clone(),
+            date: self.date.clone(),
+            notes: Some(self.notes.clone()),
+        }
+        .parse()
+    }
+
+    fn of(interaction: &Interaction, back: String) -> Self {
+        InteractionFields {
+            kind: interaction.type_.as_str().to_string(),
+            date: interaction.date.date_naive().format("%Y-%m-%d").to_string(),
+            notes: interaction.notes.clone().unwrap_or_default(),
+            back,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct BackQuery {
+    back: String,
+}
+
+#[derive(Template)]
+#[template(path = "interactions/form.html")]
+struct FormPage {
+    layout: Layout,
+    heading: String,
+    contact_id: String,
+    contact_name: String,
+    action: String,
+    submit_label: &'static str,
+    /// The edit page's delete form: its action and confirmation question.
+    delete: Option<(String, String)>,
+    cancel: String,
+    fields: InteractionFields,
+    type_error: Option<String>,
+    date_error: Option<String>,
+    notes_error: Option<String>,
+    types: [(&'static str, &'static str); 5],
+}
+
+impl FormPage {
+    fn has_errors(&self) -> bool {
+        self.type_error.is_some() || self.date_error.is_some() || self.notes_error.is_some()
+    }
+
+    fn with_errors(mut self, errors: &ValidationErrors) -> Self {
+        let sentence = |label: &str, field: &str| {
+            errors
+                .get(field)
+                .map(|message| format!("{label} {message}."))
+        };
+        self.type_error = sentence("Type", "type");
+        self.date_error = sentence("Date", "date");
+        self.notes_error = sentence("Notes", "notes");
+        self
+    }
+
+    /// The page that logs a new interaction with `contact`.
+    fn new_interaction(page: &Page, contact: &Contact, fields: InteractionFields) -> Self {
+        let heading = format!("Log interaction with {}", contact.name);
+        let contact_page = format!("/contacts/{}", contact.id);
+        FormPage {
+            layout: page.layout(heading.clone(), "interactions"),
+            heading,
+            contact_id: contact.id.to_string(),
+            contact_name: contact.name.clone(),
+            action: format!("/contacts/{}/interactions", contact.id),
+            submit_label: "Log interaction",
+            delete: None,
+            cancel: return_to(&fields.back, contact_page),
+            fields,
+            type_error: None,
+            date_error: None,
+            notes_error: None,
+            types: TYPE_OPTIONS,
+        }
+    }
+
+    /// The page that edits `interaction` (stored as it is now) with `contact`.
+    fn edit(
+        page: &Page,
+        contact: &Contact,
+        interaction: &Interaction,
+        fields: InteractionFields,
+    ) -> Self {
+        let what = format!(
+            "{} with {}",
+            type_label(interaction.type_).to_lowercase(),
+            contact.name
+        );
+        let heading = format!("Edit {what}");
+        let contact_page = format!("/contacts/{}", contact.id);
+        FormPage {
+            layout: page.layout(heading.clone(), "interactions"),
+            heading,
+            contact_id: contact.id.to_string(),
+            contact_name: contact.name.clone(),
+            action: format!("/interactions/{}", interaction.id),
+            submit_label: "Save changes",
+            delete: Some((
+                format!("/interactions/{}/delete", interaction.id),
+                format!("Delete this {what}? This cannot be undone."),
+            )),
+            cancel: return_to(&fields.back, contact_page),
+            fields,
+            type_error: None,
+            date_error: None,
+            notes_error: None,
+            types: TYPE_OPTIONS,
+        }
+    }
+}
+
+/// `GET /contacts/{id}/interactions/new`: the form, dated today (UTC).
+pub(super) async fn new_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    Query(query): Query<BackQuery>,
+) -> Result<Response, AppError> {
+    let contact = state
+        .db
+        .contacts()
+        .get(page.user_id(), &ContactId::from(id))
+        .await?;
+    let fields = InteractionFields {
+        kind: "meeting".into(),
+        date: Utc::now().date_naive().format("%Y-%m-%d").to_string(),
+        notes: String::new(),
+        back: query.back,
+    };
+    Ok(ok(&FormPage::new_interaction(&page, &contact, fields)))
+}
+
+/// `POST /contacts/{id}/interactions`.
+pub(super) async fn create(
+    State(state): State<AppState>,
+    page: Page,
+    jar: CookieJar,
+    Path(id): Path<String>,
+    form: Result<Form<InteractionFields>, FormRejection>,
+) -> Result<Response, AppError> {
+    let contact = state
+        .db
+        .contacts()
+        .get(page.user_id(), &ContactId::from(id))
+        .await?;
+    let fields = form.map(|Form(f)| f).unwrap_or_default();
+    let new = match fields.parse() {
+        Ok(new) => new,
+        Err(DbError::Validation(errors)) => {
+            let form = FormPage::new_interaction(&page, &contact, fields).with_errors(&errors);
+            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &form));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let logged = state
+        .db
+        .interactions()
+        .create(page.user_id(), &contact.id, &new)
+        .await?;
+    let jar = flash::set(
+        jar,
+        Flash::success(format!(
+            "{} with {} logged.",
+            type_noun(logged.type_),
+            contact.name
+        )),
+    );
+    let target = return_to(&fields.back, format!("/contacts/{}", contact.id));
+    Ok((jar, Redirect::to(&target)).into_response())
+}
+
+/// The user's interaction `iid` and its contact; `NotFound` for anyone else's.
+async fn find(
+    state: &AppState,
+    page: &Page,
+    iid: String,
+) -> Result<(Interaction, Contact), AppError> {
+    let interaction = state
+        .db
+        .interactions()
+        .get(page.user_id(), &InteractionId::from(iid))
+        .await?;
+    let contact = state
+        .db
+        .contacts()
+        .get(page.user_id(), &interaction.contact_id)
+        .await?;
+    Ok((interaction, contact))
+}
+
+/// `GET /interactions/{iid}/edit`.
+pub(super) async fn edit_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path(iid): Path<String>,
+    Query(query): Query<BackQuery>,
+) -> Result<Response, AppError> {
+    let (interaction, contact) = find(&state, &page, iid).await?;
+    let fields = InteractionFields::of(&interaction, query.back);
+    Ok(ok(&FormPage::edit(&page, &contact, &interaction, fields)))
+}
+
+/// `POST /interactions/{iid}`.
+pub(super) async fn update(
+    State(state): State<AppState>,
+    page: Page,
+    jar: CookieJar,
+    Path(iid): Path<String>,
+    form: Result<Form<InteractionFields>, FormRejection>,
+) -> Result<Response, AppError> {
+    let (interaction, contact) = find(&state, &page, iid).await?;
+    let fields = form.map(|Form(f)| f).unwrap_or_default();
+    let new = match fields.parse() {
+        Ok(new) => new,
+        Err(DbError::Validation(errors)) => {
+            let form = FormPage::edit(&page, &contact, &interaction, fields).with_errors(&errors);
+            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &form));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let saved = state
+        .db
+        .interactions()
+        .update(page.user_id(), &interaction.id, &new)
+        .await?;
+    let jar = flash::set(
+        jar,
+        Flash::success(format!(
+            "{} with {} updated.",
+            type_noun(saved.type_),
+            contact.name
+        )),
+    );
+    let target = return_to(&fields.back, format!("/contacts/{}", contact.id));
+    Ok((jar, Redirect::to(&target)).into_response())
+}
+
+/// `POST /interactions/{iid}/delete`: a plain post (the button asks first when JavaScript is
+/// on); the contact's `last_contacted` falls back to the latest interaction left.
+pub(super) async fn delete(
+    State(state): State<AppState>,
+    page: Page,
+    jar: CookieJar,
+    Path(iid): Path<String>,
+    form: Result<Form<BackQuery>, FormRejection>,
+) -> Result<Response, AppError> {
+    let (interaction, contact) = find(&state, &page, iid).await?;
+    let back = form.map(|Form(f)| f.back).unwrap_or_default();
+    state
+        .db
+        .interactions()
+        .delete(page.user_id(), &interaction.id)
+        .await?;
+    let jar = flash::set(
+        jar,
+        Flash::success(format!(
+            "{} with {} deleted.",
+            type_noun(interaction.type_),
+            contact.name
+        )),
+    );
+    let target = return_to(&back, format!("/contacts/{}", contact.id));
+    Ok((jar, Redirect::to(&target)).into_response())
+}

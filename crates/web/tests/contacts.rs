@@ -1,0 +1,1936 @@
+//! The contacts area through the in-process router: the list (search, filters, sort, pages,
+//! bulk actions), the form, the contact's page with its VIP sections, and the rule that
+//! another user's contact does not exist.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
+use common::{count, serde_urlencoded_body, spawn_app, Client, TestApp, TestResponse, PASSWORD};
+use devhub_db::{
+    Contact, ContactId, ContactStatus, InteractionInput, NewBackground, NewContact, NewContactInfo,
+    UserId,
+};
+
+async fn user_id(app: &TestApp, username: &str) -> UserId {
+    app.db
+        .users()
+        .find_by_username(username)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+/// A signed-in client for `username`, and the user's id.
+async fn signed_in<'a>(app: &'a TestApp, username: &str) -> (Client<'a>, UserId) {
+    let mut client = app.client();
+    client.register(username, PASSWORD).await;
+    let id = user_id(app, username).await;
+    (client, id)
+}
+
+async fn add_contact(app: &TestApp, user: &UserId, new: NewContact) -> Contact {
+    app.db.contacts().create(user, &new).await.unwrap()
+}
+
+async fn named(app: &TestApp, user: &UserId, name: &str) -> Contact {
+    add_contact(
+        app,
+        user,
+        NewContact {
+            name: name.into(),
+            ..NewContact::default()
+        },
+    )
+    .await
+}
+
+async fn log(
+    app: &TestApp,
+    user: &UserId,
+    contact: &ContactId,
+    kind: &str,
+    date: &str,
+    notes: &str,
+) {
+    let new = InteractionInput {
+        type_: kind.into(),
+        date: date.into(),
+        notes: Some(notes.into()),
+    }
+    .parse()
+    .unwrap();
+    app.db
+        .interactions()
+        .create(user, contact, &new)
+        .await
+        .unwrap();
+}
+
+/// Sets a column of a contact directly (timestamps the app never lets a user choose).
+async fn set_column(app: &TestApp, contact: &ContactId, column: &str, value: i64) {
+    let conn = app.db.conn().await.unwrap();
+    // Test-made ids and numbers only: nothing to escape.
+    conn.execute(
+        &format!("UPDATE contact SET {column} = {value} WHERE id = '{contact}'"),
+        (),
+    )
+    .await
+    .unwrap();
+}
+
+async fn reload(app: &TestApp, user: &UserId, id: &ContactId) -> Contact {
+    app.db.contacts().get(user, id).await.unwrap()
+}
+
+/// The names in the list's rows, in order.
+fn names(r: &TestResponse) -> Vec<String> {
+    r.texts("tbody .name-cell a")
+}
+
+/// Follows a redirect and returns the page it leads to.
+async fn follow(client: &mut Client<'_>, r: &TestResponse) -> TestResponse {
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let to = r.location().unwrap().to_string();
+    client.get(&to).await
+}
+
+fn iso(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+async fn bulk(client: &mut Client<'_>, fields: &[(&str, &str)]) -> TestResponse {
+    let body = serde_urlencoded_body(fields);
+    client
+        .send(Method::POST, "/contacts/bulk", Some(body), &[])
+        .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Adding and editing
+
+#[tokio::test]
+async fn adding_a_contact_saves_every_field_and_opens_its_page() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+
+    let form = client.get("/contacts/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    for field in [
+        "name",
+        "relationship",
+        "birthday",
+        "industry",
+        "location",
+        "status",
+        "vip",
+    ] {
+        assert_eq!(
+            form.texts(&format!("label[for={field}]")).len(),
+            1,
+            "{field} has a label"
+        );
+    }
+    assert_eq!(form.attr("#birthday", "type").as_deref(), Some("date"));
+    assert_eq!(form.attr("#vip", "type").as_deref(), Some("checkbox"));
+    assert_eq!(
+        form.texts("#status option"),
+        ["Active", "Archived"],
+        "status choices"
+    );
+
+    let r = client
+        .post_form(
+            "/contacts",
+            &[
+                ("name", "  Grace Hopper "),
+                ("relationship", "Mentor"),
+                ("birthday", "1906-12-09"),
+                ("industry", "Defence"),
+                ("location", "Arlington"),
+                ("vip", "on"),
+                ("status", "active"),
+            ],
+        )
+        .await;
+
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let location = r.location().unwrap().to_string();
+    let id = ContactId::from(location.strip_prefix("/contacts/").unwrap());
+    let saved = reload(&app, &ada, &id).await;
+    assert_eq!(saved.name, "Grace Hopper");
+    assert_eq!(saved.relationship.as_deref(), Some("Mentor"));
+    assert_eq!(saved.birthday, NaiveDate::from_ymd_opt(1906, 12, 9));
+    assert_eq!(saved.industry.as_deref(), Some("Defence"));
+    assert_eq!(saved.location.as_deref(), Some("Arlington"));
+    assert!(saved.vip);
+    assert_eq!(saved.status, ContactStatus::Active);
+
+    let page = client.get(&location).await;
+    assert_eq!(
+        page.texts(".flash-success"),
+        ["Contact Grace Hopper added."]
+    );
+    assert_eq!(page.texts("h1 .badge.vip"), ["VIP"]);
+    assert_eq!(page.texts("#field-relationship"), ["Mentor"]);
+    assert_eq!(page.texts("#field-industry"), ["Defence"]);
+    assert_eq!(page.texts("#field-location"), ["Arlington"]);
+    assert!(page.texts("#field-birthday")[0].starts_with("December 9, 1906"));
+}
+
+#[tokio::test]
+async fn an_unticked_vip_box_and_no_status_make_an_active_ordinary_contact() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+
+    let r = client.post_form("/contacts", &[("name", "Alan")]).await;
+
+    let id = ContactId::from(r.location().unwrap().strip_prefix("/contacts/").unwrap());
+    let saved = reload(&app, &ada, &id).await;
+    assert!(!saved.vip);
+    assert_eq!(saved.status, ContactStatus::Active);
+    assert_eq!(saved.birthday, None);
+    assert_eq!(saved.industry, None);
+}
+
+#[tokio::test]
+async fn the_form_suggests_industries_and_relationships_already_in_use() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    add_contact(
+        &app,
+        &ada,
+        NewContact {
+            name: "Linus".into(),
+            industry: Some("Open source".into()),
+            relationship: Some("Maintainer".into()),
+            ..NewContact::default()
+        },
+    )
+    .await;
+
+    let form = client.get("/contacts/new").await;
+
+    assert_eq!(
+        form.attr("#industry-suggestions option", "value")
+            .as_deref(),
+        Some("Open source")
+    );
+    assert_eq!(
+        form.attr("#relationship-suggestions option", "value")
+            .as_deref(),
+        Some("Maintainer")
+    );
+    assert_eq!(
+        form.attr("#industry", "list").as_deref(),
+        Some("industry-suggestions")
+    );
+}
+
+#[tokio::test]
+async fn a_contact_without_a_name_comes_back_with_the_message_beside_the_field() {
+    let app = spawn_app().await;
+    let (mut client, _) = signed_in(&app, "ada").await;
+
+    let r = client
+        .post_form(
+            "/contacts",
+            &[
+                ("name", "   "),
+                ("industry", "Compilers"),
+                ("birthday", "1990-01-02"),
+                ("vip", "on"),
+                ("status", "archived"),
+            ],
+        )
+        .await;
+
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.texts("#name-error"), ["Name is required."]);
+    assert_eq!(r.attr("#name", "aria-invalid").as_deref(), Some("true"));
+    assert_eq!(
+        r.attr("#name", "aria-describedby").as_deref(),
+        Some("name-error")
+    );
+    assert_eq!(r.attr("#industry", "value").as_deref(), Some("Compilers"));
+    assert_eq!(r.attr("#birthday", "value").as_deref(), Some("1990-01-02"));
+    assert_eq!(r.attr("#vip", "checked").as_deref(), Some(""));
+    assert_eq!(
+        r.attr("#status option[selected]", "value").as_deref(),
+        Some("archived")
+    );
+    assert_eq!(count(&app.db, "contact").await, 0);
+}
+
+#[tokio::test]
+async fn a_name_longer_than_200_characters_is_refused() {
+    let app = spawn_app().await;
+    let (mut client, _) = signed_in(&app, "ada").await;
+    let long = "x".repeat(201);
+
+    let r = client.post_form("/contacts", &[("name", &long)]).await;
+
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.texts("#name-error"),
+        ["Name must be at most 200 characters."]
+    );
+    assert_eq!(r.attr("#name", "value").as_deref(), Some(long.as_str()));
+    assert_eq!(count(&app.db, "contact").await, 0);
+    let ok = client
+        .post_form("/contacts", &[("name", &"x".repeat(200))])
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_malformed_or_future_birthday_is_refused() {
+    let app = spawn_app().await;
+    let (mut client, _) = signed_in(&app, "ada").await;
+
+    let bad = client
+        .post_form("/contacts", &[("name", "Ada"), ("birthday", "2024-02-30")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        bad.texts("#birthday-error"),
+        ["Birthday must be a date like 2024-05-31."]
+    );
+    assert_eq!(bad.attr("#name", "value").as_deref(), Some("Ada"));
+
+    let tomorrow = iso(today() + Duration::days(1));
+    let future = client
+        .post_form("/contacts", &[("name", "Ada"), ("birthday", &tomorrow)])
+        .await;
+    assert_eq!(future.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        future.texts("#birthday-error"),
+        ["Birthday cannot be in the future."]
+    );
+    assert_eq!(
+        future.attr("#birthday", "aria-describedby").as_deref(),
+        Some("birthday-help birthday-error")
+    );
+    assert_eq!(count(&app.db, "contact").await, 0);
+}
+
+#[tokio::test]
+async fn an_unknown_status_is_refused() {
+    let app = spawn_app().await;
+    let (mut client, _) = signed_in(&app, "ada").await;
+
+    let r = client
+        .post_form("/contacts", &[("name", "Ada"), ("status", "deleted")])
+        .await;
+
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.texts("#status-error"),
+        ["Status must be active or archived."]
+    );
+    assert_eq!(count(&app.db, "contact").await, 0);
+}
+
+#[tokio::test]
+async fn editing_a_contact_starts_from_its_values_and_saves_the_changes() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let grace = add_contact(
+        &app,
+        &ada,
+        NewContact {
+            name: "Grace".into(),
+            industry: Some("Navy".into()),
+            birthday: NaiveDate::from_ymd_opt(1906, 12, 9),
+            vip: true,
+            ..NewContact::default()
+        },
+    )
+    .await;
+    let path = format!("/contacts/{}", grace.id);
+
+    let form = client.get(&format!("{path}/edit")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert_eq!(form.texts("h1"), ["Edit Grace"]);
+    assert_eq!(
+        form.attr("form.contact-form", "action").as_deref(),
+        Some(path.as_str())
+    );
+    assert_eq!(form.attr("#name", "value").as_deref(), Some("Grace"));
+    assert_eq!(form.attr("#industry", "value").as_deref(), Some("Navy"));
+    assert_eq!(
+        form.attr("#birthday", "value").as_deref(),
+        Some("1906-12-09")
+    );
+    assert_eq!(form.attr("#vip", "checked").as_deref(), Some(""));
+    assert_eq!(
+        form.attr("#status option[selected]", "value").as_deref(),
+        Some("active")
+    );
+
+    let invalid = client
+        .post_form(&path, &[("name", ""), ("industry", "Computing")])
+        .await;
+    assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(invalid.texts("#name-error"), ["Name is required."]);
+    assert_eq!(
+        invalid.attr("#industry", "value").as_deref(),
+        Some("Computing")
+    );
+    assert_eq!(
+        reload(&app, &ada, &grace.id).await,
+        grace,
+        "nothing changed"
+    );
+
+    let r = client
+        .post_form(
+            &path,
+            &[
+                ("name", "Grace Hopper"),
+                ("industry", "Computing"),
+                ("location", "New York"),
+                ("status", "archived"),
+            ],
+        )
+        .await;
+
+    assert_eq!(r.location(), Some(path.as_str()));
+    let saved = reload(&app, &ada, &grace.id).await;
+    assert_eq!(saved.name, "Grace Hopper");
+    assert_eq!(saved.industry.as_deref(), Some("Computing"));
+    assert_eq!(saved.location.as_deref(), Some("New York"));
+    assert_eq!(saved.birthday, None, "the emptied birthday is removed");
+    assert!(!saved.vip, "the unticked box unmarks the VIP");
+    assert_eq!(saved.status, ContactStatus::Archived);
+    let page = follow(&mut client, &r).await;
+    assert_eq!(
+        page.texts(".flash-success"),
+        ["Contact Grace Hopper updated."]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The contact's page
+
+#[tokio::test]
+async fn a_contacts_page_shows_the_stats_and_the_timeline_latest_first() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let grace = named(&app, &ada, "Grace").await;
+    let twelve_days_ago = today() - Duration::days(12);
+    log(&app, &ada, &grace.id, "call", "2020-01-05", "Old call").await;
+    log(
+        &app,
+        &ada,
+        &grace.id,
+        "meeting",
+        &iso(twelve_days_ago),
+        "Coffee at RustConf\nTalked about compilers",
+    )
+    .await;
+    log(&app, &ada, &grace.id, "email", "2022-03-01", "").await;
+
+    let r = client.get(&format!("/contacts/{}", grace.id)).await;
+
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.texts("h1"), ["Grace"]);
+    assert_eq!(r.texts("#stat-interactions .stat-value"), ["3"]);
+    assert_eq!(r.texts("#stat-last-contact .stat-value"), ["12 days"]);
+    assert_eq!(r.texts("#stat-birthday .stat-value"), ["—"]);
+    assert_eq!(
+        r.texts(".timeline-entry .badge"),
+        ["Meeting", "Email", "Call"]
+    );
+    assert_eq!(r.texts(".timeline-entry time")[0], "12 days ago");
+    let dates: Vec<String> = r
+        .html()
+        .select(&scraper::Selector::parse(".timeline-entry time").unwrap())
+        .filter_map(|t| t.value().attr("datetime").map(str::to_string))
+        .collect();
+    assert_eq!(
+        dates,
+        [iso(twelve_days_ago).as_str(), "2022-03-01", "2020-01-05"]
+    );
+    assert_eq!(
+        r.attr(".timeline-entry time", "datetime").as_deref(),
+        Some(iso(twelve_days_ago).as_str())
+    );
+    assert_eq!(
+        r.texts(".timeline-entry .notes"),
+        ["Coffee at RustConf\nTalked about compilers", "Old call"]
+    );
+    let first = r.attr(".timeline-entry", "id").unwrap();
+    let iid = first.strip_prefix("interaction-").unwrap();
+    assert_eq!(
+        r.attr(".timeline-entry a[href*='/edit']", "href"),
+        Some(format!(
+            "/interactions/{iid}/edit?back={}",
+            devhub_web::page::encode_query(&format!("/contacts/{}#timeline", grace.id))
+        ))
+    );
+    assert_eq!(
+        r.attr(".timeline-entry form input[name=back]", "value"),
+        Some(format!("/contacts/{}#timeline", grace.id))
+    );
+    assert_eq!(
+        r.attr(".timeline-entry form", "action"),
+        Some(format!("/interactions/{iid}/delete"))
+    );
+    assert!(r
+        .attr(".timeline-entry form", "data-confirm")
+        .is_some_and(|m| m.starts_with("Delete this interaction?")));
+    // Quick actions and the inline log form.
+    assert_eq!(
+        r.attr("#log-interaction-link", "href"),
+        Some(format!("/contacts/{}/interactions/new", grace.id))
+    );
+    assert_eq!(
+        r.attr(".log-form", "action"),
+        Some(format!("/contacts/{}/interactions", grace.id))
+    );
+    assert_eq!(
+        r.texts("#log-type option"),
+        ["Meeting", "Call", "Email", "Message", "Other"]
+    );
+    assert_eq!(
+        r.attr("#log-type option", "value").as_deref(),
+        Some("meeting")
+    );
+    assert_eq!(r.attr("#log-date", "value"), Some(iso(today())));
+    assert_eq!(r.attr("#log-notes", "name").as_deref(), Some("notes"));
+    assert_eq!(
+        r.attr(".quick-actions a[href$='/delete']", "href"),
+        Some(format!("/contacts/{}/delete", grace.id))
+    );
+}
+
+#[tokio::test]
+async fn the_inline_form_logs_an_interaction_onto_the_timeline() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let grace = named(&app, &ada, "Grace").await;
+    let path = format!("/contacts/{}", grace.id);
+    let page = client.get(&path).await;
+    let action = page.attr(".log-form", "action").unwrap();
+    let date = page.attr("#log-date", "value").unwrap();
+
+    let r = client
+        .post_form(
+            &action,
+            &[
+                ("type", "message"),
+                ("date", &date),
+                ("notes", "Sent the slides"),
+            ],
+        )
+        .await;
+
+    assert_eq!(r.location(), Some(path.as_str()));
+    let page = client.get(&path).await;
+    assert_eq!(page.texts(".timeline-entry .badge"), ["Message"]);
+    assert_eq!(page.texts(".timeline-entry .notes"), ["Sent the slides"]);
+    assert_eq!(page.texts("#stat-last-contact .stat-value"), ["Today"]);
+    assert_eq!(page.texts("#stat-interactions .stat-value"), ["1"]);
+}
+
+#[tokio::test]
+async fn a_contact_never_contacted_says_never_and_a_birthday_today_says_today() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let t = today();
+    // Born 30 years ago today (on 29 February, the 28th of a common year does as well).
+    let birthday = NaiveDate::from_ymd_opt(t.year() - 30, t.month(), t.day())
+        .unwrap_or_else(|| NaiveDate::from_ymd_opt(t.year() - 30, 2, 28).unwrap());
+    let grace = add_contact(
+        &app,
+        &ada,
+        NewContact {
+            name: "Grace".into(),
+            birthday: Some(birthday),
+            ..NewContact::default()
+        },
+    )
+    .await;
+
+    let r = client.get(&format!("/contacts/{}", grace.id)).await;
+
+    assert_eq!(r.texts("#stat-last-contact .stat-value"), ["Never"]);
+    assert_eq!(r.texts("#stat-interactions .stat-value"), ["0"]);
+    assert_eq!(r.texts("#stat-birthday .stat-value"), ["today!"]);
+    assert!(
+        r.texts("#stat-birthday .stat-label")[0].ends_with("turns 30"),
+        "{:?}",
+        r.texts("#stat-birthday .stat-label")
+    );
+    assert_eq!(r.texts(".timeline-entry").len(), 0);
+    assert!(r.texts("#timeline p.muted")[0].starts_with("No interactions yet"));
+}
+
+#[tokio::test]
+async fn a_birthday_in_a_few_days_counts_the_days() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let soon = today() + Duration::days(10);
+    let birthday = NaiveDate::from_ymd_opt(1990, soon.month(), soon.day())
+        .unwrap_or_else(|| NaiveDate::from_ymd_opt(1992, 2, 29).unwrap());
+    let grace = add_contact(
+        &app,
+        &ada,
+        NewContact {
+            name: "Grace".into(),
+            birthday: Some(birthday),
+            ..NewContact::default()
+        },
+    )
+    .await;
+
+    let r = client.get(&format!("/contacts/{}", grace.id)).await;
+
+    assert_eq!(r.texts("#stat-birthday .stat-value"), ["in 10 days"]);
+}
+
+#[tokio::test]
+async fn the_timeline_shows_20_interactions_at_a_time_with_a_show_more_link() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let grace = named(&app, &ada, "Grace").await;
+    let start = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+    for day in 0..45 {
+        let date = start + Duration::days(day);
+        log(
+            &app,
+            &ada,
+            &grace.id,
+            "call",
+            &iso(date),
+            &format!("n{day}"),
+        )
+        .await;
+    }
+    let path = format!("/contacts/{}", grace.id);
+
+    let first = client.get(&path).await;
+    assert_eq!(first.texts(".timeline-entry").len(), 20);
+    assert_eq!(first.texts(".timeline-entry .notes")[0], "n44");
+    assert_eq!(first.texts("#timeline-range"), ["1–20 of 45"]);
+    assert_eq!(
+        first.attr("#show-more", "href"),
+        Some(format!("{path}?interactions_page=2#timeline"))
+    );
+    assert!(first.attr("#show-newer", "href").is_none());
+
+    let last = client.get(&format!("{path}?interactions_page=3")).await;
+    assert_eq!(
+        last.texts(".timeline-entry .notes"),
+        ["n4", "n3", "n2", "n1", "n0"]
+    );
+    assert!(last.attr("#show-more", "href").is_none());
+    assert_eq!(
+        last.attr("#show-newer", "href"),
+        Some(format!("{path}?interactions_page=2#timeline"))
+    );
+
+    for bad in ["0", "-1", "abc"] {
+        let r = client.get(&format!("{path}?interactions_page={bad}")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.texts(".timeline-entry .notes")[0], "n44", "{bad}");
+    }
+    let beyond = client.get(&format!("{path}?interactions_page=99")).await;
+    assert_eq!(beyond.texts(".timeline-entry").len(), 5, "the last page");
+}
+
+#[tokio::test]
+async fn marking_and_unmarking_a_vip_from_the_contacts_page() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let grace = named(&app, &ada, "Grace").await;
+    let path = format!("/contacts/{}", grace.id);
+
+    let page = client.get(&path).await;
+    assert_eq!(
+        page.texts("#vip-invite p"),
+        ["Mark as VIP to keep background and contact details: family, company, likes and dislikes, e-mail, phone and social profiles."]
+    );
+    assert_eq!(page.texts("#background").len(), 0);
+    assert_eq!(page.texts("#contact-info").len(), 0);
+    assert_eq!(
+        page.attr("#vip-invite form", "action"),
+        Some(format!("{path}/vip"))
+    );
+
+    let r = client
+        .post_form(&format!("{path}/vip"), &[("vip", "true")])
+        .await;
+    assert_eq!(r.location(), Some(path.as_str()));
+    assert!(reload(&app, &ada, &grace.id).await.vip);
+    let page = follow(&mut client, &r).await;
+    assert_eq!(page.texts(".flash-success"), ["Grace is now a VIP."]);
+    assert_eq!(page.texts("#background h2"), ["Background"]);
+    assert_eq!(page.texts("#contact-info h2"), ["Contact info"]);
+    assert_eq!(page.texts(".vip-toggle button"), ["Unmark VIP"]);
+
+    // Without a value, the button toggles.
+    client.post_form(&format!("{path}/vip"), &[]).await;
+    assert!(!reload(&app, &ada, &grace.id).await.vip);
+    let page = client.get(&path).await;
+    assert_eq!(page.texts(".flash-success"), ["Grace is no longer a VIP."]);
+}
+
+#[tokio::test]
+async fn archiving_and_unarchiving_a_contact() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let grace = named(&app, &ada, "Grace").await;
+    let path = format!("/contacts/{}", grace.id);
+
+    let r = client
+        .post_form(&format!("{path}/status"), &[("status", "archived")])
+        .await;
+    assert_eq!(r.location(), Some(path.as_str()));
+    assert_eq!(
+        reload(&app, &ada, &grace.id).await.status,
+        ContactStatus::Archived
+    );
+    let page = follow(&mut client, &r).await;
+    assert_eq!(page.texts(".flash-success"), ["Grace archived."]);
+    assert_eq!(page.texts("h1 .badge.archived"), ["Archived"]);
+    assert_eq!(
+        page.attr(".status-toggle input[name=status]", "value")
+            .as_deref(),
+        Some("active")
+    );
+
+    client
+        .post_form(&format!("{path}/status"), &[("status", "active")])
+        .await;
+    assert_eq!(
+        reload(&app, &ada, &grace.id).await.status,
+        ContactStatus::Active
+    );
+
+    let bad = client
+        .post_form(&format!("{path}/status"), &[("status", "gone")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.texts(".alert"), ["Status must be active or archived."]);
+    assert_eq!(
+        reload(&app, &ada, &grace.id).await.status,
+        ContactStatus::Active
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_contact_asks_first_then_removes_it_with_its_interactions() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let grace = named(&app, &ada, "Grace").await;
+    let keep = named(&app, &ada, "Alan").await;
+    log(&app, &ada, &grace.id, "call", "2024-01-01", "hi").await;
+    log(&app, &ada, &keep.id, "call", "2024-01-01", "hi").await;
+    let path = format!("/contacts/{}", grace.id);
+
+    let confirm = client.get(&format!("{path}/delete")).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert_eq!(confirm.texts("h1"), ["Delete Grace?"]);
+    assert!(confirm.texts(".confirm-card p")[0].contains("1 interaction,"));
+    assert_eq!(
+        confirm.attr(".confirm-card form", "action"),
+        Some(format!("{path}/delete"))
+    );
+    assert_eq!(
+        confirm.attr(".confirm-card form", "method").as_deref(),
+        Some("post")
+    );
+    assert_eq!(
+        confirm.attr(".confirm-card a", "href"),
+        Some(path.clone()),
+        "cancel goes back"
+    );
+    assert_eq!(count(&app.db, "contact").await, 2, "asking deletes nothing");
+
+    let r = client.post_form(&format!("{path}/delete"), &[]).await;
+
+    assert_eq!(r.location(), Some("/contacts"));
+    assert_eq!(count(&app.db, "contact").await, 1);
+    assert_eq!(count(&app.db, "interaction").await, 1);
+    let list = follow(&mut client, &r).await;
+    assert_eq!(list.texts(".flash-success"), ["Contact Grace deleted."]);
+    assert_eq!(client.get(&path).await.status, StatusCode::NOT_FOUND);
+}
+
+// ---------------------------------------------------------------------------------------------
+// VIP sections
+
+async fn vip(app: &TestApp, user: &UserId, name: &str) -> Contact {
+    add_contact(
+        app,
+        user,
+        NewContact {
+            name: name.into(),
+            vip: true,
+            ..NewContact::default()
+        },
+    )
+    .await
+}
+
+#[tokio::test]
+async fn saving_the_background_of_a_vip_shows_it_on_the_page() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let grace = vip(&app, &ada, "Grace").await;
+    let path = format!("/contacts/{}", grace.id);
+
+    let empty = client.get(&path).await;
+    assert!(empty.texts("#background p.muted")[0].starts_with("Nothing yet"));
+    assert_eq!(empty.attr("#background-edit", "open"), None);
+    assert_eq!(
+        empty.attr("#background-edit form", "action"),
+        Some(format!("{path}/background"))
+    );
+    assert_eq!(
+        empty.texts("#background-edit summary"),
+        ["Edit the background"]
+    );
+
+    let r = client
+        .post_form(
+            &format!("{path}/background"),
+            &[
+                ("family", "Two daughters"),
+                ("company", "Remington Rand"),
+                (
+                    "likes_dislikes",
+                    "Likes: nanoseconds\nDislikes: \"we've always done it this way\"",
+                ),
+                ("misc_notes", ""),
+            ],
+        )
+        .await;
+
+    assert_eq!(r.location(), Some(format!("{path}#background").as_str()));
+    let stored = app
+        .db
+        .backgrounds()
+        .get(&ada, &grace.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.company.as_deref(), Some("Remington Rand"));
+    assert_eq!(stored.misc_notes, None);
+    let page = follow(&mut client, &r).await;
+    assert_eq!(page.texts(".flash-success"), ["Background of Grace saved."]);
+    assert_eq!(page.texts("#background-family"), ["Two daughters"]);
+    assert_eq!(page.texts("#background-company"), ["Remington Rand"]);
+    assert_eq!(
+        page.texts("#background-likes-dislikes"),
+        ["Likes: nanoseconds\nDislikes: \"we've always done it this way\""]
+    );
+    assert_eq!(page.texts("#background-misc-notes").len(), 0);
+    assert_eq!(page.texts("#bg-company").len(), 1);
+    assert_eq!(
+        page.attr("#bg-company", "value").as_deref(),
+        Some("Remington Rand")
+    );
+    assert_eq!(page.texts("#bg-family"), ["Two daughters"]);
+}
+
+#[tokio::test]
+async fn a_background_too_long_comes_back_open_with_the_values_and_the_message() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let grace = vip(&app, &ada, "Grace").await;
+    let path = format!("/contacts/{}", grace.id);
+    let long = "x".repeat(10_001);
+
+    let r = client
+        .post_form(
+            &format!("{path}/background"),
+            &[("family", "Kept"), ("misc_notes", &long)],
+        )
+        .await;
+
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.attr("#background-edit", "open").as_deref(), Some(""));
+    assert_eq!(
+        r.texts("#bg-misc-notes-error"),
+        ["Notes must be at most 10000 characters."]
+    );
+    assert_eq!(
+        r.attr("#bg-misc-notes", "aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert_eq!(r.texts("#bg-family"), ["Kept"]);
+    assert_eq!(r.attr("#contact-info-edit", "open"), None);
+    assert!(app
+        .db
+        .backgrounds()
+        .get(&ada, &grace.id)
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn saving_contact_info_links_the_email_and_phone_and_keeps_the_social_links() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let grace = vip(&app, &ada, "Grace").await;
+    let path = format!("/contacts/{}", grace.id);
+    app.db
+        .contact_infos()
+        .upsert(
+            &ada,
+            &grace.id,
+            &NewContactInfo {
+                social_links: vec!["https://github.com/grace".into()],
+                ..NewContactInfo::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    let r = client
+        .post_form(
+            &format!("{path}/contact-info"),
+            &[
+                ("main_app", "Signal"),
+                ("email", "grace@navy.example"),
+                ("phone_number", "+1 (555) 010-0199"),
+            ],
+        )
+        .await;
+
+    assert_eq!(r.location(), Some(format!("{path}#contact-info").as_str()));
+    let stored = app
+        .db
+        .contact_infos()
+        .get(&ada, &grace.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.email.as_deref(), Some("grace@navy.example"));
+    assert_eq!(stored.social_links, ["https://github.com/grace"]);
+    let page = follow(&mut client, &r).await;
+    assert_eq!(
+        page.texts(".flash-success"),
+        ["Contact info of Grace saved."]
+    );
+    assert_eq!(page.texts("#info-main-app"), ["Signal"]);
+    assert_eq!(
+        page.attr("#info-email", "href").as_deref(),
+        Some("mailto:grace@navy.example")
+    );
+    assert_eq!(
+        page.attr("#info-phone", "href").as_deref(),
+        Some("tel:+15550100199")
+    );
+    assert_eq!(page.texts("#info-phone"), ["+1 (555) 010-0199"]);
+    assert_eq!(
+        page.attr("#info-email-input", "value").as_deref(),
+        Some("grace@navy.example")
+    );
+}
+
+#[tokio::test]
+async fn a_bad_email_or_phone_comes_back_beside_its_field_with_the_details_open() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let grace = vip(&app, &ada, "Grace").await;
+    let path = format!("/contacts/{}", grace.id);
+
+    let r = client
+        .post_form(
+            &format!("{path}/contact-info"),
+            &[
+                ("main_app", "Signal"),
+                ("email", "grace@navy"),
+                ("phone_number", "call me"),
+            ],
+        )
+        .await;
+
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.attr("#contact-info-edit", "open").as_deref(), Some(""));
+    assert_eq!(
+        r.texts("#info-email-error"),
+        ["E-mail must be an e-mail address like ada@example.com."]
+    );
+    assert_eq!(
+        r.texts("#info-phone-error"),
+        ["Phone number must be a phone number like +44 20 7946 0958."]
+    );
+    assert_eq!(
+        r.attr("#info-email-input", "aria-invalid").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        r.attr("#info-email-input", "value").as_deref(),
+        Some("grace@navy")
+    );
+    assert_eq!(
+        r.attr("#info-main-app-input", "value").as_deref(),
+        Some("Signal")
+    );
+    assert_eq!(r.texts("#info-main-app-error").len(), 0);
+    assert!(app
+        .db
+        .contact_infos()
+        .get(&ada, &grace.id)
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn social_links_are_added_recognised_deduplicated_and_removed() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let grace = vip(&app, &ada, "Grace").await;
+    let path = format!("/contacts/{}", grace.id);
+    let add = format!("{path}/social-links");
+
+    for url in [
+        "https://github.com/grace",
+        "https://hachyderm.io/@grace",
+        "https://grace.dev",
+    ] {
+        let r = client.post_form(&add, &[("url", url)]).await;
+        assert_eq!(
+            r.location(),
+            Some(format!("{path}#contact-info").as_str()),
+            "{url}"
+        );
+    }
+    let again = client
+        .post_form(&add, &[("url", "https://github.com/grace/")])
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+
+    let page = client.get(&path).await;
+    assert_eq!(
+        page.texts(".flash-success"),
+        ["That link is already listed."]
+    );
+    assert_eq!(
+        page.texts(".social-links .platform"),
+        ["GitHub", "Mastodon", "Website"]
+    );
+    assert_eq!(
+        page.texts(".social-links a.social-link"),
+        ["github.com/grace", "hachyderm.io/@grace", "grace.dev"]
+    );
+    assert_eq!(
+        page.attr(".social-links a.social-link", "href").as_deref(),
+        Some("https://github.com/grace")
+    );
+
+    let r = client
+        .post_form(
+            &format!("{path}/social-links/remove"),
+            &[("url", "https://hachyderm.io/@grace")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let stored = app
+        .db
+        .contact_infos()
+        .get(&ada, &grace.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.social_links,
+        ["https://github.com/grace", "https://grace.dev"]
+    );
+    let page = follow(&mut client, &r).await;
+    assert_eq!(page.texts(".flash-success"), ["Link removed."]);
+    assert_eq!(page.texts(".social-links li").len(), 2);
+    assert_eq!(
+        page.attr(".social-links form", "action"),
+        Some(format!("{path}/social-links/remove"))
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_social_link_comes_back_beside_the_field() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let grace = vip(&app, &ada, "Grace").await;
+    let path = format!("/contacts/{}", grace.id);
+
+    for bad in ["github.com/grace", "javascript:alert(1)"] {
+        let r = client
+            .post_form(&format!("{path}/social-links"), &[("url", bad)])
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert_eq!(
+            r.texts("#link-url-error"),
+            ["URL must be a web address starting with https://."]
+        );
+        assert_eq!(r.attr("#link-url", "value").as_deref(), Some(bad));
+        assert_eq!(r.attr("#link-url", "aria-invalid").as_deref(), Some("true"));
+    }
+    let empty = client
+        .post_form(&format!("{path}/social-links"), &[("url", " ")])
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(empty.texts("#link-url-error"), ["URL is required."]);
+    assert_eq!(count(&app.db, "contact_info").await, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Another user's contacts
+
+#[tokio::test]
+async fn another_users_contact_is_not_found_on_every_route_and_stays_unchanged() {
+    let app = spawn_app().await;
+    let (_, bob) = signed_in(&app, "bob").await;
+    let (mut ada, _) = signed_in(&app, "ada").await;
+    let theirs = add_contact(
+        &app,
+        &bob,
+        NewContact {
+            name: "Bob's friend".into(),
+            vip: true,
+            industry: Some("Secret".into()),
+            ..NewContact::default()
+        },
+    )
+    .await;
+    log(&app, &bob, &theirs.id, "call", "2024-01-01", "private").await;
+    let background = app
+        .db
+        .backgrounds()
+        .upsert(
+            &bob,
+            &theirs.id,
+            &NewBackground {
+                family: Some("private".into()),
+                ..NewBackground::default()
+            },
+        )
+        .await
+        .unwrap();
+    let info = app
+        .db
+        .contact_infos()
+        .upsert(
+            &bob,
+            &theirs.id,
+            &NewContactInfo {
+                email: Some("friend@bob.example".into()),
+                social_links: vec!["https://github.com/friend".into()],
+                ..NewContactInfo::default()
+            },
+        )
+        .await
+        .unwrap();
+    let before = reload(&app, &bob, &theirs.id).await;
+    let p = format!("/contacts/{}", theirs.id);
+    let long = "x".repeat(10_001);
+
+    for path in [
+        p.clone(),
+        format!("{p}/edit"),
+        format!("{p}/delete"),
+        format!("{p}?interactions_page=2"),
+    ] {
+        let r = ada.get(&path).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "GET {path}");
+        assert_eq!(r.texts("h1"), ["Page not found"], "GET {path}");
+        assert!(!r.body.contains("Bob&#x27;s friend") && !r.body.contains("Secret"));
+    }
+    let posts: Vec<(String, Vec<(&str, &str)>)> = vec![
+        (p.clone(), vec![("name", "Hijacked")]),
+        (p.clone(), vec![("name", "")]),
+        (format!("{p}/vip"), vec![("vip", "false")]),
+        (format!("{p}/status"), vec![("status", "archived")]),
+        (format!("{p}/status"), vec![("status", "bogus")]),
+        (format!("{p}/delete"), vec![]),
+        (format!("{p}/background"), vec![("family", "hijacked")]),
+        (
+            format!("{p}/background"),
+            vec![("misc_notes", long.as_str())],
+        ),
+        (
+            format!("{p}/contact-info"),
+            vec![("email", "evil@x.example")],
+        ),
+        (format!("{p}/contact-info"), vec![("email", "not an email")]),
+        (
+            format!("{p}/social-links"),
+            vec![("url", "https://evil.example")],
+        ),
+        (format!("{p}/social-links"), vec![("url", "not a url")]),
+        (
+            format!("{p}/social-links/remove"),
+            vec![("url", "https://github.com/friend")],
+        ),
+    ];
+    for (path, fields) in &posts {
+        let r = ada.post_form(path, fields).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "POST {path} {fields:?}");
+        assert_eq!(r.texts("h1"), ["Page not found"], "POST {path}");
+    }
+    let id = theirs.id.to_string();
+    for action in ["archive", "unarchive", "vip", "unvip", "delete"] {
+        let r = bulk(
+            &mut ada,
+            &[("ids", &id), ("action", action), ("confirm", "yes")],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{action}");
+        let list = follow(&mut ada, &r).await;
+        assert_eq!(list.texts(".flash-error"), ["Select at least one contact."]);
+    }
+
+    assert_eq!(reload(&app, &bob, &theirs.id).await, before);
+    assert_eq!(
+        app.db.backgrounds().get(&bob, &theirs.id).await.unwrap(),
+        Some(background)
+    );
+    assert_eq!(
+        app.db.contact_infos().get(&bob, &theirs.id).await.unwrap(),
+        Some(info)
+    );
+    assert_eq!(count(&app.db, "interaction").await, 1);
+    assert_eq!(count(&app.db, "contact").await, 1);
+}
+
+#[tokio::test]
+async fn the_list_shows_only_the_users_own_contacts() {
+    let app = spawn_app().await;
+    let (_, bob) = signed_in(&app, "bob").await;
+    let (mut ada, ada_id) = signed_in(&app, "ada").await;
+    named(&app, &bob, "Bob's friend").await;
+    named(&app, &ada_id, "Grace").await;
+
+    let r = ada.get("/contacts").await;
+
+    assert_eq!(names(&r), ["Grace"]);
+    assert_eq!(r.texts("#contact-count"), ["1 contact"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The list
+
+#[tokio::test]
+async fn the_list_shows_each_contacts_columns_with_labels_for_small_screens() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let grace = add_contact(
+        &app,
+        &ada,
+        NewContact {
+            name: "Grace Hopper".into(),
+            relationship: Some("Mentor".into()),
+            industry: Some("Computing".into()),
+            location: Some("New York".into()),
+            vip: true,
+            ..NewContact::default()
+        },
+    )
+    .await;
+    set_column(
+        &app,
+        &grace.id,
+        "last_contacted",
+        (Utc::now() - Duration::days(12)).timestamp(),
+    )
+    .await;
+    add_contact(
+        &app,
+        &ada,
+        NewContact {
+            name: "Alan Turing".into(),
+            status: ContactStatus::Archived,
+            ..NewContact::default()
+        },
+    )
+    .await;
+
+    let r = client.get("/contacts").await;
+
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.attr("table", "class").as_deref(),
+        Some("table responsive contacts-table")
+    );
+    assert_eq!(r.texts("#contact-count"), ["2 contacts"]);
+    assert_eq!(names(&r), ["Alan Turing", "Grace Hopper"]);
+    let row = format!("tr[data-id='{}']", grace.id);
+    assert_eq!(
+        r.attr(&format!("{row} .name-cell a"), "href"),
+        Some(format!("/contacts/{}", grace.id))
+    );
+    assert_eq!(r.texts(&format!("{row} .badge.vip")), ["VIP"]);
+    assert_eq!(r.texts(&format!("{row} .relationship-cell")), ["Mentor"]);
+    assert_eq!(r.texts(&format!("{row} .industry-cell")), ["Computing"]);
+    assert_eq!(r.texts(&format!("{row} .location-cell")), ["New York"]);
+    assert_eq!(r.texts(&format!("{row} .status-cell")), ["Active"]);
+    assert_eq!(
+        r.texts(&format!("{row} .last-contacted-cell")),
+        ["12 days ago"]
+    );
+    assert_eq!(
+        r.texts("tbody tr:first-child .last-contacted-cell"),
+        ["Never"]
+    );
+    assert_eq!(r.texts("tbody tr:first-child .status-cell"), ["Archived"]);
+    assert_eq!(r.texts("tbody tr:first-child .badge.vip").len(), 0);
+    assert_eq!(
+        r.attr(&format!("{row} .last-contacted-cell"), "data-label")
+            .as_deref(),
+        Some("Last contacted")
+    );
+    assert_eq!(
+        r.attr(&format!("{row} .industry-cell"), "data-label")
+            .as_deref(),
+        Some("Industry")
+    );
+    assert_eq!(r.attr("#q", "type").as_deref(), Some("search"));
+    assert_eq!(r.texts("label[for=q]"), ["Search"]);
+}
+
+async fn seed_people(app: &TestApp, user: &UserId) -> Vec<Contact> {
+    let people = [
+        (
+            "Ada Lovelace",
+            "Friend",
+            "Mathematics",
+            "London",
+            true,
+            ContactStatus::Active,
+        ),
+        (
+            "Alan Turing",
+            "Colleague",
+            "Cryptography",
+            "Manchester",
+            false,
+            ContactStatus::Active,
+        ),
+        (
+            "Grace Hopper",
+            "Mentor",
+            "Computing",
+            "New York",
+            true,
+            ContactStatus::Archived,
+        ),
+        (
+            "Linus Torvalds",
+            "Maintainer",
+            "Open source",
+            "Portland",
+            false,
+            ContactStatus::Archived,
+        ),
+        (
+            "Margaret Hamilton",
+            "Mentor",
+            "Aerospace",
+            "Boston",
+            false,
+            ContactStatus::Active,
+        ),
+    ];
+    let mut out = Vec::new();
+    for (name, relationship, industry, location, vip, status) in people {
+        out.push(
+            add_contact(
+                app,
+                user,
+                NewContact {
+                    name: name.into(),
+                    relationship: Some(relationship.into()),
+                    industry: Some(industry.into()),
+                    location: Some(location.into()),
+                    vip,
+                    status,
+                    birthday: None,
+                },
+            )
+            .await,
+        );
+    }
+    out
+}
+
+#[tokio::test]
+async fn searching_matches_name_industry_location_and_relationship_inside_words_ignoring_case() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    seed_people(&app, &ada).await;
+
+    for (q, expected) in [
+        ("LOVE", vec!["Ada Lovelace"]),
+        ("graph", vec!["Alan Turing"]),
+        ("chest", vec!["Alan Turing"]),
+        ("mentor", vec!["Grace Hopper", "Margaret Hamilton"]),
+        ("on", vec!["Ada Lovelace", "Margaret Hamilton"]),
+        ("  aero ", vec!["Margaret Hamilton"]),
+    ] {
+        let r = client
+            .get(&format!("/contacts?q={}", q.replace(' ', "+")))
+            .await;
+        assert_eq!(names(&r), expected, "q={q}");
+    }
+    let r = client.get("/contacts?q=love").await;
+    assert_eq!(r.attr("#q", "value").as_deref(), Some("love"));
+    assert_eq!(r.texts("#contact-count"), ["1 contact"]);
+}
+
+#[tokio::test]
+async fn filter_tabs_and_menus_narrow_the_list_and_combine_with_the_search() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    seed_people(&app, &ada).await;
+
+    for (query, expected) in [
+        ("filter=vip", vec!["Ada Lovelace", "Grace Hopper"]),
+        (
+            "filter=active",
+            vec!["Ada Lovelace", "Alan Turing", "Margaret Hamilton"],
+        ),
+        ("filter=archived", vec!["Grace Hopper", "Linus Torvalds"]),
+        (
+            "relationship=mentor",
+            vec!["Grace Hopper", "Margaret Hamilton"],
+        ),
+        (
+            "relationship=Mentor&filter=active",
+            vec!["Margaret Hamilton"],
+        ),
+        ("industry=Computing", vec!["Grace Hopper"]),
+        ("filter=vip&q=ada", vec!["Ada Lovelace"]),
+        (
+            "filter=archived&q=o&industry=Open+source",
+            vec!["Linus Torvalds"],
+        ),
+    ] {
+        let r = client.get(&format!("/contacts?{query}")).await;
+        assert_eq!(names(&r), expected, "{query}");
+    }
+
+    let r = client.get("/contacts?filter=vip&q=a").await;
+    assert_eq!(r.texts(".tabs a[aria-current=page]"), ["VIP"]);
+    assert_eq!(r.texts(".tabs a"), ["All", "VIP", "Active", "Archived"]);
+    assert_eq!(
+        r.attr(".tabs li:nth-child(4) a", "href").as_deref(),
+        Some("/contacts?q=a&filter=archived"),
+        "tabs keep the search"
+    );
+    assert_eq!(
+        r.attr(".tabs li:first-child a", "href").as_deref(),
+        Some("/contacts?q=a")
+    );
+    assert_eq!(
+        r.attr(".contacts-search input[name=filter]", "value")
+            .as_deref(),
+        Some("vip"),
+        "searching keeps the tab"
+    );
+    assert_eq!(
+        r.texts("#industry option"),
+        [
+            "All industries",
+            "Aerospace",
+            "Computing",
+            "Cryptography",
+            "Mathematics",
+            "Open source"
+        ]
+    );
+    assert_eq!(
+        r.texts("#relationship option"),
+        [
+            "All relationships",
+            "Colleague",
+            "Friend",
+            "Maintainer",
+            "Mentor"
+        ]
+    );
+    let chosen = client.get("/contacts?industry=computing").await;
+    assert_eq!(
+        chosen
+            .attr("#industry option[selected]", "value")
+            .as_deref(),
+        Some("Computing")
+    );
+}
+
+#[tokio::test]
+async fn sortable_headers_order_the_list_and_flip_on_a_second_click() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let people = seed_people(&app, &ada).await;
+    let now = Utc::now().timestamp();
+    // Created: Ada oldest … Margaret newest; contacted: Grace 1 day ago, Alan 5, others never.
+    for (i, c) in people.iter().enumerate() {
+        set_column(&app, &c.id, "created_at", now - 1000 + i as i64).await;
+    }
+    set_column(&app, &people[2].id, "last_contacted", now - 86_400).await;
+    set_column(&app, &people[1].id, "last_contacted", now - 5 * 86_400).await;
+
+    let by_name = client.get("/contacts").await;
+    assert_eq!(
+        names(&by_name),
+        [
+            "Ada Lovelace",
+            "Alan Turing",
+            "Grace Hopper",
+            "Linus Torvalds",
+            "Margaret Hamilton"
+        ]
+    );
+    assert_eq!(
+        by_name.attr("th[aria-sort=ascending] a", "href").as_deref(),
+        Some("/contacts?dir=desc"),
+        "clicking the current column flips it"
+    );
+    let desc = client.get("/contacts?dir=desc").await;
+    assert_eq!(names(&desc)[0], "Margaret Hamilton");
+    assert_eq!(
+        desc.attr("th[aria-sort=descending] a", "href").as_deref(),
+        Some("/contacts")
+    );
+
+    let created = client.get("/contacts?sort=created").await;
+    assert_eq!(
+        names(&created),
+        [
+            "Margaret Hamilton",
+            "Linus Torvalds",
+            "Grace Hopper",
+            "Alan Turing",
+            "Ada Lovelace"
+        ]
+    );
+    let created_asc = client.get("/contacts?sort=created&dir=asc").await;
+    assert_eq!(names(&created_asc)[0], "Ada Lovelace");
+
+    let contacted = client.get("/contacts?sort=last_contacted").await;
+    assert_eq!(names(&contacted)[..2], ["Grace Hopper", "Alan Turing"]);
+    assert_eq!(
+        contacted.texts("th[aria-sort=descending] a"),
+        ["Last contacted ▼"]
+    );
+    let longest_ago = client.get("/contacts?sort=last_contacted&dir=asc").await;
+    assert_eq!(
+        names(&longest_ago)[3..],
+        ["Alan Turing", "Grace Hopper"],
+        "never contacted first"
+    );
+
+    let with_search = client.get("/contacts?q=a&filter=active").await;
+    assert_eq!(
+        with_search.attr("th:nth-child(7) a", "href").as_deref(),
+        Some("/contacts?q=a&filter=active&sort=last_contacted"),
+        "sort links keep the search and filter"
+    );
+}
+
+#[tokio::test]
+async fn meaningless_parameters_fall_back_to_the_defaults() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    seed_people(&app, &ada).await;
+    let default = names(&client.get("/contacts").await);
+
+    for query in [
+        "sort=bogus",
+        "dir=sideways",
+        "page=-1",
+        "page=0",
+        "page=abc",
+        "page=99999999999999",
+        "filter=everything",
+        "sort=name;DROP%20TABLE%20contact",
+    ] {
+        let r = client.get(&format!("/contacts?{query}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{query}");
+        assert_eq!(names(&r), default, "{query}");
+    }
+    assert_eq!(count(&app.db, "contact").await, 5);
+}
+
+#[tokio::test]
+async fn a_long_list_has_pages_of_50_whose_links_keep_the_search_filter_and_sort() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    for i in 0..120 {
+        add_contact(
+            &app,
+            &ada,
+            NewContact {
+                name: format!("Person {i:03}"),
+                vip: i % 2 == 0,
+                ..NewContact::default()
+            },
+        )
+        .await;
+    }
+    named(&app, &ada, "Someone else").await;
+
+    let first = client.get("/contacts?q=person").await;
+    assert_eq!(first.texts("#contact-count"), ["120 contacts"]);
+    assert_eq!(names(&first).len(), 50);
+    assert_eq!(names(&first)[0], "Person 000");
+    assert_eq!(first.texts(".pager .count"), ["Page 1 of 3"]);
+    assert_eq!(
+        first.attr(".pager a[rel=next]", "href").as_deref(),
+        Some("/contacts?q=person&page=2")
+    );
+    assert!(first.attr(".pager a[rel=prev]", "href").is_none());
+
+    let second = client.get("/contacts?q=person&page=2").await;
+    assert_eq!(names(&second)[0], "Person 050");
+    assert_eq!(
+        second.attr(".pager a[rel=prev]", "href").as_deref(),
+        Some("/contacts?q=person")
+    );
+    let third = client.get("/contacts?q=person&page=3").await;
+    assert_eq!(names(&third).len(), 20);
+    assert_eq!(names(&third)[19], "Person 119");
+    assert!(third.attr(".pager a[rel=next]", "href").is_none());
+    let beyond = client.get("/contacts?q=person&page=7").await;
+    assert_eq!(names(&beyond), names(&third), "past the end: the last page");
+
+    let vips = client
+        .get("/contacts?q=person&filter=vip&sort=created&dir=asc")
+        .await;
+    assert_eq!(vips.texts("#contact-count"), ["60 contacts"]);
+    assert_eq!(
+        vips.attr(".pager a[rel=next]", "href").as_deref(),
+        Some("/contacts?q=person&filter=vip&sort=created&dir=asc&page=2")
+    );
+    let vips2 = client
+        .get("/contacts?q=person&filter=vip&sort=created&dir=asc&page=2")
+        .await;
+    assert_eq!(names(&vips2).len(), 10);
+    assert_eq!(
+        vips2.attr("input[name=back]", "value").as_deref(),
+        Some("/contacts?q=person&filter=vip&sort=created&dir=asc&page=2"),
+        "bulk actions come back to this page"
+    );
+
+    let everyone = client.get("/contacts").await;
+    assert_eq!(everyone.texts("#contact-count"), ["121 contacts"]);
+}
+
+#[tokio::test]
+async fn a_user_without_contacts_is_invited_to_add_the_first_one() {
+    let app = spawn_app().await;
+    let (mut client, _) = signed_in(&app, "ada").await;
+
+    let r = client.get("/contacts").await;
+
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.texts(".empty h2"), ["No contacts yet"]);
+    assert_eq!(r.attr(".empty a", "href").as_deref(), Some("/contacts/new"));
+    assert_eq!(r.texts("table").len(), 0);
+    // Filters on an empty account still invite rather than say "no match".
+    let filtered = client.get("/contacts?q=zzz&filter=vip").await;
+    assert_eq!(filtered.texts(".empty h2"), ["No contacts yet"]);
+}
+
+#[tokio::test]
+async fn a_search_without_matches_says_so_and_offers_to_clear_it() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    seed_people(&app, &ada).await;
+
+    let r = client.get("/contacts?q=zzz&filter=vip").await;
+
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.texts(".empty h2"), ["No matching contacts"]);
+    assert_eq!(
+        r.texts(".empty p:first-of-type"),
+        ["No contact matches “zzz” with these filters."]
+    );
+    assert_eq!(r.texts("#clear-search"), ["Clear search"]);
+    assert_eq!(
+        r.attr("#clear-search", "href").as_deref(),
+        Some("/contacts")
+    );
+    assert_eq!(r.texts("#contact-count"), ["0 contacts"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bulk actions
+
+#[tokio::test]
+async fn the_list_is_a_bulk_form_with_a_checkbox_per_row_and_select_all() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let people = seed_people(&app, &ada).await;
+
+    let r = client.get("/contacts?filter=active").await;
+
+    assert_eq!(
+        r.attr("form.bulk-form", "action").as_deref(),
+        Some("/contacts/bulk")
+    );
+    assert_eq!(r.attr("form.bulk-form", "method").as_deref(), Some("post"));
+    assert_eq!(
+        r.attr("form.bulk-form input[name=back]", "value")
+            .as_deref(),
+        Some("/contacts?filter=active")
+    );
+    assert_eq!(r.texts("input[data-select-all]").len(), 1);
+    assert_eq!(
+        r.texts("label[for=select-all]"),
+        ["Select all on this page"]
+    );
+    assert_eq!(r.texts("input[name=ids][data-select-item]").len(), 3);
+    assert_eq!(
+        r.attr("input[name=ids]", "value"),
+        Some(people[0].id.to_string())
+    );
+    assert_eq!(
+        r.texts(&format!("label[for='select-{}']", people[0].id)),
+        ["Select Ada Lovelace"]
+    );
+    let actions: Vec<String> = r
+        .html()
+        .select(&scraper::Selector::parse("button[name=action]").unwrap())
+        .filter_map(|b| b.value().attr("value").map(str::to_string))
+        .collect();
+    assert_eq!(actions, ["archive", "unarchive", "vip", "unvip", "delete"]);
+    assert_eq!(
+        r.attr("button[value=delete]", "data-confirm").as_deref(),
+        Some("Delete {count} selected contacts? This cannot be undone.")
+    );
+}
+
+#[tokio::test]
+async fn bulk_actions_apply_to_the_selected_contacts_and_return_to_the_list() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let people = seed_people(&app, &ada).await;
+    let (a, b, c) = (
+        people[0].id.to_string(),
+        people[1].id.to_string(),
+        people[4].id.to_string(),
+    );
+    let back = "/contacts?q=a&filter=active";
+
+    let r = bulk(
+        &mut client,
+        &[
+            ("ids", &a),
+            ("ids", &b),
+            ("ids", &c),
+            ("action", "archive"),
+            ("back", back),
+        ],
+    )
+    .await;
+    assert_eq!(r.location(), Some(back));
+    for p in [&people[0], &people[1], &people[4]] {
+        assert_eq!(
+            reload(&app, &ada, &p.id).await.status,
+            ContactStatus::Archived
+        );
+    }
+    let page = follow(&mut client, &r).await;
+    assert_eq!(page.texts(".flash-success"), ["3 contacts archived."]);
+
+    let r = bulk(&mut client, &[("ids", &a), ("action", "unarchive")]).await;
+    assert_eq!(r.location(), Some("/contacts"));
+    assert_eq!(
+        reload(&app, &ada, &people[0].id).await.status,
+        ContactStatus::Active
+    );
+    assert_eq!(
+        reload(&app, &ada, &people[1].id).await.status,
+        ContactStatus::Archived
+    );
+    let page = follow(&mut client, &r).await;
+    assert_eq!(page.texts(".flash-success"), ["1 contact unarchived."]);
+
+    let r = bulk(&mut client, &[("ids", &b), ("ids", &c), ("action", "vip")]).await;
+    assert!(reload(&app, &ada, &people[1].id).await.vip);
+    assert!(reload(&app, &ada, &people[4].id).await.vip);
+    assert_eq!(
+        follow(&mut client, &r).await.texts(".flash-success"),
+        ["2 contacts marked as VIP."]
+    );
+
+    let r = bulk(
+        &mut client,
+        &[("ids", &a), ("ids", &b), ("action", "unvip")],
+    )
+    .await;
+    assert!(!reload(&app, &ada, &people[0].id).await.vip);
+    assert!(!reload(&app, &ada, &people[1].id).await.vip);
+    assert!(reload(&app, &ada, &people[4].id).await.vip, "not selected");
+    assert_eq!(
+        follow(&mut client, &r).await.texts(".flash-success"),
+        ["2 contacts no longer VIP."]
+    );
+}
+
+#[tokio::test]
+async fn bulk_actions_ignore_other_users_contacts_and_off_site_returns() {
+    let app = spawn_app().await;
+    let (_, bob) = signed_in(&app, "bob").await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let mine = named(&app, &ada, "Mine").await;
+    let theirs = named(&app, &bob, "Theirs").await;
+
+    let r = bulk(
+        &mut client,
+        &[
+            ("ids", mine.id.as_str()),
+            ("ids", theirs.id.as_str()),
+            ("action", "archive"),
+            ("back", "https://evil.example/contacts"),
+        ],
+    )
+    .await;
+
+    assert_eq!(r.location(), Some("/contacts"));
+    assert_eq!(
+        reload(&app, &ada, &mine.id).await.status,
+        ContactStatus::Archived
+    );
+    assert_eq!(reload(&app, &bob, &theirs.id).await, theirs);
+    assert_eq!(
+        follow(&mut client, &r).await.texts(".flash-success"),
+        ["1 contact archived."]
+    );
+}
+
+#[tokio::test]
+async fn a_bulk_delete_without_confirmation_shows_a_confirmation_page() {
+    let app = spawn_app().await;
+    let (_, bob) = signed_in(&app, "bob").await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let people = seed_people(&app, &ada).await;
+    let theirs = named(&app, &bob, "Theirs").await;
+    let back = "/contacts?q=a";
+    let ids = [
+        people[0].id.to_string(),
+        people[2].id.to_string(),
+        people[3].id.to_string(),
+    ];
+
+    let r = bulk(
+        &mut client,
+        &[
+            ("ids", &ids[0]),
+            ("ids", &ids[1]),
+            ("ids", &ids[2]),
+            ("ids", theirs.id.as_str()),
+            ("action", "delete"),
+            ("back", back),
+        ],
+    )
+    .await;
+
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.texts("h1"), ["Delete 3 contacts?"]);
+    assert_eq!(
+        r.texts(".confirm-list li"),
+        ["Ada Lovelace", "Grace Hopper", "Linus Torvalds"]
+    );
+    assert_eq!(count(&app.db, "contact").await, 6, "nothing deleted yet");
+    let hidden: Vec<(String, String)> = r
+        .html()
+        .select(&scraper::Selector::parse(".confirm-card form input[type=hidden]").unwrap())
+        .map(|e| {
+            (
+                e.value().attr("name").unwrap().to_string(),
+                e.value().attr("value").unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = ids
+        .iter()
+        .map(|id| ("ids".to_string(), id.clone()))
+        .chain([
+            ("action".to_string(), "delete".to_string()),
+            ("confirm".to_string(), "yes".to_string()),
+            ("back".to_string(), back.to_string()),
+        ])
+        .collect();
+    assert_eq!(hidden, expected, "the foreign id is not carried on");
+    assert_eq!(
+        r.attr(".confirm-card form", "action").as_deref(),
+        Some("/contacts/bulk")
+    );
+    assert_eq!(r.attr(".confirm-card a", "href").as_deref(), Some(back));
+    assert_eq!(r.texts(".confirm-card button"), ["Delete 3 contacts"]);
+
+    // A browser without script sends js=off with the list's confirm=yes: it never asked.
+    let no_js = bulk(
+        &mut client,
+        &[
+            ("ids", &ids[0]),
+            ("action", "delete"),
+            ("confirm", "yes"),
+            ("js", "off"),
+        ],
+    )
+    .await;
+    assert_eq!(no_js.texts("h1"), ["Delete 1 contact?"]);
+    assert_eq!(count(&app.db, "contact").await, 6);
+
+    let body: Vec<(&str, &str)> = hidden
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let confirmed = bulk(&mut client, &body).await;
+    assert_eq!(confirmed.location(), Some(back));
+    assert_eq!(count(&app.db, "contact").await, 3);
+    assert_eq!(
+        follow(&mut client, &confirmed)
+            .await
+            .texts(".flash-success"),
+        ["3 contacts deleted."]
+    );
+    assert_eq!(reload(&app, &bob, &theirs.id).await, theirs);
+}
+
+#[tokio::test]
+async fn a_bulk_action_without_a_selection_asks_for_one() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let people = seed_people(&app, &ada).await;
+
+    let r = bulk(
+        &mut client,
+        &[("action", "archive"), ("back", "/contacts?filter=vip")],
+    )
+    .await;
+
+    assert_eq!(r.location(), Some("/contacts?filter=vip"));
+    let page = follow(&mut client, &r).await;
+    assert_eq!(page.texts(".flash-error"), ["Select at least one contact."]);
+    for p in &people {
+        assert_eq!(reload(&app, &ada, &p.id).await, *p);
+    }
+
+    let unknown = bulk(
+        &mut client,
+        &[("ids", people[0].id.as_str()), ("action", "explode")],
+    )
+    .await;
+    assert_eq!(unknown.location(), Some("/contacts"));
+    assert_eq!(
+        follow(&mut client, &unknown).await.texts(".flash-error"),
+        ["Choose what to do with the selected contacts."]
+    );
+    assert_eq!(reload(&app, &ada, &people[0].id).await, people[0]);
+}

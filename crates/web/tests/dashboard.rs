@@ -1,0 +1,516 @@
+//! The dashboard through the in-process router: counts, VIP quick access, recent interactions,
+//! upcoming birthdays, the reconnect list and the empty states.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use axum::http::StatusCode;
+use chrono::{Datelike, Duration, Months, NaiveDate, Utc};
+use common::{spawn_app, Client, TestApp, TestResponse, PASSWORD};
+use devhub_db::repo::interaction::InteractionInput;
+use devhub_db::{Contact, ContactStatus, NewContact, UserId};
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+async fn sign_up<'a>(app: &'a TestApp, username: &str) -> (Client<'a>, UserId) {
+    let mut client = app.client();
+    client.register(username, PASSWORD).await;
+    let user = app
+        .db
+        .users()
+        .find_by_username(username)
+        .await
+        .unwrap()
+        .unwrap();
+    (client, user.id)
+}
+
+/// A contact to store: active, not VIP, no birthday unless set.
+struct Person {
+    name: &'static str,
+    vip: bool,
+    archived: bool,
+    birthday: Option<NaiveDate>,
+}
+
+fn person(name: &'static str) -> Person {
+    Person {
+        name,
+        vip: false,
+        archived: false,
+        birthday: None,
+    }
+}
+
+impl Person {
+    fn vip(self) -> Self {
+        Person { vip: true, ..self }
+    }
+
+    fn archived(self) -> Self {
+        Person {
+            archived: true,
+            ..self
+        }
+    }
+
+    fn born(self, birthday: NaiveDate) -> Self {
+        Person {
+            birthday: Some(birthday),
+            ..self
+        }
+    }
+
+    async fn store(self, app: &TestApp, user: &UserId) -> Contact {
+        app.db
+            .contacts()
+            .create(
+                user,
+                &NewContact {
+                    name: self.name.into(),
+                    vip: self.vip,
+                    birthday: self.birthday,
+                    status: if self.archived {
+                        ContactStatus::Archived
+                    } else {
+                        ContactStatus::Active
+                    },
+                    ..NewContact::default()
+                },
+            )
+            .await
+            .unwrap()
+    }
+}
+
+async fn log(app: &TestApp, user: &UserId, contact: &Contact, kind: &str, on: NaiveDate) {
+    let new = InteractionInput {
+        type_: kind.into(),
+        date: iso(on),
+        notes: Some(format!("{kind} on {}", iso(on))),
+    }
+    .parse()
+    .unwrap();
+    app.db
+        .interactions()
+        .create(user, &contact.id, &new)
+        .await
+        .unwrap();
+}
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+fn days_ago(n: i64) -> NaiveDate {
+    today() - Duration::days(n)
+}
+
+fn iso(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+/// Someone born 32 years before the day `n` days from now. 32 is a multiple of 4, so a
+/// 29 February lands on a 29 February.
+fn birthday_in(n: i64) -> NaiveDate {
+    (today() + Duration::days(n))
+        .checked_sub_months(Months::new(12 * 32))
+        .unwrap()
+}
+
+fn stat(r: &TestResponse, name: &str) -> String {
+    r.texts(&format!("[data-stat={name}] .stat-value"))
+        .pop()
+        .unwrap_or_default()
+}
+
+/// `(name, meta line)` of each entry of a dashboard card.
+fn entries(r: &TestResponse, card: &str) -> Vec<(String, String)> {
+    let names = r.texts(&format!("#{card} .dash-item .dash-name"));
+    let metas = r.texts(&format!("#{card} .dash-item .dash-meta"));
+    assert_eq!(names.len(), metas.len());
+    names.into_iter().zip(metas).collect()
+}
+
+fn names(r: &TestResponse, card: &str) -> Vec<String> {
+    r.texts(&format!("#{card} .dash-item .dash-name"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests
+
+#[tokio::test]
+async fn a_brand_new_account_is_invited_to_add_its_first_contact() {
+    let app = spawn_app().await;
+    let (mut client, _) = sign_up(&app, "ada").await;
+
+    let r = client.get("/").await;
+
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.texts("h1"), ["Welcome back, ada"]);
+    assert_eq!(r.texts(".dash-welcome h2"), ["Add your first contact"]);
+    assert_eq!(
+        r.attr(".dash-welcome a.button", "href").as_deref(),
+        Some("/contacts/new")
+    );
+    assert!(r.texts(".dash-grid").is_empty(), "no empty cards");
+    assert!(r.texts(".stat").is_empty());
+}
+
+#[tokio::test]
+async fn the_dashboard_is_at_the_root_and_at_dashboard() {
+    let app = spawn_app().await;
+    let (mut client, user) = sign_up(&app, "ada").await;
+    person("Grace").vip().store(&app, &user).await;
+
+    let root = client.get("/").await;
+    let dashboard = client.get("/dashboard").await;
+
+    assert_eq!(dashboard.status, StatusCode::OK);
+    assert_eq!(root.texts(".dash-chip"), ["Grace"]);
+    assert_eq!(dashboard.texts(".dash-chip"), ["Grace"]);
+    assert_eq!(
+        dashboard.attr("a[aria-current=page]", "href").as_deref(),
+        Some("/dashboard")
+    );
+    assert_eq!(
+        app.client().get("/dashboard").await.location(),
+        Some("/login?next=%2Fdashboard")
+    );
+}
+
+#[tokio::test]
+async fn counts_show_contacts_vips_and_this_months_interactions_of_the_user_only() {
+    let app = spawn_app().await;
+    let (mut client, user) = sign_up(&app, "ada").await;
+    let (_, other) = sign_up(&app, "bob").await;
+    let grace = person("Grace").vip().store(&app, &user).await;
+    person("Alan").store(&app, &user).await;
+    person("Old VIP").vip().archived().store(&app, &user).await;
+    let theirs = person("Theirs").vip().store(&app, &other).await;
+    let first_of_month = today().with_day(1).unwrap();
+    log(&app, &user, &grace, "call", today()).await;
+    log(&app, &user, &grace, "email", first_of_month).await;
+    log(
+        &app,
+        &user,
+        &grace,
+        "email",
+        first_of_month - Duration::days(1),
+    )
+    .await;
+    log(&app, &other, &theirs, "call", today()).await;
+
+    let r = client.get("/dashboard").await;
+
+    assert_eq!(stat(&r, "contacts"), "3");
+    assert_eq!(stat(&r, "vips"), "2");
+    assert_eq!(stat(&r, "month"), "2");
+    let month = today().format("%B").to_string();
+    assert_eq!(
+        r.texts("[data-stat=month] .stat-label"),
+        [format!("Interactions in {month}")]
+    );
+    let last_day = first_of_month
+        .checked_add_months(Months::new(1))
+        .unwrap()
+        .pred_opt()
+        .unwrap();
+    assert_eq!(
+        r.attr("[data-stat=month]", "href"),
+        Some(format!(
+            "/interactions?from={}&to={}",
+            iso(first_of_month),
+            iso(last_day)
+        ))
+    );
+    // The link shows the same interactions.
+    let href = r.attr("[data-stat=month]", "href").unwrap();
+    assert_eq!(client.get(&href).await.texts(".ix-item").len(), 2);
+}
+
+#[tokio::test]
+async fn vip_quick_access_links_the_active_vips_by_name() {
+    let app = spawn_app().await;
+    let (mut client, user) = sign_up(&app, "ada").await;
+    let grace = person("Grace").vip().store(&app, &user).await;
+    person("barbara").vip().store(&app, &user).await;
+    person("Alan").store(&app, &user).await;
+    person("Archived VIP")
+        .vip()
+        .archived()
+        .store(&app, &user)
+        .await;
+
+    let r = client.get("/").await;
+
+    assert_eq!(r.texts("#vips .dash-chip"), ["barbara", "Grace"]);
+    let html = r.html();
+    let hrefs: Vec<_> = html
+        .select(&scraper::Selector::parse("#vips .dash-chip").unwrap())
+        .filter_map(|a| a.value().attr("href"))
+        .collect();
+    assert_eq!(hrefs[1], format!("/contacts/{}", grace.id));
+}
+
+#[tokio::test]
+async fn recent_interactions_are_the_latest_ten_with_their_contacts_linked() {
+    let app = spawn_app().await;
+    let (mut client, user) = sign_up(&app, "ada").await;
+    let grace = person("Grace").store(&app, &user).await;
+    let alan = person("Alan").store(&app, &user).await;
+    for n in 1..=12 {
+        let who = if n % 2 == 0 { &grace } else { &alan };
+        log(&app, &user, who, "meeting", days_ago(n)).await;
+    }
+
+    let r = client.get("/").await;
+
+    let notes = r.texts("#recent .ix-item .ix-notes");
+    assert_eq!(notes.len(), 10);
+    assert_eq!(notes[0], format!("meeting on {}", iso(days_ago(1))));
+    assert_eq!(notes[9], format!("meeting on {}", iso(days_ago(10))));
+    assert_eq!(r.texts("#recent .ix-contact")[..2], ["Alan", "Grace"]);
+    assert_eq!(
+        r.attr("#recent .ix-contact", "href"),
+        Some(format!("/contacts/{}", alan.id))
+    );
+    assert_eq!(r.texts("#recent .ix-item time")[0], "yesterday");
+    assert!(
+        r.texts("#recent .ix-actions").is_empty(),
+        "no edit buttons here"
+    );
+}
+
+#[tokio::test]
+async fn upcoming_birthdays_cover_the_next_30_days_soonest_first_with_the_age() {
+    let app = spawn_app().await;
+    let (mut client, user) = sign_up(&app, "ada").await;
+    let today_person = person("Today")
+        .born(birthday_in(0))
+        .store(&app, &user)
+        .await;
+    person("In three")
+        .vip()
+        .born(birthday_in(3))
+        .store(&app, &user)
+        .await;
+    person("In thirty")
+        .born(birthday_in(30))
+        .store(&app, &user)
+        .await;
+    person("In thirty-one")
+        .born(birthday_in(31))
+        .store(&app, &user)
+        .await;
+    person("Yesterday")
+        .born(birthday_in(-1))
+        .store(&app, &user)
+        .await;
+    person("Archived")
+        .archived()
+        .born(birthday_in(2))
+        .store(&app, &user)
+        .await;
+    person("No birthday").store(&app, &user).await;
+
+    let r = client.get("/").await;
+
+    let soon = entries(&r, "birthdays");
+    let day = |n: i64| (today() + Duration::days(n)).format("%b %-d").to_string();
+    assert_eq!(
+        soon,
+        [
+            ("Today".into(), format!("today · {} · turns 32", day(0))),
+            (
+                "In three".into(),
+                format!("in 3 days · {} · turns 32", day(3))
+            ),
+            (
+                "In thirty".into(),
+                format!("in 30 days · {} · turns 32", day(30))
+            ),
+        ]
+    );
+    assert_eq!(
+        r.attr("#birthdays .dash-item a", "href"),
+        Some(format!("/contacts/{}", today_person.id))
+    );
+    assert_eq!(r.texts("#birthdays .dash-today .dash-name"), ["Today"]);
+    assert_eq!(r.texts("#birthdays .badge.vip").len(), 1);
+}
+
+#[tokio::test]
+async fn reconnect_lists_vips_after_30_days_and_others_after_90_most_overdue_first() {
+    let app = spawn_app().await;
+    let (mut client, user) = sign_up(&app, "ada").await;
+    let (_, other) = sign_up(&app, "bob").await;
+    let people = [
+        (person("VIP 30 days").vip(), 30),
+        (person("VIP 31 days").vip(), 31),
+        (person("VIP 45 days").vip(), 45),
+        (person("Other 31 days"), 31),
+        (person("Other 90 days"), 90),
+        (person("Other 91 days"), 91),
+        (person("Other 200 days"), 200),
+        (person("Archived VIP").vip().archived(), 300),
+        (person("Archived other").archived(), 300),
+    ];
+    for (who, days) in people {
+        let c = who.store(&app, &user).await;
+        log(&app, &user, &c, "call", days_ago(days)).await;
+    }
+    // Never contacted: counts from when the contact was added.
+    let added_long_ago = person("Never contacted").store(&app, &user).await;
+    let conn = app.db.conn().await.unwrap();
+    conn.execute(
+        "UPDATE contact SET created_at = ?2 WHERE id = ?1",
+        (
+            added_long_ago.id.to_string(),
+            (Utc::now() - Duration::days(120)).timestamp(),
+        ),
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    person("New VIP, never contacted")
+        .vip()
+        .store(&app, &user)
+        .await;
+    let theirs = person("Theirs").vip().store(&app, &other).await;
+    log(&app, &other, &theirs, "call", days_ago(400)).await;
+
+    let r = client.get("/").await;
+
+    let last = |n: i64| {
+        (today() - Duration::days(n))
+            .format("%B %-d, %Y")
+            .to_string()
+    };
+    assert_eq!(
+        entries(&r, "reconnect"),
+        [
+            (
+                "VIP 45 days".into(),
+                format!("45 days since last contact · last {}", last(45))
+            ),
+            (
+                "VIP 31 days".into(),
+                format!("31 days since last contact · last {}", last(31))
+            ),
+            (
+                "Other 200 days".into(),
+                format!("200 days since last contact · last {}", last(200))
+            ),
+            (
+                "Never contacted".into(),
+                "120 days since last contact · never contacted".into()
+            ),
+            (
+                "Other 91 days".into(),
+                format!("91 days since last contact · last {}", last(91))
+            ),
+        ]
+    );
+    assert_eq!(r.texts("#reconnect .badge.vip").len(), 2);
+    assert_eq!(
+        r.attr("#reconnect .dash-log", "href"),
+        Some(format!(
+            "/contacts/{}/interactions/new?back=%2Fdashboard",
+            r.attr("#reconnect .dash-name", "href")
+                .unwrap()
+                .trim_start_matches("/contacts/")
+        ))
+    );
+}
+
+#[tokio::test]
+async fn logging_an_interaction_from_the_reconnect_list_takes_the_contact_off_it() {
+    let app = spawn_app().await;
+    let (mut client, user) = sign_up(&app, "ada").await;
+    let grace = person("Grace").vip().store(&app, &user).await;
+    log(&app, &user, &grace, "email", days_ago(40)).await;
+    let r = client.get("/").await;
+    assert_eq!(names(&r, "reconnect"), ["Grace"]);
+
+    let form = client
+        .get(&r.attr("#reconnect .dash-log", "href").unwrap())
+        .await;
+    assert_eq!(form.texts("h1"), ["Log interaction with Grace"]);
+    assert_eq!(
+        form.attr("form.ix-form input[name=back]", "value")
+            .as_deref(),
+        Some("/dashboard")
+    );
+    let saved = client
+        .post_form(
+            &format!("/contacts/{}/interactions", grace.id),
+            &[
+                ("type", "call"),
+                ("date", &iso(today())),
+                ("notes", "caught up"),
+                ("back", "/dashboard"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.location(), Some("/dashboard"));
+
+    let r = client.get("/dashboard").await;
+    assert_eq!(r.texts(".flash-success"), ["Call with Grace logged."]);
+    assert!(names(&r, "reconnect").is_empty());
+    assert_eq!(
+        r.texts("#recent .ix-notes"),
+        [
+            "caught up",
+            format!("email on {}", iso(days_ago(40))).as_str()
+        ]
+    );
+
+    // Deleting today's call brings her back, 40 days overdue again.
+    let call_id = app
+        .db
+        .interactions()
+        .list_for_contact(&user, &grace.id, 1, 0)
+        .await
+        .unwrap()
+        .0[0]
+        .id
+        .clone();
+    client
+        .post_form(&format!("/interactions/{call_id}/delete"), &[])
+        .await;
+    let r = client.get("/dashboard").await;
+    assert_eq!(
+        entries(&r, "reconnect")[0].1,
+        format!(
+            "40 days since last contact · last {}",
+            days_ago(40).format("%B %-d, %Y")
+        )
+    );
+}
+
+#[tokio::test]
+async fn each_card_has_a_friendly_empty_state() {
+    let app = spawn_app().await;
+    let (mut client, user) = sign_up(&app, "ada").await;
+    person("Alan").store(&app, &user).await;
+
+    let r = client.get("/").await;
+
+    assert_eq!(stat(&r, "contacts"), "1");
+    assert_eq!(stat(&r, "vips"), "0");
+    assert_eq!(stat(&r, "month"), "0");
+    for (card, start) in [
+        ("vips", "No VIPs yet."),
+        ("reconnect", "You are up to date"),
+        ("birthdays", "No birthdays in the next 30 days."),
+        ("recent", "Nothing logged yet."),
+    ] {
+        let text = r.texts(&format!("#{card} .dash-empty"));
+        assert!(
+            text.len() == 1 && text[0].starts_with(start),
+            "{card}: {text:?}"
+        );
+    }
+}
