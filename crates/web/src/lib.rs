@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod birthdays;
 pub mod contacts;
 pub mod dashboard;
 pub mod error;

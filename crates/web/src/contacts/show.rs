@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use super::vip::{self, BackgroundForm, InfoForm, VipView};
 use super::{count_of, redirect_with, today, FieldErrors};
+use crate::birthdays::next_birthday;
 use crate::error::AppError;
 use crate::flash::Flash;
 use crate::format::{long_date, short_date, When};
@@ -22,48 +23,6 @@ use crate::state::AppState;
 
 /// Timeline entries per page.
 pub const TIMELINE_PAGE: u32 = 20;
-
-/// The next time a birthday comes round, counted from `today`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NextBirthday {
-    pub date: NaiveDate,
-    pub days: i64,
-    /// The age the contact turns that day.
-    pub age: i32,
-}
-
-impl NextBirthday {
-    /// "today!", "in 1 day", "in 12 days".
-    pub fn text(&self) -> String {
-        match self.days {
-            0 => "today!".to_string(),
-            1 => "in 1 day".to_string(),
-            n => format!("in {n} days"),
-        }
-    }
-}
-
-/// The next birthday on or after `today`. Someone born on February 29 celebrates on
-/// February 28 in common years.
-pub fn next_birthday(birthday: NaiveDate, today: NaiveDate) -> NextBirthday {
-    let this_year = occurrence(birthday, today.year());
-    let date = if this_year >= today {
-        this_year
-    } else {
-        occurrence(birthday, today.year() + 1)
-    };
-    NextBirthday {
-        date,
-        days: (date - today).num_days(),
-        age: date.year() - birthday.year(),
-    }
-}
-
-fn occurrence(birthday: NaiveDate, year: i32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(year, birthday.month(), birthday.day())
-        .or_else(|| NaiveDate::from_ymd_opt(year, 2, 28))
-        .unwrap_or(birthday)
-}
 
 /// What a form that did not validate puts back on the contact's page.
 #[derive(Default)]
@@ -204,7 +163,7 @@ pub(super) async fn render_contact(
             d => count_of(d.unsigned_abs(), "day", "days"),
         },
     };
-    let next = contact.birthday.map(|b| next_birthday(b, today));
+    let next = contact.birthday.and_then(|b| next_birthday(b, today));
     // A VIP form that came back is shown even if the contact stopped being a VIP meanwhile.
     let shows_vip = contact.vip
         || returned.background.is_some()
@@ -222,7 +181,10 @@ pub(super) async fn render_contact(
         since_last,
         last_contacted: contact.last_contacted.map(When::of),
         birthday_next: next.map(|n| n.text()),
-        birthday_detail: next.map(|n| format!("{} · turns {}", short_date(n.date), n.age)),
+        birthday_detail: next.map(|n| match n.turns {
+            Some(age) => format!("{} · turns {age}", short_date(n.date)),
+            None => short_date(n.date),
+        }),
         entries: list.into_iter().map(Entry::of).collect(),
         timeline_range,
         here_query: encode_query(&here),
@@ -415,50 +377,6 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
-    }
-
-    #[test]
-    fn a_birthday_later_this_year_is_this_years() {
-        let next = next_birthday(d(1990, 6, 15), d(2025, 6, 1));
-        assert_eq!(next.date, d(2025, 6, 15));
-        assert_eq!(next.days, 14);
-        assert_eq!(next.age, 35);
-        assert_eq!(next.text(), "in 14 days");
-    }
-
-    #[test]
-    fn a_birthday_today_is_today() {
-        let next = next_birthday(d(1990, 6, 15), d(2025, 6, 15));
-        assert_eq!((next.date, next.days, next.age), (d(2025, 6, 15), 0, 35));
-        assert_eq!(next.text(), "today!");
-    }
-
-    #[test]
-    fn a_birthday_already_past_wraps_to_next_year() {
-        let next = next_birthday(d(1985, 1, 1), d(2025, 12, 31));
-        assert_eq!((next.date, next.days, next.age), (d(2026, 1, 1), 1, 41));
-        assert_eq!(next.text(), "in 1 day");
-        let next = next_birthday(d(1985, 3, 10), d(2025, 3, 11));
-        assert_eq!((next.date, next.days), (d(2026, 3, 10), 364));
-    }
-
-    #[test]
-    fn february_29_is_celebrated_on_february_28_in_common_years() {
-        let leapling = d(2000, 2, 29);
-        // Before the day in a common year.
-        let next = next_birthday(leapling, d(2025, 2, 1));
-        assert_eq!((next.date, next.days), (d(2025, 2, 28), 27));
-        // On February 28 of a common year: today!
-        assert_eq!(next_birthday(leapling, d(2025, 2, 28)).text(), "today!");
-        // Past it in a common year, the next one falls in a leap year: February 29.
-        let next = next_birthday(leapling, d(2027, 3, 1));
-        assert_eq!((next.date, next.days), (d(2028, 2, 29), 365));
-        // Past it in a leap year, the next year is common: February 28.
-        let next = next_birthday(leapling, d(2024, 3, 1));
-        assert_eq!((next.date, next.days, next.age), (d(2025, 2, 28), 364, 25));
-        // In a leap year, February 28 is not the day yet.
-        let next = next_birthday(leapling, d(2024, 2, 28));
-        assert_eq!((next.date, next.days), (d(2024, 2, 29), 1));
     }
 
     #[test]

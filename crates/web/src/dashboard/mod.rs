@@ -1,9 +1,7 @@
 //! The dashboard: `GET /dashboard` and `GET /` when signed in. Counts, VIP quick access, the
 //! latest interactions, upcoming birthdays and the people it is time to get back in touch with.
 
-pub mod birthdays;
-
-use askama::Template;
+pub use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
@@ -169,7 +167,7 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
         .map(|r| InteractionRow::new(r, today))
         .collect();
 
-    let soon = birthdays::upcoming(
+    let soon = crate::birthdays::upcoming(
         contacts
             .active_birthdays(user)
             .await?

@@ -14,6 +14,17 @@ pub struct NextBirthday {
     pub turns: Option<u32>,
 }
 
+impl NextBirthday {
+    /// "today!", "in 1 day", "in 12 days".
+    pub fn text(&self) -> String {
+        match self.days {
+            0 => "today!".to_string(),
+            1 => "in 1 day".to_string(),
+            n => format!("in {n} days"),
+        }
+    }
+}
+
 /// The day a birthday falls on in `year`: a 29 February birthday is kept on 28 February in
 /// common years.
 fn in_year(birthday: NaiveDate, year: i32) -> Option<NaiveDate> {
@@ -170,5 +181,21 @@ mod tests {
             .map(|(name, next)| (name, next.days))
             .collect();
         assert_eq!(soon, [("today", 0), ("in 12", 12), ("in 30", 30)]);
+    }
+
+    #[test]
+    fn the_countdown_reads_naturally() {
+        let on = |days| {
+            NextBirthday {
+                date: d(2025, 1, 1),
+                days,
+                turns: None,
+            }
+            .text()
+        };
+        assert_eq!(
+            (on(0), on(1), on(12)),
+            ("today!".into(), "in 1 day".into(), "in 12 days".into())
+        );
     }
 }
