@@ -3267,3 +3267,28 @@ async fn a_tokens_debug_and_json_output_hide_the_hash() {
     assert!(!json.contains(&hash), "{json}");
     assert!(json.contains("\"name\":\"ci\""));
 }
+
+#[tokio::test]
+async fn blank_optional_fields_of_a_new_contact_are_stored_as_absent_and_texts_trimmed() {
+    let db = common::test_db().await;
+    let ada = common::user(&db).await;
+    let new = devhub_db::NewContact {
+        name: "  Grace  ".into(),
+        relationship: Some("   ".into()),
+        industry: Some(" Compilers ".into()),
+        ..Default::default()
+    };
+
+    let created = db.contacts().create(&ada.id, &new).await.unwrap();
+    let updated = db
+        .contacts()
+        .update(&ada.id, &created.id, &new)
+        .await
+        .unwrap();
+
+    for c in [created, updated] {
+        assert_eq!(c.name, "Grace");
+        assert_eq!(c.relationship, None);
+        assert_eq!(c.industry.as_deref(), Some("Compilers"));
+    }
+}

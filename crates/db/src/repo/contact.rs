@@ -104,6 +104,23 @@ pub struct NewContact {
 }
 
 impl NewContact {
+    /// The values as stored: texts trimmed, blank optional texts absent.
+    fn normalized(&self) -> NewContact {
+        let text = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+        };
+        NewContact {
+            name: self.name.trim().to_string(),
+            relationship: text(&self.relationship),
+            industry: text(&self.industry),
+            location: text(&self.location),
+            ..self.clone()
+        }
+    }
+
     /// The rules every contact write obeys.
     pub fn validate(&self) -> Result<()> {
         let mut errors = ValidationErrors::new();
@@ -273,6 +290,7 @@ impl ContactRepo {
 
     pub async fn create(&self, user: &UserId, new: &NewContact) -> Result<Contact> {
         new.validate()?;
+        let new = &new.normalized();
         let conn = self.db.conn().await?;
         insert(&conn, user, new, now()).await
     }
@@ -285,6 +303,7 @@ impl ContactRepo {
     /// Replaces every editable field.
     pub async fn update(&self, user: &UserId, id: &ContactId, new: &NewContact) -> Result<Contact> {
         new.validate()?;
+        let new = &new.normalized();
         let conn = self.db.conn().await?;
         let at = now().timestamp();
         let mut rows = conn
