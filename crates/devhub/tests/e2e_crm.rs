@@ -129,6 +129,37 @@ async fn a_user_builds_up_a_vip_contact_finds_it_and_archives_it() {
     browser.goto(&server.url("/dashboard")).await;
     assert!(browser.text("#vips").await.contains("Ada Lovelace"));
 
+    // Keyboard shortcuts: `g c` goes to contacts, `/` focuses the search box, `?` lists them.
+    let body = browser.client.find(Locator::Css("body")).await.unwrap();
+    body.send_keys("gc").await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while browser.path().await != "/contacts" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "g c did not open the contacts"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    browser.text("#q").await;
+    let body = browser.client.find(Locator::Css("body")).await.unwrap();
+    body.send_keys("/").await.unwrap();
+    let focused = browser.client.active_element().await.unwrap();
+    assert_eq!(focused.attr("id").await.unwrap().as_deref(), Some("q"));
+    focused.send_keys("n").await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        browser.path().await,
+        "/contacts",
+        "typing in a field is not a shortcut"
+    );
+    let body = browser.client.find(Locator::Css("body")).await.unwrap();
+    body.send_keys("?").await.unwrap();
+    assert!(browser
+        .client
+        .find(Locator::Css("#shortcuts[open]"))
+        .await
+        .is_ok());
+
     // Screenshots of the three main pages, both themes, desktop and phone.
     for theme in ["light", "dark"] {
         for (width, height) in [(1280, 900), (375, 812)] {
