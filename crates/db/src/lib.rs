@@ -28,8 +28,8 @@ pub use repo::follow_up::{
     FollowUp, FollowUpId, FollowUpInput, FollowUpRepo, FollowUpWithContact, NewFollowUp,
 };
 pub use repo::interaction::{
-    Interaction, InteractionId, InteractionInput, InteractionRepo, InteractionType,
-    InteractionWithContact, NewInteraction,
+    Interaction, InteractionId, InteractionInput, InteractionQuery, InteractionRepo,
+    InteractionType, InteractionWithContact, NewInteraction,
 };
 pub use repo::session::{Session, SessionId, SessionRepo};
 pub use repo::sha256_hex;

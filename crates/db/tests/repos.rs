@@ -1662,7 +1662,13 @@ async fn another_users_interactions_are_not_found_and_stay_unchanged() {
     );
     let (mine, total) = db
         .interactions()
-        .list_for_user(&a.id, 10, 0, None)
+        .search(
+            &a.id,
+            &InteractionQuery {
+                per_page: 10,
+                ..InteractionQuery::default()
+            },
+        )
         .await
         .unwrap();
 
@@ -1792,7 +1798,7 @@ async fn interactions_on_the_same_day_list_the_latest_logged_first() {
 }
 
 #[tokio::test]
-async fn list_for_user_names_the_contacts_and_filters_by_type() {
+async fn searching_interactions_names_the_contacts_and_filters_by_type() {
     let db = test_db().await;
     let me = user(&db).await;
     let b = user(&db).await;
@@ -1846,12 +1852,26 @@ async fn list_for_user_names_the_contacts_and_filters_by_type() {
 
     let (all, total) = db
         .interactions()
-        .list_for_user(&me.id, 10, 0, None)
+        .search(
+            &me.id,
+            &InteractionQuery {
+                per_page: 10,
+                ..InteractionQuery::default()
+            },
+        )
         .await
         .unwrap();
     let (calls, calls_total) = db
         .interactions()
-        .list_for_user(&me.id, 1, 1, Some(InteractionType::Call))
+        .search(
+            &me.id,
+            &InteractionQuery {
+                kind: Some(InteractionType::Call),
+                page: 2,
+                per_page: 1,
+                ..InteractionQuery::default()
+            },
+        )
         .await
         .unwrap();
 

@@ -400,50 +400,6 @@ impl InteractionRepo {
         Ok((interactions, total))
     }
 
-    /// A page of the interactions with all the user's contacts, latest first, optionally of one
-    /// type only, and how many there are in all.
-    pub async fn list_for_user(
-        &self,
-        user: &UserId,
-        limit: u32,
-        offset: u64,
-        kind: Option<InteractionType>,
-    ) -> Result<(Vec<InteractionWithContact>, u64)> {
-        let mut condition = "c.user_id = ?".to_string();
-        let mut values: Vec<Value> = vec![user.into()];
-        if let Some(kind) = kind {
-            condition.push_str(" AND i.type = ?");
-            values.push(Value::Text(kind.as_str().into()));
-        }
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_read().await?;
-        let total = query_count(
-            &tx,
-            &format!(
-                "SELECT count(*) FROM interaction i JOIN contact c ON c.id = i.contact_id \
-                 WHERE {condition}"
-            ),
-            params_from_iter(values.clone()),
-        )
-        .await?;
-        values.push(Value::Integer(page_limit(limit)));
-        values.push(Value::Integer(page_offset(offset)));
-        let interactions = query_all(
-            &tx,
-            &format!(
-                "SELECT {}, c.name FROM interaction i JOIN contact c ON c.id = i.contact_id \
-                 WHERE {condition} \
-                 ORDER BY i.date DESC, i.created_at DESC, i.id DESC LIMIT ? OFFSET ?",
-                qualified("i", COLUMNS)
-            ),
-            params_from_iter(values),
-            InteractionWithContact::from_row,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok((interactions, total))
-    }
-
     /// A page of the user's interactions that match `query`, latest first, with the number
     /// that match in all.
     pub async fn search(
