@@ -745,6 +745,57 @@ async fn search_treats_percent_and_underscore_literally() {
 }
 
 #[tokio::test]
+async fn search_never_matches_across_two_fields() {
+    let db = test_db().await;
+    let me = user(&db).await;
+    store_contacts(
+        &db,
+        &me.id,
+        vec![described("Ada", "Computing", "Oslo", "Mentor")],
+    )
+    .await;
+
+    // "ada" + "computing": "aco" would only match if the fields ran together.
+    assert!(search(&db, &me.id, "aco").await.is_empty());
+    assert!(search(&db, &me.id, "goos").await.is_empty());
+    assert_eq!(
+        search(&db, &me.id, "in\u{1}g").await,
+        ["Ada"],
+        "control characters are dropped"
+    );
+    assert_eq!(search(&db, &me.id, "ing").await, ["Ada"]);
+}
+
+#[tokio::test]
+async fn counting_a_search_reads_the_search_index_alone() {
+    let db = test_db().await;
+    let conn = db.conn().await.unwrap();
+    let plan = |sql: String| {
+        let conn = &conn;
+        async move {
+            let mut rows = conn
+                .query(&format!("EXPLAIN QUERY PLAN {sql}"), params!["u", "an"])
+                .await
+                .unwrap();
+            let mut details = String::new();
+            while let Some(row) = rows.next().await.unwrap() {
+                details.push_str(&row.get::<String>(3).unwrap());
+                details.push('\n');
+            }
+            details
+        }
+    };
+    let search = contact::SEARCH_TEXT;
+
+    let all = plan(format!(
+        "SELECT count(*) FROM contact WHERE user_id = ?1 AND instr({search}, lower(?2)) > 0"
+    ))
+    .await;
+    // If the expression in the code drifts from the one in schema.sql, the index goes unused.
+    assert!(all.contains("contact_user_search_idx"), "{all}");
+}
+
+#[tokio::test]
 async fn list_filters_all_vip_active_and_archived() {
     let db = test_db().await;
     let me = user(&db).await;

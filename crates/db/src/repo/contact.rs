@@ -7,9 +7,7 @@ use super::user::UserId;
 use super::{query_all, query_one};
 use crate::db::Db;
 use crate::error::{Error, Result, ValidationErrors};
-use crate::row::{
-    bool, date_to_secs, id_type, like_pattern, now, opt_date, opt_timestamp, timestamp,
-};
+use crate::row::{bool, date_to_secs, id_type, now, opt_date, opt_timestamp, timestamp};
 use crate::validate::{self, MAX_NAME, MAX_SHORT_TEXT};
 
 id_type!(
@@ -63,6 +61,10 @@ pub struct Contact {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
+
+/// The searched texts of a contact as `contact_user_search_idx` stores them (see schema.sql).
+pub const SEARCH_TEXT: &str = "lower(name || char(31) || coalesce(industry, '') || char(31) || \
+     coalesce(location, '') || char(31) || coalesce(relationship, ''))";
 
 pub(crate) const COLUMNS: &str = "id, user_id, name, relationship, birthday, industry, location, \
      vip, last_update, last_contacted, status, created_at, updated_at";
@@ -437,16 +439,13 @@ impl ContactRepo {
         if let Some(search) = query
             .search
             .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
+            .map(|s| s.replace(char::is_control, ""))
+            .filter(|s| !s.trim().is_empty())
         {
-            conditions.push(
-                "(name LIKE ?1x ESCAPE '\\' OR industry LIKE ?1x ESCAPE '\\' \
-                 OR location LIKE ?1x ESCAPE '\\' OR relationship LIKE ?1x ESCAPE '\\')"
-                    .replace("?1x", "?"),
-            );
-            let pattern = like_pattern(search);
-            values.extend(std::iter::repeat_n(Value::Text(pattern), 4));
+            // `lower` and `instr` as SQLite has them: ASCII case folding, as LIKE does, and no
+            // wildcards, so `%` and `_` are searched for literally.
+            conditions.push(format!("instr({SEARCH_TEXT}, lower(?)) > 0"));
+            values.push(Value::Text(search.trim().to_string()));
         }
         match query.filter {
             ContactFilter::All => {}
@@ -532,22 +531,20 @@ impl ContactRepo {
             DistinctField::Industry => "industry",
             DistinctField::Relationship => "relationship",
         };
+        // A loose index scan: one seek per distinct value on the (user_id, column NOCASE)
+        // index, instead of reading every one of the user's contacts on each list page.
+        let sql = format!(
+            "WITH RECURSIVE next(value) AS ( \
+               SELECT min({column} COLLATE NOCASE) FROM contact \
+                WHERE user_id = ?1 AND {column} > '' \
+               UNION ALL \
+               SELECT (SELECT min({column} COLLATE NOCASE) FROM contact \
+                        WHERE user_id = ?1 AND {column} > next.value COLLATE NOCASE) \
+                 FROM next WHERE next.value IS NOT NULL \
+             ) SELECT value FROM next WHERE value IS NOT NULL"
+        );
         let conn = self.db.conn().await?;
-        let mut rows = conn
-            .query(
-                &format!(
-                    "SELECT DISTINCT {column} COLLATE NOCASE FROM contact \
-                     WHERE user_id = ?1 AND {column} IS NOT NULL AND {column} != '' \
-                     ORDER BY 1 COLLATE NOCASE"
-                ),
-                [user],
-            )
-            .await?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().await? {
-            out.push(row.get(0)?);
-        }
-        Ok(out)
+        query_all(&conn, &sql, [user], |row| Ok(row.get(0)?)).await
     }
 
     /// The dashboard's figures for the user's contacts.
