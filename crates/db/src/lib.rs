@@ -24,17 +24,22 @@ pub use repo::contact::{
 pub use repo::contact_info::{
     ContactInfo, ContactInfoId, ContactInfoInput, ContactInfoRepo, NewContactInfo,
 };
+pub use repo::cadence::{CadenceRepo, DueContact};
 pub use repo::follow_up::{
-    FollowUp, FollowUpId, FollowUpInput, FollowUpRepo, FollowUpWithContact, NewFollowUp,
+    DueIn, FollowUp, FollowUpCounts, FollowUpId, FollowUpInput, FollowUpRepo,
+    FollowUpWithContact, NewFollowUp, Snooze,
 };
 pub use repo::interaction::{
     Interaction, InteractionId, InteractionInput, InteractionQuery, InteractionRepo,
-    InteractionType, InteractionWithContact, NewInteraction,
+    FollowUpPlan, InteractionType, InteractionWithContact, LoggedInteraction, NewInteraction,
 };
 pub use repo::session::{Session, SessionId, SessionRepo};
 pub use repo::sha256_hex;
 pub use repo::tag::{NewTag, Tag, TagId, TagInput, TagRepo};
 pub use repo::user::{NewUser, User, UserId, UserRepo};
+pub use repo::user_settings::{
+    CadenceDays, Preferences, PreferencesInput, TimeZone, UserSettings, UserSettingsRepo,
+};
 
 impl Db {
     pub fn users(&self) -> UserRepo {
@@ -71,5 +76,13 @@ impl Db {
 
     pub fn api_tokens(&self) -> ApiTokenRepo {
         ApiTokenRepo::new(self)
+    }
+
+    pub fn cadences(&self) -> CadenceRepo {
+        CadenceRepo::new(self)
+    }
+
+    pub fn user_settings(&self) -> UserSettingsRepo {
+        UserSettingsRepo::new(self)
     }
 }
