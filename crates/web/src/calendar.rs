@@ -182,4 +182,20 @@ mod tests {
         let folded = fold(&one_more);
         assert!(folded.split("\r\n").all(|l| l.len() <= 75), "{folded}");
     }
+
+    #[test]
+    fn the_crates_own_folding_is_corrected() {
+        use icalendar::{Component, EventLike};
+        // A description of this length makes the crate write a 76-octet continuation line.
+        let mut calendar = Calendar::empty();
+        calendar.push(
+            icalendar::Event::new()
+                .uid("u")
+                .description(&"x".repeat(138))
+                .done(),
+        );
+        let raw = calendar.to_string();
+        assert!(raw.split("\r\n").any(|l| l.len() > 75), "the crate got fixed?");
+        assert!(fold(&raw).split("\r\n").all(|l| l.len() <= 75));
+    }
 }
