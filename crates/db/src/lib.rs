@@ -17,6 +17,7 @@ pub use repo::api_token::{ApiToken, ApiTokenId, ApiTokenRepo};
 pub use repo::background::{
     Background, BackgroundId, BackgroundInput, BackgroundRepo, NewBackground,
 };
+pub use repo::cadence::{CadenceRepo, DueContact};
 pub use repo::contact::{
     BulkAction, Contact, ContactFilter, ContactId, ContactInput, ContactPage, ContactQuery,
     ContactRepo, ContactSort, ContactStatus, DistinctField, NewContact, SortDirection,
@@ -24,14 +25,13 @@ pub use repo::contact::{
 pub use repo::contact_info::{
     ContactInfo, ContactInfoId, ContactInfoInput, ContactInfoRepo, NewContactInfo,
 };
-pub use repo::cadence::{CadenceRepo, DueContact};
 pub use repo::follow_up::{
-    DueIn, FollowUp, FollowUpCounts, FollowUpId, FollowUpInput, FollowUpRepo,
-    FollowUpWithContact, NewFollowUp, Snooze,
+    DueIn, FollowUp, FollowUpCounts, FollowUpId, FollowUpInput, FollowUpRepo, FollowUpWithContact,
+    NewFollowUp, Snooze,
 };
 pub use repo::interaction::{
-    Interaction, InteractionId, InteractionInput, InteractionQuery, InteractionRepo,
-    FollowUpPlan, InteractionType, InteractionWithContact, LoggedInteraction, NewInteraction,
+    FollowUpPlan, Interaction, InteractionId, InteractionInput, InteractionQuery, InteractionRepo,
+    InteractionType, InteractionWithContact, LoggedInteraction, NewInteraction,
 };
 pub use repo::session::{Session, SessionId, SessionRepo};
 pub use repo::sha256_hex;

@@ -615,7 +615,10 @@ async fn due_for_reconnect_applies_the_default_cadences_most_overdue_first() {
 
     let (first_two, total) = db.cadences().due(&me.id, now, 2).await.unwrap();
     assert_eq!(
-        first_two.iter().map(|d| d.contact.name.as_str()).collect::<Vec<_>>(),
+        first_two
+            .iter()
+            .map(|d| d.contact.name.as_str())
+            .collect::<Vec<_>>(),
         ["Other 400", "Vip 200"]
     );
     assert_eq!(total, 7, "the total counts beyond the limit");
@@ -632,11 +635,35 @@ async fn a_contacts_own_cadence_and_the_users_defaults_decide_who_is_due() {
             .to_string()
     };
     let weekly = contact(&db, &me.id, named("Weekly")).await;
-    log(&db, &me.id, &weekly.id, InteractionType::Call, &ago(8), None).await;
+    log(
+        &db,
+        &me.id,
+        &weekly.id,
+        InteractionType::Call,
+        &ago(8),
+        None,
+    )
+    .await;
     let yearly_vip = contact(&db, &me.id, vip("Yearly VIP")).await;
-    log(&db, &me.id, &yearly_vip.id, InteractionType::Call, &ago(200), None).await;
+    log(
+        &db,
+        &me.id,
+        &yearly_vip.id,
+        InteractionType::Call,
+        &ago(200),
+        None,
+    )
+    .await;
     let plain = contact(&db, &me.id, named("Plain")).await;
-    log(&db, &me.id, &plain.id, InteractionType::Call, &ago(20), None).await;
+    log(
+        &db,
+        &me.id,
+        &plain.id,
+        InteractionType::Call,
+        &ago(20),
+        None,
+    )
+    .await;
 
     let cadences = db.cadences();
     cadences
@@ -657,7 +684,14 @@ async fn a_contacts_own_cadence_and_the_users_defaults_decide_who_is_due() {
     let names_due = |found: &[DueContact]| {
         found
             .iter()
-            .map(|d| (d.contact.name.clone(), d.cadence_days, d.own_cadence, d.days_overdue(now)))
+            .map(|d| {
+                (
+                    d.contact.name.clone(),
+                    d.cadence_days,
+                    d.own_cadence,
+                    d.days_overdue(now),
+                )
+            })
             .collect::<Vec<_>>()
     };
     let (found, _) = cadences.due(&me.id, now, 50).await.unwrap();

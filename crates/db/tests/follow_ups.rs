@@ -128,7 +128,8 @@ async fn snoozing_moves_the_due_date_across_month_and_year_ends() {
     assert!(matches!(refused, Err(Error::Validation(ref e)) if e.get("due_date").is_some()));
     let stranger = user(&db).await;
     assert!(matches!(
-        f.snooze(&stranger.id, &kept.id, Snooze::OneDay, today).await,
+        f.snooze(&stranger.id, &kept.id, Snooze::OneDay, today)
+            .await,
         Err(Error::NotFound)
     ));
     assert_eq!(f.get(&me.id, &kept.id).await.unwrap(), kept);
@@ -281,7 +282,13 @@ async fn logging_with_a_bad_next_follow_up_writes_nothing() {
         .await,
         0
     );
-    assert!(!db.follow_ups().get(&me.id, &due.id).await.unwrap().completed);
+    assert!(
+        !db.follow_ups()
+            .get(&me.id, &due.id)
+            .await
+            .unwrap()
+            .completed
+    );
 
     // Another user's contact: not found, nothing written.
     let stranger = user(&db).await;
@@ -381,7 +388,10 @@ async fn calendar_tokens_are_found_by_hash_replaced_and_revoked() {
     let first = sha256_hex("first-token");
     let second = sha256_hex("second-token");
 
-    assert_eq!(settings.user_for_calendar_token(&first).await.unwrap(), None);
+    assert_eq!(
+        settings.user_for_calendar_token(&first).await.unwrap(),
+        None
+    );
     settings.set_calendar_token(&me.id, &first).await.unwrap();
     assert_eq!(
         settings.user_for_calendar_token(&first).await.unwrap(),
@@ -400,18 +410,33 @@ async fn calendar_tokens_are_found_by_hash_replaced_and_revoked() {
     );
 
     settings.set_calendar_token(&me.id, &second).await.unwrap();
-    assert_eq!(settings.user_for_calendar_token(&first).await.unwrap(), None);
+    assert_eq!(
+        settings.user_for_calendar_token(&first).await.unwrap(),
+        None
+    );
     assert_eq!(
         settings.user_for_calendar_token(&second).await.unwrap(),
         Some(me.id.clone())
     );
     // Two users cannot share a token.
-    assert!(settings.set_calendar_token(&other.id, &second).await.is_err());
-    assert!(settings.set_calendar_token(&me.id, "not-a-hash").await.is_err());
+    assert!(settings
+        .set_calendar_token(&other.id, &second)
+        .await
+        .is_err());
+    assert!(settings
+        .set_calendar_token(&me.id, "not-a-hash")
+        .await
+        .is_err());
 
     settings.revoke_calendar_token(&me.id).await.unwrap();
-    assert_eq!(settings.user_for_calendar_token(&second).await.unwrap(), None);
-    assert_eq!(settings.get(&me.id).await.unwrap().calendar_feed_since, None);
+    assert_eq!(
+        settings.user_for_calendar_token(&second).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        settings.get(&me.id).await.unwrap().calendar_feed_since,
+        None
+    );
 }
 
 #[tokio::test]
@@ -446,7 +471,12 @@ async fn deleting_a_user_or_a_contact_removes_their_settings_and_cadences() {
     db.users().delete(&me.id).await.unwrap();
     for table in ["contact_cadence", "user_settings"] {
         assert_eq!(
-            count(&db, &format!("SELECT count(*) FROM {table} WHERE ?1 = ?1"), "x").await,
+            count(
+                &db,
+                &format!("SELECT count(*) FROM {table} WHERE ?1 = ?1"),
+                "x"
+            )
+            .await,
             0,
             "{table}"
         );

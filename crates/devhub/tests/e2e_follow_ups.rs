@@ -34,7 +34,10 @@ async fn a_follow_up_added_from_a_contact_is_due_today_then_completed() {
     let contact = add_contact(&browser, &server, "Ada Lovelace").await;
 
     // The user's zone is UTC by default: today is today in UTC.
-    let today = chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string();
+    let today = chrono::Utc::now()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string();
     browser.press("#fu-when-date").await;
     browser
         .client
@@ -45,7 +48,9 @@ async fn a_follow_up_added_from_a_contact_is_due_today_then_completed() {
         )
         .await
         .unwrap();
-    browser.fill("#fu-note", "Send the notes on the engine").await;
+    browser
+        .fill("#fu-note", "Send the notes on the engine")
+        .await;
     browser.click("#add-follow-up-button").await;
     assert_eq!(browser.path().await, contact);
     assert!(
@@ -106,7 +111,7 @@ async fn a_follow_up_added_from_a_contact_is_due_today_then_completed() {
         browser.click("#add-follow-up-button").await;
     }
     for theme in ["light", "dark"] {
-        for (width, height) in [(1280, 900), (375, 812)] {
+        for (width, height) in [(1280, 1600), (375, 2400)] {
             browser.resize(width, height).await;
             for (name, path) in [
                 ("follow-ups", "/follow-ups"),

@@ -32,7 +32,10 @@ pub fn feed_path(token: &str) -> String {
 /// keeps updating the same events.
 const UID_DOMAIN: &str = "devhub-crm";
 
-async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, AppError> {
+async fn feed(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Response, AppError> {
     let token = file.strip_suffix(".ics").ok_or(AppError::NotFound)?;
     if token.is_empty() {
         return Err(AppError::NotFound);
@@ -55,7 +58,10 @@ async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Result
         HeaderValue::from_static("inline; filename=\"developer-hub.ics\""),
     );
     // The URL is a secret: keep it out of shared caches.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
     Ok(response)
 }
 
@@ -70,7 +76,10 @@ pub fn render(birthdays: &[ContactBirthday], follow_ups: &[FollowUpWithContact])
     let mut calendar = Calendar::empty();
     calendar
         .append_property(Property::new("VERSION", "2.0"))
-        .append_property(Property::new("PRODID", "-//Developer Hub CRM//Reminders//EN"))
+        .append_property(Property::new(
+            "PRODID",
+            "-//Developer Hub CRM//Reminders//EN",
+        ))
         .append_property(Property::new("CALSCALE", "GREGORIAN"))
         .append_property(Property::new("METHOD", "PUBLISH"))
         .name("Developer Hub");
@@ -175,7 +184,10 @@ mod tests {
         for line in folded.split("\r\n") {
             assert!(line.len() <= 75, "{line:?} is {} octets", line.len());
         }
-        assert_eq!(folded.replace("\r\n ", ""), format!("BEGIN:VCALENDAR\r\n{long}\r\nEND:VCALENDAR\r\n"));
+        assert_eq!(
+            folded.replace("\r\n ", ""),
+            format!("BEGIN:VCALENDAR\r\n{long}\r\nEND:VCALENDAR\r\n")
+        );
         let exact = "X".repeat(75);
         assert_eq!(fold(&exact), format!("{exact}\r\n"));
         let one_more = "X".repeat(150);
@@ -185,7 +197,7 @@ mod tests {
 
     #[test]
     fn the_crates_own_folding_is_corrected() {
-        use icalendar::{Component, EventLike};
+        use icalendar::Component;
         // A description of this length makes the crate write a 76-octet continuation line.
         let mut calendar = Calendar::empty();
         calendar.push(
@@ -195,7 +207,10 @@ mod tests {
                 .done(),
         );
         let raw = calendar.to_string();
-        assert!(raw.split("\r\n").any(|l| l.len() > 75), "the crate got fixed?");
+        assert!(
+            raw.split("\r\n").any(|l| l.len() > 75),
+            "the crate got fixed?"
+        );
         assert!(fold(&raw).split("\r\n").all(|l| l.len() <= 75));
     }
 }

@@ -14,13 +14,13 @@ use serde::Deserialize;
 use crate::accounts::check_password;
 use crate::auth::password;
 use crate::auth::session::{generate_token, removal_cookie};
-use crate::contacts::FieldErrors;
-use devhub_db::{sha256_hex, Error as DbError, PreferencesInput, TimeZone};
 use crate::auth::CurrentUser;
+use crate::contacts::FieldErrors;
 use crate::error::AppError;
 use crate::flash::{self, Flash};
 use crate::page::{ok, render, Layout, Page};
 use crate::state::AppState;
+use devhub_db::{sha256_hex, Error as DbError, PreferencesInput, TimeZone};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -16,6 +16,9 @@ use icalendar::{Component, DatePerhapsTime};
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
+/// A request to send: method, path and form fields.
+type Request = (Method, String, Vec<(&'static str, &'static str)>);
+
 async fn sign_up<'a>(app: &'a TestApp, username: &str) -> (Client<'a>, UserId) {
     let mut client = app.client();
     client.register(username, PASSWORD).await;
@@ -45,7 +48,13 @@ async fn store(app: &TestApp, user: &UserId, new: NewContact) -> Contact {
     app.db.contacts().create(user, &new).await.unwrap()
 }
 
-async fn follow_up(app: &TestApp, user: &UserId, c: &Contact, due: NaiveDate, note: &str) -> FollowUp {
+async fn follow_up(
+    app: &TestApp,
+    user: &UserId,
+    c: &Contact,
+    due: NaiveDate,
+    note: &str,
+) -> FollowUp {
     app.db
         .follow_ups()
         .create(
@@ -136,7 +145,10 @@ async fn a_follow_up_is_added_from_the_contact_page_with_a_quick_choice_or_a_dat
         )
         .await;
     assert_eq!(added.status, StatusCode::SEE_OTHER);
-    assert_eq!(added.location(), Some(format!("{page}#follow-ups").as_str()));
+    assert_eq!(
+        added.location(),
+        Some(format!("{page}#follow-ups").as_str())
+    );
     let dated = client
         .post_form(
             &format!("/contacts/{}/follow-ups", grace.id),
@@ -265,7 +277,13 @@ async fn open_follow_ups_are_grouped_by_today_in_the_users_time_zone() {
     }
     let done = follow_up(&app, &user, &grace, ahead, "done already").await;
     app.db.follow_ups().complete(&user, &done.id).await.unwrap();
-    let stranger = app.db.users().find_by_username("ada").await.unwrap().unwrap();
+    let stranger = app
+        .db
+        .users()
+        .find_by_username("ada")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stranger.id, user);
     let (_, other) = sign_up(&app, "bob").await;
     let theirs = contact(&app, &other, "Theirs").await;
@@ -286,7 +304,10 @@ async fn open_follow_ups_are_grouped_by_today_in_the_users_time_zone() {
         r.attr("#today .fu-contact", "href"),
         Some(format!("/contacts/{}", grace.id))
     );
-    assert_eq!(r.texts("#overdue .fu-relative"), ["3 days overdue", "1 day overdue"]);
+    assert_eq!(
+        r.texts("#overdue .fu-relative"),
+        ["3 days overdue", "1 day overdue"]
+    );
     // One-click complete and snooze on every item.
     assert_eq!(r.texts(".fu-item .fu-complete").len(), 7);
     assert_eq!(r.texts(".fu-item .fu-snooze-day").len(), 7);
@@ -323,7 +344,10 @@ async fn the_navigation_and_the_dashboard_count_overdue_and_todays_follow_ups() 
 
     let r = client.get("/contacts").await;
     assert_eq!(r.texts("#nav-follow-ups"), ["Follow-ups"]);
-    assert!(r.texts(".nav-count").is_empty(), "no badge when nothing is due");
+    assert!(
+        r.texts(".nav-count").is_empty(),
+        "no badge when nothing is due"
+    );
 
     for days in [-2, -1, 0, 3] {
         follow_up(&app, &user, &grace, today + Duration::days(days), "").await;
@@ -333,8 +357,16 @@ async fn the_navigation_and_the_dashboard_count_overdue_and_todays_follow_ups() 
 
     for path in ["/contacts", "/dashboard", "/settings", "/follow-ups"] {
         let r = client.get(path).await;
-        assert_eq!(r.texts("#nav-follow-ups .nav-count-overdue"), ["2 overdue"], "{path}");
-        assert_eq!(r.texts("#nav-follow-ups .nav-count-today"), ["1 due today"], "{path}");
+        assert_eq!(
+            r.texts("#nav-follow-ups .nav-count-overdue"),
+            ["2 overdue"],
+            "{path}"
+        );
+        assert_eq!(
+            r.texts("#nav-follow-ups .nav-count-today"),
+            ["1 due today"],
+            "{path}"
+        );
     }
     let r = client.get("/dashboard").await;
     assert_eq!(r.texts("[data-stat=overdue] .stat-value"), ["2"]);
@@ -355,7 +387,10 @@ async fn completing_from_the_list_moves_it_to_the_completed_tab_latest_first() {
 
     let r = client.get("/follow-ups").await;
     assert_eq!(
-        r.attr(&format!("#follow-up-{} form[action$=complete]", first.id), "action"),
+        r.attr(
+            &format!("#follow-up-{} form[action$=complete]", first.id),
+            "action"
+        ),
         Some(format!("/follow-ups/{}/complete", first.id))
     );
     let done = client
@@ -386,7 +421,10 @@ async fn completing_from_the_list_moves_it_to_the_completed_tab_latest_first() {
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(notes_in(&r, "completed"), ["second", "first"]);
     assert_eq!(r.texts("#completed .fu-contact"), ["Grace", "Grace"]);
-    assert_eq!(r.attr("#tab-completed", "aria-current").as_deref(), Some("page"));
+    assert_eq!(
+        r.attr("#tab-completed", "aria-current").as_deref(),
+        Some("page")
+    );
 
     // Reopening brings it back.
     let reopened = client
@@ -446,12 +484,27 @@ async fn snoozing_moves_the_due_date_by_a_day_a_week_or_to_a_chosen_date() {
         (path, fields)
     };
     for (id, fields, expected) in [
-        (&end_of_january.id, vec![("by", "1d".to_string())], d("2096-02-01")),
-        (&late_february.id, vec![("by", "1w".to_string())], d("2095-03-04")),
-        (&overdue.id, vec![("by", "1d".to_string())], utc_today() + Days::new(1)),
+        (
+            &end_of_january.id,
+            vec![("by", "1d".to_string())],
+            d("2096-02-01"),
+        ),
+        (
+            &late_february.id,
+            vec![("by", "1w".to_string())],
+            d("2095-03-04"),
+        ),
         (
             &overdue.id,
-            vec![("by", "date".to_string()), ("until", "2097-12-31".to_string())],
+            vec![("by", "1d".to_string())],
+            utc_today() + Days::new(1),
+        ),
+        (
+            &overdue.id,
+            vec![
+                ("by", "date".to_string()),
+                ("until", "2097-12-31".to_string()),
+            ],
             d("2097-12-31"),
         ),
     ] {
@@ -462,7 +515,11 @@ async fn snoozing_moves_the_due_date_by_a_day_a_week_or_to_a_chosen_date() {
         let r = client.post_form(&path, &with_back).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{fields:?}");
         assert_eq!(r.location(), Some("/follow-ups"));
-        assert_eq!(get_follow_up(&app, &user, id).await.due_date, expected, "{fields:?}");
+        assert_eq!(
+            get_follow_up(&app, &user, id).await.due_date,
+            expected,
+            "{fields:?}"
+        );
     }
 
     // A bad date comes back on the follow-up's page with the message beside the field.
@@ -521,9 +578,18 @@ async fn a_follow_up_is_edited_on_its_page_and_deleted() {
         .post_form(&page, &[("due_date", "15/06/2099"), ("note", &long)])
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(bad.texts("#due-date-error"), ["Due date must be a date like 2024-05-31."]);
-    assert_eq!(bad.texts("#note-error"), ["Note must be at most 1000 characters."]);
-    assert_eq!(bad.attr("#due_date", "value").as_deref(), Some("15/06/2099"));
+    assert_eq!(
+        bad.texts("#due-date-error"),
+        ["Due date must be a date like 2024-05-31."]
+    );
+    assert_eq!(
+        bad.texts("#note-error"),
+        ["Note must be at most 1000 characters."]
+    );
+    assert_eq!(
+        bad.attr("#due_date", "value").as_deref(),
+        Some("15/06/2099")
+    );
     assert_eq!(get_follow_up(&app, &user, &f.id).await, stored);
 
     let deleted = client
@@ -549,7 +615,7 @@ async fn another_users_follow_up_is_the_404_page_for_every_route_and_method() {
     let before = get_follow_up(&app, &owner, &theirs.id).await;
 
     let id = theirs.id.as_str();
-    let requests: Vec<(Method, String, Vec<(&str, &str)>)> = vec![
+    let requests: Vec<Request> = vec![
         (Method::GET, format!("/follow-ups/{id}"), vec![]),
         (
             Method::POST,
@@ -558,7 +624,11 @@ async fn another_users_follow_up_is_the_404_page_for_every_route_and_method() {
         ),
         (Method::POST, format!("/follow-ups/{id}/complete"), vec![]),
         (Method::POST, format!("/follow-ups/{id}/reopen"), vec![]),
-        (Method::POST, format!("/follow-ups/{id}/snooze"), vec![("by", "1w")]),
+        (
+            Method::POST,
+            format!("/follow-ups/{id}/snooze"),
+            vec![("by", "1w")],
+        ),
         (
             Method::POST,
             format!("/follow-ups/{id}/snooze"),
@@ -576,13 +646,21 @@ async fn another_users_follow_up_is_the_404_page_for_every_route_and_method() {
             vec![("days", "7")],
         ),
         (Method::GET, "/follow-ups/no-such-id".to_string(), vec![]),
-        (Method::POST, "/follow-ups/no-such-id/complete".to_string(), vec![]),
+        (
+            Method::POST,
+            "/follow-ups/no-such-id/complete".to_string(),
+            vec![],
+        ),
     ];
     for (method, path, fields) in requests {
         let body = (method == Method::POST).then(|| common::serde_urlencoded_body(&fields));
         let r = mallory.send(method.clone(), &path, body, &[]).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{method} {path}");
-        assert_eq!(r.texts("h1"), ["Page not found"], "{method} {path}: the 404 page");
+        assert_eq!(
+            r.texts("h1"),
+            ["Page not found"],
+            "{method} {path}: the 404 page"
+        );
     }
     assert_eq!(get_follow_up(&app, &owner, &theirs.id).await, before);
     assert_eq!(
@@ -602,7 +680,14 @@ async fn logging_an_interaction_offers_to_complete_due_follow_ups_and_schedule_t
     let app = spawn_app().await;
     let (mut client, user) = sign_up(&app, "ada").await;
     let grace = contact(&app, &user, "Grace").await;
-    let overdue = follow_up(&app, &user, &grace, utc_today() - Days::new(3), "overdue one").await;
+    let overdue = follow_up(
+        &app,
+        &user,
+        &grace,
+        utc_today() - Days::new(3),
+        "overdue one",
+    )
+    .await;
     let today = follow_up(&app, &user, &grace, utc_today(), "today's").await;
     let future = follow_up(&app, &user, &grace, utc_today() + Days::new(9), "future").await;
 
@@ -615,14 +700,16 @@ async fn logging_an_interaction_offers_to_complete_due_follow_ups_and_schedule_t
         let offered: Vec<_> = r
             .html()
             .select(&scraper::Selector::parse("input[name=complete]").unwrap())
-            .map(|e| (e.value().attr("value").unwrap().to_string(), e.value().attr("checked").is_some()))
+            .map(|e| {
+                (
+                    e.value().attr("value").unwrap().to_string(),
+                    e.value().attr("checked").is_some(),
+                )
+            })
             .collect();
         assert_eq!(
             offered,
-            [
-                (overdue.id.to_string(), true),
-                (today.id.to_string(), true)
-            ],
+            [(overdue.id.to_string(), true), (today.id.to_string(), true)],
             "{path}"
         );
         assert_eq!(r.texts("select[name=next] option").len(), 6, "{path}");
@@ -670,7 +757,10 @@ async fn logging_an_interaction_offers_to_complete_due_follow_ups_and_schedule_t
             (next_due, Some("ask how the talk went".into()))
         ]
     );
-    assert!(page.texts("input[name=complete]").is_empty(), "nothing due any more");
+    assert!(
+        page.texts("input[name=complete]").is_empty(),
+        "nothing due any more"
+    );
 }
 
 #[tokio::test]
@@ -703,7 +793,10 @@ async fn a_bad_next_follow_up_keeps_the_log_form_and_logs_nothing() {
         ["Follow-up note must be at most 1000 characters."]
     );
     assert_eq!(r.texts("#notes"), ["keep me"]);
-    assert_eq!(r.attr("#next_due_date", "value").as_deref(), Some("2099-13-01"));
+    assert_eq!(
+        r.attr("#next_due_date", "value").as_deref(),
+        Some("2099-13-01")
+    );
     assert_eq!(
         r.attr("#due-follow-ups input[name=complete]", "checked"),
         None,
@@ -735,7 +828,10 @@ async fn a_contacts_own_cadence_puts_it_on_the_dashboard_sooner() {
         .unwrap();
 
     let r = client.get("/dashboard").await;
-    assert!(r.texts("#reconnect .dash-name").is_empty(), "90 days by default");
+    assert!(
+        r.texts("#reconnect .dash-name").is_empty(),
+        "90 days by default"
+    );
 
     let saved = client
         .post_form(&format!("/contacts/{}/cadence", grace.id), &[("days", "7")])
@@ -799,7 +895,10 @@ async fn reminder_settings_save_the_time_zone_and_default_cadences_and_refuse_ba
     );
     assert_eq!(bad.texts("#cadence-days-error").len(), 1);
     assert_eq!(bad.texts("#vip-cadence-days-error").len(), 1);
-    assert_eq!(bad.attr("#time_zone", "value").as_deref(), Some("Europe/Atlantis"));
+    assert_eq!(
+        bad.attr("#time_zone", "value").as_deref(),
+        Some("Europe/Atlantis")
+    );
     assert_eq!(
         app.db.user_settings().get(&user).await.unwrap().preferences,
         Preferences::default()
@@ -818,7 +917,10 @@ async fn reminder_settings_save_the_time_zone_and_default_cadences_and_refuse_ba
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
     let r = client.get("/settings").await;
     assert_eq!(r.texts(".flash-success"), ["Reminder settings saved."]);
-    assert_eq!(r.attr("#time_zone", "value").as_deref(), Some("America/New_York"));
+    assert_eq!(
+        r.attr("#time_zone", "value").as_deref(),
+        Some("America/New_York")
+    );
     assert_eq!(r.attr("#cadence_days", "value").as_deref(), Some("45"));
     assert_eq!(r.attr("#vip_cadence_days", "value").as_deref(), Some("10"));
 }
@@ -831,8 +933,14 @@ async fn create_feed(client: &mut Client<'_>) -> String {
     let r = client.post_form("/settings/calendar", &[]).await;
     assert_eq!(r.status, StatusCode::OK);
     let url = r.attr("#feed-url", "value").unwrap();
-    let path = url.strip_prefix("http://localhost:3000").unwrap().to_string();
-    assert!(path.starts_with("/calendar/") && path.ends_with(".ics"), "{path}");
+    let path = url
+        .strip_prefix("http://localhost:3000")
+        .unwrap()
+        .to_string();
+    assert!(
+        path.starts_with("/calendar/") && path.ends_with(".ics"),
+        "{path}"
+    );
     assert_eq!(
         r.attr("#feed-webcal", "href"),
         Some(format!("webcal://localhost:3000{path}"))
@@ -929,15 +1037,30 @@ async fn the_calendar_feed_holds_birthdays_and_open_follow_ups_as_a_parseable_ic
     };
 
     let birthday = by_uid(format!("birthday-{}@devhub-crm", jane.id));
-    assert_eq!(birthday.get_summary(), Some(format!("{tricky_name}'s birthday").as_str()));
-    assert_eq!(birthday.get_start(), Some(DatePerhapsTime::Date(d("1990-07-14"))));
-    assert_eq!(birthday.get_end(), Some(DatePerhapsTime::Date(d("1990-07-15"))));
+    assert_eq!(
+        birthday.get_summary(),
+        Some(format!("{tricky_name}'s birthday").as_str())
+    );
+    assert_eq!(
+        birthday.get_start(),
+        Some(DatePerhapsTime::Date(d("1990-07-14")))
+    );
+    assert_eq!(
+        birthday.get_end(),
+        Some(DatePerhapsTime::Date(d("1990-07-15")))
+    );
     assert_eq!(birthday.property_value("RRULE"), Some("FREQ=YEARLY"));
 
     let leap_day = by_uid(format!("birthday-{}@devhub-crm", leap.id));
     assert_eq!(leap_day.get_summary(), Some("Leap Day's birthday"));
-    assert_eq!(leap_day.get_start(), Some(DatePerhapsTime::Date(d("1992-02-29"))));
-    assert_eq!(leap_day.get_end(), Some(DatePerhapsTime::Date(d("1992-03-01"))));
+    assert_eq!(
+        leap_day.get_start(),
+        Some(DatePerhapsTime::Date(d("1992-02-29")))
+    );
+    assert_eq!(
+        leap_day.get_end(),
+        Some(DatePerhapsTime::Date(d("1992-03-01")))
+    );
     assert_eq!(
         leap_day.property_value("RRULE"),
         Some("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=-1"),
@@ -945,20 +1068,36 @@ async fn the_calendar_feed_holds_birthdays_and_open_follow_ups_as_a_parseable_ic
     );
 
     let first = by_uid(format!("follow-up-{}@devhub-crm", f1.id));
-    assert_eq!(first.get_summary(), Some(format!("Follow up with {tricky_name}").as_str()));
+    assert_eq!(
+        first.get_summary(),
+        Some(format!("Follow up with {tricky_name}").as_str())
+    );
     assert_eq!(first.get_description(), Some(long_note.as_str()));
-    assert_eq!(first.get_start(), Some(DatePerhapsTime::Date(d("2099-03-05"))));
-    assert_eq!(first.get_end(), Some(DatePerhapsTime::Date(d("2099-03-06"))));
+    assert_eq!(
+        first.get_start(),
+        Some(DatePerhapsTime::Date(d("2099-03-05")))
+    );
+    assert_eq!(
+        first.get_end(),
+        Some(DatePerhapsTime::Date(d("2099-03-06")))
+    );
     assert_eq!(first.property_value("RRULE"), None);
     assert_eq!(first.get_timestamp(), Some(f1.updated_at));
 
     let second = by_uid(format!("follow-up-{}@devhub-crm", f2.id));
     assert_eq!(second.get_summary(), Some("Follow up with Alan"));
     assert_eq!(second.get_description(), None);
-    assert_eq!(second.get_start(), Some(DatePerhapsTime::Date(d("2099-01-02"))));
+    assert_eq!(
+        second.get_start(),
+        Some(DatePerhapsTime::Date(d("2099-01-02")))
+    );
 
     // The raw text escapes what TEXT values must.
-    assert!(r.body.contains("Doe\\, Jane\\; \"JJ\" \\\\ Jr"), "{}", r.body);
+    assert!(
+        r.body.contains("Doe\\, Jane\\; \"JJ\" \\\\ Jr"),
+        "{}",
+        r.body
+    );
     assert!(!r.body.contains("not yours") && !r.body.contains("Not yours"));
     assert!(!r.body.contains("Archived Person"));
 
@@ -1031,6 +1170,10 @@ async fn a_revoked_regenerated_or_unknown_feed_token_gets_404() {
         "/calendar/abc",
         &second.replace(".ics", ""),
     ] {
-        assert_eq!(anonymous.get(unknown).await.status, StatusCode::NOT_FOUND, "{unknown}");
+        assert_eq!(
+            anonymous.get(unknown).await.status,
+            StatusCode::NOT_FOUND,
+            "{unknown}"
+        );
     }
 }

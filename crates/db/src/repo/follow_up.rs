@@ -559,12 +559,27 @@ mod tests {
     fn snoozing_counts_from_the_due_date_or_today_whichever_is_later() {
         let today = d("2025-03-10");
         // Due later: from the due date, across month and year ends.
-        assert_eq!(Snooze::OneDay.apply(d("2025-03-31"), today), d("2025-04-01"));
-        assert_eq!(Snooze::OneWeek.apply(d("2025-12-28"), today), d("2026-01-04"));
-        assert_eq!(Snooze::OneDay.apply(d("2028-02-28"), today), d("2028-02-29"));
+        assert_eq!(
+            Snooze::OneDay.apply(d("2025-03-31"), today),
+            d("2025-04-01")
+        );
+        assert_eq!(
+            Snooze::OneWeek.apply(d("2025-12-28"), today),
+            d("2026-01-04")
+        );
+        assert_eq!(
+            Snooze::OneDay.apply(d("2028-02-28"), today),
+            d("2028-02-29")
+        );
         // Overdue: from today.
-        assert_eq!(Snooze::OneDay.apply(d("2025-02-01"), today), d("2025-03-11"));
-        assert_eq!(Snooze::OneWeek.apply(d("2025-02-01"), today), d("2025-03-17"));
+        assert_eq!(
+            Snooze::OneDay.apply(d("2025-02-01"), today),
+            d("2025-03-11")
+        );
+        assert_eq!(
+            Snooze::OneWeek.apply(d("2025-02-01"), today),
+            d("2025-03-17")
+        );
         assert_eq!(
             Snooze::Until(d("2025-05-01")).apply(d("2025-02-01"), today),
             d("2025-05-01")

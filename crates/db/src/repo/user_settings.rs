@@ -72,7 +72,9 @@ impl CadenceDays {
         if (1..=MAX_CADENCE_DAYS).contains(&days) {
             Ok(CadenceDays(days))
         } else {
-            Err(format!("must be a whole number of days from 1 to {MAX_CADENCE_DAYS}"))
+            Err(format!(
+                "must be a whole number of days from 1 to {MAX_CADENCE_DAYS}"
+            ))
         }
     }
 
@@ -80,9 +82,13 @@ impl CadenceDays {
     pub fn parse(raw: &str) -> Result<Self, String> {
         match raw.trim() {
             "" => Err("is required".into()),
-            s => s.parse::<u32>().map_err(|_| ()).and_then(|d| Self::new(d).map_err(|_| ())).map_err(
-                |()| format!("must be a whole number of days from 1 to {MAX_CADENCE_DAYS}"),
-            ),
+            s => s
+                .parse::<u32>()
+                .map_err(|_| ())
+                .and_then(|d| Self::new(d).map_err(|_| ()))
+                .map_err(|()| {
+                    format!("must be a whole number of days from 1 to {MAX_CADENCE_DAYS}")
+                }),
         }
     }
 
@@ -323,7 +329,10 @@ mod tests {
 
     #[test]
     fn time_zones_are_iana_names() {
-        assert_eq!(TimeZone::parse("europe/berlin").map(|z| z.name()), Ok("Europe/Berlin"));
+        assert_eq!(
+            TimeZone::parse("europe/berlin").map(|z| z.name()),
+            Ok("Europe/Berlin")
+        );
         assert_eq!(TimeZone::parse(" UTC ").map(|z| z.name()), Ok("UTC"));
         assert!(TimeZone::parse("Mars/Olympus").is_err());
         assert!(TimeZone::parse("").is_err());

@@ -9,8 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use axum_extra::extract::CookieJar;
 use devhub_db::{
-    CadenceDays, Contact, ContactId, Error as DbError, FollowUp, FollowUpId, FollowUpInput,
-    Snooze,
+    CadenceDays, Contact, ContactId, Error as DbError, FollowUp, FollowUpId, FollowUpInput, Snooze,
 };
 use serde::Deserialize;
 
@@ -134,8 +133,15 @@ pub(super) async fn set_cadence(
         .set(page.user_id(), &contact.id, days)
         .await?;
     let message = match days {
-        Some(d) => format!("You will be reminded to reconnect with {} every {} days.", contact.name, d.get()),
-        None => format!("{} follows your default reconnect cadence again.", contact.name),
+        Some(d) => format!(
+            "You will be reminded to reconnect with {} every {} days.",
+            contact.name,
+            d.get()
+        ),
+        None => format!(
+            "{} follows your default reconnect cadence again.",
+            contact.name
+        ),
     };
     Ok(redirect(
         jar,

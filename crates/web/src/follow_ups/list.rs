@@ -133,7 +133,14 @@ pub(super) async fn index(
     };
     let list_query = QueryString::new()
         .with("tab", if completed_tab { "completed" } else { "" })
-        .with("page", if page_number > 1 { page_number.to_string() } else { String::new() });
+        .with(
+            "page",
+            if page_number > 1 {
+                page_number.to_string()
+            } else {
+                String::new()
+            },
+        );
     let pager = Pager::new(
         "/follow-ups",
         &list_query,
@@ -151,7 +158,7 @@ pub(super) async fn index(
         pager,
         back: list_query.url("/follow-ups"),
         time_zone: page.settings.time_zone().name(),
-        today: today.format("%Y-%m-%d").to_string(),
+        today: crate::format::long_date(today),
     }))
 }
 

@@ -33,7 +33,10 @@ pub fn router() -> Router<AppState> {
         .route("/follow-ups", get(list::index))
         .route("/contacts/{id}/follow-ups", post(actions::create))
         .route("/contacts/{id}/cadence", post(actions::set_cadence))
-        .route("/follow-ups/{fid}", get(actions::show).post(actions::update))
+        .route(
+            "/follow-ups/{fid}",
+            get(actions::show).post(actions::update),
+        )
         .route("/follow-ups/{fid}/complete", post(actions::complete))
         .route("/follow-ups/{fid}/reopen", post(actions::reopen))
         .route("/follow-ups/{fid}/snooze", post(actions::snooze))

@@ -17,9 +17,9 @@ use serde::Deserialize;
 
 use super::{return_to, type_label, type_noun, TYPE_OPTIONS};
 use crate::contacts::FieldErrors;
-use crate::follow_ups::{self, FollowUpItem, NewFollowUpFields};
 use crate::error::AppError;
 use crate::flash::{self, Flash};
+use crate::follow_ups::{self, FollowUpItem, NewFollowUpFields};
 use crate::page::{ok, render, Layout, Page};
 use crate::state::AppState;
 
