@@ -130,12 +130,34 @@ async fn new_calendar_feed(
         .user_settings()
         .set_calendar_token(page.user_id(), &sha256_hex(&token))
         .await?;
+    let base = feed_base(&state, &headers);
+    let path = crate::calendar::feed_path(&token);
+    let mut settings = SettingsPage::new(&page);
+    settings.feed_since = Some(crate::format::long_date(page.today()));
+    settings.feed_webcal = base
+        .split_once("://")
+        .map(|(_, rest)| format!("webcal://{rest}{path}"));
+    settings.feed_url = Some(format!("{base}{path}"));
+    settings.layout.flash = Some(Flash::success(
+        "Your calendar feed is ready. Copy its address now: it is shown only once.",
+    ));
+    Ok(ok(&settings))
+}
+
+/// `https://host` of the feed's address: `PUBLIC_URL` when set, else the request's `Host`
+/// (kept only when it looks like a host name, so that a forged header cannot inject markup
+/// or another scheme).
+fn feed_base(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.settings.public_url {
+        return url.clone();
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .filter(|h| {
             !h.is_empty()
-                && h.chars()
+                && h
+                    .chars()
                     .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
         })
         .unwrap_or("localhost:3000");
@@ -144,15 +166,7 @@ async fn new_calendar_feed(
     } else {
         "http"
     };
-    let path = crate::calendar::feed_path(&token);
-    let mut settings = SettingsPage::new(&page);
-    settings.feed_since = Some(crate::format::long_date(page.today()));
-    settings.feed_url = Some(format!("{scheme}://{host}{path}"));
-    settings.feed_webcal = Some(format!("webcal://{host}{path}"));
-    settings.layout.flash = Some(Flash::success(
-        "Your calendar feed is ready. Copy its address now: it is shown only once.",
-    ));
-    Ok(ok(&settings))
+    format!("{scheme}://{host}")
 }
 
 /// `POST /settings/calendar/revoke`: the feed URL answers 404 from now on.

@@ -1177,3 +1177,22 @@ async fn a_revoked_regenerated_or_unknown_feed_token_gets_404() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_feed_address_uses_the_public_url_when_one_is_configured() {
+    let app = common::spawn_app_with(devhub_web::Settings {
+        public_url: Some("https://crm.example.com".into()),
+        ..devhub_web::Settings::default()
+    })
+    .await;
+    let (mut client, _) = sign_up(&app, "ada").await;
+    let r = client.post_form("/settings/calendar", &[]).await;
+    let url = r.attr("#feed-url", "value").unwrap();
+    let path = url.strip_prefix("https://crm.example.com").unwrap();
+    assert!(path.starts_with("/calendar/") && path.ends_with(".ics"), "{url}");
+    assert_eq!(
+        r.attr("#feed-webcal", "href"),
+        Some(format!("webcal://crm.example.com{path}"))
+    );
+    assert_eq!(app.client().get(path).await.status, StatusCode::OK);
+}
