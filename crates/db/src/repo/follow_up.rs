@@ -231,6 +231,10 @@ impl FollowUpCounts {
     }
 }
 
+// The user's follow-ups are read as `contact c CROSS JOIN follow_up f`: SQLite keeps that
+// order, so it walks the user's contacts and each one's `(contact_id, completed, due_date)`
+// index entries, instead of every user's open follow-ups through `(completed, due_date)`.
+
 /// Matches follow-ups whose contact belongs to the user `?2` (the follow-up's id is `?1`).
 const OWNED: &str = "id = ?1 AND contact_id IN (SELECT id FROM contact WHERE user_id = ?2)";
 
@@ -377,7 +381,7 @@ impl FollowUpRepo {
         query_all(
             &conn,
             &format!(
-                "SELECT {}, c.name FROM follow_up f JOIN contact c ON c.id = f.contact_id \
+                "SELECT {}, c.name FROM contact c CROSS JOIN follow_up f ON f.contact_id = c.id \
                  WHERE c.user_id = ?1 AND f.completed = 0 \
                  ORDER BY f.due_date, c.name COLLATE NOCASE, f.id",
                 qualified("f", COLUMNS)
@@ -430,7 +434,7 @@ impl FollowUpRepo {
         let counts = query_one(
             &conn,
             "SELECT coalesce(sum(f.due_date < ?2), 0), count(*) FROM contact c \
-             JOIN follow_up f ON f.contact_id = c.id AND f.completed = 0 AND f.due_date < ?3 \
+             CROSS JOIN follow_up f ON f.contact_id = c.id AND f.completed = 0 AND f.due_date < ?3 \
              WHERE c.user_id = ?1",
             params![user, date_to_secs(today), date_to_secs(tomorrow)],
             |row| {
@@ -460,7 +464,7 @@ impl FollowUpRepo {
         let tx = conn.begin_read().await?;
         let total = query_count(
             &tx,
-            "SELECT count(*) FROM contact c JOIN follow_up f ON f.contact_id = c.id \
+            "SELECT count(*) FROM contact c CROSS JOIN follow_up f ON f.contact_id = c.id \
              WHERE c.user_id = ?1 AND f.completed = 1",
             [user],
         )
@@ -468,7 +472,7 @@ impl FollowUpRepo {
         let rows = query_all(
             &tx,
             &format!(
-                "SELECT {}, c.name FROM contact c JOIN follow_up f ON f.contact_id = c.id \
+                "SELECT {}, c.name FROM contact c CROSS JOIN follow_up f ON f.contact_id = c.id \
                  WHERE c.user_id = ?1 AND f.completed = 1 \
                  ORDER BY f.completed_at DESC, f.updated_at DESC, f.id DESC LIMIT ?2 OFFSET ?3",
                 qualified("f", COLUMNS)
