@@ -7,7 +7,7 @@
 //! calendar app that fetches the feed again updates its events instead of duplicating them.
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -28,6 +28,31 @@ pub fn feed_path(token: &str) -> String {
     format!("/calendar/{token}.ics")
 }
 
+/// `https://host` of the links the app gives out (the feed's address, the events' links back
+/// to the contact): `PUBLIC_URL` when set, else the request's `Host` (kept only when it looks
+/// like a host name, so that a forged header cannot inject markup or another scheme).
+pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.settings.public_url {
+        return url.clone();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost:3000");
+    let scheme = if state.settings.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
+}
+
 /// The domain part of every UID: the same on every server, so that a moved installation
 /// keeps updating the same events.
 const UID_DOMAIN: &str = "devhub-crm";
@@ -35,6 +60,7 @@ const UID_DOMAIN: &str = "devhub-crm";
 async fn feed(
     State(state): State<AppState>,
     Path(file): Path<String>,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let token = file.strip_suffix(".ics").ok_or(AppError::NotFound)?;
     if token.is_empty() {
@@ -46,7 +72,7 @@ async fn feed(
         .user_for_calendar_token(&sha256_hex(token))
         .await?
         .ok_or(AppError::NotFound)?;
-    let body = build(&state, &user).await?;
+    let body = build(&state, &user, &base_url(&state, &headers)).await?;
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -65,14 +91,18 @@ async fn feed(
     Ok(response)
 }
 
-async fn build(state: &AppState, user: &UserId) -> Result<String, AppError> {
+async fn build(state: &AppState, user: &UserId, base: &str) -> Result<String, AppError> {
     let birthdays = state.db.contacts().active_birthdays(user).await?;
     let follow_ups = state.db.follow_ups().list_open_for_user(user).await?;
-    Ok(render(&birthdays, &follow_ups))
+    Ok(render(&birthdays, &follow_ups, base))
 }
 
-/// The feed's text.
-pub fn render(birthdays: &[ContactBirthday], follow_ups: &[FollowUpWithContact]) -> String {
+/// The feed's text; `base` (`https://host`) starts the events' links back to the app.
+pub fn render(
+    birthdays: &[ContactBirthday],
+    follow_ups: &[FollowUpWithContact],
+    base: &str,
+) -> String {
     let mut calendar = Calendar::empty();
     calendar
         .append_property(Property::new("VERSION", "2.0"))
@@ -86,15 +116,15 @@ pub fn render(birthdays: &[ContactBirthday], follow_ups: &[FollowUpWithContact])
     let mut birthdays: Vec<&ContactBirthday> = birthdays.iter().collect();
     birthdays.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
     for b in birthdays {
-        calendar.push(birthday_event(b));
+        calendar.push(birthday_event(b, base));
     }
     for f in follow_ups {
-        calendar.push(follow_up_event(f));
+        calendar.push(follow_up_event(f, base));
     }
     fold(&calendar.to_string())
 }
 
-fn birthday_event(b: &ContactBirthday) -> icalendar::Event {
+fn birthday_event(b: &ContactBirthday, base: &str) -> icalendar::Event {
     let date = b.birthday;
     // Someone born on 29 February celebrates on the last day of February in other years:
     // BYMONTHDAY=-1 is 29 February in leap years and 28 February otherwise.
@@ -111,11 +141,12 @@ fn birthday_event(b: &ContactBirthday) -> icalendar::Event {
         .add_property("RRULE", rule)
         .add_property("TRANSP", "TRANSPARENT")
         .add_property("CATEGORIES", "Birthday")
+        .url(&format!("{base}/contacts/{}", b.id))
         .timestamp(date.and_time(chrono::NaiveTime::MIN).and_utc())
         .done()
 }
 
-fn follow_up_event(f: &FollowUpWithContact) -> icalendar::Event {
+fn follow_up_event(f: &FollowUpWithContact, base: &str) -> icalendar::Event {
     let follow_up = &f.follow_up;
     let mut event = icalendar::Event::new();
     event
@@ -125,6 +156,7 @@ fn follow_up_event(f: &FollowUpWithContact) -> icalendar::Event {
         .ends(next_day(follow_up.due_date))
         .add_property("TRANSP", "TRANSPARENT")
         .add_property("CATEGORIES", "Follow-up")
+        .url(&format!("{base}/follow-ups/{}", follow_up.id))
         // Changes when the follow-up does, so that apps pick up a new date or note.
         .timestamp(follow_up.updated_at)
         .add_property(

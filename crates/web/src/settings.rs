@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::rejection::FormRejection;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -130,7 +130,7 @@ async fn new_calendar_feed(
         .user_settings()
         .set_calendar_token(page.user_id(), &sha256_hex(&token))
         .await?;
-    let base = feed_base(&state, &headers);
+    let base = crate::calendar::base_url(&state, &headers);
     let path = crate::calendar::feed_path(&token);
     let mut settings = SettingsPage::new(&page);
     settings.feed_since = Some(crate::format::long_date(page.today()));
@@ -142,31 +142,6 @@ async fn new_calendar_feed(
         "Your calendar feed is ready. Copy its address now: it is shown only once.",
     ));
     Ok(ok(&settings))
-}
-
-/// `https://host` of the feed's address: `PUBLIC_URL` when set, else the request's `Host`
-/// (kept only when it looks like a host name, so that a forged header cannot inject markup
-/// or another scheme).
-fn feed_base(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(url) = &state.settings.public_url {
-        return url.clone();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("localhost:3000");
-    let scheme = if state.settings.secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
-    format!("{scheme}://{host}")
 }
 
 /// `POST /settings/calendar/revoke`: the feed URL answers 404 from now on.

@@ -1050,6 +1050,10 @@ async fn the_calendar_feed_holds_birthdays_and_open_follow_ups_as_a_parseable_ic
         Some(DatePerhapsTime::Date(d("1990-07-15")))
     );
     assert_eq!(birthday.property_value("RRULE"), Some("FREQ=YEARLY"));
+    assert_eq!(
+        birthday.get_url(),
+        Some(format!("http://localhost:3000/contacts/{}", jane.id).as_str())
+    );
 
     let leap_day = by_uid(format!("birthday-{}@devhub-crm", leap.id));
     assert_eq!(leap_day.get_summary(), Some("Leap Day's birthday"));
@@ -1083,6 +1087,10 @@ async fn the_calendar_feed_holds_birthdays_and_open_follow_ups_as_a_parseable_ic
     );
     assert_eq!(first.property_value("RRULE"), None);
     assert_eq!(first.get_timestamp(), Some(f1.updated_at));
+    assert_eq!(
+        first.get_url(),
+        Some(format!("http://localhost:3000/follow-ups/{}", f1.id).as_str())
+    );
 
     let second = by_uid(format!("follow-up-{}@devhub-crm", f2.id));
     assert_eq!(second.get_summary(), Some("Follow up with Alan"));
