@@ -1109,6 +1109,44 @@ async fn the_calendar_feed_holds_birthdays_and_open_follow_ups_as_a_parseable_ic
     assert!(!r.body.contains("not yours") && !r.body.contains("Not yours"));
     assert!(!r.body.contains("Archived Person"));
 
+    // A second, independent parser reads the same events with every required property.
+    let mut parsed = ical::IcalParser::new(std::io::BufReader::new(r.body.as_bytes()));
+    let other = parsed.next().unwrap().unwrap();
+    assert!(parsed.next().is_none(), "one calendar");
+    let prop = |props: &[ical::property::Property], name: &str| {
+        props
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| p.value.clone())
+    };
+    assert_eq!(prop(&other.properties, "VERSION").as_deref(), Some("2.0"));
+    assert_eq!(other.events.len(), 4);
+    for event in &other.events {
+        for required in ["UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY"] {
+            assert!(prop(&event.properties, required).is_some(), "{required}");
+        }
+        let start = event
+            .properties
+            .iter()
+            .find(|p| p.name == "DTSTART")
+            .unwrap();
+        assert_eq!(
+            start.params,
+            Some(vec![("VALUE".to_string(), vec!["DATE".to_string()])]),
+            "all-day"
+        );
+    }
+    let summaries: Vec<String> = other
+        .events
+        .iter()
+        .filter_map(|e| prop(&e.properties, "SUMMARY"))
+        .collect();
+    // This parser keeps TEXT values escaped: the commas, semicolons and backslash are.
+    assert!(
+        summaries.contains(&"Doe\\, Jane\\; \"JJ\" \\\\ Jr's birthday".to_string()),
+        "{summaries:?}"
+    );
+
     // Fetching again gives the same events with the same UIDs.
     let again = app_client.get(&path).await;
     let uids = |body: &str| {
@@ -1197,7 +1235,10 @@ async fn the_feed_address_uses_the_public_url_when_one_is_configured() {
     let r = client.post_form("/settings/calendar", &[]).await;
     let url = r.attr("#feed-url", "value").unwrap();
     let path = url.strip_prefix("https://crm.example.com").unwrap();
-    assert!(path.starts_with("/calendar/") && path.ends_with(".ics"), "{url}");
+    assert!(
+        path.starts_with("/calendar/") && path.ends_with(".ics"),
+        "{url}"
+    );
     assert_eq!(
         r.attr("#feed-webcal", "href"),
         Some(format!("webcal://crm.example.com{path}"))
