@@ -334,7 +334,13 @@ pub(super) async fn snooze(
         ("date" | "", "") => Err("Snooze until is required.".to_string()),
         ("date" | "", raw) => devhub_db::validate::date(raw)
             .and_then(devhub_db::validate::sane_date)
-            .map(Snooze::Until)
+            .and_then(|date| {
+                if date < today {
+                    Err("cannot be in the past".to_string())
+                } else {
+                    Ok(Snooze::Until(date))
+                }
+            })
             .map_err(|m| format!("Snooze until {m}.")),
         _ => Err("Snooze must be by a day, a week or to a date.".to_string()),
     };
