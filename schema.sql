@@ -112,6 +112,30 @@ CREATE TABLE follow_up (
 CREATE INDEX follow_up_contact_due_idx ON follow_up (contact_id, completed, due_date);
 CREATE INDEX follow_up_due_idx ON follow_up (completed, due_date);
 
+-- A contact's own reconnect cadence: get back in touch every `days` days. Contacts without a
+-- row use their owner's default (user_settings), which differs for VIPs.
+CREATE TABLE contact_cadence (
+    contact_id TEXT PRIMARY KEY NOT NULL REFERENCES contact(id) ON DELETE CASCADE,
+    days INTEGER NOT NULL CHECK (days BETWEEN 1 AND 3650),
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+
+-- Per-user preferences: at most one row per user; a user without one has the defaults.
+-- time_zone is an IANA name ("Europe/Berlin"): what "today" means for the user's follow-ups.
+-- calendar_token_hash is the lowercase hex sha256 of the private calendar feed's token
+-- (NULL: no feed).
+CREATE TABLE user_settings (
+    user_id TEXT PRIMARY KEY NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    time_zone TEXT NOT NULL DEFAULT 'UTC',
+    cadence_days INTEGER NOT NULL DEFAULT 90 CHECK (cadence_days BETWEEN 1 AND 3650),
+    vip_cadence_days INTEGER NOT NULL DEFAULT 30 CHECK (vip_cadence_days BETWEEN 1 AND 3650),
+    calendar_token_hash TEXT UNIQUE,
+    calendar_token_created_at INTEGER,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+
 CREATE TABLE tag (
     id TEXT PRIMARY KEY NOT NULL,
     user_id TEXT NOT NULL REFERENCES user(id) ON DELETE CASCADE,

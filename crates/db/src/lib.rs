@@ -17,6 +17,7 @@ pub use repo::api_token::{ApiToken, ApiTokenId, ApiTokenRepo};
 pub use repo::background::{
     Background, BackgroundId, BackgroundInput, BackgroundRepo, NewBackground,
 };
+pub use repo::cadence::{CadenceRepo, DueContact};
 pub use repo::contact::{
     BulkAction, Contact, ContactFilter, ContactId, ContactInput, ContactPage, ContactQuery,
     ContactRepo, ContactSort, ContactStatus, DistinctField, NewContact, SortDirection,
@@ -25,16 +26,20 @@ pub use repo::contact_info::{
     ContactInfo, ContactInfoId, ContactInfoInput, ContactInfoRepo, NewContactInfo,
 };
 pub use repo::follow_up::{
-    FollowUp, FollowUpId, FollowUpInput, FollowUpRepo, FollowUpWithContact, NewFollowUp,
+    DueIn, FollowUp, FollowUpCounts, FollowUpId, FollowUpInput, FollowUpRepo, FollowUpWithContact,
+    NewFollowUp, Snooze,
 };
 pub use repo::interaction::{
-    Interaction, InteractionId, InteractionInput, InteractionQuery, InteractionRepo,
-    InteractionType, InteractionWithContact, NewInteraction,
+    FollowUpPlan, Interaction, InteractionId, InteractionInput, InteractionQuery, InteractionRepo,
+    InteractionType, InteractionWithContact, LoggedInteraction, NewInteraction,
 };
 pub use repo::session::{Session, SessionId, SessionRepo};
 pub use repo::sha256_hex;
 pub use repo::tag::{NewTag, Tag, TagId, TagInput, TagRepo};
 pub use repo::user::{NewUser, User, UserId, UserRepo};
+pub use repo::user_settings::{
+    CadenceDays, Preferences, PreferencesInput, TimeZone, UserSettings, UserSettingsRepo,
+};
 
 impl Db {
     pub fn users(&self) -> UserRepo {
@@ -71,5 +76,13 @@ impl Db {
 
     pub fn api_tokens(&self) -> ApiTokenRepo {
         ApiTokenRepo::new(self)
+    }
+
+    pub fn cadences(&self) -> CadenceRepo {
+        CadenceRepo::new(self)
+    }
+
+    pub fn user_settings(&self) -> UserSettingsRepo {
+        UserSettingsRepo::new(self)
     }
 }

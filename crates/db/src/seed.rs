@@ -186,6 +186,17 @@ const APPS: &[&str] = &[
     "Signal", "WhatsApp", "Telegram", "Slack", "Discord", "E-mail", "iMessage",
 ];
 const TYPES: &[&str] = &["meeting", "call", "email", "message", "other"];
+const FOLLOW_UP_NOTES: &[&str] = &[
+    "Send the slides from the talk",
+    "Ask how the new job is going",
+    "Share the article about WebAssembly",
+    "Introduce them to the platform team",
+    "Follow up on the open-source grant",
+    "Congratulate them on the release",
+    "Book a coffee when they are in town",
+    "Review their pull request",
+];
+
 const NOTES: &[&str] = &[
     "Caught up over coffee; they are hiring Rust engineers.",
     "Talked about their conference talk on distributed tracing.",
@@ -272,6 +283,15 @@ pub async fn seed_user(
         )
         .await?;
 
+    let follow_up_stmt = tx
+        .prepare(
+            "INSERT INTO follow_up (id, contact_id, due_date, note, completed, completed_at, \
+             created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+        )
+        .await?;
+    // A generator of its own, so that follow-ups leave the rest of the demo data as it was.
+    let mut follow_up_rng = StdRng::seed_from_u64(options.seed ^ 0x0f01_10e5 ^ u64::from(n));
+
     let mut interactions = 0u64;
     for i in 0..options.contacts_per_user {
         let first = pick(&mut rng, FIRST_NAMES);
@@ -320,6 +340,26 @@ pub async fn seed_user(
                 .await?;
             interaction_stmt.reset();
             interactions += 1;
+        }
+
+        // About a quarter of the active contacts have a follow-up: a few overdue, some due
+        // soon, some later, and now and then one already done.
+        if !archived && follow_up_rng.gen_ratio(1, 4) {
+            let offset = follow_up_rng.gen_range(-10i64..=45);
+            let due = date_to_secs(today + Duration::days(offset));
+            let done = offset < 0 && follow_up_rng.gen_ratio(1, 3);
+            follow_up_stmt
+                .execute(params![
+                    new_id(),
+                    contact_id.clone(),
+                    due,
+                    pick(&mut follow_up_rng, FOLLOW_UP_NOTES),
+                    i64::from(done),
+                    done.then_some(at),
+                    at
+                ])
+                .await?;
+            follow_up_stmt.reset();
         }
 
         if vip {

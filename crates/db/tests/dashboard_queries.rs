@@ -1,5 +1,5 @@
 //! The queries behind the interactions log and the dashboard: `InteractionRepo::search` and
-//! `count`, and `ContactRepo::counts`, `active_vips`, `active_birthdays` and `to_reconnect`,
+//! `count`, and `ContactRepo::counts`, `active_vips`, `active_birthdays`, and `CadenceRepo::due`,
 //! against a real migrated database file.
 #![allow(clippy::unwrap_used)]
 
@@ -533,7 +533,7 @@ async fn active_birthdays_are_those_of_active_contacts_with_a_birthday() {
 }
 
 #[tokio::test]
-async fn to_reconnect_lists_overdue_vips_first_then_others_most_overdue_first() {
+async fn due_for_reconnect_applies_the_default_cadences_most_overdue_first() {
     let db = test_db().await;
     let me = user(&db).await;
     let other = user(&db).await;
@@ -543,18 +543,14 @@ async fn to_reconnect_lists_overdue_vips_first_then_others_most_overdue_first() 
             .format("%Y-%m-%d")
             .to_string()
     };
-    let cutoff = |days: i64| {
-        (today - Duration::days(days))
-            .and_hms_opt(0, 0, 0)
-            .unwrap()
-            .and_utc()
-    };
-    // (name, vip, archived, days since the last interaction)
+    // (name, vip, archived, days since the last interaction); defaults: VIPs 30, others 90.
     let people = [
+        ("Vip 29", true, false, Some(29)),
         ("Vip 30", true, false, Some(30)),
         ("Vip 31", true, false, Some(31)),
         ("Vip 200", true, false, Some(200)),
         ("Other 31", false, false, Some(31)),
+        ("Other 89", false, false, Some(89)),
         ("Other 90", false, false, Some(90)),
         ("Other 91", false, false, Some(91)),
         ("Other 400", false, false, Some(400)),
@@ -595,29 +591,149 @@ async fn to_reconnect_lists_overdue_vips_first_then_others_most_overdue_first() 
     )
     .await;
 
-    let (found, total) = db
-        .contacts()
-        .to_reconnect(&me.id, cutoff(30), cutoff(90), 50)
-        .await
-        .unwrap();
+    let now = Utc::now();
+    let (found, total) = db.cadences().due(&me.id, now, 50).await.unwrap();
 
+    let seen: Vec<_> = found
+        .iter()
+        .map(|d| (d.contact.name.as_str(), d.cadence_days, d.days_overdue(now)))
+        .collect();
     assert_eq!(
-        names(&found),
+        seen,
         [
-            "Vip 200",
-            "Vip 31",
-            "Other 400",
-            "Never, created 100 days ago",
-            "Other 91"
+            ("Other 400", 90, 310),
+            ("Vip 200", 30, 170),
+            ("Never, created 100 days ago", 90, 10),
+            ("Other 91", 90, 1),
+            ("Vip 31", 30, 1),
+            ("Other 90", 90, 0),
+            ("Vip 30", 30, 0),
         ]
     );
-    assert_eq!(total, 5);
+    assert!(found.iter().all(|d| !d.own_cadence));
+    assert_eq!(total, 7);
 
-    let (first_two, total) = db
-        .contacts()
-        .to_reconnect(&me.id, cutoff(30), cutoff(90), 2)
+    let (first_two, total) = db.cadences().due(&me.id, now, 2).await.unwrap();
+    assert_eq!(
+        first_two
+            .iter()
+            .map(|d| d.contact.name.as_str())
+            .collect::<Vec<_>>(),
+        ["Other 400", "Vip 200"]
+    );
+    assert_eq!(total, 7, "the total counts beyond the limit");
+}
+
+#[tokio::test]
+async fn a_contacts_own_cadence_and_the_users_defaults_decide_who_is_due() {
+    let db = test_db().await;
+    let me = user(&db).await;
+    let today = Utc::now().date_naive();
+    let ago = |days: i64| {
+        (today - Duration::days(days))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    let weekly = contact(&db, &me.id, named("Weekly")).await;
+    log(
+        &db,
+        &me.id,
+        &weekly.id,
+        InteractionType::Call,
+        &ago(8),
+        None,
+    )
+    .await;
+    let yearly_vip = contact(&db, &me.id, vip("Yearly VIP")).await;
+    log(
+        &db,
+        &me.id,
+        &yearly_vip.id,
+        InteractionType::Call,
+        &ago(200),
+        None,
+    )
+    .await;
+    let plain = contact(&db, &me.id, named("Plain")).await;
+    log(
+        &db,
+        &me.id,
+        &plain.id,
+        InteractionType::Call,
+        &ago(20),
+        None,
+    )
+    .await;
+
+    let cadences = db.cadences();
+    cadences
+        .set(&me.id, &weekly.id, Some(CadenceDays::new(7).unwrap()))
         .await
         .unwrap();
-    assert_eq!(names(&first_two), ["Vip 200", "Vip 31"]);
-    assert_eq!(total, 5, "the total counts beyond the limit");
+    cadences
+        .set(&me.id, &yearly_vip.id, Some(CadenceDays::new(365).unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(
+        cadences.get(&me.id, &weekly.id).await.unwrap(),
+        Some(CadenceDays::new(7).unwrap())
+    );
+    assert_eq!(cadences.get(&me.id, &plain.id).await.unwrap(), None);
+
+    let now = Utc::now();
+    let names_due = |found: &[DueContact]| {
+        found
+            .iter()
+            .map(|d| {
+                (
+                    d.contact.name.clone(),
+                    d.cadence_days,
+                    d.own_cadence,
+                    d.days_overdue(now),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let (found, _) = cadences.due(&me.id, now, 50).await.unwrap();
+    assert_eq!(names_due(&found), [("Weekly".to_string(), 7, true, 1)]);
+
+    // A shorter default for everyone else brings Plain in; the VIP keeps its own year.
+    db.user_settings()
+        .save_preferences(
+            &me.id,
+            &Preferences {
+                time_zone: TimeZone::parse("Europe/Berlin").unwrap(),
+                cadence_days: CadenceDays::new(14).unwrap(),
+                vip_cadence_days: CadenceDays::new(7).unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+    let (found, total) = cadences.due(&me.id, now, 50).await.unwrap();
+    assert_eq!(
+        names_due(&found),
+        [
+            ("Plain".to_string(), 14, false, 6),
+            ("Weekly".to_string(), 7, true, 1)
+        ]
+    );
+    assert_eq!(total, 2);
+
+    // Back to the default: Weekly now waits 14 days like everyone else.
+    cadences.set(&me.id, &weekly.id, None).await.unwrap();
+    let (found, _) = cadences.due(&me.id, now, 50).await.unwrap();
+    assert_eq!(names_due(&found), [("Plain".to_string(), 14, false, 6)]);
+
+    // Another user's contact is not found.
+    let stranger = user(&db).await;
+    assert!(matches!(
+        cadences
+            .set(&stranger.id, &plain.id, Some(CadenceDays::new(3).unwrap()))
+            .await,
+        Err(Error::NotFound)
+    ));
+    assert!(matches!(
+        cadences.get(&stranger.id, &plain.id).await,
+        Err(Error::NotFound)
+    ));
 }

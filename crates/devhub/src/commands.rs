@@ -181,6 +181,10 @@ pub async fn serve(config: &DbConfig, args: &ServeArgs) -> Result<(), Failure> {
         }
     };
     serve.settings.secure_cookies = args.secure_cookies || https;
+    serve.settings.public_url = args
+        .public_url
+        .as_deref()
+        .map(|url| url.trim_end_matches('/').to_string());
     serve.settings.auth_attempts_per_minute = args.auth_attempts_per_minute;
     devhub_web::serve(config, serve).await.map_err(|e| match e {
         devhub_web::server::ServeError::Config(m) => Failure::Usage(m),

@@ -19,6 +19,7 @@ const CSS: &str = concat!(
     include_str!("../static/css/contacts.css"),
     include_str!("../static/css/interactions.css"),
     include_str!("../static/css/dashboard.css"),
+    include_str!("../static/css/follow_ups.css"),
 );
 const JS: &str = include_str!("../static/app.js");
 

@@ -6,10 +6,12 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod birthdays;
+pub mod calendar;
 pub mod contacts;
 pub mod dashboard;
 pub mod error;
 pub mod flash;
+pub mod follow_ups;
 pub mod format;
 pub mod health;
 pub mod interactions;
@@ -30,6 +32,7 @@ pub fn app(state: AppState) -> Router {
     let pages = Router::new()
         .merge(dashboard::router())
         .merge(contacts::router())
+        .merge(follow_ups::router())
         .merge(interactions::router())
         .merge(settings::router())
         .route_layer(axum::middleware::from_fn_with_state(
@@ -39,6 +42,7 @@ pub fn app(state: AppState) -> Router {
     let public = Router::new()
         .merge(api::router(state.clone()))
         .merge(accounts::router())
+        .merge(calendar::router())
         .merge(health::router())
         .merge(assets::router())
         .merge(theme::router());

@@ -13,6 +13,9 @@ use crate::assets;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::flash::{self, Flash};
+use crate::state::AppState;
+use chrono::NaiveDate;
+use devhub_db::{FollowUpCounts, UserSettings};
 
 /// The data of the shared layout (`templates/base.html`).
 #[derive(Debug, Clone, Default)]
@@ -23,8 +26,11 @@ pub struct Layout {
     pub flash: Option<Flash>,
     /// `light`, `dark`, or empty for the system's choice.
     pub theme: String,
-    /// Which navigation entry is current: `dashboard`, `contacts`, `interactions`, `settings`.
+    /// Which navigation entry is current: `dashboard`, `contacts`, `follow-ups`,
+    /// `interactions`, `settings`.
     pub nav: &'static str,
+    /// The signed-in user's overdue and today's follow-ups, counted in the navigation.
+    pub follow_ups: FollowUpCounts,
 }
 
 impl Layout {
@@ -65,13 +71,16 @@ impl Layout {
     }
 }
 
-/// Everything a signed-in page needs from the request: the user, the flash message to show
-/// (its cookie is cleared by [`clear_flash`]) and the theme.
+/// Everything a signed-in page needs from the request: the user and their settings, the
+/// flash message to show (its cookie is cleared by [`clear_flash`]), the theme, and the
+/// follow-up counts of the navigation.
 #[derive(Debug, Clone)]
 pub struct Page {
     pub current: CurrentUser,
     pub flash: Option<Flash>,
     pub theme: String,
+    pub settings: UserSettings,
+    pub follow_ups: FollowUpCounts,
 }
 
 impl Page {
@@ -83,24 +92,41 @@ impl Page {
             flash: self.flash.clone(),
             theme: self.theme.clone(),
             nav,
+            follow_ups: self.follow_ups,
         }
     }
 
     pub fn user_id(&self) -> &devhub_db::UserId {
         &self.current.user.id
     }
+
+    /// Today's date in the user's time zone: what follow-ups are grouped by.
+    pub fn today(&self) -> NaiveDate {
+        self.settings.today()
+    }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Page {
+impl FromRequestParts<AppState> for Page {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let current = CurrentUser::from_request_parts(parts, state).await?;
         let jar = CookieJar::from_headers(&parts.headers);
+        let settings = state.db.user_settings().get(&current.user.id).await?;
+        let follow_ups = state
+            .db
+            .follow_ups()
+            .counts(&current.user.id, settings.today())
+            .await?;
         Ok(Page {
             current,
             flash: flash::read(&jar),
             theme: theme(&jar),
+            settings,
+            follow_ups,
         })
     }
 }

@@ -1,8 +1,10 @@
-//! `/settings`: change password, sign out everywhere, delete the account.
+//! `/settings`: reminders (time zone, default reconnect cadences), the private calendar feed
+//! (create, regenerate, revoke), change password, sign out everywhere, delete the account.
 
 use askama::Template;
+use axum::extract::rejection::FormRejection;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -11,12 +13,14 @@ use serde::Deserialize;
 
 use crate::accounts::check_password;
 use crate::auth::password;
-use crate::auth::session::removal_cookie;
+use crate::auth::session::{generate_token, removal_cookie};
 use crate::auth::CurrentUser;
+use crate::contacts::FieldErrors;
 use crate::error::AppError;
 use crate::flash::{self, Flash};
 use crate::page::{ok, render, Layout, Page};
 use crate::state::AppState;
+use devhub_db::{sha256_hex, Error as DbError, PreferencesInput, TimeZone};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -24,6 +28,9 @@ pub fn router() -> Router<AppState> {
         .route("/settings/password", post(change_password))
         .route("/settings/sessions/revoke", post(sign_out_everywhere))
         .route("/settings/delete", post(delete_account))
+        .route("/settings/reminders", post(save_reminders))
+        .route("/settings/calendar", post(new_calendar_feed))
+        .route("/settings/calendar/revoke", post(revoke_calendar_feed))
 }
 
 #[derive(Template, Default)]
@@ -35,18 +42,124 @@ struct SettingsPage {
     current_password_error: Option<String>,
     new_password_error: Option<String>,
     delete_password_error: Option<String>,
+    reminders: PreferencesInput,
+    reminder_errors: FieldErrors,
+    /// Every zone name, for the time zone field's suggestions.
+    time_zones: Vec<&'static str>,
+    /// "December 1, 2026" when a calendar feed exists.
+    feed_since: Option<String>,
+    /// The feed's URL, shown once right after it was made.
+    feed_url: Option<String>,
+    /// The same as a `webcal://` link, which calendar apps open as a subscription.
+    feed_webcal: Option<String>,
 }
 
 impl SettingsPage {
     fn new(page: &Page) -> Self {
         let user = &page.current.user;
+        let preferences = page.settings.preferences;
         SettingsPage {
             layout: page.layout("Settings", "settings"),
             username: user.username.clone(),
             member_since: crate::format::long_date(user.created_at.date_naive()),
+            reminders: PreferencesInput {
+                time_zone: preferences.time_zone.name().to_string(),
+                cadence_days: preferences.cadence_days.get().to_string(),
+                vip_cadence_days: preferences.vip_cadence_days.get().to_string(),
+            },
+            time_zones: TimeZone::all_names().collect(),
+            feed_since: page
+                .settings
+                .calendar_feed_since
+                .map(|at| crate::format::long_date(at.date_naive())),
             ..SettingsPage::default()
         }
     }
+}
+
+/// `POST /settings/reminders`: time zone and default cadences.
+async fn save_reminders(
+    State(state): State<AppState>,
+    page: Page,
+    jar: CookieJar,
+    form: Result<Form<PreferencesInput>, FormRejection>,
+) -> Result<Response, AppError> {
+    let input = form.map(|Form(f)| f).unwrap_or_default();
+    let saved = match input.parse() {
+        Ok(preferences) => {
+            state
+                .db
+                .user_settings()
+                .save_preferences(page.user_id(), &preferences)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match saved {
+        Ok(_) => {
+            let jar = flash::set(jar, Flash::success("Reminder settings saved."));
+            Ok((jar, Redirect::to("/settings#reminders")).into_response())
+        }
+        Err(DbError::Validation(errors)) => {
+            let mut settings = SettingsPage::new(&page);
+            settings.reminder_errors = FieldErrors::from_validation(
+                &errors,
+                &[
+                    ("time_zone", "Time zone"),
+                    ("cadence_days", "Default cadence"),
+                    ("vip_cadence_days", "VIP cadence"),
+                ],
+            );
+            settings.reminders = input;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &settings))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /settings/calendar`: a new feed URL (the old one, if any, stops working). The URL
+/// is shown on this response only: the database keeps its hash.
+async fn new_calendar_feed(
+    State(state): State<AppState>,
+    page: Page,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let token = generate_token();
+    state
+        .db
+        .user_settings()
+        .set_calendar_token(page.user_id(), &sha256_hex(&token))
+        .await?;
+    let base = crate::calendar::base_url(&state, &headers);
+    let path = crate::calendar::feed_path(&token);
+    let mut settings = SettingsPage::new(&page);
+    settings.feed_since = Some(crate::format::long_date(page.today()));
+    settings.feed_webcal = base
+        .split_once("://")
+        .map(|(_, rest)| format!("webcal://{rest}{path}"));
+    settings.feed_url = Some(format!("{base}{path}"));
+    settings.layout.flash = Some(Flash::success(
+        "Your calendar feed is ready. Copy its address now: it is shown only once.",
+    ));
+    Ok(ok(&settings))
+}
+
+/// `POST /settings/calendar/revoke`: the feed URL answers 404 from now on.
+async fn revoke_calendar_feed(
+    State(state): State<AppState>,
+    page: Page,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
+    state
+        .db
+        .user_settings()
+        .revoke_calendar_token(page.user_id())
+        .await?;
+    let jar = flash::set(
+        jar,
+        Flash::success("Calendar feed revoked: its address no longer works."),
+    );
+    Ok((jar, Redirect::to("/settings#calendar")).into_response())
 }
 
 async fn settings_page(page: Page) -> Response {

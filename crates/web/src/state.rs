@@ -12,6 +12,9 @@ use crate::auth::rate_limit::RateLimiter;
 pub struct Settings {
     /// Add `Secure` to cookies (behind https).
     pub secure_cookies: bool,
+    /// The address users reach the app at (`https://crm.example.com`), for links that leave
+    /// the browser, such as the calendar feed's; the request's `Host` otherwise.
+    pub public_url: Option<String>,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
     /// A request that takes longer is answered 408.
@@ -25,6 +28,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             secure_cookies: false,
+            public_url: None,
             body_limit: 64 * 1024,
             request_timeout: Duration::from_secs(30),
             auth_attempts_per_minute: 10,

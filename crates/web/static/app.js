@@ -61,7 +61,7 @@
     if (pendingG) {
       pendingG = false;
       clearTimeout(pendingTimer);
-      var targets = { d: "/dashboard", c: "/contacts", i: "/interactions" };
+      var targets = { d: "/dashboard", c: "/contacts", f: "/follow-ups", i: "/interactions" };
       if (targets[key]) {
         event.preventDefault();
         window.location.href = targets[key];
@@ -88,5 +88,13 @@
         dialog.showModal();
       }
     }
+  });
+
+  // Picking a date for a follow-up chooses "On a date" among the quick choices.
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!field || !field.hasAttribute || !field.hasAttribute("data-when-date")) return;
+    var radio = field.form && field.form.querySelector('input[name="when"][value="date"]');
+    if (radio && field.value) radio.checked = true;
   });
 })();

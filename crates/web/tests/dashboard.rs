@@ -342,7 +342,7 @@ async fn upcoming_birthdays_cover_the_next_30_days_soonest_first_with_the_age() 
 }
 
 #[tokio::test]
-async fn reconnect_lists_vips_after_30_days_and_others_after_90_most_overdue_first() {
+async fn reconnect_lists_vips_after_30_days_and_others_after_90_by_default_most_overdue_first() {
     let app = spawn_app().await;
     let (mut client, user) = sign_up(&app, "ada").await;
     let (_, other) = sign_up(&app, "bob").await;
@@ -392,28 +392,37 @@ async fn reconnect_lists_vips_after_30_days_and_others_after_90_most_overdue_fir
         entries(&r, "reconnect"),
         [
             (
-                "VIP 45 days".into(),
-                format!("45 days since last contact · last {}", last(45))
-            ),
-            (
-                "VIP 31 days".into(),
-                format!("31 days since last contact · last {}", last(31))
-            ),
-            (
                 "Other 200 days".into(),
-                format!("200 days since last contact · last {}", last(200))
+                format!("110 days overdue · every 90 days · last {}", last(200))
             ),
             (
                 "Never contacted".into(),
-                "120 days since last contact · never contacted".into()
+                "30 days overdue · every 90 days · never contacted".into()
+            ),
+            (
+                "VIP 45 days".into(),
+                format!("15 days overdue · every 30 days · last {}", last(45))
             ),
             (
                 "Other 91 days".into(),
-                format!("91 days since last contact · last {}", last(91))
+                format!("1 day overdue · every 90 days · last {}", last(91))
+            ),
+            (
+                "VIP 31 days".into(),
+                format!("1 day overdue · every 30 days · last {}", last(31))
+            ),
+            // Exactly one cadence ago: due from today on.
+            (
+                "Other 90 days".into(),
+                format!("due today · every 90 days · last {}", last(90))
+            ),
+            (
+                "VIP 30 days".into(),
+                format!("due today · every 30 days · last {}", last(30))
             ),
         ]
     );
-    assert_eq!(r.texts("#reconnect .badge.vip").len(), 2);
+    assert_eq!(r.texts("#reconnect .badge.vip").len(), 3);
     assert_eq!(
         r.attr("#reconnect .dash-log", "href"),
         Some(format!(
@@ -467,7 +476,7 @@ async fn logging_an_interaction_from_the_reconnect_list_takes_the_contact_off_it
         ]
     );
 
-    // Deleting today's call brings her back, 40 days overdue again.
+    // Deleting today's call brings her back, 10 days overdue again.
     let call_id = app
         .db
         .interactions()
@@ -484,7 +493,7 @@ async fn logging_an_interaction_from_the_reconnect_list_takes_the_contact_off_it
     assert_eq!(
         entries(&r, "reconnect")[0].1,
         format!(
-            "40 days since last contact · last {}",
+            "10 days overdue · every 30 days · last {}",
             days_ago(40).format("%B %-d, %Y")
         )
     );

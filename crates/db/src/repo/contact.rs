@@ -68,6 +68,8 @@ pub const SEARCH_TEXT: &str = "lower(name || char(31) || coalesce(industry, '') 
 
 pub(crate) const COLUMNS: &str = "id, user_id, name, relationship, birthday, industry, location, \
      vip, last_update, last_contacted, status, created_at, updated_at";
+/// How many columns [`COLUMNS`] names: where the next table's columns start in a join.
+pub(crate) const COLUMN_COUNT: i32 = 13;
 
 impl Contact {
     pub(crate) fn from_row(row: &Row) -> Result<Self> {
@@ -605,46 +607,6 @@ impl ContactRepo {
             },
         )
         .await
-    }
-
-    /// Active contacts last contacted (or, never contacted, created) before a cutoff: VIPs
-    /// before `vip_before`, the others before `other_before`. VIPs come first, then the most
-    /// overdue; at most `limit` of them, with how many there are in all.
-    pub async fn to_reconnect(
-        &self,
-        user: &UserId,
-        vip_before: DateTime<Utc>,
-        other_before: DateTime<Utc>,
-        limit: u32,
-    ) -> Result<(Vec<Contact>, u64)> {
-        let condition = "user_id = ?1 AND status = 'active' \
-             AND coalesce(last_contacted, created_at) < CASE WHEN vip = 1 THEN ?2 ELSE ?3 END";
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_read().await?;
-        let total = super::query_count(
-            &tx,
-            &format!("SELECT count(*) FROM contact WHERE {condition}"),
-            params![user, vip_before.timestamp(), other_before.timestamp()],
-        )
-        .await?;
-        let contacts = query_all(
-            &tx,
-            &format!(
-                "SELECT {COLUMNS} FROM contact WHERE {condition} \
-                 ORDER BY vip DESC, coalesce(last_contacted, created_at) ASC, \
-                 name COLLATE NOCASE, id LIMIT ?4"
-            ),
-            params![
-                user,
-                vip_before.timestamp(),
-                other_before.timestamp(),
-                i64::from(limit.clamp(1, MAX_PER_PAGE))
-            ],
-            Contact::from_row,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok((contacts, total))
     }
 }
 

@@ -1,12 +1,12 @@
 //! Follow-ups: the `follow_up` table, reminders to get back in touch with a contact by a date.
 //! A follow-up has no `user_id`: it belongs to the owner of its contact.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use libsql::{params, Row};
+use chrono::{DateTime, Days, Months, NaiveDate, Utc};
+use libsql::{params, Connection, Row};
 
 use super::contact::{self, ContactId};
 use super::user::UserId;
-use super::{qualified, query_all, query_one};
+use super::{qualified, query_all, query_count, query_one};
 use crate::db::Db;
 use crate::error::{Error, Result, ValidationErrors};
 use crate::row::{bool, date, date_to_secs, id_type, now, opt_timestamp, timestamp};
@@ -143,6 +143,98 @@ impl FollowUpInput {
     }
 }
 
+/// The quick choices of a due date: "in 1 week / 2 weeks / 1 month / 3 months".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueIn {
+    OneWeek,
+    TwoWeeks,
+    OneMonth,
+    ThreeMonths,
+}
+
+impl DueIn {
+    pub const ALL: [DueIn; 4] = [
+        DueIn::OneWeek,
+        DueIn::TwoWeeks,
+        DueIn::OneMonth,
+        DueIn::ThreeMonths,
+    ];
+
+    /// The form value: `1w`, `2w`, `1m`, `3m`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DueIn::OneWeek => "1w",
+            DueIn::TwoWeeks => "2w",
+            DueIn::OneMonth => "1m",
+            DueIn::ThreeMonths => "3m",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DueIn::OneWeek => "In 1 week",
+            DueIn::TwoWeeks => "In 2 weeks",
+            DueIn::OneMonth => "In 1 month",
+            DueIn::ThreeMonths => "In 3 months",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<DueIn> {
+        DueIn::ALL.into_iter().find(|d| d.as_str() == raw.trim())
+    }
+
+    /// The due date counted from `today`. Months keep the day of the month, or take the last
+    /// day of a shorter month (31 January + 1 month = 28 or 29 February).
+    pub fn from(self, today: NaiveDate) -> NaiveDate {
+        let date = match self {
+            DueIn::OneWeek => today.checked_add_days(Days::new(7)),
+            DueIn::TwoWeeks => today.checked_add_days(Days::new(14)),
+            DueIn::OneMonth => today.checked_add_months(Months::new(1)),
+            DueIn::ThreeMonths => today.checked_add_months(Months::new(3)),
+        };
+        date.unwrap_or(today)
+    }
+}
+
+/// How far to put a follow-up off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Snooze {
+    OneDay,
+    OneWeek,
+    Until(NaiveDate),
+}
+
+impl Snooze {
+    /// The new due date. A relative snooze counts from the due date, or from `today` when
+    /// that has passed: snoozing a follow-up three weeks overdue by a day makes it due
+    /// tomorrow, not still overdue.
+    pub fn apply(self, due: NaiveDate, today: NaiveDate) -> NaiveDate {
+        let base = due.max(today);
+        match self {
+            Snooze::OneDay => base.succ_opt().unwrap_or(base),
+            Snooze::OneWeek => base.checked_add_days(Days::new(7)).unwrap_or(base),
+            Snooze::Until(date) => date,
+        }
+    }
+}
+
+/// How many of the user's open follow-ups are overdue and due today.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FollowUpCounts {
+    pub overdue: u64,
+    pub today: u64,
+}
+
+impl FollowUpCounts {
+    pub fn total(&self) -> u64 {
+        self.overdue + self.today
+    }
+}
+
+// The user's follow-ups are read as `contact c CROSS JOIN follow_up f`: SQLite keeps that
+// order, so it walks the user's contacts and each one's `(contact_id, completed, due_date)`
+// index entries, instead of every user's open follow-ups through `(completed, due_date)`.
+
 /// Matches follow-ups whose contact belongs to the user `?2` (the follow-up's id is `?1`).
 const OWNED: &str = "id = ?1 AND contact_id IN (SELECT id FROM contact WHERE user_id = ?2)";
 
@@ -163,27 +255,11 @@ impl FollowUpRepo {
         contact_id: &ContactId,
         new: &NewFollowUp,
     ) -> Result<FollowUp> {
-        let new = new.normalized()?;
+        new.validate()?;
         let conn = self.db.conn().await?;
         let tx = conn.begin_write().await?;
         contact::ensure_owned(&tx, user, contact_id).await?;
-        let follow_up = query_one(
-            &tx,
-            &format!(
-                "INSERT INTO follow_up (id, contact_id, due_date, note, completed, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5) RETURNING {COLUMNS}"
-            ),
-            params![
-                FollowUpId::generate(),
-                contact_id,
-                date_to_secs(new.due_date),
-                new.note,
-                now().timestamp()
-            ],
-            FollowUp::from_row,
-        )
-        .await?
-        .ok_or(Error::NotFound)?;
+        let follow_up = insert(&tx, contact_id, new).await?;
         tx.commit().await?;
         Ok(follow_up)
     }
@@ -305,7 +381,7 @@ impl FollowUpRepo {
         query_all(
             &conn,
             &format!(
-                "SELECT {}, c.name FROM follow_up f JOIN contact c ON c.id = f.contact_id \
+                "SELECT {}, c.name FROM contact c CROSS JOIN follow_up f ON f.contact_id = c.id \
                  WHERE c.user_id = ?1 AND f.completed = 0 \
                  ORDER BY f.due_date, c.name COLLATE NOCASE, f.id",
                 qualified("f", COLUMNS)
@@ -314,5 +390,203 @@ impl FollowUpRepo {
             FollowUpWithContact::from_row,
         )
         .await
+    }
+
+    /// Puts the follow-up off (`today` is the user's). Dates outside 1900–2100 are refused.
+    pub async fn snooze(
+        &self,
+        user: &UserId,
+        id: &FollowUpId,
+        snooze: Snooze,
+        today: NaiveDate,
+    ) -> Result<FollowUp> {
+        let conn = self.db.conn().await?;
+        let tx = conn.begin_write().await?;
+        let current = query_one(
+            &tx,
+            &format!("SELECT {COLUMNS} FROM follow_up WHERE {OWNED}"),
+            params![id, user],
+            FollowUp::from_row,
+        )
+        .await?
+        .ok_or(Error::NotFound)?;
+        let due = snooze.apply(current.due_date, today);
+        validate::sane_date(due).map_err(|m| Error::validation("due_date", m))?;
+        let snoozed = query_one(
+            &tx,
+            &format!(
+                "UPDATE follow_up SET due_date = ?3, updated_at = ?4 WHERE {OWNED} RETURNING {COLUMNS}"
+            ),
+            params![id, user, date_to_secs(due), now().timestamp()],
+            FollowUp::from_row,
+        )
+        .await?
+        .ok_or(Error::NotFound)?;
+        tx.commit().await?;
+        Ok(snoozed)
+    }
+
+    /// How many of the user's open follow-ups are overdue and due today: one count over the
+    /// `(contact_id, completed, due_date)` index, for the navigation of every page.
+    pub async fn counts(&self, user: &UserId, today: NaiveDate) -> Result<FollowUpCounts> {
+        let conn = self.db.conn().await?;
+        let tomorrow = today.succ_opt().unwrap_or(today);
+        let counts = query_one(
+            &conn,
+            "SELECT coalesce(sum(f.due_date < ?2), 0), count(*) FROM contact c \
+             CROSS JOIN follow_up f ON f.contact_id = c.id AND f.completed = 0 AND f.due_date < ?3 \
+             WHERE c.user_id = ?1",
+            params![user, date_to_secs(today), date_to_secs(tomorrow)],
+            |row| {
+                let overdue = u64::try_from(row.get::<i64>(0)?).unwrap_or(0);
+                let all = u64::try_from(row.get::<i64>(1)?).unwrap_or(0);
+                Ok(FollowUpCounts {
+                    overdue,
+                    today: all.saturating_sub(overdue),
+                })
+            },
+        )
+        .await?;
+        Ok(counts.unwrap_or_default())
+    }
+
+    /// A page of the user's completed follow-ups, the latest completed first, and how many
+    /// there are in all. Pages count from 1.
+    pub async fn list_completed_for_user(
+        &self,
+        user: &UserId,
+        page: u32,
+        per_page: u32,
+    ) -> Result<(Vec<FollowUpWithContact>, u64)> {
+        let per_page = per_page.clamp(1, contact::MAX_PER_PAGE);
+        let offset = u64::from(page.max(1) - 1) * u64::from(per_page);
+        let conn = self.db.conn().await?;
+        let tx = conn.begin_read().await?;
+        let total = query_count(
+            &tx,
+            "SELECT count(*) FROM contact c CROSS JOIN follow_up f ON f.contact_id = c.id \
+             WHERE c.user_id = ?1 AND f.completed = 1",
+            [user],
+        )
+        .await?;
+        let rows = query_all(
+            &tx,
+            &format!(
+                "SELECT {}, c.name FROM contact c CROSS JOIN follow_up f ON f.contact_id = c.id \
+                 WHERE c.user_id = ?1 AND f.completed = 1 \
+                 ORDER BY f.completed_at DESC, f.updated_at DESC, f.id DESC LIMIT ?2 OFFSET ?3",
+                qualified("f", COLUMNS)
+            ),
+            params![
+                user,
+                i64::from(per_page),
+                i64::try_from(offset).unwrap_or(i64::MAX)
+            ],
+            FollowUpWithContact::from_row,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((rows, total))
+    }
+}
+
+/// Inserts an open follow-up of `contact_id` (whose ownership the caller checked) on `conn`,
+/// inside the caller's transaction.
+pub(crate) async fn insert(
+    conn: &Connection,
+    contact_id: &ContactId,
+    new: &NewFollowUp,
+) -> Result<FollowUp> {
+    let new = new.normalized()?;
+    query_one(
+        conn,
+        &format!(
+            "INSERT INTO follow_up (id, contact_id, due_date, note, completed, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5) RETURNING {COLUMNS}"
+        ),
+        params![
+            FollowUpId::generate(),
+            contact_id,
+            date_to_secs(new.due_date),
+            new.note,
+            now().timestamp()
+        ],
+        FollowUp::from_row,
+    )
+    .await?
+    .ok_or(Error::NotFound)
+}
+
+/// Completes those of `ids` that are open follow-ups of `contact_id`, on `conn` (inside the
+/// caller's transaction); returns how many it completed. Other ids are left alone: a
+/// follow-up completed meanwhile in another tab is not an error.
+pub(crate) async fn complete_open_of_contact(
+    conn: &Connection,
+    contact_id: &ContactId,
+    ids: &[FollowUpId],
+) -> Result<u64> {
+    let at = now().timestamp();
+    let mut completed = 0;
+    for id in ids {
+        completed += conn
+            .execute(
+                "UPDATE follow_up SET completed = 1, completed_at = ?3, updated_at = ?3 \
+                 WHERE id = ?1 AND contact_id = ?2 AND completed = 0",
+                params![id, contact_id, at],
+            )
+            .await?;
+    }
+    Ok(completed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    #[test]
+    fn quick_due_dates_count_from_today_and_clamp_to_month_ends() {
+        let today = d("2025-01-31");
+        assert_eq!(DueIn::OneWeek.from(today), d("2025-02-07"));
+        assert_eq!(DueIn::TwoWeeks.from(today), d("2025-02-14"));
+        assert_eq!(DueIn::OneMonth.from(today), d("2025-02-28"));
+        assert_eq!(DueIn::OneMonth.from(d("2024-01-31")), d("2024-02-29"));
+        assert_eq!(DueIn::ThreeMonths.from(d("2024-11-30")), d("2025-02-28"));
+        assert_eq!(DueIn::parse("3m"), Some(DueIn::ThreeMonths));
+        assert_eq!(DueIn::parse("4m"), None);
+    }
+
+    #[test]
+    fn snoozing_counts_from_the_due_date_or_today_whichever_is_later() {
+        let today = d("2025-03-10");
+        // Due later: from the due date, across month and year ends.
+        assert_eq!(
+            Snooze::OneDay.apply(d("2025-03-31"), today),
+            d("2025-04-01")
+        );
+        assert_eq!(
+            Snooze::OneWeek.apply(d("2025-12-28"), today),
+            d("2026-01-04")
+        );
+        assert_eq!(
+            Snooze::OneDay.apply(d("2028-02-28"), today),
+            d("2028-02-29")
+        );
+        // Overdue: from today.
+        assert_eq!(
+            Snooze::OneDay.apply(d("2025-02-01"), today),
+            d("2025-03-11")
+        );
+        assert_eq!(
+            Snooze::OneWeek.apply(d("2025-02-01"), today),
+            d("2025-03-17")
+        );
+        assert_eq!(
+            Snooze::Until(d("2025-05-01")).apply(d("2025-02-01"), today),
+            d("2025-05-01")
+        );
     }
 }

@@ -2,9 +2,10 @@
 //! contact. Every write refreshes the contact's `last_contacted` in the same transaction.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use libsql::{params, params_from_iter, Row, Value};
+use libsql::{params, params_from_iter, Connection, Row, Value};
 
 use super::contact::{self, ContactId, MAX_PER_PAGE};
+use super::follow_up::{self, FollowUp, FollowUpId, NewFollowUp};
 use super::user::UserId;
 use super::{qualified, query_all, query_count, query_one};
 use crate::db::Db;
@@ -275,28 +276,43 @@ impl InteractionRepo {
         let conn = self.db.conn().await?;
         let tx = conn.begin_write().await?;
         contact::ensure_owned(&tx, user, contact_id).await?;
-        let at = now().timestamp();
-        let interaction = query_one(
-            &tx,
-            &format!(
-                "INSERT INTO interaction (id, contact_id, type, date, notes, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING {COLUMNS}"
-            ),
-            params![
-                InteractionId::generate(),
-                contact_id,
-                new.kind.as_str(),
-                new.date.timestamp(),
-                new.notes,
-                at
-            ],
-            Interaction::from_row,
-        )
-        .await?
-        .ok_or(Error::NotFound)?;
+        let interaction = insert(&tx, contact_id, &new).await?;
         contact::refresh_last_contacted(&tx, contact_id).await?;
         tx.commit().await?;
         Ok(interaction)
+    }
+
+    /// Logs an interaction as [`InteractionRepo::create`] does and, in the same transaction,
+    /// completes the contact's open follow-ups among `plan.complete` and schedules
+    /// `plan.next`: all of it or nothing.
+    pub async fn log_with_follow_ups(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        new: &NewInteraction,
+        plan: &FollowUpPlan,
+    ) -> Result<LoggedInteraction> {
+        let new = new.normalized()?;
+        if let Some(next) = &plan.next {
+            next.validate()?;
+        }
+        let conn = self.db.conn().await?;
+        let tx = conn.begin_write().await?;
+        contact::ensure_owned(&tx, user, contact_id).await?;
+        let interaction = insert(&tx, contact_id, &new).await?;
+        contact::refresh_last_contacted(&tx, contact_id).await?;
+        let completed =
+            follow_up::complete_open_of_contact(&tx, contact_id, &plan.complete).await?;
+        let scheduled = match &plan.next {
+            Some(next) => Some(follow_up::insert(&tx, contact_id, next).await?),
+            None => None,
+        };
+        tx.commit().await?;
+        Ok(LoggedInteraction {
+            interaction,
+            completed,
+            scheduled,
+        })
     }
 
     pub async fn get(&self, user: &UserId, id: &InteractionId) -> Result<Interaction> {
@@ -453,6 +469,50 @@ impl InteractionRepo {
         )
         .await
     }
+}
+
+/// What logging an interaction does to the contact's follow-ups.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FollowUpPlan {
+    /// Follow-ups to mark done (those that are not the contact's open ones are ignored).
+    pub complete: Vec<FollowUpId>,
+    /// The next follow-up to schedule.
+    pub next: Option<NewFollowUp>,
+}
+
+/// An interaction logged with [`InteractionRepo::log_with_follow_ups`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedInteraction {
+    pub interaction: Interaction,
+    /// How many follow-ups it completed.
+    pub completed: u64,
+    pub scheduled: Option<FollowUp>,
+}
+
+async fn insert(
+    conn: &Connection,
+    contact_id: &ContactId,
+    new: &NewInteraction,
+) -> Result<Interaction> {
+    let at = now().timestamp();
+    query_one(
+        conn,
+        &format!(
+            "INSERT INTO interaction (id, contact_id, type, date, notes, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING {COLUMNS}"
+        ),
+        params![
+            InteractionId::generate(),
+            contact_id,
+            new.kind.as_str(),
+            new.date.timestamp(),
+            new.notes.clone(),
+            at
+        ],
+        Interaction::from_row,
+    )
+    .await?
+    .ok_or(Error::NotFound)
 }
 
 fn page_limit(limit: u32) -> i64 {

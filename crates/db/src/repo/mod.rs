@@ -2,6 +2,7 @@
 
 pub mod api_token;
 pub mod background;
+pub mod cadence;
 pub mod contact;
 pub mod contact_info;
 pub mod follow_up;
@@ -9,6 +10,7 @@ pub mod interaction;
 pub mod session;
 pub mod tag;
 pub mod user;
+pub mod user_settings;
 
 use libsql::params::IntoParams;
 use libsql::{Connection, Row};

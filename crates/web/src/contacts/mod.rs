@@ -13,6 +13,8 @@ use axum::Router;
 use axum_extra::extract::CookieJar;
 use devhub_db::ValidationErrors;
 
+pub(crate) use show::render_contact_with_card;
+
 use crate::flash::{self, Flash};
 use crate::state::AppState;
 

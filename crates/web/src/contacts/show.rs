@@ -17,6 +17,7 @@ use super::{count_of, redirect_with, today, FieldErrors};
 use crate::birthdays::next_birthday;
 use crate::error::AppError;
 use crate::flash::Flash;
+use crate::follow_ups::{self, CardReturn, ContactCard, FollowUpItem};
 use crate::format::{long_date, short_date, When};
 use crate::page::{encode_query, ok, render, Layout, Page};
 use crate::state::AppState;
@@ -33,6 +34,8 @@ pub(super) struct Returned {
     pub info: Option<(InfoForm, FieldErrors)>,
     /// The link typed into the add form, and its message.
     pub link: Option<(String, String)>,
+    /// The follow-ups card's failed form.
+    pub card: CardReturn,
 }
 
 /// The contact's fields as shown.
@@ -101,6 +104,10 @@ struct ShowPage {
     today: String,
     types: Vec<(&'static str, &'static str)>,
     vip: Option<VipView>,
+    fu: ContactCard,
+    /// The open follow-ups due by today, which logging an interaction offers to complete.
+    due: Vec<FollowUpItem>,
+    when_options: Vec<(&'static str, &'static str)>,
 }
 
 /// `interactions_page=N` from the query string; anything else is the first page.
@@ -155,6 +162,8 @@ pub(super) async fn render_contact(
         p => format!("{base}?interactions_page={p}#timeline"),
     });
 
+    let fu = follow_ups::contact_card(state, page, &contact, returned.card.clone()).await?;
+    let due = follow_ups::due_for_contact(state, page, &contact).await?;
     let today = today();
     let since_last = match contact.last_contacted {
         None => "Never".to_string(),
@@ -191,7 +200,10 @@ pub(super) async fn render_contact(
         here,
         more_href,
         newer_href,
-        today: today.format("%Y-%m-%d").to_string(),
+        today: page.today().format("%Y-%m-%d").to_string(),
+        fu,
+        due,
+        when_options: follow_ups::when_options(),
         types: InteractionType::ALL
             .iter()
             .map(|t| (t.as_str(), type_label(*t)))
@@ -212,6 +224,21 @@ pub(super) async fn render_contact(
         },
     };
     Ok(render(returned.status.unwrap_or(StatusCode::OK), &show))
+}
+
+/// The contact's page with the follow-ups card's failed form (422).
+pub(crate) async fn render_contact_with_card(
+    state: &AppState,
+    page: &Page,
+    contact: Contact,
+    card: CardReturn,
+) -> Result<Response, AppError> {
+    let returned = Returned {
+        status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+        card,
+        ..Returned::default()
+    };
+    render_contact(state, page, contact, 1, returned).await
 }
 
 /// Whole years from `birthday` to `today`.

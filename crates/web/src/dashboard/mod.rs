@@ -6,10 +6,10 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use devhub_db::repo::contact::ContactCounts;
 use devhub_db::repo::interaction::InteractionQuery;
-use devhub_db::Contact;
+use devhub_db::{DueContact, FollowUpCounts};
 
 use crate::error::AppError;
 use crate::format::{relative_days, short_date, When};
@@ -30,10 +30,6 @@ const BIRTHDAYS_SHOWN: usize = 12;
 const RECONNECT_SHOWN: u32 = 10;
 /// Birthdays within this many days are "upcoming".
 const BIRTHDAY_DAYS: i64 = 30;
-/// A VIP not contacted for more than this many days is due for a reconnect…
-pub const VIP_RECONNECT_DAYS: u64 = 30;
-/// …and anyone else after this many.
-pub const RECONNECT_DAYS: u64 = 90;
 
 struct ContactLink {
     id: String,
@@ -56,10 +52,24 @@ struct ReconnectItem {
     id: String,
     name: String,
     vip: bool,
-    days: i64,
-    /// The last interaction; `None` when never contacted (the days count from when the
+    /// Whole days since the last contact plus the cadence passed.
+    overdue: i64,
+    cadence_days: u32,
+    own_cadence: bool,
+    /// The last interaction; `None` when never contacted (the cadence counts from when the
     /// contact was added).
     last: Option<When>,
+}
+
+impl ReconnectItem {
+    /// "12 days overdue", "due today".
+    fn overdue_text(&self) -> String {
+        match self.overdue {
+            0 => "due today".to_string(),
+            1 => "1 day overdue".to_string(),
+            n => format!("{n} days overdue"),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -79,8 +89,9 @@ struct HomePage {
     more_birthdays: usize,
     reconnect: Vec<ReconnectItem>,
     more_reconnect: u64,
-    vip_reconnect_days: u64,
-    reconnect_days: u64,
+    vip_reconnect_days: u32,
+    reconnect_days: u32,
+    follow_ups: FollowUpCounts,
 }
 
 impl HomePage {
@@ -89,15 +100,6 @@ impl HomePage {
             .active_vip
             .saturating_sub(self.vips.len() as u64)
     }
-}
-
-/// Midnight UTC `days` days before `today`: contacts last seen before it are overdue.
-fn cutoff(today: NaiveDate, days: u64) -> DateTime<Utc> {
-    today
-        .checked_sub_days(Days::new(days))
-        .unwrap_or(NaiveDate::MIN)
-        .and_time(NaiveTime::MIN)
-        .and_utc()
 }
 
 /// The first and last day of `today`'s calendar month.
@@ -110,16 +112,16 @@ fn month_of(today: NaiveDate) -> (NaiveDate, NaiveDate) {
     (first, last)
 }
 
-fn reconnect_item(contact: Contact, today: NaiveDate) -> ReconnectItem {
-    let since = contact
-        .last_contacted
-        .unwrap_or(contact.created_at)
-        .date_naive();
+fn reconnect_item(due: DueContact, now: DateTime<Utc>, today: NaiveDate) -> ReconnectItem {
+    let overdue = due.days_overdue(now);
+    let contact = due.contact;
     ReconnectItem {
         id: contact.id.into_string(),
         name: contact.name,
         vip: contact.vip,
-        days: (today - since).num_days(),
+        overdue,
+        cadence_days: due.cadence_days,
+        own_cadence: due.own_cadence,
         last: contact
             .last_contacted
             .map(|at| When::of_date(at.date_naive(), today)),
@@ -128,7 +130,8 @@ fn reconnect_item(contact: Contact, today: NaiveDate) -> ReconnectItem {
 
 async fn home(State(state): State<AppState>, page: Page) -> Result<Response, AppError> {
     let user = page.user_id();
-    let today = Utc::now().date_naive();
+    let now = Utc::now();
+    let today = page.today();
     let contacts = state.db.contacts();
     let interactions = state.db.interactions();
 
@@ -191,19 +194,13 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
         })
         .collect();
 
-    let (overdue, overdue_total) = contacts
-        .to_reconnect(
-            user,
-            cutoff(today, VIP_RECONNECT_DAYS),
-            cutoff(today, RECONNECT_DAYS),
-            RECONNECT_SHOWN,
-        )
-        .await?;
+    let (overdue, overdue_total) = state.db.cadences().due(user, now, RECONNECT_SHOWN).await?;
     let more_reconnect = overdue_total.saturating_sub(overdue.len() as u64);
     let reconnect = overdue
         .into_iter()
-        .map(|c| reconnect_item(c, today))
+        .map(|c| reconnect_item(c, now, today))
         .collect();
+    let preferences = page.settings.preferences;
 
     Ok(ok(&HomePage {
         layout: page.layout("Dashboard", "dashboard"),
@@ -218,8 +215,9 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
         more_birthdays,
         reconnect,
         more_reconnect,
-        vip_reconnect_days: VIP_RECONNECT_DAYS,
-        reconnect_days: RECONNECT_DAYS,
+        vip_reconnect_days: preferences.vip_cadence_days.get(),
+        reconnect_days: preferences.cadence_days.get(),
+        follow_ups: page.follow_ups,
     }))
 }
 
@@ -236,13 +234,5 @@ mod tests {
         assert_eq!(month_of(d(2024, 2, 10)), (d(2024, 2, 1), d(2024, 2, 29)));
         assert_eq!(month_of(d(2025, 2, 28)), (d(2025, 2, 1), d(2025, 2, 28)));
         assert_eq!(month_of(d(2025, 12, 31)), (d(2025, 12, 1), d(2025, 12, 31)));
-    }
-
-    #[test]
-    fn the_reconnect_cutoff_is_midnight_that_many_days_ago() {
-        assert_eq!(
-            cutoff(d(2025, 3, 31), 30),
-            d(2025, 3, 1).and_time(NaiveTime::MIN).and_utc()
-        );
     }
 }

@@ -5,22 +5,21 @@
 //! user's id is a 404 whatever the form holds.
 
 use askama::Template;
-use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
-use axum_extra::extract::CookieJar;
-use chrono::Utc;
+use axum_extra::extract::{CookieJar, Form, FormRejection};
 use devhub_db::{
-    Contact, ContactId, Error as DbError, Interaction, InteractionId, InteractionInput,
-    NewInteraction, ValidationErrors,
+    Contact, ContactId, Error as DbError, FollowUpId, FollowUpPlan, Interaction, InteractionId,
+    InteractionInput, NewInteraction, ValidationErrors,
 };
 use serde::Deserialize;
 
 use super::{return_to, type_label, type_noun, TYPE_OPTIONS};
+use crate::contacts::FieldErrors;
 use crate::error::AppError;
 use crate::flash::{self, Flash};
+use crate::follow_ups::{self, FollowUpItem, NewFollowUpFields};
 use crate::page::{ok, render, Layout, Page};
 use crate::state::AppState;
 
@@ -35,6 +34,12 @@ pub(super) struct InteractionFields {
     notes: String,
     /// A local path to return to after saving; the contact page otherwise.
     back: String,
+    /// Ids of the contact's due follow-ups to mark done (logging only).
+    complete: Vec<String>,
+    /// The next follow-up: `1w` … `3m`, `date` (use `next_due_date`), or empty for none.
+    next: String,
+    next_due_date: String,
+    next_note: String,
 }
 
 impl InteractionFields {
@@ -53,8 +58,58 @@ impl InteractionFields {
             date: interaction.date.date_naive().format("%Y-%m-%d").to_string(),
             notes: interaction.notes.clone().unwrap_or_default(),
             back,
+            ..InteractionFields::default()
         }
     }
+
+    /// What logging this interaction does to the contact's follow-ups (`today` is the
+    /// user's); errors are on `next_due_date`, `next_note` and `next`.
+    fn plan(&self, today: chrono::NaiveDate) -> Result<FollowUpPlan, FieldErrors> {
+        let complete = self
+            .complete
+            .iter()
+            .map(|id| id.trim())
+            .filter(|id| !id.is_empty())
+            .map(FollowUpId::from)
+            .collect();
+        let next = match self.next.trim() {
+            "" => None,
+            when => {
+                let fields = NewFollowUpFields {
+                    when: when.to_string(),
+                    due_date: self.next_due_date.clone(),
+                    note: self.next_note.clone(),
+                    back: String::new(),
+                };
+                let new = fields.parse(today).map_err(|errors| {
+                    let mut out = FieldErrors::default();
+                    for e in errors.iter() {
+                        let (field, label) = match e.field {
+                            "due_date" => ("next_due_date", "Follow-up date"),
+                            "note" => ("next_note", "Follow-up note"),
+                            _ => ("next", "Next follow-up"),
+                        };
+                        out.add(field, label, &e.message);
+                    }
+                    out
+                })?;
+                Some(new)
+            }
+        };
+        Ok(FollowUpPlan { complete, next })
+    }
+
+    fn completes(&self, id: &str) -> bool {
+        self.complete.iter().any(|c| c == id)
+    }
+}
+
+/// The follow-up part of the log form: the contact's due follow-ups to complete and the
+/// next one to schedule.
+pub(super) struct FollowUpOffer {
+    due: Vec<FollowUpItem>,
+    errors: FieldErrors,
+    when_options: Vec<(&'static str, &'static str)>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -80,11 +135,25 @@ struct FormPage {
     date_error: Option<String>,
     notes_error: Option<String>,
     types: [(&'static str, &'static str); 5],
+    /// Logging only.
+    offer: Option<FollowUpOffer>,
 }
 
 impl FormPage {
     fn has_errors(&self) -> bool {
-        self.type_error.is_some() || self.date_error.is_some() || self.notes_error.is_some()
+        self.type_error.is_some()
+            || self.date_error.is_some()
+            || self.notes_error.is_some()
+            || self.offer.as_ref().is_some_and(|o| !o.errors.is_empty())
+    }
+
+    /// Whether the due follow-up `id` is ticked: all of them on a fresh form, the ones the
+    /// user left ticked on a form that came back.
+    fn ticked(&self, id: &str) -> bool {
+        if self.fields.complete.is_empty() && !self.has_errors() {
+            return true;
+        }
+        self.fields.completes(id)
     }
 
     fn with_errors(mut self, errors: &ValidationErrors) -> Self {
@@ -100,7 +169,12 @@ impl FormPage {
     }
 
     /// The page that logs a new interaction with `contact`.
-    fn new_interaction(page: &Page, contact: &Contact, fields: InteractionFields) -> Self {
+    fn new_interaction(
+        page: &Page,
+        contact: &Contact,
+        fields: InteractionFields,
+        due: Vec<FollowUpItem>,
+    ) -> Self {
         let heading = format!("Log interaction with {}", contact.name);
         let contact_page = format!("/contacts/{}", contact.id);
         FormPage {
@@ -117,7 +191,19 @@ impl FormPage {
             date_error: None,
             notes_error: None,
             types: TYPE_OPTIONS,
+            offer: Some(FollowUpOffer {
+                due,
+                errors: FieldErrors::default(),
+                when_options: follow_ups::when_options(),
+            }),
         }
+    }
+
+    fn with_follow_up_errors(mut self, errors: FieldErrors) -> Self {
+        if let Some(offer) = self.offer.as_mut() {
+            offer.errors = errors;
+        }
+        self
     }
 
     /// The page that edits `interaction` (stored as it is now) with `contact`.
@@ -151,6 +237,7 @@ impl FormPage {
             date_error: None,
             notes_error: None,
             types: TYPE_OPTIONS,
+            offer: None,
         }
     }
 }
@@ -169,11 +256,12 @@ pub(super) async fn new_page(
         .await?;
     let fields = InteractionFields {
         kind: "meeting".into(),
-        date: Utc::now().date_naive().format("%Y-%m-%d").to_string(),
-        notes: String::new(),
+        date: page.today().format("%Y-%m-%d").to_string(),
         back: query.back,
+        ..InteractionFields::default()
     };
-    Ok(ok(&FormPage::new_interaction(&page, &contact, fields)))
+    let due = follow_ups::due_for_contact(&state, &page, &contact).await?;
+    Ok(ok(&FormPage::new_interaction(&page, &contact, fields, due)))
 }
 
 /// `POST /contacts/{id}/interactions`.
@@ -190,27 +278,45 @@ pub(super) async fn create(
         .get(page.user_id(), &ContactId::from(id))
         .await?;
     let fields = form.map(|Form(f)| f).unwrap_or_default();
-    let new = match fields.parse() {
-        Ok(new) => new,
-        Err(DbError::Validation(errors)) => {
-            let form = FormPage::new_interaction(&page, &contact, fields).with_errors(&errors);
+    let parsed = fields.parse();
+    let plan = fields.plan(page.today());
+    let (new, plan) = match (parsed, plan) {
+        (Ok(new), Ok(plan)) => (new, plan),
+        (parsed, plan) => {
+            let errors = match parsed {
+                Err(DbError::Validation(errors)) => errors,
+                Err(e) => return Err(e.into()),
+                Ok(_) => ValidationErrors::new(),
+            };
+            let due = follow_ups::due_for_contact(&state, &page, &contact).await?;
+            let form = FormPage::new_interaction(&page, &contact, fields, due)
+                .with_errors(&errors)
+                .with_follow_up_errors(plan.err().unwrap_or_default());
             return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &form));
         }
-        Err(e) => return Err(e.into()),
     };
     let logged = state
         .db
         .interactions()
-        .create(page.user_id(), &contact.id, &new)
+        .log_with_follow_ups(page.user_id(), &contact.id, &new, &plan)
         .await?;
-    let jar = flash::set(
-        jar,
-        Flash::success(format!(
-            "{} with {} logged.",
-            type_noun(logged.type_),
-            contact.name
-        )),
+    let mut message = format!(
+        "{} with {} logged.",
+        type_noun(logged.interaction.type_),
+        contact.name
     );
+    match logged.completed {
+        0 => {}
+        1 => message.push_str(" 1 follow-up done."),
+        n => message.push_str(&format!(" {n} follow-ups done.")),
+    }
+    if let Some(next) = &logged.scheduled {
+        message.push_str(&format!(
+            " Next follow-up: {}.",
+            crate::format::long_date(next.due_date)
+        ));
+    }
+    let jar = flash::set(jar, Flash::success(message));
     let target = return_to(&fields.back, format!("/contacts/{}", contact.id));
     Ok((jar, Redirect::to(&target)).into_response())
 }

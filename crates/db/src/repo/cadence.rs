@@ -1,0 +1,156 @@
+//! Reconnect cadences: the `contact_cadence` table (a contact's own "every N days") and the
+//! rule that decides who is due for a reconnect.
+//!
+//! A contact's cadence is its own, or else its owner's default for VIPs or for everyone else
+//! (`user_settings`). It is due once its last contact (never contacted: when it was added)
+//! plus the cadence has passed.
+
+use chrono::{DateTime, Utc};
+use libsql::{params, Row};
+
+use super::contact::{self, Contact, ContactId, COLUMNS as CONTACT_COLUMNS, MAX_PER_PAGE};
+use super::user::UserId;
+use super::user_settings::{self, CadenceDays};
+use super::{qualified, query_all, query_count, query_one};
+use crate::db::Db;
+use crate::error::Result;
+use crate::row::{now, timestamp};
+
+const DAY: i64 = 24 * 60 * 60;
+
+/// A contact due for a reconnect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueContact {
+    pub contact: Contact,
+    /// The cadence that applies to it.
+    pub cadence_days: u32,
+    /// Whether the cadence is the contact's own rather than a default.
+    pub own_cadence: bool,
+    /// When the last contact plus the cadence passed.
+    pub due_since: DateTime<Utc>,
+}
+
+impl DueContact {
+    /// Whole days from `due_since` to `at`.
+    pub fn days_overdue(&self, at: DateTime<Utc>) -> i64 {
+        (at - self.due_since).num_days().max(0)
+    }
+
+    fn from_row(row: &Row) -> Result<Self> {
+        let contact = Contact::from_row(row)?;
+        let n = contact::COLUMN_COUNT;
+        Ok(DueContact {
+            contact,
+            cadence_days: CadenceDays::from_column(row.get(n)?, "contact_cadence.days")?.get(),
+            own_cadence: row.get::<i64>(n + 1)? == 1,
+            due_since: timestamp(row.get(n + 2)?, "contact.last_contacted")?,
+        })
+    }
+}
+
+/// The cadence in effect for each of the user's contacts (`c`), in SQL: its own (`cc`) or the
+/// default for its kind (`?2` for VIPs, `?3` for the others).
+const CADENCE: &str = "coalesce(cc.days, CASE WHEN c.vip = 1 THEN ?2 ELSE ?3 END)";
+
+#[derive(Debug, Clone)]
+pub struct CadenceRepo {
+    db: Db,
+}
+
+impl CadenceRepo {
+    pub fn new(db: &Db) -> Self {
+        CadenceRepo { db: db.clone() }
+    }
+
+    /// The contact's own cadence, if it has one.
+    pub async fn get(&self, user: &UserId, contact_id: &ContactId) -> Result<Option<CadenceDays>> {
+        let conn = self.db.conn().await?;
+        let tx = conn.begin_read().await?;
+        contact::ensure_owned(&tx, user, contact_id).await?;
+        let days = query_one(
+            &tx,
+            "SELECT days FROM contact_cadence WHERE contact_id = ?1",
+            [contact_id],
+            |row| CadenceDays::from_column(row.get(0)?, "contact_cadence.days"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(days)
+    }
+
+    /// Gives the contact its own cadence, or (`None`) returns it to the user's default.
+    pub async fn set(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        days: Option<CadenceDays>,
+    ) -> Result<()> {
+        let conn = self.db.conn().await?;
+        let tx = conn.begin_write().await?;
+        contact::ensure_owned(&tx, user, contact_id).await?;
+        match days {
+            Some(days) => {
+                tx.execute(
+                    "INSERT INTO contact_cadence (contact_id, days, created_at, updated_at) \
+                     VALUES (?1, ?2, ?3, ?3) \
+                     ON CONFLICT (contact_id) DO UPDATE SET days = ?2, updated_at = ?3",
+                    params![contact_id, i64::from(days.get()), now().timestamp()],
+                )
+                .await?;
+            }
+            None => {
+                tx.execute(
+                    "DELETE FROM contact_cadence WHERE contact_id = ?1",
+                    [contact_id],
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The user's active contacts due for a reconnect at `at`, the most overdue first (ties by
+    /// name); at most `limit` of them, with how many there are in all.
+    pub async fn due(
+        &self,
+        user: &UserId,
+        at: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<(Vec<DueContact>, u64)> {
+        let conn = self.db.conn().await?;
+        let tx = conn.begin_read().await?;
+        let settings = user_settings::get(&tx, user).await?;
+        let vip = i64::from(settings.preferences.vip_cadence_days.get());
+        let other = i64::from(settings.preferences.cadence_days.get());
+        let due_since = format!("coalesce(c.last_contacted, c.created_at) + {CADENCE} * {DAY}");
+        let from = "contact c LEFT JOIN contact_cadence cc ON cc.contact_id = c.id \
+                    WHERE c.user_id = ?1 AND c.status = 'active'";
+        let total = query_count(
+            &tx,
+            &format!("SELECT count(*) FROM {from} AND {due_since} <= ?4"),
+            params![user, vip, other, at.timestamp()],
+        )
+        .await?;
+        let contacts = query_all(
+            &tx,
+            &format!(
+                "SELECT {}, {CADENCE}, cc.days IS NOT NULL, {due_since} AS due_since \
+                 FROM {from} AND {due_since} <= ?4 \
+                 ORDER BY due_since, c.name COLLATE NOCASE, c.id LIMIT ?5",
+                qualified("c", CONTACT_COLUMNS)
+            ),
+            params![
+                user,
+                vip,
+                other,
+                at.timestamp(),
+                i64::from(limit.clamp(1, MAX_PER_PAGE))
+            ],
+            DueContact::from_row,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((contacts, total))
+    }
+}
