@@ -55,6 +55,8 @@ CREATE INDEX contact_user_search_idx ON contact (
     status,
     vip
 );
+-- The parent key of follow_up's (contact_id, user_id) reference.
+CREATE UNIQUE INDEX contact_id_user_idx ON contact (id, user_id);
 CREATE INDEX contact_user_industry_idx ON contact (user_id, industry COLLATE NOCASE);
 CREATE INDEX contact_user_relationship_idx ON contact (user_id, relationship COLLATE NOCASE);
 CREATE INDEX contact_user_last_contacted_idx ON contact (user_id, last_contacted);
@@ -99,18 +101,23 @@ CREATE TABLE contact_info (
 );
 CREATE UNIQUE INDEX contact_info_contact_id_idx ON contact_info (contact_id);
 
+-- A follow-up carries its owner, so that the user's open follow-ups (the navigation counts them
+-- on every page) are one range of an index rather than a walk through all their contacts; the
+-- composite key keeps user_id equal to the contact's owner.
 CREATE TABLE follow_up (
     id TEXT PRIMARY KEY NOT NULL,
+    user_id TEXT NOT NULL REFERENCES user(id) ON DELETE CASCADE,
     contact_id TEXT NOT NULL REFERENCES contact(id) ON DELETE CASCADE,
     due_date INTEGER NOT NULL,
     note TEXT,
     completed INTEGER NOT NULL DEFAULT 0 CHECK (completed IN (0, 1)),
     completed_at INTEGER,
     created_at INTEGER NOT NULL DEFAULT (unixepoch()),
-    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    FOREIGN KEY (contact_id, user_id) REFERENCES contact(id, user_id) ON DELETE CASCADE
 );
 CREATE INDEX follow_up_contact_due_idx ON follow_up (contact_id, completed, due_date);
-CREATE INDEX follow_up_due_idx ON follow_up (completed, due_date);
+CREATE INDEX follow_up_user_due_idx ON follow_up (user_id, completed, due_date);
 
 -- A contact's own reconnect cadence: get back in touch every `days` days. Contacts without a
 -- row use their owner's default (user_settings), which differs for VIPs.

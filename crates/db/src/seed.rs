@@ -286,7 +286,7 @@ pub async fn seed_user(
     let follow_up_stmt = tx
         .prepare(
             "INSERT INTO follow_up (id, contact_id, due_date, note, completed, completed_at, \
-             created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+             created_at, updated_at, user_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
         )
         .await?;
     // A generator of its own, so that follow-ups leave the rest of the demo data as it was.
@@ -356,7 +356,8 @@ pub async fn seed_user(
                     pick(&mut follow_up_rng, FOLLOW_UP_NOTES),
                     i64::from(done),
                     done.then_some(at),
-                    at
+                    at,
+                    user_id.clone()
                 ])
                 .await?;
             follow_up_stmt.reset();

@@ -833,3 +833,82 @@ async fn bad_names_and_broken_schemas_are_refused_without_writing() {
     assert!(options.add_rename("no-dot=x").is_err());
     assert_eq!(p.migrations().len(), 1);
 }
+
+// ---------------------------------------------------------------- 0004_add_follow_ups
+
+#[tokio::test]
+async fn follow_ups_made_before_0004_take_the_owner_of_their_contact() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = file_db(dir.path()).await;
+    let all = migrate::embedded().unwrap();
+    let before: Vec<_> = all.iter().filter(|m| m.id < 4).cloned().collect();
+    migrate::migrate(&db, &before).await.unwrap();
+    let conn = db.conn().await.unwrap();
+    for sql in [
+        "INSERT INTO user (id, username, password_hash) VALUES ('u1', 'ada', 'x'), ('u2', 'bob', 'x')",
+        "INSERT INTO contact (id, user_id, name) VALUES ('c1', 'u1', 'Grace'), ('c2', 'u2', 'Linus')",
+        "INSERT INTO follow_up (id, contact_id, due_date, note) VALUES \
+         ('f1', 'c1', 1700000000, 'call'), ('f2', 'c2', 1700000000, NULL)",
+    ] {
+        conn.execute(sql, ()).await.unwrap();
+    }
+    drop(conn);
+
+    let applied = migrate::migrate(&db, &all).await.unwrap();
+    assert_eq!(applied.len(), 1);
+
+    assert_eq!(
+        strings(
+            &db,
+            "SELECT id || ':' || user_id || ':' || coalesce(note, '-') FROM follow_up ORDER BY id"
+        )
+        .await,
+        ["f1:u1:call", "f2:u2:-"]
+    );
+}
+
+#[tokio::test]
+async fn a_follow_up_cannot_belong_to_anyone_but_the_owner_of_its_contact() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = file_db(dir.path()).await;
+    migrate::migrate(&db, &migrate::embedded().unwrap())
+        .await
+        .unwrap();
+    let conn = db.conn().await.unwrap();
+    conn.execute(
+        "INSERT INTO user (id, username, password_hash) VALUES ('u1', 'ada', 'x'), ('u2', 'bob', 'x')",
+        (),
+    )
+    .await
+    .unwrap();
+    conn.execute(
+        "INSERT INTO contact (id, user_id, name) VALUES ('c1', 'u1', 'Grace')",
+        (),
+    )
+    .await
+    .unwrap();
+
+    let wrong_owner = conn
+        .execute(
+            "INSERT INTO follow_up (id, user_id, contact_id, due_date) VALUES ('f1', 'u2', 'c1', 1)",
+            (),
+        )
+        .await;
+    conn.execute(
+        "INSERT INTO follow_up (id, user_id, contact_id, due_date) VALUES ('f2', 'u1', 'c1', 1)",
+        (),
+    )
+    .await
+    .unwrap();
+    let moved = conn
+        .execute("UPDATE follow_up SET user_id = 'u2' WHERE id = 'f2'", ())
+        .await;
+    drop(conn);
+
+    assert!(
+        wrong_owner.is_err(),
+        "a follow-up of another user's contact"
+    );
+    assert!(moved.is_err(), "a follow-up handed to another user");
+    assert_eq!(count(&db, "SELECT count(*) FROM follow_up").await, 1);
+}

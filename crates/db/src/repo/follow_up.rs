@@ -231,12 +231,10 @@ impl FollowUpCounts {
     }
 }
 
-// The user's follow-ups are read as `contact c CROSS JOIN follow_up f`: SQLite keeps that
-// order, so it walks the user's contacts and each one's `(contact_id, completed, due_date)`
-// index entries, instead of every user's open follow-ups through `(completed, due_date)`.
-
-/// Matches follow-ups whose contact belongs to the user `?2` (the follow-up's id is `?1`).
-const OWNED: &str = "id = ?1 AND contact_id IN (SELECT id FROM contact WHERE user_id = ?2)";
+/// Matches the follow-up `?1` of the user `?2`. The schema keeps `follow_up.user_id` equal to
+/// the owner of its contact, so the user's follow-ups are one range of
+/// `follow_up_user_due_idx`.
+const OWNED: &str = "id = ?1 AND user_id = ?2";
 
 #[derive(Debug, Clone)]
 pub struct FollowUpRepo {
@@ -259,7 +257,7 @@ impl FollowUpRepo {
         let conn = self.db.conn().await?;
         let tx = conn.begin_write().await?;
         contact::ensure_owned(&tx, user, contact_id).await?;
-        let follow_up = insert(&tx, contact_id, new).await?;
+        let follow_up = insert(&tx, user, contact_id, new).await?;
         tx.commit().await?;
         Ok(follow_up)
     }
@@ -381,8 +379,8 @@ impl FollowUpRepo {
         query_all(
             &conn,
             &format!(
-                "SELECT {}, c.name FROM contact c CROSS JOIN follow_up f ON f.contact_id = c.id \
-                 WHERE c.user_id = ?1 AND f.completed = 0 \
+                "SELECT {}, c.name FROM follow_up f JOIN contact c ON c.id = f.contact_id \
+                 WHERE f.user_id = ?1 AND f.completed = 0 \
                  ORDER BY f.due_date, c.name COLLATE NOCASE, f.id",
                 qualified("f", COLUMNS)
             ),
@@ -433,9 +431,8 @@ impl FollowUpRepo {
         let tomorrow = today.succ_opt().unwrap_or(today);
         let counts = query_one(
             &conn,
-            "SELECT coalesce(sum(f.due_date < ?2), 0), count(*) FROM contact c \
-             CROSS JOIN follow_up f ON f.contact_id = c.id AND f.completed = 0 AND f.due_date < ?3 \
-             WHERE c.user_id = ?1",
+            "SELECT coalesce(sum(due_date < ?2), 0), count(*) FROM follow_up \
+             WHERE user_id = ?1 AND completed = 0 AND due_date < ?3",
             params![user, date_to_secs(today), date_to_secs(tomorrow)],
             |row| {
                 let overdue = u64::try_from(row.get::<i64>(0)?).unwrap_or(0);
@@ -464,16 +461,15 @@ impl FollowUpRepo {
         let tx = conn.begin_read().await?;
         let total = query_count(
             &tx,
-            "SELECT count(*) FROM contact c CROSS JOIN follow_up f ON f.contact_id = c.id \
-             WHERE c.user_id = ?1 AND f.completed = 1",
+            "SELECT count(*) FROM follow_up WHERE user_id = ?1 AND completed = 1",
             [user],
         )
         .await?;
         let rows = query_all(
             &tx,
             &format!(
-                "SELECT {}, c.name FROM contact c CROSS JOIN follow_up f ON f.contact_id = c.id \
-                 WHERE c.user_id = ?1 AND f.completed = 1 \
+                "SELECT {}, c.name FROM follow_up f JOIN contact c ON c.id = f.contact_id \
+                 WHERE f.user_id = ?1 AND f.completed = 1 \
                  ORDER BY f.completed_at DESC, f.updated_at DESC, f.id DESC LIMIT ?2 OFFSET ?3",
                 qualified("f", COLUMNS)
             ),
@@ -494,6 +490,7 @@ impl FollowUpRepo {
 /// inside the caller's transaction.
 pub(crate) async fn insert(
     conn: &Connection,
+    user: &UserId,
     contact_id: &ContactId,
     new: &NewFollowUp,
 ) -> Result<FollowUp> {
@@ -501,15 +498,16 @@ pub(crate) async fn insert(
     query_one(
         conn,
         &format!(
-            "INSERT INTO follow_up (id, contact_id, due_date, note, completed, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, 0, ?5, ?5) RETURNING {COLUMNS}"
+            "INSERT INTO follow_up (id, user_id, contact_id, due_date, note, completed, \
+             created_at, updated_at) VALUES (?1, ?6, ?2, ?3, ?4, 0, ?5, ?5) RETURNING {COLUMNS}"
         ),
         params![
             FollowUpId::generate(),
             contact_id,
             date_to_secs(new.due_date),
             new.note,
-            now().timestamp()
+            now().timestamp(),
+            user
         ],
         FollowUp::from_row,
     )

@@ -304,7 +304,7 @@ impl InteractionRepo {
         let completed =
             follow_up::complete_open_of_contact(&tx, contact_id, &plan.complete).await?;
         let scheduled = match &plan.next {
-            Some(next) => Some(follow_up::insert(&tx, contact_id, next).await?),
+            Some(next) => Some(follow_up::insert(&tx, user, contact_id, next).await?),
             None => None,
         };
         tx.commit().await?;
