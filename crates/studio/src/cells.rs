@@ -122,7 +122,9 @@ fn text_cell(text: &str, truncate: bool) -> Cell {
 fn shorten(text: &str) -> String {
     let first_line = text.lines().next().unwrap_or("");
     let mut short: String = first_line.chars().take(SHORT_TEXT).collect();
-    short.push('…');
+    if short.len() < text.len() {
+        short.push('…');
+    }
     short
 }
 

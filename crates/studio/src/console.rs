@@ -7,9 +7,11 @@
 //! `PRAGMA query_only = ON`: SQLite then refuses, with SQLITE_READONLY, every statement that
 //! would write — exactly the statements it does not consider read-only. As a second wall, each
 //! statement runs inside a transaction that is always rolled back in read-only mode (which
-//! also keeps out ATTACH and VACUUM INTO, refused inside a transaction), and `query_only` is
+//! also keeps out VACUUM INTO, refused inside a transaction), and `query_only` is
 //! set again before every statement, so a `PRAGMA query_only = OFF` typed in does not last.
-//! With `--allow-writes` the pragma is off and a statement that succeeds is committed.
+//! ATTACH, which SQLite counts as read-only but which creates a missing file, is denied by an
+//! authorizer. With `--allow-writes` the pragma is off and a statement that succeeds is
+//! committed.
 //!
 //! A statement running longer than the limit is stopped with `sqlite3_interrupt` (libsql's
 //! `Connection::interrupt`) from a watchdog thread; remote connections cannot be interrupted,
@@ -110,7 +112,19 @@ pub async fn execute(state: &StudioState, sql: &str) -> Result<Outcome, StudioEr
     let settings = state.settings().clone();
     let mut guard = state.console().lock().await;
     if guard.is_none() {
-        *guard = Some(state.db().conn().await?);
+        let conn = state.db().conn().await?;
+        if !settings.allow_writes {
+            // SQLite counts ATTACH as read-only (it changes the connection, not a file), yet
+            // it creates a missing file: the read-only console does not attach. Remote
+            // connections have no authorizer, and their servers refuse ATTACH of files anyway.
+            let hook: libsql::AuthHook =
+                std::sync::Arc::new(|ctx: &libsql::AuthContext| match ctx.action {
+                    libsql::AuthAction::Attach { .. } => libsql::Authorization::Deny,
+                    _ => libsql::Authorization::Allow,
+                });
+            let _ = conn.authorizer(Some(hook));
+        }
+        *guard = Some(conn);
     }
     let Some(pooled) = guard.as_ref() else {
         return Err(StudioError::Internal("no console connection".into()));
@@ -197,6 +211,8 @@ fn explain(e: &libsql::Error, limit: Duration, allow_writes: bool) -> String {
     let lower = message.to_ascii_lowercase();
     if lower.contains("interrupted") {
         interrupted(limit)
+    } else if !allow_writes && lower.contains("not authorized") {
+        format!("The read-only console does not attach other databases ({message}).")
     } else if !allow_writes && lower.contains("readonly database") {
         format!(
             "The console is read-only and this statement writes ({message}). Start the studio \

@@ -323,8 +323,8 @@ async fn build_fields(
     Ok(fields)
 }
 
-/// The submitted form as (column, value to write) pairs; DEFAULT and "keep" columns are left
-/// out. Values that cannot be what the input promised (a number, a date) are field errors.
+/// The submitted form as (column, value to write) pairs; DEFAULT, "keep" and unmentioned
+/// columns are left out. Values that cannot be what the input promised (a number, a date) are field errors.
 fn parse_submission(
     table: &Table,
     form: &[(String, String)],
@@ -332,8 +332,14 @@ fn parse_submission(
     let mut values = Vec::new();
     let mut errors = Vec::new();
     for col in table.columns.iter().filter(|c| !c.generated) {
-        let mode = form_value(form, &format!("m.{}", col.name)).unwrap_or("value");
+        let mode = form_value(form, &format!("m.{}", col.name));
         let raw = form_value(form, &format!("v.{}", col.name));
+        // A column the form does not mention at all is left alone (DEFAULT on insert). The
+        // studio's forms always send the choice, so an unticked checkbox still counts.
+        if mode.is_none() && raw.is_none() {
+            continue;
+        }
+        let mode = mode.unwrap_or("value");
         match mode {
             "default" | "keep" => continue,
             "null" => {

@@ -6,7 +6,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use libsql::{Rows, Value};
+use libsql::{Row, Rows, Value};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
@@ -146,8 +146,16 @@ fn file_name(stem: &str, format: Format) -> String {
     )
 }
 
-/// A streamed response of `rows`; `keep` (the connection) lives as long as the stream.
-fn stream<K: Send + 'static>(format: Format, stem: &str, mut rows: Rows, keep: K) -> Response {
+/// A streamed response of `first` and the rest of `rows`; `keep` (the connection) lives as
+/// long as the stream. The caller reads the first row itself: SQLite reports most errors
+/// of a statement at its first step, and those deserve a 4xx page, not a broken download.
+fn stream<K: Send + 'static>(
+    format: Format,
+    stem: &str,
+    first: Option<Row>,
+    mut rows: Rows,
+    keep: K,
+) -> Response {
     let width = rows.column_count().max(0);
     let columns: Vec<String> = (0..width)
         .map(|i| rows.column_name(i).unwrap_or("?").to_string())
@@ -163,8 +171,13 @@ fn stream<K: Send + 'static>(format: Format, stem: &str, mut rows: Rows, keep: K
                 return;
             }
         };
+        let mut first = first;
         loop {
-            let row = match rows.next().await {
+            let next = match first.take() {
+                Some(row) => Ok(Some(row)),
+                None => rows.next().await,
+            };
+            let row = match next {
                 Ok(Some(row)) => row,
                 Ok(None) => break,
                 Err(e) => {
@@ -228,8 +241,9 @@ async fn table_export(
     let table = catalog.get(&name)?;
     let (query, _) = TableQuery::parse(table, &parse_query(raw.as_deref()))?;
     let (sql, params) = query.export_sql(table);
-    let rows = conn.query(&sql, libsql::params_from_iter(params)).await?;
-    Ok(stream(format, &table.name, rows, conn))
+    let mut rows = conn.query(&sql, libsql::params_from_iter(params)).await?;
+    let first = rows.next().await?;
+    Ok(stream(format, &table.name, first, rows, conn))
 }
 
 pub async fn table_csv(
@@ -267,16 +281,12 @@ async fn query_export(
     // BEGIN first: should the pragma fail, the connection is already one the pool drops.
     conn.execute("BEGIN", ()).await?;
     conn.execute("PRAGMA query_only = ON", ()).await?;
-    let rows = match conn.query(&statement, ()).await {
-        Ok(rows) => rows,
-        Err(e) => {
-            return Err(StudioError::bad_request(format!(
-                "The query cannot be exported: {}",
-                db_message(&e)
-            )))
-        }
+    let refused = |e: libsql::Error| {
+        StudioError::bad_request(format!("The query cannot be exported: {}", db_message(&e)))
     };
-    Ok(stream(format, "query", rows, conn))
+    let mut rows = conn.query(&statement, ()).await.map_err(refused)?;
+    let first = rows.next().await.map_err(refused)?;
+    Ok(stream(format, "query", first, rows, conn))
 }
 
 pub async fn query_csv(

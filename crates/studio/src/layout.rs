@@ -90,7 +90,8 @@ pub fn with_query(path: &str, pairs: &[(String, String)]) -> String {
     for (k, v) in pairs {
         s.append_pair(k, v);
     }
-    format!("{path}?{}", s.finish())
+    let sep = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{sep}{}", s.finish())
 }
 
 /// The pairs of a raw query string.

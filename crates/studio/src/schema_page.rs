@@ -99,8 +99,8 @@ const MAX_LINES: usize = 14;
 fn anchor(name: &str) -> String {
     let mut out = String::from("t-");
     for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
+        if c.is_ascii_alphanumeric() || c == '_' {
+            out.push(c);
         } else {
             out.push_str(&format!("-{:x}", c as u32));
         }
