@@ -153,15 +153,17 @@ pub fn blob_summary(bytes: &[u8]) -> String {
 }
 
 pub fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
+    let mut reversed = Vec::new();
+    let mut run = 0;
+    for c in n.to_string().chars().rev() {
+        if run == 3 {
+            reversed.push(',');
+            run = 0;
         }
-        out.push(c);
+        reversed.push(c);
+        run += 1;
     }
-    out
+    reversed.into_iter().rev().collect()
 }
 
 /// A value as plain text, for form inputs and filter values.

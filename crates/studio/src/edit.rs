@@ -22,6 +22,11 @@ use crate::sql::{db_message, encode_values, quote};
 use crate::state::StudioState;
 use crate::table::{cells_for, count, fetch, key_condition, load_row, open};
 
+/// (column, value) pairs to write.
+type Assignments = Vec<(String, Value)>;
+/// (column, message) pairs shown beside the fields.
+type FieldErrors = Vec<(String, String)>;
+
 /// Referenced tables with at most this many rows get a select of their keys.
 const SMALL_TABLE: usize = 100;
 /// Text longer than this is edited in a textarea.
@@ -325,10 +330,7 @@ async fn build_fields(
 
 /// The submitted form as (column, value to write) pairs; DEFAULT, "keep" and unmentioned
 /// columns are left out. Values that cannot be what the input promised (a number, a date) are field errors.
-fn parse_submission(
-    table: &Table,
-    form: &[(String, String)],
-) -> (Vec<(String, Value)>, Vec<(String, String)>) {
+fn parse_submission(table: &Table, form: &[(String, String)]) -> (Assignments, FieldErrors) {
     let mut values = Vec::new();
     let mut errors = Vec::new();
     for col in table.columns.iter().filter(|c| !c.generated) {

@@ -107,8 +107,9 @@ async fn security_headers(request: Request, next: Next) -> Response {
         devhub_web::middleware::CONTENT_SECURITY_POLICY,
     );
     set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    // The token may be in the address bar of the first request: never send it elsewhere.
-    set(headers, header::REFERRER_POLICY, "no-referrer");
+    // No Referer to other sites (the first address carries the token). Not `no-referrer`:
+    // with it, browsers send `Origin: null` on form posts, which the origin rule refuses.
+    set(headers, header::REFERRER_POLICY, "same-origin");
     set(headers, header::X_FRAME_OPTIONS, "DENY");
     if !headers.contains_key(header::CACHE_CONTROL) {
         set(headers, header::CACHE_CONTROL, "no-store");

@@ -69,16 +69,27 @@ pub async fn serve(db_config: &DbConfig, config: StudioConfig) -> Result<(), Ser
     let token = AccessToken::generate();
     let url = format!("http://{local}/?token={}", token.reveal());
     let state = StudioState::new(db.clone(), token, config.settings.clone());
-    println!("Developer Hub Studio is running on {url} (press Ctrl+C to stop)");
-    println!(
-        "Database: {}; SQL console: {}",
-        db.location().describe(),
-        if config.settings.allow_writes {
-            "writes allowed"
-        } else {
-            "read-only"
-        }
-    );
+    // Written without `println!`, which panics when nobody reads stdout any more (a pipe
+    // closed after the first line, `devhub studio | head -1`).
+    {
+        use std::io::Write as _;
+        let mut out = std::io::stdout();
+        let _ = writeln!(
+            out,
+            "Developer Hub Studio is running on {url} (press Ctrl+C to stop)"
+        );
+        let _ = writeln!(
+            out,
+            "Database: {}; SQL console: {}",
+            db.location().describe(),
+            if config.settings.allow_writes {
+                "writes allowed"
+            } else {
+                "read-only"
+            }
+        );
+        let _ = out.flush();
+    }
     axum::serve(listener, crate::app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await

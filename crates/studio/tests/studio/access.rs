@@ -132,7 +132,7 @@ async fn pages_carry_security_headers_and_the_server_time() {
     r.assert_status(StatusCode::OK);
     let header = |name: &str| r.headers.get(name).unwrap().to_str().unwrap().to_string();
     assert!(header("content-security-policy").contains("frame-ancestors 'none'"));
-    assert_eq!(header("referrer-policy"), "no-referrer");
+    assert_eq!(header("referrer-policy"), "same-origin");
     assert_eq!(header("x-frame-options"), "DENY");
     assert_eq!(header("cache-control"), "no-store");
     assert!(header("server-timing").starts_with("app;dur="));
