@@ -133,6 +133,9 @@ pub struct TableQuery {
 pub struct Term {
     pub expr: String,
     pub dir: Dir,
+    /// Whether the term can be NULL (not for keys): the cursor condition is simpler, and
+    /// stays an index range, when it cannot.
+    pub nullable: bool,
 }
 
 /// A `WHERE` clause (possibly empty) and its bound values.
@@ -380,9 +383,16 @@ impl TableQuery {
             .map(|(col, dir)| Term {
                 expr: quote(col),
                 dir: *dir,
+                nullable: table
+                    .column(col)
+                    .is_none_or(|c| !c.not_null && !(table.without_rowid && c.pk > 0)),
             })
             .collect();
-        terms.extend(table.key_exprs().into_iter().map(|expr| Term { expr, dir }));
+        terms.extend(table.key_exprs().into_iter().map(|expr| Term {
+            expr,
+            dir,
+            nullable: false,
+        }));
         terms
     }
 
@@ -398,6 +408,7 @@ impl TableQuery {
             .map(|t| Term {
                 expr: t.expr.clone(),
                 dir: if reversed { t.dir.reversed() } else { t.dir },
+                nullable: t.nullable,
             })
             .collect();
         if let Cursor::After(values) | Cursor::Before(values) = &self.cursor {
@@ -500,9 +511,13 @@ fn after(terms: &[Term], values: &[Value]) -> (String, Vec<Value>) {
                 format!("{} > ?", t.expr)
             }
             (Dir::Desc, Value::Null) => "0".to_string(),
-            (Dir::Desc, _) => {
+            (Dir::Desc, _) if t.nullable => {
                 params.push(v.clone());
                 format!("({0} < ? OR {0} IS NULL)", t.expr)
+            }
+            (Dir::Desc, _) => {
+                params.push(v.clone());
+                format!("{} < ?", t.expr)
             }
         };
         ands.push(greater);
@@ -577,10 +592,12 @@ mod tests {
             Term {
                 expr: "\"a\"".into(),
                 dir: Dir::Asc,
+                nullable: true,
             },
             Term {
                 expr: "rowid".into(),
                 dir: Dir::Asc,
+                nullable: false,
             },
         ];
         let (sql, params) = after(&terms, &[Value::Null, Value::Integer(3)]);
@@ -594,12 +611,13 @@ mod tests {
             .map(|t| Term {
                 expr: t.expr.clone(),
                 dir: Dir::Desc,
+                nullable: t.nullable,
             })
             .collect();
         let (sql, params) = after(&desc, &[Value::Integer(1), Value::Integer(3)]);
         assert_eq!(
             sql,
-            "(((\"a\" < ? OR \"a\" IS NULL)) OR (\"a\" = ? AND (rowid < ? OR rowid IS NULL)))"
+            "(((\"a\" < ? OR \"a\" IS NULL)) OR (\"a\" = ? AND rowid < ?))"
         );
         assert_eq!(params.len(), 3);
     }
