@@ -100,3 +100,26 @@ pub async fn home(State(state): State<StudioState>) -> Result<Response, StudioEr
     };
     Ok(render(StatusCode::OK, &page))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_are_described_without_credentials() {
+        let (mode, location) = describe(&Location::Remote {
+            url: "libsql://user:pw@db.example.turso.io?authToken=secret".into(),
+            auth_token: "tok".into(),
+        });
+        assert_eq!(mode, "remote server");
+        assert_eq!(location, "libsql://db.example.turso.io");
+        let (mode, location) = describe(&Location::Replica {
+            url: "https://db.example.com?authToken=secret".into(),
+            auth_token: "tok".into(),
+            path: "replica.db".into(),
+        });
+        assert_eq!(mode, "embedded replica");
+        assert_eq!(location, "replica.db (replica of https://db.example.com/)");
+        assert_eq!(describe(&Location::Local("x.db".into())).1, "x.db");
+    }
+}

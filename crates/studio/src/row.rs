@@ -170,15 +170,36 @@ pub async fn row(
         });
     }
 
+    // A rowid table with a declared primary key (`id TEXT PRIMARY KEY`) is titled by it.
+    let mut pk: Vec<(i64, String, String)> = table
+        .columns
+        .iter()
+        .zip(&values)
+        .filter(|(c, _)| c.pk > 0)
+        .map(|(c, v)| (c.pk, c.name.clone(), crate::cells::value_text(v)))
+        .collect();
+    pk.sort();
+    let title = match pk.as_slice() {
+        [(_, name, value)] => format!("{name} {value}"),
+        [] => key_label(table, &key),
+        many => format!(
+            "({}) = ({})",
+            many.iter()
+                .map(|p| p.1.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            many.iter()
+                .map(|p| p.2.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
     let k = encode_values(&key);
     let page = RowPage {
-        layout: Layout::new(
-            format!("{} · {}", table.name, key_label(table, &key)),
-            "tables",
-        ),
+        layout: Layout::new(format!("{} · {title}", table.name), "tables"),
         table: table.name.clone(),
         table_href: table_path(&table.name, ""),
-        key_label: key_label(table, &key),
+        key_label: title,
         fields,
         referrers,
         edit_href: table.is_writable().then(|| {

@@ -423,3 +423,44 @@ async fn odd_names_are_quoted_everywhere() {
     assert!(r.first_column().is_empty());
     assert_eq!(studio.count("SELECT count(*) FROM parent").await, 3);
 }
+
+#[tokio::test]
+async fn every_table_of_the_product_schema_opens_with_its_rows_forms_and_exports() {
+    let studio = TestStudio::product().await;
+    let home = studio.get("/").await;
+    let tables = home.attrs("#tables a", "href");
+    assert_eq!(tables.len(), 10, "{tables:?}");
+    for table in home
+        .attrs("#tables a", "href")
+        .iter()
+        .chain(&home.attrs("#internal a", "href"))
+    {
+        let r = studio.get(table).await;
+        r.assert_status(StatusCode::OK);
+        for suffix in ["/export.csv", "/export.json"] {
+            let (path, query) = table.split_once('?').unwrap_or((table, ""));
+            studio
+                .get(&format!("{path}{suffix}?{query}"))
+                .await
+                .assert_status(StatusCode::OK);
+        }
+        if let Some(open) = r.attrs("a.open-row", "href").first() {
+            let row = studio.get(open).await;
+            row.assert_status(StatusCode::OK);
+            if let Some(edit) = row.attrs("#edit-row", "href").first() {
+                studio.get(edit).await.assert_status(StatusCode::OK);
+                studio
+                    .get(&row.attr("#delete-row", "href"))
+                    .await
+                    .assert_status(StatusCode::OK);
+            }
+        }
+        if let Some(new) = r.attrs("a[href$='/new']", "href").first() {
+            studio.get(new).await.assert_status(StatusCode::OK);
+        }
+    }
+    // A contact's page is titled by its id, not its rowid.
+    let contacts = studio.get("/t/contact").await;
+    let row = studio.get(&contacts.attr("a.open-row", "href")).await;
+    assert!(row.text("h1").starts_with("id 0"), "{}", row.text("h1"));
+}

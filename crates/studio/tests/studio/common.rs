@@ -319,3 +319,22 @@ pub fn seg(value: &str) -> String {
 pub fn href(value: &str) -> String {
     value.replace("&amp;", "&")
 }
+
+/// How many body frames a GET's response arrives in.
+pub async fn count_frames(studio: &TestStudio, uri: &str) -> usize {
+    let request = Request::builder()
+        .uri(uri)
+        .header(header::HOST, HOST)
+        .header("cookie", &studio.cookie)
+        .body(Body::empty())
+        .unwrap();
+    let response = studio.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body();
+    let mut frames = 0;
+    while let Some(frame) = body.frame().await {
+        frame.unwrap();
+        frames += 1;
+    }
+    frames
+}

@@ -81,6 +81,10 @@ async fn a_200000_row_table_exports_completely() {
     }
     assert_eq!(count, 200_000);
 
+    // The body comes in many chunks as rows are read, not as one buffer at the end.
+    let frames = crate::common::count_frames(&studio, "/t/big/export.csv").await;
+    assert!(frames >= 20, "{frames} chunks");
+
     let r = studio.get("/t/big/export.json?op.id=gt&v.id=199990").await;
     let json: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(json.as_array().unwrap().len(), 10);
