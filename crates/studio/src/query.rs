@@ -385,7 +385,7 @@ impl TableQuery {
                 dir: *dir,
                 nullable: table
                     .column(col)
-                    .is_none_or(|c| !c.not_null && !(table.without_rowid && c.pk > 0)),
+                    .is_none_or(|c| !(c.not_null || (table.without_rowid && c.pk > 0))),
             })
             .collect();
         terms.extend(table.key_exprs().into_iter().map(|expr| Term {
