@@ -201,8 +201,17 @@ pub async fn execute(state: &StudioState, sql: &str) -> Result<Outcome, StudioEr
 fn interrupted(limit: Duration) -> String {
     format!(
         "The statement ran longer than {} and was interrupted.",
-        format_ms(limit)
+        format_limit(limit)
     )
+}
+
+/// `5 s`, `300 ms`.
+fn format_limit(limit: Duration) -> String {
+    if limit.subsec_millis() == 0 {
+        format!("{} s", limit.as_secs())
+    } else {
+        format!("{} ms", limit.as_millis())
+    }
 }
 
 /// The database's message, with what it means here for the two cases the console causes.
@@ -303,7 +312,7 @@ fn page_for(
     ConsolePage {
         layout: Layout::new("SQL console", "sql"),
         allow_writes: settings.allow_writes,
-        timeout: format_ms(settings.statement_timeout),
+        timeout: format_limit(settings.statement_timeout),
         ran: outcome.is_some(),
         error: outcome.and_then(|o| o.error.clone()).unwrap_or_default(),
         columns: outcome.map(|o| o.columns.clone()).unwrap_or_default(),

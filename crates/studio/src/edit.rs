@@ -16,7 +16,7 @@ use crate::cells::{blob_summary, group_thousands, value_text};
 use crate::error::StudioError;
 use crate::layout::{param, parse_query, render, table_path, with_query, Layout};
 use crate::query::parse_date;
-use crate::row::{key_label, key_param, row_href};
+use crate::row::{key_label, key_param, row_href, row_title};
 use crate::schema::{Affinity, Catalog, Column, ColumnKind, Table};
 use crate::sql::{db_message, encode_values, quote};
 use crate::state::StudioState;
@@ -733,7 +733,7 @@ async fn delete_page(
         layout: Layout::new(format!("Delete from {}", table.name), "tables"),
         table: table.name.clone(),
         table_href: table_path(&table.name, ""),
-        key_label: key_label(table, key),
+        key_label: row_title(table, key, values),
         action: with_query(&table_path(&table.name, "/delete"), &[("k".into(), k)]),
         cancel_href: row_href(table, key),
         summary: table

@@ -83,6 +83,34 @@ pub(crate) fn key_label(table: &Table, key: &[Value]) -> String {
     }
 }
 
+/// How a row is named in headings: by its declared primary key when it has one (a rowid
+/// table with `id TEXT PRIMARY KEY`), else by its rowid.
+pub(crate) fn row_title(table: &Table, key: &[Value], values: &[Value]) -> String {
+    let mut pk: Vec<(i64, String, String)> = table
+        .columns
+        .iter()
+        .zip(values)
+        .filter(|(c, _)| c.pk > 0)
+        .map(|(c, v)| (c.pk, c.name.clone(), crate::cells::value_text(v)))
+        .collect();
+    pk.sort();
+    match pk.as_slice() {
+        [(_, name, value)] => format!("{name} {value}"),
+        [] => key_label(table, key),
+        many => format!(
+            "({}) = ({})",
+            many.iter()
+                .map(|p| p.1.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            many.iter()
+                .map(|p| p.2.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 pub async fn row(
     State(state): State<StudioState>,
     Path(name): Path<String>,
@@ -170,30 +198,7 @@ pub async fn row(
         });
     }
 
-    // A rowid table with a declared primary key (`id TEXT PRIMARY KEY`) is titled by it.
-    let mut pk: Vec<(i64, String, String)> = table
-        .columns
-        .iter()
-        .zip(&values)
-        .filter(|(c, _)| c.pk > 0)
-        .map(|(c, v)| (c.pk, c.name.clone(), crate::cells::value_text(v)))
-        .collect();
-    pk.sort();
-    let title = match pk.as_slice() {
-        [(_, name, value)] => format!("{name} {value}"),
-        [] => key_label(table, &key),
-        many => format!(
-            "({}) = ({})",
-            many.iter()
-                .map(|p| p.1.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            many.iter()
-                .map(|p| p.2.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
+    let title = row_title(table, &key, &values);
     let k = encode_values(&key);
     let page = RowPage {
         layout: Layout::new(format!("{} · {title}", table.name), "tables"),
