@@ -211,9 +211,17 @@ impl TableQuery {
                 "after" | "before" | "last" | "page" => {
                     cursor = match key.as_str() {
                         "last" => Cursor::Last,
-                        "page" => Cursor::Offset(value.parse().map_err(|_| {
-                            StudioError::bad_request(format!("Page {value} is not a page number."))
-                        })?),
+                        "page" => Cursor::Offset(
+                            value
+                                .parse::<u64>()
+                                .ok()
+                                .filter(|n| *n < 1 << 40)
+                                .ok_or_else(|| {
+                                    StudioError::bad_request(format!(
+                                        "Page {value} is not a page number."
+                                    ))
+                                })?,
+                        ),
                         _ => {
                             // The cursor's length is checked once the order is known.
                             let parsed = cursor_values(value)?;

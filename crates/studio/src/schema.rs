@@ -126,6 +126,8 @@ pub struct Table {
     pub indexes: Vec<Index>,
     pub sql: String,
     pub key: RowKey,
+    /// Why the table cannot be read, when it cannot (its columns are then unknown).
+    pub error: Option<String>,
 }
 
 impl Table {
@@ -181,6 +183,9 @@ impl Table {
     }
 }
 
+const UNREADABLE: &str =
+    "SQLite cannot open it here (a virtual table whose module this build lacks, or a broken definition)";
+
 pub fn is_internal_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower.starts_with("sqlite_") || lower.starts_with("libsql_") || lower == "__devhub_migrations"
@@ -221,48 +226,68 @@ impl Catalog {
                 indexes: Vec::new(),
                 sql: row.get(4)?,
                 key: RowKey::None,
+                error: None,
             });
         }
         drop(rows);
 
+        // Tables SQLite cannot open here (a virtual table whose module it lacks) are missing
+        // from `pragma_table_list`; they are listed all the same, as unreadable.
         let mut rows = conn
             .query(
-                "SELECT l.name, c.name, c.type, c.\"notnull\", c.dflt_value, c.pk, c.hidden \
-                 FROM pragma_table_list AS l JOIN pragma_table_xinfo(l.name, l.schema) AS c \
-                 WHERE l.schema = 'main' ORDER BY l.name, c.cid",
+                "SELECT name, type, coalesce(sql, '') FROM sqlite_schema \
+                 WHERE type IN ('table', 'view') \
+                 AND name NOT IN (SELECT name FROM pragma_table_list WHERE schema = 'main')",
                 (),
             )
             .await?;
         while let Some(row) = rows.next().await? {
-            let table: String = row.get(0)?;
-            let hidden: i64 = row.get(6)?;
-            // Hidden columns of virtual tables are not part of their rows.
-            if hidden == 1 {
-                continue;
-            }
-            let Some(t) = tables.iter_mut().find(|t| t.name == table) else {
-                continue;
+            let sql: String = row.get(2)?;
+            let kind = if row.get::<String>(1)? == "view" {
+                TableKind::View
+            } else if sql.to_ascii_uppercase().starts_with("CREATE VIRTUAL") {
+                TableKind::Virtual
+            } else {
+                TableKind::Table
             };
-            let name: String = row.get(1)?;
-            let decl_type: String = row.get(2)?;
-            let affinity = Affinity::of(&decl_type);
-            let kind = column_kind(&name, &decl_type, affinity, &t.sql);
-            t.columns.push(Column {
-                name,
-                decl_type,
-                not_null: row.get::<i64>(3)? != 0,
-                default: match row.get_value(4)? {
-                    Value::Text(s) => Some(s),
-                    Value::Null => None,
-                    other => Some(format!("{other:?}")),
-                },
-                pk: row.get(5)?,
-                generated: hidden >= 2,
-                affinity,
+            tables.push(Table {
+                name: row.get(0)?,
                 kind,
+                without_rowid: false,
+                strict: false,
+                columns: Vec::new(),
+                foreign_keys: Vec::new(),
+                indexes: Vec::new(),
+                sql,
+                key: RowKey::None,
+                error: Some(UNREADABLE.into()),
             });
         }
         drop(rows);
+
+        // One query for every table's columns; should it fail (a virtual table whose module
+        // this SQLite lacks fails `table_xinfo`), table by table, so one unreadable table
+        // does not take the others down.
+        let joined = "SELECT l.name, c.name, c.type, c.\"notnull\", c.dflt_value, c.pk, c.hidden \
+             FROM pragma_table_list AS l JOIN pragma_table_xinfo(l.name, l.schema) AS c \
+             WHERE l.schema = 'main' ORDER BY l.name, c.cid";
+        let single = "SELECT ?1, c.name, c.type, c.\"notnull\", c.dflt_value, c.pk, c.hidden \
+             FROM pragma_table_xinfo(?1, 'main') AS c ORDER BY c.cid";
+        if let Err(e) = load_columns(conn, &mut tables, joined, None).await {
+            tracing::debug!(error = %e, "reading the columns table by table");
+            let names: Vec<String> = tables.iter().map(|t| t.name.clone()).collect();
+            for name in names {
+                for t in tables.iter_mut().filter(|t| t.name == name) {
+                    t.columns.clear();
+                }
+                if let Err(e) = load_columns(conn, &mut tables, single, Some(&name)).await {
+                    if let Some(t) = tables.iter_mut().find(|t| t.name == name) {
+                        t.columns.clear();
+                        t.error = Some(crate::sql::db_message(&e));
+                    }
+                }
+            }
+        }
 
         let mut rows = conn
             .query(
@@ -335,6 +360,10 @@ impl Catalog {
             .map(|t| (t.name.clone(), pk_columns(&t.columns)))
             .collect();
         for t in &mut tables {
+            // Every table has a column: none means SQLite could not read its definition.
+            if t.columns.is_empty() && t.error.is_none() {
+                t.error = Some(UNREADABLE.into());
+            }
             t.key = match t.kind {
                 TableKind::View => RowKey::None,
                 _ if t.without_rowid => RowKey::PrimaryKey(pk_columns(&t.columns)),
@@ -360,11 +389,18 @@ impl Catalog {
         self.tables.iter().find(|t| t.name == name)
     }
 
-    /// The table called `name`, or a 404 that names it.
+    /// The table called `name`, or a 404 that names it (a 400 when it cannot be read).
     pub fn get(&self, name: &str) -> Result<&Table, StudioError> {
-        self.table(name).ok_or_else(|| {
+        let table = self.table(name).ok_or_else(|| {
             StudioError::NotFound(format!("There is no table or view named {name}."))
-        })
+        })?;
+        match &table.error {
+            Some(e) => Err(StudioError::bad_request(format!(
+                "{} cannot be read here: {e}.",
+                table.name
+            ))),
+            None => Ok(table),
+        }
     }
 
     /// Every (table, foreign key) that references `target`.
@@ -386,6 +422,49 @@ impl Catalog {
             .iter()
             .find(|t| t.name.eq_ignore_ascii_case(&fk.table))
     }
+}
+
+/// Reads (table, column…) rows from `sql` into the tables' columns.
+async fn load_columns(
+    conn: &Connection,
+    tables: &mut [Table],
+    sql: &str,
+    table: Option<&str>,
+) -> Result<(), libsql::Error> {
+    let mut rows = match table {
+        Some(name) => conn.query(sql, [name]).await?,
+        None => conn.query(sql, ()).await?,
+    };
+    while let Some(row) = rows.next().await? {
+        let table: String = row.get(0)?;
+        let hidden: i64 = row.get(6)?;
+        // Hidden columns of virtual tables are not part of their rows.
+        if hidden == 1 {
+            continue;
+        }
+        let Some(t) = tables.iter_mut().find(|t| t.name == table) else {
+            continue;
+        };
+        let name: String = row.get(1)?;
+        let decl_type: String = row.get(2)?;
+        let affinity = Affinity::of(&decl_type);
+        let kind = column_kind(&name, &decl_type, affinity, &t.sql);
+        t.columns.push(Column {
+            name,
+            decl_type,
+            not_null: row.get::<i64>(3)? != 0,
+            default: match row.get_value(4)? {
+                Value::Text(s) => Some(s),
+                Value::Null => None,
+                other => Some(format!("{other:?}")),
+            },
+            pk: row.get(5)?,
+            generated: hidden >= 2,
+            affinity,
+            kind,
+        });
+    }
+    Ok(())
 }
 
 fn pk_columns(columns: &[Column]) -> Vec<String> {

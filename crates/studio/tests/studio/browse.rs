@@ -464,3 +464,39 @@ async fn every_table_of_the_product_schema_opens_with_its_rows_forms_and_exports
     let row = studio.get(&contacts.attr("a.open-row", "href")).await;
     assert!(row.text("h1").starts_with("id 0"), "{}", row.text("h1"));
 }
+
+#[tokio::test]
+async fn a_table_that_cannot_be_read_does_not_take_the_others_down() {
+    // A virtual table whose module this SQLite does not have, as a database made elsewhere
+    // may hold.
+    let studio = TestStudio::with_sql(
+        "CREATE TABLE fine (x); INSERT INTO fine VALUES (1);
+         PRAGMA writable_schema = ON;
+         INSERT INTO sqlite_schema (type, name, tbl_name, rootpage, sql)
+         VALUES ('table', 'alien', 'alien', 0, 'CREATE VIRTUAL TABLE alien USING nosuchmodule(a)');
+         PRAGMA writable_schema = OFF;",
+    )
+    .await;
+    let home = studio.get("/").await;
+    home.assert_status(StatusCode::OK);
+    let rows = home.texts("#tables tbody tr");
+    assert!(
+        rows.contains(&"alien virtual table cannot be read 0".to_string()),
+        "{rows:?}"
+    );
+    assert_eq!(studio.get("/t/fine").await.first_column(), vec!["1"]);
+    let r = studio.get("/t/alien").await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        r.text(".error-message")
+    );
+    assert!(
+        r.text(".error-message")
+            .contains("alien cannot be read here"),
+        "{}",
+        r.body
+    );
+    studio.get("/schema").await.assert_status(StatusCode::OK);
+}
