@@ -643,16 +643,17 @@ pub async fn update(
     }
 }
 
-/// Rows that `ON DELETE CASCADE` would remove with the rows of `table` matching `condition`,
-/// per table, following cascades a few levels deep.
-async fn cascade_counts(
+/// Where `ON DELETE CASCADE` reaches from the rows of `table` matching `condition`: for each
+/// table, the conditions (all with `params`) of the paths that reach it, a few levels deep.
+/// Paths with no rows are not followed further.
+async fn cascade_paths(
     conn: &Connection,
     catalog: &Catalog,
     table: &Table,
     condition: &str,
     params: &[Value],
     depth: usize,
-    out: &mut Vec<(String, i64)>,
+    out: &mut Vec<(String, Vec<String>)>,
 ) -> Result<(), StudioError> {
     if depth > 4 {
         return Ok(());
@@ -661,39 +662,25 @@ async fn cascade_counts(
         if !fk.on_delete.eq_ignore_ascii_case("CASCADE") || fk.to.len() != fk.from.len() {
             continue;
         }
-        let from = fk
-            .from
-            .iter()
-            .map(|c| quote(c))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let to = fk
-            .to
-            .iter()
-            .map(|c| quote(c))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = |cols: &[String]| cols.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
         let child_condition = format!(
-            "({from}) IN (SELECT {to} FROM {} WHERE {condition})",
+            "({}) IN (SELECT {} FROM {} WHERE {condition})",
+            list(&fk.from),
+            list(&fk.to),
             quote(&table.name)
         );
-        let n = count(
-            conn,
-            &format!(
-                "SELECT count(*) FROM {} WHERE {child_condition}",
-                quote(&child.name)
-            ),
-            params.to_vec(),
-        )
-        .await?;
-        if n == 0 {
+        let sql = format!(
+            "SELECT count(*) FROM {} WHERE {child_condition}",
+            quote(&child.name)
+        );
+        if count(conn, &sql, params.to_vec()).await? == 0 {
             continue;
         }
         match out.iter_mut().find(|(t, _)| *t == child.name) {
-            Some((_, total)) => *total += n,
-            None => out.push((child.name.clone(), n)),
+            Some((_, conditions)) => conditions.push(child_condition.clone()),
+            None => out.push((child.name.clone(), vec![child_condition.clone()])),
         }
-        Box::pin(cascade_counts(
+        Box::pin(cascade_paths(
             conn,
             catalog,
             child,
@@ -707,6 +694,33 @@ async fn cascade_counts(
     Ok(())
 }
 
+/// Rows that `ON DELETE CASCADE` removes with the rows of `table` matching `condition`, per
+/// table; a row reached along several paths counts once.
+async fn cascade_counts(
+    conn: &Connection,
+    catalog: &Catalog,
+    table: &Table,
+    condition: &str,
+    params: &[Value],
+) -> Result<Vec<(String, i64)>, StudioError> {
+    let mut paths = Vec::new();
+    cascade_paths(conn, catalog, table, condition, params, 0, &mut paths).await?;
+    let mut counts = Vec::new();
+    for (name, conditions) in paths {
+        let sql = format!(
+            "SELECT count(*) FROM {} WHERE ({})",
+            quote(&name),
+            conditions.join(") OR (")
+        );
+        let all_params = conditions
+            .iter()
+            .flat_map(|_| params.iter().cloned())
+            .collect();
+        counts.push((name, count(conn, &sql, all_params).await?));
+    }
+    Ok(counts)
+}
+
 async fn delete_page(
     conn: &Connection,
     catalog: &Catalog,
@@ -716,17 +730,7 @@ async fn delete_page(
     error: String,
     status: StatusCode,
 ) -> Result<Response, StudioError> {
-    let mut cascades = Vec::new();
-    cascade_counts(
-        conn,
-        catalog,
-        table,
-        &key_condition(table),
-        key,
-        0,
-        &mut cascades,
-    )
-    .await?;
+    let cascades = cascade_counts(conn, catalog, table, &key_condition(table), key).await?;
     let total: i64 = cascades.iter().map(|(_, n)| n).sum();
     let k = encode_values(key);
     let page = DeletePage {

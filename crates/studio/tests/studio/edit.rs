@@ -434,3 +434,32 @@ async fn a_product_contact_is_edited_through_its_form() {
         .texts("#fields dd")
         .contains(&"Renamed Person".to_string()));
 }
+
+#[tokio::test]
+async fn a_row_reached_by_two_cascade_paths_is_counted_once() {
+    let studio = TestStudio::with_sql(
+        "CREATE TABLE u (id INTEGER PRIMARY KEY);
+         CREATE TABLE c (id INTEGER PRIMARY KEY, u_id INTEGER REFERENCES u(id) ON DELETE CASCADE);
+         CREATE TABLE t (id INTEGER PRIMARY KEY, u_id INTEGER REFERENCES u(id) ON DELETE CASCADE);
+         CREATE TABLE ct (c_id INTEGER REFERENCES c(id) ON DELETE CASCADE,
+                          t_id INTEGER REFERENCES t(id) ON DELETE CASCADE);
+         INSERT INTO u VALUES (1), (2);
+         INSERT INTO c VALUES (1, 1), (2, 1), (3, 2);
+         INSERT INTO t VALUES (1, 1);
+         INSERT INTO ct VALUES (1, 1), (2, 1), (3, NULL);",
+    )
+    .await;
+    let r = studio.get("/t/u/delete?k=%5B1%5D").await;
+    assert_eq!(
+        r.texts(".cascades li"),
+        vec!["c: 2 rows", "ct: 2 rows", "t: 1 row"]
+    );
+    assert_eq!(
+        r.text("#cascade"),
+        "Deleting it also deletes 5 rows through ON DELETE CASCADE:"
+    );
+    studio.post("/t/u/delete?k=%5B1%5D", &[]).await;
+    assert_eq!(studio.count("SELECT count(*) FROM c").await, 1);
+    assert_eq!(studio.count("SELECT count(*) FROM t").await, 0);
+    assert_eq!(studio.count("SELECT count(*) FROM ct").await, 1);
+}
