@@ -135,7 +135,15 @@ pub async fn execute(state: &StudioState, sql: &str) -> Result<Outcome, StudioEr
     } else {
         "PRAGMA query_only = ON"
     };
-    conn.execute(pragma, ()).await?;
+    // A local connection always takes the pragma. Should a remote server refuse it, the
+    // read-only console still never commits: its transaction is rolled back whatever ran.
+    if let Err(e) = conn.execute(pragma, ()).await {
+        if !state.db().location().is_local() {
+            tracing::warn!(error = %e, "the server refused PRAGMA query_only; console writes are rolled back");
+        } else {
+            return Err(e.into());
+        }
+    }
     conn.execute("BEGIN", ()).await?;
 
     let started = Instant::now();

@@ -280,7 +280,12 @@ async fn query_export(
     let conn = state.db().conn().await?;
     // BEGIN first: should the pragma fail, the connection is already one the pool drops.
     conn.execute("BEGIN", ()).await?;
-    conn.execute("PRAGMA query_only = ON", ()).await?;
+    if let Err(e) = conn.execute("PRAGMA query_only = ON", ()).await {
+        // A remote server may refuse the pragma; the transaction is never committed anyway.
+        if state.db().location().is_local() {
+            return Err(e.into());
+        }
+    }
     let refused = |e: libsql::Error| {
         StudioError::bad_request(format!("The query cannot be exported: {}", db_message(&e)))
     };
