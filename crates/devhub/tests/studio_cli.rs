@@ -200,3 +200,19 @@ fn studio_never_runs_migrations() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("0 applied"), "{out}");
 }
+
+#[test]
+fn help_lists_studio_and_its_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = String::from_utf8_lossy(&run(dir.path(), &["--help"]).stdout).into_owned();
+    let line = help
+        .lines()
+        .find(|l| l.trim_start().starts_with("studio"))
+        .unwrap_or_else(|| panic!("studio missing from {help}"));
+    assert!(line.contains("browser"), "{line}");
+    let help = String::from_utf8_lossy(&run(dir.path(), &["studio", "--help"]).stdout).into_owned();
+    for option in ["--host", "--port", "--allow-writes", "--statement-timeout"] {
+        assert!(help.contains(option), "{option} in {help}");
+    }
+    assert!(help.contains("[default: 4983]"), "{help}");
+}

@@ -192,6 +192,7 @@ async fn reference_options(
 
 /// What a form shows for each column: the stored values (editing), nothing (a new row), or
 /// what was submitted (a refused write, shown again).
+#[derive(Clone, Copy)]
 enum Source<'a> {
     Stored(&'a [Value]),
     New,
@@ -430,10 +431,15 @@ async fn form_page(
     status: StatusCode,
 ) -> Result<Response, StudioError> {
     let editing = key.is_some();
+    let name = match (source, key) {
+        (Source::Stored(values), Some(k)) => row_title(table, k, values),
+        (_, Some(k)) => key_label(table, k),
+        (_, None) => String::new(),
+    };
     let fields = build_fields(conn, catalog, table, source, editing, errors).await?;
     let (heading, action, cancel_href) = match key {
         Some(k) => (
-            format!("Edit {} · {}", table.name, key_label(table, k)),
+            format!("Edit {} · {name}", table.name),
             with_query(
                 &table_path(&table.name, "/edit"),
                 &[("k".into(), encode_values(k))],
