@@ -71,6 +71,8 @@ pub enum Command {
     Db(DbCommand),
     /// Fill the database with deterministic demo users, contacts and interactions
     SeedDemo(SeedArgs),
+    /// Browse, query and edit the database in the browser (never creates or migrates it)
+    Studio(StudioArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -145,4 +147,20 @@ pub struct ServeArgs {
     /// The public address of the app; an https:// URL turns on secure cookies
     #[arg(long, env = "PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StudioArgs {
+    /// Address to listen on; anything but loopback lets other machines reach the studio
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on (0 picks a free one)
+    #[arg(long, default_value_t = devhub_studio::server::DEFAULT_PORT)]
+    pub port: u16,
+    /// Let the SQL console run statements that write (read-only otherwise)
+    #[arg(long)]
+    pub allow_writes: bool,
+    /// Seconds after which a console statement is interrupted
+    #[arg(long, default_value_t = 5, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub statement_timeout: u64,
 }

@@ -4,7 +4,7 @@ use devhub_db::migrate::{self, GenerateOptions, Generated, MigrationState, Sourc
 use devhub_db::{seed, Db, DbConfig, Location, OpenMode, Synchronous};
 use devhub_web::auth::password;
 
-use crate::cli::{DatabaseArgs, GenerateArgs, SeedArgs, ServeArgs, SourceArgs};
+use crate::cli::{DatabaseArgs, GenerateArgs, SeedArgs, ServeArgs, SourceArgs, StudioArgs};
 use crate::Failure;
 
 /// `println!` that does not panic when stdout is closed (`devhub … | head`).
@@ -190,4 +190,24 @@ pub async fn serve(config: &DbConfig, args: &ServeArgs) -> Result<(), Failure> {
         devhub_web::server::ServeError::Config(m) => Failure::Usage(m),
         devhub_web::server::ServeError::Failed(m) => Failure::Failed(m),
     })
+}
+
+/// `devhub studio`: the database browser, until SIGINT / SIGTERM. Opens only an existing
+/// database and never migrates it.
+pub async fn studio(config: &DbConfig, args: &StudioArgs) -> Result<(), Failure> {
+    let studio = devhub_studio::StudioConfig {
+        host: args.host.clone(),
+        port: args.port,
+        settings: devhub_studio::StudioSettings {
+            allow_writes: args.allow_writes,
+            statement_timeout: std::time::Duration::from_secs(args.statement_timeout),
+            ..devhub_studio::StudioSettings::default()
+        },
+    };
+    devhub_studio::serve(config, studio)
+        .await
+        .map_err(|e| match e {
+            devhub_studio::ServeError::Config(m) => Failure::Usage(m),
+            devhub_studio::ServeError::Failed(m) => Failure::Failed(m),
+        })
 }

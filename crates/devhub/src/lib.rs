@@ -65,6 +65,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Db(DbCommand::Check(args)) => commands::db_check(&args).await,
         Command::SeedDemo(args) => commands::seed_demo(&config, &args).await,
         Command::Serve(args) => commands::serve(&config, &args).await,
+        Command::Studio(args) => commands::studio(&config, &args).await,
     }
 }
 
@@ -72,7 +73,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new(
-            "warn,devhub=info,devhub_web=info,devhub_db=info,tower_http=info",
+            "warn,devhub=info,devhub_web=info,devhub_db=info,devhub_studio=info,tower_http=info",
         )
     });
     let _ = tracing_subscriber::fmt()

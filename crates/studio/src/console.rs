@@ -1,0 +1,395 @@
+//! The SQL console: one statement at a time, results as a table (the first rows, with the
+//! count of all), the elapsed time, the database's message on errors, the last queries of
+//! the browser session.
+//!
+//! Read-only by default, decided by the database itself. libsql's `Statement` does not expose
+//! `sqlite3_stmt_readonly`, so the console runs on a connection of its own with
+//! `PRAGMA query_only = ON`: SQLite then refuses, with SQLITE_READONLY, every statement that
+//! would write — exactly the statements it does not consider read-only. As a second wall, each
+//! statement runs inside a transaction that is always rolled back in read-only mode (which
+//! also keeps out VACUUM INTO, refused inside a transaction), and `query_only` is
+//! set again before every statement, so a `PRAGMA query_only = OFF` typed in does not last.
+//! ATTACH, which SQLite counts as read-only but which creates a missing file, is denied by an
+//! authorizer. With `--allow-writes` the pragma is off and a statement that succeeds is
+//! committed.
+//!
+//! A statement running longer than the limit is stopped with `sqlite3_interrupt` (libsql's
+//! `Connection::interrupt`) from a watchdog thread; remote connections cannot be interrupted,
+//! so there the wait is abandoned instead.
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::{Extension, Form};
+use libsql::{Connection, Value};
+
+use crate::cells::{group_thousands, Cell};
+use crate::error::StudioError;
+use crate::layout::{param, parse_query, render, with_query, Layout};
+use crate::sql::{db_message, split_statements};
+use crate::state::{HistoryEntry, SessionId, StudioState};
+
+/// What one run produced.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+    /// Every row the statement returned (`rows` holds the first ones).
+    pub total: u64,
+    pub changes: u64,
+    pub elapsed: Duration,
+    pub error: Option<String>,
+}
+
+impl Outcome {
+    fn failed(message: impl Into<String>, elapsed: Duration) -> Outcome {
+        Outcome {
+            error: Some(message.into()),
+            elapsed,
+            ..Outcome::default()
+        }
+    }
+
+    pub fn summary(&self) -> String {
+        let ms = format_ms(self.elapsed);
+        match &self.error {
+            Some(e) => format!("error: {e}"),
+            None if self.columns.is_empty() => {
+                format!(
+                    "{} row{} changed · {ms}",
+                    self.changes,
+                    plural(self.changes)
+                )
+            }
+            None => format!(
+                "{} row{} · {ms}",
+                group_thousands(self.total),
+                plural(self.total)
+            ),
+        }
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+pub fn format_ms(d: Duration) -> String {
+    let ms = d.as_secs_f64() * 1000.0;
+    if ms < 10.0 {
+        format!("{ms:.2} ms")
+    } else if ms < 1000.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{:.2} s", ms / 1000.0)
+    }
+}
+
+/// Runs `sql` with the console's rules.
+pub async fn execute(state: &StudioState, sql: &str) -> Result<Outcome, StudioError> {
+    let statements = split_statements(sql);
+    let statement = match statements.as_slice() {
+        [] => return Ok(Outcome::failed("Enter an SQL statement.", Duration::ZERO)),
+        [one] => one.to_string(),
+        many => {
+            return Ok(Outcome::failed(
+                format!(
+                    "Run one statement at a time: this text holds {}.",
+                    many.len()
+                ),
+                Duration::ZERO,
+            ))
+        }
+    };
+    let settings = state.settings().clone();
+    let mut guard = state.console().lock().await;
+    if guard.is_none() {
+        let conn = state.db().conn().await?;
+        if !settings.allow_writes {
+            // SQLite counts ATTACH as read-only (it changes the connection, not a file), yet
+            // it creates a missing file: the read-only console does not attach. Remote
+            // connections have no authorizer, and their servers refuse ATTACH of files anyway.
+            let hook: libsql::AuthHook =
+                std::sync::Arc::new(|ctx: &libsql::AuthContext| match ctx.action {
+                    libsql::AuthAction::Attach { .. } => libsql::Authorization::Deny,
+                    _ => libsql::Authorization::Allow,
+                });
+            let _ = conn.authorizer(Some(hook));
+        }
+        *guard = Some(conn);
+    }
+    let Some(pooled) = guard.as_ref() else {
+        return Err(StudioError::Internal("no console connection".into()));
+    };
+    let conn: Connection = (**pooled).clone();
+    let pragma = if settings.allow_writes {
+        "PRAGMA query_only = OFF"
+    } else {
+        "PRAGMA query_only = ON"
+    };
+    // A local connection always takes the pragma. Should a remote server refuse it, the
+    // read-only console still never commits: its transaction is rolled back whatever ran.
+    if let Err(e) = conn.execute(pragma, ()).await {
+        if !state.db().location().is_local() {
+            tracing::warn!(error = %e, "the server refused PRAGMA query_only; console writes are rolled back");
+        } else {
+            return Err(e.into());
+        }
+    }
+    conn.execute("BEGIN", ()).await?;
+
+    let started = Instant::now();
+    let limit = settings.statement_timeout;
+    let keep = settings.console_rows;
+    let runner = conn.clone();
+    let handle = tokio::runtime::Handle::current();
+    // Local statements run on this thread until done, so they run on the blocking pool
+    // rather than holding up one of the runtime's workers.
+    let result = tokio::task::spawn_blocking(move || {
+        let (done, wait) = mpsc::channel::<()>();
+        let watched = runner.clone();
+        let watchdog = std::thread::spawn(move || {
+            if let Err(mpsc::RecvTimeoutError::Timeout) = wait.recv_timeout(limit) {
+                // Fails on remote connections, which the timeout below covers.
+                let _ = watched.interrupt();
+            }
+        });
+        let outcome = handle.block_on(async {
+            tokio::time::timeout(
+                limit + Duration::from_millis(500),
+                run_statement(&runner, &statement, keep),
+            )
+            .await
+        });
+        drop(done);
+        let _ = watchdog.join();
+        outcome
+    })
+    .await
+    .map_err(|e| StudioError::Internal(format!("console task failed: {e}")))?;
+    let elapsed = started.elapsed();
+
+    let outcome = match result {
+        Ok(Ok(mut outcome)) => {
+            outcome.elapsed = elapsed;
+            outcome
+        }
+        Ok(Err(e)) => Outcome::failed(explain(&e, limit, settings.allow_writes), elapsed),
+        Err(_) => Outcome::failed(interrupted(limit), elapsed),
+    };
+    let end = if settings.allow_writes && outcome.error.is_none() {
+        "COMMIT"
+    } else {
+        "ROLLBACK"
+    };
+    // A statement that was itself COMMIT or ROLLBACK has ended the transaction already.
+    if !conn.is_autocommit() {
+        if let Err(e) = conn.execute(end, ()).await {
+            if end == "COMMIT" {
+                let _ = conn.execute("ROLLBACK", ()).await;
+                return Ok(Outcome::failed(db_message(&e), elapsed));
+            }
+        }
+    }
+    if !conn.is_autocommit() {
+        // Something left the connection inside a transaction: do not use it again.
+        *guard = None;
+    }
+    Ok(outcome)
+}
+
+fn interrupted(limit: Duration) -> String {
+    format!(
+        "The statement ran longer than {} and was interrupted.",
+        format_limit(limit)
+    )
+}
+
+/// `5 s`, `300 ms`.
+fn format_limit(limit: Duration) -> String {
+    if limit.subsec_millis() == 0 {
+        format!("{} s", limit.as_secs())
+    } else {
+        format!("{} ms", limit.as_millis())
+    }
+}
+
+/// The database's message, with what it means here for the two cases the console causes.
+fn explain(e: &libsql::Error, limit: Duration, allow_writes: bool) -> String {
+    let message = db_message(e);
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("interrupted") {
+        interrupted(limit)
+    } else if !allow_writes && lower.contains("not authorized") {
+        format!("The read-only console does not attach other databases ({message}).")
+    } else if !allow_writes && lower.contains("readonly database") {
+        format!(
+            "The console is read-only and this statement writes ({message}). Start the studio \
+             with --allow-writes to run it."
+        )
+    } else {
+        message
+    }
+}
+
+async fn run_statement(
+    conn: &Connection,
+    sql: &str,
+    keep: usize,
+) -> Result<Outcome, libsql::Error> {
+    let before = conn.total_changes();
+    let mut rows = conn.query(sql, ()).await?;
+    let width = rows.column_count().max(0);
+    let columns: Vec<String> = (0..width)
+        .map(|i| rows.column_name(i).unwrap_or("?").to_string())
+        .collect();
+    let mut kept = Vec::new();
+    let mut total = 0u64;
+    while let Some(row) = rows.next().await? {
+        total += 1;
+        if kept.len() < keep {
+            let mut values = Vec::with_capacity(width as usize);
+            for i in 0..width {
+                values.push(row.get_value(i)?);
+            }
+            kept.push(values);
+        }
+    }
+    drop(rows);
+    Ok(Outcome {
+        columns,
+        rows: kept,
+        total,
+        changes: conn.total_changes().saturating_sub(before),
+        elapsed: Duration::ZERO,
+        error: None,
+    })
+}
+
+pub struct HistoryView {
+    pub sql: String,
+    pub href: String,
+    pub outcome: String,
+    pub ok: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console.html")]
+pub struct ConsolePage {
+    pub layout: Layout,
+    pub sql: String,
+    pub allow_writes: bool,
+    pub timeout: String,
+    pub ran: bool,
+    pub error: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+    pub summary: String,
+    pub shown_note: String,
+    pub csv_href: String,
+    pub json_href: String,
+    pub history: Vec<HistoryView>,
+}
+
+fn page_for(
+    state: &StudioState,
+    session: &SessionId,
+    sql: String,
+    outcome: Option<&Outcome>,
+) -> ConsolePage {
+    let history = state
+        .history(&session.0)
+        .into_iter()
+        .map(|HistoryEntry { sql, outcome, ok }| HistoryView {
+            href: with_query("/sql", &[("sql".into(), sql.clone())]),
+            sql,
+            outcome,
+            ok,
+        })
+        .collect();
+    let export = |path: &str| with_query(path, &[("sql".into(), sql.clone())]);
+    let settings = state.settings();
+    ConsolePage {
+        layout: Layout::new("SQL console", "sql"),
+        allow_writes: settings.allow_writes,
+        timeout: format_limit(settings.statement_timeout),
+        ran: outcome.is_some(),
+        error: outcome.and_then(|o| o.error.clone()).unwrap_or_default(),
+        columns: outcome.map(|o| o.columns.clone()).unwrap_or_default(),
+        rows: outcome
+            .map(|o| {
+                o.rows
+                    .iter()
+                    .map(|r| r.iter().map(|v| Cell::new(v, None, true)).collect())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        summary: outcome.map(Outcome::summary).unwrap_or_default(),
+        shown_note: match outcome {
+            Some(o) if o.total > o.rows.len() as u64 => format!(
+                "Showing the first {} of {} rows; export to get them all.",
+                group_thousands(o.rows.len() as u64),
+                group_thousands(o.total)
+            ),
+            _ => String::new(),
+        },
+        csv_href: export("/sql/export.csv"),
+        json_href: export("/sql/export.json"),
+        history,
+        sql,
+    }
+}
+
+pub async fn page(
+    State(state): State<StudioState>,
+    Extension(session): Extension<SessionId>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let pairs = parse_query(raw.as_deref());
+    let sql = param(&pairs, "sql").unwrap_or("").to_string();
+    render(StatusCode::OK, &page_for(&state, &session, sql, None))
+}
+
+pub async fn run_form(
+    state: &StudioState,
+    session: &SessionId,
+    sql: String,
+) -> Result<Response, StudioError> {
+    let outcome = execute(state, &sql).await?;
+    if !sql.trim().is_empty() {
+        state.remember(
+            &session.0,
+            HistoryEntry {
+                sql: sql.trim().to_string(),
+                outcome: outcome.summary(),
+                ok: outcome.error.is_none(),
+            },
+        );
+    }
+    let status = if outcome.error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Ok(render(
+        status,
+        &page_for(state, session, sql, Some(&outcome)),
+    ))
+}
+
+pub async fn run(
+    State(state): State<StudioState>,
+    Extension(session): Extension<SessionId>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, StudioError> {
+    let sql = param(&form, "sql").unwrap_or("").to_string();
+    run_form(&state, &session, sql).await
+}
