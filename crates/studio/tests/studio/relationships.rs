@@ -52,7 +52,9 @@ async fn a_row_lists_the_rows_that_reference_it_linked_to_the_filtered_table() {
         "{referrers:?}"
     );
     assert!(
-        referrers.iter().any(|r| r.starts_with("follow_up: ")),
+        referrers
+            .iter()
+            .any(|r| r == "follow_up (by contact_id): 1 row"),
         "{referrers:?}"
     );
     let href = contact.attr("#referrers a[href^='/t/interaction']", "href");
