@@ -8,6 +8,7 @@ pub mod migrate;
 pub mod repo;
 pub mod row;
 pub mod seed;
+pub mod transfer;
 pub mod validate;
 
 pub use config::{DbConfig, Location, Synchronous, DEFAULT_DATABASE_URL};

@@ -436,53 +436,11 @@ impl ContactRepo {
 
     /// One page of the user's contacts, with the total count of the whole list.
     pub async fn list(&self, user: &UserId, query: &ContactQuery) -> Result<ContactPage> {
-        let mut conditions = vec!["user_id = ?".to_string()];
-        let mut values: Vec<Value> = vec![user.into()];
-        if let Some(search) = query
-            .search
-            .as_deref()
-            .map(|s| s.replace(char::is_control, ""))
-            .filter(|s| !s.trim().is_empty())
-        {
-            // `lower` and `instr` as SQLite has them: ASCII case folding, as LIKE does, and no
-            // wildcards, so `%` and `_` are searched for literally.
-            conditions.push(format!("instr({SEARCH_TEXT}, lower(?)) > 0"));
-            values.push(Value::Text(search.trim().to_string()));
-        }
-        match query.filter {
-            ContactFilter::All => {}
-            ContactFilter::Vip => conditions.push("vip = 1".into()),
-            ContactFilter::Active => conditions.push("status = 'active'".into()),
-            ContactFilter::Archived => conditions.push("status = 'archived'".into()),
-        }
-        for (column, value) in [
-            ("industry", &query.industry),
-            ("relationship", &query.relationship),
-        ] {
-            if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-                conditions.push(format!("{column} = ? COLLATE NOCASE"));
-                values.push(Value::Text(v.to_string()));
-            }
-        }
-        let dir = match query.direction {
-            SortDirection::Asc => "ASC",
-            SortDirection::Desc => "DESC",
-        };
-        let order = match (query.sort, query.direction) {
-            (ContactSort::Name, _) => format!("name COLLATE NOCASE {dir}, id {dir}"),
-            // Never contacted counts as longest ago.
-            (ContactSort::LastContacted, SortDirection::Asc) => {
-                "last_contacted ASC NULLS FIRST, name COLLATE NOCASE ASC, id ASC".to_string()
-            }
-            (ContactSort::LastContacted, SortDirection::Desc) => {
-                "last_contacted DESC NULLS LAST, name COLLATE NOCASE ASC, id ASC".to_string()
-            }
-            (ContactSort::Created, _) => format!("created_at {dir}, id {dir}"),
-        };
+        let (where_clause, values) = list_condition(user, query);
+        let order = list_order(query);
         let per_page = query.per_page.clamp(1, MAX_PER_PAGE);
         let page = query.page.max(1);
         let offset = u64::from(page - 1) * u64::from(per_page);
-        let where_clause = conditions.join(" AND ");
 
         let conn = self.db.conn().await?;
         let tx = conn.begin_read().await?;
@@ -607,6 +565,59 @@ impl ContactRepo {
             },
         )
         .await
+    }
+}
+
+/// The `WHERE` clause (over the bare `contact` columns) and its values for the contacts that
+/// `query` lists: shared by the list pages and the filtered exports.
+pub(crate) fn list_condition(user: &UserId, query: &ContactQuery) -> (String, Vec<Value>) {
+    let mut conditions = vec!["user_id = ?".to_string()];
+    let mut values: Vec<Value> = vec![user.into()];
+    if let Some(search) = query
+        .search
+        .as_deref()
+        .map(|s| s.replace(char::is_control, ""))
+        .filter(|s| !s.trim().is_empty())
+    {
+        // `lower` and `instr` as SQLite has them: ASCII case folding, as LIKE does, and no
+        // wildcards, so `%` and `_` are searched for literally.
+        conditions.push(format!("instr({SEARCH_TEXT}, lower(?)) > 0"));
+        values.push(Value::Text(search.trim().to_string()));
+    }
+    match query.filter {
+        ContactFilter::All => {}
+        ContactFilter::Vip => conditions.push("vip = 1".into()),
+        ContactFilter::Active => conditions.push("status = 'active'".into()),
+        ContactFilter::Archived => conditions.push("status = 'archived'".into()),
+    }
+    for (column, value) in [
+        ("industry", &query.industry),
+        ("relationship", &query.relationship),
+    ] {
+        if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            conditions.push(format!("{column} = ? COLLATE NOCASE"));
+            values.push(Value::Text(v.to_string()));
+        }
+    }
+    (conditions.join(" AND "), values)
+}
+
+/// The `ORDER BY` of a contact list (over the bare `contact` columns).
+pub(crate) fn list_order(query: &ContactQuery) -> String {
+    let dir = match query.direction {
+        SortDirection::Asc => "ASC",
+        SortDirection::Desc => "DESC",
+    };
+    match (query.sort, query.direction) {
+        (ContactSort::Name, _) => format!("name COLLATE NOCASE {dir}, id {dir}"),
+        // Never contacted counts as longest ago.
+        (ContactSort::LastContacted, SortDirection::Asc) => {
+            "last_contacted ASC NULLS FIRST, name COLLATE NOCASE ASC, id ASC".to_string()
+        }
+        (ContactSort::LastContacted, SortDirection::Desc) => {
+            "last_contacted DESC NULLS LAST, name COLLATE NOCASE ASC, id ASC".to_string()
+        }
+        (ContactSort::Created, _) => format!("created_at {dir}, id {dir}"),
     }
 }
 

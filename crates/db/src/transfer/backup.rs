@@ -1,0 +1,634 @@
+//! The JSON backup: everything of one user (settings except secrets, tags, contacts with
+//! their background, contact info, cadence, tags, interactions and follow-ups) as one
+//! document, and its restore into an empty account.
+//!
+//! Ids are not kept on restore: a row id is a primary key of the whole database, and the
+//! account the backup came from may live in the same database. Every row gets a new id and
+//! the references (contact → tag, children → contact) are remapped; everything else —
+//! texts, dates, flags and the `created_at` / `updated_at` / `last_update` timestamps — is
+//! restored as it was. A backup therefore compares equal to the backup of its restore once
+//! the ids are set aside ([`Backup::without_ids`]).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use libsql::{params, Connection, Row};
+use serde::{Deserialize, Serialize};
+
+use super::export::Sink;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::repo::contact::ContactStatus;
+use crate::repo::interaction::InteractionType;
+use crate::repo::user::UserId;
+use crate::row::{bool, date_to_secs, new_id, opt_date, opt_timestamp, timestamp};
+
+pub const FORMAT: &str = "devhub-backup";
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Backup {
+    pub format: String,
+    pub version: u32,
+    pub exported_at: DateTime<Utc>,
+    /// `None`: the user never saved settings (the defaults apply).
+    pub settings: Option<BackupSettings>,
+    pub tags: Vec<BackupTag>,
+    pub contacts: Vec<BackupContact>,
+}
+
+/// `user_settings` without the calendar feed's token hash (a secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupSettings {
+    pub time_zone: String,
+    pub cadence_days: u32,
+    pub vip_cadence_days: u32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupTag {
+    pub id: String,
+    pub name: String,
+    pub color: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupContact {
+    pub id: String,
+    pub name: String,
+    pub relationship: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    pub industry: Option<String>,
+    pub location: Option<String>,
+    pub vip: bool,
+    pub last_update: DateTime<Utc>,
+    pub last_contacted: Option<DateTime<Utc>>,
+    pub status: ContactStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub cadence: Option<BackupCadence>,
+    pub background: Option<BackupBackground>,
+    pub contact_info: Option<BackupContactInfo>,
+    pub tags: Vec<BackupContactTag>,
+    pub interactions: Vec<BackupInteraction>,
+    pub follow_ups: Vec<BackupFollowUp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupCadence {
+    pub days: u32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupBackground {
+    pub id: String,
+    pub family: Option<String>,
+    pub company: Option<String>,
+    pub likes_dislikes: Option<String>,
+    pub misc_notes: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupContactInfo {
+    pub id: String,
+    pub main_app: Option<String>,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    /// The stored JSON text of `social_links`, as it is (other clients may write it).
+    pub social_links: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A `contact_tag` row: the tag by its id in [`Backup::tags`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupContactTag {
+    pub tag_id: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupInteraction {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: InteractionType,
+    pub date: DateTime<Utc>,
+    pub notes: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupFollowUp {
+    pub id: String,
+    pub due_date: NaiveDate,
+    pub note: Option<String>,
+    pub completed: bool,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Backup {
+    /// The backup with every id blanked and the tag references replaced by the tags' names:
+    /// what two backups of the same data have in common. Also drops `exported_at`.
+    pub fn without_ids(mut self) -> Backup {
+        let tag_names: std::collections::HashMap<String, String> = self
+            .tags
+            .iter()
+            .map(|t| (t.id.clone(), t.name.clone()))
+            .collect();
+        self.exported_at = DateTime::<Utc>::default();
+        for t in &mut self.tags {
+            t.id.clear();
+        }
+        self.tags.sort_by(|a, b| a.name.cmp(&b.name));
+        for c in &mut self.contacts {
+            c.id.clear();
+            if let Some(b) = &mut c.background {
+                b.id.clear();
+            }
+            if let Some(i) = &mut c.contact_info {
+                i.id.clear();
+            }
+            for t in &mut c.tags {
+                t.tag_id = tag_names.get(&t.tag_id).cloned().unwrap_or_default();
+            }
+            c.tags.sort_by(|a, b| a.tag_id.cmp(&b.tag_id));
+            for i in &mut c.interactions {
+                i.id.clear();
+            }
+            for f in &mut c.follow_ups {
+                f.id.clear();
+            }
+        }
+        self.contacts.sort_by(|a, b| {
+            (a.created_at, &a.name, a.birthday).cmp(&(b.created_at, &b.name, b.birthday))
+        });
+        self
+    }
+}
+
+/// Reads a backup document.
+pub fn parse(text: &str) -> Result<Backup, super::FileError> {
+    let backup: Backup =
+        serde_json::from_str(text).map_err(|e| super::FileError::Backup(e.to_string()))?;
+    if backup.format != FORMAT || backup.version != VERSION {
+        return Err(super::FileError::Backup(format!(
+            "this is not a {FORMAT} version {VERSION} document"
+        )));
+    }
+    Ok(backup)
+}
+
+/// Writes the user's backup into `sink`, one contact (with its children) at a time, all read
+/// in one snapshot. Returns how many contacts it holds.
+pub async fn export(db: &Db, user: &UserId, sink: &mut impl Sink) -> Result<u64> {
+    let conn = db.conn().await?;
+    let tx = conn.begin_read().await?;
+    let settings = query_vec(
+        &tx,
+        "SELECT time_zone, cadence_days, vip_cadence_days, created_at, updated_at \
+         FROM user_settings WHERE user_id = ?1",
+        [user.as_str()],
+        |row| {
+            Ok(BackupSettings {
+                time_zone: row.get(0)?,
+                cadence_days: u32_of(row.get(1)?, "user_settings.cadence_days")?,
+                vip_cadence_days: u32_of(row.get(2)?, "user_settings.vip_cadence_days")?,
+                created_at: timestamp(row.get(3)?, "user_settings.created_at")?,
+                updated_at: timestamp(row.get(4)?, "user_settings.updated_at")?,
+            })
+        },
+    )
+    .await?
+    .into_iter()
+    .next();
+    let tags = query_vec(
+        &tx,
+        "SELECT id, name, color, created_at, updated_at FROM tag WHERE user_id = ?1 ORDER BY id",
+        [user.as_str()],
+        |row| {
+            Ok(BackupTag {
+                id: row.get(0)?,
+                name: row.get(1)?,
+                color: row.get(2)?,
+                created_at: timestamp(row.get(3)?, "tag.created_at")?,
+                updated_at: timestamp(row.get(4)?, "tag.updated_at")?,
+            })
+        },
+    )
+    .await?;
+    let head = serde_json::json!({
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": crate::row::now(),
+        "settings": settings,
+        "tags": tags,
+    });
+    let mut head = serde_json::to_vec(&head).map_err(json_error)?;
+    // Open the object again to append the contacts array to it.
+    head.pop();
+    head.extend_from_slice(b",\"contacts\":[");
+    sink.write(head).await?;
+
+    let mut after = String::new();
+    let mut count = 0u64;
+    loop {
+        let contacts = query_vec(
+            &tx,
+            "SELECT id, name, relationship, birthday, industry, location, vip, last_update, \
+             last_contacted, status, created_at, updated_at FROM contact \
+             WHERE user_id = ?1 AND id > ?2 ORDER BY id LIMIT 200",
+            params![user.as_str(), after.as_str()],
+            contact_from_row,
+        )
+        .await?;
+        let Some(last) = contacts.last() else { break };
+        after = last.id.clone();
+        for mut c in contacts {
+            load_children(&tx, &mut c).await?;
+            let mut bytes = Vec::with_capacity(512);
+            if count > 0 {
+                bytes.push(b',');
+            }
+            serde_json::to_writer(&mut bytes, &c).map_err(json_error)?;
+            sink.write(bytes).await?;
+            count += 1;
+        }
+    }
+    sink.write(b"]}\n".to_vec()).await?;
+    tx.commit().await?;
+    Ok(count)
+}
+
+fn json_error(e: serde_json::Error) -> Error {
+    Error::Config(format!("cannot write JSON: {e}"))
+}
+
+fn u32_of(value: i64, column: &'static str) -> Result<u32> {
+    u32::try_from(value).map_err(|_| Error::Decode {
+        column,
+        reason: format!("{value} is out of range"),
+    })
+}
+
+async fn query_vec<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl libsql::params::IntoParams,
+    from_row: impl Fn(&Row) -> Result<T>,
+) -> Result<Vec<T>> {
+    crate::repo::query_all(conn, sql, params, from_row).await
+}
+
+fn contact_from_row(row: &Row) -> Result<BackupContact> {
+    let status: String = row.get(9)?;
+    Ok(BackupContact {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        relationship: row.get(2)?,
+        birthday: opt_date(row.get(3)?, "contact.birthday")?,
+        industry: row.get(4)?,
+        location: row.get(5)?,
+        vip: bool(row.get(6)?, "contact.vip")?,
+        last_update: timestamp(row.get(7)?, "contact.last_update")?,
+        last_contacted: opt_timestamp(row.get(8)?, "contact.last_contacted")?,
+        status: ContactStatus::parse(&status).map_err(|reason| Error::Decode {
+            column: "contact.status",
+            reason,
+        })?,
+        created_at: timestamp(row.get(10)?, "contact.created_at")?,
+        updated_at: timestamp(row.get(11)?, "contact.updated_at")?,
+        cadence: None,
+        background: None,
+        contact_info: None,
+        tags: Vec::new(),
+        interactions: Vec::new(),
+        follow_ups: Vec::new(),
+    })
+}
+
+async fn load_children(conn: &Connection, c: &mut BackupContact) -> Result<()> {
+    let id = c.id.as_str();
+    c.cadence = query_vec(
+        conn,
+        "SELECT days, created_at, updated_at FROM contact_cadence WHERE contact_id = ?1",
+        [id],
+        |row| {
+            Ok(BackupCadence {
+                days: u32_of(row.get(0)?, "contact_cadence.days")?,
+                created_at: timestamp(row.get(1)?, "contact_cadence.created_at")?,
+                updated_at: timestamp(row.get(2)?, "contact_cadence.updated_at")?,
+            })
+        },
+    )
+    .await?
+    .into_iter()
+    .next();
+    c.background = query_vec(
+        conn,
+        "SELECT id, family, company, likes_dislikes, misc_notes, created_at, updated_at \
+         FROM background WHERE contact_id = ?1",
+        [id],
+        |row| {
+            Ok(BackupBackground {
+                id: row.get(0)?,
+                family: row.get(1)?,
+                company: row.get(2)?,
+                likes_dislikes: row.get(3)?,
+                misc_notes: row.get(4)?,
+                created_at: timestamp(row.get(5)?, "background.created_at")?,
+                updated_at: timestamp(row.get(6)?, "background.updated_at")?,
+            })
+        },
+    )
+    .await?
+    .into_iter()
+    .next();
+    c.contact_info = query_vec(
+        conn,
+        "SELECT id, main_app, email, phone_number, social_links, created_at, updated_at \
+         FROM contact_info WHERE contact_id = ?1",
+        [id],
+        |row| {
+            Ok(BackupContactInfo {
+                id: row.get(0)?,
+                main_app: row.get(1)?,
+                email: row.get(2)?,
+                phone_number: row.get(3)?,
+                social_links: row.get(4)?,
+                created_at: timestamp(row.get(5)?, "contact_info.created_at")?,
+                updated_at: timestamp(row.get(6)?, "contact_info.updated_at")?,
+            })
+        },
+    )
+    .await?
+    .into_iter()
+    .next();
+    c.tags = query_vec(
+        conn,
+        "SELECT tag_id, created_at, updated_at FROM contact_tag WHERE contact_id = ?1 \
+         ORDER BY tag_id",
+        [id],
+        |row| {
+            Ok(BackupContactTag {
+                tag_id: row.get(0)?,
+                created_at: timestamp(row.get(1)?, "contact_tag.created_at")?,
+                updated_at: timestamp(row.get(2)?, "contact_tag.updated_at")?,
+            })
+        },
+    )
+    .await?;
+    c.interactions = query_vec(
+        conn,
+        "SELECT id, type, date, notes, created_at, updated_at FROM interaction \
+         WHERE contact_id = ?1 ORDER BY date, id",
+        [id],
+        |row| {
+            let kind: String = row.get(1)?;
+            Ok(BackupInteraction {
+                id: row.get(0)?,
+                kind: InteractionType::parse(&kind).map_err(|reason| Error::Decode {
+                    column: "interaction.type",
+                    reason,
+                })?,
+                date: timestamp(row.get(2)?, "interaction.date")?,
+                notes: row.get(3)?,
+                created_at: timestamp(row.get(4)?, "interaction.created_at")?,
+                updated_at: timestamp(row.get(5)?, "interaction.updated_at")?,
+            })
+        },
+    )
+    .await?;
+    c.follow_ups = query_vec(
+        conn,
+        "SELECT id, due_date, note, completed, completed_at, created_at, updated_at \
+         FROM follow_up WHERE contact_id = ?1 ORDER BY due_date, id",
+        [id],
+        |row| {
+            Ok(BackupFollowUp {
+                id: row.get(0)?,
+                due_date: crate::row::date(row.get(1)?, "follow_up.due_date")?,
+                note: row.get(2)?,
+                completed: bool(row.get(3)?, "follow_up.completed")?,
+                completed_at: opt_timestamp(row.get(4)?, "follow_up.completed_at")?,
+                created_at: timestamp(row.get(5)?, "follow_up.created_at")?,
+                updated_at: timestamp(row.get(6)?, "follow_up.updated_at")?,
+            })
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// What a restore wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Restored {
+    pub contacts: u64,
+    pub interactions: u64,
+    pub follow_ups: u64,
+    pub tags: u64,
+}
+
+/// Restores `backup` into the account of `user`, which must have no contacts and no tags,
+/// in one transaction: all or nothing.
+pub async fn restore(db: &Db, user: &UserId, backup: &Backup) -> Result<Restored> {
+    let conn = db.conn().await?;
+    let tx = conn.begin_write().await?;
+    let existing = crate::repo::query_count(
+        &tx,
+        "SELECT (SELECT count(*) FROM contact WHERE user_id = ?1) + \
+                (SELECT count(*) FROM tag WHERE user_id = ?1)",
+        [user.as_str()],
+    )
+    .await?;
+    if existing > 0 {
+        return Err(Error::validation(
+            "file",
+            "a backup can only be restored into an empty account (this one has contacts or tags)",
+        ));
+    }
+    let mut restored = Restored::default();
+    if let Some(s) = &backup.settings {
+        crate::repo::user_settings::TimeZone::parse(&s.time_zone)
+            .map_err(|e| Error::validation("file", format!("time zone: {e}")))?;
+        tx.execute(
+            "INSERT INTO user_settings (user_id, time_zone, cadence_days, vip_cadence_days, \
+             created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+             ON CONFLICT (user_id) DO UPDATE SET time_zone = ?2, cadence_days = ?3, \
+             vip_cadence_days = ?4, created_at = ?5, updated_at = ?6",
+            params![
+                user.as_str(),
+                s.time_zone.as_str(),
+                i64::from(s.cadence_days),
+                i64::from(s.vip_cadence_days),
+                s.created_at.timestamp(),
+                s.updated_at.timestamp()
+            ],
+        )
+        .await?;
+    }
+    let mut tag_ids = std::collections::HashMap::new();
+    for t in &backup.tags {
+        let id = new_id();
+        tx.execute(
+            "INSERT INTO tag (id, user_id, name, color, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                id.as_str(),
+                user.as_str(),
+                t.name.as_str(),
+                t.color.clone(),
+                t.created_at.timestamp(),
+                t.updated_at.timestamp()
+            ],
+        )
+        .await?;
+        tag_ids.insert(t.id.as_str(), id);
+        restored.tags += 1;
+    }
+    for c in &backup.contacts {
+        let id = new_id();
+        tx.execute(
+            "INSERT INTO contact (id, user_id, name, relationship, birthday, industry, location, \
+             vip, last_update, last_contacted, status, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                id.as_str(),
+                user.as_str(),
+                c.name.as_str(),
+                c.relationship.clone(),
+                c.birthday.map(date_to_secs),
+                c.industry.clone(),
+                c.location.clone(),
+                i64::from(c.vip),
+                c.last_update.timestamp(),
+                c.last_contacted.map(|t| t.timestamp()),
+                c.status.as_str(),
+                c.created_at.timestamp(),
+                c.updated_at.timestamp()
+            ],
+        )
+        .await?;
+        restored.contacts += 1;
+        if let Some(k) = &c.cadence {
+            tx.execute(
+                "INSERT INTO contact_cadence (contact_id, days, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    id.as_str(),
+                    i64::from(k.days),
+                    k.created_at.timestamp(),
+                    k.updated_at.timestamp()
+                ],
+            )
+            .await?;
+        }
+        if let Some(b) = &c.background {
+            tx.execute(
+                "INSERT INTO background (id, contact_id, family, company, likes_dislikes, \
+                 misc_notes, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    new_id(),
+                    id.as_str(),
+                    b.family.clone(),
+                    b.company.clone(),
+                    b.likes_dislikes.clone(),
+                    b.misc_notes.clone(),
+                    b.created_at.timestamp(),
+                    b.updated_at.timestamp()
+                ],
+            )
+            .await?;
+        }
+        if let Some(i) = &c.contact_info {
+            tx.execute(
+                "INSERT INTO contact_info (id, contact_id, main_app, email, phone_number, \
+                 social_links, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    new_id(),
+                    id.as_str(),
+                    i.main_app.clone(),
+                    i.email.clone(),
+                    i.phone_number.clone(),
+                    i.social_links.clone(),
+                    i.created_at.timestamp(),
+                    i.updated_at.timestamp()
+                ],
+            )
+            .await?;
+        }
+        for t in &c.tags {
+            let tag = tag_ids.get(t.tag_id.as_str()).ok_or_else(|| {
+                Error::validation("file", format!("contact {} names an unknown tag", c.name))
+            })?;
+            tx.execute(
+                "INSERT INTO contact_tag (contact_id, tag_id, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    id.as_str(),
+                    tag.as_str(),
+                    t.created_at.timestamp(),
+                    t.updated_at.timestamp()
+                ],
+            )
+            .await?;
+        }
+        for i in &c.interactions {
+            tx.execute(
+                "INSERT INTO interaction (id, contact_id, type, date, notes, created_at, \
+                 updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    new_id(),
+                    id.as_str(),
+                    i.kind.as_str(),
+                    i.date.timestamp(),
+                    i.notes.clone(),
+                    i.created_at.timestamp(),
+                    i.updated_at.timestamp()
+                ],
+            )
+            .await?;
+            restored.interactions += 1;
+        }
+        for f in &c.follow_ups {
+            tx.execute(
+                "INSERT INTO follow_up (id, user_id, contact_id, due_date, note, completed, \
+                 completed_at, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    new_id(),
+                    user.as_str(),
+                    id.as_str(),
+                    date_to_secs(f.due_date),
+                    f.note.clone(),
+                    i64::from(f.completed),
+                    f.completed_at.map(|t| t.timestamp()),
+                    f.created_at.timestamp(),
+                    f.updated_at.timestamp()
+                ],
+            )
+            .await?;
+            restored.follow_ups += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(restored)
+}

@@ -1,0 +1,379 @@
+//! Exports: the user's contacts (all, or the list a [`ContactQuery`] selects) as vCard 4.0 or
+//! CSV, written row by row into a [`Sink`] so that memory stays bounded by one contact, not
+//! by the account. The JSON backup of the whole account is in [`super::backup`].
+
+use std::future::Future;
+
+use chrono::{Datelike, NaiveDate};
+use libsql::{params_from_iter, Row};
+
+use super::YEARLESS_BIRTHDAY_YEAR;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::repo::contact::{self, ContactQuery};
+use crate::repo::user::UserId;
+use crate::row::{bool, opt_date};
+
+/// Where an export writes its bytes, chunk by chunk.
+pub trait Sink {
+    fn write(&mut self, chunk: Vec<u8>) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// Collects everything (tests, small exports).
+impl Sink for Vec<u8> {
+    async fn write(&mut self, chunk: Vec<u8>) -> Result<()> {
+        self.extend_from_slice(&chunk);
+        Ok(())
+    }
+}
+
+/// Streams to a receiver (the web response, the CLI's stdout); waits while it is full, and
+/// stops the export when it has gone away (the client disconnected).
+impl Sink for tokio::sync::mpsc::Sender<Vec<u8>> {
+    async fn write(&mut self, chunk: Vec<u8>) -> Result<()> {
+        self.send(chunk)
+            .await
+            .map_err(|_| Error::Config("the export's reader went away".into()))
+    }
+}
+
+/// The formats contacts export to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactFormat {
+    Vcard,
+    Csv,
+}
+
+/// A contact with the details the vCard and CSV exports carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedContact {
+    pub id: String,
+    pub name: String,
+    pub relationship: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    pub industry: Option<String>,
+    pub location: Option<String>,
+    pub vip: bool,
+    pub archived: bool,
+    pub family: Option<String>,
+    pub company: Option<String>,
+    pub likes_dislikes: Option<String>,
+    pub misc_notes: Option<String>,
+    pub main_app: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub links: Vec<String>,
+    pub tags: Vec<String>,
+}
+
+impl ExportedContact {
+    fn from_row(row: &Row) -> Result<Self> {
+        let links: Option<String> = row.get(15)?;
+        let links = match links.as_deref().map(str::trim) {
+            None | Some("") => Vec::new(),
+            Some(json) => serde_json::from_str(json).map_err(|e| Error::Decode {
+                column: "contact_info.social_links",
+                reason: e.to_string(),
+            })?,
+        };
+        let tags: Option<String> = row.get(16)?;
+        let status: String = row.get(7)?;
+        Ok(ExportedContact {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            relationship: row.get(2)?,
+            birthday: opt_date(row.get(3)?, "contact.birthday")?,
+            industry: row.get(4)?,
+            location: row.get(5)?,
+            vip: bool(row.get(6)?, "contact.vip")?,
+            archived: status == "archived",
+            family: row.get(8)?,
+            company: row.get(9)?,
+            likes_dislikes: row.get(10)?,
+            misc_notes: row.get(11)?,
+            main_app: row.get(12)?,
+            email: row.get(13)?,
+            phone: row.get(14)?,
+            links,
+            // Tag names never contain the unit separator (char 31): forms refuse controls.
+            tags: tags
+                .map(|t| t.split('\u{1f}').map(str::to_string).collect())
+                .unwrap_or_default(),
+        })
+    }
+}
+
+/// How many contacts are read per query: memory stays bounded by this, not the account.
+const CHUNK: i64 = 500;
+
+/// Writes the contacts `query` selects (every page of it; `None`: all contacts), in its
+/// order, in `format`. Returns how many were written.
+pub async fn export_contacts(
+    db: &Db,
+    user: &UserId,
+    query: Option<&ContactQuery>,
+    format: ContactFormat,
+    sink: &mut impl Sink,
+) -> Result<u64> {
+    let default_query = ContactQuery::default();
+    let query = query.unwrap_or(&default_query);
+    let (condition, values) = contact::list_condition(user, query);
+    let order = contact::list_order(query);
+    // Numbering the selection once gives a stable key to read it in chunks by, whatever the
+    // list's order; the read transaction keeps every chunk in the same snapshot.
+    let sql = format!(
+        "WITH selected AS ( \
+           SELECT id, row_number() OVER (ORDER BY {order}) AS n FROM contact WHERE {condition} \
+         ) \
+         SELECT c.id, c.name, c.relationship, c.birthday, c.industry, c.location, c.vip, \
+                c.status, b.family, b.company, b.likes_dislikes, b.misc_notes, \
+                i.main_app, i.email, i.phone_number, i.social_links, \
+                (SELECT group_concat(name, char(31)) FROM ( \
+                   SELECT t.name FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id \
+                    WHERE ct.contact_id = c.id AND t.user_id = c.user_id \
+                    ORDER BY t.name COLLATE NOCASE)), \
+                s.n \
+           FROM selected s JOIN contact c ON c.id = s.id \
+           LEFT JOIN background b ON b.contact_id = c.id \
+           LEFT JOIN contact_info i ON i.contact_id = c.id \
+          WHERE s.n > ? ORDER BY s.n LIMIT {CHUNK}"
+    );
+    let conn = db.conn().await?;
+    let tx = conn.begin_read().await?;
+    if format == ContactFormat::Csv {
+        sink.write(csv_header()).await?;
+    }
+    let mut after = 0i64;
+    let mut written = 0u64;
+    loop {
+        let mut chunk_values = values.clone();
+        chunk_values.push(libsql::Value::Integer(after));
+        let mut rows = tx.query(&sql, params_from_iter(chunk_values)).await?;
+        let mut contacts = Vec::new();
+        while let Some(row) = rows.next().await? {
+            after = row.get(17)?;
+            contacts.push(ExportedContact::from_row(&row)?);
+        }
+        drop(rows);
+        if contacts.is_empty() {
+            break;
+        }
+        for c in &contacts {
+            let bytes = match format {
+                ContactFormat::Vcard => vcard(c).into_bytes(),
+                ContactFormat::Csv => csv_row(c)?,
+            };
+            sink.write(bytes).await?;
+            written += 1;
+        }
+        if contacts.len() < CHUNK as usize {
+            break;
+        }
+    }
+    tx.commit().await?;
+    Ok(written)
+}
+
+/// vCard text escaping (RFC 6350 §3.4).
+fn escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ',' => out.push_str("\\,"),
+            ';' => out.push_str("\\;"),
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Appends one content line, folded at 75 octets without splitting a character.
+fn line(out: &mut String, content: &str) {
+    let mut width = 0;
+    for c in content.chars() {
+        let len = c.len_utf8();
+        if width + len > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += len;
+    }
+    out.push_str("\r\n");
+}
+
+/// `--MMDD` for a birthday stored without its year, `YYYYMMDD` otherwise.
+fn bday(date: NaiveDate) -> String {
+    if date.year() == YEARLESS_BIRTHDAY_YEAR {
+        format!("--{:02}{:02}", date.month(), date.day())
+    } else {
+        date.format("%Y%m%d").to_string()
+    }
+}
+
+/// One contact as a vCard 4.0. What vCard has no property for goes into `X-DEVHUB-…`
+/// properties, which our import reads back and other apps ignore.
+pub fn vcard(c: &ExportedContact) -> String {
+    let mut out = String::with_capacity(512);
+    line(&mut out, "BEGIN:VCARD");
+    line(&mut out, "VERSION:4.0");
+    line(&mut out, &format!("UID:urn:uuid:{}", c.id));
+    line(&mut out, &format!("FN:{}", escape(&c.name)));
+    // N is required by vCard 3.0 readers; a display name does not say which part is the
+    // family name, so the last word is taken as it.
+    let (given, family) = match c.name.trim().rsplit_once(' ') {
+        Some((given, family)) => (given, family),
+        None => ("", c.name.trim()),
+    };
+    line(
+        &mut out,
+        &format!("N:{};{};;;", escape(family), escape(given)),
+    );
+    if let Some(b) = c.birthday {
+        line(&mut out, &format!("BDAY:{}", bday(b)));
+    }
+    if let Some(company) = &c.company {
+        line(&mut out, &format!("ORG:{}", escape(company)));
+    }
+    if let Some(location) = &c.location {
+        line(&mut out, &format!("ADR:;;;{};;;", escape(location)));
+    }
+    if let Some(email) = &c.email {
+        line(&mut out, &format!("EMAIL:{}", escape(email)));
+    }
+    if let Some(phone) = &c.phone {
+        line(&mut out, &format!("TEL:{}", escape(phone)));
+    }
+    for link in &c.links {
+        line(&mut out, &format!("URL:{}", escape(link)));
+    }
+    if let Some(notes) = &c.misc_notes {
+        line(&mut out, &format!("NOTE:{}", escape(notes)));
+    }
+    if !c.tags.is_empty() {
+        let tags: Vec<String> = c.tags.iter().map(|t| escape(t)).collect();
+        line(&mut out, &format!("CATEGORIES:{}", tags.join(",")));
+    }
+    for (key, value) in [
+        ("X-DEVHUB-RELATIONSHIP", &c.relationship),
+        ("X-DEVHUB-INDUSTRY", &c.industry),
+        ("X-DEVHUB-FAMILY", &c.family),
+        ("X-DEVHUB-LIKES-DISLIKES", &c.likes_dislikes),
+        ("X-DEVHUB-MAIN-APP", &c.main_app),
+    ] {
+        if let Some(v) = value {
+            line(&mut out, &format!("{key}:{}", escape(v)));
+        }
+    }
+    if c.vip {
+        line(&mut out, "X-DEVHUB-VIP:1");
+    }
+    if c.archived {
+        line(&mut out, "X-DEVHUB-STATUS:archived");
+    }
+    line(&mut out, "END:VCARD");
+    out
+}
+
+/// Google Contacts' current CSV layout (so that Google imports it, and so do we), with our
+/// fields that have no Google column at the end.
+pub const CSV_COLUMNS: [&str; 17] = [
+    "First Name",
+    "Middle Name",
+    "Last Name",
+    "Organization Name",
+    "Birthday",
+    "Notes",
+    "Labels",
+    "E-mail 1 - Label",
+    "E-mail 1 - Value",
+    "Phone 1 - Label",
+    "Phone 1 - Value",
+    "Address 1 - Formatted",
+    "Website 1 - Value",
+    "Relationship 1 - Value",
+    "Industry",
+    "Family",
+    "Likes and Dislikes",
+];
+
+fn csv_header() -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    // Writing into memory cannot fail.
+    let _ = w.write_record(
+        CSV_COLUMNS
+            .iter()
+            .chain(["Main App", "VIP", "Status"].iter()),
+    );
+    w.into_inner().unwrap_or_default()
+}
+
+fn csv_row(c: &ExportedContact) -> Result<Vec<u8>> {
+    let birthday = c.birthday.map(|b| {
+        if b.year() == YEARLESS_BIRTHDAY_YEAR {
+            format!("--{:02}-{:02}", b.month(), b.day())
+        } else {
+            b.format("%Y-%m-%d").to_string()
+        }
+    });
+    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    // The whole name goes into "First Name": splitting it would not round-trip.
+    let fields = [
+        c.name.clone(),
+        String::new(),
+        String::new(),
+        o(&c.company),
+        birthday.unwrap_or_default(),
+        o(&c.misc_notes),
+        c.tags.join(" ::: "),
+        if c.email.is_some() {
+            "* Other".into()
+        } else {
+            String::new()
+        },
+        o(&c.email),
+        if c.phone.is_some() {
+            "Mobile".into()
+        } else {
+            String::new()
+        },
+        o(&c.phone),
+        o(&c.location),
+        c.links.join(" ::: "),
+        o(&c.relationship),
+        o(&c.industry),
+        o(&c.family),
+        o(&c.likes_dislikes),
+        o(&c.main_app),
+        if c.vip { "1".into() } else { String::new() },
+        if c.archived {
+            "archived".into()
+        } else {
+            String::new()
+        },
+    ];
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&fields)
+        .map_err(|e| Error::Config(format!("cannot write CSV: {e}")))?;
+    w.into_inner()
+        .map_err(|e| Error::Config(format!("cannot write CSV: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_fold_at_75_octets_between_characters() {
+        let mut out = String::new();
+        line(&mut out, &format!("NOTE:{}", "é".repeat(60)));
+        for l in out.split("\r\n").filter(|l| !l.is_empty()) {
+            assert!(l.len() <= 75, "{l}");
+        }
+        let unfolded = out.replace("\r\n ", "");
+        assert_eq!(unfolded, format!("NOTE:{}\r\n", "é".repeat(60)));
+    }
+}

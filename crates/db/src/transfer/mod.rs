@@ -1,0 +1,408 @@
+//! Getting data in and out: vCard and CSV import and export, and the JSON backup of a whole
+//! account.
+//!
+//! An import is two steps. [`parse_upload`] reads a file into [`ImportedContact`]s (and the
+//! records it could not read, each with its line and reason) without touching the database;
+//! [`plan::preview`] compares them with the user's contacts (which look like duplicates) and
+//! [`plan::apply`] writes them, all in one transaction. Both steps take the same bytes, so the
+//! preview shows exactly what the import will do.
+
+pub mod backup;
+pub mod csv;
+pub mod export;
+pub mod plan;
+pub mod vcard;
+
+use chrono::NaiveDate;
+
+use crate::repo::background::NewBackground;
+use crate::repo::contact::NewContact;
+use crate::repo::contact_info::NewContactInfo;
+use crate::validate::MAX_LONG_TEXT;
+
+/// The largest file an import accepts: 5,000 cards with small photos fit comfortably.
+pub const MAX_IMPORT_BYTES: usize = 20 * 1024 * 1024;
+
+/// The year stored for a birthday without one (`--0415` in vCard 4.0, Apple's
+/// `X-APPLE-OMIT-YEAR`): the contact table keeps a full date, and 1904 is the first leap year
+/// the birthday rules accept, so 29 February survives. Exports write such a birthday back
+/// without a year.
+pub const YEARLESS_BIRTHDAY_YEAR: i32 = 1904;
+
+/// The formats an upload can be in, recognised from its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportFormat {
+    Vcard,
+    GoogleCsv,
+    LinkedInCsv,
+    /// Our own JSON backup ([`backup`]): restored into an empty account only.
+    Backup,
+}
+
+impl ImportFormat {
+    pub fn label(self) -> &'static str {
+        match self {
+            ImportFormat::Vcard => "vCard",
+            ImportFormat::GoogleCsv => "Google Contacts CSV",
+            ImportFormat::LinkedInCsv => "LinkedIn connections CSV",
+            ImportFormat::Backup => "Developer Hub backup (JSON)",
+        }
+    }
+}
+
+/// One contact read from a file, in the terms of our tables.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportedContact {
+    /// The line of the file where the record starts (1-based).
+    pub line: usize,
+    pub contact: NewContact,
+    /// Company, notes and the details that have no column of their own.
+    pub background: NewBackground,
+    /// The first e-mail and phone, the profile links.
+    pub info: NewContactInfo,
+    /// Tag names (vCard `CATEGORIES`).
+    pub tags: Vec<String>,
+    /// Every e-mail of the record, lowercased: what duplicates are recognised by.
+    pub emails: Vec<String>,
+}
+
+impl ImportedContact {
+    /// Whether the record carries details that live in the VIP tables (background, contact
+    /// info). Those contacts are imported as VIPs: DESIGN.md keeps these tables for VIPs, and
+    /// an e-mail address that the contact's page does not show would be as good as lost.
+    pub fn has_details(&self) -> bool {
+        self.info != NewContactInfo::default() || self.background != NewBackground::default()
+    }
+}
+
+/// A record that could not be read: where it starts and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordError {
+    pub line: usize,
+    pub reason: String,
+}
+
+/// What a file holds: the readable records and the unreadable ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedImport {
+    pub format: ImportFormat,
+    pub contacts: Vec<ImportedContact>,
+    pub errors: Vec<RecordError>,
+}
+
+/// Why a whole file is refused (nothing is written).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FileError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file is larger than the limit of {} MB", MAX_IMPORT_BYTES / (1024 * 1024))]
+    TooLarge,
+    #[error("the file is not UTF-8 text (line {line}); save it as UTF-8 and try again")]
+    NotUtf8 { line: usize },
+    #[error("the file is UTF-16 text; save it as UTF-8 and try again")]
+    Utf16,
+    #[error("the file is not text (binary data on line {line})")]
+    Binary { line: usize },
+    #[error("the file ends inside the card that starts on line {line}: it is truncated")]
+    Truncated { line: usize },
+    #[error("the file is neither a vCard file, a Google Contacts or LinkedIn CSV nor a Developer Hub backup")]
+    UnknownFormat,
+    #[error("the backup cannot be read: {0}")]
+    Backup(String),
+}
+
+/// Checks the bytes of an upload (size, encoding, binary data) and reads them as text.
+pub fn decode_text(bytes: &[u8]) -> Result<&str, FileError> {
+    if bytes.len() > MAX_IMPORT_BYTES {
+        return Err(FileError::TooLarge);
+    }
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(FileError::Utf16);
+    }
+    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|e| FileError::NotUtf8 {
+        line: line_of(bytes, e.valid_up_to()),
+    })?;
+    // Control characters other than tab and line ends are binary junk, not text.
+    if let Some(at) = text
+        .char_indices()
+        .find(|(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        .map(|(i, _)| i)
+    {
+        return Err(FileError::Binary {
+            line: line_of(bytes, at),
+        });
+    }
+    if text.trim().is_empty() {
+        return Err(FileError::Empty);
+    }
+    Ok(text)
+}
+
+fn line_of(bytes: &[u8], offset: usize) -> usize {
+    bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// The format of a decoded upload, from its first line.
+pub fn detect_format(text: &str) -> Result<ImportFormat, FileError> {
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    if first.to_ascii_uppercase().starts_with("BEGIN:VCARD") {
+        return Ok(ImportFormat::Vcard);
+    }
+    if first.starts_with('{') {
+        return Ok(ImportFormat::Backup);
+    }
+    csv::detect(text).ok_or(FileError::UnknownFormat)
+}
+
+/// Reads a vCard or CSV upload into contacts, without touching the database. A backup is
+/// read by [`backup::parse`] instead.
+pub fn parse_upload(bytes: &[u8]) -> Result<ParsedImport, FileError> {
+    let text = decode_text(bytes)?;
+    match detect_format(text)? {
+        ImportFormat::Vcard => vcard::parse(text),
+        ImportFormat::GoogleCsv => Ok(csv::parse(text, ImportFormat::GoogleCsv)),
+        ImportFormat::LinkedInCsv => Ok(csv::parse(text, ImportFormat::LinkedInCsv)),
+        ImportFormat::Backup => Err(FileError::UnknownFormat),
+    }
+}
+
+/// Collects the fields of one record, then checks them against the same rules as the forms.
+#[derive(Debug, Default)]
+pub(crate) struct RecordBuilder {
+    pub name: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    pub company: Option<String>,
+    pub title: Option<String>,
+    pub industry: Option<String>,
+    pub relationship: Option<String>,
+    pub location: Option<String>,
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    pub links: Vec<String>,
+    pub notes: Vec<String>,
+    pub family: Option<String>,
+    pub likes_dislikes: Option<String>,
+    pub main_app: Option<String>,
+    pub tags: Vec<String>,
+    pub vip: bool,
+    pub archived: bool,
+}
+
+fn clean(value: &str) -> Option<String> {
+    let v = value.trim();
+    (!v.is_empty()).then(|| v.to_string())
+}
+
+fn set_once(slot: &mut Option<String>, value: &str) {
+    if slot.is_none() {
+        *slot = clean(value);
+    }
+}
+
+impl RecordBuilder {
+    pub fn email(&mut self, raw: &str) {
+        let e = raw.trim().trim_start_matches("mailto:").trim();
+        if !e.is_empty() && !self.emails.iter().any(|x| x.eq_ignore_ascii_case(e)) {
+            self.emails.push(e.to_string());
+        }
+    }
+
+    pub fn phone(&mut self, raw: &str) {
+        let p = raw.trim().trim_start_matches("tel:").trim();
+        if !p.is_empty() && !self.phones.iter().any(|x| x == p) {
+            self.phones.push(p.to_string());
+        }
+    }
+
+    /// A profile or web link; `github.com/ada` is taken as `https://github.com/ada`.
+    pub fn link(&mut self, raw: &str) {
+        let l = raw.trim();
+        if l.is_empty() {
+            return;
+        }
+        let l = if l.starts_with("http://") || l.starts_with("https://") {
+            l.to_string()
+        } else if l.contains('.') && !l.contains(':') && !l.contains(' ') {
+            format!("https://{l}")
+        } else {
+            self.notes.push(format!("Profile: {l}"));
+            return;
+        };
+        if !self.links.contains(&l) {
+            self.links.push(l);
+        }
+    }
+
+    pub fn note(&mut self, raw: &str) {
+        if let Some(n) = clean(raw) {
+            self.notes.push(n);
+        }
+    }
+
+    pub fn set_name(&mut self, v: &str) {
+        set_once(&mut self.name, v);
+    }
+    pub fn set_company(&mut self, v: &str) {
+        set_once(&mut self.company, v);
+    }
+    pub fn set_title(&mut self, v: &str) {
+        set_once(&mut self.title, v);
+    }
+    pub fn set_location(&mut self, v: &str) {
+        set_once(&mut self.location, v);
+    }
+
+    /// The record in our terms, or why it cannot be imported.
+    pub fn finish(mut self, line: usize) -> Result<ImportedContact, RecordError> {
+        let fail = |reason: String| RecordError { line, reason };
+        let name = self
+            .name
+            .take()
+            .or_else(|| self.company.clone())
+            .or_else(|| self.emails.first().cloned())
+            .ok_or_else(|| fail("the record has no name".into()))?;
+
+        // Details without a column of their own go into the notes, so nothing is dropped.
+        let mut extra = Vec::new();
+        if let Some(title) = &self.title {
+            extra.push(format!("Title: {title}"));
+        }
+        let mut emails = self.emails.iter();
+        let email = emails.find(|e| crate::validate::email(e).is_ok()).cloned();
+        let others: Vec<&String> = self
+            .emails
+            .iter()
+            .filter(|e| Some(*e) != email.as_ref())
+            .collect();
+        if !others.is_empty() {
+            extra.push(format!(
+                "Other e-mails: {}",
+                others
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let phone = self
+            .phones
+            .iter()
+            .find(|p| crate::validate::phone(p).is_ok())
+            .cloned();
+        let other_phones: Vec<&str> = self
+            .phones
+            .iter()
+            .filter(|p| Some(*p) != phone.as_ref())
+            .map(String::as_str)
+            .collect();
+        if !other_phones.is_empty() {
+            extra.push(format!("Other phones: {}", other_phones.join(", ")));
+        }
+        let mut links = Vec::new();
+        for l in self.links {
+            if links.len() < crate::validate::MAX_SOCIAL_LINKS && crate::validate::url(&l).is_ok() {
+                links.push(l);
+            } else {
+                extra.push(format!("Link: {l}"));
+            }
+        }
+        let mut notes = self.notes;
+        notes.extend(extra);
+        let mut misc_notes = notes.join("\n\n");
+        if misc_notes.chars().count() > MAX_LONG_TEXT {
+            misc_notes = misc_notes.chars().take(MAX_LONG_TEXT).collect();
+        }
+
+        let birthday = self
+            .birthday
+            .filter(|b| crate::validate::birthday(*b).is_ok());
+        let background = NewBackground {
+            family: self.family,
+            company: self.company,
+            likes_dislikes: self.likes_dislikes,
+            misc_notes: clean(&misc_notes),
+        };
+        let info = NewContactInfo {
+            main_app: self.main_app,
+            email,
+            phone_number: phone,
+            social_links: links,
+        };
+        let mut imported = ImportedContact {
+            line,
+            contact: NewContact {
+                name,
+                relationship: self.relationship,
+                birthday,
+                industry: self.industry,
+                location: self.location,
+                vip: self.vip,
+                status: if self.archived {
+                    crate::repo::contact::ContactStatus::Archived
+                } else {
+                    crate::repo::contact::ContactStatus::Active
+                },
+            },
+            background,
+            info,
+            tags: self.tags,
+            emails: self.emails.iter().map(|e| e.to_lowercase()).collect(),
+        };
+        if imported.has_details() {
+            imported.contact.vip = true;
+        }
+        let checks = [
+            imported.contact.validate(),
+            imported.background.validate(),
+            imported.info.validate(),
+        ];
+        for check in checks {
+            if let Err(e) = check {
+                return Err(fail(match e {
+                    crate::Error::Validation(v) => v.to_string(),
+                    other => other.to_string(),
+                }));
+            }
+        }
+        for tag in &imported.tags {
+            if tag.chars().count() > crate::validate::MAX_SHORT_TEXT {
+                return Err(fail("a category is longer than 200 characters".into()));
+            }
+        }
+        Ok(imported)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uploads_that_are_not_utf8_text_are_refused_with_their_line() {
+        assert_eq!(decode_text(b""), Err(FileError::Empty));
+        assert_eq!(
+            decode_text(b"BEGIN:VCARD\nFN:Jos\xe9\n"),
+            Err(FileError::NotUtf8 { line: 2 })
+        );
+        assert_eq!(decode_text(b"\xff\xfeB\x00E\x00"), Err(FileError::Utf16));
+        assert_eq!(
+            decode_text(b"BEGIN:VCARD\n\x00\x01\x02"),
+            Err(FileError::Binary { line: 2 })
+        );
+        assert_eq!(
+            decode_text("\u{feff}BEGIN:VCARD".as_bytes()),
+            Ok("BEGIN:VCARD")
+        );
+        let big = vec![b'a'; MAX_IMPORT_BYTES + 1];
+        assert_eq!(decode_text(&big), Err(FileError::TooLarge));
+    }
+}

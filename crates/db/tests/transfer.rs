@@ -1,0 +1,651 @@
+//! Import and export: realistic sample files of Google, Apple, Outlook and LinkedIn, the
+//! round trips, duplicates, all-or-nothing and owner scoping, on real database files.
+
+mod common;
+
+use chrono::NaiveDate;
+use common::{contact, test_db, user};
+use devhub_db::transfer::export::{export_contacts, ContactFormat};
+use devhub_db::transfer::plan::{self, DuplicatePolicy, Match, Target};
+use devhub_db::transfer::{backup, parse_upload, FileError, ImportFormat, ParsedImport};
+use devhub_db::{
+    ContactFilter, ContactQuery, Db, NewBackground, NewContactInfo, NewFollowUp, NewInteraction,
+    NewTag, UserId,
+};
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn parse(name: &str) -> ParsedImport {
+    parse_upload(&fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+async fn import(
+    db: &Db,
+    user: &UserId,
+    bytes: &[u8],
+    policy: DuplicatePolicy,
+) -> plan::ImportSummary {
+    let parsed = parse_upload(bytes).expect("readable file");
+    plan::apply(db, user, parsed, policy).await.expect("import")
+}
+
+async fn export(db: &Db, user: &UserId, format: ContactFormat) -> String {
+    let mut out = Vec::new();
+    export_contacts(db, user, None, format, &mut out)
+        .await
+        .expect("export");
+    String::from_utf8(out).expect("utf-8")
+}
+
+async fn contact_count(db: &Db, user: &UserId) -> u64 {
+    db.contacts()
+        .list(user, &ContactQuery::default())
+        .await
+        .expect("list")
+        .total
+}
+
+#[test]
+fn google_vcards_map_names_birthdays_company_address_emails_links_and_notes() {
+    let parsed = parse("google.vcf");
+    assert_eq!(parsed.format, ImportFormat::Vcard);
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    let [ada, zoe, kenji] = &parsed.contacts[..] else {
+        panic!("three cards: {:?}", parsed.contacts);
+    };
+    assert_eq!(ada.line, 1);
+    assert_eq!(ada.contact.name, "Ada Lovelace");
+    // Years before 1900 (Apple writes 1604 for "no year") are taken as unknown.
+    assert_eq!(ada.contact.birthday, NaiveDate::from_ymd_opt(1904, 12, 10));
+    assert_eq!(
+        ada.contact.location.as_deref(),
+        Some("12 St James's Square, London, SW1Y 4JH, United Kingdom")
+    );
+    assert!(ada.contact.vip, "details make a VIP");
+    assert_eq!(
+        ada.background.company.as_deref(),
+        Some("Analytical Engines Ltd")
+    );
+    assert_eq!(ada.info.email.as_deref(), Some("ada@example.com"));
+    assert_eq!(ada.info.phone_number.as_deref(), Some("+44 20 7946 0958"));
+    assert_eq!(
+        ada.info.social_links,
+        vec!["https://github.com/ada".to_string()]
+    );
+    let notes = ada.background.misc_notes.as_deref().unwrap_or("");
+    assert!(notes.starts_with("Met at the Difference Engine meetup.\nWants to talk about Bernoulli numbers, loops; and more."), "{notes}");
+    assert!(notes.contains("Title: Mathematician"), "{notes}");
+    assert!(
+        notes.contains("Other e-mails: ada.lovelace@analytical.example"),
+        "{notes}"
+    );
+    assert_eq!(ada.tags, vec!["Mentors".to_string()]);
+    assert_eq!(
+        ada.emails,
+        vec![
+            "ada@example.com".to_string(),
+            "ada.lovelace@analytical.example".to_string()
+        ]
+    );
+
+    assert_eq!(zoe.contact.name, "Zoë Müller-Łukasiewicz");
+    assert_eq!(
+        zoe.contact.birthday,
+        NaiveDate::from_ymd_opt(1904, 2, 29),
+        "no year"
+    );
+    assert_eq!(
+        kenji.contact.name, "Kenji Tanaka",
+        "from N when FN is missing"
+    );
+    assert_eq!(kenji.info.phone_number.as_deref(), Some("+81 3-1234-5678"));
+}
+
+#[test]
+fn apple_vcards_unfold_lines_skip_photos_and_read_social_profiles() {
+    let parsed = parse("apple.vcf");
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    let [grace] = &parsed.contacts[..] else {
+        panic!("one card");
+    };
+    assert_eq!(grace.contact.name, "Grace Hopper");
+    assert_eq!(grace.contact.birthday, NaiveDate::from_ymd_opt(1904, 12, 9));
+    assert_eq!(
+        grace.contact.location.as_deref(),
+        Some("1 Cobol Way, Arlington, VA, 22201, USA")
+    );
+    assert_eq!(grace.background.company.as_deref(), Some("US Navy"));
+    assert_eq!(grace.info.phone_number.as_deref(), Some("(555) 010-2030"));
+    assert_eq!(
+        grace.info.social_links,
+        vec![
+            "https://twitter.com/gracehopper".to_string(),
+            "https://www.linkedin.com/in/grace".to_string()
+        ]
+    );
+    let notes = grace.background.misc_notes.as_deref().unwrap_or("");
+    assert!(
+        notes.starts_with("She found the first actual bug. This note is deliberately long so that the exporter folds it over more than one line, as Apple Contacts does."),
+        "{notes}"
+    );
+    assert!(
+        !notes.contains("PHOTO") && notes.len() < 400,
+        "the photo is skipped"
+    );
+}
+
+#[test]
+fn outlook_quoted_printable_values_decode_in_their_charset() {
+    let parsed = parse("outlook.vcf");
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    let [jorg] = &parsed.contacts[..] else {
+        panic!("one card");
+    };
+    assert_eq!(jorg.contact.name, "Jörg Straßer");
+    assert_eq!(
+        jorg.contact.location.as_deref(),
+        Some("Straße 1, München, 80331, Deutschland")
+    );
+    assert_eq!(jorg.info.phone_number.as_deref(), Some("+49 30 1234567"));
+    assert_eq!(
+        jorg.info.social_links,
+        vec!["http://contoso.example/joerg".to_string()]
+    );
+    let notes = jorg.background.misc_notes.as_deref().unwrap_or("");
+    assert!(
+        notes.starts_with("Kennt sich mit Rust aus.\r\nMöchte einen Vortrag halten."),
+        "{notes:?}"
+    );
+    assert!(notes.contains("Other phones: +49 170 7654321"), "{notes}");
+}
+
+#[test]
+fn vcard4_cards_without_a_name_are_reported_with_their_line() {
+    let parsed = parse("v4.vcf");
+    let [linus, nameless] = &parsed.contacts[..] else {
+        panic!("two readable cards: {:?}", parsed.contacts);
+    };
+    assert_eq!(
+        linus.contact.birthday,
+        NaiveDate::from_ymd_opt(1969, 12, 28)
+    );
+    assert_eq!(linus.info.phone_number.as_deref(), Some("+1-555-555-0100"));
+    // An e-mail that is no address still names the card; it is kept in the notes.
+    assert_eq!(nameless.contact.name, "nobody-has-a-name");
+    assert_eq!(parsed.errors.len(), 1);
+    assert_eq!(parsed.errors[0].line, 15);
+    assert_eq!(parsed.errors[0].reason, "the record has no name");
+}
+
+#[test]
+fn google_csv_and_linkedin_connections_are_recognised_and_mapped() {
+    let google = parse("google.csv");
+    assert_eq!(google.format, ImportFormat::GoogleCsv);
+    let [margaret, soren] = &google.contacts[..] else {
+        panic!("two contacts: {:?}", google.contacts);
+    };
+    assert_eq!(margaret.contact.name, "Margaret Hamilton");
+    assert_eq!(
+        margaret.contact.birthday,
+        NaiveDate::from_ymd_opt(1936, 8, 17)
+    );
+    assert_eq!(
+        margaret.contact.location.as_deref(),
+        Some("1 Main St, Cambridge, MA 02139, USA")
+    );
+    assert_eq!(margaret.info.email.as_deref(), Some("margaret@example.com"));
+    assert_eq!(margaret.emails.len(), 3);
+    assert_eq!(margaret.tags, vec!["Mentors".to_string()]);
+    assert!(
+        margaret.background.misc_notes.as_deref().is_some_and(
+            |n| n.starts_with("Apollo guidance software.\nAsk about the \"Lauren bug\".")
+        )
+    );
+    assert_eq!(soren.contact.name, "Søren Kierkegaard");
+    assert_eq!(soren.contact.birthday, NaiveDate::from_ymd_opt(1904, 5, 5));
+    assert_eq!(
+        soren.contact.location.as_deref(),
+        Some("Copenhagen, Denmark")
+    );
+    assert!(!soren.contact.vip, "no details, no VIP");
+    assert_eq!(google.errors.len(), 1);
+    assert_eq!(google.errors[0].line, 8);
+
+    let linkedin = parse("Connections.csv");
+    assert_eq!(linkedin.format, ImportFormat::LinkedInCsv);
+    assert!(linkedin.errors.is_empty(), "{:?}", linkedin.errors);
+    let names: Vec<&str> = linkedin
+        .contacts
+        .iter()
+        .map(|c| c.contact.name.as_str())
+        .collect();
+    assert_eq!(names, ["Barbara Liskov", "Radia Perlman", "José Núñez"]);
+    let barbara = &linkedin.contacts[0];
+    assert_eq!(barbara.line, 5);
+    assert_eq!(barbara.background.company.as_deref(), Some("MIT"));
+    assert_eq!(barbara.info.email.as_deref(), Some("barbara@example.com"));
+    assert_eq!(
+        barbara.info.social_links,
+        vec!["https://www.linkedin.com/in/barbara-liskov".to_string()]
+    );
+    assert_eq!(
+        linkedin.contacts[2].background.company.as_deref(),
+        Some("Acme, Inc.")
+    );
+}
+
+#[test]
+fn broken_files_are_refused_whole() {
+    let truncated = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Gra";
+    assert_eq!(
+        parse_upload(truncated),
+        Err(FileError::Truncated { line: 5 })
+    );
+    let nested = b"BEGIN:VCARD\nFN:A\nBEGIN:VCARD\nFN:B\nEND:VCARD\n";
+    assert_eq!(parse_upload(nested), Err(FileError::Truncated { line: 1 }));
+    let junk = b"BEGIN:VCARD\nFN:A\nEND:VCARD\n\x7fELF\x02\x01\x01\x00";
+    assert_eq!(parse_upload(junk), Err(FileError::Binary { line: 4 }));
+    assert_eq!(
+        parse_upload(b"id;amount\n1;2\n"),
+        Err(FileError::UnknownFormat)
+    );
+    let latin1 = b"First Name,Last Name,E-mail 1 - Value\nJos\xe9,Garc\xeda,j@example.com\n";
+    assert_eq!(parse_upload(latin1), Err(FileError::NotUtf8 { line: 2 }));
+}
+
+#[tokio::test]
+async fn importing_the_same_file_twice_creates_nothing_the_second_time() {
+    let db = test_db().await;
+    let u = user(&db).await;
+    let first = import(&db, &u.id, &fixture("google.vcf"), DuplicatePolicy::Skip).await;
+    assert_eq!(first.created, 3);
+    let second = import(&db, &u.id, &fixture("google.vcf"), DuplicatePolicy::Skip).await;
+    assert_eq!((second.created, second.skipped), (0, 3));
+    let merged = import(&db, &u.id, &fixture("google.vcf"), DuplicatePolicy::Merge).await;
+    assert_eq!((merged.created, merged.merged), (0, 3));
+    assert_eq!(contact_count(&db, &u.id).await, 3);
+
+    let page = db
+        .contacts()
+        .list(&u.id, &ContactQuery::default())
+        .await
+        .unwrap();
+    let ada = page
+        .contacts
+        .iter()
+        .find(|c| c.name == "Ada Lovelace")
+        .unwrap();
+    assert!(ada.vip);
+    let info = db
+        .contact_infos()
+        .get(&u.id, &ada.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(info.email.as_deref(), Some("ada@example.com"));
+    let tags = db.tags().list(&u.id).await.unwrap();
+    assert_eq!(
+        tags.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+        ["Mentors"]
+    );
+}
+
+#[tokio::test]
+async fn the_preview_names_duplicates_by_email_then_by_name_and_writes_nothing() {
+    let db = test_db().await;
+    let u = user(&db).await;
+    let existing = db
+        .contacts()
+        .create(&u.id, &contact("Someone Else"))
+        .await
+        .unwrap();
+    db.contact_infos()
+        .upsert(
+            &u.id,
+            &existing.id,
+            &NewContactInfo {
+                email: Some("ADA@example.com".into()),
+                ..NewContactInfo::default()
+            },
+        )
+        .await
+        .unwrap();
+    db.contacts()
+        .create(&u.id, &contact("kenji  tanaka"))
+        .await
+        .unwrap();
+
+    let preview = plan::preview(&db, &u.id, parse("google.vcf"))
+        .await
+        .unwrap();
+    assert_eq!(preview.new_contacts.len(), 1);
+    assert_eq!(
+        preview.new_contacts[0].contact.name,
+        "Zoë Müller-Łukasiewicz"
+    );
+    assert_eq!(preview.duplicates.len(), 2);
+    assert_eq!(
+        preview.duplicates[0].matched,
+        Match::Email("ada@example.com".into())
+    );
+    assert!(
+        matches!(&preview.duplicates[0].target, Target::Existing { id, .. } if *id == existing.id)
+    );
+    assert_eq!(preview.duplicates[1].matched, Match::Name);
+    assert_eq!(
+        contact_count(&db, &u.id).await,
+        2,
+        "a preview writes nothing"
+    );
+
+    // Merging fills in what the existing contact lacks and keeps what it has.
+    let summary = import(&db, &u.id, &fixture("google.vcf"), DuplicatePolicy::Merge).await;
+    assert_eq!((summary.created, summary.merged), (1, 2));
+    let merged = db.contacts().get(&u.id, &existing.id).await.unwrap();
+    assert_eq!(merged.name, "Someone Else");
+    assert!(merged.vip);
+    let bg = db
+        .backgrounds()
+        .get(&u.id, &existing.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(bg.company.as_deref(), Some("Analytical Engines Ltd"));
+    let info = db
+        .contact_infos()
+        .get(&u.id, &existing.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(info.email.as_deref(), Some("ADA@example.com"));
+    assert_eq!(info.phone_number.as_deref(), Some("+44 20 7946 0958"));
+}
+
+#[tokio::test]
+async fn duplicates_inside_one_file_become_one_contact() {
+    let db = test_db().await;
+    let u = user(&db).await;
+    let file = b"BEGIN:VCARD\nVERSION:3.0\nFN:Ada\nEMAIL:ada@example.com\nEND:VCARD\n\
+                 BEGIN:VCARD\nVERSION:3.0\nFN:Ada L.\nEMAIL:ADA@example.com\nTEL:+44 1234 5678\nEND:VCARD\n";
+    let summary = import(&db, &u.id, file, DuplicatePolicy::Merge).await;
+    assert_eq!((summary.created, summary.merged), (1, 1));
+    let page = db
+        .contacts()
+        .list(&u.id, &ContactQuery::default())
+        .await
+        .unwrap();
+    let info = db
+        .contact_infos()
+        .get(&u.id, &page.contacts[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(info.phone_number.as_deref(), Some("+44 1234 5678"));
+}
+
+async fn strip_uids(vcards: String) -> String {
+    vcards
+        .lines()
+        .filter(|l| !l.starts_with("UID:"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn vcard_and_csv_exports_import_back_to_the_same_export() {
+    let db = test_db().await;
+    let source = user(&db).await;
+    for f in [
+        "google.vcf",
+        "apple.vcf",
+        "outlook.vcf",
+        "v4.vcf",
+        "google.csv",
+        "Connections.csv",
+    ] {
+        import(&db, &source.id, &fixture(f), DuplicatePolicy::Skip).await;
+    }
+    let page = db
+        .contacts()
+        .list(&source.id, &ContactQuery::default())
+        .await
+        .unwrap();
+    let someone = &page.contacts[0];
+    db.contacts()
+        .set_status(&source.id, &someone.id, devhub_db::ContactStatus::Archived)
+        .await
+        .unwrap();
+    assert_eq!(contact_count(&db, &source.id).await, 12);
+
+    for format in [ContactFormat::Vcard, ContactFormat::Csv] {
+        let first = export(&db, &source.id, format).await;
+        let target = user(&db).await;
+        let summary = import(&db, &target.id, first.as_bytes(), DuplicatePolicy::Skip).await;
+        assert_eq!(summary.created, 12, "{format:?}");
+        assert_eq!(summary.unreadable, 0, "{format:?}");
+        let second = export(&db, &target.id, format).await;
+        assert_eq!(
+            strip_uids(first).await,
+            strip_uids(second).await,
+            "{format:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_filtered_export_holds_the_filtered_list_only() {
+    let db = test_db().await;
+    let u = user(&db).await;
+    import(&db, &u.id, &fixture("google.csv"), DuplicatePolicy::Skip).await;
+    let vips = ContactQuery {
+        filter: ContactFilter::Vip,
+        ..ContactQuery::default()
+    };
+    let mut out = Vec::new();
+    let n = export_contacts(&db, &u.id, Some(&vips), ContactFormat::Vcard, &mut out)
+        .await
+        .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(n, 1);
+    assert!(text.contains("FN:Margaret Hamilton"));
+    assert!(!text.contains("Kierkegaard"));
+}
+
+#[tokio::test]
+async fn imports_and_exports_never_touch_another_users_contacts() {
+    let db = test_db().await;
+    let alice = user(&db).await;
+    let bob = user(&db).await;
+    db.contacts()
+        .create(&bob.id, &contact("Ada Lovelace"))
+        .await
+        .unwrap();
+    // Bob has Ada; Alice's import does not see her as a duplicate.
+    let summary = import(
+        &db,
+        &alice.id,
+        &fixture("google.vcf"),
+        DuplicatePolicy::Merge,
+    )
+    .await;
+    assert_eq!((summary.created, summary.merged), (3, 0));
+    assert_eq!(contact_count(&db, &bob.id).await, 1);
+    let bob_export = export(&db, &bob.id, ContactFormat::Vcard).await;
+    assert_eq!(bob_export.matches("BEGIN:VCARD").count(), 1);
+    assert!(!bob_export.contains("Zoë"));
+    let mut json = Vec::new();
+    backup::export(&db, &bob.id, &mut json).await.unwrap();
+    let b = backup::parse(std::str::from_utf8(&json).unwrap()).unwrap();
+    assert_eq!(b.contacts.len(), 1);
+    assert!(b.tags.is_empty());
+}
+
+async fn backup_of(db: &Db, user: &UserId) -> backup::Backup {
+    let mut json = Vec::new();
+    backup::export(db, user, &mut json).await.expect("backup");
+    backup::parse(std::str::from_utf8(&json).expect("utf-8")).expect("readable backup")
+}
+
+#[tokio::test]
+async fn a_json_backup_restores_losslessly_into_an_empty_account() {
+    let db = test_db().await;
+    let source = user(&db).await;
+    import(
+        &db,
+        &source.id,
+        &fixture("google.vcf"),
+        DuplicatePolicy::Skip,
+    )
+    .await;
+    let ada = db
+        .contacts()
+        .create(&source.id, &contact("Ada Byron"))
+        .await
+        .unwrap();
+    db.backgrounds()
+        .upsert(
+            &source.id,
+            &ada.id,
+            &NewBackground {
+                family: Some("Daughter of Lord Byron".into()),
+                likes_dislikes: Some("Likes: poetical science".into()),
+                ..NewBackground::default()
+            },
+        )
+        .await
+        .unwrap();
+    db.interactions()
+        .create(
+            &source.id,
+            &ada.id,
+            &NewInteraction {
+                kind: devhub_db::InteractionType::Call,
+                date: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+                notes: Some("Talked about the engine".into()),
+            },
+        )
+        .await
+        .unwrap();
+    let f = db
+        .follow_ups()
+        .create(
+            &source.id,
+            &ada.id,
+            &NewFollowUp {
+                due_date: NaiveDate::from_ymd_opt(2030, 1, 2).unwrap(),
+                note: Some("Send notes".into()),
+            },
+        )
+        .await
+        .unwrap();
+    db.follow_ups().complete(&source.id, &f.id).await.unwrap();
+    db.follow_ups()
+        .create(
+            &source.id,
+            &ada.id,
+            &NewFollowUp {
+                due_date: NaiveDate::from_ymd_opt(2031, 3, 4).unwrap(),
+                note: None,
+            },
+        )
+        .await
+        .unwrap();
+    let tag = db
+        .tags()
+        .create(
+            &source.id,
+            &NewTag {
+                name: "Speakers".into(),
+                color: Some("#aa3300".into()),
+            },
+        )
+        .await
+        .unwrap();
+    db.tags()
+        .attach(&source.id, &ada.id, &tag.id)
+        .await
+        .unwrap();
+    db.cadences()
+        .set(
+            &source.id,
+            &ada.id,
+            Some(devhub_db::CadenceDays::new(14).unwrap()),
+        )
+        .await
+        .unwrap();
+    db.user_settings()
+        .save_preferences(
+            &source.id,
+            &devhub_db::Preferences {
+                time_zone: devhub_db::TimeZone::parse("Europe/Berlin").unwrap(),
+                cadence_days: devhub_db::CadenceDays::new(60).unwrap(),
+                vip_cadence_days: devhub_db::CadenceDays::new(20).unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+    db.user_settings()
+        .set_calendar_token(&source.id, &devhub_db::sha256_hex("secret"))
+        .await
+        .unwrap();
+
+    let first = backup_of(&db, &source.id).await;
+    assert_eq!(first.contacts.len(), 4);
+    let json = serde_json::to_string(&first).unwrap();
+    assert!(
+        !json.contains(&devhub_db::sha256_hex("secret")),
+        "no secrets in a backup"
+    );
+
+    let target = user(&db).await;
+    let restored = backup::restore(&db, &target.id, &first).await.unwrap();
+    assert_eq!(
+        (
+            restored.contacts,
+            restored.interactions,
+            restored.follow_ups,
+            restored.tags
+        ),
+        (4, 1, 2, 2)
+    );
+    let second = backup_of(&db, &target.id).await;
+    assert_ne!(first.contacts[0].id, second.contacts[0].id, "ids are new");
+    assert_eq!(first.without_ids(), second.without_ids());
+    // The source is untouched, and a second restore into a non-empty account is refused.
+    assert_eq!(contact_count(&db, &source.id).await, 4);
+    let again = backup::restore(&db, &target.id, &backup_of(&db, &source.id).await).await;
+    assert!(
+        matches!(again, Err(devhub_db::Error::Validation(_))),
+        "{again:?}"
+    );
+    assert_eq!(contact_count(&db, &target.id).await, 4);
+}
+
+#[tokio::test]
+async fn a_restore_that_fails_half_way_writes_nothing() {
+    let db = test_db().await;
+    let source = user(&db).await;
+    import(
+        &db,
+        &source.id,
+        &fixture("google.vcf"),
+        DuplicatePolicy::Skip,
+    )
+    .await;
+    let mut broken = backup_of(&db, &source.id).await;
+    // The last contact names a tag the backup does not have.
+    if let Some(last) = broken.contacts.last_mut() {
+        last.tags.push(backup::BackupContactTag {
+            tag_id: "no-such-tag".into(),
+            created_at: last.created_at,
+            updated_at: last.created_at,
+        });
+    }
+    let target = user(&db).await;
+    assert!(backup::restore(&db, &target.id, &broken).await.is_err());
+    assert_eq!(contact_count(&db, &target.id).await, 0);
+    assert!(db.tags().list(&target.id).await.unwrap().is_empty());
+}
