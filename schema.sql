@@ -174,3 +174,16 @@ CREATE TABLE api_token (
     updated_at INTEGER NOT NULL DEFAULT (unixepoch())
 );
 CREATE INDEX api_token_user_id_idx ON api_token (user_id);
+
+-- A file uploaded for import, kept between its preview and the confirmation (so that the
+-- import writes exactly what the preview showed, without sending the file twice). Rows are
+-- deleted by the import, and uploads older than a day are deleted on the next upload.
+CREATE TABLE import_upload (
+    id TEXT PRIMARY KEY NOT NULL,
+    user_id TEXT NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    file_name TEXT NOT NULL,
+    content BLOB NOT NULL,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+CREATE INDEX import_upload_user_created_idx ON import_upload (user_id, created_at);

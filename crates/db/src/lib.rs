@@ -30,6 +30,7 @@ pub use repo::follow_up::{
     DueIn, FollowUp, FollowUpCounts, FollowUpId, FollowUpInput, FollowUpRepo, FollowUpWithContact,
     NewFollowUp, Snooze,
 };
+pub use repo::import_upload::{ImportUpload, ImportUploadId, ImportUploadRepo};
 pub use repo::interaction::{
     FollowUpPlan, Interaction, InteractionId, InteractionInput, InteractionQuery, InteractionRepo,
     InteractionType, InteractionWithContact, LoggedInteraction, NewInteraction,
@@ -77,6 +78,10 @@ impl Db {
 
     pub fn api_tokens(&self) -> ApiTokenRepo {
         ApiTokenRepo::new(self)
+    }
+
+    pub fn import_uploads(&self) -> ImportUploadRepo {
+        ImportUploadRepo::new(self)
     }
 
     pub fn cadences(&self) -> CadenceRepo {

@@ -854,7 +854,9 @@ async fn follow_ups_made_before_0004_take_the_owner_of_their_contact() {
     }
     drop(conn);
 
-    let applied = migrate::migrate(&db, &all).await.unwrap();
+    // Up to 0004 only: later migrations are not this test's subject.
+    let through_0004: Vec<_> = all.iter().filter(|m| m.id <= 4).cloned().collect();
+    let applied = migrate::migrate(&db, &through_0004).await.unwrap();
     assert_eq!(applied.len(), 1);
 
     assert_eq!(

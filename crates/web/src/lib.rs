@@ -21,6 +21,7 @@ pub mod server;
 pub mod settings;
 pub mod state;
 pub mod theme;
+pub mod transfer;
 
 use axum::Router;
 
@@ -35,6 +36,7 @@ pub fn app(state: AppState) -> Router {
         .merge(follow_ups::router())
         .merge(interactions::router())
         .merge(settings::router())
+        .merge(transfer::router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_user,
@@ -46,5 +48,11 @@ pub fn app(state: AppState) -> Router {
         .merge(health::router())
         .merge(assets::router())
         .merge(theme::router());
-    middleware::wrap(Router::new().merge(pages).merge(public), state)
+    // The import upload has its own, larger body limit; everything else the default one.
+    let uploads = transfer::upload_router().route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        auth::require_user,
+    ));
+    let limited = middleware::body_limit(Router::new().merge(pages).merge(public), &state);
+    middleware::wrap(limited.merge(uploads), state)
 }

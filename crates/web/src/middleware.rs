@@ -22,6 +22,14 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/// The default request body limit, for every route but the import upload (which sets its own).
+pub fn body_limit(router: Router<AppState>, state: &AppState) -> Router<AppState> {
+    let limit = state.settings.body_limit;
+    router
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(RequestBodyLimitLayer::new(limit))
+}
+
 pub fn wrap(router: Router<AppState>, state: AppState) -> Router {
     let settings = state.settings.clone();
     router
@@ -29,8 +37,6 @@ pub fn wrap(router: Router<AppState>, state: AppState) -> Router {
         .layer(from_fn(crate::page::clear_flash))
         .layer(from_fn(error_pages))
         .layer(from_fn(same_origin))
-        .layer(DefaultBodyLimit::max(settings.body_limit))
-        .layer(RequestBodyLimitLayer::new(settings.body_limit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             settings.request_timeout,

@@ -6,6 +6,7 @@ pub mod cadence;
 pub mod contact;
 pub mod contact_info;
 pub mod follow_up;
+pub mod import_upload;
 pub mod interaction;
 pub mod session;
 pub mod tag;

@@ -24,7 +24,7 @@ pub const PER_PAGE: u32 = 50;
 
 /// The list's state as read from the URL. Values that mean nothing fall back to the defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct ListParams {
+pub(crate) struct ListParams {
     q: String,
     filter: ContactFilter,
     industry: String,
@@ -36,7 +36,7 @@ struct ListParams {
 
 impl ListParams {
     /// Reads the query string; the first value of a repeated parameter counts.
-    fn parse(raw: Option<&str>) -> Self {
+    pub(crate) fn parse(raw: Option<&str>) -> Self {
         let get = |key: &str| {
             url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
                 .find(|(k, _)| k == key)
@@ -98,7 +98,7 @@ impl ListParams {
         q
     }
 
-    fn repo_query(&self, page: u32) -> ContactQuery {
+    pub(crate) fn repo_query(&self, page: u32) -> ContactQuery {
         let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
         ContactQuery {
             search: opt(&self.q),
@@ -229,6 +229,9 @@ impl Row {
 #[template(path = "contacts/list.html")]
 struct ListPage {
     layout: Layout,
+    /// The current list (search, filters, order) as vCard and CSV downloads.
+    export_vcard: String,
+    export_csv: String,
     q: String,
     industry: String,
     relationship: String,
@@ -303,6 +306,8 @@ pub async fn list_page(
     .collect();
     let list = ListPage {
         layout: page.layout("Contacts", "contacts"),
+        export_vcard: query.replaced("format", "vcard").url("/contacts/export"),
+        export_csv: query.replaced("format", "csv").url("/contacts/export"),
         industries: with_current(
             repo.distinct_values(user, DistinctField::Industry).await?,
             &params.industry,

@@ -13,6 +13,7 @@ use axum::Router;
 use axum_extra::extract::CookieJar;
 use devhub_db::ValidationErrors;
 
+pub(crate) use list::ListParams;
 pub(crate) use show::render_contact_with_card;
 
 use crate::flash::{self, Flash};

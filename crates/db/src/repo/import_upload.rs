@@ -1,0 +1,89 @@
+//! Files uploaded for import, kept between the preview and the confirmation (`import_upload`).
+
+use libsql::params;
+
+use super::query_one;
+use super::user::UserId;
+use crate::db::Db;
+use crate::error::Result;
+use crate::row::{id_type, now};
+
+id_type!(
+    /// The id of an `import_upload` row.
+    ImportUploadId
+);
+
+/// How long an upload waits for its confirmation.
+pub const UPLOAD_LIFETIME_SECS: i64 = 24 * 60 * 60;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportUpload {
+    pub id: ImportUploadId,
+    pub file_name: String,
+    pub content: Vec<u8>,
+}
+
+pub struct ImportUploadRepo {
+    db: Db,
+}
+
+impl ImportUploadRepo {
+    pub fn new(db: &Db) -> Self {
+        ImportUploadRepo { db: db.clone() }
+    }
+
+    /// Keeps `content` for the user, and forgets their uploads that were never confirmed.
+    pub async fn create(
+        &self,
+        user: &UserId,
+        file_name: &str,
+        content: &[u8],
+    ) -> Result<ImportUploadId> {
+        let id = ImportUploadId::generate();
+        let at = now().timestamp();
+        let conn = self.db.conn().await?;
+        let tx = conn.begin_write().await?;
+        tx.execute(
+            "DELETE FROM import_upload WHERE user_id = ?1 AND created_at < ?2",
+            params![user, at - UPLOAD_LIFETIME_SECS],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO import_upload (id, user_id, file_name, content, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+            params![&id, user, file_name, content.to_vec(), at],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The user's upload `id`, unless it has expired (or is another user's).
+    pub async fn get(&self, user: &UserId, id: &ImportUploadId) -> Result<Option<ImportUpload>> {
+        let conn = self.db.conn().await?;
+        query_one(
+            &conn,
+            "SELECT id, file_name, content FROM import_upload \
+             WHERE id = ?1 AND user_id = ?2 AND created_at >= ?3",
+            params![id, user, now().timestamp() - UPLOAD_LIFETIME_SECS],
+            |row| {
+                Ok(ImportUpload {
+                    id: ImportUploadId::from(row.get::<String>(0)?),
+                    file_name: row.get(1)?,
+                    content: row.get(2)?,
+                })
+            },
+        )
+        .await
+    }
+
+    pub async fn delete(&self, user: &UserId, id: &ImportUploadId) -> Result<()> {
+        let conn = self.db.conn().await?;
+        conn.execute(
+            "DELETE FROM import_upload WHERE id = ?1 AND user_id = ?2",
+            params![id, user],
+        )
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,330 @@
+//! The import: an upload form, a preview of what the file will do (new contacts, duplicates
+//! and what to do with them, unreadable records with their lines), and the confirmation that
+//! imports in one transaction.
+
+use askama::Template;
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use axum_extra::extract::CookieJar;
+use devhub_db::transfer::plan::{self, DuplicatePolicy, Match, Target};
+use devhub_db::transfer::{backup, decode_text, detect_format, FileError, ImportFormat};
+use devhub_db::ImportUploadId;
+use serde::Deserialize;
+
+use crate::error::AppError;
+use crate::flash::{self, Flash};
+use crate::page::{render, Layout, Page};
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "transfer/import.html")]
+pub struct ImportPage {
+    layout: Layout,
+    error: Option<String>,
+}
+
+fn form_page(page: &Page, status: StatusCode, error: Option<String>) -> Response {
+    render(
+        status,
+        &ImportPage {
+            layout: page.layout("Import contacts", "contacts"),
+            error,
+        },
+    )
+}
+
+pub async fn form(page: Page) -> Response {
+    form_page(&page, StatusCode::OK, None)
+}
+
+/// A record of the preview's tables.
+pub struct Row {
+    line: usize,
+    name: String,
+    detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "transfer/preview.html")]
+pub struct PreviewPage {
+    layout: Layout,
+    upload_id: String,
+    file_name: String,
+    format: &'static str,
+    /// Set for a backup: what it restores.
+    backup: Option<BackupSummary>,
+    new_count: usize,
+    new_vips: usize,
+    /// The first new contacts, to recognise the file by.
+    new_sample: Vec<Row>,
+    duplicates: Vec<Row>,
+    errors: Vec<Row>,
+}
+
+pub struct BackupSummary {
+    contacts: usize,
+    interactions: usize,
+    follow_ups: usize,
+    tags: usize,
+}
+
+const SAMPLE: usize = 10;
+
+/// `POST /contacts/import` (multipart, field `file`): checks and previews the file.
+pub async fn upload(
+    State(state): State<AppState>,
+    page: Page,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => return Ok(upload_error(&page, e.status(), &e.body_text())),
+        };
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field
+            .file_name()
+            .map(|n| n.chars().filter(|c| !c.is_control()).take(200).collect())
+            .unwrap_or_default();
+        match field.bytes().await {
+            Ok(bytes) => file = Some((name, bytes.to_vec())),
+            Err(e) => return Ok(upload_error(&page, e.status(), &e.body_text())),
+        }
+    }
+    let Some((file_name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
+        return Ok(form_page(
+            &page,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("Choose a file to import (vCard, CSV or a Developer Hub backup).".into()),
+        ));
+    };
+    let preview = match preview_of(&state, &page, &bytes).await? {
+        Ok(p) => p,
+        Err(e) => return Ok(file_error(&page, &e)),
+    };
+    let id = state
+        .db
+        .import_uploads()
+        .create(page.user_id(), &file_name, &bytes)
+        .await?;
+    let page_data = PreviewPage {
+        layout: page.layout("Import preview", "contacts"),
+        upload_id: id.into_string(),
+        file_name,
+        ..preview
+    };
+    Ok(render(StatusCode::OK, &page_data))
+}
+
+fn upload_error(page: &Page, status: StatusCode, detail: &str) -> Response {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        return file_error(page, &FileError::TooLarge);
+    }
+    tracing::info!(detail, "unreadable upload");
+    form_page(
+        page,
+        StatusCode::BAD_REQUEST,
+        Some("The upload could not be read. Please choose the file again.".into()),
+    )
+}
+
+fn file_error(page: &Page, e: &FileError) -> Response {
+    let status = match e {
+        FileError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let mut message = e.to_string();
+    if let Some(first) = message.get(..1) {
+        message = format!(
+            "{}{}. Nothing was imported.",
+            first.to_uppercase(),
+            &message[1..]
+        );
+    }
+    form_page(page, status, Some(message))
+}
+
+/// What the file would do, or why it is refused. The outer error is the database's.
+async fn preview_of(
+    state: &AppState,
+    page: &Page,
+    bytes: &[u8],
+) -> Result<Result<PreviewPage, FileError>, AppError> {
+    let text = match decode_text(bytes) {
+        Ok(t) => t,
+        Err(e) => return Ok(Err(e)),
+    };
+    let format = match detect_format(text) {
+        Ok(f) => f,
+        Err(e) => return Ok(Err(e)),
+    };
+    let empty = PreviewPage {
+        layout: Layout::default(),
+        upload_id: String::new(),
+        file_name: String::new(),
+        format: format.label(),
+        backup: None,
+        new_count: 0,
+        new_vips: 0,
+        new_sample: Vec::new(),
+        duplicates: Vec::new(),
+        errors: Vec::new(),
+    };
+    if format == ImportFormat::Backup {
+        let b = match backup::parse(text) {
+            Ok(b) => b,
+            Err(e) => return Ok(Err(e)),
+        };
+        return Ok(Ok(PreviewPage {
+            backup: Some(BackupSummary {
+                contacts: b.contacts.len(),
+                interactions: b.contacts.iter().map(|c| c.interactions.len()).sum(),
+                follow_ups: b.contacts.iter().map(|c| c.follow_ups.len()).sum(),
+                tags: b.tags.len(),
+            }),
+            new_count: b.contacts.len(),
+            new_sample: b
+                .contacts
+                .iter()
+                .take(SAMPLE)
+                .map(|c| Row {
+                    line: 0,
+                    name: c.name.clone(),
+                    detail: String::new(),
+                })
+                .collect(),
+            ..empty
+        }));
+    }
+    let parsed = match devhub_db::transfer::parse_upload(bytes) {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(e)),
+    };
+    let preview = plan::preview(&state.db, page.user_id(), parsed).await?;
+    Ok(Ok(PreviewPage {
+        new_count: preview.new_contacts.len(),
+        new_vips: preview.new_vips(),
+        new_sample: preview
+            .new_contacts
+            .iter()
+            .take(SAMPLE)
+            .map(|c| Row {
+                line: c.line,
+                name: c.contact.name.clone(),
+                detail: String::new(),
+            })
+            .collect(),
+        duplicates: preview
+            .duplicates
+            .iter()
+            .map(|d| Row {
+                line: d.record.line,
+                name: d.record.contact.name.clone(),
+                detail: {
+                    let why = match &d.matched {
+                        Match::Email(e) => format!("same e-mail ({e})"),
+                        Match::Name => "same name".to_string(),
+                    };
+                    match &d.target {
+                        Target::Existing { name, .. } => format!("{name}: {why}"),
+                        Target::InFile { line, .. } => {
+                            format!("the record on line {line} of this file: {why}")
+                        }
+                    }
+                },
+            })
+            .collect(),
+        errors: preview
+            .errors
+            .iter()
+            .map(|e| Row {
+                line: e.line,
+                name: String::new(),
+                detail: e.reason.clone(),
+            })
+            .collect(),
+        ..empty
+    }))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ConfirmForm {
+    upload_id: String,
+    duplicates: String,
+}
+
+/// `POST /contacts/import/confirm`: imports the previewed upload, all or nothing.
+pub async fn confirm(
+    State(state): State<AppState>,
+    page: Page,
+    jar: CookieJar,
+    Form(form): Form<ConfirmForm>,
+) -> Result<Response, AppError> {
+    let user = page.user_id();
+    let id = ImportUploadId::from(form.upload_id.trim());
+    let Some(upload) = state.db.import_uploads().get(user, &id).await? else {
+        return Ok(redirect(
+            jar,
+            Flash::error("This import has expired or was already done. Upload the file again."),
+            "/contacts/import",
+        ));
+    };
+    let policy = DuplicatePolicy::parse(&form.duplicates).unwrap_or_default();
+    let text = decode_text(&upload.content).map_err(|e| AppError::Internal(e.to_string()))?;
+    let message = if detect_format(text) == Ok(ImportFormat::Backup) {
+        let b = backup::parse(text).map_err(|e| AppError::Internal(e.to_string()))?;
+        match backup::restore(&state.db, user, &b).await {
+            Ok(r) => format!(
+                "Restored {} contacts, {} interactions, {} follow-ups and {} tags.",
+                r.contacts, r.interactions, r.follow_ups, r.tags
+            ),
+            Err(devhub_db::Error::Validation(v)) => {
+                return Ok(redirect(
+                    jar,
+                    Flash::error(format!("Nothing was restored: {}.", validation_text(&v))),
+                    "/contacts/import",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        let parsed = devhub_db::transfer::parse_upload(&upload.content)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let s = plan::apply(&state.db, user, parsed, policy).await?;
+        format!(
+            "Imported {} new contacts; {} duplicates {}{}.",
+            s.created,
+            s.merged + s.skipped,
+            if policy == DuplicatePolicy::Merge {
+                "merged"
+            } else {
+                "skipped"
+            },
+            if s.unreadable > 0 {
+                format!(", {} unreadable records left out", s.unreadable)
+            } else {
+                String::new()
+            }
+        )
+    };
+    state.db.import_uploads().delete(user, &id).await?;
+    Ok(redirect(jar, Flash::success(message), "/contacts"))
+}
+
+fn validation_text(v: &devhub_db::ValidationErrors) -> String {
+    v.iter()
+        .map(|e| e.message.clone())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn redirect(jar: CookieJar, flash: Flash, to: &str) -> Response {
+    (flash::set(jar, flash), Redirect::to(to)).into_response()
+}

@@ -1,0 +1,342 @@
+//! Import and export through the router: the upload form, the preview, the confirmation in one
+//! transaction, the refusals of broken files, and the streamed downloads — each user's own.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{header, Request, StatusCode};
+use common::{count, spawn_app, Client, TestApp, TestResponse, PASSWORD};
+use devhub_db::{NewContact, UserId};
+use tower::ServiceExt;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/../db/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(path).unwrap()
+}
+
+async fn signed_in<'a>(app: &'a TestApp, username: &str) -> (Client<'a>, UserId) {
+    let mut client = app.client();
+    client.register(username, PASSWORD).await;
+    let id = app
+        .db
+        .users()
+        .find_by_username(username)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    (client, id)
+}
+
+/// Posts `bytes` as the import form's file, as a browser does.
+async fn upload(client: &Client<'_>, file_name: &str, bytes: &[u8]) -> TestResponse {
+    let boundary = "----devhubTestBoundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let cookie = client
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut request = Request::post("/contacts/import")
+        .header(header::HOST, "localhost:3000")
+        .header(header::ORIGIN, "http://localhost:3000")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header(header::COOKIE, cookie)
+        .body(Body::from(body))
+        .unwrap();
+    request.extensions_mut().insert(ConnectInfo(client.peer));
+    let response = client.app.router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    TestResponse {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+fn upload_id(preview: &TestResponse) -> String {
+    preview.attr("input[name=upload_id]", "value").unwrap()
+}
+
+fn text(r: &TestResponse, selector: &str) -> String {
+    r.texts(selector).join(" ")
+}
+
+#[tokio::test]
+async fn an_import_previews_then_writes_on_confirmation_and_a_second_time_creates_nothing() {
+    let app = spawn_app().await;
+    let (mut client, _) = signed_in(&app, "ada").await;
+    assert_eq!(client.get("/contacts/import").await.status, StatusCode::OK);
+
+    let preview = upload(&client, "google.vcf", &fixture("google.vcf")).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert_eq!(text(&preview, "#new-count"), "3");
+    assert_eq!(text(&preview, "#duplicate-count"), "0");
+    assert_eq!(
+        preview.texts("#new-contacts li"),
+        ["Ada Lovelace", "Zoë Müller-Łukasiewicz", "Kenji Tanaka"]
+    );
+    assert_eq!(
+        count(&app.db, "contact").await,
+        0,
+        "a preview writes nothing"
+    );
+
+    let id = upload_id(&preview);
+    let done = client
+        .post_form(
+            "/contacts/import/confirm",
+            &[("upload_id", &id), ("duplicates", "skip")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(done.location(), Some("/contacts"));
+    assert_eq!(count(&app.db, "contact").await, 3);
+    assert_eq!(
+        count(&app.db, "import_upload").await,
+        0,
+        "the upload is gone"
+    );
+    let list = client.get("/contacts").await;
+    assert!(text(&list, ".flash").contains("Imported 3 new contacts"));
+
+    // The same confirmation again finds nothing to do.
+    let again = client
+        .post_form("/contacts/import/confirm", &[("upload_id", &id)])
+        .await;
+    assert_eq!(again.location(), Some("/contacts/import"));
+    assert_eq!(count(&app.db, "contact").await, 3);
+
+    // The same file again: every record is recognised.
+    let second = upload(&client, "google.vcf", &fixture("google.vcf")).await;
+    assert_eq!(text(&second, "#new-count"), "0");
+    assert_eq!(text(&second, "#duplicate-count"), "3");
+    let rows = second.texts("#duplicates tbody td");
+    assert!(
+        rows.iter()
+            .any(|t| t.contains("same e-mail (ada@example.com)")),
+        "{rows:?}"
+    );
+    client
+        .post_form(
+            "/contacts/import/confirm",
+            &[("upload_id", &upload_id(&second)), ("duplicates", "merge")],
+        )
+        .await;
+    assert_eq!(count(&app.db, "contact").await, 3);
+}
+
+#[tokio::test]
+async fn unreadable_records_are_listed_with_their_lines() {
+    let app = spawn_app().await;
+    let (client, _) = signed_in(&app, "ada").await;
+    let preview = upload(&client, "v4.vcf", &fixture("v4.vcf")).await;
+    assert_eq!(preview.status, StatusCode::OK);
+    assert_eq!(text(&preview, "#error-count"), "1");
+    assert_eq!(
+        preview.texts("#unreadable tbody td"),
+        ["15", "the record has no name"]
+    );
+}
+
+#[tokio::test]
+async fn broken_files_come_back_to_the_form_with_a_message_and_write_nothing() {
+    let app = spawn_app().await;
+    let (client, _) = signed_in(&app, "ada").await;
+    let too_large = vec![b'a'; devhub_db::transfer::MAX_IMPORT_BYTES + 1];
+    let far_too_large = vec![b'a'; devhub_web::transfer::UPLOAD_BODY_LIMIT + 10];
+    let cases: [(&str, &[u8], StatusCode, &str); 6] = [
+        (
+            "big.vcf",
+            &too_large,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "larger than the limit",
+        ),
+        (
+            "huge.vcf",
+            &far_too_large,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "larger than the limit",
+        ),
+        (
+            "latin1.csv",
+            b"First Name,Last Name,E-mail 1 - Value\nJos\xe9,Garc\xeda,j@example.com\n",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not UTF-8 text (line 2)",
+        ),
+        (
+            "photo.jpg",
+            b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not UTF-8",
+        ),
+        (
+            "cut.vcf",
+            b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada\r\n",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "truncated",
+        ),
+        (
+            "empty.vcf",
+            b"",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Choose a file",
+        ),
+    ];
+    for (name, bytes, status, message) in cases {
+        let r = upload(&client, name, bytes).await;
+        assert_eq!(r.status, status, "{name}");
+        assert!(
+            text(&r, "#import-error").contains(message),
+            "{name}: {}",
+            text(&r, "#import-error")
+        );
+        assert!(
+            r.attr("input[type=file]", "name").is_some(),
+            "{name}: the form is back"
+        );
+    }
+    assert_eq!(count(&app.db, "contact").await, 0);
+    assert_eq!(count(&app.db, "import_upload").await, 0);
+}
+
+#[tokio::test]
+async fn another_users_upload_cannot_be_confirmed() {
+    let app = spawn_app().await;
+    let (alice, _) = signed_in(&app, "alice").await;
+    let preview = upload(&alice, "google.vcf", &fixture("google.vcf")).await;
+    let id = upload_id(&preview);
+    let (mut bob, _) = signed_in(&app, "bob").await;
+    let r = bob
+        .post_form("/contacts/import/confirm", &[("upload_id", &id)])
+        .await;
+    assert_eq!(r.location(), Some("/contacts/import"));
+    assert_eq!(count(&app.db, "contact").await, 0);
+}
+
+#[tokio::test]
+async fn exports_stream_the_filtered_list_and_the_backup_of_the_signed_in_user_only() {
+    let app = spawn_app().await;
+    let (mut alice, alice_id) = signed_in(&app, "alice").await;
+    let (_, bob_id) = signed_in(&app, "bob").await;
+    for (user, name, vip) in [
+        (&alice_id, "Ada Lovelace", true),
+        (&alice_id, "Grace Hopper", false),
+        (&bob_id, "Bob's Secret Friend", true),
+    ] {
+        app.db
+            .contacts()
+            .create(
+                user,
+                &NewContact {
+                    name: name.into(),
+                    vip,
+                    ..NewContact::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let list = alice.get("/contacts?filter=vip").await;
+    let href = list.attr("#export-vcard", "href").unwrap();
+    assert_eq!(href, "/contacts/export?filter=vip&format=vcard");
+    let vcards = alice.get(&href).await;
+    assert_eq!(vcards.status, StatusCode::OK);
+    assert_eq!(
+        vcards.headers.get(header::CONTENT_TYPE).unwrap(),
+        "text/vcard; charset=utf-8"
+    );
+    assert!(vcards
+        .headers
+        .get(header::CONTENT_DISPOSITION)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("attachment; filename=\"contacts-"));
+    assert!(vcards.body.contains("FN:Ada Lovelace"));
+    assert!(!vcards.body.contains("Grace"));
+    assert!(!vcards.body.contains("Secret"));
+
+    let csv = alice.get("/contacts/export?format=csv").await;
+    assert_eq!(csv.body.lines().count(), 3, "header and two contacts");
+    assert!(!csv.body.contains("Secret"));
+
+    let backup = alice.get("/settings/backup.json").await;
+    let doc: serde_json::Value = serde_json::from_str(&backup.body).unwrap();
+    assert_eq!(doc["format"], "devhub-backup");
+    assert_eq!(doc["contacts"].as_array().unwrap().len(), 2);
+    assert!(!backup.body.contains("Secret"));
+
+    assert_eq!(
+        alice.get("/contacts/export?format=pdf").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let settings = alice.get("/settings").await;
+    assert_eq!(
+        settings.attr("#backup-link", "href").as_deref(),
+        Some("/settings/backup.json")
+    );
+}
+
+#[tokio::test]
+async fn a_backup_restores_into_an_empty_account_through_the_import_form() {
+    let app = spawn_app().await;
+    let (mut alice, _) = signed_in(&app, "alice").await;
+    let preview = upload(&alice, "google.vcf", &fixture("google.vcf")).await;
+    alice
+        .post_form(
+            "/contacts/import/confirm",
+            &[("upload_id", &upload_id(&preview))],
+        )
+        .await;
+    let backup = alice.get("/settings/backup.json").await.body;
+
+    let (mut bob, bob_id) = signed_in(&app, "bob").await;
+    let preview = upload(&bob, "backup.json", backup.as_bytes()).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert!(text(&preview, "#import-summary").contains("Restores 3 contacts"));
+    let done = bob
+        .post_form(
+            "/contacts/import/confirm",
+            &[("upload_id", &upload_id(&preview))],
+        )
+        .await;
+    assert_eq!(done.location(), Some("/contacts"));
+    let page = app
+        .db
+        .contacts()
+        .list(&bob_id, &devhub_db::ContactQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(page.total, 3);
+
+    // Not into an account that has contacts.
+    let preview = upload(&bob, "backup.json", backup.as_bytes()).await;
+    let refused = bob
+        .post_form(
+            "/contacts/import/confirm",
+            &[("upload_id", &upload_id(&preview))],
+        )
+        .await;
+    assert_eq!(refused.location(), Some("/contacts/import"));
+    assert_eq!(count(&app.db, "contact").await, 6);
+}
