@@ -73,6 +73,47 @@ pub enum Command {
     SeedDemo(SeedArgs),
     /// Browse, query and edit the database in the browser (never creates or migrates it)
     Studio(StudioArgs),
+    /// Imports contacts from a vCard, Google or LinkedIn CSV file, or restores a JSON backup
+    Import(ImportArgs),
+    /// Exports the user's contacts as vCard 4.0 or CSV, or everything as a JSON backup
+    Export(ExportArgs),
+}
+
+/// Whose data a command works on.
+#[derive(Debug, Clone, Args)]
+pub struct UserArgs {
+    /// The username of the account
+    #[arg(long, env = "DEVHUB_USER", value_name = "USERNAME")]
+    pub user: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file: .vcf (vCard 3.0/4.0), Google Contacts or LinkedIn Connections CSV, or a backup
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub user: UserArgs,
+    /// What to do with records that look like contacts the user has: skip or merge
+    #[arg(long, default_value = "skip", value_parser = ["skip", "merge"])]
+    pub duplicates: String,
+    /// Show what the import would do, and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the result as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// vcard, csv or json (the backup of everything)
+    #[arg(long, value_parser = ["vcard", "csv", "json"])]
+    pub format: String,
+    #[command(flatten)]
+    pub user: UserArgs,
+    /// Write to this file instead of standard output
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,6 +2,7 @@
 
 pub mod cli;
 mod commands;
+mod transfer;
 
 use std::process::ExitCode;
 
@@ -66,6 +67,8 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::SeedDemo(args) => commands::seed_demo(&config, &args).await,
         Command::Serve(args) => commands::serve(&config, &args).await,
         Command::Studio(args) => commands::studio(&config, &args).await,
+        Command::Import(args) => transfer::import(&config, &args).await,
+        Command::Export(args) => transfer::export(&config, &args).await,
     }
 }
 

@@ -1,0 +1,150 @@
+//! `devhub import` and `devhub export` as a script runs them, on a real database file.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use devhub_db::validate::Username;
+use devhub_db::{Db, DbConfig, NewUser, OpenMode};
+
+fn devhub(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_devhub"))
+        .args(args)
+        .current_dir(cwd)
+        .env("DATABASE_URL", "file:./local.db")
+        .env_remove("DATABASE_AUTH_TOKEN")
+        .env_remove("DATABASE_REPLICA_PATH")
+        .env_remove("DEVHUB_USER")
+        .output()
+        .unwrap()
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/../db/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A migrated database in `dir` with the users `names`.
+async fn database_with_users(dir: &Path, names: &[&str]) {
+    let o = devhub(dir, &["db", "migrate"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let db = Db::open(&DbConfig::local(dir.join("local.db")), OpenMode::MustExist)
+        .await
+        .unwrap();
+    for name in names {
+        db.users()
+            .create(&NewUser {
+                username: Username::parse(name).unwrap(),
+                password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".into(),
+            })
+            .await
+            .unwrap();
+    }
+    db.close();
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn import_then_export_round_trips_for_a_user_and_a_second_import_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    database_with_users(dir.path(), &["ada", "bob"]).await;
+    let file = fixture("google.vcf");
+
+    let dry = devhub(dir.path(), &["import", &file, "--user", "ada", "--dry-run"]);
+    assert!(dry.status.success());
+    assert!(
+        out(&dry).contains("would create 3 contacts"),
+        "{}",
+        out(&dry)
+    );
+
+    let first = devhub(dir.path(), &["import", &file, "--user", "ada", "--json"]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(doc["created"], 3);
+
+    let second = devhub(dir.path(), &["import", &file, "--user", "ada"]);
+    assert!(
+        out(&second).contains("created 0 contacts, merged 0, skipped 3"),
+        "{}",
+        out(&second)
+    );
+
+    let vcards = devhub(
+        dir.path(),
+        &["export", "--format", "vcard", "--user", "ada"],
+    );
+    assert!(vcards.status.success());
+    assert_eq!(out(&vcards).matches("BEGIN:VCARD").count(), 3);
+    assert!(out(&vcards).contains("FN:Zoë Müller-Łukasiewicz"));
+
+    let bob = devhub(dir.path(), &["export", "--format", "csv", "--user", "bob"]);
+    assert_eq!(
+        out(&bob).lines().count(),
+        1,
+        "only the header: {}",
+        out(&bob)
+    );
+
+    // A backup of Ada restores into Bob's empty account.
+    let backup = dir.path().join("ada.json");
+    let o = devhub(
+        dir.path(),
+        &[
+            "export",
+            "--format",
+            "json",
+            "--user",
+            "ada",
+            "-o",
+            backup.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success());
+    let restored = devhub(
+        dir.path(),
+        &["import", backup.to_str().unwrap(), "--user", "bob"],
+    );
+    assert!(
+        out(&restored).contains("Restored 3 contacts"),
+        "{}",
+        out(&restored)
+    );
+}
+
+#[tokio::test]
+async fn broken_files_and_unknown_users_fail_with_one_line_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    database_with_users(dir.path(), &["ada"]).await;
+    let cut = dir.path().join("cut.vcf");
+    std::fs::write(&cut, "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada\r\n").unwrap();
+    let o = devhub(
+        dir.path(),
+        &["import", cut.to_str().unwrap(), "--user", "ada"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("truncated") && err.contains("nothing was imported"),
+        "{err}"
+    );
+
+    let o = devhub(
+        dir.path(),
+        &["import", &fixture("google.vcf"), "--user", "nobody"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no user named"));
+
+    let o = devhub(
+        dir.path(),
+        &["export", "--format", "vcard", "--user", "ada"],
+    );
+    assert_eq!(out(&o), "", "nothing was written");
+}
