@@ -77,6 +77,85 @@ pub enum Command {
     Import(ImportArgs),
     /// Exports the user's contacts as vCard 4.0 or CSV, or everything as a JSON backup
     Export(ExportArgs),
+    /// Lists, shows and adds contacts
+    #[command(subcommand)]
+    Contact(ContactCommand),
+    /// Logs an interaction with a contact (by id or unambiguous name)
+    Log(LogArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactCommand {
+    /// Lists the user's contacts by name
+    List(ContactListArgs),
+    /// Shows one contact (by id or unambiguous name) with its details and latest interactions
+    Show(ContactShowArgs),
+    /// Adds a contact
+    Add(ContactAddArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ContactListArgs {
+    #[command(flatten)]
+    pub user: UserArgs,
+    /// Only contacts whose name, industry, location or relationship contains this
+    #[arg(long, short)]
+    pub search: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ContactShowArgs {
+    /// The contact's id, or a name (or part of one) that only one contact has
+    pub contact: String,
+    #[command(flatten)]
+    pub user: UserArgs,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ContactAddArgs {
+    /// The contact's name
+    pub name: String,
+    #[command(flatten)]
+    pub user: UserArgs,
+    #[arg(long)]
+    pub relationship: Option<String>,
+    #[arg(long)]
+    pub industry: Option<String>,
+    #[arg(long)]
+    pub location: Option<String>,
+    /// YYYY-MM-DD
+    #[arg(long)]
+    pub birthday: Option<String>,
+    #[arg(long)]
+    pub vip: bool,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// The contact's id, or a name (or part of one) that only one contact has
+    pub contact: String,
+    /// What you talked about
+    pub notes: String,
+    #[command(flatten)]
+    pub user: UserArgs,
+    /// meeting, call, email, message or other
+    #[arg(long = "type", default_value = "meeting")]
+    pub kind: String,
+    /// YYYY-MM-DD (default: today, UTC)
+    #[arg(long)]
+    pub date: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Whose data a command works on.

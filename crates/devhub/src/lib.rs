@@ -2,6 +2,7 @@
 
 pub mod cli;
 mod commands;
+mod crm;
 mod transfer;
 
 use std::process::ExitCode;
@@ -69,6 +70,10 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Studio(args) => commands::studio(&config, &args).await,
         Command::Import(args) => transfer::import(&config, &args).await,
         Command::Export(args) => transfer::export(&config, &args).await,
+        Command::Contact(cli::ContactCommand::List(args)) => crm::list(&config, &args).await,
+        Command::Contact(cli::ContactCommand::Show(args)) => crm::show(&config, &args).await,
+        Command::Contact(cli::ContactCommand::Add(args)) => crm::add(&config, &args).await,
+        Command::Log(args) => crm::log(&config, &args).await,
     }
 }
 

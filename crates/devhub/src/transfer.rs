@@ -10,7 +10,7 @@ use devhub_db::{Db, DbConfig, OpenMode, User};
 use crate::cli::{ExportArgs, ImportArgs, UserArgs};
 use crate::Failure;
 
-async fn open_user(config: &DbConfig, args: &UserArgs) -> Result<(Db, User), Failure> {
+pub(crate) async fn open_user(config: &DbConfig, args: &UserArgs) -> Result<(Db, User), Failure> {
     let db = Db::open(config, OpenMode::MustExist).await?;
     let username = args.user.trim().to_lowercase();
     let user = db
@@ -21,7 +21,7 @@ async fn open_user(config: &DbConfig, args: &UserArgs) -> Result<(Db, User), Fai
     Ok((db, user))
 }
 
-fn print(text: &str) -> Result<(), Failure> {
+pub(crate) fn print(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     // A closed pipe (`| head`) is not a failure of the import.
     let _ = out.write_all(text.as_bytes());

@@ -148,3 +148,104 @@ async fn broken_files_and_unknown_users_fail_with_one_line_and_write_nothing() {
     );
     assert_eq!(out(&o), "", "nothing was written");
 }
+
+#[tokio::test]
+async fn contacts_are_added_listed_shown_and_logged_by_id_or_unambiguous_name() {
+    let dir = tempfile::tempdir().unwrap();
+    database_with_users(dir.path(), &["ada", "bob"]).await;
+    let d = dir.path();
+    let added = devhub(
+        d,
+        &[
+            "contact",
+            "add",
+            "Grace Hopper",
+            "--user",
+            "ada",
+            "--industry",
+            "Navy",
+            "--json",
+        ],
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let grace: serde_json::Value = serde_json::from_slice(&added.stdout).unwrap();
+    let grace_id = grace["id"].as_str().unwrap().to_string();
+    assert!(
+        devhub(d, &["contact", "add", "Grace Kelly", "--user", "ada"])
+            .status
+            .success()
+    );
+    assert!(
+        devhub(d, &["contact", "add", "Linus", "--user", "ada", "--vip"])
+            .status
+            .success()
+    );
+
+    let list = out(&devhub(d, &["contact", "list", "--user", "ada"]));
+    let names: Vec<&str> = list.lines().collect();
+    assert_eq!(names.len(), 3, "{list}");
+    assert!(names[0].contains("Grace Hopper · Navy"));
+    assert!(names[2].contains("Linus") && names[2].contains("[VIP]"));
+    assert_eq!(out(&devhub(d, &["contact", "list", "--user", "bob"])), "");
+
+    // "Grace" is ambiguous: the candidates are listed, nothing is logged.
+    let o = devhub(d, &["log", "Grace", "Talked", "--user", "ada"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("Grace Hopper") && err.contains("Grace Kelly"),
+        "{err}"
+    );
+
+    let o = devhub(
+        d,
+        &[
+            "log",
+            "hopper",
+            "Talked about COBOL",
+            "--user",
+            "ada",
+            "--type",
+            "call",
+            "--date",
+            "2024-05-01",
+        ],
+    );
+    assert!(
+        out(&o).contains("Logged a call with Grace Hopper on 2024-05-01"),
+        "{}",
+        out(&o)
+    );
+    let o = devhub(d, &["log", &grace_id, "Again", "--user", "ada", "--json"]);
+    let logged: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(logged["contact_id"], grace_id.as_str());
+
+    let shown = out(&devhub(
+        d,
+        &["contact", "show", "Grace Hopper", "--user", "ada"],
+    ));
+    assert!(
+        shown.contains("2024-05-01 call: Talked about COBOL"),
+        "{shown}"
+    );
+    let json = devhub(
+        d,
+        &["contact", "show", &grace_id, "--user", "ada", "--json"],
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(doc["interactions"].as_array().unwrap().len(), 2);
+
+    // Another user's contact does not exist for Bob, by id or by name.
+    let o = devhub(d, &["contact", "show", &grace_id, "--user", "bob"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no contact matches"));
+    let o = devhub(
+        d,
+        &["log", "Linus", "x", "--user", "ada", "--type", "lunch"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -1,0 +1,220 @@
+//! `devhub contact list|show|add` and `devhub log`: the CRM from a terminal or a script.
+//! Human output by default, `--json` for scripts (the row types' field names).
+
+use devhub_db::{Contact, ContactInput, ContactQuery, Db, DbConfig, InteractionInput, User};
+
+use crate::cli::{ContactAddArgs, ContactListArgs, ContactShowArgs, LogArgs};
+use crate::transfer::{open_user, print};
+use crate::Failure;
+
+fn json_line(value: &impl serde::Serialize) -> Result<(), Failure> {
+    let text = serde_json::to_string(value).map_err(|e| Failure::Failed(e.to_string()))?;
+    print(&format!("{text}\n"))
+}
+
+/// Every contact of the user that `search` selects, by name.
+async fn all_contacts(
+    db: &Db,
+    user: &User,
+    search: Option<String>,
+) -> Result<Vec<Contact>, Failure> {
+    let mut out = Vec::new();
+    let mut page = 1;
+    loop {
+        let result = db
+            .contacts()
+            .list(
+                &user.id,
+                &ContactQuery {
+                    search: search.clone(),
+                    page,
+                    per_page: devhub_db::repo::contact::MAX_PER_PAGE,
+                    ..ContactQuery::default()
+                },
+            )
+            .await?;
+        let done = result.contacts.is_empty()
+            || out.len() + result.contacts.len() >= result.total as usize;
+        out.extend(result.contacts);
+        if done {
+            return Ok(out);
+        }
+        page += 1;
+    }
+}
+
+/// The contact `reference` names: its id; else the one whose name it is (case aside); else
+/// the one whose name contains it. Several candidates are an error that lists them.
+async fn resolve(db: &Db, user: &User, reference: &str) -> Result<Contact, Failure> {
+    let reference = reference.trim();
+    match db.contacts().get(&user.id, &reference.into()).await {
+        Ok(c) => return Ok(c),
+        Err(devhub_db::Error::NotFound) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let found = all_contacts(db, user, Some(reference.to_string())).await?;
+    let exact: Vec<&Contact> = found
+        .iter()
+        .filter(|c| c.name.to_lowercase() == reference.to_lowercase())
+        .collect();
+    let name_matches: Vec<&Contact> = found
+        .iter()
+        .filter(|c| c.name.to_lowercase().contains(&reference.to_lowercase()))
+        .collect();
+    let candidates = if exact.is_empty() {
+        name_matches
+    } else {
+        exact
+    };
+    match candidates.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err(Failure::Usage(format!("no contact matches {reference:?}"))),
+        many => Err(Failure::Usage(format!(
+            "{reference:?} matches {} contacts, use an id: {}",
+            many.len(),
+            many.iter()
+                .map(|c| format!("{} ({})", c.name, c.id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+fn line_of(c: &Contact) -> String {
+    let mut parts = vec![c.name.clone()];
+    for v in [&c.relationship, &c.industry, &c.location]
+        .into_iter()
+        .flatten()
+    {
+        parts.push(v.clone());
+    }
+    let mut out = format!("{}  {}", c.id, parts.join(" · "));
+    if c.vip {
+        out.push_str("  [VIP]");
+    }
+    if c.status == devhub_db::ContactStatus::Archived {
+        out.push_str("  [archived]");
+    }
+    out
+}
+
+pub async fn list(config: &DbConfig, args: &ContactListArgs) -> Result<(), Failure> {
+    let (db, user) = open_user(config, &args.user).await?;
+    let contacts = all_contacts(&db, &user, args.search.clone()).await?;
+    if args.json {
+        return json_line(&contacts);
+    }
+    let mut out = String::new();
+    for c in &contacts {
+        out.push_str(&line_of(c));
+        out.push('\n');
+    }
+    print(&out)
+}
+
+pub async fn show(config: &DbConfig, args: &ContactShowArgs) -> Result<(), Failure> {
+    let (db, user) = open_user(config, &args.user).await?;
+    let contact = resolve(&db, &user, &args.contact).await?;
+    let background = db.backgrounds().get(&user.id, &contact.id).await?;
+    let info = db.contact_infos().get(&user.id, &contact.id).await?;
+    let (interactions, _) = db
+        .interactions()
+        .list_for_contact(&user.id, &contact.id, 10, 0)
+        .await?;
+    if args.json {
+        return json_line(&serde_json::json!({
+            "contact": contact,
+            "background": background,
+            "contact_info": info,
+            "interactions": interactions,
+        }));
+    }
+    let mut out = format!("{}\n", line_of(&contact));
+    if let Some(b) = contact.birthday {
+        out.push_str(&format!("  birthday: {b}\n"));
+    }
+    if let Some(at) = contact.last_contacted {
+        out.push_str(&format!("  last contacted: {}\n", at.date_naive()));
+    }
+    if let Some(i) = &info {
+        for (label, v) in [
+            ("e-mail", &i.email),
+            ("phone", &i.phone_number),
+            ("app", &i.main_app),
+        ] {
+            if let Some(v) = v {
+                out.push_str(&format!("  {label}: {v}\n"));
+            }
+        }
+        for l in &i.social_links {
+            out.push_str(&format!("  link: {l}\n"));
+        }
+    }
+    if let Some(b) = &background {
+        for (label, v) in [
+            ("company", &b.company),
+            ("family", &b.family),
+            ("likes/dislikes", &b.likes_dislikes),
+            ("notes", &b.misc_notes),
+        ] {
+            if let Some(v) = v {
+                out.push_str(&format!("  {label}: {}\n", v.replace('\n', "\n    ")));
+            }
+        }
+    }
+    for i in &interactions {
+        out.push_str(&format!(
+            "  {} {}: {}\n",
+            i.date.date_naive(),
+            i.type_.as_str(),
+            i.notes.as_deref().unwrap_or("")
+        ));
+    }
+    print(&out)
+}
+
+pub async fn add(config: &DbConfig, args: &ContactAddArgs) -> Result<(), Failure> {
+    let (db, user) = open_user(config, &args.user).await?;
+    let new = ContactInput {
+        name: args.name.clone(),
+        relationship: args.relationship.clone(),
+        birthday: args.birthday.clone(),
+        industry: args.industry.clone(),
+        location: args.location.clone(),
+        vip: args.vip,
+        status: None,
+    }
+    .parse()?;
+    let contact = db.contacts().create(&user.id, &new).await?;
+    if args.json {
+        return json_line(&contact);
+    }
+    print(&format!("Added {}\n", line_of(&contact)))
+}
+
+pub async fn log(config: &DbConfig, args: &LogArgs) -> Result<(), Failure> {
+    let (db, user) = open_user(config, &args.user).await?;
+    let contact = resolve(&db, &user, &args.contact).await?;
+    let new = InteractionInput {
+        type_: args.kind.clone(),
+        date: args
+            .date
+            .clone()
+            .unwrap_or_else(|| chrono::Utc::now().date_naive().to_string()),
+        notes: Some(args.notes.clone()),
+    }
+    .parse()?;
+    let interaction = db
+        .interactions()
+        .create(&user.id, &contact.id, &new)
+        .await?;
+    if args.json {
+        return json_line(&interaction);
+    }
+    print(&format!(
+        "Logged a {} with {} on {}.\n",
+        interaction.type_.as_str(),
+        contact.name,
+        interaction.date.date_naive()
+    ))
+}
