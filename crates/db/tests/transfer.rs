@@ -649,3 +649,31 @@ async fn a_restore_that_fails_half_way_writes_nothing() {
     assert_eq!(contact_count(&db, &target.id).await, 0);
     assert!(db.tags().list(&target.id).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_backup_that_breaks_a_schema_rule_is_a_validation_error_and_writes_nothing() {
+    let db = test_db().await;
+    let source = user(&db).await;
+    import(
+        &db,
+        &source.id,
+        &fixture("google.vcf"),
+        DuplicatePolicy::Skip,
+    )
+    .await;
+    let mut broken = backup_of(&db, &source.id).await;
+    if let Some(last) = broken.contacts.last_mut() {
+        last.cadence = Some(backup::BackupCadence {
+            days: 0,
+            created_at: last.created_at,
+            updated_at: last.created_at,
+        });
+    }
+    let target = user(&db).await;
+    let result = backup::restore(&db, &target.id, &broken).await;
+    assert!(
+        matches!(result, Err(devhub_db::Error::Validation(_))),
+        "{result:?}"
+    );
+    assert_eq!(contact_count(&db, &target.id).await, 0);
+}

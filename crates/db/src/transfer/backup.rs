@@ -453,8 +453,27 @@ pub struct Restored {
 pub async fn restore(db: &Db, user: &UserId, backup: &Backup) -> Result<Restored> {
     let conn = db.conn().await?;
     let tx = conn.begin_write().await?;
+    // A hand-edited backup may break a rule of the schema (a cadence of 0 days, two tags of
+    // the same name): that is the file's fault, reported as such, and nothing is written.
+    let restored = restore_rows(&tx, user, backup).await.map_err(|e| {
+        match e
+            .database_message()
+            .filter(|m| m.contains("constraint failed"))
+        {
+            Some(m) => Error::validation(
+                "file",
+                format!("the backup breaks a rule of the database ({m})"),
+            ),
+            None => e,
+        }
+    })?;
+    tx.commit().await?;
+    Ok(restored)
+}
+
+async fn restore_rows(tx: &Connection, user: &UserId, backup: &Backup) -> Result<Restored> {
     let existing = crate::repo::query_count(
-        &tx,
+        tx,
         "SELECT (SELECT count(*) FROM contact WHERE user_id = ?1) + \
                 (SELECT count(*) FROM tag WHERE user_id = ?1)",
         [user.as_str()],
@@ -629,6 +648,5 @@ pub async fn restore(db: &Db, user: &UserId, backup: &Backup) -> Result<Restored
             restored.follow_ups += 1;
         }
     }
-    tx.commit().await?;
     Ok(restored)
 }
