@@ -677,3 +677,69 @@ async fn a_backup_that_breaks_a_schema_rule_is_a_validation_error_and_writes_not
     );
     assert_eq!(contact_count(&db, &target.id).await, 0);
 }
+
+#[tokio::test]
+async fn uploads_waiting_for_confirmation_are_kept_per_user_and_bounded() {
+    let db = test_db().await;
+    let alice = user(&db).await;
+    let bob = user(&db).await;
+    let bobs = db
+        .import_uploads()
+        .create(&bob.id, "b.vcf", b"BEGIN:VCARD")
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        ids.push(
+            db.import_uploads()
+                .create(&alice.id, &format!("{i}.vcf"), b"BEGIN:VCARD")
+                .await
+                .unwrap(),
+        );
+    }
+    // Alice keeps her latest five; Bob's upload is his alone and untouched.
+    assert!(db
+        .import_uploads()
+        .get(&alice.id, &ids[0])
+        .await
+        .unwrap()
+        .is_none());
+    let latest = db
+        .import_uploads()
+        .get(&alice.id, &ids[5])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (latest.file_name.as_str(), latest.content.as_slice()),
+        ("5.vcf", &b"BEGIN:VCARD"[..])
+    );
+    assert!(db
+        .import_uploads()
+        .get(&alice.id, &ids[1])
+        .await
+        .unwrap()
+        .is_some());
+    assert!(db
+        .import_uploads()
+        .get(&alice.id, &bobs)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(db
+        .import_uploads()
+        .get(&bob.id, &bobs)
+        .await
+        .unwrap()
+        .is_some());
+    db.import_uploads()
+        .delete(&alice.id, &ids[5])
+        .await
+        .unwrap();
+    assert!(db
+        .import_uploads()
+        .get(&alice.id, &ids[5])
+        .await
+        .unwrap()
+        .is_none());
+}

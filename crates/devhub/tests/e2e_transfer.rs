@@ -50,6 +50,9 @@ async fn a_user_imports_a_vcard_file_after_reading_its_preview() {
         .contains("Imported 3 new contacts"));
     assert_eq!(browser.text("#contact-count").await, "3 contacts");
     browser.shot("import-done").await;
+    browser.resize(375, 812).await;
+    browser.shot("import-done-phone").await;
+    browser.resize(1280, 900).await;
 
     // The same file again: three duplicates, a choice, nothing new.
     browser.goto(&server.url("/contacts/import")).await;

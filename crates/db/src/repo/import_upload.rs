@@ -16,6 +16,9 @@ id_type!(
 /// How long an upload waits for its confirmation.
 pub const UPLOAD_LIFETIME_SECS: i64 = 24 * 60 * 60;
 
+/// How many unconfirmed uploads a user keeps (each up to the import limit): older ones go.
+pub const MAX_PENDING_UPLOADS: i64 = 5;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportUpload {
     pub id: ImportUploadId,
@@ -32,7 +35,8 @@ impl ImportUploadRepo {
         ImportUploadRepo { db: db.clone() }
     }
 
-    /// Keeps `content` for the user, and forgets their uploads that were never confirmed.
+    /// Keeps `content` for the user, and forgets their uploads that expired or are more than
+    /// [`MAX_PENDING_UPLOADS`] behind.
     pub async fn create(
         &self,
         user: &UserId,
@@ -44,8 +48,10 @@ impl ImportUploadRepo {
         let conn = self.db.conn().await?;
         let tx = conn.begin_write().await?;
         tx.execute(
-            "DELETE FROM import_upload WHERE user_id = ?1 AND created_at < ?2",
-            params![user, at - UPLOAD_LIFETIME_SECS],
+            "DELETE FROM import_upload WHERE user_id = ?1 AND (created_at < ?2 OR id NOT IN ( \
+               SELECT id FROM import_upload WHERE user_id = ?1 \
+                ORDER BY created_at DESC, id DESC LIMIT ?3))",
+            params![user, at - UPLOAD_LIFETIME_SECS, MAX_PENDING_UPLOADS - 1],
         )
         .await?;
         tx.execute(
