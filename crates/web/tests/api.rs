@@ -482,6 +482,45 @@ async fn the_contact_list_searches_filters_sorts_and_pages_with_cursors() {
             .await;
     }
 
+    // Some were contacted (two on the same day), the others never.
+    let by_name: BTreeMap<String, String> = api.get("/api/v1/contacts").await.json["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for (name, date) in [
+        ("carol", "2025-01-05"),
+        ("Frank", "2025-01-05"),
+        ("alice", "2024-06-01"),
+        ("grace", "2025-02-01"),
+    ] {
+        let r = api
+            .post(
+                &format!("/api/v1/contacts/{}/interactions", by_name[name]),
+                json!({"type": "call", "date": date}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+    }
+    let recent = api.get("/api/v1/contacts?sort=last_contacted").await;
+    assert_eq!(
+        names(&recent),
+        ["grace", "carol", "Frank", "alice", "Bob", "Dave", "eve"]
+    );
+    let longest_ago = api
+        .get("/api/v1/contacts?sort=last_contacted&dir=asc")
+        .await;
+    assert_eq!(
+        names(&longest_ago),
+        ["Bob", "Dave", "eve", "alice", "carol", "Frank", "grace"]
+    );
+
     let all = api.get("/api/v1/contacts").await;
     assert_eq!(
         names(&all),
@@ -503,23 +542,11 @@ async fn the_contact_list_searches_filters_sorts_and_pages_with_cursors() {
         for dir in ["asc", "desc"] {
             let base = format!("/api/v1/contacts?sort={sort}&dir={dir}");
             let whole = ids(&api.get(&format!("{base}&limit=500")).await);
-            let mut paged = Vec::new();
-            let mut cursor: Option<String> = None;
-            for _ in 0..10 {
-                let url = match &cursor {
-                    Some(c) => format!("{base}&limit=3&cursor={c}"),
-                    None => format!("{base}&limit=3"),
-                };
-                let page = api.get(&url).await;
-                assert_eq!(page.status, StatusCode::OK, "{:?}", page.json);
-                paged.extend(ids(&page));
-                match page.json["next_cursor"].as_str() {
-                    Some(c) => cursor = Some(c.to_string()),
-                    None => break,
-                }
-            }
-            assert_eq!(paged, whole, "{sort} {dir}");
             assert_eq!(whole.len(), 7);
+            for limit in 1..=4 {
+                let paged = walk_pages(&api, &format!("{base}&limit={limit}")).await;
+                assert_eq!(paged, whole, "{sort} {dir} by {limit}");
+            }
         }
     }
 
@@ -539,6 +566,25 @@ async fn the_contact_list_searches_filters_sorts_and_pages_with_cursors() {
         ))
         .await;
     assert!(wrong.is_problem(StatusCode::BAD_REQUEST), "{wrong:?}");
+}
+
+/// Follows `next_cursor` from `url` to the last page; the ids of every page in order.
+async fn walk_pages(api: &Api<'_>, url: &str) -> Vec<String> {
+    let mut all = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..50 {
+        let page = match &cursor {
+            Some(c) => api.get(&format!("{url}&cursor={c}")).await,
+            None => api.get(url).await,
+        };
+        assert_eq!(page.status, StatusCode::OK, "{:?}", page.json);
+        all.extend(ids(&page));
+        match page.json["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => return all,
+        }
+    }
+    panic!("{url}: more than 50 pages");
 }
 
 #[tokio::test]
@@ -730,6 +776,16 @@ async fn background_and_contact_info_are_put_patched_read_and_deleted() {
     assert_eq!(api.get(&info).await.json, patched.json);
     let listed = api.get("/api/v1/contact-infos").await;
     assert_eq!(listed.json["data"], json!([patched.json]));
+    api.put(
+        &format!("/api/v1/contacts/{other}/contact-info"),
+        json!({"phone_number": "+49 30 1234567"}),
+    )
+    .await;
+    let paged = walk_pages(&api, "/api/v1/contact-infos?limit=1").await;
+    assert_eq!(paged.len(), 2);
+    assert_eq!(paged, ids(&api.get("/api/v1/contact-infos").await));
+    api.delete(&format!("/api/v1/contacts/{other}/contact-info"))
+        .await;
     assert_eq!(api.delete(&info).await.status, StatusCode::NO_CONTENT);
     assert_eq!(
         api.get("/api/v1/contact-infos").await.json["data"],
@@ -790,6 +846,42 @@ async fn follow_ups_are_added_listed_completed_reopened_and_deleted() {
         .get(&format!("/api/v1/follow-ups?status=all&contact_id={ada}"))
         .await;
     assert_eq!(ids(&of_ada), [made[2].clone(), made[1].clone()]);
+
+    // Every status pages through its whole list.
+    for status in ["open", "completed", "all"] {
+        let whole = ids(&api
+            .get(&format!("/api/v1/follow-ups?status={status}"))
+            .await);
+        let paged = walk_pages(&api, &format!("/api/v1/follow-ups?status={status}&limit=1")).await;
+        assert_eq!(paged, whole, "{status}");
+    }
+    let done_too = api
+        .patch(
+            &format!("/api/v1/follow-ups/{}", made[0]),
+            json!({"completed": true}),
+        )
+        .await;
+    assert_eq!(done_too.json["completed"], true);
+    let whole = ids(&api.get("/api/v1/follow-ups?status=completed").await);
+    assert_eq!(whole.len(), 2);
+    assert_eq!(
+        walk_pages(&api, "/api/v1/follow-ups?status=completed&limit=1").await,
+        whole
+    );
+    assert_eq!(
+        walk_pages(&api, "/api/v1/follow-ups?status=all&limit=1").await,
+        // Open first; the two completed ones are due the same day: created first, first.
+        [made[2].clone(), made[0].clone(), made[1].clone()]
+    );
+    let wrong_order = api
+        .get(&format!(
+            "/api/v1/follow-ups?status=open&cursor={}",
+            api.get("/api/v1/follow-ups?status=all&limit=1").await.json["next_cursor"]
+                .as_str()
+                .unwrap()
+        ))
+        .await;
+    assert!(wrong_order.is_problem(StatusCode::BAD_REQUEST));
 
     let reopened = api
         .patch(
@@ -1315,6 +1407,14 @@ async fn every_documented_operation_answers_as_the_openapi_document_says() {
     let checker = SchemaChecker::new(&doc);
     let api = api_for(&app, "ada").await;
     let data = fixture(&api).await;
+
+    // Operation ids are unique, as OpenAPI requires (client generators name methods by them).
+    let op_ids: Vec<String> = operations(&doc)
+        .iter()
+        .map(|(_, _, op)| op["operationId"].as_str().unwrap().to_string())
+        .collect();
+    let unique: std::collections::BTreeSet<&String> = op_ids.iter().collect();
+    assert_eq!(unique.len(), op_ids.len(), "{op_ids:?}");
 
     // Every reference of the document points at one of its schemas.
     let mut refs = Vec::new();

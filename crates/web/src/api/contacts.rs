@@ -107,6 +107,7 @@ fn order_key(query: &ContactQuery) -> String {
 /// List contacts.
 #[utoipa::path(
     get,
+    operation_id = "list_contacts",
     path = "/api/v1/contacts",
     tag = "contacts",
     params(ContactListParams),
@@ -136,6 +137,7 @@ pub async fn list(
 /// Create a contact.
 #[utoipa::path(
     post,
+    operation_id = "create_contact",
     path = "/api/v1/contacts",
     tag = "contacts",
     request_body = ContactInput,
@@ -154,6 +156,7 @@ pub async fn create(
 /// Get a contact.
 #[utoipa::path(
     get,
+    operation_id = "get_contact",
     path = "/api/v1/contacts/{id}",
     tag = "contacts",
     params(("id" = String, Path, description = "The contact's id.")),
@@ -224,6 +227,7 @@ impl ContactPatch {
 /// Change some fields of a contact.
 #[utoipa::path(
     patch,
+    operation_id = "update_contact",
     path = "/api/v1/contacts/{id}",
     tag = "contacts",
     params(("id" = String, Path, description = "The contact's id.")),
@@ -246,6 +250,7 @@ pub async fn update(
 /// Delete a contact with its interactions, background, contact info, follow-ups and tags.
 #[utoipa::path(
     delete,
+    operation_id = "delete_contact",
     path = "/api/v1/contacts/{id}",
     tag = "contacts",
     params(("id" = String, Path, description = "The contact's id.")),

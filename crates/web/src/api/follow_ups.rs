@@ -50,6 +50,7 @@ pub struct FollowUpListParams {
 /// List follow-ups.
 #[utoipa::path(
     get,
+    operation_id = "list_follow_ups",
     path = "/api/v1/follow-ups",
     tag = "follow-ups",
     params(FollowUpListParams),
@@ -95,6 +96,7 @@ pub async fn list(
 /// Add a follow-up to a contact.
 #[utoipa::path(
     post,
+    operation_id = "create_follow_up",
     path = "/api/v1/contacts/{contact_id}/follow-ups",
     tag = "follow-ups",
     params(("contact_id" = String, Path, description = "The contact's id.")),
@@ -119,6 +121,7 @@ pub async fn create(
 /// Get a follow-up.
 #[utoipa::path(
     get,
+    operation_id = "get_follow_up",
     path = "/api/v1/follow-ups/{id}",
     tag = "follow-ups",
     params(("id" = String, Path, description = "The follow-up's id.")),
@@ -156,6 +159,7 @@ pub struct FollowUpPatch {
 /// Change a follow-up: its due date and note, or complete or reopen it.
 #[utoipa::path(
     patch,
+    operation_id = "update_follow_up",
     path = "/api/v1/follow-ups/{id}",
     tag = "follow-ups",
     params(("id" = String, Path, description = "The follow-up's id.")),
@@ -192,6 +196,7 @@ pub async fn update(
 /// Delete a follow-up.
 #[utoipa::path(
     delete,
+    operation_id = "delete_follow_up",
     path = "/api/v1/follow-ups/{id}",
     tag = "follow-ups",
     params(("id" = String, Path, description = "The follow-up's id.")),

@@ -52,6 +52,7 @@ pub struct InteractionListParams {
 /// List interactions.
 #[utoipa::path(
     get,
+    operation_id = "list_interactions",
     path = "/api/v1/interactions",
     tag = "interactions",
     params(InteractionListParams),
@@ -96,6 +97,7 @@ pub async fn list(
 /// Log an interaction with a contact (its `last_contacted` follows).
 #[utoipa::path(
     post,
+    operation_id = "create_interaction",
     path = "/api/v1/contacts/{contact_id}/interactions",
     tag = "interactions",
     params(("contact_id" = String, Path, description = "The contact's id.")),
@@ -120,6 +122,7 @@ pub async fn create(
 /// Get an interaction.
 #[utoipa::path(
     get,
+    operation_id = "get_interaction",
     path = "/api/v1/interactions/{id}",
     tag = "interactions",
     params(("id" = String, Path, description = "The interaction's id.")),
@@ -157,6 +160,7 @@ pub struct InteractionPatch {
 /// Change some fields of an interaction.
 #[utoipa::path(
     patch,
+    operation_id = "update_interaction",
     path = "/api/v1/interactions/{id}",
     tag = "interactions",
     params(("id" = String, Path, description = "The interaction's id.")),
@@ -192,6 +196,7 @@ pub async fn update(
 /// Delete an interaction (the contact's `last_contacted` falls back to the latest left).
 #[utoipa::path(
     delete,
+    operation_id = "delete_interaction",
     path = "/api/v1/interactions/{id}",
     tag = "interactions",
     params(("id" = String, Path, description = "The interaction's id.")),

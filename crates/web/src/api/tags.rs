@@ -34,6 +34,7 @@ pub struct TagListParams {
 /// List tags.
 #[utoipa::path(
     get,
+    operation_id = "list_tags",
     path = "/api/v1/tags",
     tag = "tags",
     params(TagListParams),
@@ -61,6 +62,7 @@ pub async fn list(
 /// Create a tag (names are unique per user, ignoring case: 409 otherwise).
 #[utoipa::path(
     post,
+    operation_id = "create_tag",
     path = "/api/v1/tags",
     tag = "tags",
     request_body = TagInput,
@@ -79,6 +81,7 @@ pub async fn create(
 /// Get a tag.
 #[utoipa::path(
     get,
+    operation_id = "get_tag",
     path = "/api/v1/tags/{id}",
     tag = "tags",
     params(("id" = String, Path, description = "The tag's id.")),
@@ -109,6 +112,7 @@ pub struct TagPatch {
 /// Rename or recolor a tag.
 #[utoipa::path(
     patch,
+    operation_id = "update_tag",
     path = "/api/v1/tags/{id}",
     tag = "tags",
     params(("id" = String, Path, description = "The tag's id.")),
@@ -135,6 +139,7 @@ pub async fn update(
 /// Delete a tag (it comes off every contact).
 #[utoipa::path(
     delete,
+    operation_id = "delete_tag",
     path = "/api/v1/tags/{id}",
     tag = "tags",
     params(("id" = String, Path, description = "The tag's id.")),
@@ -156,6 +161,7 @@ pub async fn delete(
 /// The tags on a contact, by name.
 #[utoipa::path(
     get,
+    operation_id = "list_contact_tags",
     path = "/api/v1/contacts/{contact_id}/tags",
     tag = "tags",
     params(("contact_id" = String, Path, description = "The contact's id.")),
@@ -178,6 +184,7 @@ pub async fn list_for_contact(
 /// Put a tag on a contact (doing it twice is harmless).
 #[utoipa::path(
     put,
+    operation_id = "attach_tag",
     path = "/api/v1/contacts/{contact_id}/tags/{tag_id}",
     tag = "tags",
     params(
@@ -206,6 +213,7 @@ pub async fn attach(
 /// Take a tag off a contact (harmless when it was not on).
 #[utoipa::path(
     delete,
+    operation_id = "detach_tag",
     path = "/api/v1/contacts/{contact_id}/tags/{tag_id}",
     tag = "tags",
     params(

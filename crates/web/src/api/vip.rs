@@ -42,6 +42,7 @@ const CONTACT_INFO_ORDER: &str = "contact-infos:id";
 /// List the backgrounds of all the user's contacts.
 #[utoipa::path(
     get,
+    operation_id = "list_backgrounds",
     path = "/api/v1/backgrounds",
     tag = "background",
     params(PageParams),
@@ -69,6 +70,7 @@ pub async fn list_backgrounds(
 /// List the contact infos of all the user's contacts.
 #[utoipa::path(
     get,
+    operation_id = "list_contact_infos",
     path = "/api/v1/contact-infos",
     tag = "contact info",
     params(PageParams),
@@ -96,6 +98,7 @@ pub async fn list_contact_infos(
 /// Get a contact's background (404 when it has none).
 #[utoipa::path(
     get,
+    operation_id = "get_background",
     path = "/api/v1/contacts/{contact_id}/background",
     tag = "background",
     params(("contact_id" = String, Path, description = "The contact's id.")),
@@ -118,6 +121,7 @@ pub async fn get_background(
 /// Create or replace a contact's background.
 #[utoipa::path(
     put,
+    operation_id = "put_background",
     path = "/api/v1/contacts/{contact_id}/background",
     tag = "background",
     params(("contact_id" = String, Path, description = "The contact's id.")),
@@ -160,6 +164,7 @@ pub struct BackgroundPatch {
 /// Change some fields of a contact's background (404 when it has none).
 #[utoipa::path(
     patch,
+    operation_id = "patch_background",
     path = "/api/v1/contacts/{contact_id}/background",
     tag = "background",
     params(("contact_id" = String, Path, description = "The contact's id.")),
@@ -191,6 +196,7 @@ pub async fn patch_background(
 /// Delete a contact's background.
 #[utoipa::path(
     delete,
+    operation_id = "delete_background",
     path = "/api/v1/contacts/{contact_id}/background",
     tag = "background",
     params(("contact_id" = String, Path, description = "The contact's id.")),
@@ -212,6 +218,7 @@ pub async fn delete_background(
 /// Get a contact's contact info (404 when it has none).
 #[utoipa::path(
     get,
+    operation_id = "get_contact_info",
     path = "/api/v1/contacts/{contact_id}/contact-info",
     tag = "contact info",
     params(("contact_id" = String, Path, description = "The contact's id.")),
@@ -234,6 +241,7 @@ pub async fn get_contact_info(
 /// Create or replace a contact's contact info.
 #[utoipa::path(
     put,
+    operation_id = "put_contact_info",
     path = "/api/v1/contacts/{contact_id}/contact-info",
     tag = "contact info",
     params(("contact_id" = String, Path, description = "The contact's id.")),
@@ -276,6 +284,7 @@ pub struct ContactInfoPatch {
 /// Change some fields of a contact's contact info (404 when it has none).
 #[utoipa::path(
     patch,
+    operation_id = "patch_contact_info",
     path = "/api/v1/contacts/{contact_id}/contact-info",
     tag = "contact info",
     params(("contact_id" = String, Path, description = "The contact's id.")),
@@ -307,6 +316,7 @@ pub async fn patch_contact_info(
 /// Delete a contact's contact info.
 #[utoipa::path(
     delete,
+    operation_id = "delete_contact_info",
     path = "/api/v1/contacts/{contact_id}/contact-info",
     tag = "contact info",
     params(("contact_id" = String, Path, description = "The contact's id.")),
