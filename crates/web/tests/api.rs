@@ -1498,6 +1498,55 @@ async fn every_documented_operation_answers_as_the_openapi_document_says() {
         walked.insert(format!("{method} {template}"), response.status.as_u16());
     }
 
+    // Every documented value of every enumerated query parameter is accepted, and `limit`
+    // takes exactly its documented range.
+    let mut parameter_checks = 0;
+    for (method, template, operation) in &ops {
+        let Some(parameters) = operation["parameters"].as_array() else {
+            continue;
+        };
+        for parameter in parameters.iter().filter(|p| p["in"] == "query") {
+            let name = parameter["name"].as_str().unwrap();
+            let schema = match parameter["schema"]["$ref"].as_str() {
+                Some(r) => {
+                    &doc["components"]["schemas"][r.trim_start_matches("#/components/schemas/")]
+                }
+                None => &parameter["schema"],
+            };
+            let mut cases: Vec<(String, bool)> = Vec::new();
+            if let Some(values) = schema["enum"].as_array() {
+                cases.extend(
+                    values
+                        .iter()
+                        .map(|v| (v.as_str().unwrap().to_string(), true)),
+                );
+                cases.push(("no-such-value".to_string(), false));
+            }
+            if let (Some(min), Some(max)) = (schema["minimum"].as_u64(), schema["maximum"].as_u64())
+            {
+                cases.extend([
+                    (min.to_string(), true),
+                    (max.to_string(), true),
+                    ((min - 1).to_string(), false),
+                    ((max + 1).to_string(), false),
+                ]);
+            }
+            for (value, accepted) in cases {
+                let url = format!("{}?{name}={value}", data.path(template));
+                let r = api.get(&url).await;
+                let expected = if accepted {
+                    StatusCode::OK
+                } else {
+                    StatusCode::BAD_REQUEST
+                };
+                assert_eq!(r.status, expected, "{method} {url}: {}", r.json);
+                conforms(&checker, &url, operation, &r).unwrap();
+                parameter_checks += 1;
+            }
+        }
+    }
+    assert!(parameter_checks > 40, "{parameter_checks}");
+
     // Error answers match the documented problem schema too.
     let contacts = &doc["paths"]["/api/v1/contacts"];
     let invalid = api.post("/api/v1/contacts", json!({"name": ""})).await;
