@@ -1637,6 +1637,20 @@ async fn every_operation_on_another_users_data_is_404() {
     }
     assert_eq!(checked, 27);
 
+    // Mixing one's own contact with another user's tag is a 404 too.
+    let own = eve.contact(json!({"name": "Mallory"})).await;
+    for method in [Method::PUT, Method::DELETE] {
+        let r = eve
+            .call(
+                method,
+                &format!("/api/v1/contacts/{own}/tags/{}", data.tag),
+                None,
+            )
+            .await;
+        assert!(r.is_problem(StatusCode::NOT_FOUND), "{r:?}");
+    }
+    eve.delete(&format!("/api/v1/contacts/{own}")).await;
+
     // Lists hold only one's own data.
     for list in [
         "/api/v1/contacts",
