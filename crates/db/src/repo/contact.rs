@@ -17,7 +17,16 @@ id_type!(
 
 /// `contact.status`.
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum ContactStatus {
@@ -45,7 +54,7 @@ impl ContactStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Contact {
     pub id: ContactId,
     pub user_id: UserId,
@@ -147,7 +156,7 @@ impl NewContact {
 }
 
 /// A contact as typed into a form or sent as JSON: text everywhere.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ContactInput {
     pub name: String,
@@ -436,49 +445,8 @@ impl ContactRepo {
 
     /// One page of the user's contacts, with the total count of the whole list.
     pub async fn list(&self, user: &UserId, query: &ContactQuery) -> Result<ContactPage> {
-        let mut conditions = vec!["user_id = ?".to_string()];
-        let mut values: Vec<Value> = vec![user.into()];
-        if let Some(search) = query
-            .search
-            .as_deref()
-            .map(|s| s.replace(char::is_control, ""))
-            .filter(|s| !s.trim().is_empty())
-        {
-            // `lower` and `instr` as SQLite has them: ASCII case folding, as LIKE does, and no
-            // wildcards, so `%` and `_` are searched for literally.
-            conditions.push(format!("instr({SEARCH_TEXT}, lower(?)) > 0"));
-            values.push(Value::Text(search.trim().to_string()));
-        }
-        match query.filter {
-            ContactFilter::All => {}
-            ContactFilter::Vip => conditions.push("vip = 1".into()),
-            ContactFilter::Active => conditions.push("status = 'active'".into()),
-            ContactFilter::Archived => conditions.push("status = 'archived'".into()),
-        }
-        for (column, value) in [
-            ("industry", &query.industry),
-            ("relationship", &query.relationship),
-        ] {
-            if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-                conditions.push(format!("{column} = ? COLLATE NOCASE"));
-                values.push(Value::Text(v.to_string()));
-            }
-        }
-        let dir = match query.direction {
-            SortDirection::Asc => "ASC",
-            SortDirection::Desc => "DESC",
-        };
-        let order = match (query.sort, query.direction) {
-            (ContactSort::Name, _) => format!("name COLLATE NOCASE {dir}, id {dir}"),
-            // Never contacted counts as longest ago.
-            (ContactSort::LastContacted, SortDirection::Asc) => {
-                "last_contacted ASC NULLS FIRST, name COLLATE NOCASE ASC, id ASC".to_string()
-            }
-            (ContactSort::LastContacted, SortDirection::Desc) => {
-                "last_contacted DESC NULLS LAST, name COLLATE NOCASE ASC, id ASC".to_string()
-            }
-            (ContactSort::Created, _) => format!("created_at {dir}, id {dir}"),
-        };
+        let (conditions, values) = list_conditions(user, query);
+        let order = list_order(query);
         let per_page = query.per_page.clamp(1, MAX_PER_PAGE);
         let page = query.page.max(1);
         let offset = u64::from(page - 1) * u64::from(per_page);
@@ -520,6 +488,42 @@ impl ContactRepo {
             page,
             per_page,
         })
+    }
+
+    /// Up to `limit` of the user's contacts matching `query` (its page is ignored), in its
+    /// order, starting after `after`; the flag says whether more follow. Keyset paging: each
+    /// page is one index range, however deep, and rows added or deleted meanwhile neither
+    /// repeat nor skip others.
+    pub async fn list_after(
+        &self,
+        user: &UserId,
+        query: &ContactQuery,
+        after: Option<&ContactCursor>,
+        limit: u32,
+    ) -> Result<(Vec<Contact>, bool)> {
+        let (mut conditions, mut values) = list_conditions(user, query);
+        if let Some(after) = after {
+            let (condition, more) = after.condition(query.sort, query.direction);
+            conditions.push(condition);
+            values.extend(more);
+        }
+        let limit = limit.clamp(1, MAX_PER_PAGE);
+        values.push(Value::Integer(i64::from(limit) + 1));
+        let conn = self.db.conn().await?;
+        let mut contacts = query_all(
+            &conn,
+            &format!(
+                "SELECT {COLUMNS} FROM contact WHERE {} ORDER BY {} LIMIT ?",
+                conditions.join(" AND "),
+                list_order(query)
+            ),
+            params_from_iter(values),
+            Contact::from_row,
+        )
+        .await?;
+        let more = contacts.len() > limit as usize;
+        contacts.truncate(limit as usize);
+        Ok((contacts, more))
     }
 
     /// The distinct non-empty values of `industry` or `relationship` among the user's
@@ -632,6 +636,128 @@ pub struct ContactBirthday {
 pub enum DistinctField {
     Industry,
     Relationship,
+}
+
+/// The `WHERE` terms of a contact list and their parameters.
+fn list_conditions(user: &UserId, query: &ContactQuery) -> (Vec<String>, Vec<Value>) {
+    let mut conditions = vec!["user_id = ?".to_string()];
+    let mut values: Vec<Value> = vec![user.into()];
+    if let Some(search) = query
+        .search
+        .as_deref()
+        .map(|s| s.replace(char::is_control, ""))
+        .filter(|s| !s.trim().is_empty())
+    {
+        // `lower` and `instr` as SQLite has them: ASCII case folding, as LIKE does, and no
+        // wildcards, so `%` and `_` are searched for literally.
+        conditions.push(format!("instr({SEARCH_TEXT}, lower(?)) > 0"));
+        values.push(Value::Text(search.trim().to_string()));
+    }
+    match query.filter {
+        ContactFilter::All => {}
+        ContactFilter::Vip => conditions.push("vip = 1".into()),
+        ContactFilter::Active => conditions.push("status = 'active'".into()),
+        ContactFilter::Archived => conditions.push("status = 'archived'".into()),
+    }
+    for (column, value) in [
+        ("industry", &query.industry),
+        ("relationship", &query.relationship),
+    ] {
+        if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            conditions.push(format!("{column} = ? COLLATE NOCASE"));
+            values.push(Value::Text(v.to_string()));
+        }
+    }
+    (conditions, values)
+}
+
+/// The `ORDER BY` of a contact list: every order ends in the id, so it is total.
+fn list_order(query: &ContactQuery) -> String {
+    let dir = match query.direction {
+        SortDirection::Asc => "ASC",
+        SortDirection::Desc => "DESC",
+    };
+    match (query.sort, query.direction) {
+        (ContactSort::Name, _) => format!("name COLLATE NOCASE {dir}, id {dir}"),
+        // Never contacted counts as longest ago.
+        (ContactSort::LastContacted, SortDirection::Asc) => {
+            "last_contacted ASC NULLS FIRST, name COLLATE NOCASE ASC, id ASC".to_string()
+        }
+        (ContactSort::LastContacted, SortDirection::Desc) => {
+            "last_contacted DESC NULLS LAST, name COLLATE NOCASE ASC, id ASC".to_string()
+        }
+        (ContactSort::Created, _) => format!("created_at {dir}, id {dir}"),
+    }
+}
+
+/// The sort keys of a contact, where the next page of a keyset listing starts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ContactCursor {
+    pub name: String,
+    pub last_contacted: Option<i64>,
+    pub created_at: i64,
+    pub id: String,
+}
+
+impl ContactCursor {
+    pub fn after(contact: &Contact) -> Self {
+        ContactCursor {
+            name: contact.name.clone(),
+            last_contacted: contact.last_contacted.map(|t| t.timestamp()),
+            created_at: contact.created_at.timestamp(),
+            id: contact.id.as_str().to_string(),
+        }
+    }
+
+    /// "Comes after this contact in the order of `sort` and `direction`" (see
+    /// [`list_order`]), as a `WHERE` term and its parameters.
+    fn condition(&self, sort: ContactSort, direction: SortDirection) -> (String, Vec<Value>) {
+        let name = || Value::Text(self.name.clone());
+        let id = || Value::Text(self.id.clone());
+        let cmp = match direction {
+            SortDirection::Asc => ">",
+            SortDirection::Desc => "<",
+        };
+        // Ties on the name (case-insensitive) go by id, ascending.
+        let name_tie = "(name COLLATE NOCASE > ? OR (name COLLATE NOCASE = ? AND id > ?))";
+        match (sort, direction, self.last_contacted) {
+            (ContactSort::Name, _, _) => (
+                format!(
+                    "(name COLLATE NOCASE {cmp} ? OR (name COLLATE NOCASE = ? AND id {cmp} ?))"
+                ),
+                vec![name(), name(), id()],
+            ),
+            (ContactSort::Created, _, _) => (
+                format!("(created_at {cmp} ? OR (created_at = ? AND id {cmp} ?))"),
+                vec![
+                    Value::Integer(self.created_at),
+                    Value::Integer(self.created_at),
+                    id(),
+                ],
+            ),
+            // Never contacted first, then oldest first.
+            (ContactSort::LastContacted, SortDirection::Asc, None) => (
+                format!("(last_contacted IS NOT NULL OR (last_contacted IS NULL AND {name_tie}))"),
+                vec![name(), name(), id()],
+            ),
+            (ContactSort::LastContacted, SortDirection::Asc, Some(at)) => (
+                format!("(last_contacted > ? OR (last_contacted = ? AND {name_tie}))"),
+                vec![Value::Integer(at), Value::Integer(at), name(), name(), id()],
+            ),
+            // Latest first, never contacted last.
+            (ContactSort::LastContacted, SortDirection::Desc, None) => (
+                format!("(last_contacted IS NULL AND {name_tie})"),
+                vec![name(), name(), id()],
+            ),
+            (ContactSort::LastContacted, SortDirection::Desc, Some(at)) => (
+                format!(
+                    "(last_contacted < ? OR last_contacted IS NULL \
+                     OR (last_contacted = ? AND {name_tie}))"
+                ),
+                vec![Value::Integer(at), Value::Integer(at), name(), name(), id()],
+            ),
+        }
+    }
 }
 
 pub(crate) async fn insert(
