@@ -20,24 +20,26 @@ pub use repo::background::{
 };
 pub use repo::cadence::{CadenceRepo, DueContact};
 pub use repo::contact::{
-    BulkAction, Contact, ContactFilter, ContactId, ContactInput, ContactPage, ContactQuery,
-    ContactRepo, ContactSort, ContactStatus, DistinctField, NewContact, SortDirection,
+    BulkAction, Contact, ContactCursor, ContactFilter, ContactId, ContactInput, ContactPage,
+    ContactQuery, ContactRepo, ContactSort, ContactStatus, DistinctField, NewContact,
+    SortDirection,
 };
 pub use repo::contact_info::{
     ContactInfo, ContactInfoId, ContactInfoInput, ContactInfoRepo, NewContactInfo,
 };
 pub use repo::follow_up::{
-    DueIn, FollowUp, FollowUpCounts, FollowUpId, FollowUpInput, FollowUpRepo, FollowUpWithContact,
-    NewFollowUp, Snooze,
+    DueIn, FollowUp, FollowUpCounts, FollowUpCursor, FollowUpId, FollowUpInput, FollowUpRepo,
+    FollowUpStatus, FollowUpWithContact, NewFollowUp, Snooze,
 };
 pub use repo::import_upload::{ImportUpload, ImportUploadId, ImportUploadRepo};
 pub use repo::interaction::{
-    FollowUpPlan, Interaction, InteractionId, InteractionInput, InteractionQuery, InteractionRepo,
-    InteractionType, InteractionWithContact, LoggedInteraction, NewInteraction,
+    FollowUpPlan, Interaction, InteractionCursor, InteractionId, InteractionInput,
+    InteractionQuery, InteractionRepo, InteractionType, InteractionWithContact, LoggedInteraction,
+    NewInteraction,
 };
 pub use repo::session::{Session, SessionId, SessionRepo};
 pub use repo::sha256_hex;
-pub use repo::tag::{NewTag, Tag, TagId, TagInput, TagRepo};
+pub use repo::tag::{NewTag, Tag, TagCursor, TagId, TagInput, TagRepo};
 pub use repo::user::{NewUser, User, UserId, UserRepo};
 pub use repo::user_settings::{
     CadenceDays, Preferences, PreferencesInput, TimeZone, UserSettings, UserSettingsRepo,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::{from_fn, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -35,12 +35,13 @@ pub fn wrap(router: Router<AppState>, state: AppState) -> Router {
     router
         .fallback(|| async { error_page(StatusCode::NOT_FOUND) })
         .layer(from_fn(crate::page::clear_flash))
-        .layer(from_fn(error_pages))
         .layer(from_fn(same_origin))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             settings.request_timeout,
         ))
+        // Outside the body limit and the timeout, so that their answers get rewritten too.
+        .layer(from_fn(error_pages))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a request handler panicked");
             error_page(StatusCode::INTERNAL_SERVER_ERROR)
@@ -62,19 +63,30 @@ pub fn wrap(router: Router<AppState>, state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Error statuses produced by layers (413 from the body limit, 408 from the timeout) come
-/// back as plain text; pages get the HTML error page instead.
+/// Error statuses produced by layers (413 from the body limit, 408 from the timeout) or by
+/// the router (405) come back as plain text: pages get the HTML error page instead, the API
+/// a problem document.
 async fn error_pages(request: Request, next: Next) -> Response {
-    let is_api = request.uri().path().starts_with("/api/");
+    let is_api = is_api_path(request.uri().path());
     let response = next.run(request).await;
     let status = response.status();
-    let is_html = response
+    let content_type = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/problem+json"));
-    if !is_api
-        && !is_html
+        .unwrap_or_default();
+    let is_html = content_type.starts_with("text/html")
+        || content_type.starts_with("application/problem+json");
+    if is_api {
+        if (status.is_client_error() || status.is_server_error())
+            && !content_type.starts_with("application/problem+json")
+        {
+            return crate::api::error::ApiError::BadRequest(status, status_message(status))
+                .into_response();
+        }
+        return response;
+    }
+    if !is_html
         && matches!(
             status,
             StatusCode::PAYLOAD_TOO_LARGE
@@ -89,6 +101,21 @@ async fn error_pages(request: Request, next: Next) -> Response {
         return error_page(status);
     }
     response
+}
+
+fn status_message(status: StatusCode) -> String {
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "The request body is larger than this server accepts.",
+        StatusCode::REQUEST_TIMEOUT => "The server took too long to answer. Please try again.",
+        StatusCode::METHOD_NOT_ALLOWED => "This endpoint does not accept that method.",
+        _ => "The request could not be handled.",
+    }
+    .to_string()
+}
+
+/// `/api` and everything under it.
+pub fn is_api_path(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
 }
 
 async fn security_headers(request: Request, next: Next) -> Response {
@@ -117,15 +144,18 @@ async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// Refuses state-changing requests from other sites: the `Origin` must be this host; without
-/// `Origin`, `Sec-Fetch-Site` must say same-origin. Requests with neither header come from
+/// Refuses state-changing requests from other sites (except to the token-authenticated API):
+/// the `Origin` must be this host; without `Origin`, `Sec-Fetch-Site` must say same-origin. Requests with neither header come from
 /// non-browser clients, which cannot be tricked into sending ambient cookies.
 pub async fn same_origin(request: Request, next: Next) -> Response {
     let changes_state = matches!(
         *request.method(),
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
-    if changes_state && !is_same_origin(request.headers()) {
+    // The API authenticates by bearer token only, never by cookie: a page of another site
+    // cannot make a browser send the token, so there is nothing to forge.
+    let is_api = is_api_path(request.uri().path());
+    if changes_state && !is_api && !is_same_origin(request.headers()) {
         tracing::warn!(path = %request.uri().path(), "cross-origin request refused");
         return error_page(StatusCode::FORBIDDEN);
     }

@@ -1,9 +1,10 @@
 //! `/settings`: reminders (time zone, default reconnect cadences), the private calendar feed
-//! (create, regenerate, revoke), change password, sign out everywhere, delete the account.
+//! (create, regenerate, revoke), personal access tokens for the API (create, list, revoke),
+//! change password, sign out everywhere, delete the account.
 
 use askama::Template;
 use axum::extract::rejection::FormRejection;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -20,7 +21,11 @@ use crate::error::AppError;
 use crate::flash::{self, Flash};
 use crate::page::{ok, render, Layout, Page};
 use crate::state::AppState;
-use devhub_db::{sha256_hex, Error as DbError, PreferencesInput, TimeZone};
+use chrono::{DateTime, Utc};
+use devhub_db::{
+    sha256_hex, validate, ApiToken, ApiTokenId, Error as DbError, PreferencesInput, TimeZone,
+    ValidationErrors,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,6 +36,57 @@ pub fn router() -> Router<AppState> {
         .route("/settings/reminders", post(save_reminders))
         .route("/settings/calendar", post(new_calendar_feed))
         .route("/settings/calendar/revoke", post(revoke_calendar_feed))
+        .route("/settings/tokens", post(create_token))
+        .route("/settings/tokens/{id}/revoke", post(revoke_token))
+}
+
+/// The expiry choices of a new token, in days (`None`: never).
+const TOKEN_EXPIRY_CHOICES: [(&str, Option<i64>); 5] = [
+    ("", None),
+    ("7", Some(7)),
+    ("30", Some(30)),
+    ("90", Some(90)),
+    ("365", Some(365)),
+];
+
+/// A personal access token as the settings page lists it.
+struct TokenRow {
+    id: String,
+    name: String,
+    created: String,
+    /// "never" or a date.
+    last_used: String,
+    /// "never", "expires …" or "expired …".
+    expires: String,
+    expired: bool,
+}
+
+impl TokenRow {
+    fn new(token: &ApiToken, now: DateTime<Utc>) -> Self {
+        let day = |at: DateTime<Utc>| crate::format::long_date(at.date_naive());
+        TokenRow {
+            id: token.id.to_string(),
+            name: token.name.clone(),
+            created: day(token.created_at),
+            last_used: token.last_used_at.map_or_else(
+                || "never".to_string(),
+                |at| at.format("%B %-d, %Y %H:%M UTC").to_string(),
+            ),
+            expires: match token.expires_at {
+                None => "never".to_string(),
+                Some(at) if token.is_expired(now) => format!("expired {}", day(at)),
+                Some(at) => day(at),
+            },
+            expired: token.is_expired(now),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct TokenForm {
+    name: String,
+    expires_in: String,
 }
 
 #[derive(Template, Default)]
@@ -52,6 +108,15 @@ struct SettingsPage {
     feed_url: Option<String>,
     /// The same as a `webcal://` link, which calendar apps open as a subscription.
     feed_webcal: Option<String>,
+    /// The user's API tokens, newest first.
+    tokens: Vec<TokenRow>,
+    /// A token just made, shown on this response only.
+    new_token: Option<String>,
+    /// The new-token form's values and errors, when it came back.
+    token_name: String,
+    token_expires_in: String,
+    token_errors: FieldErrors,
+    token_expiry_choices: [(&'static str, &'static str); 5],
 }
 
 impl SettingsPage {
@@ -72,9 +137,107 @@ impl SettingsPage {
                 .settings
                 .calendar_feed_since
                 .map(|at| crate::format::long_date(at.date_naive())),
+            token_expiry_choices: [
+                ("", "Never"),
+                ("7", "In 7 days"),
+                ("30", "In 30 days"),
+                ("90", "In 90 days"),
+                ("365", "In a year"),
+            ],
             ..SettingsPage::default()
         }
     }
+
+    /// The page with the user's tokens listed.
+    async fn load(state: &AppState, page: &Page) -> Result<Self, AppError> {
+        let mut settings = SettingsPage::new(page);
+        let now = devhub_db::row::now();
+        settings.tokens = state
+            .db
+            .api_tokens()
+            .list(page.user_id())
+            .await?
+            .iter()
+            .map(|t| TokenRow::new(t, now))
+            .collect();
+        Ok(settings)
+    }
+}
+
+/// `POST /settings/tokens`: a new personal access token, shown on this response only (the
+/// database keeps its hash).
+async fn create_token(
+    State(state): State<AppState>,
+    page: Page,
+    form: Result<Form<TokenForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let form = form.map(|Form(f)| f).unwrap_or_default();
+    let now = devhub_db::row::now();
+    let expires_at = match TOKEN_EXPIRY_CHOICES
+        .iter()
+        .find(|(value, _)| *value == form.expires_in.trim())
+    {
+        Some((_, days)) => Ok(days.map(|d| now + chrono::Duration::days(d))),
+        None => {
+            // Report the name's error too, not only the expiry's.
+            let mut errors = ValidationErrors::new();
+            errors.take(
+                "name",
+                validate::required_text(&form.name, devhub_db::repo::api_token::MAX_TOKEN_NAME),
+            );
+            errors.add("expires_in", "must be one of the choices");
+            Err(DbError::Validation(errors))
+        }
+    };
+    let token = crate::api::auth::generate_token();
+    let created = match expires_at {
+        Ok(expires_at) => {
+            state
+                .db
+                .api_tokens()
+                .create(page.user_id(), &form.name, &sha256_hex(&token), expires_at)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match created {
+        Ok(created) => {
+            let mut settings = SettingsPage::load(&state, &page).await?;
+            settings.new_token = Some(token);
+            settings.layout.flash = Some(Flash::success(format!(
+                "Token “{}” created. Copy it now: it is shown only once.",
+                created.name
+            )));
+            Ok(ok(&settings))
+        }
+        Err(DbError::Validation(errors)) => {
+            let mut settings = SettingsPage::load(&state, &page).await?;
+            settings.token_errors = FieldErrors::from_validation(
+                &errors,
+                &[("name", "Name"), ("expires_in", "Expiry")],
+            );
+            settings.token_name = form.name;
+            settings.token_expires_in = form.expires_in;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &settings))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /settings/tokens/{id}/revoke`: the token answers 401 from now on.
+async fn revoke_token(
+    State(state): State<AppState>,
+    page: Page,
+    jar: CookieJar,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    state
+        .db
+        .api_tokens()
+        .delete(page.user_id(), &ApiTokenId::from(id))
+        .await?;
+    let jar = flash::set(jar, Flash::success("Token revoked: it no longer works."));
+    Ok((jar, Redirect::to("/settings#tokens")).into_response())
 }
 
 /// `POST /settings/reminders`: time zone and default cadences.
@@ -101,7 +264,7 @@ async fn save_reminders(
             Ok((jar, Redirect::to("/settings#reminders")).into_response())
         }
         Err(DbError::Validation(errors)) => {
-            let mut settings = SettingsPage::new(&page);
+            let mut settings = SettingsPage::load(&state, &page).await?;
             settings.reminder_errors = FieldErrors::from_validation(
                 &errors,
                 &[
@@ -132,7 +295,7 @@ async fn new_calendar_feed(
         .await?;
     let base = crate::calendar::base_url(&state, &headers);
     let path = crate::calendar::feed_path(&token);
-    let mut settings = SettingsPage::new(&page);
+    let mut settings = SettingsPage::load(&state, &page).await?;
     settings.feed_since = Some(crate::format::long_date(page.today()));
     settings.feed_webcal = base
         .split_once("://")
@@ -162,8 +325,8 @@ async fn revoke_calendar_feed(
     Ok((jar, Redirect::to("/settings#calendar")).into_response())
 }
 
-async fn settings_page(page: Page) -> Response {
-    ok(&SettingsPage::new(&page))
+async fn settings_page(State(state): State<AppState>, page: Page) -> Result<Response, AppError> {
+    Ok(ok(&SettingsPage::load(&state, &page).await?))
 }
 
 #[derive(Deserialize)]
@@ -181,7 +344,7 @@ async fn change_password(
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
     let current = page.current.clone();
-    let mut page = SettingsPage::new(&page);
+    let mut page = SettingsPage::load(&state, &page).await?;
     let verified =
         password::verify_password(form.current_password, current.user.password_hash.clone())
             .await?;
@@ -248,7 +411,7 @@ async fn delete_account(
 ) -> Result<Response, AppError> {
     let current = page.current.clone();
     if !password::verify_password(form.password, current.user.password_hash.clone()).await? {
-        let mut page = SettingsPage::new(&page);
+        let mut page = SettingsPage::load(&state, &page).await?;
         page.delete_password_error = Some("is not your password".into());
         return Ok(render(StatusCode::UNAUTHORIZED, &page));
     }

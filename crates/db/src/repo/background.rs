@@ -6,7 +6,7 @@ use libsql::{params, Row};
 
 use super::contact::{self, ContactId};
 use super::user::UserId;
-use super::{qualified, query_one};
+use super::{qualified, query_all, query_one};
 use crate::db::Db;
 use crate::error::{Error, Result, ValidationErrors};
 use crate::row::{id_type, now, timestamp};
@@ -17,7 +17,7 @@ id_type!(
     BackgroundId
 );
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Background {
     pub id: BackgroundId,
     pub contact_id: ContactId,
@@ -85,7 +85,7 @@ impl NewBackground {
 }
 
 /// A background as typed into a form or sent as JSON.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct BackgroundInput {
     pub family: Option<String>,
@@ -176,6 +176,32 @@ impl BackgroundRepo {
         .ok_or(Error::NotFound)?;
         tx.commit().await?;
         Ok(background)
+    }
+
+    /// Up to `limit` of the user's background rows in id order (creation order: ids
+    /// are UUID v7), starting after the id `after`; the flag says whether more follow.
+    pub async fn list_after(
+        &self,
+        user: &UserId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<(Vec<Background>, bool)> {
+        let limit = limit.clamp(1, contact::MAX_PER_PAGE);
+        let conn = self.db.conn().await?;
+        let mut rows = query_all(
+            &conn,
+            &format!(
+                "SELECT {} FROM contact c JOIN background b ON b.contact_id = c.id \
+                 WHERE c.user_id = ?1 AND (?2 IS NULL OR b.id > ?2) ORDER BY b.id LIMIT ?3",
+                qualified("b", COLUMNS)
+            ),
+            params![user, after.map(str::to_string), i64::from(limit) + 1],
+            Background::from_row,
+        )
+        .await?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        Ok((rows, more))
     }
 
     /// Deletes the background of the user's contact; `NotFound` when there is none.

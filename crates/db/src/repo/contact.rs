@@ -17,7 +17,16 @@ id_type!(
 
 /// `contact.status`.
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum ContactStatus {
@@ -45,7 +54,7 @@ impl ContactStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Contact {
     pub id: ContactId,
     pub user_id: UserId,
@@ -147,7 +156,7 @@ impl NewContact {
 }
 
 /// A contact as typed into a form or sent as JSON: text everywhere.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ContactInput {
     pub name: String,
@@ -436,11 +445,12 @@ impl ContactRepo {
 
     /// One page of the user's contacts, with the total count of the whole list.
     pub async fn list(&self, user: &UserId, query: &ContactQuery) -> Result<ContactPage> {
-        let (where_clause, values) = list_condition(user, query);
+        let (conditions, values) = list_conditions(user, query);
         let order = list_order(query);
         let per_page = query.per_page.clamp(1, MAX_PER_PAGE);
         let page = query.page.max(1);
         let offset = u64::from(page - 1) * u64::from(per_page);
+        let where_clause = conditions.join(" AND ");
 
         let conn = self.db.conn().await?;
         let tx = conn.begin_read().await?;
@@ -478,6 +488,42 @@ impl ContactRepo {
             page,
             per_page,
         })
+    }
+
+    /// Up to `limit` of the user's contacts matching `query` (its page is ignored), in its
+    /// order, starting after `after`; the flag says whether more follow. Keyset paging: each
+    /// page is one index range, however deep, and rows added or deleted meanwhile neither
+    /// repeat nor skip others.
+    pub async fn list_after(
+        &self,
+        user: &UserId,
+        query: &ContactQuery,
+        after: Option<&ContactCursor>,
+        limit: u32,
+    ) -> Result<(Vec<Contact>, bool)> {
+        let (mut conditions, mut values) = list_conditions(user, query);
+        if let Some(after) = after {
+            let (condition, more) = after.condition(query.sort, query.direction);
+            conditions.push(condition);
+            values.extend(more);
+        }
+        let limit = limit.clamp(1, MAX_PER_PAGE);
+        values.push(Value::Integer(i64::from(limit) + 1));
+        let conn = self.db.conn().await?;
+        let mut contacts = query_all(
+            &conn,
+            &format!(
+                "SELECT {COLUMNS} FROM contact WHERE {} ORDER BY {} LIMIT ?",
+                conditions.join(" AND "),
+                list_order(query)
+            ),
+            params_from_iter(values),
+            Contact::from_row,
+        )
+        .await?;
+        let more = contacts.len() > limit as usize;
+        contacts.truncate(limit as usize);
+        Ok((contacts, more))
     }
 
     /// The distinct non-empty values of `industry` or `relationship` among the user's
@@ -568,9 +614,32 @@ impl ContactRepo {
     }
 }
 
-/// The `WHERE` clause (over the bare `contact` columns) and its values for the contacts that
-/// `query` lists: shared by the list pages and the filtered exports.
-pub(crate) fn list_condition(user: &UserId, query: &ContactQuery) -> (String, Vec<Value>) {
+/// How many contacts a user has, for the dashboard.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ContactCounts {
+    pub total: u64,
+    pub vip: u64,
+    pub active: u64,
+    pub active_vip: u64,
+}
+
+/// A contact's birthday, for the upcoming-birthdays list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactBirthday {
+    pub id: ContactId,
+    pub name: String,
+    pub vip: bool,
+    pub birthday: NaiveDate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DistinctField {
+    Industry,
+    Relationship,
+}
+
+/// The `WHERE` terms of a contact list and their parameters.
+pub(crate) fn list_conditions(user: &UserId, query: &ContactQuery) -> (Vec<String>, Vec<Value>) {
     let mut conditions = vec!["user_id = ?".to_string()];
     let mut values: Vec<Value> = vec![user.into()];
     if let Some(search) = query
@@ -599,10 +668,10 @@ pub(crate) fn list_condition(user: &UserId, query: &ContactQuery) -> (String, Ve
             values.push(Value::Text(v.to_string()));
         }
     }
-    (conditions.join(" AND "), values)
+    (conditions, values)
 }
 
-/// The `ORDER BY` of a contact list (over the bare `contact` columns).
+/// The `ORDER BY` of a contact list: every order ends in the id, so it is total.
 pub(crate) fn list_order(query: &ContactQuery) -> String {
     let dir = match query.direction {
         SortDirection::Asc => "ASC",
@@ -621,28 +690,74 @@ pub(crate) fn list_order(query: &ContactQuery) -> String {
     }
 }
 
-/// How many contacts a user has, for the dashboard.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ContactCounts {
-    pub total: u64,
-    pub vip: u64,
-    pub active: u64,
-    pub active_vip: u64,
-}
-
-/// A contact's birthday, for the upcoming-birthdays list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContactBirthday {
-    pub id: ContactId,
+/// The sort keys of a contact, where the next page of a keyset listing starts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ContactCursor {
     pub name: String,
-    pub vip: bool,
-    pub birthday: NaiveDate,
+    pub last_contacted: Option<i64>,
+    pub created_at: i64,
+    pub id: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DistinctField {
-    Industry,
-    Relationship,
+impl ContactCursor {
+    pub fn after(contact: &Contact) -> Self {
+        ContactCursor {
+            name: contact.name.clone(),
+            last_contacted: contact.last_contacted.map(|t| t.timestamp()),
+            created_at: contact.created_at.timestamp(),
+            id: contact.id.as_str().to_string(),
+        }
+    }
+
+    /// "Comes after this contact in the order of `sort` and `direction`" (see
+    /// [`list_order`]), as a `WHERE` term and its parameters.
+    fn condition(&self, sort: ContactSort, direction: SortDirection) -> (String, Vec<Value>) {
+        let name = || Value::Text(self.name.clone());
+        let id = || Value::Text(self.id.clone());
+        let cmp = match direction {
+            SortDirection::Asc => ">",
+            SortDirection::Desc => "<",
+        };
+        // Ties on the name (case-insensitive) go by id, ascending.
+        let name_tie = "(name COLLATE NOCASE > ? OR (name COLLATE NOCASE = ? AND id > ?))";
+        match (sort, direction, self.last_contacted) {
+            (ContactSort::Name, _, _) => (
+                format!(
+                    "(name COLLATE NOCASE {cmp} ? OR (name COLLATE NOCASE = ? AND id {cmp} ?))"
+                ),
+                vec![name(), name(), id()],
+            ),
+            (ContactSort::Created, _, _) => (
+                format!("(created_at {cmp} ? OR (created_at = ? AND id {cmp} ?))"),
+                vec![
+                    Value::Integer(self.created_at),
+                    Value::Integer(self.created_at),
+                    id(),
+                ],
+            ),
+            // Never contacted first, then oldest first.
+            (ContactSort::LastContacted, SortDirection::Asc, None) => (
+                format!("(last_contacted IS NOT NULL OR (last_contacted IS NULL AND {name_tie}))"),
+                vec![name(), name(), id()],
+            ),
+            (ContactSort::LastContacted, SortDirection::Asc, Some(at)) => (
+                format!("(last_contacted > ? OR (last_contacted = ? AND {name_tie}))"),
+                vec![Value::Integer(at), Value::Integer(at), name(), name(), id()],
+            ),
+            // Latest first, never contacted last.
+            (ContactSort::LastContacted, SortDirection::Desc, None) => (
+                format!("(last_contacted IS NULL AND {name_tie})"),
+                vec![name(), name(), id()],
+            ),
+            (ContactSort::LastContacted, SortDirection::Desc, Some(at)) => (
+                format!(
+                    "(last_contacted < ? OR last_contacted IS NULL \
+                     OR (last_contacted = ? AND {name_tie}))"
+                ),
+                vec![Value::Integer(at), Value::Integer(at), name(), name(), id()],
+            ),
+        }
+    }
 }
 
 pub(crate) async fn insert(

@@ -6,7 +6,7 @@ use libsql::{params, Row};
 
 use super::contact::{self, ContactId};
 use super::user::UserId;
-use super::{qualified, query_one};
+use super::{qualified, query_all, query_one};
 use crate::db::Db;
 use crate::error::{Error, Result, ValidationErrors};
 use crate::row::{id_type, now, timestamp};
@@ -17,7 +17,7 @@ id_type!(
     ContactInfoId
 );
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ContactInfo {
     pub id: ContactInfoId,
     pub contact_id: ContactId,
@@ -121,7 +121,7 @@ fn blank_to_none(value: &Option<String>) -> Option<&str> {
 
 /// Contact info as typed into a form or sent as JSON. `social_links` is a JSON array of
 /// URLs, or one text with a URL per line (a form's textarea).
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ContactInfoInput {
     pub main_app: Option<String>,
@@ -230,6 +230,32 @@ impl ContactInfoRepo {
         .ok_or(Error::NotFound)?;
         tx.commit().await?;
         Ok(info)
+    }
+
+    /// Up to `limit` of the user's contact info rows in id order (creation order: ids
+    /// are UUID v7), starting after the id `after`; the flag says whether more follow.
+    pub async fn list_after(
+        &self,
+        user: &UserId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<(Vec<ContactInfo>, bool)> {
+        let limit = limit.clamp(1, contact::MAX_PER_PAGE);
+        let conn = self.db.conn().await?;
+        let mut rows = query_all(
+            &conn,
+            &format!(
+                "SELECT {} FROM contact c JOIN contact_info i ON i.contact_id = c.id \
+                 WHERE c.user_id = ?1 AND (?2 IS NULL OR i.id > ?2) ORDER BY i.id LIMIT ?3",
+                qualified("i", COLUMNS)
+            ),
+            params![user, after.map(str::to_string), i64::from(limit) + 1],
+            ContactInfo::from_row,
+        )
+        .await?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        Ok((rows, more))
     }
 
     /// Deletes the contact info of the user's contact; `NotFound` when there is none.

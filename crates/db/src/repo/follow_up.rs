@@ -2,7 +2,7 @@
 //! A follow-up has no `user_id`: it belongs to the owner of its contact.
 
 use chrono::{DateTime, Days, Months, NaiveDate, Utc};
-use libsql::{params, Connection, Row};
+use libsql::{params, params_from_iter, Connection, Row, Value};
 
 use super::contact::{self, ContactId};
 use super::user::UserId;
@@ -20,7 +20,7 @@ id_type!(
     FollowUpId
 );
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct FollowUp {
     pub id: FollowUpId,
     pub contact_id: ContactId,
@@ -107,7 +107,7 @@ impl NewFollowUp {
 }
 
 /// A follow-up as typed into a form or sent as JSON.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct FollowUpInput {
     /// `YYYY-MM-DD`.
@@ -483,6 +483,132 @@ impl FollowUpRepo {
         .await?;
         tx.commit().await?;
         Ok((rows, total))
+    }
+}
+
+/// Which follow-ups a listing shows, and in which order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FollowUpStatus {
+    /// Open ones, the earliest due first (the follow-ups page).
+    #[default]
+    Open,
+    /// Completed ones, the latest completed first (its Completed tab).
+    Completed,
+    /// Open ones first, each group by due date (a contact's page).
+    All,
+}
+
+/// The sort keys of a follow-up, where the next page of a keyset listing starts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FollowUpCursor {
+    pub completed: bool,
+    pub due_date: i64,
+    pub contact_name: String,
+    pub completed_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub id: String,
+}
+
+impl FollowUpCursor {
+    pub fn after(row: &FollowUpWithContact) -> Self {
+        let f = &row.follow_up;
+        FollowUpCursor {
+            completed: f.completed,
+            due_date: date_to_secs(f.due_date),
+            contact_name: row.contact_name.clone(),
+            completed_at: f.completed_at.map(|t| t.timestamp()),
+            created_at: f.created_at.timestamp(),
+            updated_at: f.updated_at.timestamp(),
+            id: f.id.as_str().to_string(),
+        }
+    }
+}
+
+impl FollowUpRepo {
+    /// Up to `limit` of the user's follow-ups with `status` (optionally only those of
+    /// `contact_id`), in the status's order, starting after `after`; the flag says whether
+    /// more follow. Keyset paging.
+    pub async fn list_after(
+        &self,
+        user: &UserId,
+        status: FollowUpStatus,
+        contact_id: Option<&ContactId>,
+        after: Option<&FollowUpCursor>,
+        limit: u32,
+    ) -> Result<(Vec<FollowUpWithContact>, bool)> {
+        let mut condition = String::from("c.user_id = ?");
+        let mut values: Vec<Value> = vec![user.into()];
+        if let Some(contact_id) = contact_id {
+            condition.push_str(" AND c.id = ?");
+            values.push(contact_id.into());
+        }
+        let order = match status {
+            FollowUpStatus::Open => {
+                condition.push_str(" AND f.completed = 0");
+                "f.due_date, c.name COLLATE NOCASE, f.id"
+            }
+            FollowUpStatus::Completed => {
+                condition.push_str(" AND f.completed = 1");
+                "coalesce(f.completed_at, 0) DESC, f.updated_at DESC, f.id DESC"
+            }
+            FollowUpStatus::All => "f.completed, f.due_date, f.created_at, f.id",
+        };
+        if let Some(after) = after {
+            match status {
+                FollowUpStatus::Open => {
+                    condition.push_str(
+                        " AND (f.due_date > ? OR (f.due_date = ? AND \
+                         (c.name COLLATE NOCASE > ? OR (c.name COLLATE NOCASE = ? AND f.id > ?))))",
+                    );
+                    values.extend([
+                        Value::Integer(after.due_date),
+                        Value::Integer(after.due_date),
+                        Value::Text(after.contact_name.clone()),
+                        Value::Text(after.contact_name.clone()),
+                        Value::Text(after.id.clone()),
+                    ]);
+                }
+                FollowUpStatus::Completed => {
+                    condition.push_str(
+                        " AND (coalesce(f.completed_at, 0), f.updated_at, f.id) < (?, ?, ?)",
+                    );
+                    values.extend([
+                        Value::Integer(after.completed_at.unwrap_or(0)),
+                        Value::Integer(after.updated_at),
+                        Value::Text(after.id.clone()),
+                    ]);
+                }
+                FollowUpStatus::All => {
+                    condition.push_str(
+                        " AND (f.completed, f.due_date, f.created_at, f.id) > (?, ?, ?, ?)",
+                    );
+                    values.extend([
+                        Value::Integer(i64::from(after.completed)),
+                        Value::Integer(after.due_date),
+                        Value::Integer(after.created_at),
+                        Value::Text(after.id.clone()),
+                    ]);
+                }
+            }
+        }
+        let limit = limit.clamp(1, contact::MAX_PER_PAGE);
+        values.push(Value::Integer(i64::from(limit) + 1));
+        let conn = self.db.conn().await?;
+        let mut rows = query_all(
+            &conn,
+            &format!(
+                "SELECT {}, c.name FROM contact c CROSS JOIN follow_up f ON f.contact_id = c.id \
+                 WHERE {condition} ORDER BY {order} LIMIT ?",
+                qualified("f", COLUMNS)
+            ),
+            params_from_iter(values),
+            FollowUpWithContact::from_row,
+        )
+        .await?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        Ok((rows, more))
     }
 }
 

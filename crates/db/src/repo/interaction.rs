@@ -19,7 +19,9 @@ id_type!(
 );
 
 /// `interaction.type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum InteractionType {
     Meeting,
@@ -60,7 +62,7 @@ impl InteractionType {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Interaction {
     pub id: InteractionId,
     pub contact_id: ContactId,
@@ -144,7 +146,7 @@ impl NewInteraction {
 }
 
 /// An interaction as typed into a form or sent as JSON: text everywhere.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct InteractionInput {
     #[serde(rename = "type")]
@@ -455,6 +457,47 @@ impl InteractionRepo {
         Ok((interactions, total))
     }
 
+    /// Up to `limit` of the user's interactions that match `query` (its page is ignored),
+    /// optionally only those with `contact_id`, latest first, starting after `after`; the
+    /// flag says whether more follow. Keyset paging over `(date, created_at, id)`.
+    pub async fn search_after(
+        &self,
+        user: &UserId,
+        query: &InteractionQuery,
+        contact_id: Option<&ContactId>,
+        after: Option<&InteractionCursor>,
+        limit: u32,
+    ) -> Result<(Vec<Interaction>, bool)> {
+        let (mut condition, mut values) = query.conditions(user);
+        if let Some(contact_id) = contact_id {
+            condition.push_str(" AND c.id = ?");
+            values.push(contact_id.into());
+        }
+        if let Some(after) = after {
+            condition.push_str(" AND (i.date, i.created_at, i.id) < (?, ?, ?)");
+            values.push(Value::Integer(after.date));
+            values.push(Value::Integer(after.created_at));
+            values.push(Value::Text(after.id.clone()));
+        }
+        let limit = limit.clamp(1, MAX_PER_PAGE);
+        values.push(Value::Integer(i64::from(limit) + 1));
+        let conn = self.db.conn().await?;
+        let mut interactions = query_all(
+            &conn,
+            &format!(
+                "SELECT {} FROM contact c JOIN interaction i ON i.contact_id = c.id \
+                 WHERE {condition} ORDER BY i.date DESC, i.created_at DESC, i.id DESC LIMIT ?",
+                qualified("i", COLUMNS)
+            ),
+            params_from_iter(values),
+            Interaction::from_row,
+        )
+        .await?;
+        let more = interactions.len() > limit as usize;
+        interactions.truncate(limit as usize);
+        Ok((interactions, more))
+    }
+
     /// How many of the user's interactions match `query` (its page is ignored).
     pub async fn count(&self, user: &UserId, query: &InteractionQuery) -> Result<u64> {
         let (condition, values) = query.conditions(user);
@@ -468,6 +511,24 @@ impl InteractionRepo {
             params_from_iter(values),
         )
         .await
+    }
+}
+
+/// The sort keys of an interaction, where the next page of a keyset listing starts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InteractionCursor {
+    pub date: i64,
+    pub created_at: i64,
+    pub id: String,
+}
+
+impl InteractionCursor {
+    pub fn after(interaction: &Interaction) -> Self {
+        InteractionCursor {
+            date: interaction.date.timestamp(),
+            created_at: interaction.created_at.timestamp(),
+            id: interaction.id.as_str().to_string(),
+        }
     }
 }
 

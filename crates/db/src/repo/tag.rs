@@ -20,7 +20,7 @@ id_type!(
     TagId
 );
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Tag {
     pub id: TagId,
     pub user_id: UserId,
@@ -92,7 +92,7 @@ impl NewTag {
 }
 
 /// A tag as typed into a form or sent as JSON.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct TagInput {
     pub name: String,
@@ -208,6 +208,36 @@ impl TagRepo {
         .await
     }
 
+    /// Up to `limit` of the user's tags by name, starting after `after`; the flag says
+    /// whether more follow.
+    pub async fn list_after(
+        &self,
+        user: &UserId,
+        after: Option<&TagCursor>,
+        limit: u32,
+    ) -> Result<(Vec<Tag>, bool)> {
+        let limit = limit.clamp(1, contact::MAX_PER_PAGE);
+        let (name, id) = match after {
+            Some(after) => (Some(after.name.clone()), after.id.clone()),
+            None => (None, String::new()),
+        };
+        let conn = self.db.conn().await?;
+        let mut tags = query_all(
+            &conn,
+            &format!(
+                "SELECT {COLUMNS} FROM tag WHERE user_id = ?1 AND (?2 IS NULL \
+                 OR name COLLATE NOCASE > ?2 OR (name COLLATE NOCASE = ?2 AND id > ?3)) \
+                 ORDER BY name COLLATE NOCASE, id LIMIT ?4"
+            ),
+            params![user, name, id, i64::from(limit) + 1],
+            Tag::from_row,
+        )
+        .await?;
+        let more = tags.len() > limit as usize;
+        tags.truncate(limit as usize);
+        Ok((tags, more))
+    }
+
     /// Puts the tag on the contact; doing it twice is harmless. Both must be the user's.
     pub async fn attach(
         &self,
@@ -289,6 +319,22 @@ impl TagRepo {
         .await?;
         tx.commit().await?;
         Ok(ids)
+    }
+}
+
+/// The sort keys of a tag, where the next page of a keyset listing starts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TagCursor {
+    pub name: String,
+    pub id: String,
+}
+
+impl TagCursor {
+    pub fn after(tag: &Tag) -> Self {
+        TagCursor {
+            name: tag.name.clone(),
+            id: tag.id.as_str().to_string(),
+        }
     }
 }
 

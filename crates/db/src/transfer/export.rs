@@ -117,7 +117,8 @@ pub async fn export_contacts(
 ) -> Result<u64> {
     let default_query = ContactQuery::default();
     let query = query.unwrap_or(&default_query);
-    let (condition, values) = contact::list_condition(user, query);
+    let (conditions, values) = contact::list_conditions(user, query);
+    let condition = conditions.join(" AND ");
     let order = contact::list_order(query);
     // Numbering the selection once gives a stable key to read it in chunks by, whatever the
     // list's order; the read transaction keeps every chunk in the same snapshot.

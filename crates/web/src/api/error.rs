@@ -1,0 +1,174 @@
+//! The API's errors: every one an RFC 9457 `application/problem+json` document with the
+//! status, a title and, for invalid input, every field's error.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// Always `about:blank`: the status and title say what went wrong.
+    #[serde(rename = "type")]
+    pub type_: &'static str,
+    /// The HTTP status code.
+    pub status: u16,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    /// What exactly went wrong with this request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// For invalid input: every field that was refused, with the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+}
+
+/// One refused field of a request body.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldProblem {
+    /// The field's name as in the request body.
+    pub field: String,
+    /// Why it was refused ("is required", "must be a date like 2024-05-31").
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, title: impl Into<String>) -> Self {
+        Problem {
+            type_: "about:blank",
+            status: status.as_u16(),
+            title: title.into(),
+            detail: None,
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_string(&self).unwrap_or_else(|_| {
+            format!(
+                r#"{{"type":"about:blank","status":{},"title":"Error"}}"#,
+                self.status
+            )
+        });
+        let mut response = (status, body).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}
+
+/// What an API handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("not found")]
+    NotFound,
+    #[error("invalid input: {0}")]
+    Validation(devhub_db::ValidationErrors),
+    #[error("{field}: {message}")]
+    Conflict {
+        field: &'static str,
+        message: String,
+    },
+    /// A request that could not be read: the status (4xx) and what was wrong.
+    #[error("{1}")]
+    BadRequest(StatusCode, String),
+    #[error("database: {0}")]
+    Database(devhub_db::Error),
+    #[error("{0}")]
+    Internal(&'static str),
+}
+
+impl From<devhub_db::Error> for ApiError {
+    fn from(e: devhub_db::Error) -> Self {
+        match e {
+            devhub_db::Error::NotFound => ApiError::NotFound,
+            devhub_db::Error::Validation(errors) => ApiError::Validation(errors),
+            devhub_db::Error::Conflict { field, message } => ApiError::Conflict { field, message },
+            other => ApiError::Database(other),
+        }
+    }
+}
+
+impl ApiError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::BadRequest(StatusCode::BAD_REQUEST, message.into())
+    }
+}
+
+/// The title of a status, for problem documents.
+pub fn title(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "Bad request",
+        StatusCode::UNAUTHORIZED => "Authentication required",
+        StatusCode::FORBIDDEN => "Forbidden",
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::METHOD_NOT_ALLOWED => "Method not allowed",
+        StatusCode::REQUEST_TIMEOUT => "Request timed out",
+        StatusCode::CONFLICT => "Conflict",
+        StatusCode::PAYLOAD_TOO_LARGE => "Request body too large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "Unsupported media type",
+        StatusCode::UNPROCESSABLE_ENTITY => "Invalid input",
+        StatusCode::TOO_MANY_REQUESTS => "Too many requests",
+        s if s.is_server_error() => "Internal server error",
+        _ => "Error",
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            ApiError::NotFound => Problem::new(StatusCode::NOT_FOUND, "Not found")
+                .detail("There is no such resource.")
+                .into_response(),
+            ApiError::Validation(errors) => {
+                let mut problem = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid input")
+                    .detail(errors.to_string());
+                problem.errors = errors
+                    .iter()
+                    .map(|e| FieldProblem {
+                        field: e.field.to_string(),
+                        message: e.message.clone(),
+                    })
+                    .collect();
+                problem.into_response()
+            }
+            ApiError::Conflict { field, message } => {
+                let mut problem = Problem::new(StatusCode::CONFLICT, "Conflict")
+                    .detail(format!("{field} {message}"));
+                problem.errors.push(FieldProblem {
+                    field: field.to_string(),
+                    message,
+                });
+                problem.into_response()
+            }
+            ApiError::BadRequest(status, message) => Problem::new(status, title(status))
+                .detail(message)
+                .into_response(),
+            ApiError::Database(e) => {
+                tracing::error!(error = %e, "API request failed");
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+                    .detail("An unexpected error occurred. It has been logged.")
+                    .into_response()
+            }
+            ApiError::Internal(what) => {
+                tracing::error!(error = what, "API request failed");
+                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")
+                    .detail("An unexpected error occurred. It has been logged.")
+                    .into_response()
+            }
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

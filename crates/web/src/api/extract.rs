@@ -1,0 +1,112 @@
+//! Extractors whose rejections are problem documents: JSON bodies, query strings and the
+//! token-authenticated user, and the keyset cursors of the listings.
+
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::Json;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use devhub_db::{ApiTokenId, UserId};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::error::ApiError;
+
+/// A JSON body. Malformed JSON is 400; a body of the wrong shape (wrong types, unknown or
+/// missing fields) 422; a missing `Content-Type: application/json` 415; a body above the
+/// server's limit 413: each a problem document with serde's message.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(ApiError::BadRequest(
+                rejection.status(),
+                rejection.body_text(),
+            )),
+        }
+    }
+}
+
+/// Query parameters; values that do not parse are 400 with the reason.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(ApiError::BadRequest(
+                StatusCode::BAD_REQUEST,
+                rejection.body_text(),
+            )),
+        }
+    }
+}
+
+/// The owner of the bearer token of a request that passed [`super::auth::require_token`].
+#[derive(Debug, Clone)]
+pub struct ApiUser {
+    pub user_id: UserId,
+    pub token_id: ApiTokenId,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<ApiUser>()
+            .cloned()
+            .ok_or(ApiError::Internal(
+                "ApiUser used on a route without require_token",
+            ))
+    }
+}
+
+/// The default and the largest `limit` of a listing.
+pub const DEFAULT_LIMIT: u32 = 50;
+pub const MAX_LIMIT: u32 = devhub_db::repo::contact::MAX_PER_PAGE;
+
+/// `limit` as given: 1 to 500, 50 when absent.
+pub fn limit(raw: Option<u32>) -> Result<u32, ApiError> {
+    match raw {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::bad_request(format!(
+            "limit must be between 1 and {MAX_LIMIT}"
+        ))),
+    }
+}
+
+/// An opaque cursor: the sort keys of the last item of a page and the order they belong to,
+/// as base64url JSON. A cursor used with another order is refused rather than misread.
+pub fn encode_cursor<K: Serialize>(order: &str, key: &K) -> Option<String> {
+    serde_json::to_vec(&(order, key))
+        .ok()
+        .map(|json| URL_SAFE_NO_PAD.encode(json))
+}
+
+pub fn decode_cursor<K: DeserializeOwned>(
+    order: &str,
+    raw: Option<&str>,
+) -> Result<Option<K>, ApiError> {
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    let invalid = || ApiError::bad_request("cursor is not one this listing handed out");
+    let json = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
+    let (cursor_order, key): (String, K) = serde_json::from_slice(&json).map_err(|_| invalid())?;
+    if cursor_order != order {
+        return Err(ApiError::bad_request(
+            "cursor belongs to another sort order: start again without it",
+        ));
+    }
+    Ok(Some(key))
+}

@@ -1,0 +1,216 @@
+//! `/api/v1/follow-ups`: the user's follow-ups (open ones by due date as on the follow-ups
+//! page, completed ones latest first as on its Completed tab, or all as on a contact's page;
+//! keyset pages), adding one to a contact, and one follow-up's get, update (including
+//! completing and reopening it) and delete.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use devhub_db::{ContactId, FollowUp, FollowUpCursor, FollowUpId, FollowUpInput, FollowUpStatus};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::ApiResult;
+use super::extract::{decode_cursor, encode_cursor, limit, ApiJson, ApiQuery, ApiUser};
+use super::{list_type, nullable, ApiErrors};
+use crate::state::AppState;
+
+list_type!(
+    /// A page of follow-ups.
+    FollowUpList,
+    FollowUp
+);
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusParam {
+    /// Open ones, the earliest due first.
+    #[default]
+    Open,
+    /// Completed ones, the latest completed first.
+    Completed,
+    /// Open ones first, each group by due date.
+    All,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FollowUpListParams {
+    /// open (default), completed or all.
+    status: Option<StatusParam>,
+    /// Only the follow-ups of this contact.
+    contact_id: Option<String>,
+    /// How many per page: 1–500, default 50.
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// List follow-ups.
+#[utoipa::path(
+    get,
+    operation_id = "list_follow_ups",
+    path = "/api/v1/follow-ups",
+    tag = "follow-ups",
+    params(FollowUpListParams),
+    responses((status = 200, description = "A page of follow-ups.", body = FollowUpList), ApiErrors)
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiQuery(params): ApiQuery<FollowUpListParams>,
+) -> ApiResult<Json<FollowUpList>> {
+    let limit = limit(params.limit)?;
+    let status = match params.status.unwrap_or_default() {
+        StatusParam::Open => FollowUpStatus::Open,
+        StatusParam::Completed => FollowUpStatus::Completed,
+        StatusParam::All => FollowUpStatus::All,
+    };
+    let order = format!("follow-ups:{status:?}");
+    let after: Option<FollowUpCursor> = decode_cursor(&order, params.cursor.as_deref())?;
+    let contact_id = params.contact_id.map(ContactId::from);
+    if let Some(contact_id) = &contact_id {
+        // Another user's contact is a 404, not an empty list.
+        state.db.contacts().get(&user.user_id, contact_id).await?;
+    }
+    let (rows, more) = state
+        .db
+        .follow_ups()
+        .list_after(
+            &user.user_id,
+            status,
+            contact_id.as_ref(),
+            after.as_ref(),
+            limit,
+        )
+        .await?;
+    let next_cursor = rows
+        .last()
+        .filter(|_| more)
+        .and_then(|last| encode_cursor(&order, &FollowUpCursor::after(last)));
+    let data = rows.into_iter().map(|r| r.follow_up).collect();
+    Ok(Json(FollowUpList { data, next_cursor }))
+}
+
+/// Add a follow-up to a contact.
+#[utoipa::path(
+    post,
+    operation_id = "create_follow_up",
+    path = "/api/v1/contacts/{contact_id}/follow-ups",
+    tag = "follow-ups",
+    params(("contact_id" = String, Path, description = "The contact's id.")),
+    request_body = FollowUpInput,
+    responses((status = 201, description = "The new follow-up.", body = FollowUp), ApiErrors)
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(contact_id): Path<String>,
+    ApiJson(input): ApiJson<FollowUpInput>,
+) -> ApiResult<(StatusCode, Json<FollowUp>)> {
+    let new = input.parse()?;
+    let follow_up = state
+        .db
+        .follow_ups()
+        .create(&user.user_id, &ContactId::from(contact_id), &new)
+        .await?;
+    Ok((StatusCode::CREATED, Json(follow_up)))
+}
+
+/// Get a follow-up.
+#[utoipa::path(
+    get,
+    operation_id = "get_follow_up",
+    path = "/api/v1/follow-ups/{id}",
+    tag = "follow-ups",
+    params(("id" = String, Path, description = "The follow-up's id.")),
+    responses((status = 200, description = "The follow-up.", body = FollowUp), ApiErrors)
+)]
+pub async fn get(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<FollowUp>> {
+    let follow_up = state
+        .db
+        .follow_ups()
+        .get(&user.user_id, &FollowUpId::from(id))
+        .await?;
+    Ok(Json(follow_up))
+}
+
+/// The fields of a follow-up to change; absent fields keep their value.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUpPatch {
+    /// `YYYY-MM-DD`.
+    #[serde(default)]
+    due_date: Option<String>,
+    /// `null` clears the note.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    note: Option<Option<String>>,
+    /// `true` completes the follow-up (keeping the first `completed_at`), `false` reopens it.
+    #[serde(default)]
+    completed: Option<bool>,
+}
+
+/// Change a follow-up: its due date and note, or complete or reopen it.
+#[utoipa::path(
+    patch,
+    operation_id = "update_follow_up",
+    path = "/api/v1/follow-ups/{id}",
+    tag = "follow-ups",
+    params(("id" = String, Path, description = "The follow-up's id.")),
+    request_body = FollowUpPatch,
+    responses((status = 200, description = "The updated follow-up.", body = FollowUp), ApiErrors)
+)]
+pub async fn update(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<FollowUpPatch>,
+) -> ApiResult<Json<FollowUp>> {
+    let id = FollowUpId::from(id);
+    let repo = state.db.follow_ups();
+    let mut current = repo.get(&user.user_id, &id).await?;
+    if patch.due_date.is_some() || patch.note.is_some() {
+        let input = FollowUpInput {
+            due_date: patch
+                .due_date
+                .unwrap_or_else(|| current.due_date.to_string()),
+            note: patch.note.unwrap_or(current.note),
+        };
+        let new = input.parse()?;
+        current = repo.update(&user.user_id, &id, &new).await?;
+    }
+    match patch.completed {
+        Some(true) if !current.completed => current = repo.complete(&user.user_id, &id).await?,
+        Some(false) if current.completed => current = repo.reopen(&user.user_id, &id).await?,
+        _ => {}
+    }
+    Ok(Json(current))
+}
+
+/// Delete a follow-up.
+#[utoipa::path(
+    delete,
+    operation_id = "delete_follow_up",
+    path = "/api/v1/follow-ups/{id}",
+    tag = "follow-ups",
+    params(("id" = String, Path, description = "The follow-up's id.")),
+    responses((status = 204, description = "Deleted."), ApiErrors)
+)]
+pub async fn delete(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    state
+        .db
+        .follow_ups()
+        .delete(&user.user_id, &FollowUpId::from(id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,216 @@
+//! `/api/v1/interactions`: the log of all interactions (the page's filters, latest first,
+//! keyset pages), logging one with a contact, and one interaction's get, update and delete.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::NaiveDate;
+use devhub_db::{
+    ContactId, Interaction, InteractionCursor, InteractionId, InteractionInput, InteractionQuery,
+    InteractionType,
+};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::error::ApiResult;
+use super::extract::{decode_cursor, encode_cursor, limit, ApiJson, ApiQuery, ApiUser};
+use super::{list_type, nullable, ApiErrors};
+use crate::state::AppState;
+
+list_type!(
+    /// A page of interactions, latest first.
+    InteractionList,
+    Interaction
+);
+
+const ORDER: &str = "interactions:date:desc";
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InteractionListParams {
+    /// Only this kind of interaction.
+    #[serde(rename = "type")]
+    #[param(rename = "type", value_type = Option<InteractionType>)]
+    kind: Option<InteractionType>,
+    /// The first day to include (YYYY-MM-DD).
+    #[param(value_type = Option<String>, format = Date)]
+    from: Option<NaiveDate>,
+    /// The last day to include (YYYY-MM-DD).
+    #[param(value_type = Option<String>, format = Date)]
+    to: Option<NaiveDate>,
+    /// Case-insensitive text inside the notes or the contact's name.
+    q: Option<String>,
+    /// Only the interactions with this contact.
+    contact_id: Option<String>,
+    /// How many per page: 1–500, default 50.
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// List interactions.
+#[utoipa::path(
+    get,
+    operation_id = "list_interactions",
+    path = "/api/v1/interactions",
+    tag = "interactions",
+    params(InteractionListParams),
+    responses((status = 200, description = "A page of interactions.", body = InteractionList), ApiErrors)
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiQuery(params): ApiQuery<InteractionListParams>,
+) -> ApiResult<Json<InteractionList>> {
+    let limit = limit(params.limit)?;
+    let after: Option<InteractionCursor> = decode_cursor(ORDER, params.cursor.as_deref())?;
+    let query = InteractionQuery {
+        kind: params.kind,
+        from: params.from,
+        to: params.to,
+        search: params.q,
+        ..InteractionQuery::default()
+    };
+    let contact_id = params.contact_id.map(ContactId::from);
+    let repo = state.db.interactions();
+    if let Some(contact_id) = &contact_id {
+        // Another user's contact is a 404, not an empty list.
+        state.db.contacts().get(&user.user_id, contact_id).await?;
+    }
+    let (data, more) = repo
+        .search_after(
+            &user.user_id,
+            &query,
+            contact_id.as_ref(),
+            after.as_ref(),
+            limit,
+        )
+        .await?;
+    let next_cursor = data
+        .last()
+        .filter(|_| more)
+        .and_then(|last| encode_cursor(ORDER, &InteractionCursor::after(last)));
+    Ok(Json(InteractionList { data, next_cursor }))
+}
+
+/// Log an interaction with a contact (its `last_contacted` follows).
+#[utoipa::path(
+    post,
+    operation_id = "create_interaction",
+    path = "/api/v1/contacts/{contact_id}/interactions",
+    tag = "interactions",
+    params(("contact_id" = String, Path, description = "The contact's id.")),
+    request_body = InteractionInput,
+    responses((status = 201, description = "The new interaction.", body = Interaction), ApiErrors)
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(contact_id): Path<String>,
+    ApiJson(input): ApiJson<InteractionInput>,
+) -> ApiResult<(StatusCode, Json<Interaction>)> {
+    let new = input.parse()?;
+    let interaction = state
+        .db
+        .interactions()
+        .create(&user.user_id, &ContactId::from(contact_id), &new)
+        .await?;
+    Ok((StatusCode::CREATED, Json(interaction)))
+}
+
+/// Get an interaction.
+#[utoipa::path(
+    get,
+    operation_id = "get_interaction",
+    path = "/api/v1/interactions/{id}",
+    tag = "interactions",
+    params(("id" = String, Path, description = "The interaction's id.")),
+    responses((status = 200, description = "The interaction.", body = Interaction), ApiErrors)
+)]
+pub async fn get(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Interaction>> {
+    let interaction = state
+        .db
+        .interactions()
+        .get(&user.user_id, &InteractionId::from(id))
+        .await?;
+    Ok(Json(interaction))
+}
+
+/// The fields of an interaction to change; absent fields keep their value.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InteractionPatch {
+    /// meeting, call, email, message or other.
+    #[serde(default, rename = "type")]
+    type_: Option<String>,
+    /// `YYYY-MM-DD`.
+    #[serde(default)]
+    date: Option<String>,
+    /// `null` clears the notes.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    notes: Option<Option<String>>,
+}
+
+/// Change some fields of an interaction.
+#[utoipa::path(
+    patch,
+    operation_id = "update_interaction",
+    path = "/api/v1/interactions/{id}",
+    tag = "interactions",
+    params(("id" = String, Path, description = "The interaction's id.")),
+    request_body = InteractionPatch,
+    responses((status = 200, description = "The updated interaction.", body = Interaction), ApiErrors)
+)]
+pub async fn update(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<InteractionPatch>,
+) -> ApiResult<Json<Interaction>> {
+    let id = InteractionId::from(id);
+    let repo = state.db.interactions();
+    let current = repo.get(&user.user_id, &id).await?;
+    let input = InteractionInput {
+        type_: patch
+            .type_
+            .unwrap_or_else(|| current.type_.as_str().to_string()),
+        date: patch
+            .date
+            .unwrap_or_else(|| current.date.date_naive().to_string()),
+        notes: patch.notes.unwrap_or(current.notes),
+    };
+    let mut new = input.parse()?;
+    if input.date == current.date.date_naive().to_string() {
+        // The day is unchanged: keep a time of day that another client may have stored.
+        new.date = current.date;
+    }
+    Ok(Json(repo.update(&user.user_id, &id, &new).await?))
+}
+
+/// Delete an interaction (the contact's `last_contacted` falls back to the latest left).
+#[utoipa::path(
+    delete,
+    operation_id = "delete_interaction",
+    path = "/api/v1/interactions/{id}",
+    tag = "interactions",
+    params(("id" = String, Path, description = "The interaction's id.")),
+    responses((status = 204, description = "Deleted."), ApiErrors)
+)]
+pub async fn delete(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    state
+        .db
+        .interactions()
+        .delete(&user.user_id, &InteractionId::from(id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,216 @@
+//! `/api/v1`: the JSON API over contacts, interactions, background, contact info, follow-ups
+//! and tags, authenticated by personal access tokens; `/api/openapi.json`: its OpenAPI 3.1
+//! document, generated from the handlers' annotations (utoipa), so it cannot drift from the
+//! routes. Every error is `application/problem+json`.
+
+pub mod auth;
+mod contacts;
+pub mod error;
+pub mod extract;
+mod follow_ups;
+mod interactions;
+mod tags;
+mod vip;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use axum::Router;
+use serde::{Deserialize, Deserializer};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+use utoipa::{IntoResponses, Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+use error::{ApiError, FieldProblem, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Developer Hub CRM API",
+        version = "1",
+        description = "Contacts, interactions, VIP background and contact info, follow-ups and \
+            tags. Authenticate with a personal access token from Settings: \
+            `Authorization: Bearer <token>`. Lists take `limit` (1–500, default 50) and the \
+            `cursor` of the previous page's `next_cursor`. Timestamps are RFC 3339, dates \
+            YYYY-MM-DD. Errors are RFC 9457 problem documents."
+    ),
+    components(schemas(
+        Problem,
+        FieldProblem,
+        contacts::FilterParam,
+        contacts::SortParam,
+        contacts::DirParam,
+        follow_ups::StatusParam
+    )),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "contacts"),
+        (name = "interactions"),
+        (name = "background", description = "A contact's background: at most one per contact."),
+        (name = "contact info", description = "A contact's details: at most one per contact."),
+        (name = "follow-ups"),
+        (name = "tags"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A personal access token made in Settings."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The error responses every operation may give: 401 without a valid token, and a problem
+/// document for every other error status (400, 404, 409, 413, 415, 422 …).
+pub struct ApiErrors;
+
+impl IntoResponses for ApiErrors {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::response::Response>> {
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+                .into()
+        };
+        BTreeMap::from([
+            (
+                "401".to_string(),
+                problem("No token, or an unknown, revoked or expired one."),
+            ),
+            (
+                "default".to_string(),
+                problem(
+                    "Any other error: the request could not be read (400, 413, 415), \
+                         the resource does not exist or is another user's (404), a conflict \
+                         (409), or invalid fields (422, with every field's error).",
+                ),
+            ),
+        ])
+    }
+}
+
+/// The OpenAPI router of `/api/v1`: each handler with its documentation.
+fn v1() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(contacts::list, contacts::create))
+        .routes(routes!(contacts::get, contacts::update, contacts::delete))
+        .routes(routes!(interactions::list, interactions::create))
+        .routes(routes!(
+            interactions::get,
+            interactions::update,
+            interactions::delete
+        ))
+        .routes(routes!(vip::list_backgrounds))
+        .routes(routes!(vip::list_contact_infos))
+        .routes(routes!(
+            vip::get_background,
+            vip::put_background,
+            vip::patch_background,
+            vip::delete_background
+        ))
+        .routes(routes!(
+            vip::get_contact_info,
+            vip::put_contact_info,
+            vip::patch_contact_info,
+            vip::delete_contact_info
+        ))
+        .routes(routes!(follow_ups::list, follow_ups::create))
+        .routes(routes!(
+            follow_ups::get,
+            follow_ups::update,
+            follow_ups::delete
+        ))
+        .routes(routes!(tags::list, tags::create))
+        .routes(routes!(tags::get, tags::update, tags::delete))
+        .routes(routes!(tags::list_for_contact))
+        .routes(routes!(tags::attach, tags::detach))
+}
+
+/// The API's OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    v1().split_for_parts().1
+}
+
+pub fn router(state: AppState) -> Router<AppState> {
+    let (v1, doc) = v1().split_for_parts();
+    let doc = Arc::new(doc.to_pretty_json().unwrap_or_default());
+    // Unknown API paths answer 404 as problem documents, but only to a valid token: without
+    // one, everything under /api/v1 is 401 and reveals nothing.
+    let protected = v1
+        .route("/api", any(not_found))
+        .route("/api/{*rest}", any(not_found))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            auth::require_token,
+        ));
+    Router::new()
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let doc = Arc::clone(&doc);
+                async move {
+                    (
+                        [(
+                            header::CONTENT_TYPE,
+                            HeaderValue::from_static("application/json"),
+                        )],
+                        doc.as_str().to_owned(),
+                    )
+                        .into_response()
+                }
+            }),
+        )
+        .merge(protected)
+}
+
+async fn not_found() -> Response {
+    ApiError::NotFound.into_response()
+}
+
+/// For `Option<Option<T>>` fields of PATCH bodies: absent → `None` (keep), `null` →
+/// `Some(None)` (clear), a value → `Some(Some(value))`.
+fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// A list response: the items and, when more follow, the cursor of the next page.
+macro_rules! list_type {
+    ($(#[$meta:meta])* $name:ident, $item:ty) => {
+        $(#[$meta])*
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        pub struct $name {
+            pub data: Vec<$item>,
+            /// Pass as `cursor` for the next page; `null` on the last page.
+            pub next_cursor: Option<String>,
+        }
+    };
+}
+pub(crate) use list_type;
