@@ -82,6 +82,51 @@ pub enum Command {
     Contact(ContactCommand),
     /// Logs an interaction with a contact (by id or unambiguous name)
     Log(LogArgs),
+    /// Creates, lists and revokes personal access tokens for the JSON API
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Creates a token and prints it once (only its sha256 is stored)
+    Create(TokenCreateArgs),
+    /// Lists the user's tokens with their last use (never the tokens themselves)
+    List(TokenListArgs),
+    /// Revokes a token by its id (from `token list`)
+    Revoke(TokenRevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenCreateArgs {
+    #[command(flatten)]
+    pub user: UserArgs,
+    /// What the token is for ("laptop script", "CI")
+    #[arg(long)]
+    pub name: String,
+    /// Days until it stops working (default: never)
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub expires_in_days: Option<u32>,
+    /// Print JSON (the token and its record)
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenListArgs {
+    #[command(flatten)]
+    pub user: UserArgs,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenRevokeArgs {
+    /// The token's id (from `devhub token list`)
+    pub id: String,
+    #[command(flatten)]
+    pub user: UserArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,7 +3,10 @@
 
 use devhub_db::{Contact, ContactInput, ContactQuery, Db, DbConfig, InteractionInput, User};
 
-use crate::cli::{ContactAddArgs, ContactListArgs, ContactShowArgs, LogArgs};
+use crate::cli::{
+    ContactAddArgs, ContactListArgs, ContactShowArgs, LogArgs, TokenCreateArgs, TokenListArgs,
+    TokenRevokeArgs,
+};
 use crate::transfer::{open_user, print};
 use crate::Failure;
 
@@ -217,4 +220,96 @@ pub async fn log(config: &DbConfig, args: &LogArgs) -> Result<(), Failure> {
         contact.name,
         interaction.date.date_naive()
     ))
+}
+
+/// `devhub token create`: the same kind of token as the settings page makes, printed once.
+pub async fn token_create(config: &DbConfig, args: &TokenCreateArgs) -> Result<(), Failure> {
+    let (db, user) = open_user(config, &args.user).await?;
+    let token = devhub_web::api::auth::generate_token();
+    let expires_at = args
+        .expires_in_days
+        .map(|days| devhub_db::row::now() + chrono::Duration::days(i64::from(days)));
+    let record = db
+        .api_tokens()
+        .create(
+            &user.id,
+            &args.name,
+            &devhub_db::sha256_hex(&token),
+            expires_at,
+        )
+        .await?;
+    if args.json {
+        return json_line(&serde_json::json!({
+            "token": token,
+            "id": record.id,
+            "name": record.name,
+            "expires_at": record.expires_at,
+            "created_at": record.created_at,
+        }));
+    }
+    let expiry = match record.expires_at {
+        Some(at) => format!("expires {}", at.format("%Y-%m-%d %H:%M UTC")),
+        None => "never expires".to_string(),
+    };
+    print(&format!(
+        "{token}\n\nToken {:?} ({}, id {}). It is shown only this once: only its sha256 is \
+         stored. Use it as `Authorization: Bearer <token>` on /api/v1.\n",
+        record.name, expiry, record.id
+    ))
+}
+
+pub async fn token_list(config: &DbConfig, args: &TokenListArgs) -> Result<(), Failure> {
+    let (db, user) = open_user(config, &args.user).await?;
+    let tokens = db.api_tokens().list(&user.id).await?;
+    if args.json {
+        let rows: Vec<serde_json::Value> = tokens
+            .iter()
+            .map(|t| {
+                serde_json::json!({
+                    "id": t.id,
+                    "name": t.name,
+                    "last_used_at": t.last_used_at,
+                    "expires_at": t.expires_at,
+                    "created_at": t.created_at,
+                })
+            })
+            .collect();
+        return json_line(&rows);
+    }
+    if tokens.is_empty() {
+        return print("No tokens. Create one with `devhub token create --name NAME`.\n");
+    }
+    let when = |at: Option<chrono::DateTime<chrono::Utc>>, none: &str| {
+        at.map_or(none.to_string(), |at| {
+            at.format("%Y-%m-%d %H:%M").to_string()
+        })
+    };
+    let mut out = String::new();
+    for t in &tokens {
+        out.push_str(&format!(
+            "{}  {}  last used {}  expires {}\n",
+            t.id,
+            t.name,
+            when(t.last_used_at, "never"),
+            when(t.expires_at, "never")
+        ));
+    }
+    print(&out)
+}
+
+pub async fn token_revoke(config: &DbConfig, args: &TokenRevokeArgs) -> Result<(), Failure> {
+    let (db, user) = open_user(config, &args.user).await?;
+    match db
+        .api_tokens()
+        .delete(&user.id, &args.id.trim().into())
+        .await
+    {
+        Ok(()) => print(&format!("Revoked token {}.\n", args.id.trim())),
+        Err(devhub_db::Error::NotFound) => Err(Failure::Usage(format!(
+            "{} has no token with the id {:?}",
+            user.username,
+            args.id.trim()
+        ))),
+        Err(e) => Err(e.into()),
+    }
 }

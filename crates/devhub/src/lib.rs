@@ -74,6 +74,9 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Contact(cli::ContactCommand::Show(args)) => crm::show(&config, &args).await,
         Command::Contact(cli::ContactCommand::Add(args)) => crm::add(&config, &args).await,
         Command::Log(args) => crm::log(&config, &args).await,
+        Command::Token(cli::TokenCommand::Create(args)) => crm::token_create(&config, &args).await,
+        Command::Token(cli::TokenCommand::List(args)) => crm::token_list(&config, &args).await,
+        Command::Token(cli::TokenCommand::Revoke(args)) => crm::token_revoke(&config, &args).await,
     }
 }
 

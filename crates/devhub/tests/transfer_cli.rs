@@ -249,3 +249,165 @@ async fn contacts_are_added_listed_shown_and_logged_by_id_or_unambiguous_name() 
     );
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// `devhub serve` on the database in `dir`, on a free port; killed when dropped.
+struct Served(std::process::Child, String);
+
+impl Served {
+    fn start(dir: &Path) -> Served {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_devhub"))
+            .args(["serve", "--port", "0", "--no-migrate"])
+            .current_dir(dir)
+            .env("DATABASE_URL", "file:./local.db")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let address = line
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("http://"))
+            .unwrap()
+            .to_string();
+        Served(child, address)
+    }
+
+    /// The status of `GET path` with the bearer `token`.
+    fn get_status(&self, path: &str, token: &str) -> u16 {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&self.1).unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n",
+            self.1
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response.split_whitespace().nth(1).unwrap().parse().unwrap()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn a_token_made_on_the_command_line_opens_the_api_until_it_is_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    database_with_users(dir.path(), &["ada", "bob"]).await;
+    let d = dir.path();
+
+    let made = devhub(
+        d,
+        &[
+            "token",
+            "create",
+            "--name",
+            "backup script",
+            "--user",
+            "ada",
+            "--json",
+        ],
+    );
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let made: serde_json::Value = serde_json::from_slice(&made.stdout).unwrap();
+    let token = made["token"].as_str().unwrap().to_string();
+    let id = made["id"].as_str().unwrap().to_string();
+    assert!(token.starts_with("dh_"), "{token}");
+    assert!(made["expires_at"].is_null());
+
+    // Only the hash is stored, and the listing never shows the token.
+    let db = Db::open(&DbConfig::local(d.join("local.db")), OpenMode::MustExist)
+        .await
+        .unwrap();
+    let stored = db
+        .api_tokens()
+        .find_by_hash(&devhub_db::sha256_hex(&token))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.name, "backup script");
+    db.close();
+    let list = out(&devhub(d, &["token", "list", "--user", "ada"]));
+    assert!(
+        list.contains("backup script") && list.contains(&id),
+        "{list}"
+    );
+    assert!(!list.contains(&token), "{list}");
+    assert!(out(&devhub(d, &["token", "list", "--user", "bob"])).contains("No tokens"));
+
+    let server = Served::start(d);
+    assert_eq!(server.get_status("/api/v1/contacts", &token), 200);
+
+    // Bob cannot revoke Ada's token; Ada can, and the API stops answering to it.
+    let theirs = devhub(d, &["token", "revoke", &id, "--user", "bob"]);
+    assert_eq!(theirs.status.code(), Some(2));
+    assert_eq!(server.get_status("/api/v1/contacts", &token), 200);
+    let revoked = devhub(d, &["token", "revoke", &id, "--user", "ada"]);
+    assert!(
+        revoked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&revoked.stderr)
+    );
+    assert_eq!(server.get_status("/api/v1/contacts", &token), 401);
+}
+
+#[tokio::test]
+async fn bad_token_arguments_are_one_line_errors_and_store_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    database_with_users(dir.path(), &["ada"]).await;
+    let d = dir.path();
+    for args in [
+        vec!["token", "create", "--name", "", "--user", "ada"],
+        vec!["token", "create", "--name", "x", "--user", "nobody"],
+        vec![
+            "token",
+            "create",
+            "--name",
+            "x",
+            "--user",
+            "ada",
+            "--expires-in-days",
+            "0",
+        ],
+        vec!["token", "revoke", "no-such-id", "--user", "ada"],
+    ] {
+        let o = devhub(d, &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+    let made = devhub(
+        d,
+        &[
+            "token",
+            "create",
+            "--name",
+            "ci",
+            "--user",
+            "ada",
+            "--expires-in-days",
+            "30",
+        ],
+    );
+    assert!(made.status.success());
+    assert!(out(&made).contains("expires"), "{}", out(&made));
+    let list = out(&devhub(d, &["token", "list", "--user", "ada"]));
+    assert_eq!(
+        list.lines().count(),
+        1,
+        "only the valid token is stored: {list}"
+    );
+}
