@@ -9,8 +9,7 @@ use devhub_db::transfer::export::{export_contacts, ContactFormat};
 use devhub_db::transfer::plan::{self, DuplicatePolicy, Match, Target};
 use devhub_db::transfer::{backup, parse_upload, FileError, ImportFormat, ParsedImport};
 use devhub_db::{
-    ContactFilter, ContactQuery, Db, NewBackground, NewContactInfo, NewFollowUp, NewInteraction,
-    NewTag, UserId,
+    ContactQuery, Db, NewBackground, NewContactInfo, NewFollowUp, NewInteraction, NewTag, UserId,
 };
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -64,7 +63,7 @@ fn google_vcards_map_names_birthdays_company_address_emails_links_and_notes() {
         ada.contact.location.as_deref(),
         Some("12 St James's Square, London, SW1Y 4JH, United Kingdom")
     );
-    assert!(ada.contact.vip, "details make a VIP");
+    assert!(!ada.contact.vip, "details alone do not make a VIP");
     assert_eq!(
         ada.background.company.as_deref(),
         Some("Analytical Engines Ltd")
@@ -210,7 +209,7 @@ fn google_csv_and_linkedin_connections_are_recognised_and_mapped() {
         soren.contact.location.as_deref(),
         Some("Copenhagen, Denmark")
     );
-    assert!(!soren.contact.vip, "no details, no VIP");
+    assert!(!soren.contact.vip);
     assert_eq!(google.errors.len(), 1);
     assert_eq!(google.errors[0].line, 8);
 
@@ -278,7 +277,7 @@ async fn importing_the_same_file_twice_creates_nothing_the_second_time() {
         .iter()
         .find(|c| c.name == "Ada Lovelace")
         .unwrap();
-    assert!(ada.vip);
+    assert!(!ada.vip, "details alone do not make a VIP");
     let info = db
         .contact_infos()
         .get(&u.id, &ada.id)
@@ -346,7 +345,7 @@ async fn the_preview_names_duplicates_by_email_then_by_name_and_writes_nothing()
     assert_eq!((summary.created, summary.merged), (1, 2));
     let merged = db.contacts().get(&u.id, &existing.id).await.unwrap();
     assert_eq!(merged.name, "Someone Else");
-    assert!(merged.vip);
+    assert!(!merged.vip, "a merge keeps the contact's VIP status");
     let bg = db
         .backgrounds()
         .get(&u.id, &existing.id)
@@ -440,12 +439,12 @@ async fn a_filtered_export_holds_the_filtered_list_only() {
     let db = test_db().await;
     let u = user(&db).await;
     import(&db, &u.id, &fixture("google.csv"), DuplicatePolicy::Skip).await;
-    let vips = ContactQuery {
-        filter: ContactFilter::Vip,
+    let hamiltons = ContactQuery {
+        search: Some("hamil".into()),
         ..ContactQuery::default()
     };
     let mut out = Vec::new();
-    let n = export_contacts(&db, &u.id, Some(&vips), ContactFormat::Vcard, &mut out)
+    let n = export_contacts(&db, &u.id, Some(&hamiltons), ContactFormat::Vcard, &mut out)
         .await
         .unwrap();
     let text = String::from_utf8(out).unwrap();

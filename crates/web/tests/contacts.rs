@@ -782,6 +782,48 @@ async fn vip(app: &TestApp, user: &UserId, name: &str) -> Contact {
 }
 
 #[tokio::test]
+async fn a_contact_that_is_not_a_vip_still_shows_the_details_it_has() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    // As an import leaves a contact that came with an e-mail and a company.
+    let grace = named(&app, &ada, "Grace").await;
+    app.db
+        .contact_infos()
+        .upsert(
+            &ada,
+            &grace.id,
+            &NewContactInfo {
+                email: Some("grace@example.com".into()),
+                ..NewContactInfo::default()
+            },
+        )
+        .await
+        .unwrap();
+    app.db
+        .backgrounds()
+        .upsert(
+            &ada,
+            &grace.id,
+            &NewBackground {
+                company: Some("Remington Rand".into()),
+                ..NewBackground::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    let page = client.get(&format!("/contacts/{}", grace.id)).await;
+
+    assert!(!reload(&app, &ada, &grace.id).await.vip);
+    assert_eq!(page.texts("#background h2"), ["Background"]);
+    assert_eq!(page.texts("#contact-info h2"), ["Contact info"]);
+    assert!(page.texts("#contact-info")[0].contains("grace@example.com"));
+    assert!(page.texts("#background")[0].contains("Remington Rand"));
+    assert_eq!(page.texts("#vip-invite").len(), 0);
+    assert_eq!(page.texts(".vip-toggle button"), ["Mark as VIP"]);
+}
+
+#[tokio::test]
 async fn saving_the_background_of_a_vip_shows_it_on_the_page() {
     let app = spawn_app().await;
     let (mut client, ada) = signed_in(&app, "ada").await;

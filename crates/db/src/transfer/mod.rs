@@ -66,15 +66,6 @@ pub struct ImportedContact {
     pub emails: Vec<String>,
 }
 
-impl ImportedContact {
-    /// Whether the record carries details that live in the VIP tables (background, contact
-    /// info). Those contacts are imported as VIPs: DESIGN.md keeps these tables for VIPs, and
-    /// an e-mail address that the contact's page does not show would be as good as lost.
-    pub fn has_details(&self) -> bool {
-        self.info != NewContactInfo::default() || self.background != NewBackground::default()
-    }
-}
-
 /// A record that could not be read: where it starts and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordError {
@@ -337,7 +328,7 @@ impl RecordBuilder {
             phone_number: phone,
             social_links: links,
         };
-        let mut imported = ImportedContact {
+        let imported = ImportedContact {
             line,
             contact: NewContact {
                 name,
@@ -357,9 +348,6 @@ impl RecordBuilder {
             tags: self.tags,
             emails: self.emails.iter().map(|e| e.to_lowercase()).collect(),
         };
-        if imported.has_details() {
-            imported.contact.vip = true;
-        }
         let checks = [
             imported.contact.validate(),
             imported.background.validate(),

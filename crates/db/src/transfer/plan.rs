@@ -76,7 +76,7 @@ pub struct Preview {
 }
 
 impl Preview {
-    /// How many of the new contacts become VIPs because they carry details.
+    /// How many of the new contacts the file marks as VIPs.
     pub fn new_vips(&self) -> usize {
         self.new_contacts.iter().filter(|c| c.contact.vip).count()
     }

@@ -173,16 +173,17 @@ pub(super) async fn render_contact(
         },
     };
     let next = contact.birthday.and_then(|b| next_birthday(b, today));
-    // A VIP form that came back is shown even if the contact stopped being a VIP meanwhile.
+    // The background and contact details show for VIPs and for any contact that has some
+    // (an import keeps the e-mail, phone and company it finds without making everyone a VIP);
+    // a VIP form that came back is shown even if the contact stopped being a VIP meanwhile.
+    let view = vip::view(state, user, &contact.id, &returned).await?;
     let shows_vip = contact.vip
+        || view.background.is_some()
+        || view.info.is_some()
         || returned.background.is_some()
         || returned.info.is_some()
         || returned.link.is_some();
-    let vip = if shows_vip {
-        Some(vip::view(state, user, &contact.id, &returned).await?)
-    } else {
-        None
-    };
+    let vip = shows_vip.then_some(view);
     let show = ShowPage {
         layout: page.layout(contact.name.clone(), "contacts"),
         alert: returned.alert,
