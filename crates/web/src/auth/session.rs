@@ -4,7 +4,7 @@
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -13,7 +13,7 @@ use devhub_db::repo::session::{Session, SessionId};
 use devhub_db::{Db, User};
 use rand::RngCore;
 
-use crate::error::{problem, AppError};
+use crate::error::AppError;
 use crate::state::AppState;
 
 pub const COOKIE_NAME: &str = "auth-session";
@@ -142,7 +142,7 @@ pub fn ignore_not_found(e: devhub_db::Error) -> Result<(), devhub_db::Error> {
 }
 
 /// Middleware of every page that needs a signed-in user. Without a valid session a page
-/// redirects to `/login?next=…` and an API path answers 401.
+/// redirects to `/login?next=…` (the API has its own bearer-token check, `api::auth`).
 pub async fn require_user(
     State(state): State<AppState>,
     jar: CookieJar,
@@ -181,20 +181,12 @@ pub async fn require_user(
 }
 
 fn unauthenticated(request: &Request, had_cookie: bool, secure: bool) -> Response {
-    let path = request.uri().path();
     // A stale cookie is dropped from the browser too.
     let forget = if had_cookie {
         CookieJar::new().add(removal_cookie(secure))
     } else {
         CookieJar::new()
     };
-    if path == "/api" || path.starts_with("/api/") {
-        let mut response = problem(StatusCode::UNAUTHORIZED, "Authentication required", None);
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        return response;
-    }
     let target = if request.method() == Method::GET || request.method() == Method::HEAD {
         let wanted = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
         if wanted == "/" {
