@@ -3,11 +3,12 @@
 //! A unit of work checks one connection out for its whole duration ([`Db::conn`]), so a
 //! transaction never shares its connection with another task (DESIGN.md §3).
 
+use std::collections::HashMap;
 use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use libsql::{Builder, Connection, Database, Transaction, TransactionBehavior};
+use libsql::{Builder, Connection, Database, Statement};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::{check_local_path, DbConfig, Location, Synchronous};
@@ -163,6 +164,51 @@ impl Db {
         Ok(conn)
     }
 
+    /// Runs `work` as one unit of work: on one checked-out connection, inside
+    /// `BEGIN IMMEDIATE` … `COMMIT`. The write lock is taken up front, so concurrent writers
+    /// queue on the busy timeout instead of failing on lock upgrade. An error rolls everything
+    /// back; so does a panic (the connection, still inside its transaction, is closed rather
+    /// than reused, and closing rolls back).
+    ///
+    /// Every repository call inside takes `tx` (`tx.contacts().create(…)`), so any number of
+    /// them commit together or not at all.
+    pub async fn write<T>(&self, work: impl AsyncFnOnce(&Tx) -> Result<T>) -> Result<T> {
+        let tx = self.begin_write().await?;
+        Self::run(tx, work).await
+    }
+
+    /// Runs `work` inside one read transaction: every query sees the same snapshot.
+    pub async fn read<T>(&self, work: impl AsyncFnOnce(&Tx) -> Result<T>) -> Result<T> {
+        let tx = self.begin_read().await?;
+        Self::run(tx, work).await
+    }
+
+    async fn run<T>(tx: Tx, work: impl AsyncFnOnce(&Tx) -> Result<T>) -> Result<T> {
+        match work(&tx).await {
+            Ok(value) => {
+                tx.commit().await?;
+                Ok(value)
+            }
+            Err(e) => {
+                // A failed rollback leaves the connection inside its transaction, and the pool
+                // then closes it instead of reusing it: the work is undone either way.
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Opens a write unit of work by hand: the guard form of [`Db::write`], for work that
+    /// does not fit a closure. Dropped without [`Tx::commit`], it rolls back.
+    pub async fn begin_write(&self) -> Result<Tx> {
+        Tx::begin(self.conn().await?, "BEGIN IMMEDIATE").await
+    }
+
+    /// Opens a read unit of work by hand (the guard form of [`Db::read`]).
+    pub async fn begin_read(&self) -> Result<Tx> {
+        Tx::begin(self.conn().await?, "BEGIN").await
+    }
+
     /// Pulls the primary's latest frames into an embedded replica; a no-op otherwise.
     pub async fn sync(&self) -> Result<()> {
         if let Location::Replica { .. } = self.inner.location {
@@ -187,23 +233,6 @@ pub struct PooledConn {
     _permit: OwnedSemaphorePermit,
 }
 
-impl PooledConn {
-    /// Starts a write transaction with `BEGIN IMMEDIATE`: it takes the write lock up front, so
-    /// concurrent writers queue on the busy timeout instead of failing on lock upgrade.
-    pub async fn begin_write(&self) -> Result<Transaction> {
-        Ok(self
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .await?)
-    }
-
-    /// A read transaction: one consistent snapshot for several queries.
-    pub async fn begin_read(&self) -> Result<Transaction> {
-        Ok(self
-            .transaction_with_behavior(TransactionBehavior::Deferred)
-            .await?)
-    }
-}
-
 impl Deref for PooledConn {
     type Target = Connection;
 
@@ -222,6 +251,157 @@ impl Drop for PooledConn {
         }
         if let Ok(mut idle) = self.db.idle.lock() {
             idle.push(conn);
+        }
+    }
+}
+
+/// One unit of work: a connection checked out of the pool for its whole duration, inside a
+/// transaction. It derefs to the connection; repositories reach it through
+/// `tx.contacts()` and friends (see [`Executor`]).
+pub struct Tx {
+    conn: PooledConn,
+    /// Prepared statements reused within this unit of work (local files only: a remote
+    /// `prepare` is a round trip of its own).
+    statements: Option<Mutex<HashMap<String, Arc<Statement>>>>,
+}
+
+impl Tx {
+    async fn begin(conn: PooledConn, begin: &str) -> Result<Tx> {
+        conn.execute(begin, ()).await?;
+        let statements = conn.db.location.is_local().then(Default::default);
+        Ok(Tx { conn, statements })
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        self.finish("COMMIT").await
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        self.finish("ROLLBACK").await
+    }
+
+    async fn finish(self, sql: &str) -> Result<()> {
+        // Statements must be finished before the transaction ends.
+        drop(self.statements);
+        self.conn.execute(sql, ()).await?;
+        Ok(())
+    }
+
+    /// The statement for `sql`, prepared once per unit of work (`None` on a remote
+    /// connection, where preparing is a round trip of its own).
+    pub(crate) async fn statement(&self, sql: &str) -> Result<Option<Arc<Statement>>> {
+        let Some(cache) = &self.statements else {
+            return Ok(None);
+        };
+        if let Some(stmt) = cache.lock().ok().and_then(|c| c.get(sql).cloned()) {
+            return Ok(Some(stmt));
+        }
+        let stmt = Arc::new(self.conn.prepare(sql).await?);
+        if let Ok(mut cache) = cache.lock() {
+            cache.insert(sql.to_string(), Arc::clone(&stmt));
+        }
+        Ok(Some(stmt))
+    }
+}
+
+impl Deref for Tx {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// What a repository runs on: the pool, or a unit of work.
+///
+/// `db.contacts()` runs each call on a connection checked out of the pool for that call alone
+/// (autocommit; a call that writes several rows opens a unit of work of its own), like a
+/// query on a pool in sqlx. `tx.contacts()` runs every call inside the caller's unit of work,
+/// so calls to several repositories commit together.
+#[derive(Clone, Copy)]
+pub enum Executor<'e> {
+    Pool(&'e Db),
+    Tx(&'e Tx),
+}
+
+impl<'e> From<&'e Db> for Executor<'e> {
+    fn from(db: &'e Db) -> Self {
+        Executor::Pool(db)
+    }
+}
+
+impl<'e> From<&'e Tx> for Executor<'e> {
+    fn from(tx: &'e Tx) -> Self {
+        Executor::Tx(tx)
+    }
+}
+
+impl<'e> Executor<'e> {
+    /// The connection for one repository call.
+    pub(crate) async fn conn(&self) -> Result<Handle<'e>> {
+        match *self {
+            Executor::Pool(db) => Ok(Handle::Pooled(db.conn().await?)),
+            Executor::Tx(tx) => Ok(Handle::Tx(tx)),
+        }
+    }
+
+    /// A write unit of work for one repository call: the caller's, or a new one.
+    pub(crate) async fn begin_write(&self) -> Result<Scope<'e>> {
+        match *self {
+            Executor::Pool(db) => Ok(Scope::Own(db.begin_write().await?)),
+            Executor::Tx(tx) => Ok(Scope::Joined(tx)),
+        }
+    }
+
+    /// A read snapshot for one repository call: the caller's unit of work, or a new one.
+    pub(crate) async fn begin_read(&self) -> Result<Scope<'e>> {
+        match *self {
+            Executor::Pool(db) => Ok(Scope::Own(db.begin_read().await?)),
+            Executor::Tx(tx) => Ok(Scope::Joined(tx)),
+        }
+    }
+}
+
+/// A connection for one repository call; derefs to it.
+pub(crate) enum Handle<'e> {
+    Pooled(PooledConn),
+    Tx(&'e Tx),
+}
+
+impl Deref for Handle<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        match self {
+            Handle::Pooled(conn) => conn,
+            Handle::Tx(tx) => tx,
+        }
+    }
+}
+
+/// The unit of work of one repository call: its own, committed by [`Scope::commit`], or the
+/// caller's, which the caller commits.
+pub(crate) enum Scope<'e> {
+    Own(Tx),
+    Joined(&'e Tx),
+}
+
+impl Scope<'_> {
+    pub(crate) async fn commit(self) -> Result<()> {
+        match self {
+            Scope::Own(tx) => tx.commit().await,
+            Scope::Joined(_) => Ok(()),
+        }
+    }
+}
+
+impl Deref for Scope<'_> {
+    type Target = Tx;
+
+    fn deref(&self) -> &Tx {
+        match self {
+            Scope::Own(tx) => tx,
+            Scope::Joined(tx) => tx,
         }
     }
 }

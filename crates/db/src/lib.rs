@@ -12,7 +12,7 @@ pub mod transfer;
 pub mod validate;
 
 pub use config::{DbConfig, Location, Synchronous, DEFAULT_DATABASE_URL};
-pub use db::{Db, OpenMode, PooledConn};
+pub use db::{Db, Executor, OpenMode, PooledConn, Tx};
 pub use error::{Error, FieldError, Result, ValidationErrors};
 pub use repo::api_token::{ApiToken, ApiTokenId, ApiTokenRepo};
 pub use repo::background::{
@@ -45,52 +45,24 @@ pub use repo::user_settings::{
     CadenceDays, Preferences, PreferencesInput, TimeZone, UserSettings, UserSettingsRepo,
 };
 
-impl Db {
-    pub fn users(&self) -> UserRepo {
-        UserRepo::new(self)
-    }
-
-    pub fn contacts(&self) -> ContactRepo {
-        ContactRepo::new(self)
-    }
-
-    pub fn sessions(&self) -> SessionRepo {
-        SessionRepo::new(self)
-    }
-
-    pub fn interactions(&self) -> InteractionRepo {
-        InteractionRepo::new(self)
-    }
-
-    pub fn backgrounds(&self) -> BackgroundRepo {
-        BackgroundRepo::new(self)
-    }
-
-    pub fn contact_infos(&self) -> ContactInfoRepo {
-        ContactInfoRepo::new(self)
-    }
-
-    pub fn follow_ups(&self) -> FollowUpRepo {
-        FollowUpRepo::new(self)
-    }
-
-    pub fn tags(&self) -> TagRepo {
-        TagRepo::new(self)
-    }
-
-    pub fn api_tokens(&self) -> ApiTokenRepo {
-        ApiTokenRepo::new(self)
-    }
-
-    pub fn import_uploads(&self) -> ImportUploadRepo {
-        ImportUploadRepo::new(self)
-    }
-
-    pub fn cadences(&self) -> CadenceRepo {
-        CadenceRepo::new(self)
-    }
-
-    pub fn user_settings(&self) -> UserSettingsRepo {
-        UserSettingsRepo::new(self)
-    }
+/// The repositories, on the pool (`db.contacts()`) or inside a unit of work
+/// (`tx.contacts()`); see [`Executor`].
+macro_rules! repositories {
+    ($($target:ty),*) => {$(
+        impl $target {
+            pub fn users(&self) -> UserRepo<'_> { UserRepo::new(self) }
+            pub fn contacts(&self) -> ContactRepo<'_> { ContactRepo::new(self) }
+            pub fn sessions(&self) -> SessionRepo<'_> { SessionRepo::new(self) }
+            pub fn interactions(&self) -> InteractionRepo<'_> { InteractionRepo::new(self) }
+            pub fn backgrounds(&self) -> BackgroundRepo<'_> { BackgroundRepo::new(self) }
+            pub fn contact_infos(&self) -> ContactInfoRepo<'_> { ContactInfoRepo::new(self) }
+            pub fn follow_ups(&self) -> FollowUpRepo<'_> { FollowUpRepo::new(self) }
+            pub fn tags(&self) -> TagRepo<'_> { TagRepo::new(self) }
+            pub fn api_tokens(&self) -> ApiTokenRepo<'_> { ApiTokenRepo::new(self) }
+            pub fn import_uploads(&self) -> ImportUploadRepo<'_> { ImportUploadRepo::new(self) }
+            pub fn cadences(&self) -> CadenceRepo<'_> { CadenceRepo::new(self) }
+            pub fn user_settings(&self) -> UserSettingsRepo<'_> { UserSettingsRepo::new(self) }
+        }
+    )*};
 }
+repositories!(Db, Tx);

@@ -45,6 +45,27 @@ pub fn now() -> DateTime<Utc> {
     timestamp(Utc::now().timestamp(), "now").unwrap_or_default()
 }
 
+/// When a row was made and last changed: now for a new row, the original times for a
+/// restored one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamps {
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Stamps {
+    pub fn now() -> Self {
+        Self::at(now())
+    }
+
+    pub fn at(at: DateTime<Utc>) -> Self {
+        Stamps {
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
 /// `%` and `_` are wildcards in LIKE; the repositories search for them literally.
 pub fn like_pattern(needle: &str) -> String {
     let mut out = String::with_capacity(needle.len() + 2);

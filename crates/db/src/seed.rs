@@ -5,15 +5,19 @@
 //! appears whole or not at all, and 20,000 contacts with 200,000 interactions take seconds.
 
 use chrono::{Duration, NaiveDate, NaiveTime, Utc};
-use libsql::params;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::repo::user::User;
-use crate::row::{date_to_secs, new_id, now};
+use crate::repo::background::BackgroundInput;
+use crate::repo::contact::{self, ContactInput, ContactStamps};
+use crate::repo::contact_info::ContactInfoInput;
+use crate::repo::follow_up::{Completion, FollowUpInput};
+use crate::repo::interaction::InteractionInput;
+use crate::repo::user::{NewUser, User};
+use crate::row::{now, Stamps};
 use crate::validate::Username;
 
 /// How much to generate per user.
@@ -246,49 +250,21 @@ pub async fn seed_user(
     let today = Utc::now().date_naive();
     let day = |d: NaiveDate| d.and_time(NaiveTime::MIN).and_utc();
     let created_base = day(today) - Duration::days(800);
-    let at = now().timestamp();
+    let now_at = now();
 
-    let conn = db.conn().await?;
-    let tx = conn.begin_write().await?;
-    let user_id = new_id();
-    tx.execute(
-        "INSERT INTO user (id, username, password_hash, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)",
-        params![user_id.clone(), username.as_str(), password_hash, created_base.timestamp()],
-    )
-    .await
-    .map_err(|e| Error::from(e).map_unique("user.username", "username", "already exists"))?;
-
-    let contact_stmt = tx
-        .prepare(
-            "INSERT INTO contact (id, user_id, name, relationship, birthday, industry, location, vip, \
-             status, last_update, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?10)",
+    let tx = db.begin_write().await?;
+    let user = tx
+        .users()
+        .create_at(
+            &NewUser {
+                username,
+                password_hash: password_hash.to_string(),
+            },
+            Stamps::at(created_base),
         )
-        .await?;
-    let interaction_stmt = tx
-        .prepare(
-            "INSERT INTO interaction (id, contact_id, type, date, notes, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-        )
-        .await?;
-    let background_stmt = tx
-        .prepare(
-            "INSERT INTO background (id, contact_id, family, company, likes_dislikes, misc_notes) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )
-        .await?;
-    let info_stmt = tx
-        .prepare(
-            "INSERT INTO contact_info (id, contact_id, main_app, email, phone_number, social_links) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )
-        .await?;
-
-    let follow_up_stmt = tx
-        .prepare(
-            "INSERT INTO follow_up (id, contact_id, due_date, note, completed, completed_at, \
-             created_at, updated_at, user_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
-        )
-        .await?;
+        .await
+        .map_err(|e| e.map_unique("user.username", "username", "already exists"))?;
+    let user_id = &user.id;
     // A generator of its own, so that follow-ups leave the rest of the demo data as it was.
     let mut follow_up_rng = StdRng::seed_from_u64(options.seed ^ 0x0f01_10e5 ^ u64::from(n));
 
@@ -302,43 +278,50 @@ pub async fn seed_user(
         let birthday = rng.gen_ratio(7, 10).then(|| {
             let year = rng.gen_range(1960..=2002);
             let ordinal = rng.gen_range(1..=365);
-            NaiveDate::from_yo_opt(year, ordinal).map(date_to_secs)
+            NaiveDate::from_yo_opt(year, ordinal)
         });
         let created = created_base + Duration::minutes(rng.gen_range(0..60 * 24 * 60));
-        let contact_id = new_id();
-        contact_stmt
-            .execute(params![
-                contact_id.clone(),
-                user_id.clone(),
-                name.clone(),
-                pick(&mut rng, RELATIONSHIPS),
-                birthday.flatten(),
-                pick(&mut rng, INDUSTRIES),
-                pick(&mut rng, LOCATIONS),
-                i64::from(vip),
-                if archived { "archived" } else { "active" },
-                at,
-                created.timestamp()
-            ])
+        let new = ContactInput {
+            name: name.clone(),
+            relationship: Some(pick(&mut rng, RELATIONSHIPS).to_string()),
+            birthday: birthday.flatten().map(|b| b.to_string()),
+            industry: Some(pick(&mut rng, INDUSTRIES).to_string()),
+            location: Some(pick(&mut rng, LOCATIONS).to_string()),
+            vip,
+            status: Some(if archived { "archived" } else { "active" }.to_string()),
+        }
+        .parse()?;
+        let contact = tx
+            .contacts()
+            .insert(
+                user_id,
+                &new,
+                ContactStamps {
+                    row: Stamps {
+                        created_at: created,
+                        updated_at: now_at,
+                    },
+                    last_update: now_at,
+                    last_contacted: None,
+                },
+            )
             .await?;
-        contact_stmt.reset();
+        let contact_id = &contact.id;
 
         for _ in 0..options.interactions_per_contact {
             // Spread over the past two years, a little denser recently.
             let days_ago = (rng.gen_range(0.0f64..1.0).powf(1.5) * 730.0) as i64;
-            let date = day(today - Duration::days(days_ago));
+            let date = today - Duration::days(days_ago);
             let note = pick(&mut rng, NOTES);
-            interaction_stmt
-                .execute(params![
-                    new_id(),
-                    contact_id.clone(),
-                    pick(&mut rng, TYPES),
-                    date.timestamp(),
-                    (!note.is_empty()).then(|| note.to_string()),
-                    date.timestamp()
-                ])
+            let new = InteractionInput {
+                type_: pick(&mut rng, TYPES).to_string(),
+                date: date.to_string(),
+                notes: Some(note.to_string()),
+            }
+            .parse()?;
+            tx.interactions()
+                .insert_at(user_id, contact_id, &new, Stamps::at(day(date)))
                 .await?;
-            interaction_stmt.reset();
             interactions += 1;
         }
 
@@ -346,86 +329,81 @@ pub async fn seed_user(
         // soon, some later, and now and then one already done.
         if !archived && follow_up_rng.gen_ratio(1, 4) {
             let offset = follow_up_rng.gen_range(-10i64..=45);
-            let due = date_to_secs(today + Duration::days(offset));
+            let due = today + Duration::days(offset);
             let done = offset < 0 && follow_up_rng.gen_ratio(1, 3);
-            follow_up_stmt
-                .execute(params![
-                    new_id(),
-                    contact_id.clone(),
-                    due,
-                    pick(&mut follow_up_rng, FOLLOW_UP_NOTES),
-                    i64::from(done),
-                    done.then_some(at),
-                    at,
-                    user_id.clone()
-                ])
+            let new = FollowUpInput {
+                due_date: due.to_string(),
+                note: Some(pick(&mut follow_up_rng, FOLLOW_UP_NOTES).to_string()),
+            }
+            .parse()?;
+            let done_at = now_at;
+            tx.follow_ups()
+                .create_at(
+                    user_id,
+                    contact_id,
+                    &new,
+                    Stamps::at(done_at),
+                    Completion {
+                        completed: done,
+                        completed_at: done.then_some(done_at),
+                    },
+                )
                 .await?;
-            follow_up_stmt.reset();
         }
 
         if vip {
-            background_stmt
-                .execute(params![
-                    new_id(),
-                    contact_id.clone(),
-                    pick(&mut rng, FAMILY),
-                    pick(&mut rng, COMPANIES),
-                    pick(&mut rng, LIKES),
-                    format!(
-                        "Met at {} in {}",
-                        pick(
-                            &mut rng,
-                            &[
-                                "RustConf",
-                                "FOSDEM",
-                                "a local meetup",
-                                "KubeCon",
-                                "Strange Loop"
-                            ]
-                        ),
-                        2019 + i % 6
-                    )
-                ])
+            let background = BackgroundInput {
+                family: Some(pick(&mut rng, FAMILY).to_string()),
+                company: Some(pick(&mut rng, COMPANIES).to_string()),
+                likes_dislikes: Some(pick(&mut rng, LIKES).to_string()),
+                misc_notes: Some(format!(
+                    "Met at {} in {}",
+                    pick(
+                        &mut rng,
+                        &[
+                            "RustConf",
+                            "FOSDEM",
+                            "a local meetup",
+                            "KubeCon",
+                            "Strange Loop"
+                        ]
+                    ),
+                    2019 + i % 6
+                )),
+            }
+            .parse()?;
+            tx.backgrounds()
+                .upsert_at(user_id, contact_id, &background, Stamps::at(now_at))
                 .await?;
-            background_stmt.reset();
             let handle = format!(
                 "{}{}",
                 first.to_lowercase(),
                 last.to_lowercase().replace([' ', '-'], "")
             );
             let handle: String = handle.chars().filter(char::is_ascii_alphanumeric).collect();
-            let links = serde_json::json!([
-                format!("https://github.com/{handle}{i}"),
-                format!("https://www.linkedin.com/in/{handle}-{i}"),
-            ])
-            .to_string();
-            info_stmt
-                .execute(params![
-                    new_id(),
-                    contact_id.clone(),
-                    pick(&mut rng, APPS),
-                    format!("{handle}.{i}@example.com"),
-                    format!("+1 555 01{:02} {:04}", i % 100, rng.gen_range(0..10_000)),
-                    links
-                ])
+            let info = ContactInfoInput {
+                main_app: Some(pick(&mut rng, APPS).to_string()),
+                email: Some(format!("{handle}.{i}@example.com")),
+                phone_number: Some(format!(
+                    "+1 555 01{:02} {:04}",
+                    i % 100,
+                    rng.gen_range(0..10_000)
+                )),
+                social_links: vec![
+                    format!("https://github.com/{handle}{i}"),
+                    format!("https://www.linkedin.com/in/{handle}-{i}"),
+                ],
+            }
+            .parse()?;
+            tx.contact_infos()
+                .upsert_at(user_id, contact_id, &info, Stamps::at(now_at))
                 .await?;
-            info_stmt.reset();
         }
     }
-    drop((contact_stmt, interaction_stmt, background_stmt, info_stmt));
     // One pass, instead of one per interaction, sets the derived column.
-    tx.execute(
-        "UPDATE contact SET last_contacted = \
-         (SELECT max(date) FROM interaction WHERE interaction.contact_id = contact.id) \
-         WHERE user_id = ?1",
-        [user_id.clone()],
-    )
-    .await?;
+    contact::refresh_last_contacted_of_user(&tx, user_id).await?;
     tx.commit().await?;
 
-    let user = crate::repo::user::UserRepo::new(db)
-        .get(&user_id.as_str().into())
-        .await?;
     Ok(SeededUser {
         user,
         contacts: u64::from(options.contacts_per_user),

@@ -180,6 +180,114 @@ pub fn social_links_json(raw: &str) -> Result<Vec<String>, String> {
     social_links(&links)
 }
 
+/// Declares a validated text newtype: private inside, built only by `parse`.
+macro_rules! text_type {
+    ($(#[$meta:meta])* $name:ident, $parse:expr) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The value, or what is wrong with it (a message for the field).
+            pub fn parse(raw: &str) -> Result<Self, String> {
+                let parse: fn(&str) -> Result<String, String> = $parse;
+                parse(raw).map($name)
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl From<&$name> for libsql::Value {
+            fn from(v: &$name) -> libsql::Value {
+                libsql::Value::Text(v.0.clone())
+            }
+        }
+    };
+}
+
+text_type!(
+    /// A contact's name: required, at most [`MAX_NAME`] characters, no control characters.
+    ContactName,
+    |raw| required_text(raw, MAX_NAME)
+);
+text_type!(
+    /// An e-mail address of the usual shape `local@domain.tld`.
+    Email,
+    email
+);
+text_type!(
+    /// A phone number: digits with the usual separators.
+    PhoneNumber,
+    phone
+);
+text_type!(
+    /// An absolute http(s) address.
+    WebUrl,
+    url
+);
+text_type!(
+    /// A colour written `#rrggbb`, stored lowercase.
+    TagColor,
+    color
+);
+
+/// A birthday: a date between 1900-01-01 and today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
+pub struct Birthday(NaiveDate);
+
+impl Birthday {
+    /// A date written `YYYY-MM-DD`.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        date(raw).and_then(Self::from_date)
+    }
+
+    pub fn from_date(date: NaiveDate) -> Result<Self, String> {
+        birthday(date).map(Birthday)
+    }
+
+    pub fn date(self) -> NaiveDate {
+        self.0
+    }
+}
+
+/// A colour written `#rrggbb` (stored lowercase).
+pub fn color(raw: &str) -> Result<String, String> {
+    let s = raw.trim();
+    match s.strip_prefix('#') {
+        Some(hex) if hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Ok(s.to_ascii_lowercase())
+        }
+        _ => Err("must be a color like #3b82f6".into()),
+    }
+}
+
+/// Profile links: at most [`MAX_SOCIAL_LINKS`] web addresses, blanks dropped.
+pub fn web_urls(links: &[String]) -> Result<Vec<WebUrl>, String> {
+    social_links(links).map(|links| links.into_iter().map(WebUrl).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,6 +349,35 @@ mod tests {
         }
         assert!(phone("+44 20 7946 0958").is_ok());
         assert!(phone("call me").is_err());
+    }
+
+    #[test]
+    fn colors_are_hex_triplets_stored_lowercase() {
+        assert_eq!(TagColor::parse(" #3B82F6 ").unwrap(), "#3b82f6");
+        for bad in [
+            "3b82f6",
+            "#3b82f",
+            "#3b82f6a",
+            "#gggggg",
+            "red",
+            "#fff",
+            "javascript:1",
+        ] {
+            assert!(TagColor::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn newtypes_hold_only_values_that_passed_their_rules() {
+        assert!(ContactName::parse("").is_err());
+        assert!(ContactName::parse("a\u{0}b").is_err());
+        assert!(ContactName::parse(&"x".repeat(MAX_NAME + 1)).is_err());
+        assert_eq!(ContactName::parse("  Ada  ").unwrap(), "Ada");
+        assert!(Email::parse("not an email").is_err());
+        assert!(PhoneNumber::parse("<script>").is_err());
+        assert!(WebUrl::parse("javascript:alert(1)").is_err());
+        assert!(Birthday::parse("0000-05-01").is_err());
+        assert!(Birthday::parse("1990-05-01").is_ok());
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! `devhub contact list|show|add` and `devhub log`: the CRM from a terminal or a script.
 //! Human output by default, `--json` for scripts (the row types' field names).
 
-use devhub_db::{Contact, ContactInput, ContactQuery, Db, DbConfig, InteractionInput, User};
+use devhub_db::{
+    Contact, ContactInput, ContactQuery, Db, DbConfig, FollowUpPlan, InteractionInput, User,
+};
 
 use crate::cli::{
     ContactAddArgs, ContactListArgs, ContactShowArgs, LogArgs, TokenCreateArgs, TokenListArgs,
@@ -198,19 +200,26 @@ pub async fn add(config: &DbConfig, args: &ContactAddArgs) -> Result<(), Failure
 pub async fn log(config: &DbConfig, args: &LogArgs) -> Result<(), Failure> {
     let (db, user) = open_user(config, &args.user).await?;
     let contact = resolve(&db, &user, &args.contact).await?;
+    let date = match &args.date {
+        Some(date) => date.clone(),
+        // Today as the user's settings define it, as on every page.
+        None => {
+            let settings = db.user_settings().get(&user.id).await?;
+            let zone = settings.preferences.time_zone;
+            zone.date_at(chrono::Utc::now()).to_string()
+        }
+    };
     let new = InteractionInput {
         type_: args.kind.clone(),
-        date: args
-            .date
-            .clone()
-            .unwrap_or_else(|| chrono::Utc::now().date_naive().to_string()),
+        date,
         notes: Some(args.notes.clone()),
     }
     .parse()?;
     let interaction = db
         .interactions()
-        .create(&user.id, &contact.id, &new)
-        .await?;
+        .log(&user.id, &contact.id, &new, &FollowUpPlan::default())
+        .await?
+        .interaction;
     if args.json {
         return json_line(&interaction);
     }

@@ -89,7 +89,7 @@ pub async fn import(config: &DbConfig, args: &ImportArgs) -> Result<(), Failure>
                 Target::Existing { id, name } => serde_json::json!({"contact_id": id, "name": name}),
                 Target::InFile { line, .. } => serde_json::json!({"line": line}),
             };
-            serde_json::json!({"line": d.record.line, "name": d.record.contact.name, "same": matched, "of": of})
+            serde_json::json!({"line": d.record.line, "name": d.record.contact.name(), "same": matched, "of": of})
         })
         .collect();
     let summary = if args.dry_run {
@@ -145,7 +145,7 @@ pub async fn import(config: &DbConfig, args: &ImportArgs) -> Result<(), Failure>
         };
         out.push_str(&format!(
             "  duplicate, line {}: {} ~ {of} ({why})\n",
-            d.record.line, d.record.contact.name
+            d.record.line, d.record.contact.name()
         ));
     }
     for e in &preview.errors {

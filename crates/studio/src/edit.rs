@@ -402,7 +402,9 @@ async fn write(
     sql: &str,
     params: Vec<Value>,
 ) -> Result<Result<Option<Vec<Value>>, String>, StudioError> {
-    let tx = conn.begin_write().await?;
+    let tx = conn
+        .transaction_with_behavior(libsql::TransactionBehavior::Immediate)
+        .await?;
     match fetch(&tx, sql, params).await {
         Ok(rows) => match tx.commit().await {
             Ok(()) => Ok(Ok(rows.into_iter().next())),

@@ -273,7 +273,10 @@ pub async fn migrate(db: &Db, migrations: &[Migration]) -> Result<Vec<Migration>
 }
 
 async fn apply_one(conn: &crate::db::PooledConn, migration: &Migration) -> Result<bool> {
-    let tx = conn.begin_write().await?;
+    // `BEGIN IMMEDIATE` on this very connection: its foreign keys are off for the rebuild.
+    let tx = conn
+        .transaction_with_behavior(libsql::TransactionBehavior::Immediate)
+        .await?;
     // Another process may have applied it while this one waited for the write lock.
     let mut rows = tx
         .query(

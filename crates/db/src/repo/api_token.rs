@@ -6,7 +6,7 @@ use libsql::{params, Row};
 
 use super::user::UserId;
 use super::{is_sha256_hex, query_all, query_one};
-use crate::db::Db;
+use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
 use crate::row::{id_type, now, opt_timestamp, timestamp};
 use crate::validate;
@@ -71,14 +71,14 @@ impl ApiToken {
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct ApiTokenRepo {
-    db: Db,
+#[derive(Clone, Copy)]
+pub struct ApiTokenRepo<'e> {
+    ex: Executor<'e>,
 }
 
-impl ApiTokenRepo {
-    pub fn new(db: &Db) -> Self {
-        ApiTokenRepo { db: db.clone() }
+impl<'e> ApiTokenRepo<'e> {
+    pub fn new(ex: impl Into<Executor<'e>>) -> Self {
+        ApiTokenRepo { ex: ex.into() }
     }
 
     /// Stores a token of `user` by its hash. The name is required (≤ 100 characters); an
@@ -100,7 +100,7 @@ impl ApiTokenRepo {
             errors.add("expires_at", "must be in the future");
         }
         errors.into_result()?;
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         query_one(
             &conn,
             &format!(
@@ -131,7 +131,7 @@ impl ApiTokenRepo {
     /// The token with this hash, whoever owns it (this is the authentication), expired or not:
     /// the caller checks [`ApiToken::is_expired`].
     pub async fn find_by_hash(&self, token_hash: &str) -> Result<Option<ApiToken>> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         query_one(
             &conn,
             &format!("SELECT {COLUMNS} FROM api_token WHERE token_hash = ?1"),
@@ -143,7 +143,7 @@ impl ApiTokenRepo {
 
     /// Records a use of the token.
     pub async fn touch(&self, id: &ApiTokenId, at: DateTime<Utc>) -> Result<()> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         let changed = conn
             .execute(
                 "UPDATE api_token SET last_used_at = ?2, updated_at = ?2 WHERE id = ?1",
@@ -158,7 +158,7 @@ impl ApiTokenRepo {
 
     /// The user's tokens, newest first.
     pub async fn list(&self, user: &UserId) -> Result<Vec<ApiToken>> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         query_all(
             &conn,
             &format!(
@@ -172,7 +172,7 @@ impl ApiTokenRepo {
 
     /// Revokes the token.
     pub async fn delete(&self, user: &UserId, id: &ApiTokenId) -> Result<()> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         let changed = conn
             .execute(
                 "DELETE FROM api_token WHERE id = ?1 AND user_id = ?2",

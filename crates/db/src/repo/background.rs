@@ -6,10 +6,10 @@ use libsql::{params, Row};
 
 use super::contact::{self, ContactId};
 use super::user::UserId;
-use super::{qualified, query_all, query_one};
-use crate::db::Db;
+use super::{qualified, query_all, query_one, Upsert};
+use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
-use crate::row::{id_type, now, timestamp};
+use crate::row::{id_type, timestamp, Stamps};
 use crate::validate::{self, MAX_LONG_TEXT};
 
 id_type!(
@@ -28,6 +28,10 @@ pub struct Background {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
+
+const TABLE: &str = "background";
+/// The columns an upsert sets.
+const COLUMNS_SET: [&str; 4] = ["family", "company", "likes_dislikes", "misc_notes"];
 
 const COLUMNS: &str =
     "id, contact_id, family, company, likes_dislikes, misc_notes, created_at, updated_at";
@@ -50,16 +54,37 @@ impl Background {
 /// The background of a contact as stored by an upsert.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NewBackground {
-    pub family: Option<String>,
-    pub company: Option<String>,
-    pub likes_dislikes: Option<String>,
-    pub misc_notes: Option<String>,
+    family: Option<String>,
+    company: Option<String>,
+    likes_dislikes: Option<String>,
+    misc_notes: Option<String>,
 }
 
 impl NewBackground {
-    /// The rules every background write obeys.
-    pub fn validate(&self) -> Result<()> {
-        self.normalized().map(|_| ())
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// Fills what this one lacks from `other` (two records of one file for the same person).
+    pub fn fill_blanks_from(&mut self, other: &NewBackground) {
+        use super::contact_info::fill;
+        fill(&mut self.family, &other.family);
+        fill(&mut self.company, &other.company);
+        fill(&mut self.likes_dislikes, &other.likes_dislikes);
+        fill(&mut self.misc_notes, &other.misc_notes);
+    }
+
+    pub fn family(&self) -> Option<&str> {
+        self.family.as_deref()
+    }
+    pub fn company(&self) -> Option<&str> {
+        self.company.as_deref()
+    }
+    pub fn likes_dislikes(&self) -> Option<&str> {
+        self.likes_dislikes.as_deref()
+    }
+    pub fn misc_notes(&self) -> Option<&str> {
+        self.misc_notes.as_deref()
     }
 
     /// The values as stored: trimmed, blank means absent.
@@ -107,20 +132,20 @@ impl BackgroundInput {
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct BackgroundRepo {
-    db: Db,
+#[derive(Clone, Copy)]
+pub struct BackgroundRepo<'e> {
+    ex: Executor<'e>,
 }
 
-impl BackgroundRepo {
-    pub fn new(db: &Db) -> Self {
-        BackgroundRepo { db: db.clone() }
+impl<'e> BackgroundRepo<'e> {
+    pub fn new(ex: impl Into<Executor<'e>>) -> Self {
+        BackgroundRepo { ex: ex.into() }
     }
 
     /// The background of the user's contact `contact_id`, `None` when it has none yet;
     /// `NotFound` when the contact is not the user's.
     pub async fn get(&self, user: &UserId, contact_id: &ContactId) -> Result<Option<Background>> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         // One row when the contact is the user's; its background columns are NULL without one.
         query_one(
             &conn,
@@ -146,29 +171,62 @@ impl BackgroundRepo {
         contact_id: &ContactId,
         new: &NewBackground,
     ) -> Result<Background> {
-        let new = new.normalized()?;
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_write().await?;
+        self.upsert_at(user, contact_id, new, Stamps::now()).await
+    }
+
+    /// [`Self::upsert`] with the given times (a restore keeps the original ones).
+    pub async fn upsert_at(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        new: &NewBackground,
+        stamps: Stamps,
+    ) -> Result<Background> {
+        self.write(user, contact_id, new, stamps, Upsert::Replace)
+            .await
+    }
+
+    /// Fills the blanks of the contact's row with `new` (creating it when there is none),
+    /// never overwriting a value: what an import's merge does.
+    pub async fn merge(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        new: &NewBackground,
+    ) -> Result<Background> {
+        self.write(user, contact_id, new, Stamps::now(), Upsert::FillBlanks)
+            .await
+    }
+
+    async fn write(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        new: &NewBackground,
+        stamps: Stamps,
+        mode: Upsert,
+    ) -> Result<Background> {
+        let tx = self.ex.begin_write().await?;
         contact::ensure_owned(&tx, user, contact_id).await?;
         let background = query_one(
             &tx,
             &format!(
                 "INSERT INTO background \
                  (id, contact_id, family, company, likes_dislikes, misc_notes, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) \
-                 ON CONFLICT (contact_id) DO UPDATE SET family = excluded.family, \
-                 company = excluded.company, likes_dislikes = excluded.likes_dislikes, \
-                 misc_notes = excluded.misc_notes, updated_at = excluded.updated_at \
-                 RETURNING {COLUMNS}"
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+                 ON CONFLICT (contact_id) DO UPDATE SET {} \
+                 RETURNING {COLUMNS}",
+                mode.set_clause(TABLE, COLUMNS_SET)
             ),
             params![
                 BackgroundId::generate(),
                 contact_id,
-                new.family,
-                new.company,
-                new.likes_dislikes,
-                new.misc_notes,
-                now().timestamp()
+                new.family.clone(),
+                new.company.clone(),
+                new.likes_dislikes.clone(),
+                new.misc_notes.clone(),
+                stamps.created_at.timestamp(),
+                stamps.updated_at.timestamp()
             ],
             Background::from_row,
         )
@@ -187,7 +245,7 @@ impl BackgroundRepo {
         limit: u32,
     ) -> Result<(Vec<Background>, bool)> {
         let limit = limit.clamp(1, contact::MAX_PER_PAGE);
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         let mut rows = query_all(
             &conn,
             &format!(
@@ -206,7 +264,7 @@ impl BackgroundRepo {
 
     /// Deletes the background of the user's contact; `NotFound` when there is none.
     pub async fn delete(&self, user: &UserId, contact_id: &ContactId) -> Result<()> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         let changed = conn
             .execute(
                 "DELETE FROM background WHERE contact_id = ?1 \

@@ -12,9 +12,9 @@ use super::contact::{self, Contact, ContactId, COLUMNS as CONTACT_COLUMNS, MAX_P
 use super::user::UserId;
 use super::user_settings::{self, CadenceDays};
 use super::{qualified, query_all, query_count, query_one};
-use crate::db::Db;
+use crate::db::Executor;
 use crate::error::Result;
-use crate::row::{now, timestamp};
+use crate::row::{timestamp, Stamps};
 
 const DAY: i64 = 24 * 60 * 60;
 
@@ -52,20 +52,19 @@ impl DueContact {
 /// default for its kind (`?2` for VIPs, `?3` for the others).
 const CADENCE: &str = "coalesce(cc.days, CASE WHEN c.vip = 1 THEN ?2 ELSE ?3 END)";
 
-#[derive(Debug, Clone)]
-pub struct CadenceRepo {
-    db: Db,
+#[derive(Clone, Copy)]
+pub struct CadenceRepo<'e> {
+    ex: Executor<'e>,
 }
 
-impl CadenceRepo {
-    pub fn new(db: &Db) -> Self {
-        CadenceRepo { db: db.clone() }
+impl<'e> CadenceRepo<'e> {
+    pub fn new(ex: impl Into<Executor<'e>>) -> Self {
+        CadenceRepo { ex: ex.into() }
     }
 
     /// The contact's own cadence, if it has one.
     pub async fn get(&self, user: &UserId, contact_id: &ContactId) -> Result<Option<CadenceDays>> {
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_read().await?;
+        let tx = self.ex.begin_read().await?;
         contact::ensure_owned(&tx, user, contact_id).await?;
         let days = query_one(
             &tx,
@@ -85,16 +84,31 @@ impl CadenceRepo {
         contact_id: &ContactId,
         days: Option<CadenceDays>,
     ) -> Result<()> {
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_write().await?;
+        self.set_at(user, contact_id, days, Stamps::now()).await
+    }
+
+    /// [`Self::set`] with the given times (a restore keeps the original ones).
+    pub async fn set_at(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        days: Option<CadenceDays>,
+        stamps: Stamps,
+    ) -> Result<()> {
+        let tx = self.ex.begin_write().await?;
         contact::ensure_owned(&tx, user, contact_id).await?;
         match days {
             Some(days) => {
                 tx.execute(
                     "INSERT INTO contact_cadence (contact_id, days, created_at, updated_at) \
-                     VALUES (?1, ?2, ?3, ?3) \
-                     ON CONFLICT (contact_id) DO UPDATE SET days = ?2, updated_at = ?3",
-                    params![contact_id, i64::from(days.get()), now().timestamp()],
+                     VALUES (?1, ?2, ?3, ?4) \
+                     ON CONFLICT (contact_id) DO UPDATE SET days = ?2, updated_at = ?4",
+                    params![
+                        contact_id,
+                        i64::from(days.get()),
+                        stamps.created_at.timestamp(),
+                        stamps.updated_at.timestamp()
+                    ],
                 )
                 .await?;
             }
@@ -118,8 +132,7 @@ impl CadenceRepo {
         at: DateTime<Utc>,
         limit: u32,
     ) -> Result<(Vec<DueContact>, u64)> {
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_read().await?;
+        let tx = self.ex.begin_read().await?;
         let settings = user_settings::get(&tx, user).await?;
         let vip = i64::from(settings.preferences.vip_cadence_days.get());
         let other = i64::from(settings.preferences.cadence_days.get());

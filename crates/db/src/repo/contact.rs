@@ -4,11 +4,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use libsql::{params, params_from_iter, Connection, Row, Value};
 
 use super::user::UserId;
-use super::{query_all, query_one};
-use crate::db::Db;
+use super::{query_all, query_one, Runner};
+use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
-use crate::row::{bool, date_to_secs, id_type, now, opt_date, opt_timestamp, timestamp};
-use crate::validate::{self, MAX_NAME, MAX_SHORT_TEXT};
+use crate::row::{bool, date_to_secs, id_type, now, opt_date, opt_timestamp, timestamp, Stamps};
+use crate::validate::{self, Birthday, ContactName, MAX_SHORT_TEXT};
 
 id_type!(
     /// The id of a `contact` row.
@@ -104,54 +104,70 @@ impl Contact {
     }
 }
 
-/// A contact to insert, or the new values of an existing one.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A contact to insert, or the new values of an existing one: built only by
+/// [`ContactInput::parse`], so every value in it has passed the rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewContact {
-    pub name: String,
-    pub relationship: Option<String>,
-    pub birthday: Option<NaiveDate>,
-    pub industry: Option<String>,
-    pub location: Option<String>,
-    pub vip: bool,
-    pub status: ContactStatus,
+    name: ContactName,
+    relationship: Option<String>,
+    birthday: Option<Birthday>,
+    industry: Option<String>,
+    location: Option<String>,
+    vip: bool,
+    status: ContactStatus,
 }
 
 impl NewContact {
-    /// The values as stored: texts trimmed, blank optional texts absent.
-    fn normalized(&self) -> NewContact {
-        let text = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .map(str::to_string)
-        };
-        NewContact {
-            name: self.name.trim().to_string(),
-            relationship: text(&self.relationship),
-            industry: text(&self.industry),
-            location: text(&self.location),
-            ..self.clone()
-        }
+    pub fn name(&self) -> &ContactName {
+        &self.name
+    }
+    pub fn relationship(&self) -> Option<&str> {
+        self.relationship.as_deref()
+    }
+    pub fn birthday(&self) -> Option<NaiveDate> {
+        self.birthday.map(Birthday::date)
+    }
+    pub fn industry(&self) -> Option<&str> {
+        self.industry.as_deref()
+    }
+    pub fn location(&self) -> Option<&str> {
+        self.location.as_deref()
+    }
+    pub fn vip(&self) -> bool {
+        self.vip
+    }
+    pub fn status(&self) -> ContactStatus {
+        self.status
     }
 
-    /// The rules every contact write obeys.
-    pub fn validate(&self) -> Result<()> {
-        let mut errors = ValidationErrors::new();
-        errors.take("name", validate::required_text(&self.name, MAX_NAME));
-        for (field, value) in [
-            ("relationship", &self.relationship),
-            ("industry", &self.industry),
-            ("location", &self.location),
-        ] {
-            errors.take(
-                field,
-                validate::optional_text(value.as_deref(), MAX_SHORT_TEXT),
-            );
+    /// Fills what this one lacks from `other` (two records of one file for the same person).
+    pub fn fill_blanks_from(&mut self, other: &NewContact) {
+        use super::contact_info::fill;
+        fill(&mut self.relationship, &other.relationship);
+        fill(&mut self.birthday, &other.birthday);
+        fill(&mut self.industry, &other.industry);
+        fill(&mut self.location, &other.location);
+        self.vip |= other.vip;
+    }
+}
+
+/// When a stored contact was made and changed: now for a new one, the original times for a
+/// restored one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContactStamps {
+    pub row: Stamps,
+    pub last_update: DateTime<Utc>,
+    pub last_contacted: Option<DateTime<Utc>>,
+}
+
+impl ContactStamps {
+    pub fn now() -> Self {
+        let at = now();
+        ContactStamps {
+            row: Stamps::at(at),
+            last_update: at,
+            last_contacted: None,
         }
-        if let Some(birthday) = self.birthday {
-            errors.take("birthday", validate::birthday(birthday));
-        }
-        errors.into_result()
     }
 }
 
@@ -172,7 +188,7 @@ impl ContactInput {
     /// Parses every field, collecting an error per bad field.
     pub fn parse(&self) -> Result<NewContact> {
         let mut errors = ValidationErrors::new();
-        let name = errors.take("name", validate::required_text(&self.name, MAX_NAME));
+        let name = errors.take("name", ContactName::parse(&self.name));
         let mut text = |field, value: &Option<String>| {
             errors
                 .take(
@@ -186,22 +202,26 @@ impl ContactInput {
         let location = text("location", &self.location);
         let birthday = match self.birthday.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(raw) => errors.take("birthday", validate::date(raw).and_then(validate::birthday)),
+            Some(raw) => errors.take("birthday", Birthday::parse(raw)),
         };
         let status = match self.status.as_deref().map(str::trim) {
             None | Some("") => Some(ContactStatus::Active),
             Some(raw) => errors.take("status", ContactStatus::parse(raw)),
         };
         errors.into_result()?;
-        Ok(NewContact {
-            name: name.unwrap_or_default(),
-            relationship,
-            birthday,
-            industry,
-            location,
-            vip: self.vip,
-            status: status.unwrap_or_default(),
-        })
+        match (name, status) {
+            (Some(name), Some(status)) => Ok(NewContact {
+                name,
+                relationship,
+                birthday,
+                industry,
+                location,
+                vip: self.vip,
+                status,
+            }),
+            // into_result() returned the errors of both.
+            _ => Err(Error::validation("name", "is required")),
+        }
     }
 }
 
@@ -291,33 +311,74 @@ pub enum BulkAction {
     Delete,
 }
 
-#[derive(Debug, Clone)]
-pub struct ContactRepo {
-    db: Db,
+#[derive(Clone, Copy)]
+pub struct ContactRepo<'e> {
+    ex: Executor<'e>,
 }
 
-impl ContactRepo {
-    pub fn new(db: &Db) -> Self {
-        ContactRepo { db: db.clone() }
+impl<'e> ContactRepo<'e> {
+    pub fn new(ex: impl Into<Executor<'e>>) -> Self {
+        ContactRepo { ex: ex.into() }
     }
 
     pub async fn create(&self, user: &UserId, new: &NewContact) -> Result<Contact> {
-        new.validate()?;
-        let new = &new.normalized();
-        let conn = self.db.conn().await?;
-        insert(&conn, user, new, now()).await
+        self.insert(user, new, ContactStamps::now()).await
+    }
+
+    /// Inserts a contact with the given times (a restore keeps the original ones).
+    pub async fn insert(
+        &self,
+        user: &UserId,
+        new: &NewContact,
+        stamps: ContactStamps,
+    ) -> Result<Contact> {
+        let conn = self.ex.conn().await?;
+        // The violation surfaces at the first `next()` on a local file, so the mapping covers
+        // the whole statement (`query_one`), not only `query()`.
+        query_one(
+            &conn,
+            &format!(
+                "INSERT INTO contact (id, user_id, name, relationship, birthday, industry, \
+                 location, vip, status, last_update, last_contacted, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
+                 RETURNING {COLUMNS}"
+            ),
+            params![
+                ContactId::generate(),
+                user,
+                &new.name,
+                new.relationship.clone(),
+                new.birthday().map(date_to_secs),
+                new.industry.clone(),
+                new.location.clone(),
+                i64::from(new.vip),
+                new.status.as_str(),
+                stamps.last_update.timestamp(),
+                stamps.last_contacted.map(|t| t.timestamp()),
+                stamps.row.created_at.timestamp(),
+                stamps.row.updated_at.timestamp()
+            ],
+            Contact::from_row,
+        )
+        .await
+        .map_err(|e| {
+            if e.is_foreign_key_violation() {
+                Error::NotFound
+            } else {
+                e
+            }
+        })?
+        .ok_or(Error::NotFound)
     }
 
     pub async fn get(&self, user: &UserId, id: &ContactId) -> Result<Contact> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         get(&conn, user, id).await
     }
 
     /// Replaces every editable field.
     pub async fn update(&self, user: &UserId, id: &ContactId, new: &NewContact) -> Result<Contact> {
-        new.validate()?;
-        let new = &new.normalized();
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         let at = now().timestamp();
         let mut rows = conn
             .query(
@@ -329,9 +390,9 @@ impl ContactRepo {
                 params![
                     id,
                     user,
-                    new.name.trim(),
+                    &new.name,
                     new.relationship.clone(),
-                    new.birthday.map(date_to_secs),
+                    new.birthday().map(date_to_secs),
                     new.industry.clone(),
                     new.location.clone(),
                     i64::from(new.vip),
@@ -344,6 +405,34 @@ impl ContactRepo {
             Some(row) => Contact::from_row(&row),
             None => Err(Error::NotFound),
         }
+    }
+
+    /// Fills the blanks of the user's contact `id` from `new`, never overwriting a value; VIP
+    /// when `new` is (an import's merge).
+    pub async fn fill_blanks(&self, user: &UserId, id: &ContactId, new: &NewContact) -> Result<()> {
+        let conn = self.ex.conn().await?;
+        let changed = conn
+            .execute(
+                "UPDATE contact SET relationship = coalesce(relationship, ?3), \
+                 birthday = coalesce(birthday, ?4), industry = coalesce(industry, ?5), \
+                 location = coalesce(location, ?6), vip = max(vip, ?7), \
+                 last_update = ?8, updated_at = ?8 WHERE id = ?1 AND user_id = ?2",
+                params![
+                    id,
+                    user,
+                    new.relationship.clone(),
+                    new.birthday().map(date_to_secs),
+                    new.industry.clone(),
+                    new.location.clone(),
+                    i64::from(new.vip),
+                    now().timestamp()
+                ],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(Error::NotFound);
+        }
+        Ok(())
     }
 
     pub async fn set_vip(&self, user: &UserId, id: &ContactId, vip: bool) -> Result<Contact> {
@@ -369,7 +458,7 @@ impl ContactRepo {
         column: &'static str,
         value: Value,
     ) -> Result<Contact> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         let mut rows = conn
             .query(
                 &format!(
@@ -388,8 +477,7 @@ impl ContactRepo {
     /// Deletes the contact and, through the schema's cascades, its interactions, background,
     /// contact info, follow-ups and tags, in one transaction.
     pub async fn delete(&self, user: &UserId, id: &ContactId) -> Result<()> {
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_write().await?;
+        let tx = self.ex.begin_write().await?;
         let changed = tx
             .execute(
                 "DELETE FROM contact WHERE id = ?1 AND user_id = ?2",
@@ -409,8 +497,7 @@ impl ContactRepo {
         if ids.is_empty() {
             return Ok(0);
         }
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_write().await?;
+        let tx = self.ex.begin_write().await?;
         let at = now().timestamp();
         let mut touched = 0;
         // Chunks keep each statement well under SQLite's parameter limit.
@@ -452,8 +539,7 @@ impl ContactRepo {
         let offset = u64::from(page - 1) * u64::from(per_page);
         let where_clause = conditions.join(" AND ");
 
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_read().await?;
+        let tx = self.ex.begin_read().await?;
         let mut rows = tx
             .query(
                 &format!("SELECT count(*) FROM contact WHERE {where_clause}"),
@@ -509,7 +595,7 @@ impl ContactRepo {
         }
         let limit = limit.clamp(1, MAX_PER_PAGE);
         values.push(Value::Integer(i64::from(limit) + 1));
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         let mut contacts = query_all(
             &conn,
             &format!(
@@ -549,13 +635,13 @@ impl ContactRepo {
                  FROM next WHERE next.value IS NOT NULL \
              ) SELECT value FROM next WHERE value IS NOT NULL"
         );
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         query_all(&conn, &sql, [user], |row| Ok(row.get(0)?)).await
     }
 
     /// The dashboard's figures for the user's contacts.
     pub async fn counts(&self, user: &UserId) -> Result<ContactCounts> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         let counts = query_one(
             &conn,
             "SELECT count(*), coalesce(sum(vip), 0), coalesce(sum(status = 'active'), 0), \
@@ -577,7 +663,7 @@ impl ContactRepo {
 
     /// The user's active VIPs by name, at most `limit` of them.
     pub async fn active_vips(&self, user: &UserId, limit: u32) -> Result<Vec<Contact>> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         query_all(
             &conn,
             &format!(
@@ -595,7 +681,7 @@ impl ContactRepo {
     /// caller works out which come up soon (the year wrap and 29 February are easier in Rust
     /// than in SQL, and a user's contacts are few enough to read in one go).
     pub async fn active_birthdays(&self, user: &UserId) -> Result<Vec<ContactBirthday>> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         query_all(
             &conn,
             "SELECT id, name, vip, birthday FROM contact \
@@ -760,48 +846,6 @@ impl ContactCursor {
     }
 }
 
-pub(crate) async fn insert(
-    conn: &Connection,
-    user: &UserId,
-    new: &NewContact,
-    at: DateTime<Utc>,
-) -> Result<Contact> {
-    let id = ContactId::generate();
-    let at = at.timestamp();
-    // The violation surfaces at the first `next()` on a local file, so the mapping covers the
-    // whole statement (`query_one`), not only `query()`.
-    query_one(
-        conn,
-        &format!(
-            "INSERT INTO contact (id, user_id, name, relationship, birthday, industry, location, \
-             vip, status, last_update, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10) RETURNING {COLUMNS}"
-        ),
-        params![
-            id,
-            user,
-            new.name.trim(),
-            new.relationship.clone(),
-            new.birthday.map(date_to_secs),
-            new.industry.clone(),
-            new.location.clone(),
-            i64::from(new.vip),
-            new.status.as_str(),
-            at
-        ],
-        Contact::from_row,
-    )
-    .await
-    .map_err(|e| {
-        if e.is_foreign_key_violation() {
-            Error::NotFound
-        } else {
-            e
-        }
-    })?
-    .ok_or(Error::NotFound)
-}
-
 /// The user's contact `id`, or `NotFound` (also when it is another user's).
 pub(crate) async fn get(conn: &Connection, user: &UserId, id: &ContactId) -> Result<Contact> {
     let mut rows = conn
@@ -817,17 +861,32 @@ pub(crate) async fn get(conn: &Connection, user: &UserId, id: &ContactId) -> Res
 }
 
 /// Checks that `id` is one of the user's contacts (for child rows); `NotFound` otherwise.
-pub(crate) async fn ensure_owned(conn: &Connection, user: &UserId, id: &ContactId) -> Result<()> {
-    let mut rows = conn
-        .query(
-            "SELECT 1 FROM contact WHERE id = ?1 AND user_id = ?2",
-            params![id, user],
-        )
-        .await?;
-    match rows.next().await? {
-        Some(_) => Ok(()),
-        None => Err(Error::NotFound),
-    }
+pub(crate) async fn ensure_owned(
+    conn: &(impl Runner + ?Sized),
+    user: &UserId,
+    id: &ContactId,
+) -> Result<()> {
+    query_one(
+        conn,
+        "SELECT 1 FROM contact WHERE id = ?1 AND user_id = ?2",
+        params![id, user],
+        |_| Ok(()),
+    )
+    .await?
+    .ok_or(Error::NotFound)
+}
+
+/// Sets every contact's `last_contacted` of the user to its latest interaction's date, in one
+/// pass (after a bulk write of interactions that left it alone).
+pub(crate) async fn refresh_last_contacted_of_user(conn: &Connection, user: &UserId) -> Result<()> {
+    conn.execute(
+        "UPDATE contact SET last_contacted = \
+         (SELECT max(date) FROM interaction WHERE interaction.contact_id = contact.id) \
+         WHERE user_id = ?1",
+        [user],
+    )
+    .await?;
+    Ok(())
 }
 
 /// Sets `last_contacted` to the latest interaction's date and touches `last_update`; run in

@@ -6,11 +6,11 @@ use libsql::{params, Row};
 
 use super::contact::{self, ContactId};
 use super::user::UserId;
-use super::{qualified, query_all, query_one};
-use crate::db::Db;
+use super::{qualified, query_all, query_one, Upsert};
+use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
-use crate::row::{id_type, now, timestamp};
-use crate::validate::{self, MAX_SHORT_TEXT};
+use crate::row::{id_type, timestamp, Stamps};
+use crate::validate::{self, Email, PhoneNumber, WebUrl, MAX_SHORT_TEXT};
 
 id_type!(
     /// The id of a `contact_info` row.
@@ -29,6 +29,10 @@ pub struct ContactInfo {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
+
+const TABLE: &str = "contact_info";
+/// The columns an upsert sets.
+const COLUMNS_SET: [&str; 4] = ["main_app", "email", "phone_number", "social_links"];
 
 const COLUMNS: &str =
     "id, contact_id, main_app, email, phone_number, social_links, created_at, updated_at";
@@ -61,7 +65,7 @@ fn decode_links(raw: Option<String>) -> Result<Vec<String>> {
 }
 
 /// Empty lists are stored as NULL.
-fn encode_links(links: &[String]) -> Result<Option<String>> {
+fn encode_links(links: &[WebUrl]) -> Result<Option<String>> {
     if links.is_empty() {
         return Ok(None);
     }
@@ -70,48 +74,47 @@ fn encode_links(links: &[String]) -> Result<Option<String>> {
         .map_err(|e| Error::validation("social_links", e.to_string()))
 }
 
-/// The contact info of a contact as stored by an upsert.
+/// The contact info of a contact as stored by an upsert: built only by
+/// [`ContactInfoInput::parse`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NewContactInfo {
-    pub main_app: Option<String>,
-    pub email: Option<String>,
-    pub phone_number: Option<String>,
-    pub social_links: Vec<String>,
+    main_app: Option<String>,
+    email: Option<Email>,
+    phone_number: Option<PhoneNumber>,
+    social_links: Vec<WebUrl>,
 }
 
 impl NewContactInfo {
-    /// The rules every contact info write obeys.
-    pub fn validate(&self) -> Result<()> {
-        self.normalized().map(|_| ())
+    pub fn main_app(&self) -> Option<&str> {
+        self.main_app.as_deref()
+    }
+    pub fn email(&self) -> Option<&Email> {
+        self.email.as_ref()
+    }
+    pub fn phone_number(&self) -> Option<&PhoneNumber> {
+        self.phone_number.as_ref()
+    }
+    pub fn social_links(&self) -> &[WebUrl] {
+        &self.social_links
+    }
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
     }
 
-    /// The values as stored: trimmed, blank means absent, blank links dropped.
-    fn normalized(&self) -> Result<NewContactInfo> {
-        let mut errors = ValidationErrors::new();
-        let main_app = errors
-            .take(
-                "main_app",
-                validate::optional_text(self.main_app.as_deref(), MAX_SHORT_TEXT),
-            )
-            .flatten();
-        let email = match blank_to_none(&self.email) {
-            None => None,
-            Some(raw) => errors.take("email", validate::email(raw)),
-        };
-        let phone_number = match blank_to_none(&self.phone_number) {
-            None => None,
-            Some(raw) => errors.take("phone_number", validate::phone(raw)),
-        };
-        let social_links = errors
-            .take("social_links", validate::social_links(&self.social_links))
-            .unwrap_or_default();
-        errors.into_result()?;
-        Ok(NewContactInfo {
-            main_app,
-            email,
-            phone_number,
-            social_links,
-        })
+    /// Fills what this one lacks from `other` (two records of one file for the same person).
+    pub fn fill_blanks_from(&mut self, other: &NewContactInfo) {
+        fill(&mut self.main_app, &other.main_app);
+        fill(&mut self.email, &other.email);
+        fill(&mut self.phone_number, &other.phone_number);
+        if self.social_links.is_empty() {
+            self.social_links.clone_from(&other.social_links);
+        }
+    }
+}
+
+pub(crate) fn fill<T: Clone>(a: &mut Option<T>, b: &Option<T>) {
+    if a.is_none() {
+        a.clone_from(b);
     }
 }
 
@@ -148,32 +151,51 @@ fn links_or_lines<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>,
 }
 
 impl ContactInfoInput {
-    /// Parses every field, collecting an error per bad field.
+    /// Parses every field, collecting an error per bad field: trimmed, blank means absent,
+    /// blank links dropped.
     pub fn parse(&self) -> Result<NewContactInfo> {
-        NewContactInfo {
-            main_app: self.main_app.clone(),
-            email: self.email.clone(),
-            phone_number: self.phone_number.clone(),
-            social_links: self.social_links.clone(),
-        }
-        .normalized()
+        let mut errors = ValidationErrors::new();
+        let main_app = errors
+            .take(
+                "main_app",
+                validate::optional_text(self.main_app.as_deref(), MAX_SHORT_TEXT),
+            )
+            .flatten();
+        let email = match blank_to_none(&self.email) {
+            None => None,
+            Some(raw) => errors.take("email", Email::parse(raw)),
+        };
+        let phone_number = match blank_to_none(&self.phone_number) {
+            None => None,
+            Some(raw) => errors.take("phone_number", PhoneNumber::parse(raw)),
+        };
+        let social_links = errors
+            .take("social_links", validate::web_urls(&self.social_links))
+            .unwrap_or_default();
+        errors.into_result()?;
+        Ok(NewContactInfo {
+            main_app,
+            email,
+            phone_number,
+            social_links,
+        })
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct ContactInfoRepo {
-    db: Db,
+#[derive(Clone, Copy)]
+pub struct ContactInfoRepo<'e> {
+    ex: Executor<'e>,
 }
 
-impl ContactInfoRepo {
-    pub fn new(db: &Db) -> Self {
-        ContactInfoRepo { db: db.clone() }
+impl<'e> ContactInfoRepo<'e> {
+    pub fn new(ex: impl Into<Executor<'e>>) -> Self {
+        ContactInfoRepo { ex: ex.into() }
     }
 
     /// The contact info of the user's contact `contact_id`, `None` when it has none yet;
     /// `NotFound` when the contact is not the user's.
     pub async fn get(&self, user: &UserId, contact_id: &ContactId) -> Result<Option<ContactInfo>> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         // One row when the contact is the user's; its info columns are NULL without one.
         query_one(
             &conn,
@@ -199,30 +221,63 @@ impl ContactInfoRepo {
         contact_id: &ContactId,
         new: &NewContactInfo,
     ) -> Result<ContactInfo> {
-        let new = new.normalized()?;
+        self.upsert_at(user, contact_id, new, Stamps::now()).await
+    }
+
+    /// [`Self::upsert`] with the given times (a restore keeps the original ones).
+    pub async fn upsert_at(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        new: &NewContactInfo,
+        stamps: Stamps,
+    ) -> Result<ContactInfo> {
+        self.write(user, contact_id, new, stamps, Upsert::Replace)
+            .await
+    }
+
+    /// Fills the blanks of the contact's row with `new` (creating it when there is none),
+    /// never overwriting a value: what an import's merge does.
+    pub async fn merge(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        new: &NewContactInfo,
+    ) -> Result<ContactInfo> {
+        self.write(user, contact_id, new, Stamps::now(), Upsert::FillBlanks)
+            .await
+    }
+
+    async fn write(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        new: &NewContactInfo,
+        stamps: Stamps,
+        mode: Upsert,
+    ) -> Result<ContactInfo> {
         let links = encode_links(&new.social_links)?;
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_write().await?;
+        let tx = self.ex.begin_write().await?;
         contact::ensure_owned(&tx, user, contact_id).await?;
         let info = query_one(
             &tx,
             &format!(
                 "INSERT INTO contact_info \
                  (id, contact_id, main_app, email, phone_number, social_links, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) \
-                 ON CONFLICT (contact_id) DO UPDATE SET main_app = excluded.main_app, \
-                 email = excluded.email, phone_number = excluded.phone_number, \
-                 social_links = excluded.social_links, updated_at = excluded.updated_at \
-                 RETURNING {COLUMNS}"
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+                 ON CONFLICT (contact_id) DO UPDATE SET {} \
+                 RETURNING {COLUMNS}",
+                mode.set_clause(TABLE, COLUMNS_SET)
             ),
             params![
                 ContactInfoId::generate(),
                 contact_id,
-                new.main_app,
-                new.email,
-                new.phone_number,
+                new.main_app.clone(),
+                new.email.as_ref(),
+                new.phone_number.as_ref(),
                 links,
-                now().timestamp()
+                stamps.created_at.timestamp(),
+                stamps.updated_at.timestamp()
             ],
             ContactInfo::from_row,
         )
@@ -241,7 +296,7 @@ impl ContactInfoRepo {
         limit: u32,
     ) -> Result<(Vec<ContactInfo>, bool)> {
         let limit = limit.clamp(1, contact::MAX_PER_PAGE);
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         let mut rows = query_all(
             &conn,
             &format!(
@@ -260,7 +315,7 @@ impl ContactInfoRepo {
 
     /// Deletes the contact info of the user's contact; `NotFound` when there is none.
     pub async fn delete(&self, user: &UserId, contact_id: &ContactId) -> Result<()> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         let changed = conn
             .execute(
                 "DELETE FROM contact_info WHERE contact_id = ?1 \

@@ -7,9 +7,9 @@ use libsql::{params, params_from_iter, Connection, Row, Value};
 use super::contact::{self, ContactId};
 use super::user::UserId;
 use super::{qualified, query_all, query_count, query_one};
-use crate::db::Db;
+use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
-use crate::row::{bool, date, date_to_secs, id_type, now, opt_timestamp, timestamp};
+use crate::row::{bool, date, date_to_secs, id_type, now, opt_timestamp, timestamp, Stamps};
 use crate::validate;
 
 /// The longest note of a follow-up, in characters.
@@ -78,31 +78,16 @@ impl FollowUpWithContact {
 /// A follow-up to insert, or the new values of an existing one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewFollowUp {
-    pub due_date: NaiveDate,
-    pub note: Option<String>,
+    due_date: NaiveDate,
+    note: Option<String>,
 }
 
 impl NewFollowUp {
-    /// The rules every follow-up write obeys.
-    pub fn validate(&self) -> Result<()> {
-        self.normalized().map(|_| ())
+    pub fn due_date(&self) -> NaiveDate {
+        self.due_date
     }
-
-    /// The values as stored: the note trimmed, a blank note absent.
-    fn normalized(&self) -> Result<NewFollowUp> {
-        let mut errors = ValidationErrors::new();
-        errors.take("due_date", validate::sane_date(self.due_date));
-        let note = errors
-            .take(
-                "note",
-                validate::optional_text(self.note.as_deref(), MAX_FOLLOW_UP_NOTE),
-            )
-            .flatten();
-        errors.into_result()?;
-        Ok(NewFollowUp {
-            due_date: self.due_date,
-            note,
-        })
+    pub fn note(&self) -> Option<&str> {
+        self.note.as_deref()
     }
 }
 
@@ -236,14 +221,14 @@ impl FollowUpCounts {
 /// `follow_up_user_due_idx`.
 const OWNED: &str = "id = ?1 AND user_id = ?2";
 
-#[derive(Debug, Clone)]
-pub struct FollowUpRepo {
-    db: Db,
+#[derive(Clone, Copy)]
+pub struct FollowUpRepo<'e> {
+    ex: Executor<'e>,
 }
 
-impl FollowUpRepo {
-    pub fn new(db: &Db) -> Self {
-        FollowUpRepo { db: db.clone() }
+impl<'e> FollowUpRepo<'e> {
+    pub fn new(ex: impl Into<Executor<'e>>) -> Self {
+        FollowUpRepo { ex: ex.into() }
     }
 
     /// Adds a follow-up to the user's contact `contact_id`.
@@ -253,17 +238,29 @@ impl FollowUpRepo {
         contact_id: &ContactId,
         new: &NewFollowUp,
     ) -> Result<FollowUp> {
-        new.validate()?;
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_write().await?;
+        self.create_at(user, contact_id, new, Stamps::now(), Completion::default())
+            .await
+    }
+
+    /// [`Self::create`] with the given times and completion (a restore keeps the original
+    /// ones).
+    pub async fn create_at(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        new: &NewFollowUp,
+        stamps: Stamps,
+        completion: Completion,
+    ) -> Result<FollowUp> {
+        let tx = self.ex.begin_write().await?;
         contact::ensure_owned(&tx, user, contact_id).await?;
-        let follow_up = insert(&tx, user, contact_id, new).await?;
+        let follow_up = insert(&tx, user, contact_id, new, stamps, completion).await?;
         tx.commit().await?;
         Ok(follow_up)
     }
 
     pub async fn get(&self, user: &UserId, id: &FollowUpId) -> Result<FollowUp> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         query_one(
             &conn,
             &format!("SELECT {COLUMNS} FROM follow_up WHERE {OWNED}"),
@@ -281,8 +278,7 @@ impl FollowUpRepo {
         id: &FollowUpId,
         new: &NewFollowUp,
     ) -> Result<FollowUp> {
-        let new = new.normalized()?;
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         query_one(
             &conn,
             &format!(
@@ -293,7 +289,7 @@ impl FollowUpRepo {
                 id,
                 user,
                 date_to_secs(new.due_date),
-                new.note,
+                new.note.clone(),
                 now().timestamp()
             ],
             FollowUp::from_row,
@@ -304,7 +300,7 @@ impl FollowUpRepo {
 
     /// Marks the follow-up done. Completing it again keeps the first `completed_at`.
     pub async fn complete(&self, user: &UserId, id: &FollowUpId) -> Result<FollowUp> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         query_one(
             &conn,
             &format!(
@@ -321,7 +317,7 @@ impl FollowUpRepo {
 
     /// Marks the follow-up open again.
     pub async fn reopen(&self, user: &UserId, id: &FollowUpId) -> Result<FollowUp> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         query_one(
             &conn,
             &format!(
@@ -336,7 +332,7 @@ impl FollowUpRepo {
     }
 
     pub async fn delete(&self, user: &UserId, id: &FollowUpId) -> Result<()> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         let changed = conn
             .execute(
                 &format!("DELETE FROM follow_up WHERE {OWNED}"),
@@ -356,8 +352,7 @@ impl FollowUpRepo {
         contact_id: &ContactId,
         include_completed: bool,
     ) -> Result<Vec<FollowUp>> {
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_read().await?;
+        let tx = self.ex.begin_read().await?;
         contact::ensure_owned(&tx, user, contact_id).await?;
         let follow_ups = query_all(
             &tx,
@@ -375,7 +370,7 @@ impl FollowUpRepo {
 
     /// Every open follow-up of the user, the earliest due first, with its contact's name.
     pub async fn list_open_for_user(&self, user: &UserId) -> Result<Vec<FollowUpWithContact>> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         query_all(
             &conn,
             &format!(
@@ -398,8 +393,7 @@ impl FollowUpRepo {
         snooze: Snooze,
         today: NaiveDate,
     ) -> Result<FollowUp> {
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_write().await?;
+        let tx = self.ex.begin_write().await?;
         let current = query_one(
             &tx,
             &format!("SELECT {COLUMNS} FROM follow_up WHERE {OWNED}"),
@@ -427,7 +421,7 @@ impl FollowUpRepo {
     /// How many of the user's open follow-ups are overdue and due today: one count over the
     /// `(contact_id, completed, due_date)` index, for the navigation of every page.
     pub async fn counts(&self, user: &UserId, today: NaiveDate) -> Result<FollowUpCounts> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         let tomorrow = today.succ_opt().unwrap_or(today);
         let counts = query_one(
             &conn,
@@ -457,8 +451,7 @@ impl FollowUpRepo {
     ) -> Result<(Vec<FollowUpWithContact>, u64)> {
         let per_page = per_page.clamp(1, contact::MAX_PER_PAGE);
         let offset = u64::from(page.max(1) - 1) * u64::from(per_page);
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_read().await?;
+        let tx = self.ex.begin_read().await?;
         let total = query_count(
             &tx,
             "SELECT count(*) FROM follow_up WHERE user_id = ?1 AND completed = 1",
@@ -525,7 +518,7 @@ impl FollowUpCursor {
     }
 }
 
-impl FollowUpRepo {
+impl<'e> FollowUpRepo<'e> {
     /// Up to `limit` of the user's follow-ups with `status` (optionally only those of
     /// `contact_id`), in the status's order, starting after `after`; the flag says whether
     /// more follow. Keyset paging.
@@ -594,7 +587,7 @@ impl FollowUpRepo {
         }
         let limit = limit.clamp(1, contact::MAX_PER_PAGE);
         values.push(Value::Integer(i64::from(limit) + 1));
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         let mut rows = query_all(
             &conn,
             &format!(
@@ -612,28 +605,40 @@ impl FollowUpRepo {
     }
 }
 
-/// Inserts an open follow-up of `contact_id` (whose ownership the caller checked) on `conn`,
-/// inside the caller's transaction.
-pub(crate) async fn insert(
+/// Whether a stored follow-up is done, and since when.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Completion {
+    pub completed: bool,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// Inserts a follow-up of `contact_id` (whose ownership the caller checked) on `conn`,
+/// inside the caller's transaction: open and made now, or as a restore found it.
+async fn insert(
     conn: &Connection,
     user: &UserId,
     contact_id: &ContactId,
     new: &NewFollowUp,
+    stamps: Stamps,
+    completion: Completion,
 ) -> Result<FollowUp> {
-    let new = new.normalized()?;
     query_one(
         conn,
         &format!(
             "INSERT INTO follow_up (id, user_id, contact_id, due_date, note, completed, \
-             created_at, updated_at) VALUES (?1, ?6, ?2, ?3, ?4, 0, ?5, ?5) RETURNING {COLUMNS}"
+             completed_at, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+             RETURNING {COLUMNS}"
         ),
         params![
             FollowUpId::generate(),
+            user,
             contact_id,
             date_to_secs(new.due_date),
-            new.note,
-            now().timestamp(),
-            user
+            new.note.clone(),
+            i64::from(completion.completed),
+            completion.completed_at.map(|t| t.timestamp()),
+            stamps.created_at.timestamp(),
+            stamps.updated_at.timestamp()
         ],
         FollowUp::from_row,
     )

@@ -4,7 +4,7 @@ use libsql::params;
 
 use super::query_one;
 use super::user::UserId;
-use crate::db::Db;
+use crate::db::Executor;
 use crate::error::Result;
 use crate::row::{id_type, now};
 
@@ -26,13 +26,14 @@ pub struct ImportUpload {
     pub content: Vec<u8>,
 }
 
-pub struct ImportUploadRepo {
-    db: Db,
+#[derive(Clone, Copy)]
+pub struct ImportUploadRepo<'e> {
+    ex: Executor<'e>,
 }
 
-impl ImportUploadRepo {
-    pub fn new(db: &Db) -> Self {
-        ImportUploadRepo { db: db.clone() }
+impl<'e> ImportUploadRepo<'e> {
+    pub fn new(ex: impl Into<Executor<'e>>) -> Self {
+        ImportUploadRepo { ex: ex.into() }
     }
 
     /// Keeps `content` for the user, and forgets their uploads that expired or are more than
@@ -45,8 +46,7 @@ impl ImportUploadRepo {
     ) -> Result<ImportUploadId> {
         let id = ImportUploadId::generate();
         let at = now().timestamp();
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_write().await?;
+        let tx = self.ex.begin_write().await?;
         tx.execute(
             "DELETE FROM import_upload WHERE user_id = ?1 AND (created_at < ?2 OR id NOT IN ( \
                SELECT id FROM import_upload WHERE user_id = ?1 \
@@ -66,7 +66,7 @@ impl ImportUploadRepo {
 
     /// The user's upload `id`, unless it has expired (or is another user's).
     pub async fn get(&self, user: &UserId, id: &ImportUploadId) -> Result<Option<ImportUpload>> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         query_one(
             &conn,
             "SELECT id, file_name, content FROM import_upload \
@@ -84,7 +84,7 @@ impl ImportUploadRepo {
     }
 
     pub async fn delete(&self, user: &UserId, id: &ImportUploadId) -> Result<()> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         conn.execute(
             "DELETE FROM import_upload WHERE id = ?1 AND user_id = ?2",
             params![id, user],

@@ -2,15 +2,15 @@
 //! contact. Every write refreshes the contact's `last_contacted` in the same transaction.
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use libsql::{params, params_from_iter, Connection, Row, Value};
+use libsql::{params, params_from_iter, Row, Value};
 
 use super::contact::{self, ContactId, MAX_PER_PAGE};
 use super::follow_up::{self, FollowUp, FollowUpId, NewFollowUp};
 use super::user::UserId;
 use super::{qualified, query_all, query_count, query_one};
-use crate::db::Db;
+use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
-use crate::row::{date_to_secs, id_type, like_pattern, now, timestamp};
+use crate::row::{date_to_secs, id_type, like_pattern, now, timestamp, Stamps};
 use crate::validate::{self, MAX_LONG_TEXT};
 
 id_type!(
@@ -115,33 +115,28 @@ impl InteractionWithContact {
 /// An interaction to insert, or the new values of an existing one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewInteraction {
-    pub kind: InteractionType,
-    pub date: DateTime<Utc>,
-    pub notes: Option<String>,
+    kind: InteractionType,
+    date: DateTime<Utc>,
+    notes: Option<String>,
 }
 
 impl NewInteraction {
-    /// The rules every interaction write obeys.
-    pub fn validate(&self) -> Result<()> {
-        self.normalized().map(|_| ())
+    /// The same interaction at the time of day of `stored` when it falls on the same day:
+    /// a change that leaves the day alone keeps the time another client may have stored.
+    pub fn keeping_time_of(mut self, stored: DateTime<Utc>) -> Self {
+        if self.date.date_naive() == stored.date_naive() {
+            self.date = stored;
+        }
+        self
     }
-
-    /// The values as stored: notes trimmed, blank notes absent.
-    fn normalized(&self) -> Result<NewInteraction> {
-        let mut errors = ValidationErrors::new();
-        errors.take("date", validate::sane_date(self.date.date_naive()));
-        let notes = errors
-            .take(
-                "notes",
-                validate::optional_text(self.notes.as_deref(), MAX_LONG_TEXT),
-            )
-            .flatten();
-        errors.into_result()?;
-        Ok(NewInteraction {
-            kind: self.kind,
-            date: self.date,
-            notes,
-        })
+    pub fn kind(&self) -> InteractionType {
+        self.kind
+    }
+    pub fn date(&self) -> DateTime<Utc> {
+        self.date
+    }
+    pub fn notes(&self) -> Option<&str> {
+        self.notes.as_deref()
     }
 }
 
@@ -256,14 +251,14 @@ impl InteractionQuery {
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct InteractionRepo {
-    db: Db,
+#[derive(Clone, Copy)]
+pub struct InteractionRepo<'e> {
+    ex: Executor<'e>,
 }
 
-impl InteractionRepo {
-    pub fn new(db: &Db) -> Self {
-        InteractionRepo { db: db.clone() }
+impl<'e> InteractionRepo<'e> {
+    pub fn new(ex: impl Into<Executor<'e>>) -> Self {
+        InteractionRepo { ex: ex.into() }
     }
 
     /// Logs an interaction with the user's contact `contact_id` and refreshes the contact's
@@ -274,39 +269,66 @@ impl InteractionRepo {
         contact_id: &ContactId,
         new: &NewInteraction,
     ) -> Result<Interaction> {
-        let new = new.normalized()?;
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_write().await?;
-        contact::ensure_owned(&tx, user, contact_id).await?;
-        let interaction = insert(&tx, contact_id, &new).await?;
+        let tx = self.ex.begin_write().await?;
+        let interaction = tx
+            .interactions()
+            .insert_at(user, contact_id, new, Stamps::now())
+            .await?;
         contact::refresh_last_contacted(&tx, contact_id).await?;
         tx.commit().await?;
         Ok(interaction)
     }
 
-    /// Logs an interaction as [`InteractionRepo::create`] does and, in the same transaction,
-    /// completes the contact's open follow-ups among `plan.complete` and schedules
-    /// `plan.next`: all of it or nothing.
-    pub async fn log_with_follow_ups(
+    /// Stores an interaction with the given times and leaves the contact's `last_contacted`
+    /// to the caller (a restore keeps the one of its backup).
+    pub async fn insert_at(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        new: &NewInteraction,
+        stamps: Stamps,
+    ) -> Result<Interaction> {
+        let conn = self.ex.conn().await?;
+        contact::ensure_owned(&conn, user, contact_id).await?;
+        query_one(
+            &conn,
+            &format!(
+                "INSERT INTO interaction (id, contact_id, type, date, notes, created_at, \
+                 updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING {COLUMNS}"
+            ),
+            params![
+                InteractionId::generate(),
+                contact_id,
+                new.kind.as_str(),
+                new.date.timestamp(),
+                new.notes.clone(),
+                stamps.created_at.timestamp(),
+                stamps.updated_at.timestamp()
+            ],
+            Interaction::from_row,
+        )
+        .await?
+        .ok_or(Error::NotFound)
+    }
+
+    /// The one way an interaction is logged, by the web form, the API and the CLI alike:
+    /// stores it, refreshes the contact's `last_contacted`, completes the contact's open
+    /// follow-ups among `plan.complete` and schedules `plan.next`, in one unit of work (the
+    /// caller's, or one of its own): all of it or nothing. The API and the CLI pass
+    /// [`FollowUpPlan::default`].
+    pub async fn log(
         &self,
         user: &UserId,
         contact_id: &ContactId,
         new: &NewInteraction,
         plan: &FollowUpPlan,
     ) -> Result<LoggedInteraction> {
-        let new = new.normalized()?;
-        if let Some(next) = &plan.next {
-            next.validate()?;
-        }
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_write().await?;
-        contact::ensure_owned(&tx, user, contact_id).await?;
-        let interaction = insert(&tx, contact_id, &new).await?;
-        contact::refresh_last_contacted(&tx, contact_id).await?;
+        let tx = self.ex.begin_write().await?;
+        let interaction = tx.interactions().create(user, contact_id, new).await?;
         let completed =
             follow_up::complete_open_of_contact(&tx, contact_id, &plan.complete).await?;
         let scheduled = match &plan.next {
-            Some(next) => Some(follow_up::insert(&tx, user, contact_id, next).await?),
+            Some(next) => Some(tx.follow_ups().create(user, contact_id, next).await?),
             None => None,
         };
         tx.commit().await?;
@@ -318,7 +340,7 @@ impl InteractionRepo {
     }
 
     pub async fn get(&self, user: &UserId, id: &InteractionId) -> Result<Interaction> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         query_one(
             &conn,
             &format!(
@@ -340,9 +362,7 @@ impl InteractionRepo {
         id: &InteractionId,
         new: &NewInteraction,
     ) -> Result<Interaction> {
-        let new = new.normalized()?;
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_write().await?;
+        let tx = self.ex.begin_write().await?;
         let interaction = query_one(
             &tx,
             &format!(
@@ -355,7 +375,7 @@ impl InteractionRepo {
                 user,
                 new.kind.as_str(),
                 new.date.timestamp(),
-                new.notes,
+                new.notes.clone(),
                 now().timestamp()
             ],
             Interaction::from_row,
@@ -370,8 +390,7 @@ impl InteractionRepo {
     /// Deletes the interaction; the contact's `last_contacted` falls back to the latest one
     /// left (or none).
     pub async fn delete(&self, user: &UserId, id: &InteractionId) -> Result<()> {
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_write().await?;
+        let tx = self.ex.begin_write().await?;
         let contact_id = query_one(
             &tx,
             "DELETE FROM interaction \
@@ -395,8 +414,7 @@ impl InteractionRepo {
         limit: u32,
         offset: u64,
     ) -> Result<(Vec<Interaction>, u64)> {
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_read().await?;
+        let tx = self.ex.begin_read().await?;
         contact::ensure_owned(&tx, user, contact_id).await?;
         let total = query_count(
             &tx,
@@ -428,8 +446,7 @@ impl InteractionRepo {
         let (condition, mut values) = query.conditions(user);
         let per_page = query.per_page.clamp(1, MAX_PER_PAGE);
         let offset = u64::from(query.page.max(1) - 1) * u64::from(per_page);
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_read().await?;
+        let tx = self.ex.begin_read().await?;
         let total = query_count(
             &tx,
             &format!(
@@ -481,7 +498,7 @@ impl InteractionRepo {
         }
         let limit = limit.clamp(1, MAX_PER_PAGE);
         values.push(Value::Integer(i64::from(limit) + 1));
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         let mut interactions = query_all(
             &conn,
             &format!(
@@ -501,7 +518,7 @@ impl InteractionRepo {
     /// How many of the user's interactions match `query` (its page is ignored).
     pub async fn count(&self, user: &UserId, query: &InteractionQuery) -> Result<u64> {
         let (condition, values) = query.conditions(user);
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         query_count(
             &conn,
             &format!(
@@ -548,32 +565,6 @@ pub struct LoggedInteraction {
     /// How many follow-ups it completed.
     pub completed: u64,
     pub scheduled: Option<FollowUp>,
-}
-
-async fn insert(
-    conn: &Connection,
-    contact_id: &ContactId,
-    new: &NewInteraction,
-) -> Result<Interaction> {
-    let at = now().timestamp();
-    query_one(
-        conn,
-        &format!(
-            "INSERT INTO interaction (id, contact_id, type, date, notes, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING {COLUMNS}"
-        ),
-        params![
-            InteractionId::generate(),
-            contact_id,
-            new.kind.as_str(),
-            new.date.timestamp(),
-            new.notes.clone(),
-            at
-        ],
-        Interaction::from_row,
-    )
-    .await?
-    .ok_or(Error::NotFound)
 }
 
 fn page_limit(limit: u32) -> i64 {

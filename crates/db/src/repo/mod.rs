@@ -17,44 +17,130 @@ use libsql::params::IntoParams;
 use libsql::{Connection, Row};
 use sha2::{Digest, Sha256};
 
+use crate::db::{Handle, PooledConn, Scope, Tx};
 use crate::error::Result;
+
+/// What a repository statement runs on: a connection, or a unit of work, which prepares each
+/// statement once and reuses it (bulk writes such as an import, a restore or the demo seed
+/// pay for parsing each SQL text once).
+pub(crate) trait Runner: Sync {
+    fn connection(&self) -> &Connection;
+
+    /// The unit of work whose prepared statements to reuse, if any.
+    fn unit(&self) -> Option<&Tx> {
+        None
+    }
+}
+
+impl Runner for Connection {
+    fn connection(&self) -> &Connection {
+        self
+    }
+}
+
+impl Runner for PooledConn {
+    fn connection(&self) -> &Connection {
+        self
+    }
+}
+
+impl Runner for Tx {
+    fn connection(&self) -> &Connection {
+        self
+    }
+    fn unit(&self) -> Option<&Tx> {
+        Some(self)
+    }
+}
+
+impl Runner for Handle<'_> {
+    fn connection(&self) -> &Connection {
+        self
+    }
+    fn unit(&self) -> Option<&Tx> {
+        match self {
+            Handle::Tx(tx) => Some(tx),
+            Handle::Pooled(_) => None,
+        }
+    }
+}
+
+impl Runner for Scope<'_> {
+    fn connection(&self) -> &Connection {
+        self
+    }
+    fn unit(&self) -> Option<&Tx> {
+        Some(self)
+    }
+}
+
+/// Runs `sql` and hands its rows to `read`, through the unit of work's prepared statement
+/// when there is one. The statement is finished when this returns, so a transaction can
+/// commit right after.
+async fn with_rows<T>(
+    conn: &(impl Runner + ?Sized),
+    sql: &str,
+    params: impl IntoParams,
+    read: impl AsyncFnOnce(&mut libsql::Rows) -> Result<T>,
+) -> Result<T> {
+    let statement = match conn.unit() {
+        Some(tx) => tx.statement(sql).await?,
+        None => None,
+    };
+    let mut rows = match &statement {
+        Some(stmt) => {
+            stmt.reset();
+            stmt.query(params).await?
+        }
+        None => conn.connection().query(sql, params).await?,
+    };
+    let out = read(&mut rows).await;
+    drop(rows);
+    if let Some(stmt) = &statement {
+        stmt.reset();
+    }
+    out
+}
 
 /// Runs a statement that answers with at most one row (a lookup by key, an
 /// `INSERT`/`UPDATE … RETURNING`) and converts that row.
 ///
 /// A local libSQL connection reports a failing statement (a constraint violation) at the first
 /// `next()`, a remote one at `query()`: callers that map constraint errors map the error of
-/// this whole call, never of `query()` alone. The statement is finished when this returns, so
-/// a transaction can commit right after.
+/// this whole call, never of `query()` alone.
 pub(crate) async fn query_one<T>(
-    conn: &Connection,
+    conn: &(impl Runner + ?Sized),
     sql: &str,
     params: impl IntoParams,
     from_row: impl Fn(&Row) -> Result<T>,
 ) -> Result<Option<T>> {
-    let mut rows = conn.query(sql, params).await?;
-    let row = rows.next().await?;
-    row.as_ref().map(from_row).transpose()
+    with_rows(conn, sql, params, async |rows| {
+        let row = rows.next().await?;
+        row.as_ref().map(&from_row).transpose()
+    })
+    .await
 }
 
 /// Runs a query and converts every row.
 pub(crate) async fn query_all<T>(
-    conn: &Connection,
+    conn: &(impl Runner + ?Sized),
     sql: &str,
     params: impl IntoParams,
     from_row: impl Fn(&Row) -> Result<T>,
 ) -> Result<Vec<T>> {
-    let mut rows = conn.query(sql, params).await?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().await? {
-        out.push(from_row(&row)?);
-    }
-    Ok(out)
+    with_rows(conn, sql, params, async |rows| {
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().await? {
+            out.push(from_row(&row)?);
+        }
+        Ok(out)
+    })
+    .await
 }
 
 /// The single integer a `SELECT count(*) …` answers.
 pub(crate) async fn query_count(
-    conn: &Connection,
+    conn: &(impl Runner + ?Sized),
     sql: &str,
     params: impl IntoParams,
 ) -> Result<u64> {
@@ -69,6 +155,30 @@ pub(crate) fn qualified(alias: &str, columns: &str) -> String {
         .map(|c| format!("{alias}.{}", c.trim()))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// What an upsert of a one-per-contact row does to a row that exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Upsert {
+    /// Every column takes the new value (a form, the API).
+    Replace,
+    /// Only the blank columns take the new value (an import's merge).
+    FillBlanks,
+}
+
+impl Upsert {
+    /// The `SET` of `ON CONFLICT … DO UPDATE` for `columns` of `table`.
+    pub(crate) fn set_clause(self, table: &str, columns: [&str; 4]) -> String {
+        let mut set: Vec<String> = columns
+            .iter()
+            .map(|c| match self {
+                Upsert::Replace => format!("{c} = excluded.{c}"),
+                Upsert::FillBlanks => format!("{c} = coalesce({table}.{c}, excluded.{c})"),
+            })
+            .collect();
+        set.push("updated_at = excluded.updated_at".into());
+        set.join(", ")
+    }
 }
 
 /// Lowercase hex sha256: how session ids and API token hashes are derived from their tokens.

@@ -5,7 +5,7 @@ use libsql::{params, Row};
 
 use super::user::{self, User, UserId};
 use super::{qualified, query_one, sha256_hex};
-use crate::db::Db;
+use crate::db::Executor;
 use crate::error::{Error, Result};
 use crate::row::{id_type, timestamp};
 
@@ -49,19 +49,19 @@ impl Session {
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct SessionRepo {
-    db: Db,
+#[derive(Clone, Copy)]
+pub struct SessionRepo<'e> {
+    ex: Executor<'e>,
 }
 
-impl SessionRepo {
-    pub fn new(db: &Db) -> Self {
-        SessionRepo { db: db.clone() }
+impl<'e> SessionRepo<'e> {
+    pub fn new(ex: impl Into<Executor<'e>>) -> Self {
+        SessionRepo { ex: ex.into() }
     }
 
     /// Stores a new session; `NotFound` when its user does not exist.
     pub async fn create(&self, session: &Session) -> Result<()> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         conn.execute(
             "INSERT INTO session (id, user_id, expires_at) VALUES (?1, ?2, ?3)",
             params![
@@ -85,7 +85,7 @@ impl SessionRepo {
     /// The session `id` and its user, expired or not: the caller checks
     /// [`Session::is_expired`] (and deletes an expired session).
     pub async fn find(&self, id: &SessionId) -> Result<Option<(Session, User)>> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         query_one(
             &conn,
             &format!(
@@ -106,7 +106,7 @@ impl SessionRepo {
 
     /// Moves the end of the session (sliding expiry).
     pub async fn set_expires_at(&self, id: &SessionId, at: DateTime<Utc>) -> Result<()> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         let changed = conn
             .execute(
                 "UPDATE session SET expires_at = ?2 WHERE id = ?1",
@@ -121,7 +121,7 @@ impl SessionRepo {
 
     /// Ends one session (log-out); `NotFound` when it is already gone.
     pub async fn delete(&self, id: &SessionId) -> Result<()> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         let changed = conn
             .execute("DELETE FROM session WHERE id = ?1", [id])
             .await?;
@@ -138,7 +138,7 @@ impl SessionRepo {
         user: &UserId,
         except: Option<&SessionId>,
     ) -> Result<u64> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         let deleted = match except {
             Some(keep) => {
                 conn.execute(
@@ -157,7 +157,7 @@ impl SessionRepo {
 
     /// Deletes every session that is over at `now`; returns how many.
     pub async fn delete_expired(&self, now: DateTime<Utc>) -> Result<u64> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         Ok(conn
             .execute(
                 "DELETE FROM session WHERE expires_at <= ?1",

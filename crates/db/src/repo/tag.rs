@@ -7,10 +7,10 @@ use libsql::{params, Connection, Row};
 use super::contact::{self, ContactId};
 use super::user::UserId;
 use super::{qualified, query_all, query_one};
-use crate::db::Db;
+use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
-use crate::row::{id_type, now, timestamp};
-use crate::validate;
+use crate::row::{id_type, now, timestamp, Stamps};
+use crate::validate::{self, TagColor};
 
 /// The longest tag name, in characters.
 pub const MAX_TAG_NAME: usize = 50;
@@ -46,28 +46,19 @@ impl Tag {
     }
 }
 
-/// A color written `#rrggbb` (stored lowercase).
-pub fn parse_color(raw: &str) -> Result<String, String> {
-    let s = raw.trim();
-    match s.strip_prefix('#') {
-        Some(hex) if hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
-            Ok(s.to_ascii_lowercase())
-        }
-        _ => Err("must be a color like #3b82f6".into()),
-    }
-}
-
 /// A tag to insert, or the new name and color of an existing one.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NewTag {
-    pub name: String,
-    pub color: Option<String>,
+    name: String,
+    color: Option<String>,
 }
 
 impl NewTag {
-    /// The rules every tag write obeys.
-    pub fn validate(&self) -> Result<()> {
-        self.normalized().map(|_| ())
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    pub fn color(&self) -> Option<&str> {
+        self.color.as_deref()
     }
 
     /// The values as stored: the name trimmed, the color lowercase, a blank color absent.
@@ -81,7 +72,7 @@ impl NewTag {
             .filter(|c| !c.is_empty())
         {
             None => None,
-            Some(raw) => errors.take("color", parse_color(raw)),
+            Some(raw) => errors.take("color", TagColor::parse(raw).map(|c| c.to_string())),
         };
         errors.into_result()?;
         Ok(NewTag {
@@ -114,28 +105,38 @@ impl TagInput {
 const UNIQUE_NAME: &str = "tag.user_id, tag.name";
 const NAME_TAKEN: &str = "is already a tag of yours";
 
-#[derive(Debug, Clone)]
-pub struct TagRepo {
-    db: Db,
+#[derive(Clone, Copy)]
+pub struct TagRepo<'e> {
+    ex: Executor<'e>,
 }
 
-impl TagRepo {
-    pub fn new(db: &Db) -> Self {
-        TagRepo { db: db.clone() }
+impl<'e> TagRepo<'e> {
+    pub fn new(ex: impl Into<Executor<'e>>) -> Self {
+        TagRepo { ex: ex.into() }
     }
 
     /// Creates a tag; a name the user already has (ignoring case) is a `Conflict` on `name`.
     pub async fn create(&self, user: &UserId, new: &NewTag) -> Result<Tag> {
-        let new = new.normalized()?;
-        let conn = self.db.conn().await?;
-        let at = now().timestamp();
+        self.create_at(user, new, Stamps::now()).await
+    }
+
+    /// [`Self::create`] with the given times (a restore keeps the original ones).
+    pub async fn create_at(&self, user: &UserId, new: &NewTag, stamps: Stamps) -> Result<Tag> {
+        let conn = self.ex.conn().await?;
         query_one(
             &conn,
             &format!(
                 "INSERT INTO tag (id, user_id, name, color, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING {COLUMNS}"
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING {COLUMNS}"
             ),
-            params![TagId::generate(), user, new.name, new.color, at],
+            params![
+                TagId::generate(),
+                user,
+                new.name.clone(),
+                new.color.clone(),
+                stamps.created_at.timestamp(),
+                stamps.updated_at.timestamp()
+            ],
             Tag::from_row,
         )
         .await
@@ -150,7 +151,7 @@ impl TagRepo {
     }
 
     pub async fn get(&self, user: &UserId, id: &TagId) -> Result<Tag> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         query_one(
             &conn,
             &format!("SELECT {COLUMNS} FROM tag WHERE id = ?1 AND user_id = ?2"),
@@ -163,15 +164,20 @@ impl TagRepo {
 
     /// Renames and recolors a tag; a name the user already has is a `Conflict` on `name`.
     pub async fn update(&self, user: &UserId, id: &TagId, new: &NewTag) -> Result<Tag> {
-        let new = new.normalized()?;
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         query_one(
             &conn,
             &format!(
                 "UPDATE tag SET name = ?3, color = ?4, updated_at = ?5 \
                  WHERE id = ?1 AND user_id = ?2 RETURNING {COLUMNS}"
             ),
-            params![id, user, new.name, new.color, now().timestamp()],
+            params![
+                id,
+                user,
+                new.name.clone(),
+                new.color.clone(),
+                now().timestamp()
+            ],
             Tag::from_row,
         )
         .await
@@ -181,7 +187,7 @@ impl TagRepo {
 
     /// Deletes the tag and, through the schema's cascade, takes it off every contact.
     pub async fn delete(&self, user: &UserId, id: &TagId) -> Result<()> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         let changed = conn
             .execute(
                 "DELETE FROM tag WHERE id = ?1 AND user_id = ?2",
@@ -196,7 +202,7 @@ impl TagRepo {
 
     /// The user's tags by name.
     pub async fn list(&self, user: &UserId) -> Result<Vec<Tag>> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         query_all(
             &conn,
             &format!(
@@ -221,7 +227,7 @@ impl TagRepo {
             Some(after) => (Some(after.name.clone()), after.id.clone()),
             None => (None, String::new()),
         };
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         let mut tags = query_all(
             &conn,
             &format!(
@@ -245,15 +251,30 @@ impl TagRepo {
         contact_id: &ContactId,
         tag_id: &TagId,
     ) -> Result<()> {
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_write().await?;
+        self.attach_at(user, contact_id, tag_id, Stamps::now())
+            .await
+    }
+
+    /// [`Self::attach`] with the given times (a restore keeps the original ones).
+    pub async fn attach_at(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        tag_id: &TagId,
+        stamps: Stamps,
+    ) -> Result<()> {
+        let tx = self.ex.begin_write().await?;
         contact::ensure_owned(&tx, user, contact_id).await?;
         ensure_owned(&tx, user, tag_id).await?;
-        let at = now().timestamp();
         tx.execute(
             "INSERT OR IGNORE INTO contact_tag (contact_id, tag_id, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?3)",
-            params![contact_id, tag_id, at],
+             VALUES (?1, ?2, ?3, ?4)",
+            params![
+                contact_id,
+                tag_id,
+                stamps.created_at.timestamp(),
+                stamps.updated_at.timestamp()
+            ],
         )
         .await?;
         tx.commit().await?;
@@ -267,8 +288,7 @@ impl TagRepo {
         contact_id: &ContactId,
         tag_id: &TagId,
     ) -> Result<()> {
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_write().await?;
+        let tx = self.ex.begin_write().await?;
         contact::ensure_owned(&tx, user, contact_id).await?;
         ensure_owned(&tx, user, tag_id).await?;
         tx.execute(
@@ -286,8 +306,7 @@ impl TagRepo {
         user: &UserId,
         contact_id: &ContactId,
     ) -> Result<Vec<Tag>> {
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_read().await?;
+        let tx = self.ex.begin_read().await?;
         contact::ensure_owned(&tx, user, contact_id).await?;
         let tags = query_all(
             &tx,
@@ -306,8 +325,7 @@ impl TagRepo {
 
     /// The ids of the user's contacts that carry the tag, by contact name.
     pub async fn contacts_with_tag(&self, user: &UserId, tag_id: &TagId) -> Result<Vec<ContactId>> {
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_read().await?;
+        let tx = self.ex.begin_read().await?;
         ensure_owned(&tx, user, tag_id).await?;
         let ids = query_all(
             &tx,
@@ -348,17 +366,4 @@ async fn ensure_owned(conn: &Connection, user: &UserId, id: &TagId) -> Result<()
     )
     .await?
     .ok_or(Error::NotFound)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn colors_are_hex_triplets_stored_lowercase() {
-        assert_eq!(parse_color(" #3B82F6 ").unwrap(), "#3b82f6");
-        for bad in ["3b82f6", "#3b82f", "#3b82f6a", "#gggggg", "red", "#fff"] {
-            assert!(parse_color(bad).is_err(), "{bad}");
-        }
-    }
 }

@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use libsql::{params, Row};
 
 use super::query_one;
-use crate::db::Db;
+use crate::db::Executor;
 use crate::error::{Error, Result};
-use crate::row::{id_type, now, timestamp};
+use crate::row::{id_type, now, timestamp, Stamps};
 use crate::validate::Username;
 
 id_type!(
@@ -57,33 +57,43 @@ impl User {
     }
 }
 
-#[derive(Debug, Clone)]
-pub struct UserRepo {
-    db: Db,
+#[derive(Clone, Copy)]
+pub struct UserRepo<'e> {
+    ex: Executor<'e>,
 }
 
-impl UserRepo {
-    pub fn new(db: &Db) -> Self {
-        UserRepo { db: db.clone() }
+impl<'e> UserRepo<'e> {
+    pub fn new(ex: impl Into<Executor<'e>>) -> Self {
+        UserRepo { ex: ex.into() }
     }
 
     /// Creates an account; a taken username is a `Conflict` on `username`.
     pub async fn create(&self, new: &NewUser) -> Result<User> {
+        self.create_at(new, Stamps::now()).await
+    }
+
+    /// [`Self::create`] with the given times (demo accounts look older than they are).
+    pub async fn create_at(&self, new: &NewUser, stamps: Stamps) -> Result<User> {
         if new.password_hash.is_empty() {
             return Err(Error::validation("password", "is required"));
         }
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         let id = UserId::generate();
-        let at = now().timestamp();
         // The violation surfaces at the first `next()` on a local file, so the mapping covers
         // the whole statement (`query_one`), not only `query()`.
         query_one(
             &conn,
             &format!(
                 "INSERT INTO user (id, username, password_hash, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?4) RETURNING {COLUMNS}"
+                 VALUES (?1, ?2, ?3, ?4, ?5) RETURNING {COLUMNS}"
             ),
-            params![id, new.username.as_str(), new.password_hash.as_str(), at],
+            params![
+                id,
+                new.username.as_str(),
+                new.password_hash.as_str(),
+                stamps.created_at.timestamp(),
+                stamps.updated_at.timestamp()
+            ],
             User::from_row,
         )
         .await
@@ -92,7 +102,7 @@ impl UserRepo {
     }
 
     pub async fn get(&self, id: &UserId) -> Result<User> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         let mut rows = conn
             .query(&format!("SELECT {COLUMNS} FROM user WHERE id = ?1"), [id])
             .await?;
@@ -105,7 +115,7 @@ impl UserRepo {
     /// Looks an account up by username (as typed: trimmed and lowercased first).
     pub async fn find_by_username(&self, username: &str) -> Result<Option<User>> {
         let username = username.trim().to_ascii_lowercase();
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         let mut rows = conn
             .query(
                 &format!("SELECT {COLUMNS} FROM user WHERE username = ?1"),
@@ -119,7 +129,7 @@ impl UserRepo {
         if password_hash.is_empty() {
             return Err(Error::validation("password", "is required"));
         }
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         let changed = conn
             .execute(
                 "UPDATE user SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
@@ -135,8 +145,7 @@ impl UserRepo {
     /// Deletes the account and, through the schema's cascades, every row that belongs to it,
     /// in one transaction.
     pub async fn delete(&self, id: &UserId) -> Result<()> {
-        let conn = self.db.conn().await?;
-        let tx = conn.begin_write().await?;
+        let tx = self.ex.begin_write().await?;
         let changed = tx.execute("DELETE FROM user WHERE id = ?1", [id]).await?;
         if changed == 0 {
             return Err(Error::NotFound);
@@ -147,7 +156,7 @@ impl UserRepo {
 
     /// All accounts by username (for the CLI; there are few).
     pub async fn list(&self) -> Result<Vec<User>> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         let mut rows = conn
             .query(&format!("SELECT {COLUMNS} FROM user ORDER BY username"), ())
             .await?;

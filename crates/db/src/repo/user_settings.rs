@@ -3,13 +3,13 @@
 //! account works before its owner ever opens the settings.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use libsql::{params, Row};
+use libsql::{params, Connection, Row};
 
 use super::user::UserId;
 use super::{is_sha256_hex, query_one};
-use crate::db::Db;
+use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
-use crate::row::{now, opt_timestamp};
+use crate::row::{now, opt_timestamp, Stamps};
 
 /// Reconnect with a contact every this many days, unless the user or the contact says
 /// otherwise…
@@ -208,22 +208,38 @@ impl UserSettings {
     }
 }
 
+/// The user's settings row with the defaults, unless it exists: the one INSERT of the table.
+async fn ensure_row(conn: &Connection, user: &UserId, stamps: Stamps) -> Result<()> {
+    conn.execute(
+        "INSERT INTO user_settings (user_id, created_at, updated_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (user_id) DO NOTHING",
+        params![
+            user,
+            stamps.created_at.timestamp(),
+            stamps.updated_at.timestamp()
+        ],
+    )
+    .await
+    .map_err(|e| not_found_on_foreign_key(e.into()))?;
+    Ok(())
+}
+
 const COLUMNS: &str =
     "user_id, time_zone, cadence_days, vip_cadence_days, calendar_token_created_at";
 
-#[derive(Debug, Clone)]
-pub struct UserSettingsRepo {
-    db: Db,
+#[derive(Clone, Copy)]
+pub struct UserSettingsRepo<'e> {
+    ex: Executor<'e>,
 }
 
-impl UserSettingsRepo {
-    pub fn new(db: &Db) -> Self {
-        UserSettingsRepo { db: db.clone() }
+impl<'e> UserSettingsRepo<'e> {
+    pub fn new(ex: impl Into<Executor<'e>>) -> Self {
+        UserSettingsRepo { ex: ex.into() }
     }
 
     /// The user's settings; the defaults when none were saved.
     pub async fn get(&self, user: &UserId) -> Result<UserSettings> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         get(&conn, user).await
     }
 
@@ -233,27 +249,38 @@ impl UserSettingsRepo {
         user: &UserId,
         preferences: &Preferences,
     ) -> Result<UserSettings> {
-        let conn = self.db.conn().await?;
-        query_one(
-            &conn,
+        self.save_preferences_at(user, preferences, Stamps::now())
+            .await
+    }
+
+    /// [`Self::save_preferences`] with the given times (a restore keeps the original ones).
+    pub async fn save_preferences_at(
+        &self,
+        user: &UserId,
+        preferences: &Preferences,
+        stamps: Stamps,
+    ) -> Result<UserSettings> {
+        let tx = self.ex.begin_write().await?;
+        ensure_row(&tx, user, stamps).await?;
+        let settings = query_one(
+            &tx,
             &format!(
-                "INSERT INTO user_settings (user_id, time_zone, cadence_days, vip_cadence_days, \
-                 created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) \
-                 ON CONFLICT (user_id) DO UPDATE SET time_zone = ?2, cadence_days = ?3, \
-                 vip_cadence_days = ?4, updated_at = ?5 RETURNING {COLUMNS}"
+                "UPDATE user_settings SET time_zone = ?2, cadence_days = ?3, \
+                 vip_cadence_days = ?4, updated_at = ?5 WHERE user_id = ?1 RETURNING {COLUMNS}"
             ),
             params![
                 user,
                 preferences.time_zone.name(),
                 i64::from(preferences.cadence_days.get()),
                 i64::from(preferences.vip_cadence_days.get()),
-                now().timestamp()
+                stamps.updated_at.timestamp()
             ],
             UserSettings::from_row,
         )
-        .await
-        .map_err(not_found_on_foreign_key)?
-        .ok_or(Error::NotFound)
+        .await?
+        .ok_or(Error::NotFound)?;
+        tx.commit().await?;
+        Ok(settings)
     }
 
     /// Replaces the calendar feed's token (the old URL stops working) with the one whose
@@ -265,22 +292,22 @@ impl UserSettingsRepo {
                 "must be a lowercase hex sha256",
             ));
         }
-        let conn = self.db.conn().await?;
-        conn.execute(
-            "INSERT INTO user_settings (user_id, calendar_token_hash, calendar_token_created_at, \
-             created_at, updated_at) VALUES (?1, ?2, ?3, ?3, ?3) \
-             ON CONFLICT (user_id) DO UPDATE SET calendar_token_hash = ?2, \
-             calendar_token_created_at = ?3, updated_at = ?3",
-            params![user, token_hash, now().timestamp()],
+        let tx = self.ex.begin_write().await?;
+        let at = now();
+        ensure_row(&tx, user, Stamps::at(at)).await?;
+        tx.execute(
+            "UPDATE user_settings SET calendar_token_hash = ?2, calendar_token_created_at = ?3, \
+             updated_at = ?3 WHERE user_id = ?1",
+            params![user, token_hash, at.timestamp()],
         )
-        .await
-        .map_err(|e| not_found_on_foreign_key(e.into()))?;
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 
     /// Switches the calendar feed off: its URL answers 404 from now on.
     pub async fn revoke_calendar_token(&self, user: &UserId) -> Result<()> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         conn.execute(
             "UPDATE user_settings SET calendar_token_hash = NULL, \
              calendar_token_created_at = NULL, updated_at = ?2 WHERE user_id = ?1",
@@ -292,7 +319,7 @@ impl UserSettingsRepo {
 
     /// Whose calendar feed the token with this hash opens, if anyone's.
     pub async fn user_for_calendar_token(&self, token_hash: &str) -> Result<Option<UserId>> {
-        let conn = self.db.conn().await?;
+        let conn = self.ex.conn().await?;
         query_one(
             &conn,
             "SELECT user_id FROM user_settings WHERE calendar_token_hash = ?1",

@@ -14,12 +14,17 @@ use libsql::{params, Connection, Row};
 use serde::{Deserialize, Serialize};
 
 use super::export::Sink;
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
-use crate::repo::contact::ContactStatus;
-use crate::repo::interaction::InteractionType;
+use crate::repo::background::BackgroundInput;
+use crate::repo::contact::{ContactInput, ContactStamps, ContactStatus};
+use crate::repo::contact_info::ContactInfoInput;
+use crate::repo::follow_up::{Completion, FollowUpInput};
+use crate::repo::interaction::{InteractionInput, InteractionType};
+use crate::repo::tag::TagInput;
 use crate::repo::user::UserId;
-use crate::row::{bool, date_to_secs, new_id, opt_date, opt_timestamp, timestamp};
+use crate::repo::user_settings::{CadenceDays, Preferences, TimeZone};
+use crate::row::{bool, opt_date, opt_timestamp, timestamp, Stamps};
 
 pub const FORMAT: &str = "devhub-backup";
 pub const VERSION: u32 = 1;
@@ -201,8 +206,7 @@ pub fn parse(text: &str) -> Result<Backup, super::FileError> {
 /// Writes the user's backup into `sink`, one contact (with its children) at a time, all read
 /// in one snapshot. Returns how many contacts it holds.
 pub async fn export(db: &Db, user: &UserId, sink: &mut impl Sink) -> Result<u64> {
-    let conn = db.conn().await?;
-    let tx = conn.begin_read().await?;
+    let tx = db.begin_read().await?;
     let settings = query_vec(
         &tx,
         "SELECT time_zone, cadence_days, vip_cadence_days, created_at, updated_at \
@@ -449,29 +453,39 @@ pub struct Restored {
 }
 
 /// Restores `backup` into the account of `user`, which must have no contacts and no tags,
-/// in one transaction: all or nothing.
+/// in one transaction: all or nothing. Every record goes through the same parsing as a form
+/// or an API call (only the original times are kept, through the repositories' `*_at`
+/// functions); the first value that breaks a rule refuses the whole file, naming the record,
+/// the field and the reason, and nothing is written.
 pub async fn restore(db: &Db, user: &UserId, backup: &Backup) -> Result<Restored> {
-    let conn = db.conn().await?;
-    let tx = conn.begin_write().await?;
-    // A hand-edited backup may break a rule of the schema (a cadence of 0 days, two tags of
-    // the same name): that is the file's fault, reported as such, and nothing is written.
-    let restored = restore_rows(&tx, user, backup).await.map_err(|e| {
-        match e
-            .database_message()
-            .filter(|m| m.contains("constraint failed"))
-        {
-            Some(m) => Error::validation(
-                "file",
-                format!("the backup breaks a rule of the database ({m})"),
-            ),
-            None => e,
-        }
-    })?;
-    tx.commit().await?;
-    Ok(restored)
+    db.write(async |tx| {
+        // A hand-edited backup may still break a rule only the schema knows (two tags whose
+        // names differ only in case): that is the file's fault, reported as such.
+        restore_rows(tx, user, backup).await.map_err(|e| {
+            match e
+                .database_message()
+                .filter(|m| m.contains("constraint failed"))
+            {
+                Some(m) => Error::validation(
+                    "file",
+                    format!("the backup breaks a rule of the database ({m})"),
+                ),
+                None => e,
+            }
+        })
+    })
+    .await
 }
 
-async fn restore_rows(tx: &Connection, user: &UserId, backup: &Backup) -> Result<Restored> {
+/// Turns the field errors of one record into an error of the file that names the record.
+fn in_record(record: impl Fn() -> String) -> impl Fn(Error) -> Error {
+    move |e| match e {
+        Error::Validation(errors) => Error::validation("file", format!("{}: {errors}", record())),
+        other => other,
+    }
+}
+
+async fn restore_rows(tx: &Tx, user: &UserId, backup: &Backup) -> Result<Restored> {
     let existing = crate::repo::query_count(
         tx,
         "SELECT (SELECT count(*) FROM contact WHERE user_id = ?1) + \
@@ -487,166 +501,166 @@ async fn restore_rows(tx: &Connection, user: &UserId, backup: &Backup) -> Result
     }
     let mut restored = Restored::default();
     if let Some(s) = &backup.settings {
-        crate::repo::user_settings::TimeZone::parse(&s.time_zone)
-            .map_err(|e| Error::validation("file", format!("time zone: {e}")))?;
-        tx.execute(
-            "INSERT INTO user_settings (user_id, time_zone, cadence_days, vip_cadence_days, \
-             created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
-             ON CONFLICT (user_id) DO UPDATE SET time_zone = ?2, cadence_days = ?3, \
-             vip_cadence_days = ?4, created_at = ?5, updated_at = ?6",
-            params![
-                user.as_str(),
-                s.time_zone.as_str(),
-                i64::from(s.cadence_days),
-                i64::from(s.vip_cadence_days),
-                s.created_at.timestamp(),
-                s.updated_at.timestamp()
-            ],
-        )
-        .await?;
+        let why = |field: &'static str| {
+            move |m: String| Error::validation("file", format!("settings: {field}: {m}"))
+        };
+        let preferences = Preferences {
+            time_zone: TimeZone::parse(&s.time_zone).map_err(why("time_zone"))?,
+            cadence_days: CadenceDays::new(s.cadence_days).map_err(why("cadence_days"))?,
+            vip_cadence_days: CadenceDays::new(s.vip_cadence_days)
+                .map_err(why("vip_cadence_days"))?,
+        };
+        tx.user_settings()
+            .save_preferences_at(user, &preferences, stamps(s.created_at, s.updated_at))
+            .await?;
     }
     let mut tag_ids = std::collections::HashMap::new();
-    for t in &backup.tags {
-        let id = new_id();
-        tx.execute(
-            "INSERT INTO tag (id, user_id, name, color, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                id.as_str(),
-                user.as_str(),
-                t.name.as_str(),
-                t.color.clone(),
-                t.created_at.timestamp(),
-                t.updated_at.timestamp()
-            ],
-        )
-        .await?;
-        tag_ids.insert(t.id.as_str(), id);
+    for (n, t) in backup.tags.iter().enumerate() {
+        let new = TagInput {
+            name: t.name.clone(),
+            color: t.color.clone(),
+        }
+        .parse()
+        .map_err(in_record(|| format!("tags[{n}] ({:?})", t.name)))?;
+        let tag = tx
+            .tags()
+            .create_at(user, &new, stamps(t.created_at, t.updated_at))
+            .await?;
+        tag_ids.insert(t.id.as_str(), tag.id);
         restored.tags += 1;
     }
-    for c in &backup.contacts {
-        let id = new_id();
-        tx.execute(
-            "INSERT INTO contact (id, user_id, name, relationship, birthday, industry, location, \
-             vip, last_update, last_contacted, status, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            params![
-                id.as_str(),
-                user.as_str(),
-                c.name.as_str(),
-                c.relationship.clone(),
-                c.birthday.map(date_to_secs),
-                c.industry.clone(),
-                c.location.clone(),
-                i64::from(c.vip),
-                c.last_update.timestamp(),
-                c.last_contacted.map(|t| t.timestamp()),
-                c.status.as_str(),
-                c.created_at.timestamp(),
-                c.updated_at.timestamp()
-            ],
-        )
-        .await?;
+    for (n, c) in backup.contacts.iter().enumerate() {
+        let record = |what: &str| format!("contacts[{n}] ({:?}){what}", short(&c.name));
+        let new = ContactInput {
+            name: c.name.clone(),
+            relationship: c.relationship.clone(),
+            birthday: c.birthday.map(|b| b.format("%Y-%m-%d").to_string()),
+            industry: c.industry.clone(),
+            location: c.location.clone(),
+            vip: c.vip,
+            status: Some(c.status.as_str().to_string()),
+        }
+        .parse()
+        .map_err(in_record(|| record("")))?;
+        let contact = tx
+            .contacts()
+            .insert(
+                user,
+                &new,
+                ContactStamps {
+                    row: stamps(c.created_at, c.updated_at),
+                    last_update: c.last_update,
+                    last_contacted: c.last_contacted,
+                },
+            )
+            .await?;
+        let id = &contact.id;
         restored.contacts += 1;
         if let Some(k) = &c.cadence {
-            tx.execute(
-                "INSERT INTO contact_cadence (contact_id, days, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    id.as_str(),
-                    i64::from(k.days),
-                    k.created_at.timestamp(),
-                    k.updated_at.timestamp()
-                ],
-            )
-            .await?;
+            let days = CadenceDays::new(k.days).map_err(|m| {
+                Error::validation("file", format!("{}: days: {m}", record(".cadence")))
+            })?;
+            tx.cadences()
+                .set_at(user, id, Some(days), stamps(k.created_at, k.updated_at))
+                .await?;
         }
         if let Some(b) = &c.background {
-            tx.execute(
-                "INSERT INTO background (id, contact_id, family, company, likes_dislikes, \
-                 misc_notes, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    new_id(),
-                    id.as_str(),
-                    b.family.clone(),
-                    b.company.clone(),
-                    b.likes_dislikes.clone(),
-                    b.misc_notes.clone(),
-                    b.created_at.timestamp(),
-                    b.updated_at.timestamp()
-                ],
-            )
-            .await?;
+            let new = BackgroundInput {
+                family: b.family.clone(),
+                company: b.company.clone(),
+                likes_dislikes: b.likes_dislikes.clone(),
+                misc_notes: b.misc_notes.clone(),
+            }
+            .parse()
+            .map_err(in_record(|| record(".background")))?;
+            tx.backgrounds()
+                .upsert_at(user, id, &new, stamps(b.created_at, b.updated_at))
+                .await?;
         }
         if let Some(i) = &c.contact_info {
-            tx.execute(
-                "INSERT INTO contact_info (id, contact_id, main_app, email, phone_number, \
-                 social_links, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    new_id(),
-                    id.as_str(),
-                    i.main_app.clone(),
-                    i.email.clone(),
-                    i.phone_number.clone(),
-                    i.social_links.clone(),
-                    i.created_at.timestamp(),
-                    i.updated_at.timestamp()
-                ],
-            )
-            .await?;
+            let social_links = match i.social_links.as_deref().map(str::trim) {
+                None | Some("") => Vec::new(),
+                Some(json) => serde_json::from_str::<Vec<String>>(json).map_err(|_| {
+                    Error::validation(
+                        "file",
+                        format!(
+                            "{}: social_links: must be a JSON array of web addresses",
+                            record(".contact_info")
+                        ),
+                    )
+                })?,
+            };
+            let new = ContactInfoInput {
+                main_app: i.main_app.clone(),
+                email: i.email.clone(),
+                phone_number: i.phone_number.clone(),
+                social_links,
+            }
+            .parse()
+            .map_err(in_record(|| record(".contact_info")))?;
+            tx.contact_infos()
+                .upsert_at(user, id, &new, stamps(i.created_at, i.updated_at))
+                .await?;
         }
         for t in &c.tags {
             let tag = tag_ids.get(t.tag_id.as_str()).ok_or_else(|| {
-                Error::validation("file", format!("contact {} names an unknown tag", c.name))
+                Error::validation("file", format!("{}: names an unknown tag", record(".tags")))
             })?;
-            tx.execute(
-                "INSERT INTO contact_tag (contact_id, tag_id, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    id.as_str(),
-                    tag.as_str(),
-                    t.created_at.timestamp(),
-                    t.updated_at.timestamp()
-                ],
-            )
-            .await?;
+            tx.tags()
+                .attach_at(user, id, tag, stamps(t.created_at, t.updated_at))
+                .await?;
         }
-        for i in &c.interactions {
-            tx.execute(
-                "INSERT INTO interaction (id, contact_id, type, date, notes, created_at, \
-                 updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    new_id(),
-                    id.as_str(),
-                    i.kind.as_str(),
-                    i.date.timestamp(),
-                    i.notes.clone(),
-                    i.created_at.timestamp(),
-                    i.updated_at.timestamp()
-                ],
-            )
-            .await?;
+        for (k, i) in c.interactions.iter().enumerate() {
+            let new = InteractionInput {
+                type_: i.kind.as_str().to_string(),
+                date: i.date.date_naive().format("%Y-%m-%d").to_string(),
+                notes: i.notes.clone(),
+            }
+            .parse()
+            .map_err(in_record(|| record(&format!(".interactions[{k}]"))))?;
+            tx.interactions()
+                .insert_at(user, id, &new, stamps(i.created_at, i.updated_at))
+                .await?;
             restored.interactions += 1;
         }
-        for f in &c.follow_ups {
-            tx.execute(
-                "INSERT INTO follow_up (id, user_id, contact_id, due_date, note, completed, \
-                 completed_at, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    new_id(),
-                    user.as_str(),
-                    id.as_str(),
-                    date_to_secs(f.due_date),
-                    f.note.clone(),
-                    i64::from(f.completed),
-                    f.completed_at.map(|t| t.timestamp()),
-                    f.created_at.timestamp(),
-                    f.updated_at.timestamp()
-                ],
-            )
-            .await?;
+        for (k, f) in c.follow_ups.iter().enumerate() {
+            let new = FollowUpInput {
+                due_date: f.due_date.format("%Y-%m-%d").to_string(),
+                note: f.note.clone(),
+            }
+            .parse()
+            .map_err(in_record(|| record(&format!(".follow_ups[{k}]"))))?;
+            tx.follow_ups()
+                .create_at(
+                    user,
+                    id,
+                    &new,
+                    stamps(f.created_at, f.updated_at),
+                    Completion {
+                        completed: f.completed,
+                        completed_at: f.completed_at,
+                    },
+                )
+                .await?;
             restored.follow_ups += 1;
         }
     }
     Ok(restored)
+}
+
+fn stamps(created_at: DateTime<Utc>, updated_at: DateTime<Utc>) -> Stamps {
+    Stamps {
+        created_at,
+        updated_at,
+    }
+}
+
+/// A name as a record's label: a megabyte-long name is cut.
+fn short(name: &str) -> String {
+    const MAX: usize = 40;
+    if name.chars().count() > MAX {
+        format!("{}…", name.chars().take(MAX).collect::<String>())
+    } else {
+        name.to_string()
+    }
 }

@@ -139,8 +139,7 @@ pub async fn export_contacts(
            LEFT JOIN contact_info i ON i.contact_id = c.id \
           WHERE s.n > ? ORDER BY s.n LIMIT {CHUNK}"
     );
-    let conn = db.conn().await?;
-    let tx = conn.begin_read().await?;
+    let tx = db.begin_read().await?;
     if format == ContactFormat::Csv {
         sink.write(csv_header()).await?;
     }

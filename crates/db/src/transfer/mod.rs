@@ -15,9 +15,9 @@ pub mod vcard;
 
 use chrono::NaiveDate;
 
-use crate::repo::background::NewBackground;
-use crate::repo::contact::NewContact;
-use crate::repo::contact_info::NewContactInfo;
+use crate::repo::background::{BackgroundInput, NewBackground};
+use crate::repo::contact::{ContactInput, NewContact};
+use crate::repo::contact_info::{ContactInfoInput, NewContactInfo};
 use crate::validate::MAX_LONG_TEXT;
 
 /// The largest file an import accepts: 5,000 cards with small photos fit comfortably.
@@ -51,7 +51,7 @@ impl ImportFormat {
 }
 
 /// One contact read from a file, in the terms of our tables.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportedContact {
     /// The line of the file where the record starts (1-based).
     pub line: usize,
@@ -316,51 +316,48 @@ impl RecordBuilder {
         let birthday = self
             .birthday
             .filter(|b| crate::validate::birthday(*b).is_ok());
-        let background = NewBackground {
+        // The same parsing as every form and API call: nothing reaches the database unchecked.
+        let why = |e: crate::Error| {
+            fail(match e {
+                crate::Error::Validation(v) => v.to_string(),
+                other => other.to_string(),
+            })
+        };
+        let contact = ContactInput {
+            name,
+            relationship: self.relationship,
+            birthday: birthday.map(|b| b.to_string()),
+            industry: self.industry,
+            location: self.location,
+            vip: self.vip,
+            status: Some(if self.archived { "archived" } else { "active" }.to_string()),
+        }
+        .parse()
+        .map_err(why)?;
+        let background = BackgroundInput {
             family: self.family,
             company: self.company,
             likes_dislikes: self.likes_dislikes,
             misc_notes: clean(&misc_notes),
-        };
-        let info = NewContactInfo {
+        }
+        .parse()
+        .map_err(why)?;
+        let info = ContactInfoInput {
             main_app: self.main_app,
             email,
             phone_number: phone,
             social_links: links,
-        };
+        }
+        .parse()
+        .map_err(why)?;
         let imported = ImportedContact {
             line,
-            contact: NewContact {
-                name,
-                relationship: self.relationship,
-                birthday,
-                industry: self.industry,
-                location: self.location,
-                vip: self.vip,
-                status: if self.archived {
-                    crate::repo::contact::ContactStatus::Archived
-                } else {
-                    crate::repo::contact::ContactStatus::Active
-                },
-            },
+            contact,
             background,
             info,
             tags: self.tags,
             emails: self.emails.iter().map(|e| e.to_lowercase()).collect(),
         };
-        let checks = [
-            imported.contact.validate(),
-            imported.background.validate(),
-            imported.info.validate(),
-        ];
-        for check in checks {
-            if let Err(e) = check {
-                return Err(fail(match e {
-                    crate::Error::Validation(v) => v.to_string(),
-                    other => other.to_string(),
-                }));
-            }
-        }
         for tag in &imported.tags {
             if tag.chars().count() > crate::validate::MAX_SHORT_TEXT {
                 return Err(fail("a category is longer than 200 characters".into()));

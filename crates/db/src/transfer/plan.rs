@@ -9,14 +9,14 @@
 
 use std::collections::HashMap;
 
-use libsql::{params, Connection};
+use libsql::Connection;
 
 use super::{ImportFormat, ImportedContact, ParsedImport, RecordError};
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error::Result;
 use crate::repo::contact::ContactId;
+use crate::repo::tag::{TagId, TagInput};
 use crate::repo::user::UserId;
-use crate::row::{date_to_secs, new_id, now};
 
 /// What happens to records that look like contacts the user already has.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -78,7 +78,7 @@ pub struct Preview {
 impl Preview {
     /// How many of the new contacts the file marks as VIPs.
     pub fn new_vips(&self) -> usize {
-        self.new_contacts.iter().filter(|c| c.contact.vip).count()
+        self.new_contacts.iter().filter(|c| c.contact.vip()).count()
     }
 }
 
@@ -146,7 +146,7 @@ fn classify(parsed: ParsedImport, existing: &Existing) -> Preview {
     let mut file_emails: HashMap<String, usize> = HashMap::new();
     let mut file_names: HashMap<String, usize> = HashMap::new();
     for record in parsed.contacts {
-        let key = name_key(&record.contact.name);
+        let key = name_key(record.contact.name().as_str());
         let found = record
             .emails
             .iter()
@@ -230,8 +230,7 @@ pub async fn apply(
     parsed: ParsedImport,
     policy: DuplicatePolicy,
 ) -> Result<ImportSummary> {
-    let conn = db.conn().await?;
-    let tx = conn.begin_write().await?;
+    let tx = db.begin_write().await?;
     let existing = existing(&tx, user).await?;
     let mut preview = classify(parsed, &existing);
     let mut summary = ImportSummary {
@@ -253,55 +252,20 @@ pub async fn apply(
             (DuplicatePolicy::Merge, Target::Existing { id, .. }) => to_merge.push((id, d.record)),
         }
     }
-    let at = now().timestamp();
     let mut tags = Tags::load(&tx, user).await?;
     for record in &preview.new_contacts {
-        let id = new_id();
-        let c = &record.contact;
-        tx.execute(
-            "INSERT INTO contact (id, user_id, name, relationship, birthday, industry, location, \
-             vip, status, last_update, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10)",
-            params![
-                id.as_str(),
-                user.as_str(),
-                c.name.trim(),
-                c.relationship.clone(),
-                c.birthday.map(date_to_secs),
-                c.industry.clone(),
-                c.location.clone(),
-                i64::from(c.vip),
-                c.status.as_str(),
-                at
-            ],
-        )
-        .await?;
-        write_details(&tx, &id, record, at).await?;
-        tags.attach(&tx, user, &id, &record.tags, at).await?;
+        let contact = tx.contacts().create(user, &record.contact).await?;
+        write_details(&tx, user, &contact.id, record).await?;
+        tags.attach(&tx, user, &contact.id, &record.tags).await?;
         summary.created += 1;
     }
     for (id, record) in &to_merge {
-        let c = &record.contact;
-        tx.execute(
-            "UPDATE contact SET relationship = coalesce(relationship, ?3), \
-             birthday = coalesce(birthday, ?4), industry = coalesce(industry, ?5), \
-             location = coalesce(location, ?6), vip = max(vip, ?7), \
-             last_update = ?8, updated_at = ?8 WHERE id = ?1 AND user_id = ?2",
-            params![
-                id.as_str(),
-                user.as_str(),
-                c.relationship.clone(),
-                c.birthday.map(date_to_secs),
-                c.industry.clone(),
-                c.location.clone(),
-                i64::from(c.vip),
-                at
-            ],
-        )
-        .await?;
-        write_details(&tx, id.as_str(), record, at).await?;
-        tags.attach(&tx, user, id.as_str(), &record.tags, at)
+        let id = ContactId::from(id.as_str());
+        tx.contacts()
+            .fill_blanks(user, &id, &record.contact)
             .await?;
+        write_details(&tx, user, &id, record).await?;
+        tags.attach(&tx, user, &id, &record.tags).await?;
         summary.merged += 1;
     }
     tx.commit().await?;
@@ -310,29 +274,9 @@ pub async fn apply(
 
 /// Fills the blanks of `into` from `from` (two records of one file for the same person).
 fn fill_in(into: &mut ImportedContact, from: &ImportedContact) {
-    fn fill<T: Clone>(a: &mut Option<T>, b: &Option<T>) {
-        if a.is_none() {
-            a.clone_from(b);
-        }
-    }
-    let (a, b) = (&mut into.contact, &from.contact);
-    fill(&mut a.relationship, &b.relationship);
-    fill(&mut a.birthday, &b.birthday);
-    fill(&mut a.industry, &b.industry);
-    fill(&mut a.location, &b.location);
-    a.vip |= b.vip;
-    let (a, b) = (&mut into.background, &from.background);
-    fill(&mut a.family, &b.family);
-    fill(&mut a.company, &b.company);
-    fill(&mut a.likes_dislikes, &b.likes_dislikes);
-    fill(&mut a.misc_notes, &b.misc_notes);
-    let (a, b) = (&mut into.info, &from.info);
-    fill(&mut a.main_app, &b.main_app);
-    fill(&mut a.email, &b.email);
-    fill(&mut a.phone_number, &b.phone_number);
-    if a.social_links.is_empty() {
-        a.social_links.clone_from(&b.social_links);
-    }
+    into.contact.fill_blanks_from(&from.contact);
+    into.background.fill_blanks_from(&from.background);
+    into.info.fill_blanks_from(&from.info);
     for t in &from.tags {
         if !into.tags.iter().any(|x| x.eq_ignore_ascii_case(t)) {
             into.tags.push(t.clone());
@@ -343,114 +287,62 @@ fn fill_in(into: &mut ImportedContact, from: &ImportedContact) {
 /// Writes the background and contact info of a record, filling in the blanks of rows that
 /// exist (a merge) and never overwriting them.
 async fn write_details(
-    conn: &Connection,
-    contact_id: &str,
+    tx: &Tx,
+    user: &UserId,
+    contact_id: &ContactId,
     record: &ImportedContact,
-    at: i64,
 ) -> Result<()> {
-    let b = &record.background;
-    if *b != Default::default() {
-        conn.execute(
-            "INSERT INTO background (id, contact_id, family, company, likes_dislikes, \
-             misc_notes, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) \
-             ON CONFLICT (contact_id) DO UPDATE SET \
-             family = coalesce(background.family, excluded.family), \
-             company = coalesce(background.company, excluded.company), \
-             likes_dislikes = coalesce(background.likes_dislikes, excluded.likes_dislikes), \
-             misc_notes = coalesce(background.misc_notes, excluded.misc_notes), \
-             updated_at = excluded.updated_at",
-            params![
-                new_id(),
-                contact_id,
-                b.family.clone(),
-                b.company.clone(),
-                b.likes_dislikes.clone(),
-                b.misc_notes.clone(),
-                at
-            ],
-        )
-        .await?;
+    if !record.background.is_empty() {
+        tx.backgrounds()
+            .merge(user, contact_id, &record.background)
+            .await?;
     }
-    let i = &record.info;
-    if *i != Default::default() {
-        let links = if i.social_links.is_empty() {
-            None
-        } else {
-            serde_json::to_string(&i.social_links).ok()
-        };
-        conn.execute(
-            "INSERT INTO contact_info (id, contact_id, main_app, email, phone_number, \
-             social_links, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) \
-             ON CONFLICT (contact_id) DO UPDATE SET \
-             main_app = coalesce(contact_info.main_app, excluded.main_app), \
-             email = coalesce(contact_info.email, excluded.email), \
-             phone_number = coalesce(contact_info.phone_number, excluded.phone_number), \
-             social_links = coalesce(contact_info.social_links, excluded.social_links), \
-             updated_at = excluded.updated_at",
-            params![
-                new_id(),
-                contact_id,
-                i.main_app.clone(),
-                i.email.clone(),
-                i.phone_number.clone(),
-                links,
-                at
-            ],
-        )
-        .await?;
+    if !record.info.is_empty() {
+        tx.contact_infos()
+            .merge(user, contact_id, &record.info)
+            .await?;
     }
     Ok(())
 }
 
 /// The user's tags by lowercased name, created on first use.
-struct Tags(HashMap<String, String>);
+struct Tags(HashMap<String, TagId>);
 
 impl Tags {
-    async fn load(conn: &Connection, user: &UserId) -> Result<Tags> {
-        let rows = crate::repo::query_all(
-            conn,
-            "SELECT id, name FROM tag WHERE user_id = ?1",
-            [user.as_str()],
-            |row| Ok((row.get::<String>(0)?, row.get::<String>(1)?)),
-        )
-        .await?;
+    async fn load(tx: &Tx, user: &UserId) -> Result<Tags> {
         Ok(Tags(
-            rows.into_iter()
-                .map(|(id, name)| (name.to_lowercase(), id))
+            tx.tags()
+                .list(user)
+                .await?
+                .into_iter()
+                .map(|t| (t.name.to_lowercase(), t.id))
                 .collect(),
         ))
     }
 
     async fn attach(
         &mut self,
-        conn: &Connection,
+        tx: &Tx,
         user: &UserId,
-        contact_id: &str,
+        contact_id: &ContactId,
         names: &[String],
-        at: i64,
     ) -> Result<()> {
         for name in names {
             let key = name.to_lowercase();
             let tag_id = match self.0.get(&key) {
                 Some(id) => id.clone(),
                 None => {
-                    let id = new_id();
-                    conn.execute(
-                        "INSERT INTO tag (id, user_id, name, created_at, updated_at) \
-                         VALUES (?1, ?2, ?3, ?4, ?4)",
-                        params![id.as_str(), user.as_str(), name.as_str(), at],
-                    )
-                    .await?;
+                    let new = TagInput {
+                        name: name.clone(),
+                        color: None,
+                    }
+                    .parse()?;
+                    let id = tx.tags().create(user, &new).await?.id;
                     self.0.insert(key, id.clone());
                     id
                 }
             };
-            conn.execute(
-                "INSERT OR IGNORE INTO contact_tag (contact_id, tag_id, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?3)",
-                params![contact_id, tag_id.as_str(), at],
-            )
-            .await?;
+            tx.tags().attach(user, contact_id, &tag_id).await?;
         }
         Ok(())
     }

@@ -241,10 +241,18 @@ pub async fn update(
     ApiJson(patch): ApiJson<ContactPatch>,
 ) -> ApiResult<Json<Contact>> {
     let id = ContactId::from(id);
-    let repo = state.db.contacts();
-    let current = repo.get(&user.user_id, &id).await?;
-    let new = patch.apply(&current).parse()?;
-    Ok(Json(repo.update(&user.user_id, &id, &new).await?))
+    // Read and write in one unit of work: two concurrent PATCHes of different fields both
+    // survive.
+    let contact = state
+        .db
+        .write(async |tx| {
+            let repo = tx.contacts();
+            let current = repo.get(&user.user_id, &id).await?;
+            let new = patch.apply(&current).parse()?;
+            repo.update(&user.user_id, &id, &new).await
+        })
+        .await?;
+    Ok(Json(contact))
 }
 
 /// Delete a contact with its interactions, background, contact info, follow-ups and tags.

@@ -173,24 +173,35 @@ pub async fn update(
     ApiJson(patch): ApiJson<FollowUpPatch>,
 ) -> ApiResult<Json<FollowUp>> {
     let id = FollowUpId::from(id);
-    let repo = state.db.follow_ups();
-    let mut current = repo.get(&user.user_id, &id).await?;
-    if patch.due_date.is_some() || patch.note.is_some() {
-        let input = FollowUpInput {
-            due_date: patch
-                .due_date
-                .unwrap_or_else(|| current.due_date.to_string()),
-            note: patch.note.unwrap_or(current.note),
-        };
-        let new = input.parse()?;
-        current = repo.update(&user.user_id, &id, &new).await?;
-    }
-    match patch.completed {
-        Some(true) if !current.completed => current = repo.complete(&user.user_id, &id).await?,
-        Some(false) if current.completed => current = repo.reopen(&user.user_id, &id).await?,
-        _ => {}
-    }
-    Ok(Json(current))
+    // Read and write in one unit of work: a concurrent change is never lost.
+    let follow_up = state
+        .db
+        .write(async |tx| {
+            let repo = tx.follow_ups();
+            let mut current = repo.get(&user.user_id, &id).await?;
+            if patch.due_date.is_some() || patch.note.is_some() {
+                let new = FollowUpInput {
+                    due_date: patch
+                        .due_date
+                        .unwrap_or_else(|| current.due_date.to_string()),
+                    note: patch.note.unwrap_or(current.note),
+                }
+                .parse()?;
+                current = repo.update(&user.user_id, &id, &new).await?;
+            }
+            match patch.completed {
+                Some(true) if !current.completed => {
+                    current = repo.complete(&user.user_id, &id).await?
+                }
+                Some(false) if current.completed => {
+                    current = repo.reopen(&user.user_id, &id).await?
+                }
+                _ => {}
+            }
+            Ok(current)
+        })
+        .await?;
+    Ok(Json(follow_up))
 }
 
 /// Delete a follow-up.

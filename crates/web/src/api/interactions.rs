@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::NaiveDate;
 use devhub_db::{
-    ContactId, Interaction, InteractionCursor, InteractionId, InteractionInput, InteractionQuery,
+    ContactId, FollowUpPlan, Interaction, InteractionCursor, InteractionId, InteractionInput, InteractionQuery,
     InteractionType,
 };
 use serde::Deserialize;
@@ -111,12 +111,17 @@ pub async fn create(
     ApiJson(input): ApiJson<InteractionInput>,
 ) -> ApiResult<(StatusCode, Json<Interaction>)> {
     let new = input.parse()?;
-    let interaction = state
+    let logged = state
         .db
         .interactions()
-        .create(&user.user_id, &ContactId::from(contact_id), &new)
+        .log(
+            &user.user_id,
+            &ContactId::from(contact_id),
+            &new,
+            &FollowUpPlan::default(),
+        )
         .await?;
-    Ok((StatusCode::CREATED, Json(interaction)))
+    Ok((StatusCode::CREATED, Json(logged.interaction)))
 }
 
 /// Get an interaction.
@@ -174,23 +179,27 @@ pub async fn update(
     ApiJson(patch): ApiJson<InteractionPatch>,
 ) -> ApiResult<Json<Interaction>> {
     let id = InteractionId::from(id);
-    let repo = state.db.interactions();
-    let current = repo.get(&user.user_id, &id).await?;
-    let input = InteractionInput {
-        type_: patch
-            .type_
-            .unwrap_or_else(|| current.type_.as_str().to_string()),
-        date: patch
-            .date
-            .unwrap_or_else(|| current.date.date_naive().to_string()),
-        notes: patch.notes.unwrap_or(current.notes),
-    };
-    let mut new = input.parse()?;
-    if input.date == current.date.date_naive().to_string() {
-        // The day is unchanged: keep a time of day that another client may have stored.
-        new.date = current.date;
-    }
-    Ok(Json(repo.update(&user.user_id, &id, &new).await?))
+    // Read and write in one unit of work: a concurrent change is never lost.
+    let interaction = state
+        .db
+        .write(async |tx| {
+            let repo = tx.interactions();
+            let current = repo.get(&user.user_id, &id).await?;
+            let new = InteractionInput {
+                type_: patch
+                    .type_
+                    .unwrap_or_else(|| current.type_.as_str().to_string()),
+                date: patch
+                    .date
+                    .unwrap_or_else(|| current.date.date_naive().to_string()),
+                notes: patch.notes.unwrap_or(current.notes),
+            }
+            .parse()?
+            .keeping_time_of(current.date);
+            repo.update(&user.user_id, &id, &new).await
+        })
+        .await?;
+    Ok(Json(interaction))
 }
 
 /// Delete an interaction (the contact's `last_contacted` falls back to the latest left).

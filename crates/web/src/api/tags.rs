@@ -126,14 +126,21 @@ pub async fn update(
     ApiJson(patch): ApiJson<TagPatch>,
 ) -> ApiResult<Json<Tag>> {
     let id = TagId::from(id);
-    let repo = state.db.tags();
-    let current = repo.get(&user.user_id, &id).await?;
-    let input = TagInput {
-        name: patch.name.unwrap_or(current.name),
-        color: patch.color.unwrap_or(current.color),
-    };
-    let new = input.parse()?;
-    Ok(Json(repo.update(&user.user_id, &id, &new).await?))
+    // Read and write in one unit of work: a concurrent change is never lost.
+    let tag = state
+        .db
+        .write(async |tx| {
+            let repo = tx.tags();
+            let current = repo.get(&user.user_id, &id).await?;
+            let new = TagInput {
+                name: patch.name.unwrap_or(current.name),
+                color: patch.color.unwrap_or(current.color),
+            }
+            .parse()?;
+            repo.update(&user.user_id, &id, &new).await
+        })
+        .await?;
+    Ok(Json(tag))
 }
 
 /// Delete a tag (it comes off every contact).

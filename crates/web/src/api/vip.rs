@@ -178,19 +178,26 @@ pub async fn patch_background(
     ApiJson(patch): ApiJson<BackgroundPatch>,
 ) -> ApiResult<Json<Background>> {
     let contact_id = ContactId::from(contact_id);
-    let repo = state.db.backgrounds();
-    let current = repo
-        .get(&user.user_id, &contact_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let input = BackgroundInput {
-        family: patch.family.unwrap_or(current.family),
-        company: patch.company.unwrap_or(current.company),
-        likes_dislikes: patch.likes_dislikes.unwrap_or(current.likes_dislikes),
-        misc_notes: patch.misc_notes.unwrap_or(current.misc_notes),
-    };
-    let new = input.parse()?;
-    Ok(Json(repo.upsert(&user.user_id, &contact_id, &new).await?))
+    // Read and write in one unit of work: a concurrent change is never lost.
+    let saved = state
+        .db
+        .write(async |tx| {
+            let repo = tx.backgrounds();
+            let current = repo
+                .get(&user.user_id, &contact_id)
+                .await?
+                .ok_or(devhub_db::Error::NotFound)?;
+            let new = BackgroundInput {
+                family: patch.family.unwrap_or(current.family),
+                company: patch.company.unwrap_or(current.company),
+                likes_dislikes: patch.likes_dislikes.unwrap_or(current.likes_dislikes),
+                misc_notes: patch.misc_notes.unwrap_or(current.misc_notes),
+            }
+            .parse()?;
+            repo.upsert(&user.user_id, &contact_id, &new).await
+        })
+        .await?;
+    Ok(Json(saved))
 }
 
 /// Delete a contact's background.
@@ -298,19 +305,26 @@ pub async fn patch_contact_info(
     ApiJson(patch): ApiJson<ContactInfoPatch>,
 ) -> ApiResult<Json<ContactInfo>> {
     let contact_id = ContactId::from(contact_id);
-    let repo = state.db.contact_infos();
-    let current = repo
-        .get(&user.user_id, &contact_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let input = ContactInfoInput {
-        main_app: patch.main_app.unwrap_or(current.main_app),
-        email: patch.email.unwrap_or(current.email),
-        phone_number: patch.phone_number.unwrap_or(current.phone_number),
-        social_links: patch.social_links.unwrap_or(current.social_links),
-    };
-    let new = input.parse()?;
-    Ok(Json(repo.upsert(&user.user_id, &contact_id, &new).await?))
+    // Read and write in one unit of work: a concurrent change is never lost.
+    let saved = state
+        .db
+        .write(async |tx| {
+            let repo = tx.contact_infos();
+            let current = repo
+                .get(&user.user_id, &contact_id)
+                .await?
+                .ok_or(devhub_db::Error::NotFound)?;
+            let new = ContactInfoInput {
+                main_app: patch.main_app.unwrap_or(current.main_app),
+                email: patch.email.unwrap_or(current.email),
+                phone_number: patch.phone_number.unwrap_or(current.phone_number),
+                social_links: patch.social_links.unwrap_or(current.social_links),
+            }
+            .parse()?;
+            repo.upsert(&user.user_id, &contact_id, &new).await
+        })
+        .await?;
+    Ok(Json(saved))
 }
 
 /// Delete a contact's contact info.

@@ -298,7 +298,7 @@ pub(super) async fn create(
     let logged = state
         .db
         .interactions()
-        .log_with_follow_ups(page.user_id(), &contact.id, &new, &plan)
+        .log(page.user_id(), &contact.id, &new, &plan)
         .await?;
     let mut message = format!(
         "{} with {} logged.",

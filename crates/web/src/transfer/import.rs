@@ -216,7 +216,7 @@ async fn preview_of(
             .take(SAMPLE)
             .map(|c| Row {
                 line: c.line,
-                name: c.contact.name.clone(),
+                name: c.contact.name().to_string(),
                 detail: String::new(),
             })
             .collect(),
@@ -225,7 +225,7 @@ async fn preview_of(
             .iter()
             .map(|d| Row {
                 line: d.record.line,
-                name: d.record.contact.name.clone(),
+                name: d.record.contact.name().to_string(),
                 detail: {
                     let why = match &d.matched {
                         Match::Email(e) => format!("same e-mail ({e})"),
