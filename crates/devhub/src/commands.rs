@@ -1,8 +1,8 @@
 //! The subcommands.
 
 use devhub_db::migrate::{self, GenerateOptions, Generated, MigrationState, SourcePaths};
+use devhub_db::password;
 use devhub_db::{seed, Db, DbConfig, Location, OpenMode, Synchronous};
-use devhub_web::auth::password;
 
 use crate::cli::{DatabaseArgs, GenerateArgs, SeedArgs, ServeArgs, SourceArgs, StudioArgs};
 use crate::Failure;

@@ -234,19 +234,11 @@ pub async fn log(config: &DbConfig, args: &LogArgs) -> Result<(), Failure> {
 /// `devhub token create`: the same kind of token as the settings page makes, printed once.
 pub async fn token_create(config: &DbConfig, args: &TokenCreateArgs) -> Result<(), Failure> {
     let (db, user) = open_user(config, &args.user).await?;
-    let token = devhub_web::api::auth::generate_token();
-    let expires_at = args
-        .expires_in_days
-        .map(|days| devhub_db::row::now() + chrono::Duration::days(i64::from(days)));
-    let record = db
+    let issued = db
         .api_tokens()
-        .create(
-            &user.id,
-            &args.name,
-            &devhub_db::sha256_hex(&token),
-            expires_at,
-        )
+        .issue(&user.id, &args.name, args.expires_in_days)
         .await?;
+    let (record, token) = (&issued.token, issued.secret.expose());
     if args.json {
         return json_line(&serde_json::json!({
             "token": token,

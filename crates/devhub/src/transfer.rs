@@ -145,7 +145,8 @@ pub async fn import(config: &DbConfig, args: &ImportArgs) -> Result<(), Failure>
         };
         out.push_str(&format!(
             "  duplicate, line {}: {} ~ {of} ({why})\n",
-            d.record.line, d.record.contact.name()
+            d.record.line,
+            d.record.contact.name()
         ));
     }
     for e in &preview.errors {

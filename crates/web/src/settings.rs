@@ -41,7 +41,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The expiry choices of a new token, in days (`None`: never).
-const TOKEN_EXPIRY_CHOICES: [(&str, Option<i64>); 5] = [
+const TOKEN_EXPIRY_CHOICES: [(&str, Option<u32>); 5] = [
     ("", None),
     ("7", Some(7)),
     ("30", Some(30)),
@@ -172,12 +172,17 @@ async fn create_token(
     form: Result<Form<TokenForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let form = form.map(|Form(f)| f).unwrap_or_default();
-    let now = devhub_db::row::now();
-    let expires_at = match TOKEN_EXPIRY_CHOICES
+    let issued = match TOKEN_EXPIRY_CHOICES
         .iter()
         .find(|(value, _)| *value == form.expires_in.trim())
     {
-        Some((_, days)) => Ok(days.map(|d| now + chrono::Duration::days(d))),
+        Some((_, days)) => {
+            state
+                .db
+                .api_tokens()
+                .issue(page.user_id(), &form.name, *days)
+                .await
+        }
         None => {
             // Report the name's error too, not only the expiry's.
             let mut errors = ValidationErrors::new();
@@ -189,24 +194,13 @@ async fn create_token(
             Err(DbError::Validation(errors))
         }
     };
-    let token = crate::api::auth::generate_token();
-    let created = match expires_at {
-        Ok(expires_at) => {
-            state
-                .db
-                .api_tokens()
-                .create(page.user_id(), &form.name, &sha256_hex(&token), expires_at)
-                .await
-        }
-        Err(e) => Err(e),
-    };
-    match created {
-        Ok(created) => {
+    match issued {
+        Ok(issued) => {
             let mut settings = SettingsPage::load(&state, &page).await?;
-            settings.new_token = Some(token);
+            settings.new_token = Some(issued.secret.expose().to_string());
             settings.layout.flash = Some(Flash::success(format!(
                 "Token “{}” created. Copy it now: it is shown only once.",
-                created.name
+                issued.token.name
             )));
             Ok(ok(&settings))
         }

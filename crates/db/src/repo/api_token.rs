@@ -5,10 +5,11 @@ use chrono::{DateTime, Utc};
 use libsql::{params, Row};
 
 use super::user::UserId;
-use super::{is_sha256_hex, query_all, query_one};
+use super::{is_sha256_hex, query_all, query_one, sha256_hex};
 use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
 use crate::row::{id_type, now, opt_timestamp, timestamp};
+use crate::secret::Secret;
 use crate::validate;
 
 /// The longest token name, in characters.
@@ -71,6 +72,17 @@ impl ApiToken {
     }
 }
 
+/// Tokens start with this, so that secret scanners and people can tell them apart from
+/// other secrets.
+pub const TOKEN_PREFIX: &str = "dh_";
+
+/// A token just issued: its record and its secret, shown once.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub token: ApiToken,
+    pub secret: Secret,
+}
+
 #[derive(Clone, Copy)]
 pub struct ApiTokenRepo<'e> {
     ex: Executor<'e>,
@@ -79,6 +91,30 @@ pub struct ApiTokenRepo<'e> {
 impl<'e> ApiTokenRepo<'e> {
     pub fn new(ex: impl Into<Executor<'e>>) -> Self {
         ApiTokenRepo { ex: ex.into() }
+    }
+
+    /// Issues a new personal access token for `user`, the one way the settings page and the
+    /// CLI make one: a random `dh_…` secret, stored by its sha256 only and returned this once.
+    /// `expires_in_days`, when given, is at least one day.
+    pub async fn issue(
+        &self,
+        user: &UserId,
+        name: &str,
+        expires_in_days: Option<u32>,
+    ) -> Result<IssuedToken> {
+        let expires_at = match expires_in_days {
+            Some(0) => return Err(Error::validation("expires_in", "must be at least one day")),
+            Some(days) => Some(now() + chrono::Duration::days(i64::from(days))),
+            None => None,
+        };
+        let secret = format!("{TOKEN_PREFIX}{}", crate::secret::random_token());
+        let token = self
+            .create(user, name, &sha256_hex(&secret), expires_at)
+            .await?;
+        Ok(IssuedToken {
+            token,
+            secret: Secret::new(secret),
+        })
     }
 
     /// Stores a token of `user` by its hash. The name is required (≤ 100 characters); an

@@ -13,15 +13,6 @@ use super::error::{ApiError, Problem};
 use super::extract::ApiUser;
 use crate::state::AppState;
 
-/// Tokens made by the settings page start with this, so that secret scanners and people can
-/// tell them apart from other secrets.
-pub const TOKEN_PREFIX: &str = "dh_";
-
-/// A new token: the prefix and 160 random bits.
-pub fn generate_token() -> String {
-    format!("{TOKEN_PREFIX}{}", crate::auth::session::generate_token())
-}
-
 /// `last_used_at` is written at most this often per token, not on every request.
 const TOUCH_EVERY: Duration = Duration::seconds(60);
 
@@ -106,13 +97,5 @@ mod tests {
             headers.insert(header::AUTHORIZATION, HeaderValue::from_static(value));
             assert_eq!(bearer(&headers), expected, "{value}");
         }
-    }
-
-    #[test]
-    fn tokens_are_prefixed_and_random() {
-        let token = generate_token();
-        assert!(token.starts_with(TOKEN_PREFIX));
-        assert_eq!(token.len(), TOKEN_PREFIX.len() + 32);
-        assert_ne!(token, generate_token());
     }
 }

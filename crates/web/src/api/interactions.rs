@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::NaiveDate;
 use devhub_db::{
-    ContactId, FollowUpPlan, Interaction, InteractionCursor, InteractionId, InteractionInput, InteractionQuery,
-    InteractionType,
+    ContactId, FollowUpPlan, Interaction, InteractionCursor, InteractionId, InteractionInput,
+    InteractionQuery, InteractionType,
 };
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};

@@ -11,7 +11,6 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use chrono::{DateTime, Duration, Utc};
 use devhub_db::repo::session::{Session, SessionId};
 use devhub_db::{Db, User};
-use rand::RngCore;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -20,30 +19,8 @@ pub const COOKIE_NAME: &str = "auth-session";
 pub const SESSION_DAYS: i64 = 30;
 pub const RENEW_BELOW_DAYS: i64 = 15;
 
-/// 20 random bytes (160 bits) as lowercase base32 without padding: 32 characters.
-pub fn generate_token() -> String {
-    let mut bytes = [0u8; 20];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    base32_lower(&bytes)
-}
-
-fn base32_lower(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
-    let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
-    let (mut buffer, mut bits) = (0u32, 0u32);
-    for &b in bytes {
-        buffer = (buffer << 8) | u32::from(b);
-        bits += 8;
-        while bits >= 5 {
-            bits -= 5;
-            out.push(char::from(ALPHABET[((buffer >> bits) & 31) as usize]));
-        }
-    }
-    if bits > 0 {
-        out.push(char::from(ALPHABET[((buffer << (5 - bits)) & 31) as usize]));
-    }
-    out
-}
+/// A session cookie's token: 160 random bits in lowercase base32.
+pub use devhub_db::secret::random_token as generate_token;
 
 /// Stores a new session for `user` and returns its cookie token.
 pub async fn create_session(db: &Db, user: &User) -> Result<(String, Session), AppError> {
@@ -214,17 +191,6 @@ pub fn safe_next(next: Option<&str>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tokens_carry_160_random_bits_in_lowercase_base32() {
-        let a = generate_token();
-        assert_eq!(a.len(), 32);
-        assert!(a
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b)));
-        assert_ne!(a, generate_token());
-        assert_eq!(base32_lower(b"foobar"), "mzxw6ytboi");
-    }
 
     #[test]
     fn only_local_paths_are_safe_next_targets() {
