@@ -260,19 +260,22 @@ async fn register(
         session.expires_at,
         state.settings.secure_cookies,
     ));
-    let jar = flash::set(
+    Ok(flash::redirect(
         jar,
         Flash::success(format!(
             "Welcome, {}! Your account is ready.",
             user.username
         )),
-    );
-    Ok((jar, Redirect::to("/")).into_response())
+        "/",
+    ))
 }
 
 async fn logout(State(state): State<AppState>, jar: CookieJar) -> Result<Response, AppError> {
     let jar = end_cookie_session(&state, jar).await?;
     let jar = jar.add(removal_cookie(state.settings.secure_cookies));
-    let jar = flash::set(jar, Flash::success("You have been logged out."));
-    Ok((jar, Redirect::to("/login")).into_response())
+    Ok(flash::redirect(
+        jar,
+        Flash::success("You have been logged out."),
+        "/login",
+    ))
 }

@@ -12,10 +12,10 @@ use devhub_db::{
 };
 use serde::Deserialize;
 
-use super::{count_of, redirect_with};
+use super::count_of;
 use crate::auth::session::safe_next;
 use crate::error::AppError;
-use crate::flash::Flash;
+use crate::flash::{self, Flash};
 use crate::format::When;
 use crate::page::{ok, Layout, Page, Pager, QueryString};
 use crate::state::AppState;
@@ -410,10 +410,10 @@ pub async fn bulk(
         }
     }
     if ids.is_empty() {
-        return Ok(redirect_with(jar, Flash::error(NOTHING_SELECTED), &back));
+        return Ok(flash::redirect(jar, Flash::error(NOTHING_SELECTED), &back));
     }
     let Some((action, done)) = bulk_action(form.action.trim()) else {
-        return Ok(redirect_with(
+        return Ok(flash::redirect(
             jar,
             Flash::error("Choose what to do with the selected contacts."),
             &back,
@@ -430,7 +430,7 @@ pub async fn bulk(
             }
         }
         if contacts.is_empty() {
-            return Ok(redirect_with(jar, Flash::error(NOTHING_SELECTED), &back));
+            return Ok(flash::redirect(jar, Flash::error(NOTHING_SELECTED), &back));
         }
         let what = count_of(contacts.len() as u64, "contact", "contacts");
         return Ok(ok(&BulkDeletePage {
@@ -447,10 +447,10 @@ pub async fn bulk(
         .bulk(page.user_id(), &ids, action)
         .await?;
     if touched == 0 {
-        return Ok(redirect_with(jar, Flash::error(NOTHING_SELECTED), &back));
+        return Ok(flash::redirect(jar, Flash::error(NOTHING_SELECTED), &back));
     }
     let message = format!("{} {done}.", count_of(touched, "contact", "contacts"));
-    Ok(redirect_with(jar, Flash::success(message), &back))
+    Ok(flash::redirect(jar, Flash::success(message), &back))
 }
 
 #[cfg(test)]

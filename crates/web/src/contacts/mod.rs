@@ -7,16 +7,13 @@ mod list;
 mod show;
 mod vip;
 
-use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use axum_extra::extract::CookieJar;
 use devhub_db::ValidationErrors;
 
 pub(crate) use list::ListParams;
 pub(crate) use show::render_contact_with_card;
 
-use crate::flash::{self, Flash};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -92,11 +89,6 @@ impl FieldErrors {
             .map(|(_, m)| m.clone())
             .collect()
     }
-}
-
-/// The 303 that ends every successful form post, with its flash message.
-fn redirect_with(jar: CookieJar, flash: Flash, to: &str) -> Response {
-    (flash::set(jar, flash), Redirect::to(to)).into_response()
 }
 
 /// Today's date in UTC: what "12 days ago" counts from and what date fields default to.

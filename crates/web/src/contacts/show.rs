@@ -13,10 +13,10 @@ use devhub_db::{Contact, ContactId, ContactStatus, Interaction, InteractionType}
 use serde::Deserialize;
 
 use super::vip::{self, BackgroundForm, InfoForm, VipView};
-use super::{count_of, redirect_with, today, FieldErrors};
+use super::{count_of, today, FieldErrors};
 use crate::birthdays::next_birthday;
 use crate::error::AppError;
-use crate::flash::Flash;
+use crate::flash::{self, Flash};
 use crate::follow_ups::{self, CardReturn, ContactCard, FollowUpItem};
 use crate::format::{long_date, short_date, When};
 use crate::page::{encode_query, ok, render, Layout, Page};
@@ -304,7 +304,7 @@ pub async fn set_vip(
     } else {
         format!("{} is no longer a VIP.", contact.name)
     };
-    Ok(redirect_with(
+    Ok(flash::redirect(
         jar,
         Flash::success(message),
         &format!("/contacts/{}", contact.id),
@@ -345,7 +345,7 @@ pub async fn set_status(
         ContactStatus::Archived => format!("{} archived.", contact.name),
         ContactStatus::Active => format!("{} is active again.", contact.name),
     };
-    Ok(redirect_with(
+    Ok(flash::redirect(
         jar,
         Flash::success(message),
         &format!("/contacts/{}", contact.id),
@@ -392,7 +392,7 @@ pub async fn delete(
         .contacts()
         .delete(page.user_id(), &contact.id)
         .await?;
-    Ok(redirect_with(
+    Ok(flash::redirect(
         jar,
         Flash::success(format!("Contact {} deleted.", contact.name)),
         "/contacts",

@@ -7,7 +7,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum_extra::extract::{CookieJar, Form, FormRejection};
 use devhub_db::{
     Contact, ContactId, Error as DbError, FollowUpId, FollowUpPlan, Interaction, InteractionId,
@@ -316,9 +316,8 @@ pub(super) async fn create(
             crate::format::long_date(next.due_date)
         ));
     }
-    let jar = flash::set(jar, Flash::success(message));
     let target = return_to(&fields.back, format!("/contacts/{}", contact.id));
-    Ok((jar, Redirect::to(&target)).into_response())
+    Ok(flash::redirect(jar, Flash::success(message), &target))
 }
 
 /// The user's interaction `iid` and its contact; `NotFound` for anyone else's.
@@ -375,16 +374,16 @@ pub(super) async fn update(
         .interactions()
         .update(page.user_id(), &interaction.id, &new)
         .await?;
-    let jar = flash::set(
+    let target = return_to(&fields.back, format!("/contacts/{}", contact.id));
+    Ok(flash::redirect(
         jar,
         Flash::success(format!(
             "{} with {} updated.",
             type_noun(saved.type_),
             contact.name
         )),
-    );
-    let target = return_to(&fields.back, format!("/contacts/{}", contact.id));
-    Ok((jar, Redirect::to(&target)).into_response())
+        &target,
+    ))
 }
 
 /// `POST /interactions/{iid}/delete`: a plain post (the button asks first when JavaScript is
@@ -403,14 +402,14 @@ pub(super) async fn delete(
         .interactions()
         .delete(page.user_id(), &interaction.id)
         .await?;
-    let jar = flash::set(
+    let target = return_to(&back, format!("/contacts/{}", contact.id));
+    Ok(flash::redirect(
         jar,
         Flash::success(format!(
             "{} with {} deleted.",
             type_noun(interaction.type_),
             contact.name
         )),
-    );
-    let target = return_to(&back, format!("/contacts/{}", contact.id));
-    Ok((jar, Redirect::to(&target)).into_response())
+        &target,
+    ))
 }
