@@ -15,10 +15,11 @@ use serde::Deserialize;
 
 use crate::auth::password;
 use crate::auth::session::{
-    create_session, ignore_not_found, removal_cookie, safe_next, session_cookie, COOKIE_NAME,
+    create_session, ignore_not_found, removal_cookie, session_cookie, COOKIE_NAME,
 };
 use crate::error::AppError;
 use crate::flash::{self, Flash};
+use crate::forms::safe_next;
 use crate::middleware::retry_after;
 use crate::page::{render, Layout};
 use crate::state::AppState;

@@ -13,9 +13,10 @@ use devhub_db::{
 };
 use serde::Deserialize;
 
-use super::{today, FieldErrors};
+use super::today;
 use crate::error::AppError;
 use crate::flash::{self, Flash};
+use crate::forms::FieldErrors;
 use crate::page::{ok, render, Layout, Page};
 use crate::state::AppState;
 

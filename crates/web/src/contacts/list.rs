@@ -13,10 +13,10 @@ use devhub_db::{
 use serde::Deserialize;
 
 use super::count_of;
-use crate::auth::session::safe_next;
 use crate::error::AppError;
 use crate::flash::{self, Flash};
 use crate::format::When;
+use crate::forms::safe_next;
 use crate::page::{ok, Layout, Page, Pager, QueryString};
 use crate::state::AppState;
 

@@ -13,12 +13,13 @@ use devhub_db::{Contact, ContactId, ContactStatus, Interaction, InteractionType}
 use serde::Deserialize;
 
 use super::vip::{self, BackgroundForm, InfoForm, VipView};
-use super::{count_of, today, FieldErrors};
+use super::{count_of, today};
 use crate::birthdays::next_birthday;
 use crate::error::AppError;
 use crate::flash::{self, Flash};
 use crate::follow_ups::{self, CardReturn, ContactCard, FollowUpItem};
 use crate::format::{long_date, short_date, When};
+use crate::forms::FieldErrors;
 use crate::page::{encode_query, ok, render, Layout, Page};
 use crate::state::AppState;
 

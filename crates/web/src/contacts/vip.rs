@@ -14,9 +14,9 @@ use devhub_db::{
 use serde::Deserialize;
 
 use super::show::{owned, render_contact, Returned};
-use super::FieldErrors;
 use crate::error::AppError;
 use crate::flash::{self, Flash};
+use crate::forms::FieldErrors;
 use crate::page::Page;
 use crate::state::AppState;
 

@@ -14,11 +14,11 @@ use devhub_db::{
 use serde::Deserialize;
 
 use super::{field_errors, CardReturn, FollowUpItem, NewFollowUpFields, MAX_NOTE};
-use crate::contacts::{render_contact_with_card, FieldErrors};
+use crate::contacts::render_contact_with_card;
 use crate::error::AppError;
 use crate::flash::{self, Flash};
 use crate::format::long_date;
-use crate::interactions::return_to;
+use crate::forms::{return_to, FieldErrors};
 use crate::page::{render, Layout, Page};
 use crate::state::AppState;
 

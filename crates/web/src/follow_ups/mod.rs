@@ -22,9 +22,9 @@ use devhub_db::{
 };
 use serde::Deserialize;
 
-use crate::contacts::FieldErrors;
 use crate::error::AppError;
 use crate::format::long_date;
+use crate::forms::FieldErrors;
 use crate::page::Page;
 use crate::state::AppState;
 

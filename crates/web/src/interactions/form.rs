@@ -15,11 +15,11 @@ use devhub_db::{
 };
 use serde::Deserialize;
 
-use super::{return_to, type_label, type_noun, TYPE_OPTIONS};
-use crate::contacts::FieldErrors;
+use super::{type_label, type_noun, TYPE_OPTIONS};
 use crate::error::AppError;
 use crate::flash::{self, Flash};
 use crate::follow_ups::{self, FollowUpItem, NewFollowUpFields};
+use crate::forms::{return_to, FieldErrors};
 use crate::page::{ok, render, Layout, Page};
 use crate::state::AppState;
 
@@ -104,6 +104,8 @@ impl InteractionFields {
     }
 }
 
+const LABELS: &[(&str, &str)] = &[("type", "Type"), ("date", "Date"), ("notes", "Notes")];
+
 /// The follow-up part of the log form: the contact's due follow-ups to complete and the
 /// next one to schedule.
 pub(super) struct FollowUpOffer {
@@ -157,14 +159,11 @@ impl FormPage {
     }
 
     fn with_errors(mut self, errors: &ValidationErrors) -> Self {
-        let sentence = |label: &str, field: &str| {
-            errors
-                .get(field)
-                .map(|message| format!("{label} {message}."))
-        };
-        self.type_error = sentence("Type", "type");
-        self.date_error = sentence("Date", "date");
-        self.notes_error = sentence("Notes", "notes");
+        let errors = FieldErrors::from_validation(errors, LABELS);
+        let message = |field: &str| errors.get(field).map(str::to_string);
+        self.type_error = message("type");
+        self.date_error = message("date");
+        self.notes_error = message("notes");
         self
     }
 

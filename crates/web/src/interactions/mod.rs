@@ -13,7 +13,6 @@ use axum::Router;
 use chrono::{Datelike, NaiveDate};
 use devhub_db::{InteractionType, InteractionWithContact};
 
-use crate::auth::session::safe_next;
 use crate::format::When;
 use crate::state::AppState;
 
@@ -107,29 +106,9 @@ impl InteractionRow {
     }
 }
 
-/// Where a successful write goes: the local path the form carried, or `fallback`.
-pub(crate) fn return_to(back: &str, fallback: String) -> String {
-    if back.trim().is_empty() {
-        return fallback;
-    }
-    safe_next(Some(back)).unwrap_or(fallback)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn writes_return_only_to_local_paths() {
-        let fallback = || "/contacts/1".to_string();
-        assert_eq!(return_to("", fallback()), "/contacts/1");
-        assert_eq!(
-            return_to("/interactions?type=call", fallback()),
-            "/interactions?type=call"
-        );
-        assert_eq!(return_to("//evil.example", fallback()), "/contacts/1");
-        assert_eq!(return_to("https://evil.example", fallback()), "/contacts/1");
-    }
 
     #[test]
     fn the_type_menu_offers_every_type_in_order() {
