@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum_extra::extract::{CookieJar, Form};
 use chrono::{Datelike, NaiveDate};
-use devhub_db::{Contact, ContactId, ContactStatus, Interaction, InteractionType};
+use devhub_db::{Contact, ContactId, ContactStatus, Interaction};
 use serde::Deserialize;
 
 use super::vip::{self, BackgroundForm, InfoForm, VipView};
@@ -18,7 +18,7 @@ use crate::birthdays::next_birthday;
 use crate::error::AppError;
 use crate::flash::{self, Flash};
 use crate::follow_ups::{self, CardReturn, ContactCard, FollowUpItem};
-use crate::format::{long_date, short_date, When};
+use crate::format::{interaction_label, interaction_options, long_date, short_date, When};
 use crate::forms::FieldErrors;
 use crate::page::{encode_query, ok, render, Layout, Page};
 use crate::state::AppState;
@@ -67,20 +67,10 @@ impl Entry {
         Entry {
             id: i.id.into_string(),
             kind: i.type_.as_str(),
-            label: type_label(i.type_),
+            label: interaction_label(i.type_),
             when: When::of(i.date),
             notes: i.notes,
         }
-    }
-}
-
-fn type_label(kind: InteractionType) -> &'static str {
-    match kind {
-        InteractionType::Meeting => "Meeting",
-        InteractionType::Call => "Call",
-        InteractionType::Email => "Email",
-        InteractionType::Message => "Message",
-        InteractionType::Other => "Other",
     }
 }
 
@@ -103,7 +93,7 @@ struct ShowPage {
     more_href: Option<String>,
     newer_href: Option<String>,
     today: String,
-    types: Vec<(&'static str, &'static str)>,
+    types: [(&'static str, &'static str); 5],
     vip: Option<VipView>,
     fu: ContactCard,
     /// The open follow-ups due by today, which logging an interaction offers to complete.
@@ -206,10 +196,7 @@ pub(super) async fn render_contact(
         fu,
         due,
         when_options: follow_ups::when_options(),
-        types: InteractionType::ALL
-            .iter()
-            .map(|t| (t.as_str(), type_label(*t)))
-            .collect(),
+        types: interaction_options(),
         vip,
         c: ContactView {
             id: contact.id.into_string(),

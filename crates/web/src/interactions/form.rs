@@ -15,10 +15,10 @@ use devhub_db::{
 };
 use serde::Deserialize;
 
-use super::{type_label, type_noun, TYPE_OPTIONS};
 use crate::error::AppError;
 use crate::flash::{self, Flash};
 use crate::follow_ups::{self, FollowUpItem, NewFollowUpFields};
+use crate::format::{interaction_label, interaction_noun, interaction_options};
 use crate::forms::{return_to, FieldErrors};
 use crate::page::{ok, render, Layout, Page};
 use crate::state::AppState;
@@ -189,7 +189,7 @@ impl FormPage {
             type_error: None,
             date_error: None,
             notes_error: None,
-            types: TYPE_OPTIONS,
+            types: interaction_options(),
             offer: Some(FollowUpOffer {
                 due,
                 errors: FieldErrors::default(),
@@ -214,7 +214,7 @@ impl FormPage {
     ) -> Self {
         let what = format!(
             "{} with {}",
-            type_label(interaction.type_).to_lowercase(),
+            interaction_label(interaction.type_).to_lowercase(),
             contact.name
         );
         let heading = format!("Edit {what}");
@@ -235,7 +235,7 @@ impl FormPage {
             type_error: None,
             date_error: None,
             notes_error: None,
-            types: TYPE_OPTIONS,
+            types: interaction_options(),
             offer: None,
         }
     }
@@ -301,7 +301,7 @@ pub(super) async fn create(
         .await?;
     let mut message = format!(
         "{} with {} logged.",
-        type_noun(logged.interaction.type_),
+        interaction_noun(logged.interaction.type_),
         contact.name
     );
     match logged.completed {
@@ -378,7 +378,7 @@ pub(super) async fn update(
         jar,
         Flash::success(format!(
             "{} with {} updated.",
-            type_noun(saved.type_),
+            interaction_noun(saved.type_),
             contact.name
         )),
         &target,
@@ -406,7 +406,7 @@ pub(super) async fn delete(
         jar,
         Flash::success(format!(
             "{} with {} deleted.",
-            type_noun(interaction.type_),
+            interaction_noun(interaction.type_),
             contact.name
         )),
         &target,

@@ -10,8 +10,9 @@ use devhub_db::repo::interaction::InteractionQuery;
 use devhub_db::{validate, InteractionType};
 use serde::Deserialize;
 
-use super::{InteractionRow, TYPE_OPTIONS};
+use super::InteractionRow;
 use crate::error::AppError;
+use crate::format::interaction_options;
 use crate::page::{ok, Layout, Page, Pager, QueryString};
 use crate::state::AppState;
 
@@ -174,7 +175,7 @@ pub(super) async fn index(
         from: params.from.trim().to_string(),
         to: params.to.trim().to_string(),
         q,
-        types: TYPE_OPTIONS,
+        types: interaction_options(),
         notices,
         filtered: kind.is_some() || from.is_some() || to.is_some() || query.search.is_some(),
         groups,

@@ -11,9 +11,9 @@ mod list;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{Datelike, NaiveDate};
-use devhub_db::{InteractionType, InteractionWithContact};
+use devhub_db::InteractionWithContact;
 
-use crate::format::When;
+use crate::format::{interaction_label, When};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -24,35 +24,6 @@ pub fn router() -> Router<AppState> {
         .route("/interactions/{iid}/edit", get(form::edit_page))
         .route("/interactions/{iid}", post(form::update))
         .route("/interactions/{iid}/delete", post(form::delete))
-}
-
-/// The choices of the type menus: `(value, label)`.
-pub(crate) const TYPE_OPTIONS: [(&str, &str); 5] = [
-    ("meeting", "Meeting"),
-    ("call", "Call"),
-    ("email", "Email"),
-    ("message", "Message"),
-    ("other", "Other"),
-];
-
-/// "Call", as a badge reads.
-pub(crate) fn type_label(kind: InteractionType) -> &'static str {
-    match kind {
-        InteractionType::Meeting => "Meeting",
-        InteractionType::Call => "Call",
-        InteractionType::Email => "Email",
-        InteractionType::Message => "Message",
-        InteractionType::Other => "Other",
-    }
-}
-
-/// How a sentence names an interaction: "Call with Ada logged." ("Other with Ada" would not
-/// read, so that type is an "Interaction").
-pub(crate) fn type_noun(kind: InteractionType) -> &'static str {
-    match kind {
-        InteractionType::Other => "Interaction",
-        other => type_label(other),
-    }
 }
 
 /// One interaction in a list (the log, the dashboard's recent interactions).
@@ -78,7 +49,7 @@ impl InteractionRow {
             contact_id: i.contact_id.into_string(),
             contact_name: row.contact_name,
             kind: i.type_.as_str(),
-            label: type_label(i.type_),
+            label: interaction_label(i.type_),
             when: When::of_date(date, today),
             date,
             notes: i.notes,
@@ -103,22 +74,5 @@ impl InteractionRow {
 
     pub(crate) fn same_month(&self, other: &InteractionRow) -> bool {
         (self.date.year(), self.date.month()) == (other.date.year(), other.date.month())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_type_menu_offers_every_type_in_order() {
-        let values: Vec<_> = TYPE_OPTIONS.iter().map(|(v, _)| *v).collect();
-        let all: Vec<_> = InteractionType::ALL.iter().map(|k| k.as_str()).collect();
-        assert_eq!(values, all);
-        for kind in InteractionType::ALL {
-            assert!(TYPE_OPTIONS.contains(&(kind.as_str(), type_label(kind))));
-        }
-        assert_eq!(type_noun(InteractionType::Other), "Interaction");
-        assert_eq!(type_noun(InteractionType::Call), "Call");
     }
 }
