@@ -1,7 +1,7 @@
 //! How things read on the pages: dates relative ("12 days ago") with the exact date on hover,
 //! and the names of the interaction types.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use devhub_db::InteractionType;
 
 /// A moment as shown: `<time datetime="{iso}" title="{exact}">{relative}</time>`.
@@ -13,10 +13,6 @@ pub struct When {
 }
 
 impl When {
-    pub fn of(at: DateTime<Utc>) -> Self {
-        Self::of_date(at.date_naive(), Utc::now().date_naive())
-    }
-
     pub fn of_date(date: NaiveDate, today: NaiveDate) -> Self {
         When {
             relative: relative_days((today - date).num_days()),

@@ -22,6 +22,7 @@ pub mod server;
 pub mod settings;
 pub mod state;
 pub mod theme;
+pub mod today;
 pub mod transfer;
 
 use axum::Router;

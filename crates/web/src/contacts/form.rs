@@ -13,7 +13,6 @@ use devhub_db::{
 };
 use serde::Deserialize;
 
-use super::today;
 use crate::error::AppError;
 use crate::flash::{self, Flash};
 use crate::forms::FieldErrors;
@@ -135,7 +134,7 @@ impl FormPage {
             errors,
             industries,
             relationships,
-            today: today().format("%Y-%m-%d").to_string(),
+            today: page.today.iso(),
         })
     }
 }

@@ -19,6 +19,7 @@ use crate::format::When;
 use crate::forms::safe_next;
 use crate::page::{ok, Layout, Page, Pager, QueryString};
 use crate::state::AppState;
+use crate::today::Today;
 
 pub const PER_PAGE: u32 = 50;
 
@@ -210,7 +211,7 @@ struct Row {
 }
 
 impl Row {
-    fn of(c: Contact) -> Self {
+    fn of(c: Contact, today: &Today) -> Self {
         Row {
             id: c.id.into_string(),
             name: c.name,
@@ -219,8 +220,8 @@ impl Row {
             location: c.location.unwrap_or_default(),
             vip: c.vip,
             archived: c.status == ContactStatus::Archived,
-            last_contacted: c.last_contacted.map(When::of),
-            created: When::of(c.created_at),
+            last_contacted: c.last_contacted.map(|at| today.when_day(at)),
+            created: today.when_at(c.created_at),
         }
     }
 }
@@ -322,7 +323,11 @@ pub async fn list_page(
         last_contacted_header: SortHeader::new(&params, ContactSort::LastContacted),
         created_header: SortHeader::new(&params, ContactSort::Created),
         count: count_of(result.total, "contact", "contacts"),
-        rows: result.contacts.into_iter().map(Row::of).collect(),
+        rows: result
+            .contacts
+            .into_iter()
+            .map(|c| Row::of(c, &page.today))
+            .collect(),
         pager,
         back,
         no_contacts,

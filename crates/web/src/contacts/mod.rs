@@ -37,11 +37,6 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// Today's date in UTC: what "12 days ago" counts from and what date fields default to.
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
-}
-
 /// "1 contact", "3 contacts".
 fn count_of(n: u64, singular: &str, plural: &str) -> String {
     if n == 1 {

@@ -12,8 +12,8 @@ use chrono::{Datelike, NaiveDate};
 use devhub_db::{Contact, ContactId, ContactStatus, Interaction};
 use serde::Deserialize;
 
+use super::count_of;
 use super::vip::{self, BackgroundForm, InfoForm, VipView};
-use super::{count_of, today};
 use crate::birthdays::next_birthday;
 use crate::error::AppError;
 use crate::flash::{self, Flash};
@@ -22,6 +22,7 @@ use crate::format::{interaction_label, interaction_options, long_date, short_dat
 use crate::forms::FieldErrors;
 use crate::page::{encode_query, ok, render, Layout, Page};
 use crate::state::AppState;
+use crate::today::Today;
 
 /// Timeline entries per page.
 pub const TIMELINE_PAGE: u32 = 20;
@@ -63,12 +64,12 @@ struct Entry {
 }
 
 impl Entry {
-    fn of(i: Interaction) -> Self {
+    fn of(i: Interaction, today: &Today) -> Self {
         Entry {
             id: i.id.into_string(),
             kind: i.type_.as_str(),
             label: interaction_label(i.type_),
-            when: When::of(i.date),
+            when: today.when_day(i.date),
             notes: i.notes,
         }
     }
@@ -155,7 +156,7 @@ pub(super) async fn render_contact(
 
     let fu = follow_ups::contact_card(state, page, &contact, returned.card.clone()).await?;
     let due = follow_ups::due_for_contact(state, page, &contact).await?;
-    let today = today();
+    let today = page.today();
     let since_last = match contact.last_contacted {
         None => "Never".to_string(),
         Some(at) => match (today - at.date_naive()).num_days() {
@@ -180,19 +181,22 @@ pub(super) async fn render_contact(
         alert: returned.alert,
         interactions_total: total,
         since_last,
-        last_contacted: contact.last_contacted.map(When::of),
+        last_contacted: contact.last_contacted.map(|at| page.today.when_day(at)),
         birthday_next: next.map(|n| n.text()),
         birthday_detail: next.map(|n| match n.turns {
             Some(age) => format!("{} · turns {age}", short_date(n.date)),
             None => short_date(n.date),
         }),
-        entries: list.into_iter().map(Entry::of).collect(),
+        entries: list
+            .into_iter()
+            .map(|i| Entry::of(i, &page.today))
+            .collect(),
         timeline_range,
         here_query: encode_query(&here),
         here,
         more_href,
         newer_href,
-        today: page.today().format("%Y-%m-%d").to_string(),
+        today: page.today.iso(),
         fu,
         due,
         when_options: follow_ups::when_options(),
@@ -208,8 +212,8 @@ pub(super) async fn render_contact(
             age: contact.birthday.map(|b| age_on(b, today)),
             vip: contact.vip,
             archived: contact.status == ContactStatus::Archived,
-            created: When::of(contact.created_at),
-            updated: When::of(contact.last_update),
+            created: page.today.when_at(contact.created_at),
+            updated: page.today.when_at(contact.last_update),
         },
     };
     Ok(render(returned.status.unwrap_or(StatusCode::OK), &show))

@@ -174,7 +174,7 @@ struct ShowPage {
 
 impl ShowPage {
     fn new(page: &Page, follow_up: &FollowUp, contact: &Contact, back: &str) -> Self {
-        let item = FollowUpItem::new(follow_up, &contact.name, page.today());
+        let item = FollowUpItem::new(follow_up, &contact.name, &page.today);
         ShowPage {
             layout: page.layout(format!("Follow-up with {}", contact.name), "follow-ups"),
             completed: follow_up.completed,

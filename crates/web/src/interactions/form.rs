@@ -241,7 +241,7 @@ impl FormPage {
     }
 }
 
-/// `GET /contacts/{id}/interactions/new`: the form, dated today (UTC).
+/// `GET /contacts/{id}/interactions/new`: the form, dated today where the user lives.
 pub(super) async fn new_page(
     State(state): State<AppState>,
     page: Page,

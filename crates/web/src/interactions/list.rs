@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use devhub_db::repo::interaction::InteractionQuery;
 use devhub_db::{validate, InteractionType};
 use serde::Deserialize;
@@ -151,9 +151,11 @@ pub(super) async fn index(
         found = repo.search(page.user_id(), &query).await?.0;
     }
 
-    let today = Utc::now().date_naive();
     let mut groups: Vec<MonthGroup> = Vec::new();
-    for row in found.into_iter().map(|r| InteractionRow::new(r, today)) {
+    for row in found
+        .into_iter()
+        .map(|r| InteractionRow::new(r, &page.today))
+    {
         match groups.last_mut() {
             Some(group) if group.rows.last().is_some_and(|last| last.same_month(&row)) => {
                 group.rows.push(row);

@@ -15,6 +15,7 @@ use devhub_db::InteractionWithContact;
 
 use crate::format::{interaction_label, When};
 use crate::state::AppState;
+use crate::today::Today;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -41,7 +42,7 @@ pub(crate) struct InteractionRow {
 }
 
 impl InteractionRow {
-    pub(crate) fn new(row: InteractionWithContact, today: NaiveDate) -> Self {
+    pub(crate) fn new(row: InteractionWithContact, today: &Today) -> Self {
         let i = row.interaction;
         let date = i.date.date_naive();
         InteractionRow {
@@ -50,7 +51,7 @@ impl InteractionRow {
             contact_name: row.contact_name,
             kind: i.type_.as_str(),
             label: interaction_label(i.type_),
-            when: When::of_date(date, today),
+            when: today.when_day(i.date),
             date,
             notes: i.notes,
         }
