@@ -24,11 +24,12 @@ pub mod table;
 use std::time::Instant;
 
 use axum::extract::{Path, Request};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::middleware::{from_fn, from_fn_with_state, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use devhub_http::SameOrigin;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 
@@ -61,7 +62,10 @@ pub fn app(state: StudioState) -> Router {
         .route("/static/{file}", get(stylesheet))
         .fallback(|| async { StudioError::NotFound("There is nothing at this address.".into()) })
         .layer(from_fn_with_state(state.clone(), auth::require_token))
-        .layer(from_fn(same_origin))
+        .layer(from_fn_with_state(
+            SameOrigin::new(|| StudioError::Forbidden.into_response()),
+            devhub_http::same_origin,
+        ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a studio handler panicked");
@@ -71,7 +75,7 @@ pub fn app(state: StudioState) -> Router {
                 "An unexpected error occurred; it has been logged.".into(),
             )
         }))
-        .layer(from_fn(security_headers))
+        .layer(from_fn(devhub_http::security_headers))
         .layer(from_fn(server_timing))
         .with_state(state)
 }
@@ -79,42 +83,6 @@ pub fn app(state: StudioState) -> Router {
 async fn stylesheet(Path(file): Path<String>) -> Result<Response, StudioError> {
     layout::stylesheet(&format!("/static/{file}"))
         .ok_or_else(|| StudioError::NotFound("No such file.".into()))
-}
-
-/// The web app's rule (`devhub_web::middleware::is_same_origin`): state-changing requests
-/// must come from this origin.
-async fn same_origin(request: Request, next: Next) -> Response {
-    let changes_state = matches!(
-        *request.method(),
-        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
-    );
-    if changes_state && !devhub_web::middleware::is_same_origin(request.headers()) {
-        tracing::warn!(path = %request.uri().path(), "cross-origin studio request refused");
-        return axum::response::IntoResponse::into_response(StudioError::Forbidden);
-    }
-    next.run(request).await
-}
-
-async fn security_headers(request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    let set = |headers: &mut HeaderMap, name: HeaderName, value: &'static str| {
-        headers.insert(name, HeaderValue::from_static(value));
-    };
-    set(
-        headers,
-        header::CONTENT_SECURITY_POLICY,
-        devhub_web::middleware::CONTENT_SECURITY_POLICY,
-    );
-    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    // No Referer to other sites (the first address carries the token). Not `no-referrer`:
-    // with it, browsers send `Origin: null` on form posts, which the origin rule refuses.
-    set(headers, header::REFERRER_POLICY, "same-origin");
-    set(headers, header::X_FRAME_OPTIONS, "DENY");
-    if !headers.contains_key(header::CACHE_CONTROL) {
-        set(headers, header::CACHE_CONTROL, "no-store");
-    }
-    response
 }
 
 /// `Server-Timing: app;dur=…` (milliseconds until the response head), which the benchmark and

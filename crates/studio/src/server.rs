@@ -91,32 +91,11 @@ pub async fn serve(db_config: &DbConfig, config: StudioConfig) -> Result<(), Ser
         let _ = out.flush();
     }
     axum::serve(listener, crate::app(state))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(devhub_http::shutdown_signal())
         .await
         .map_err(|e| ServeError::Failed(e.to_string()))?;
     db.close();
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
 }
 
 #[cfg(test)]

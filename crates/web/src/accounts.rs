@@ -15,10 +15,11 @@ use serde::Deserialize;
 
 use crate::auth::password;
 use crate::auth::session::{
-    create_session, ignore_not_found, removal_cookie, safe_next, session_cookie, COOKIE_NAME,
+    create_session, ignore_not_found, removal_cookie, session_cookie, COOKIE_NAME,
 };
 use crate::error::AppError;
 use crate::flash::{self, Flash};
+use crate::forms::safe_next;
 use crate::middleware::retry_after;
 use crate::page::{render, Layout};
 use crate::state::AppState;
@@ -260,19 +261,22 @@ async fn register(
         session.expires_at,
         state.settings.secure_cookies,
     ));
-    let jar = flash::set(
+    Ok(flash::redirect(
         jar,
         Flash::success(format!(
             "Welcome, {}! Your account is ready.",
             user.username
         )),
-    );
-    Ok((jar, Redirect::to("/")).into_response())
+        "/",
+    ))
 }
 
 async fn logout(State(state): State<AppState>, jar: CookieJar) -> Result<Response, AppError> {
     let jar = end_cookie_session(&state, jar).await?;
     let jar = jar.add(removal_cookie(state.settings.secure_cookies));
-    let jar = flash::set(jar, Flash::success("You have been logged out."));
-    Ok((jar, Redirect::to("/login")).into_response())
+    Ok(flash::redirect(
+        jar,
+        Flash::success("You have been logged out."),
+        "/login",
+    ))
 }

@@ -1,8 +1,9 @@
-//! The web crate's one error type, turned into a response in one place: the 404 page, a 500
-//! page that leaks nothing (the cause is logged), and `application/problem+json` for the API.
+//! The web crate's one error type, turned into a response in one place: the 404 page and a 500
+//! page that leaks nothing (the cause is logged). The API answers with problem documents
+//! (`api::error`, `devhub_http::Problem`).
 
 use askama::Template;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::page::{render, Layout};
@@ -88,18 +89,4 @@ impl IntoResponse for AppError {
             }
         }
     }
-}
-
-/// An RFC 9457 problem document.
-pub fn problem(status: StatusCode, title: &str, detail: Option<&str>) -> Response {
-    let mut body = serde_json::json!({ "status": status.as_u16(), "title": title });
-    if let Some(detail) = detail {
-        body["detail"] = serde_json::Value::from(detail);
-    }
-    let mut response = (status, body.to_string()).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/problem+json"),
-    );
-    response
 }

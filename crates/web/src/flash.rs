@@ -1,6 +1,7 @@
 //! One-time messages shown on the page after a redirect ("Contact saved"), carried in a
 //! short-lived cookie so that they work without JavaScript.
 
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use percent_encoding::{percent_decode_str, utf8_percent_encode, NON_ALPHANUMERIC};
 
@@ -43,6 +44,11 @@ pub fn set(jar: CookieJar, flash: Flash) -> CookieJar {
             .path("/")
             .build(),
     )
+}
+
+/// The 303 that ends every successful form post: to `to`, with `flash` for the next page.
+pub fn redirect(jar: CookieJar, flash: Flash, to: &str) -> Response {
+    (set(jar, flash), Redirect::to(to)).into_response()
 }
 
 /// The flash message the request carries, if any.

@@ -1,6 +1,8 @@
-//! How dates read on the pages: relative ("12 days ago") with the exact date on hover.
+//! How things read on the pages: dates relative ("12 days ago") with the exact date on hover,
+//! and the names of the interaction types.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
+use devhub_db::InteractionType;
 
 /// A moment as shown: `<time datetime="{iso}" title="{exact}">{relative}</time>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,10 +13,6 @@ pub struct When {
 }
 
 impl When {
-    pub fn of(at: DateTime<Utc>) -> Self {
-        Self::of_date(at.date_naive(), Utc::now().date_naive())
-    }
-
     pub fn of_date(date: NaiveDate, today: NaiveDate) -> Self {
         When {
             relative: relative_days((today - date).num_days()),
@@ -47,6 +45,31 @@ pub fn short_date(date: NaiveDate) -> String {
     date.format("%b %-d").to_string()
 }
 
+/// "Call", as a badge and the type menus read.
+pub fn interaction_label(kind: InteractionType) -> &'static str {
+    match kind {
+        InteractionType::Meeting => "Meeting",
+        InteractionType::Call => "Call",
+        InteractionType::Email => "Email",
+        InteractionType::Message => "Message",
+        InteractionType::Other => "Other",
+    }
+}
+
+/// How a sentence names an interaction: "Call with Ada logged." ("Other with Ada" would not
+/// read, so that type is an "Interaction").
+pub fn interaction_noun(kind: InteractionType) -> &'static str {
+    match kind {
+        InteractionType::Other => "Interaction",
+        other => interaction_label(other),
+    }
+}
+
+/// The choices of the type menus, every type in order: `(value, label)`.
+pub fn interaction_options() -> [(&'static str, &'static str); 5] {
+    InteractionType::ALL.map(|kind| (kind.as_str(), interaction_label(kind)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +91,21 @@ mod tests {
         assert_eq!(w.relative, "12 days ago");
         assert_eq!(w.exact, "March 3, 2024");
         assert_eq!(w.iso, "2024-03-03");
+    }
+
+    #[test]
+    fn the_type_menu_offers_every_type_in_order() {
+        assert_eq!(
+            interaction_options(),
+            [
+                ("meeting", "Meeting"),
+                ("call", "Call"),
+                ("email", "Email"),
+                ("message", "Message"),
+                ("other", "Other"),
+            ]
+        );
+        assert_eq!(interaction_noun(InteractionType::Other), "Interaction");
+        assert_eq!(interaction_noun(InteractionType::Call), "Call");
     }
 }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod flash;
 pub mod follow_ups;
 pub mod format;
+pub mod forms;
 pub mod health;
 pub mod interactions;
 pub mod middleware;
@@ -21,6 +22,7 @@ pub mod server;
 pub mod settings;
 pub mod state;
 pub mod theme;
+pub mod today;
 pub mod transfer;
 
 use axum::Router;

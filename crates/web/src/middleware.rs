@@ -1,13 +1,15 @@
 //! The layers every request passes: request logs, panic and error pages, body limit,
-//! timeout, security headers and the same-origin rule for state-changing requests.
+//! timeout, and the security headers and same-origin rule it shares with the studio
+//! (`devhub-http`).
 
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
-use axum::middleware::{from_fn, Next};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use devhub_http::SameOrigin;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -16,11 +18,6 @@ use tracing::Level;
 
 use crate::error::error_page;
 use crate::state::AppState;
-
-/// Scripts and styles only from this site (no inline script), no framing.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
-     style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
-     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /// The default request body limit, for every route but the import upload (which sets its own).
 pub fn body_limit(router: Router<AppState>, state: &AppState) -> Router<AppState> {
@@ -35,7 +32,13 @@ pub fn wrap(router: Router<AppState>, state: AppState) -> Router {
     router
         .fallback(|| async { error_page(StatusCode::NOT_FOUND) })
         .layer(from_fn(crate::page::clear_flash))
-        .layer(from_fn(same_origin))
+        // State-changing requests from other sites are refused, except to the API: it
+        // authenticates by bearer token only, never by cookie, so a page of another site
+        // cannot make a browser send the token and there is nothing to forge.
+        .layer(from_fn_with_state(
+            SameOrigin::new(|| error_page(StatusCode::FORBIDDEN)).except(is_api_path),
+            devhub_http::same_origin,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             settings.request_timeout,
@@ -46,7 +49,7 @@ pub fn wrap(router: Router<AppState>, state: AppState) -> Router {
             tracing::error!("a request handler panicked");
             error_page(StatusCode::INTERNAL_SERVER_ERROR)
         }))
-        .layer(from_fn(security_headers))
+        .layer(from_fn(devhub_http::security_headers))
         .layer(
             TraceLayer::new_for_http()
                 // The path only: query strings and headers (cookies, tokens) stay out of logs.
@@ -76,10 +79,10 @@ async fn error_pages(request: Request, next: Next) -> Response {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let is_html = content_type.starts_with("text/html")
-        || content_type.starts_with("application/problem+json");
+        || content_type.starts_with(devhub_http::PROBLEM_JSON);
     if is_api {
         if (status.is_client_error() || status.is_server_error())
-            && !content_type.starts_with("application/problem+json")
+            && !content_type.starts_with(devhub_http::PROBLEM_JSON)
         {
             return crate::api::error::ApiError::BadRequest(status, status_message(status))
                 .into_response();
@@ -116,70 +119,6 @@ fn status_message(status: StatusCode) -> String {
 /// `/api` and everything under it.
 pub fn is_api_path(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
-}
-
-async fn security_headers(request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    let set = |headers: &mut HeaderMap, name: HeaderName, value: &'static str| {
-        headers.insert(name, HeaderValue::from_static(value));
-    };
-    set(
-        headers,
-        header::CONTENT_SECURITY_POLICY,
-        CONTENT_SECURITY_POLICY,
-    );
-    set(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
-    set(headers, header::REFERRER_POLICY, "same-origin");
-    set(headers, header::X_FRAME_OPTIONS, "DENY");
-    set(
-        headers,
-        HeaderName::from_static("cross-origin-opener-policy"),
-        "same-origin",
-    );
-    if !headers.contains_key(header::CACHE_CONTROL) {
-        // Pages hold private data: never store them in shared caches.
-        set(headers, header::CACHE_CONTROL, "no-store");
-    }
-    response
-}
-
-/// Refuses state-changing requests from other sites (except to the token-authenticated API):
-/// the `Origin` must be this host; without `Origin`, `Sec-Fetch-Site` must say same-origin. Requests with neither header come from
-/// non-browser clients, which cannot be tricked into sending ambient cookies.
-pub async fn same_origin(request: Request, next: Next) -> Response {
-    let changes_state = matches!(
-        *request.method(),
-        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
-    );
-    // The API authenticates by bearer token only, never by cookie: a page of another site
-    // cannot make a browser send the token, so there is nothing to forge.
-    let is_api = is_api_path(request.uri().path());
-    if changes_state && !is_api && !is_same_origin(request.headers()) {
-        tracing::warn!(path = %request.uri().path(), "cross-origin request refused");
-        return error_page(StatusCode::FORBIDDEN);
-    }
-    next.run(request).await
-}
-
-pub fn is_same_origin(headers: &HeaderMap) -> bool {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let Ok(origin) = origin.to_str() else {
-            return false;
-        };
-        let origin_host = origin
-            .strip_prefix("http://")
-            .or_else(|| origin.strip_prefix("https://"));
-        return match (origin_host, host) {
-            (Some(o), Some(h)) => o.eq_ignore_ascii_case(h),
-            _ => false,
-        };
-    }
-    match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        Some(site) => site == "same-origin" || site == "none",
-        None => true,
-    }
 }
 
 /// A response carrying `Retry-After`, for rate limits.

@@ -14,7 +14,8 @@ use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::flash::{self, Flash};
 use crate::state::AppState;
-use chrono::NaiveDate;
+use crate::today::Today;
+use chrono::{NaiveDate, Utc};
 use devhub_db::{FollowUpCounts, UserSettings};
 
 /// The data of the shared layout (`templates/base.html`).
@@ -71,15 +72,18 @@ impl Layout {
     }
 }
 
-/// Everything a signed-in page needs from the request: the user and their settings, the
-/// flash message to show (its cookie is cleared by [`clear_flash`]), the theme, and the
-/// follow-up counts of the navigation.
+/// Everything a signed-in page needs from the request: the user and their settings, today in
+/// their time zone, the flash message to show (its cookie is cleared by [`clear_flash`]), the
+/// theme, and the follow-up counts of the navigation.
 #[derive(Debug, Clone)]
 pub struct Page {
     pub current: CurrentUser,
     pub flash: Option<Flash>,
     pub theme: String,
     pub settings: UserSettings,
+    /// The request's one "today", in the user's time zone: every date on the page counts
+    /// from it.
+    pub today: Today,
     pub follow_ups: FollowUpCounts,
 }
 
@@ -100,9 +104,9 @@ impl Page {
         &self.current.user.id
     }
 
-    /// Today's date in the user's time zone: what follow-ups are grouped by.
+    /// Today's date in the user's time zone (`self.today.date`).
     pub fn today(&self) -> NaiveDate {
-        self.settings.today()
+        self.today.date
     }
 }
 
@@ -116,16 +120,18 @@ impl FromRequestParts<AppState> for Page {
         let current = CurrentUser::from_request_parts(parts, state).await?;
         let jar = CookieJar::from_headers(&parts.headers);
         let settings = state.db.user_settings().get(&current.user.id).await?;
+        let today = Today::at(Utc::now(), settings.time_zone());
         let follow_ups = state
             .db
             .follow_ups()
-            .counts(&current.user.id, settings.today())
+            .counts(&current.user.id, today.date)
             .await?;
         Ok(Page {
             current,
             flash: flash::read(&jar),
             theme: theme(&jar),
             settings,
+            today,
             follow_ups,
         })
     }

@@ -79,7 +79,8 @@ pub async fn serve(db_config: &DbConfig, config: ServeConfig) -> Result<(), Serv
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async move {
-        shutdown_signal().await;
+        devhub_http::shutdown_signal().await;
+        tracing::info!("shutdown signal received; finishing in-flight requests");
         let _ = stop_tx.send(true);
     });
     let mut stopping = stop_rx.clone();
@@ -108,26 +109,4 @@ async fn sweep_sessions(db: Db, every: Duration) {
             Err(e) => tracing::warn!(error = %e, "session sweep failed"),
         }
     }
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutdown signal received; finishing in-flight requests");
 }

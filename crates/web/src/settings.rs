@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::CookieJar;
@@ -16,9 +16,9 @@ use crate::accounts::check_password;
 use crate::auth::password;
 use crate::auth::session::{generate_token, removal_cookie};
 use crate::auth::CurrentUser;
-use crate::contacts::FieldErrors;
 use crate::error::AppError;
 use crate::flash::{self, Flash};
+use crate::forms::FieldErrors;
 use crate::page::{ok, render, Layout, Page};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
@@ -230,8 +230,11 @@ async fn revoke_token(
         .api_tokens()
         .delete(page.user_id(), &ApiTokenId::from(id))
         .await?;
-    let jar = flash::set(jar, Flash::success("Token revoked: it no longer works."));
-    Ok((jar, Redirect::to("/settings#tokens")).into_response())
+    Ok(flash::redirect(
+        jar,
+        Flash::success("Token revoked: it no longer works."),
+        "/settings#tokens",
+    ))
 }
 
 /// `POST /settings/reminders`: time zone and default cadences.
@@ -253,10 +256,11 @@ async fn save_reminders(
         Err(e) => Err(e),
     };
     match saved {
-        Ok(_) => {
-            let jar = flash::set(jar, Flash::success("Reminder settings saved."));
-            Ok((jar, Redirect::to("/settings#reminders")).into_response())
-        }
+        Ok(_) => Ok(flash::redirect(
+            jar,
+            Flash::success("Reminder settings saved."),
+            "/settings#reminders",
+        )),
         Err(DbError::Validation(errors)) => {
             let mut settings = SettingsPage::load(&state, &page).await?;
             settings.reminder_errors = FieldErrors::from_validation(
@@ -312,11 +316,11 @@ async fn revoke_calendar_feed(
         .user_settings()
         .revoke_calendar_token(page.user_id())
         .await?;
-    let jar = flash::set(
+    Ok(flash::redirect(
         jar,
         Flash::success("Calendar feed revoked: its address no longer works."),
-    );
-    Ok((jar, Redirect::to("/settings#calendar")).into_response())
+        "/settings#calendar",
+    ))
 }
 
 async fn settings_page(State(state): State<AppState>, page: Page) -> Result<Response, AppError> {
@@ -366,11 +370,11 @@ async fn change_password(
         .sessions()
         .delete_all_for_user(&current.user.id, Some(&current.session_id))
         .await?;
-    let jar = flash::set(
+    Ok(flash::redirect(
         jar,
         Flash::success("Password changed. Your other sessions have been signed out."),
-    );
-    Ok((jar, Redirect::to("/settings")).into_response())
+        "/settings",
+    ))
 }
 
 async fn sign_out_everywhere(
@@ -384,11 +388,11 @@ async fn sign_out_everywhere(
         .delete_all_for_user(&current.user.id, None)
         .await?;
     let jar = jar.add(removal_cookie(state.settings.secure_cookies));
-    let jar = flash::set(
+    Ok(flash::redirect(
         jar,
         Flash::success("You have been signed out of every session."),
-    );
-    Ok((jar, Redirect::to("/login")).into_response())
+        "/login",
+    ))
 }
 
 #[derive(Deserialize)]
@@ -412,9 +416,9 @@ async fn delete_account(
     // One transaction; the schema's cascades remove every row of the user.
     state.db.users().delete(&current.user.id).await?;
     let jar = jar.add(removal_cookie(state.settings.secure_cookies));
-    let jar = flash::set(
+    Ok(flash::redirect(
         jar,
         Flash::success("Your account and all its data have been deleted."),
-    );
-    Ok((jar, Redirect::to("/login")).into_response())
+        "/login",
+    ))
 }

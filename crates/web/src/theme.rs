@@ -8,7 +8,7 @@ use axum::{Form, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 
-use crate::auth::session::safe_next;
+use crate::forms::safe_next;
 use crate::page::THEME_COOKIE;
 use crate::state::AppState;
 

@@ -5,10 +5,10 @@
 mod common;
 
 use axum::http::StatusCode;
-use chrono::{Datelike, Duration, Months, NaiveDate, Utc};
+use chrono::{Datelike, Duration, Months, NaiveDate, Timelike, Utc};
 use common::{spawn_app, Client, TestApp, TestResponse, PASSWORD};
 use devhub_db::repo::interaction::InteractionInput;
-use devhub_db::{Contact, ContactStatus, NewContact, UserId};
+use devhub_db::{Contact, ContactStatus, NewContact, NewFollowUp, Preferences, TimeZone, UserId};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -521,5 +521,89 @@ async fn each_card_has_a_friendly_empty_state() {
             text.len() == 1 && text[0].starts_with(start),
             "{card}: {text:?}"
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One "today"
+
+/// A time zone whose date differs from UTC's now, with that date: Kiritimati (UTC+14) is a
+/// day ahead from 10:00 UTC until midnight, Pago Pago (UTC-11) a day behind from midnight
+/// until 11:00 UTC. Either leaves an hour to spare, except in the last moments before midnight
+/// UTC, which are waited out: the test reads the same whatever the clock says.
+async fn zone_off_utc() -> (TimeZone, NaiveDate) {
+    let to_midnight = 86_400 - i64::from(Utc::now().num_seconds_from_midnight());
+    if to_midnight < 30 {
+        let wait = u64::try_from(to_midnight + 1).unwrap();
+        tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+    }
+    let now = Utc::now();
+    let name = if now.hour() >= 10 {
+        "Pacific/Kiritimati"
+    } else {
+        "Pacific/Pago_Pago"
+    };
+    let zone = TimeZone::parse(name).unwrap();
+    let local = zone.date_at(now);
+    assert_ne!(local, now.date_naive(), "{name} at {now}");
+    (zone, local)
+}
+
+#[tokio::test]
+async fn the_contact_page_and_the_dashboard_agree_on_today_in_the_users_time_zone() {
+    let app = spawn_app().await;
+    let (mut client, user) = sign_up(&app, "ada").await;
+    let (zone, today) = zone_off_utc().await;
+    app.db
+        .user_settings()
+        .save_preferences(
+            &user,
+            &Preferences {
+                time_zone: zone,
+                ..Preferences::default()
+            },
+        )
+        .await
+        .unwrap();
+    // Born 32 years before the user's today (a 29 February stays one), last met today, and a
+    // follow-up due today: all "today" where the user lives, never where UTC is.
+    let born = today.checked_sub_months(Months::new(12 * 32)).unwrap();
+    let grace = person("Grace").born(born).store(&app, &user).await;
+    log(&app, &user, &grace, "call", today).await;
+    app.db
+        .follow_ups()
+        .create(
+            &user,
+            &grace.id,
+            &NewFollowUp {
+                due_date: today,
+                note: Some("Send the slides".into()),
+            },
+        )
+        .await
+        .unwrap();
+
+    let dashboard = client.get("/dashboard").await;
+    assert_eq!(dashboard.status, StatusCode::OK);
+    assert_eq!(stat(&dashboard, "today"), "1");
+    assert_eq!(stat(&dashboard, "overdue"), "0");
+    assert_eq!(
+        dashboard.texts("#birthdays .dash-today .dash-name"),
+        ["Grace"]
+    );
+    assert_eq!(dashboard.texts("#recent .ix-date"), ["today"]);
+
+    let contact = client.get(&format!("/contacts/{}", grace.id)).await;
+    assert_eq!(contact.status, StatusCode::OK);
+    assert_eq!(contact.texts("#follow-ups .fu-relative"), ["due today"]);
+    assert_eq!(contact.texts("#stat-birthday .stat-value"), ["today!"]);
+    assert_eq!(contact.texts("#stat-last-contact .stat-value"), ["Today"]);
+    assert_eq!(contact.texts(".timeline-entry time"), ["today"]);
+    assert_eq!(
+        contact.attr("#log-date", "value").as_deref(),
+        Some(iso(today).as_str())
+    );
+    for page in [&dashboard, &contact] {
+        assert_eq!(page.texts(".nav-count-today"), ["1 due today"]);
     }
 }

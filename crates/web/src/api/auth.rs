@@ -8,8 +8,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::Duration;
 use devhub_db::sha256_hex;
+use devhub_http::Problem;
 
-use super::error::{ApiError, Problem};
+use super::error::ApiError;
 use super::extract::ApiUser;
 use crate::state::AppState;
 

@@ -1,72 +1,9 @@
 //! The API's errors: every one an RFC 9457 `application/problem+json` document with the
 //! status, a title and, for invalid input, every field's error.
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-use utoipa::ToSchema;
-
-/// An RFC 9457 problem document.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Problem {
-    /// Always `about:blank`: the status and title say what went wrong.
-    #[serde(rename = "type")]
-    pub type_: &'static str,
-    /// The HTTP status code.
-    pub status: u16,
-    /// A short summary of the kind of problem.
-    pub title: String,
-    /// What exactly went wrong with this request.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-    /// For invalid input: every field that was refused, with the reason.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldProblem>,
-}
-
-/// One refused field of a request body.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FieldProblem {
-    /// The field's name as in the request body.
-    pub field: String,
-    /// Why it was refused ("is required", "must be a date like 2024-05-31").
-    pub message: String,
-}
-
-impl Problem {
-    pub fn new(status: StatusCode, title: impl Into<String>) -> Self {
-        Problem {
-            type_: "about:blank",
-            status: status.as_u16(),
-            title: title.into(),
-            detail: None,
-            errors: Vec::new(),
-        }
-    }
-
-    pub fn detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
-        self
-    }
-}
-
-impl IntoResponse for Problem {
-    fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_string(&self).unwrap_or_else(|_| {
-            format!(
-                r#"{{"type":"about:blank","status":{},"title":"Error"}}"#,
-                self.status
-            )
-        });
-        let mut response = (status, body).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        response
-    }
-}
+use devhub_http::{FieldProblem, Problem};
 
 /// What an API handler can fail with.
 #[derive(Debug, thiserror::Error)]

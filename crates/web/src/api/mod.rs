@@ -19,6 +19,7 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::Router;
+use devhub_http::{FieldProblem, Problem};
 use serde::{Deserialize, Deserializer};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
@@ -27,7 +28,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::state::AppState;
-use error::{ApiError, FieldProblem, Problem};
+use error::ApiError;
 
 #[derive(OpenApi)]
 #[openapi(

@@ -13,9 +13,9 @@ use devhub_db::{
 };
 use serde::Deserialize;
 
-use super::{redirect_with, today, FieldErrors};
 use crate::error::AppError;
-use crate::flash::Flash;
+use crate::flash::{self, Flash};
+use crate::forms::FieldErrors;
 use crate::page::{ok, render, Layout, Page};
 use crate::state::AppState;
 
@@ -134,7 +134,7 @@ impl FormPage {
             errors,
             industries,
             relationships,
-            today: today().format("%Y-%m-%d").to_string(),
+            today: page.today.iso(),
         })
     }
 }
@@ -188,7 +188,7 @@ pub async fn create(
         Err(e) => Err(e),
     };
     match saved {
-        Ok(contact) => Ok(redirect_with(
+        Ok(contact) => Ok(flash::redirect(
             jar,
             Flash::success(format!("Contact {} added.", contact.name)),
             &format!("/contacts/{}", contact.id),
@@ -236,7 +236,7 @@ pub async fn update(
         Err(e) => Err(e),
     };
     match saved {
-        Ok(updated) => Ok(redirect_with(
+        Ok(updated) => Ok(flash::redirect(
             jar,
             Flash::success(format!("Contact {} updated.", updated.name)),
             &format!("/contacts/{}", updated.id),

@@ -12,13 +12,14 @@ use devhub_db::{
 };
 use serde::Deserialize;
 
-use super::{count_of, redirect_with};
-use crate::auth::session::safe_next;
+use super::count_of;
 use crate::error::AppError;
-use crate::flash::Flash;
+use crate::flash::{self, Flash};
 use crate::format::When;
+use crate::forms::safe_next;
 use crate::page::{ok, Layout, Page, Pager, QueryString};
 use crate::state::AppState;
+use crate::today::Today;
 
 pub const PER_PAGE: u32 = 50;
 
@@ -210,7 +211,7 @@ struct Row {
 }
 
 impl Row {
-    fn of(c: Contact) -> Self {
+    fn of(c: Contact, today: &Today) -> Self {
         Row {
             id: c.id.into_string(),
             name: c.name,
@@ -219,8 +220,8 @@ impl Row {
             location: c.location.unwrap_or_default(),
             vip: c.vip,
             archived: c.status == ContactStatus::Archived,
-            last_contacted: c.last_contacted.map(When::of),
-            created: When::of(c.created_at),
+            last_contacted: c.last_contacted.map(|at| today.when_day(at)),
+            created: today.when_at(c.created_at),
         }
     }
 }
@@ -322,7 +323,11 @@ pub async fn list_page(
         last_contacted_header: SortHeader::new(&params, ContactSort::LastContacted),
         created_header: SortHeader::new(&params, ContactSort::Created),
         count: count_of(result.total, "contact", "contacts"),
-        rows: result.contacts.into_iter().map(Row::of).collect(),
+        rows: result
+            .contacts
+            .into_iter()
+            .map(|c| Row::of(c, &page.today))
+            .collect(),
         pager,
         back,
         no_contacts,
@@ -410,10 +415,10 @@ pub async fn bulk(
         }
     }
     if ids.is_empty() {
-        return Ok(redirect_with(jar, Flash::error(NOTHING_SELECTED), &back));
+        return Ok(flash::redirect(jar, Flash::error(NOTHING_SELECTED), &back));
     }
     let Some((action, done)) = bulk_action(form.action.trim()) else {
-        return Ok(redirect_with(
+        return Ok(flash::redirect(
             jar,
             Flash::error("Choose what to do with the selected contacts."),
             &back,
@@ -430,7 +435,7 @@ pub async fn bulk(
             }
         }
         if contacts.is_empty() {
-            return Ok(redirect_with(jar, Flash::error(NOTHING_SELECTED), &back));
+            return Ok(flash::redirect(jar, Flash::error(NOTHING_SELECTED), &back));
         }
         let what = count_of(contacts.len() as u64, "contact", "contacts");
         return Ok(ok(&BulkDeletePage {
@@ -447,10 +452,10 @@ pub async fn bulk(
         .bulk(page.user_id(), &ids, action)
         .await?;
     if touched == 0 {
-        return Ok(redirect_with(jar, Flash::error(NOTHING_SELECTED), &back));
+        return Ok(flash::redirect(jar, Flash::error(NOTHING_SELECTED), &back));
     }
     let message = format!("{} {done}.", count_of(touched, "contact", "contacts"));
-    Ok(redirect_with(jar, Flash::success(message), &back))
+    Ok(flash::redirect(jar, Flash::success(message), &back))
 }
 
 #[cfg(test)]

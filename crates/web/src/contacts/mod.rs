@@ -7,16 +7,12 @@ mod list;
 mod show;
 mod vip;
 
-use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use axum_extra::extract::CookieJar;
-use devhub_db::ValidationErrors;
 
 pub(crate) use list::ListParams;
 pub(crate) use show::render_contact_with_card;
 
-use crate::flash::{self, Flash};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -41,69 +37,6 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// The messages shown beside the fields of a form that came back, each a sentence naming
-/// its field ("Name is required.").
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldErrors(Vec<(String, String)>);
-
-impl FieldErrors {
-    /// The repository's errors, each prefixed with its field's label from `labels`
-    /// (`(field, label)` pairs); fields without a label use the field name.
-    pub fn from_validation(errors: &ValidationErrors, labels: &[(&str, &str)]) -> Self {
-        let mut out = FieldErrors::default();
-        for e in errors.iter() {
-            let label = labels
-                .iter()
-                .find(|(field, _)| *field == e.field)
-                .map_or(e.field, |(_, label)| *label);
-            out.add(e.field, label, &e.message);
-        }
-        out
-    }
-
-    /// Adds "`label` `message`." for `field`, unless the field already has a message.
-    pub fn add(&mut self, field: &str, label: &str, message: &str) {
-        if self.get(field).is_none() {
-            self.0
-                .push((field.to_string(), format!("{label} {message}.")));
-        }
-    }
-
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
-    }
-
-    pub fn has(&self, field: &str) -> bool {
-        self.get(field).is_some()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Messages of fields other than `shown` (which the form has no place for).
-    pub fn others(&self, shown: &[&str]) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(f, _)| !shown.contains(&f.as_str()))
-            .map(|(_, m)| m.clone())
-            .collect()
-    }
-}
-
-/// The 303 that ends every successful form post, with its flash message.
-fn redirect_with(jar: CookieJar, flash: Flash, to: &str) -> Response {
-    (flash::set(jar, flash), Redirect::to(to)).into_response()
-}
-
-/// Today's date in UTC: what "12 days ago" counts from and what date fields default to.
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
-}
-
 /// "1 contact", "3 contacts".
 fn count_of(n: u64, singular: &str, plural: &str) -> String {
     if n == 1 {
@@ -116,25 +49,6 @@ fn count_of(n: u64, singular: &str, plural: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn field_errors_are_sentences_naming_the_field() {
-        let mut v = ValidationErrors::new();
-        v.add("name", "is required");
-        v.add("birthday", "cannot be in the future");
-        v.add("name", "must be at most 200 characters");
-        let errors = FieldErrors::from_validation(&v, &[("name", "Name")]);
-        assert_eq!(errors.get("name"), Some("Name is required."));
-        assert_eq!(
-            errors.get("birthday"),
-            Some("birthday cannot be in the future.")
-        );
-        assert_eq!(
-            errors.others(&["name"]),
-            ["birthday cannot be in the future."]
-        );
-        assert!(!errors.has("status"));
-    }
 
     #[test]
     fn counts_use_the_singular_for_one() {

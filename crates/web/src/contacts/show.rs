@@ -9,18 +9,20 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum_extra::extract::{CookieJar, Form};
 use chrono::{Datelike, NaiveDate};
-use devhub_db::{Contact, ContactId, ContactStatus, Interaction, InteractionType};
+use devhub_db::{Contact, ContactId, ContactStatus, Interaction};
 use serde::Deserialize;
 
+use super::count_of;
 use super::vip::{self, BackgroundForm, InfoForm, VipView};
-use super::{count_of, redirect_with, today, FieldErrors};
 use crate::birthdays::next_birthday;
 use crate::error::AppError;
-use crate::flash::Flash;
+use crate::flash::{self, Flash};
 use crate::follow_ups::{self, CardReturn, ContactCard, FollowUpItem};
-use crate::format::{long_date, short_date, When};
+use crate::format::{interaction_label, interaction_options, long_date, short_date, When};
+use crate::forms::FieldErrors;
 use crate::page::{encode_query, ok, render, Layout, Page};
 use crate::state::AppState;
+use crate::today::Today;
 
 /// Timeline entries per page.
 pub const TIMELINE_PAGE: u32 = 20;
@@ -62,24 +64,14 @@ struct Entry {
 }
 
 impl Entry {
-    fn of(i: Interaction) -> Self {
+    fn of(i: Interaction, today: &Today) -> Self {
         Entry {
             id: i.id.into_string(),
             kind: i.type_.as_str(),
-            label: type_label(i.type_),
-            when: When::of(i.date),
+            label: interaction_label(i.type_),
+            when: today.when_day(i.date),
             notes: i.notes,
         }
-    }
-}
-
-fn type_label(kind: InteractionType) -> &'static str {
-    match kind {
-        InteractionType::Meeting => "Meeting",
-        InteractionType::Call => "Call",
-        InteractionType::Email => "Email",
-        InteractionType::Message => "Message",
-        InteractionType::Other => "Other",
     }
 }
 
@@ -102,7 +94,7 @@ struct ShowPage {
     more_href: Option<String>,
     newer_href: Option<String>,
     today: String,
-    types: Vec<(&'static str, &'static str)>,
+    types: [(&'static str, &'static str); 5],
     vip: Option<VipView>,
     fu: ContactCard,
     /// The open follow-ups due by today, which logging an interaction offers to complete.
@@ -164,7 +156,7 @@ pub(super) async fn render_contact(
 
     let fu = follow_ups::contact_card(state, page, &contact, returned.card.clone()).await?;
     let due = follow_ups::due_for_contact(state, page, &contact).await?;
-    let today = today();
+    let today = page.today();
     let since_last = match contact.last_contacted {
         None => "Never".to_string(),
         Some(at) => match (today - at.date_naive()).num_days() {
@@ -189,26 +181,26 @@ pub(super) async fn render_contact(
         alert: returned.alert,
         interactions_total: total,
         since_last,
-        last_contacted: contact.last_contacted.map(When::of),
+        last_contacted: contact.last_contacted.map(|at| page.today.when_day(at)),
         birthday_next: next.map(|n| n.text()),
         birthday_detail: next.map(|n| match n.turns {
             Some(age) => format!("{} · turns {age}", short_date(n.date)),
             None => short_date(n.date),
         }),
-        entries: list.into_iter().map(Entry::of).collect(),
+        entries: list
+            .into_iter()
+            .map(|i| Entry::of(i, &page.today))
+            .collect(),
         timeline_range,
         here_query: encode_query(&here),
         here,
         more_href,
         newer_href,
-        today: page.today().format("%Y-%m-%d").to_string(),
+        today: page.today.iso(),
         fu,
         due,
         when_options: follow_ups::when_options(),
-        types: InteractionType::ALL
-            .iter()
-            .map(|t| (t.as_str(), type_label(*t)))
-            .collect(),
+        types: interaction_options(),
         vip,
         c: ContactView {
             id: contact.id.into_string(),
@@ -220,8 +212,8 @@ pub(super) async fn render_contact(
             age: contact.birthday.map(|b| age_on(b, today)),
             vip: contact.vip,
             archived: contact.status == ContactStatus::Archived,
-            created: When::of(contact.created_at),
-            updated: When::of(contact.last_update),
+            created: page.today.when_at(contact.created_at),
+            updated: page.today.when_at(contact.last_update),
         },
     };
     Ok(render(returned.status.unwrap_or(StatusCode::OK), &show))
@@ -304,7 +296,7 @@ pub async fn set_vip(
     } else {
         format!("{} is no longer a VIP.", contact.name)
     };
-    Ok(redirect_with(
+    Ok(flash::redirect(
         jar,
         Flash::success(message),
         &format!("/contacts/{}", contact.id),
@@ -345,7 +337,7 @@ pub async fn set_status(
         ContactStatus::Archived => format!("{} archived.", contact.name),
         ContactStatus::Active => format!("{} is active again.", contact.name),
     };
-    Ok(redirect_with(
+    Ok(flash::redirect(
         jar,
         Flash::success(message),
         &format!("/contacts/{}", contact.id),
@@ -392,7 +384,7 @@ pub async fn delete(
         .contacts()
         .delete(page.user_id(), &contact.id)
         .await?;
-    Ok(redirect_with(
+    Ok(flash::redirect(
         jar,
         Flash::success(format!("Contact {} deleted.", contact.name)),
         "/contacts",

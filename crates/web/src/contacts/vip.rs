@@ -14,9 +14,9 @@ use devhub_db::{
 use serde::Deserialize;
 
 use super::show::{owned, render_contact, Returned};
-use super::{redirect_with, FieldErrors};
 use crate::error::AppError;
-use crate::flash::Flash;
+use crate::flash::{self, Flash};
+use crate::forms::FieldErrors;
 use crate::page::Page;
 use crate::state::AppState;
 
@@ -325,7 +325,7 @@ pub async fn save_background(
         Err(e) => Err(e),
     };
     match saved {
-        Ok(_) => Ok(redirect_with(
+        Ok(_) => Ok(flash::redirect(
             jar,
             Flash::success(format!("Background of {} saved.", contact.name)),
             &format!("/contacts/{}#background", contact.id),
@@ -411,7 +411,7 @@ pub async fn save_contact_info(
     if let Err(response) = save_info(&state, &page, contact, form, links, None).await? {
         return Ok(response);
     }
-    Ok(redirect_with(
+    Ok(flash::redirect(
         jar,
         Flash::success(format!("Contact info of {name} saved.")),
         &format!("/contacts/{id}#contact-info"),
@@ -468,7 +468,7 @@ pub async fn add_social_link(
         }
     };
     if links.iter().any(|l| same_link(l, &address)) {
-        return Ok(redirect_with(
+        return Ok(flash::redirect(
             jar,
             Flash::success("That link is already listed."),
             &back,
@@ -487,7 +487,7 @@ pub async fn add_social_link(
     {
         return Ok(response);
     }
-    Ok(redirect_with(jar, Flash::success("Link added."), &back))
+    Ok(flash::redirect(jar, Flash::success("Link added."), &back))
 }
 
 pub async fn remove_social_link(
@@ -514,7 +514,7 @@ pub async fn remove_social_link(
         .cloned()
         .collect();
     if kept.len() == links.len() {
-        return Ok(redirect_with(
+        return Ok(flash::redirect(
             jar,
             Flash::error("That link is not listed."),
             &back,
@@ -524,7 +524,7 @@ pub async fn remove_social_link(
     if let Err(response) = save_info(&state, &page, contact, form_values, kept, None).await? {
         return Ok(response);
     }
-    Ok(redirect_with(jar, Flash::success("Link removed."), &back))
+    Ok(flash::redirect(jar, Flash::success("Link removed."), &back))
 }
 
 #[cfg(test)]

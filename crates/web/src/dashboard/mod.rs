@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use devhub_db::repo::contact::ContactCounts;
 use devhub_db::repo::interaction::InteractionQuery;
 use devhub_db::{DueContact, FollowUpCounts};
@@ -16,6 +16,7 @@ use crate::format::{relative_days, short_date, When};
 use crate::interactions::InteractionRow;
 use crate::page::{ok, Layout, Page, QueryString};
 use crate::state::AppState;
+use crate::today::Today;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -112,8 +113,8 @@ fn month_of(today: NaiveDate) -> (NaiveDate, NaiveDate) {
     (first, last)
 }
 
-fn reconnect_item(due: DueContact, now: DateTime<Utc>, today: NaiveDate) -> ReconnectItem {
-    let overdue = due.days_overdue(now);
+fn reconnect_item(due: DueContact, today: &Today) -> ReconnectItem {
+    let overdue = due.days_overdue(today.now);
     let contact = due.contact;
     ReconnectItem {
         id: contact.id.into_string(),
@@ -122,15 +123,13 @@ fn reconnect_item(due: DueContact, now: DateTime<Utc>, today: NaiveDate) -> Reco
         overdue,
         cadence_days: due.cadence_days,
         own_cadence: due.own_cadence,
-        last: contact
-            .last_contacted
-            .map(|at| When::of_date(at.date_naive(), today)),
+        last: contact.last_contacted.map(|at| today.when_day(at)),
     }
 }
 
 async fn home(State(state): State<AppState>, page: Page) -> Result<Response, AppError> {
     let user = page.user_id();
-    let now = Utc::now();
+    let now = page.today.now;
     let today = page.today();
     let contacts = state.db.contacts();
     let interactions = state.db.interactions();
@@ -167,7 +166,7 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
         .await?
         .0
         .into_iter()
-        .map(|r| InteractionRow::new(r, today))
+        .map(|r| InteractionRow::new(r, &page.today))
         .collect();
 
     let soon = crate::birthdays::upcoming(
@@ -198,7 +197,7 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
     let more_reconnect = overdue_total.saturating_sub(overdue.len() as u64);
     let reconnect = overdue
         .into_iter()
-        .map(|c| reconnect_item(c, now, today))
+        .map(|c| reconnect_item(c, &page.today))
         .collect();
     let preferences = page.settings.preferences;
 

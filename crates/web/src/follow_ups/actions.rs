@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Form;
 use axum_extra::extract::CookieJar;
 use devhub_db::{
@@ -14,17 +14,13 @@ use devhub_db::{
 use serde::Deserialize;
 
 use super::{field_errors, CardReturn, FollowUpItem, NewFollowUpFields, MAX_NOTE};
-use crate::contacts::{render_contact_with_card, FieldErrors};
+use crate::contacts::render_contact_with_card;
 use crate::error::AppError;
 use crate::flash::{self, Flash};
 use crate::format::long_date;
-use crate::interactions::return_to;
+use crate::forms::{return_to, FieldErrors};
 use crate::page::{render, Layout, Page};
 use crate::state::AppState;
-
-fn redirect(jar: CookieJar, flash: Flash, to: &str) -> Response {
-    (flash::set(jar, flash), Redirect::to(to)).into_response()
-}
 
 async fn owned_contact(state: &AppState, page: &Page, id: String) -> Result<Contact, AppError> {
     Ok(state
@@ -86,7 +82,7 @@ pub(super) async fn create(
         Err(e) => return Err(e.into()),
     };
     let target = return_to(&fields.back, format!("/contacts/{}#follow-ups", contact.id));
-    Ok(redirect(
+    Ok(flash::redirect(
         jar,
         Flash::success(format!(
             "Follow-up with {} added for {}.",
@@ -143,7 +139,7 @@ pub(super) async fn set_cadence(
             contact.name
         ),
     };
-    Ok(redirect(
+    Ok(flash::redirect(
         jar,
         Flash::success(message),
         &format!("/contacts/{}#follow-ups", contact.id),
@@ -178,7 +174,7 @@ struct ShowPage {
 
 impl ShowPage {
     fn new(page: &Page, follow_up: &FollowUp, contact: &Contact, back: &str) -> Self {
-        let item = FollowUpItem::new(follow_up, &contact.name, page.today());
+        let item = FollowUpItem::new(follow_up, &contact.name, &page.today);
         ShowPage {
             layout: page.layout(format!("Follow-up with {}", contact.name), "follow-ups"),
             completed: follow_up.completed,
@@ -245,7 +241,7 @@ pub(super) async fn update(
         Err(e) => Err(e),
     };
     match saved {
-        Ok(saved) => Ok(redirect(
+        Ok(saved) => Ok(flash::redirect(
             jar,
             Flash::success(format!(
                 "Follow-up with {} saved, due {}.",
@@ -279,7 +275,7 @@ pub(super) async fn complete(
         .follow_ups()
         .complete(page.user_id(), &follow_up.id)
         .await?;
-    Ok(redirect(
+    Ok(flash::redirect(
         jar,
         Flash::success(format!("Follow-up with {} done.", contact.name)),
         &return_to(&back, "/follow-ups".to_string()),
@@ -301,7 +297,7 @@ pub(super) async fn reopen(
         .follow_ups()
         .reopen(page.user_id(), &follow_up.id)
         .await?;
-    Ok(redirect(
+    Ok(flash::redirect(
         jar,
         Flash::success(format!("Follow-up with {} is open again.", contact.name)),
         &return_to(&back, "/follow-ups?tab=completed".to_string()),
@@ -360,7 +356,7 @@ pub(super) async fn snooze(
         Err(message) => Err(Ok(message)),
     };
     match result {
-        Ok(snoozed) => Ok(redirect(
+        Ok(snoozed) => Ok(flash::redirect(
             jar,
             Flash::success(format!(
                 "Follow-up with {} snoozed to {}.",
@@ -400,7 +396,7 @@ pub(super) async fn delete(
         t if t.starts_with(&format!("/follow-ups/{}", follow_up.id)) => fallback,
         t => t,
     };
-    Ok(redirect(
+    Ok(flash::redirect(
         jar,
         Flash::success(format!("Follow-up with {} deleted.", contact.name)),
         &target,

@@ -105,9 +105,11 @@ pub(super) async fn index(
         for row in &open {
             let key = group_of(row.follow_up.due_date, today);
             if let Some(group) = groups.iter_mut().find(|g| g.key == key) {
-                group
-                    .items
-                    .push(FollowUpItem::new(&row.follow_up, &row.contact_name, today));
+                group.items.push(FollowUpItem::new(
+                    &row.follow_up,
+                    &row.contact_name,
+                    &page.today,
+                ));
             }
         }
     }
@@ -125,7 +127,7 @@ pub(super) async fn index(
             .await?;
         let items = rows
             .iter()
-            .map(|r| FollowUpItem::new(&r.follow_up, &r.contact_name, today))
+            .map(|r| FollowUpItem::new(&r.follow_up, &r.contact_name, &page.today))
             .collect();
         (items, total)
     } else {

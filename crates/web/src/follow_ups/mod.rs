@@ -22,11 +22,12 @@ use devhub_db::{
 };
 use serde::Deserialize;
 
-use crate::contacts::FieldErrors;
 use crate::error::AppError;
 use crate::format::long_date;
+use crate::forms::FieldErrors;
 use crate::page::Page;
 use crate::state::AppState;
+use crate::today::Today;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -132,8 +133,9 @@ pub(crate) struct FollowUpItem {
 }
 
 impl FollowUpItem {
-    pub fn new(f: &FollowUp, contact_name: &str, today: NaiveDate) -> Self {
-        let days = (f.due_date - today).num_days();
+    /// `f` as of `today`; its completion shows on the date it has where the user lives.
+    pub fn new(f: &FollowUp, contact_name: &str, today: &Today) -> Self {
+        let days = (f.due_date - today.date).num_days();
         let due_relative = match days {
             0 => "due today".to_string(),
             1 => "due tomorrow".to_string(),
@@ -151,10 +153,11 @@ impl FollowUpItem {
             due_relative,
             overdue: !f.completed && days < 0,
             due_today: !f.completed && days == 0,
-            completed: f.completed_at.map(|at| long_date(at.date_naive())),
+            completed: f.completed_at.map(|at| long_date(today.date_of(at))),
             snooze_min: today
+                .date
                 .succ_opt()
-                .unwrap_or(today)
+                .unwrap_or(today.date)
                 .format("%Y-%m-%d")
                 .to_string(),
         }
@@ -208,14 +211,13 @@ pub(crate) async fn contact_card(
     returned: CardReturn,
 ) -> Result<ContactCard, AppError> {
     let user = page.user_id();
-    let today = page.today();
     let open = state
         .db
         .follow_ups()
         .list_for_contact(user, &contact.id, false)
         .await?
         .iter()
-        .map(|f| FollowUpItem::new(f, &contact.name, today))
+        .map(|f| FollowUpItem::new(f, &contact.name, &page.today))
         .collect();
     let own = state.db.cadences().get(user, &contact.id).await?;
     let preferences = page.settings.preferences;
@@ -254,14 +256,14 @@ pub(crate) async fn due_for_contact(
     page: &Page,
     contact: &Contact,
 ) -> Result<Vec<FollowUpItem>, AppError> {
-    let today = page.today();
+    let today = &page.today;
     Ok(state
         .db
         .follow_ups()
         .list_for_contact(page.user_id(), &contact.id, false)
         .await?
         .iter()
-        .filter(|f| f.due_date <= today)
+        .filter(|f| f.due_date <= today.date)
         .map(|f| FollowUpItem::new(f, &contact.name, today))
         .collect())
 }
@@ -297,7 +299,8 @@ mod tests {
 
     #[test]
     fn due_dates_read_relative_to_today() {
-        let today = d("2025-03-10");
+        let noon = d("2025-03-10").and_hms_opt(12, 0, 0).unwrap_or_default();
+        let today = Today::at(noon.and_utc(), devhub_db::TimeZone::default());
         let item = |due: &str| {
             let f = FollowUp {
                 id: "f".into(),
@@ -309,7 +312,7 @@ mod tests {
                 created_at: chrono::DateTime::default(),
                 updated_at: chrono::DateTime::default(),
             };
-            FollowUpItem::new(&f, "Ada", today)
+            FollowUpItem::new(&f, "Ada", &today)
         };
         assert_eq!(item("2025-03-07").due_relative, "3 days overdue");
         assert!(item("2025-03-09").overdue);

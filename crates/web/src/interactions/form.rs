@@ -7,7 +7,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum_extra::extract::{CookieJar, Form, FormRejection};
 use devhub_db::{
     Contact, ContactId, Error as DbError, FollowUpId, FollowUpPlan, Interaction, InteractionId,
@@ -15,11 +15,11 @@ use devhub_db::{
 };
 use serde::Deserialize;
 
-use super::{return_to, type_label, type_noun, TYPE_OPTIONS};
-use crate::contacts::FieldErrors;
 use crate::error::AppError;
 use crate::flash::{self, Flash};
 use crate::follow_ups::{self, FollowUpItem, NewFollowUpFields};
+use crate::format::{interaction_label, interaction_noun, interaction_options};
+use crate::forms::{return_to, FieldErrors};
 use crate::page::{ok, render, Layout, Page};
 use crate::state::AppState;
 
@@ -104,6 +104,8 @@ impl InteractionFields {
     }
 }
 
+const LABELS: &[(&str, &str)] = &[("type", "Type"), ("date", "Date"), ("notes", "Notes")];
+
 /// The follow-up part of the log form: the contact's due follow-ups to complete and the
 /// next one to schedule.
 pub(super) struct FollowUpOffer {
@@ -157,14 +159,11 @@ impl FormPage {
     }
 
     fn with_errors(mut self, errors: &ValidationErrors) -> Self {
-        let sentence = |label: &str, field: &str| {
-            errors
-                .get(field)
-                .map(|message| format!("{label} {message}."))
-        };
-        self.type_error = sentence("Type", "type");
-        self.date_error = sentence("Date", "date");
-        self.notes_error = sentence("Notes", "notes");
+        let errors = FieldErrors::from_validation(errors, LABELS);
+        let message = |field: &str| errors.get(field).map(str::to_string);
+        self.type_error = message("type");
+        self.date_error = message("date");
+        self.notes_error = message("notes");
         self
     }
 
@@ -190,7 +189,7 @@ impl FormPage {
             type_error: None,
             date_error: None,
             notes_error: None,
-            types: TYPE_OPTIONS,
+            types: interaction_options(),
             offer: Some(FollowUpOffer {
                 due,
                 errors: FieldErrors::default(),
@@ -215,7 +214,7 @@ impl FormPage {
     ) -> Self {
         let what = format!(
             "{} with {}",
-            type_label(interaction.type_).to_lowercase(),
+            interaction_label(interaction.type_).to_lowercase(),
             contact.name
         );
         let heading = format!("Edit {what}");
@@ -236,13 +235,13 @@ impl FormPage {
             type_error: None,
             date_error: None,
             notes_error: None,
-            types: TYPE_OPTIONS,
+            types: interaction_options(),
             offer: None,
         }
     }
 }
 
-/// `GET /contacts/{id}/interactions/new`: the form, dated today (UTC).
+/// `GET /contacts/{id}/interactions/new`: the form, dated today where the user lives.
 pub(super) async fn new_page(
     State(state): State<AppState>,
     page: Page,
@@ -302,7 +301,7 @@ pub(super) async fn create(
         .await?;
     let mut message = format!(
         "{} with {} logged.",
-        type_noun(logged.interaction.type_),
+        interaction_noun(logged.interaction.type_),
         contact.name
     );
     match logged.completed {
@@ -316,9 +315,8 @@ pub(super) async fn create(
             crate::format::long_date(next.due_date)
         ));
     }
-    let jar = flash::set(jar, Flash::success(message));
     let target = return_to(&fields.back, format!("/contacts/{}", contact.id));
-    Ok((jar, Redirect::to(&target)).into_response())
+    Ok(flash::redirect(jar, Flash::success(message), &target))
 }
 
 /// The user's interaction `iid` and its contact; `NotFound` for anyone else's.
@@ -375,16 +373,16 @@ pub(super) async fn update(
         .interactions()
         .update(page.user_id(), &interaction.id, &new)
         .await?;
-    let jar = flash::set(
+    let target = return_to(&fields.back, format!("/contacts/{}", contact.id));
+    Ok(flash::redirect(
         jar,
         Flash::success(format!(
             "{} with {} updated.",
-            type_noun(saved.type_),
+            interaction_noun(saved.type_),
             contact.name
         )),
-    );
-    let target = return_to(&fields.back, format!("/contacts/{}", contact.id));
-    Ok((jar, Redirect::to(&target)).into_response())
+        &target,
+    ))
 }
 
 /// `POST /interactions/{iid}/delete`: a plain post (the button asks first when JavaScript is
@@ -403,14 +401,14 @@ pub(super) async fn delete(
         .interactions()
         .delete(page.user_id(), &interaction.id)
         .await?;
-    let jar = flash::set(
+    let target = return_to(&back, format!("/contacts/{}", contact.id));
+    Ok(flash::redirect(
         jar,
         Flash::success(format!(
             "{} with {} deleted.",
-            type_noun(interaction.type_),
+            interaction_noun(interaction.type_),
             contact.name
         )),
-    );
-    let target = return_to(&back, format!("/contacts/{}", contact.id));
-    Ok((jar, Redirect::to(&target)).into_response())
+        &target,
+    ))
 }

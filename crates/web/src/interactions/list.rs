@@ -5,13 +5,14 @@ use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use devhub_db::repo::interaction::InteractionQuery;
 use devhub_db::{validate, InteractionType};
 use serde::Deserialize;
 
-use super::{InteractionRow, TYPE_OPTIONS};
+use super::InteractionRow;
 use crate::error::AppError;
+use crate::format::interaction_options;
 use crate::page::{ok, Layout, Page, Pager, QueryString};
 use crate::state::AppState;
 
@@ -150,9 +151,11 @@ pub(super) async fn index(
         found = repo.search(page.user_id(), &query).await?.0;
     }
 
-    let today = Utc::now().date_naive();
     let mut groups: Vec<MonthGroup> = Vec::new();
-    for row in found.into_iter().map(|r| InteractionRow::new(r, today)) {
+    for row in found
+        .into_iter()
+        .map(|r| InteractionRow::new(r, &page.today))
+    {
         match groups.last_mut() {
             Some(group) if group.rows.last().is_some_and(|last| last.same_month(&row)) => {
                 group.rows.push(row);
@@ -174,7 +177,7 @@ pub(super) async fn index(
         from: params.from.trim().to_string(),
         to: params.to.trim().to_string(),
         q,
-        types: TYPE_OPTIONS,
+        types: interaction_options(),
         notices,
         filtered: kind.is_some() || from.is_some() || to.is_some() || query.search.is_some(),
         groups,

@@ -11,11 +11,11 @@ mod list;
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{Datelike, NaiveDate};
-use devhub_db::{InteractionType, InteractionWithContact};
+use devhub_db::InteractionWithContact;
 
-use crate::auth::session::safe_next;
-use crate::format::When;
+use crate::format::{interaction_label, When};
 use crate::state::AppState;
+use crate::today::Today;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -25,35 +25,6 @@ pub fn router() -> Router<AppState> {
         .route("/interactions/{iid}/edit", get(form::edit_page))
         .route("/interactions/{iid}", post(form::update))
         .route("/interactions/{iid}/delete", post(form::delete))
-}
-
-/// The choices of the type menus: `(value, label)`.
-pub(crate) const TYPE_OPTIONS: [(&str, &str); 5] = [
-    ("meeting", "Meeting"),
-    ("call", "Call"),
-    ("email", "Email"),
-    ("message", "Message"),
-    ("other", "Other"),
-];
-
-/// "Call", as a badge reads.
-pub(crate) fn type_label(kind: InteractionType) -> &'static str {
-    match kind {
-        InteractionType::Meeting => "Meeting",
-        InteractionType::Call => "Call",
-        InteractionType::Email => "Email",
-        InteractionType::Message => "Message",
-        InteractionType::Other => "Other",
-    }
-}
-
-/// How a sentence names an interaction: "Call with Ada logged." ("Other with Ada" would not
-/// read, so that type is an "Interaction").
-pub(crate) fn type_noun(kind: InteractionType) -> &'static str {
-    match kind {
-        InteractionType::Other => "Interaction",
-        other => type_label(other),
-    }
 }
 
 /// One interaction in a list (the log, the dashboard's recent interactions).
@@ -71,7 +42,7 @@ pub(crate) struct InteractionRow {
 }
 
 impl InteractionRow {
-    pub(crate) fn new(row: InteractionWithContact, today: NaiveDate) -> Self {
+    pub(crate) fn new(row: InteractionWithContact, today: &Today) -> Self {
         let i = row.interaction;
         let date = i.date.date_naive();
         InteractionRow {
@@ -79,8 +50,8 @@ impl InteractionRow {
             contact_id: i.contact_id.into_string(),
             contact_name: row.contact_name,
             kind: i.type_.as_str(),
-            label: type_label(i.type_),
-            when: When::of_date(date, today),
+            label: interaction_label(i.type_),
+            when: today.when_day(i.date),
             date,
             notes: i.notes,
         }
@@ -104,42 +75,5 @@ impl InteractionRow {
 
     pub(crate) fn same_month(&self, other: &InteractionRow) -> bool {
         (self.date.year(), self.date.month()) == (other.date.year(), other.date.month())
-    }
-}
-
-/// Where a successful write goes: the local path the form carried, or `fallback`.
-pub(crate) fn return_to(back: &str, fallback: String) -> String {
-    if back.trim().is_empty() {
-        return fallback;
-    }
-    safe_next(Some(back)).unwrap_or(fallback)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn writes_return_only_to_local_paths() {
-        let fallback = || "/contacts/1".to_string();
-        assert_eq!(return_to("", fallback()), "/contacts/1");
-        assert_eq!(
-            return_to("/interactions?type=call", fallback()),
-            "/interactions?type=call"
-        );
-        assert_eq!(return_to("//evil.example", fallback()), "/contacts/1");
-        assert_eq!(return_to("https://evil.example", fallback()), "/contacts/1");
-    }
-
-    #[test]
-    fn the_type_menu_offers_every_type_in_order() {
-        let values: Vec<_> = TYPE_OPTIONS.iter().map(|(v, _)| *v).collect();
-        let all: Vec<_> = InteractionType::ALL.iter().map(|k| k.as_str()).collect();
-        assert_eq!(values, all);
-        for kind in InteractionType::ALL {
-            assert!(TYPE_OPTIONS.contains(&(kind.as_str(), type_label(kind))));
-        }
-        assert_eq!(type_noun(InteractionType::Other), "Interaction");
-        assert_eq!(type_noun(InteractionType::Call), "Call");
     }
 }

@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Form;
 use axum_extra::extract::CookieJar;
 use devhub_db::transfer::plan::{self, DuplicatePolicy, Match, Target};
@@ -14,7 +14,7 @@ use devhub_db::ImportUploadId;
 use serde::Deserialize;
 
 use crate::error::AppError;
-use crate::flash::{self, Flash};
+use crate::flash::{redirect, Flash};
 use crate::page::{render, Layout, Page};
 use crate::state::AppState;
 
@@ -323,8 +323,4 @@ fn validation_text(v: &devhub_db::ValidationErrors) -> String {
         .map(|e| e.message.clone())
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-fn redirect(jar: CookieJar, flash: Flash, to: &str) -> Response {
-    (flash::set(jar, flash), Redirect::to(to)).into_response()
 }
