@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use devhub_db::repo::contact::ListWord;
+use devhub_db::{ContactFilter, ContactSort, SortDirection};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -146,9 +148,26 @@ pub struct ContactListArgs {
     /// Only contacts whose name, industry, location or relationship contains this
     #[arg(long, short)]
     pub search: Option<String>,
+    /// Which contacts: all, vip, active or archived (as on the contacts page)
+    #[arg(long, value_parser = list_word::<ContactFilter>)]
+    pub filter: Option<ContactFilter>,
+    /// Order by name, last_contacted or created
+    #[arg(long, value_parser = list_word::<ContactSort>)]
+    pub sort: Option<ContactSort>,
+    /// asc or desc (default: names A→Z, dates newest first)
+    #[arg(long, value_parser = list_word::<SortDirection>)]
+    pub dir: Option<SortDirection>,
     /// Print JSON
     #[arg(long)]
     pub json: bool,
+}
+
+/// A word of the contact list's vocabulary, shared with the page and the API.
+fn list_word<T: ListWord>(raw: &str) -> Result<T, String> {
+    T::parse(raw).ok_or_else(|| {
+        let words: Vec<&str> = T::ALL.iter().map(|w| w.as_str()).collect();
+        format!("expected one of {}", words.join(", "))
+    })
 }
 
 #[derive(Debug, Args)]

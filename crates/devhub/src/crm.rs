@@ -1,8 +1,10 @@
 //! `devhub contact list|show|add` and `devhub log`: the CRM from a terminal or a script.
 //! Human output by default, `--json` for scripts (the row types' field names).
 
+use devhub_db::repo::contact::MAX_PER_PAGE;
 use devhub_db::{
-    Contact, ContactInput, ContactQuery, Db, DbConfig, FollowUpPlan, InteractionInput, User,
+    Contact, ContactCursor, ContactInput, ContactQuery, Db, DbConfig, FollowUpPlan,
+    InteractionInput, User,
 };
 
 use crate::cli::{
@@ -17,34 +19,20 @@ fn json_line(value: &impl serde::Serialize) -> Result<(), Failure> {
     print(&format!("{text}\n"))
 }
 
-/// Every contact of the user that `search` selects, by name.
-async fn all_contacts(
-    db: &Db,
-    user: &User,
-    search: Option<String>,
-) -> Result<Vec<Contact>, Failure> {
-    let mut out = Vec::new();
-    let mut page = 1;
+/// Every contact of the user that `query` selects, in its order, read page by page through
+/// the same keyset listing as the API.
+async fn all_contacts(db: &Db, user: &User, query: &ContactQuery) -> Result<Vec<Contact>, Failure> {
+    let mut out: Vec<Contact> = Vec::new();
     loop {
-        let result = db
+        let after = out.last().map(ContactCursor::after);
+        let (page, more) = db
             .contacts()
-            .list(
-                &user.id,
-                &ContactQuery {
-                    search: search.clone(),
-                    page,
-                    per_page: devhub_db::repo::contact::MAX_PER_PAGE,
-                    ..ContactQuery::default()
-                },
-            )
+            .list_after(&user.id, query, after.as_ref(), MAX_PER_PAGE)
             .await?;
-        let done = result.contacts.is_empty()
-            || out.len() + result.contacts.len() >= result.total as usize;
-        out.extend(result.contacts);
-        if done {
+        out.extend(page);
+        if !more {
             return Ok(out);
         }
-        page += 1;
     }
 }
 
@@ -57,7 +45,11 @@ async fn resolve(db: &Db, user: &User, reference: &str) -> Result<Contact, Failu
         Err(devhub_db::Error::NotFound) => {}
         Err(e) => return Err(e.into()),
     }
-    let found = all_contacts(db, user, Some(reference.to_string())).await?;
+    let query = ContactQuery {
+        search: Some(reference.to_string()),
+        ..ContactQuery::default()
+    };
+    let found = all_contacts(db, user, &query).await?;
     let exact: Vec<&Contact> = found
         .iter()
         .filter(|c| c.name.to_lowercase() == reference.to_lowercase())
@@ -105,7 +97,13 @@ fn line_of(c: &Contact) -> String {
 
 pub async fn list(config: &DbConfig, args: &ContactListArgs) -> Result<(), Failure> {
     let (db, user) = open_user(config, &args.user).await?;
-    let contacts = all_contacts(&db, &user, args.search.clone()).await?;
+    let query = ContactQuery {
+        search: args.search.clone(),
+        filter: args.filter.unwrap_or_default(),
+        ..ContactQuery::default()
+    }
+    .ordered(args.sort.unwrap_or_default(), args.dir);
+    let contacts = all_contacts(&db, &user, &query).await?;
     if args.json {
         return json_line(&contacts);
     }

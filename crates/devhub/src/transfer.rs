@@ -3,8 +3,8 @@
 use std::io::Write;
 
 use devhub_db::transfer::export::{export_contacts, ContactFormat};
-use devhub_db::transfer::plan::{self, DuplicatePolicy, Match, Target};
-use devhub_db::transfer::{backup, decode_text, detect_format, parse_upload, ImportFormat};
+use devhub_db::transfer::plan::{DuplicatePolicy, Match, Target};
+use devhub_db::transfer::{self, backup, ImportError, Imported};
 use devhub_db::{Db, DbConfig, OpenMode, User};
 
 use crate::cli::{ExportArgs, ImportArgs, UserArgs};
@@ -46,32 +46,38 @@ pub async fn import(config: &DbConfig, args: &ImportArgs) -> Result<(), Failure>
         ))
     };
     let (db, user) = open_user(config, &args.user).await?;
-    let text = decode_text(&bytes).map_err(refused)?;
-    if detect_format(text).map_err(refused)? == ImportFormat::Backup {
-        let b = backup::parse(text).map_err(refused)?;
-        if args.dry_run {
-            return print(&format!(
-                "Would restore {} contacts and {} tags.\n",
-                b.contacts.len(),
-                b.tags.len()
-            ));
-        }
-        let r = backup::restore(&db, &user.id, &b).await?;
-        return print(&if args.json {
-            format!(
-                "{}\n",
-                serde_json::json!({"restored": {"contacts": r.contacts, "interactions": r.interactions, "follow_ups": r.follow_ups, "tags": r.tags}})
-            )
-        } else {
-            format!(
-                "Restored {} contacts, {} interactions, {} follow-ups and {} tags.\n",
-                r.contacts, r.interactions, r.follow_ups, r.tags
-            )
-        });
-    }
-    let parsed = parse_upload(&bytes).map_err(refused)?;
     let policy = DuplicatePolicy::parse(&args.duplicates).unwrap_or_default();
-    let preview = plan::preview(&db, &user.id, parsed.clone()).await?;
+    let imported = match transfer::import(&db, &user.id, &bytes, policy, args.dry_run).await {
+        Ok(imported) => imported,
+        Err(ImportError::File(e)) => return Err(refused(e)),
+        Err(ImportError::Database(e)) => return Err(e.into()),
+    };
+    let (preview, summary) = match imported {
+        Imported::Backup {
+            backup: b,
+            restored,
+        } => {
+            let Some(r) = restored else {
+                return print(&format!(
+                    "Would restore {} contacts and {} tags.\n",
+                    b.contacts.len(),
+                    b.tags.len()
+                ));
+            };
+            return print(&if args.json {
+                format!(
+                    "{}\n",
+                    serde_json::json!({"restored": {"contacts": r.contacts, "interactions": r.interactions, "follow_ups": r.follow_ups, "tags": r.tags}})
+                )
+            } else {
+                format!(
+                    "Restored {} contacts, {} interactions, {} follow-ups and {} tags.\n",
+                    r.contacts, r.interactions, r.follow_ups, r.tags
+                )
+            });
+        }
+        Imported::Contacts { preview, summary } => (preview, summary),
+    };
     let errors: Vec<serde_json::Value> = preview
         .errors
         .iter()
@@ -92,11 +98,6 @@ pub async fn import(config: &DbConfig, args: &ImportArgs) -> Result<(), Failure>
             serde_json::json!({"line": d.record.line, "name": d.record.contact.name(), "same": matched, "of": of})
         })
         .collect();
-    let summary = if args.dry_run {
-        None
-    } else {
-        Some(plan::apply(&db, &user.id, parsed, policy).await?)
-    };
     if args.json {
         let mut doc = serde_json::json!({
             "format": preview.format.label(),

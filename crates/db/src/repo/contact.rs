@@ -225,29 +225,89 @@ impl ContactInput {
     }
 }
 
-/// Which contacts a list shows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum ContactFilter {
-    #[default]
-    All,
-    Vip,
-    Active,
-    Archived,
+/// A word of the contact list's vocabulary, for interfaces that read any of them.
+pub trait ListWord: Sized + Copy + 'static {
+    const ALL: &'static [Self];
+    fn as_str(self) -> &'static str;
+    fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == raw.trim())
+    }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum ContactSort {
-    #[default]
-    Name,
-    LastContacted,
-    Created,
+/// Declares a closed set of words of the contact list's vocabulary (URL parameters of the
+/// page, query parameters of the API, flags of the CLI), written once.
+macro_rules! list_word {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $word:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, Default, PartialEq, Eq, Hash,
+            serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+        )]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl ListWord for $name {
+            const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $word),+
+                }
+            }
+        }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                ListWord::as_str(self)
+            }
+
+            /// The value a word names; `None` for anything else.
+            pub fn parse(raw: &str) -> Option<Self> {
+                ListWord::parse(raw)
+            }
+        }
+    };
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum SortDirection {
-    #[default]
-    Asc,
-    Desc,
+list_word!(
+    /// Which contacts a list shows.
+    ContactFilter {
+        #[default]
+        All => "all",
+        Vip => "vip",
+        Active => "active",
+        Archived => "archived",
+    }
+);
+
+list_word!(
+    /// What a contact list is ordered by.
+    ContactSort {
+        #[default]
+        Name => "name",
+        LastContacted => "last_contacted",
+        Created => "created",
+    }
+);
+
+list_word!(
+    SortDirection {
+        #[default]
+        Asc => "asc",
+        Desc => "desc",
+    }
+);
+
+impl ContactSort {
+    /// Names read A→Z; dates newest first.
+    pub fn default_direction(self) -> SortDirection {
+        match self {
+            ContactSort::Name => SortDirection::Asc,
+            ContactSort::LastContacted | ContactSort::Created => SortDirection::Desc,
+        }
+    }
 }
 
 /// A contact list request. Pages count from 1.
@@ -278,6 +338,25 @@ impl Default for ContactQuery {
             page: 1,
             per_page: 50,
         }
+    }
+}
+
+impl ContactQuery {
+    /// The list ordered by `sort`, in `direction` or, when none is asked for, the sort's
+    /// own default direction.
+    pub fn ordered(mut self, sort: ContactSort, direction: Option<SortDirection>) -> Self {
+        self.sort = sort;
+        self.direction = direction.unwrap_or_else(|| sort.default_direction());
+        self
+    }
+
+    /// The order a keyset cursor belongs to: a cursor of another order is refused.
+    pub fn order_key(&self) -> String {
+        format!(
+            "contacts:{}:{}",
+            self.sort.as_str(),
+            self.direction.as_str()
+        )
     }
 }
 

@@ -458,23 +458,32 @@ pub struct Restored {
 /// functions); the first value that breaks a rule refuses the whole file, naming the record,
 /// the field and the reason, and nothing is written.
 pub async fn restore(db: &Db, user: &UserId, backup: &Backup) -> Result<Restored> {
-    db.write(async |tx| {
-        // A hand-edited backup may still break a rule only the schema knows (two tags whose
-        // names differ only in case): that is the file's fault, reported as such.
-        restore_rows(tx, user, backup).await.map_err(|e| {
-            match e
-                .database_message()
-                .filter(|m| m.contains("constraint failed"))
-            {
-                Some(m) => Error::validation(
-                    "file",
-                    format!("the backup breaks a rule of the database ({m})"),
-                ),
-                None => e,
-            }
-        })
-    })
-    .await
+    db.write(async |tx| restore_rows(tx, user, backup).await.map_err(file_fault))
+        .await
+}
+
+/// Checks that `backup` would restore into the account of `user` (the same checks, in a unit
+/// of work that is rolled back): what a preview or a dry run reports.
+pub async fn check(db: &Db, user: &UserId, backup: &Backup) -> Result<Restored> {
+    let tx = db.begin_write().await?;
+    let restored = restore_rows(&tx, user, backup).await.map_err(file_fault);
+    tx.rollback().await?;
+    restored
+}
+
+/// A rule only the schema knows (two tags whose names differ only in case) broken by a
+/// hand-edited backup is the file's fault, reported as such.
+fn file_fault(e: Error) -> Error {
+    match e
+        .database_message()
+        .filter(|m| m.contains("constraint failed"))
+    {
+        Some(m) => Error::validation(
+            "file",
+            format!("the backup breaks a rule of the database ({m})"),
+        ),
+        None => e,
+    }
 }
 
 /// Turns the field errors of one record into an error of the file that names the record.

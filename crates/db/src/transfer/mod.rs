@@ -166,6 +166,66 @@ pub fn parse_upload(bytes: &[u8]) -> Result<ParsedImport, FileError> {
     }
 }
 
+/// What an import found in a file and, unless it was a dry run, did.
+#[derive(Debug)]
+pub enum Imported {
+    /// Our own backup, restored into an empty account (`None`: a dry run, checked only).
+    Backup {
+        backup: backup::Backup,
+        restored: Option<backup::Restored>,
+    },
+    /// Contacts from vCard or CSV: what they are (new, duplicates, unreadable) and what was
+    /// written (`None`: a dry run).
+    Contacts {
+        preview: plan::Preview,
+        summary: Option<plan::ImportSummary>,
+    },
+}
+
+/// Why an import wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The file cannot be read at all.
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// A validation error (a backup record that breaks a rule, an account that is not empty
+    /// for a restore), or the database's.
+    #[error(transparent)]
+    Database(#[from] crate::Error),
+}
+
+/// The one import, for the web pages and the CLI alike: reads `bytes` (vCard, Google or
+/// LinkedIn CSV, or our backup), and unless `dry_run`, writes them into the account of
+/// `user` in one unit of work, duplicates handled by `policy`. A dry run runs every check the
+/// import would and writes nothing.
+pub async fn import(
+    db: &crate::Db,
+    user: &crate::UserId,
+    bytes: &[u8],
+    policy: plan::DuplicatePolicy,
+    dry_run: bool,
+) -> Result<Imported, ImportError> {
+    let text = decode_text(bytes)?;
+    if detect_format(text)? == ImportFormat::Backup {
+        let backup = backup::parse(text)?;
+        let restored = if dry_run {
+            backup::check(db, user, &backup).await?;
+            None
+        } else {
+            Some(backup::restore(db, user, &backup).await?)
+        };
+        return Ok(Imported::Backup { backup, restored });
+    }
+    let parsed = parse_upload(bytes)?;
+    let preview = plan::preview(db, user, parsed.clone()).await?;
+    let summary = if dry_run {
+        None
+    } else {
+        Some(plan::apply(db, user, parsed, policy).await?)
+    };
+    Ok(Imported::Contacts { preview, summary })
+}
+
 /// Collects the fields of one record, then checks them against the same rules as the forms.
 #[derive(Debug, Default)]
 pub(crate) struct RecordBuilder {

@@ -22,48 +22,22 @@ list_type!(
     Contact
 );
 
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum FilterParam {
-    #[default]
-    All,
-    Vip,
-    Active,
-    Archived,
-}
-
-#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SortParam {
-    #[default]
-    Name,
-    LastContacted,
-    Created,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DirParam {
-    Asc,
-    Desc,
-}
-
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ContactListParams {
     /// Case-insensitive text inside the name, industry, location or relationship.
     q: Option<String>,
     /// Which contacts: all (default), VIPs, active or archived ones.
-    filter: Option<FilterParam>,
+    filter: Option<ContactFilter>,
     /// Exactly this industry (ignoring case).
     industry: Option<String>,
     /// Exactly this relationship (ignoring case).
     relationship: Option<String>,
     /// Order by name (default), last contacted (never contacted counts as longest ago) or
     /// creation.
-    sort: Option<SortParam>,
+    sort: Option<ContactSort>,
     /// Ascending or descending; by default names A→Z, dates newest first.
-    dir: Option<DirParam>,
+    dir: Option<SortDirection>,
     /// How many contacts per page: 1–500, default 50.
     #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
@@ -73,35 +47,15 @@ pub struct ContactListParams {
 
 impl ContactListParams {
     fn query(&self) -> ContactQuery {
-        let sort = match self.sort.unwrap_or_default() {
-            SortParam::Name => ContactSort::Name,
-            SortParam::LastContacted => ContactSort::LastContacted,
-            SortParam::Created => ContactSort::Created,
-        };
-        let direction = match (self.dir, sort) {
-            (Some(DirParam::Asc), _) | (None, ContactSort::Name) => SortDirection::Asc,
-            (Some(DirParam::Desc), _) | (None, _) => SortDirection::Desc,
-        };
         ContactQuery {
             search: self.q.clone(),
-            filter: match self.filter.unwrap_or_default() {
-                FilterParam::All => ContactFilter::All,
-                FilterParam::Vip => ContactFilter::Vip,
-                FilterParam::Active => ContactFilter::Active,
-                FilterParam::Archived => ContactFilter::Archived,
-            },
+            filter: self.filter.unwrap_or_default(),
             industry: self.industry.clone(),
             relationship: self.relationship.clone(),
-            sort,
-            direction,
             ..ContactQuery::default()
         }
+        .ordered(self.sort.unwrap_or_default(), self.dir)
     }
-}
-
-/// The order a cursor belongs to.
-fn order_key(query: &ContactQuery) -> String {
-    format!("contacts:{:?}:{:?}", query.sort, query.direction)
 }
 
 /// List contacts.
@@ -120,7 +74,7 @@ pub async fn list(
 ) -> ApiResult<Json<ContactList>> {
     let limit = limit(params.limit)?;
     let query = params.query();
-    let order = order_key(&query);
+    let order = query.order_key();
     let after: Option<ContactCursor> = decode_cursor(&order, params.cursor.as_deref())?;
     let (data, more) = state
         .db

@@ -44,9 +44,9 @@ use error::ApiError;
     components(schemas(
         Problem,
         FieldProblem,
-        contacts::FilterParam,
-        contacts::SortParam,
-        contacts::DirParam,
+        devhub_db::ContactFilter,
+        devhub_db::ContactSort,
+        devhub_db::SortDirection,
         follow_ups::StatusParam
     )),
     modifiers(&BearerAuth),

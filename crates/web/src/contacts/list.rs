@@ -44,22 +44,9 @@ impl ListParams {
                 .map(|(_, v)| v.trim().to_string())
                 .unwrap_or_default()
         };
-        let filter = match get("filter").as_str() {
-            "vip" => ContactFilter::Vip,
-            "active" => ContactFilter::Active,
-            "archived" => ContactFilter::Archived,
-            _ => ContactFilter::All,
-        };
-        let sort = match get("sort").as_str() {
-            "last_contacted" => ContactSort::LastContacted,
-            "created" => ContactSort::Created,
-            _ => ContactSort::Name,
-        };
-        let dir = match get("dir").as_str() {
-            "asc" => SortDirection::Asc,
-            "desc" => SortDirection::Desc,
-            _ => default_direction(sort),
-        };
+        let filter = ContactFilter::parse(&get("filter")).unwrap_or_default();
+        let sort = ContactSort::parse(&get("sort")).unwrap_or_default();
+        let dir = SortDirection::parse(&get("dir")).unwrap_or(sort.default_direction());
         let page = get("page")
             .parse::<u32>()
             .ok()
@@ -91,10 +78,10 @@ impl ListParams {
             .with("industry", &self.industry)
             .with("relationship", &self.relationship);
         if self.sort != ContactSort::Name {
-            q.set("sort", sort_value(self.sort));
+            q.set("sort", ContactSort::as_str(self.sort));
         }
-        if self.dir != default_direction(self.sort) {
-            q.set("dir", dir_value(self.dir));
+        if self.dir != self.sort.default_direction() {
+            q.set("dir", SortDirection::as_str(self.dir));
         }
         q
     }
@@ -114,35 +101,11 @@ impl ListParams {
     }
 }
 
-/// Names read A→Z; dates newest first.
-fn default_direction(sort: ContactSort) -> SortDirection {
-    match sort {
-        ContactSort::Name => SortDirection::Asc,
-        ContactSort::LastContacted | ContactSort::Created => SortDirection::Desc,
-    }
-}
-
+/// The filter as the URL carries it: "all" is left out.
 fn filter_value(filter: ContactFilter) -> &'static str {
     match filter {
         ContactFilter::All => "",
-        ContactFilter::Vip => "vip",
-        ContactFilter::Active => "active",
-        ContactFilter::Archived => "archived",
-    }
-}
-
-fn sort_value(sort: ContactSort) -> &'static str {
-    match sort {
-        ContactSort::Name => "name",
-        ContactSort::LastContacted => "last_contacted",
-        ContactSort::Created => "created",
-    }
-}
-
-fn dir_value(dir: SortDirection) -> &'static str {
-    match dir {
-        SortDirection::Asc => "asc",
-        SortDirection::Desc => "desc",
+        other => other.as_str(),
     }
 }
 
@@ -166,7 +129,7 @@ impl SortHeader {
         let dir = match (current, params.dir) {
             (true, SortDirection::Asc) => SortDirection::Desc,
             (true, SortDirection::Desc) => SortDirection::Asc,
-            (false, _) => default_direction(column),
+            (false, _) => column.default_direction(),
         };
         let mut q = params.query();
         q.set(
@@ -174,15 +137,15 @@ impl SortHeader {
             if column == ContactSort::Name {
                 ""
             } else {
-                sort_value(column)
+                ContactSort::as_str(column)
             },
         );
         q.set(
             "dir",
-            if dir == default_direction(column) {
+            if dir == column.default_direction() {
                 ""
             } else {
-                dir_value(dir)
+                SortDirection::as_str(dir)
             },
         );
         let (aria_sort, arrow) = match (current, params.dir) {
@@ -335,12 +298,12 @@ pub async fn list_page(
         sort: if params.sort == ContactSort::Name {
             ""
         } else {
-            sort_value(params.sort)
+            ContactSort::as_str(params.sort)
         },
-        dir: if params.dir == default_direction(params.sort) {
+        dir: if params.dir == params.sort.default_direction() {
             ""
         } else {
-            dir_value(params.dir)
+            SortDirection::as_str(params.dir)
         },
         q: params.q,
         industry: params.industry,

@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
 use axum_extra::extract::CookieJar;
-use devhub_db::transfer::plan::{self, DuplicatePolicy, Match, Target};
-use devhub_db::transfer::{backup, decode_text, detect_format, FileError, ImportFormat};
+use devhub_db::transfer::plan::{DuplicatePolicy, Match, Target};
+use devhub_db::transfer::{self, FileError, ImportError, ImportFormat, Imported};
 use devhub_db::ImportUploadId;
 use serde::Deserialize;
 
@@ -156,15 +156,24 @@ async fn preview_of(
     page: &Page,
     bytes: &[u8],
 ) -> Result<Result<PreviewPage, FileError>, AppError> {
-    let text = match decode_text(bytes) {
-        Ok(t) => t,
-        Err(e) => return Ok(Err(e)),
+    // A dry run of the one import: every check it would make, nothing written.
+    let imported = match transfer::import(
+        &state.db,
+        page.user_id(),
+        bytes,
+        DuplicatePolicy::default(),
+        true,
+    )
+    .await
+    {
+        Ok(imported) => imported,
+        Err(ImportError::File(e)) => return Ok(Err(e)),
+        Err(ImportError::Database(devhub_db::Error::Validation(v))) => {
+            return Ok(Err(FileError::Backup(validation_text(&v))))
+        }
+        Err(ImportError::Database(e)) => return Err(e.into()),
     };
-    let format = match detect_format(text) {
-        Ok(f) => f,
-        Err(e) => return Ok(Err(e)),
-    };
-    let empty = PreviewPage {
+    let empty = |format: ImportFormat| PreviewPage {
         layout: Layout::default(),
         upload_id: String::new(),
         file_name: String::new(),
@@ -176,37 +185,31 @@ async fn preview_of(
         duplicates: Vec::new(),
         errors: Vec::new(),
     };
-    if format == ImportFormat::Backup {
-        let b = match backup::parse(text) {
-            Ok(b) => b,
-            Err(e) => return Ok(Err(e)),
-        };
-        return Ok(Ok(PreviewPage {
-            backup: Some(BackupSummary {
-                contacts: b.contacts.len(),
-                interactions: b.contacts.iter().map(|c| c.interactions.len()).sum(),
-                follow_ups: b.contacts.iter().map(|c| c.follow_ups.len()).sum(),
-                tags: b.tags.len(),
-            }),
-            new_count: b.contacts.len(),
-            new_sample: b
-                .contacts
-                .iter()
-                .take(SAMPLE)
-                .map(|c| Row {
-                    line: 0,
-                    name: c.name.clone(),
-                    detail: String::new(),
-                })
-                .collect(),
-            ..empty
-        }));
-    }
-    let parsed = match devhub_db::transfer::parse_upload(bytes) {
-        Ok(p) => p,
-        Err(e) => return Ok(Err(e)),
+    let preview = match imported {
+        Imported::Backup { backup: b, .. } => {
+            return Ok(Ok(PreviewPage {
+                backup: Some(BackupSummary {
+                    contacts: b.contacts.len(),
+                    interactions: b.contacts.iter().map(|c| c.interactions.len()).sum(),
+                    follow_ups: b.contacts.iter().map(|c| c.follow_ups.len()).sum(),
+                    tags: b.tags.len(),
+                }),
+                new_count: b.contacts.len(),
+                new_sample: b
+                    .contacts
+                    .iter()
+                    .take(SAMPLE)
+                    .map(|c| Row {
+                        line: 0,
+                        name: c.name.clone(),
+                        detail: String::new(),
+                    })
+                    .collect(),
+                ..empty(ImportFormat::Backup)
+            }));
+        }
+        Imported::Contacts { preview, .. } => preview,
     };
-    let preview = plan::preview(&state.db, page.user_id(), parsed).await?;
     Ok(Ok(PreviewPage {
         new_count: preview.new_contacts.len(),
         new_vips: preview.new_vips(),
@@ -249,7 +252,7 @@ async fn preview_of(
                 detail: e.reason.clone(),
             })
             .collect(),
-        ..empty
+        ..empty(preview.format)
     }))
 }
 
@@ -277,28 +280,28 @@ pub async fn confirm(
         ));
     };
     let policy = DuplicatePolicy::parse(&form.duplicates).unwrap_or_default();
-    let text = decode_text(&upload.content).map_err(|e| AppError::Internal(e.to_string()))?;
-    let message = if detect_format(text) == Ok(ImportFormat::Backup) {
-        let b = backup::parse(text).map_err(|e| AppError::Internal(e.to_string()))?;
-        match backup::restore(&state.db, user, &b).await {
-            Ok(r) => format!(
-                "Restored {} contacts, {} interactions, {} follow-ups and {} tags.",
-                r.contacts, r.interactions, r.follow_ups, r.tags
-            ),
-            Err(devhub_db::Error::Validation(v)) => {
-                return Ok(redirect(
-                    jar,
-                    Flash::error(format!("Nothing was restored: {}.", validation_text(&v))),
-                    "/contacts/import",
-                ));
-            }
-            Err(e) => return Err(e.into()),
+    let imported = match transfer::import(&state.db, user, &upload.content, policy, false).await {
+        Ok(imported) => imported,
+        Err(ImportError::Database(devhub_db::Error::Validation(v))) => {
+            return Ok(redirect(
+                jar,
+                Flash::error(format!("Nothing was imported: {}.", validation_text(&v))),
+                "/contacts/import",
+            ));
         }
-    } else {
-        let parsed = devhub_db::transfer::parse_upload(&upload.content)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        let s = plan::apply(&state.db, user, parsed, policy).await?;
-        format!(
+        Err(ImportError::File(e)) => return Err(AppError::Internal(e.to_string())),
+        Err(ImportError::Database(e)) => return Err(e.into()),
+    };
+    let message = match imported {
+        Imported::Backup {
+            restored: Some(r), ..
+        } => format!(
+            "Restored {} contacts, {} interactions, {} follow-ups and {} tags.",
+            r.contacts, r.interactions, r.follow_ups, r.tags
+        ),
+        Imported::Contacts {
+            summary: Some(s), ..
+        } => format!(
             "Imported {} new contacts; {} duplicates {}{}.",
             s.created,
             s.merged + s.skipped,
@@ -312,7 +315,9 @@ pub async fn confirm(
             } else {
                 String::new()
             }
-        )
+        ),
+        // Not a dry run: the import reports what it wrote.
+        _ => return Err(AppError::Internal("the import reported no result".into())),
     };
     state.db.import_uploads().delete(user, &id).await?;
     Ok(redirect(jar, Flash::success(message), "/contacts"))
