@@ -9,7 +9,7 @@ use super::user::UserId;
 use super::{qualified, query_all, query_one, Upsert};
 use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
-use crate::row::{id_type, timestamp, Stamps};
+use crate::row::{id_type, Reader, Stamps, Unreadable};
 use crate::validate::{self, MAX_LONG_TEXT};
 
 id_type!(
@@ -27,26 +27,41 @@ pub struct Background {
     pub misc_notes: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Columns whose stored value could not be read (written by another tool); absent when
+    /// every value was read.
+    #[serde(skip_serializing_if = "Unreadable::is_empty")]
+    pub unreadable: Unreadable,
 }
 
 const TABLE: &str = "background";
 /// The columns an upsert sets.
 const COLUMNS_SET: [&str; 4] = ["family", "company", "likes_dislikes", "misc_notes"];
 
-const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "id, contact_id, family, company, likes_dislikes, misc_notes, created_at, updated_at";
 
 impl Background {
     fn from_row(row: &Row) -> Result<Self> {
+        Self::read(&mut Reader::new(row))
+    }
+
+    /// The one decoder of a `background` row ([`COLUMNS`], in order).
+    pub(crate) fn read(r: &mut Reader) -> Result<Self> {
+        let mut c = r.record("background")?;
+        let background = Background {
+            id: BackgroundId::from(c.key()),
+            contact_id: ContactId::from(c.text("contact_id")?),
+            family: c.opt_text("family")?,
+            company: c.opt_text("company")?,
+            likes_dislikes: c.opt_text("likes_dislikes")?,
+            misc_notes: c.opt_text("misc_notes")?,
+            created_at: c.timestamp("created_at")?,
+            updated_at: c.timestamp("updated_at")?,
+            unreadable: Unreadable::default(),
+        };
         Ok(Background {
-            id: BackgroundId::from(row.get::<String>(0)?),
-            contact_id: ContactId::from(row.get::<String>(1)?),
-            family: row.get(2)?,
-            company: row.get(3)?,
-            likes_dislikes: row.get(4)?,
-            misc_notes: row.get(5)?,
-            created_at: timestamp(row.get(6)?, "background.created_at")?,
-            updated_at: timestamp(row.get(7)?, "background.updated_at")?,
+            unreadable: c.finish(),
+            ..background
         })
     }
 }

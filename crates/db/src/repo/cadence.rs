@@ -14,7 +14,7 @@ use super::user_settings::{self, CadenceDays};
 use super::{qualified, query_all, query_count, query_one};
 use crate::db::Executor;
 use crate::error::Result;
-use crate::row::{timestamp, Stamps};
+use crate::row::{timestamp, Reader, Stamps};
 
 const DAY: i64 = 24 * 60 * 60;
 
@@ -37,13 +37,33 @@ impl DueContact {
     }
 
     fn from_row(row: &Row) -> Result<Self> {
-        let contact = Contact::from_row(row)?;
-        let n = contact::COLUMN_COUNT;
+        let mut r = Reader::new(row);
+        let contact = Contact::read(&mut r)?;
         Ok(DueContact {
             contact,
-            cadence_days: CadenceDays::from_column(row.get(n)?, "contact_cadence.days")?.get(),
-            own_cadence: row.get::<i64>(n + 1)? == 1,
-            due_since: timestamp(row.get(n + 2)?, "contact.last_contacted")?,
+            cadence_days: CadenceDays::from_column(r.integer()?, "contact_cadence.days")?.get(),
+            own_cadence: r.integer()? == 1,
+            due_since: timestamp(r.integer()?, "contact.last_contacted")?,
+        })
+    }
+}
+
+/// A `contact_cadence` row: a contact's own reconnect cadence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContactCadence {
+    pub days: CadenceDays,
+    pub stamps: Stamps,
+}
+
+impl ContactCadence {
+    /// The one decoder of a `contact_cadence` row (contact_id, days, created_at, updated_at).
+    fn from_row(row: &Row) -> Result<Self> {
+        Ok(ContactCadence {
+            days: CadenceDays::from_column(row.get(1)?, "contact_cadence.days")?,
+            stamps: Stamps {
+                created_at: timestamp(row.get(2)?, "contact_cadence.created_at")?,
+                updated_at: timestamp(row.get(3)?, "contact_cadence.updated_at")?,
+            },
         })
     }
 }
@@ -64,17 +84,27 @@ impl<'e> CadenceRepo<'e> {
 
     /// The contact's own cadence, if it has one.
     pub async fn get(&self, user: &UserId, contact_id: &ContactId) -> Result<Option<CadenceDays>> {
+        Ok(self.get_row(user, contact_id).await?.map(|c| c.days))
+    }
+
+    /// The contact's own cadence with its times, if it has one.
+    pub async fn get_row(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+    ) -> Result<Option<ContactCadence>> {
         let tx = self.ex.begin_read().await?;
         contact::ensure_owned(&tx, user, contact_id).await?;
-        let days = query_one(
+        let cadence = query_one(
             &tx,
-            "SELECT days FROM contact_cadence WHERE contact_id = ?1",
+            "SELECT contact_id, days, created_at, updated_at FROM contact_cadence \
+             WHERE contact_id = ?1",
             [contact_id],
-            |row| CadenceDays::from_column(row.get(0)?, "contact_cadence.days"),
+            ContactCadence::from_row,
         )
         .await?;
         tx.commit().await?;
-        Ok(days)
+        Ok(cadence)
     }
 
     /// Gives the contact its own cadence, or (`None`) returns it to the user's default.

@@ -7,7 +7,7 @@ use super::user::UserId;
 use super::{query_all, query_one, Runner};
 use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
-use crate::row::{bool, date_to_secs, id_type, now, opt_date, opt_timestamp, timestamp, Stamps};
+use crate::row::{date_to_secs, id_type, now, Reader, Stamps, Unreadable};
 use crate::validate::{self, Birthday, ContactName, MAX_SHORT_TEXT};
 
 id_type!(
@@ -69,6 +69,10 @@ pub struct Contact {
     pub status: ContactStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Columns whose stored value could not be read (written by another tool); absent when
+    /// every value was read.
+    #[serde(skip_serializing_if = "Unreadable::is_empty")]
+    pub unreadable: Unreadable,
 }
 
 /// The searched texts of a contact as `contact_user_search_idx` stores them (see schema.sql).
@@ -77,29 +81,35 @@ pub const SEARCH_TEXT: &str = "lower(name || char(31) || coalesce(industry, '') 
 
 pub(crate) const COLUMNS: &str = "id, user_id, name, relationship, birthday, industry, location, \
      vip, last_update, last_contacted, status, created_at, updated_at";
-/// How many columns [`COLUMNS`] names: where the next table's columns start in a join.
-pub(crate) const COLUMN_COUNT: i32 = 13;
 
 impl Contact {
     pub(crate) fn from_row(row: &Row) -> Result<Self> {
-        let status: String = row.get(10)?;
+        Self::read(&mut Reader::new(row))
+    }
+
+    /// The one decoder of a `contact` row ([`COLUMNS`], in order).
+    pub(crate) fn read(r: &mut Reader) -> Result<Self> {
+        let mut c = r.record("contact")?;
+        let id = ContactId::from(c.key());
+        let contact = Contact {
+            id,
+            user_id: UserId::from(c.text("user_id")?),
+            name: c.text("name")?,
+            relationship: c.opt_text("relationship")?,
+            birthday: c.opt_date("birthday")?,
+            industry: c.opt_text("industry")?,
+            location: c.opt_text("location")?,
+            vip: c.flag("vip")?,
+            last_update: c.timestamp("last_update")?,
+            last_contacted: c.opt_timestamp("last_contacted")?,
+            status: c.parsed("status", ContactStatus::parse, ContactStatus::Active)?,
+            created_at: c.timestamp("created_at")?,
+            updated_at: c.timestamp("updated_at")?,
+            unreadable: Unreadable::default(),
+        };
         Ok(Contact {
-            id: ContactId::from(row.get::<String>(0)?),
-            user_id: UserId::from(row.get::<String>(1)?),
-            name: row.get(2)?,
-            relationship: row.get(3)?,
-            birthday: opt_date(row.get(4)?, "contact.birthday")?,
-            industry: row.get(5)?,
-            location: row.get(6)?,
-            vip: bool(row.get(7)?, "contact.vip")?,
-            last_update: timestamp(row.get(8)?, "contact.last_update")?,
-            last_contacted: opt_timestamp(row.get(9)?, "contact.last_contacted")?,
-            status: ContactStatus::parse(&status).map_err(|reason| Error::Decode {
-                column: "contact.status",
-                reason,
-            })?,
-            created_at: timestamp(row.get(11)?, "contact.created_at")?,
-            updated_at: timestamp(row.get(12)?, "contact.updated_at")?,
+            unreadable: c.finish(),
+            ..contact
         })
     }
 }
@@ -514,6 +524,30 @@ impl<'e> ContactRepo<'e> {
         Ok(())
     }
 
+    /// Up to `limit` of the user's contacts in id order after `after` (a backup reads the
+    /// whole account this way, a chunk at a time).
+    pub async fn list_by_id(
+        &self,
+        user: &UserId,
+        after: Option<&ContactId>,
+        limit: u32,
+    ) -> Result<Vec<Contact>> {
+        let conn = self.ex.conn().await?;
+        query_all(
+            &conn,
+            &format!(
+                "SELECT {COLUMNS} FROM contact WHERE user_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+            ),
+            params![
+                user,
+                after.map(ContactId::as_str).unwrap_or_default(),
+                i64::from(limit.clamp(1, MAX_PER_PAGE))
+            ],
+            Contact::from_row,
+        )
+        .await
+    }
+
     pub async fn set_vip(&self, user: &UserId, id: &ContactId, vip: bool) -> Result<Contact> {
         self.set_column(user, id, "vip", Value::Integer(i64::from(vip)))
             .await
@@ -715,7 +749,7 @@ impl<'e> ContactRepo<'e> {
              ) SELECT value FROM next WHERE value IS NOT NULL"
         );
         let conn = self.ex.conn().await?;
-        query_all(&conn, &sql, [user], |row| Ok(row.get(0)?)).await
+        query_all(&conn, &sql, [user], |row| Reader::new(row).text()).await
     }
 
     /// The dashboard's figures for the user's contacts.
@@ -767,15 +801,22 @@ impl<'e> ContactRepo<'e> {
              WHERE user_id = ?1 AND status = 'active' AND birthday IS NOT NULL",
             [user],
             |row| {
-                Ok(ContactBirthday {
-                    id: ContactId::from(row.get::<String>(0)?),
-                    name: row.get(1)?,
-                    vip: bool(row.get(2)?, "contact.vip")?,
-                    birthday: crate::row::date(row.get(3)?, "contact.birthday")?,
-                })
+                // A birthday another tool stored unreadably is left out (and logged).
+                let mut r = Reader::new(row);
+                let mut c = r.record("contact")?;
+                let name = c.text("name")?;
+                let vip = c.flag("vip")?;
+                let birthday = c.opt_date("birthday")?;
+                Ok(birthday.map(|birthday| ContactBirthday {
+                    id: ContactId::from(c.key()),
+                    name,
+                    vip,
+                    birthday,
+                }))
             },
         )
         .await
+        .map(|birthdays| birthdays.into_iter().flatten().collect())
     }
 }
 

@@ -9,7 +9,7 @@ use super::user::UserId;
 use super::{qualified, query_all, query_one, Upsert};
 use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
-use crate::row::{id_type, timestamp, Stamps};
+use crate::row::{id_type, Reader, Stamps, Unreadable};
 use crate::validate::{self, Email, PhoneNumber, WebUrl, MAX_SHORT_TEXT};
 
 id_type!(
@@ -28,39 +28,43 @@ pub struct ContactInfo {
     pub social_links: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Columns whose stored value could not be read (written by another tool); absent when
+    /// every value was read.
+    #[serde(skip_serializing_if = "Unreadable::is_empty")]
+    pub unreadable: Unreadable,
 }
 
 const TABLE: &str = "contact_info";
 /// The columns an upsert sets.
 const COLUMNS_SET: [&str; 4] = ["main_app", "email", "phone_number", "social_links"];
 
-const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "id, contact_id, main_app, email, phone_number, social_links, created_at, updated_at";
 
 impl ContactInfo {
     fn from_row(row: &Row) -> Result<Self> {
-        Ok(ContactInfo {
-            id: ContactInfoId::from(row.get::<String>(0)?),
-            contact_id: ContactId::from(row.get::<String>(1)?),
-            main_app: row.get(2)?,
-            email: row.get(3)?,
-            phone_number: row.get(4)?,
-            social_links: decode_links(row.get(5)?)?,
-            created_at: timestamp(row.get(6)?, "contact_info.created_at")?,
-            updated_at: timestamp(row.get(7)?, "contact_info.updated_at")?,
-        })
+        Self::read(&mut Reader::new(row))
     }
-}
 
-/// Stored links are a JSON array of strings; NULL means none. Other clients may have written
-/// the row, so the URLs are not checked again, only the shape.
-fn decode_links(raw: Option<String>) -> Result<Vec<String>> {
-    match raw.as_deref().map(str::trim) {
-        None | Some("") => Ok(Vec::new()),
-        Some(json) => serde_json::from_str(json).map_err(|e| Error::Decode {
-            column: "contact_info.social_links",
-            reason: format!("not a JSON array of strings: {e}"),
-        }),
+    /// The one decoder of a `contact_info` row ([`COLUMNS`], in order). Other clients may
+    /// have written the row, so the links' URLs are not checked again, only their shape.
+    pub(crate) fn read(r: &mut Reader) -> Result<Self> {
+        let mut c = r.record("contact_info")?;
+        let info = ContactInfo {
+            id: ContactInfoId::from(c.key()),
+            contact_id: ContactId::from(c.text("contact_id")?),
+            main_app: c.opt_text("main_app")?,
+            email: c.opt_text("email")?,
+            phone_number: c.opt_text("phone_number")?,
+            social_links: c.string_list("social_links")?,
+            created_at: c.timestamp("created_at")?,
+            updated_at: c.timestamp("updated_at")?,
+            unreadable: Unreadable::default(),
+        };
+        Ok(ContactInfo {
+            unreadable: c.finish(),
+            ..info
+        })
     }
 }
 

@@ -9,7 +9,7 @@ use super::user::UserId;
 use super::{qualified, query_all, query_count, query_one};
 use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
-use crate::row::{bool, date, date_to_secs, id_type, now, opt_timestamp, timestamp, Stamps};
+use crate::row::{date_to_secs, id_type, now, Reader, Stamps, Unreadable};
 use crate::validate;
 
 /// The longest note of a follow-up, in characters.
@@ -30,6 +30,10 @@ pub struct FollowUp {
     pub completed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Columns whose stored value could not be read (written by another tool); absent when
+    /// every value was read.
+    #[serde(skip_serializing_if = "Unreadable::is_empty")]
+    pub unreadable: Unreadable,
 }
 
 impl FollowUp {
@@ -41,19 +45,29 @@ impl FollowUp {
 
 const COLUMNS: &str =
     "id, contact_id, due_date, note, completed, completed_at, created_at, updated_at";
-const COLUMN_COUNT: i32 = 8;
 
 impl FollowUp {
     fn from_row(row: &Row) -> Result<Self> {
+        Self::read(&mut Reader::new(row))
+    }
+
+    /// The one decoder of a `follow_up` row ([`COLUMNS`], in order).
+    pub(crate) fn read(r: &mut Reader) -> Result<Self> {
+        let mut c = r.record("follow_up")?;
+        let follow_up = FollowUp {
+            id: FollowUpId::from(c.key()),
+            contact_id: ContactId::from(c.text("contact_id")?),
+            due_date: c.date("due_date")?,
+            note: c.opt_text("note")?,
+            completed: c.flag("completed")?,
+            completed_at: c.opt_timestamp("completed_at")?,
+            created_at: c.timestamp("created_at")?,
+            updated_at: c.timestamp("updated_at")?,
+            unreadable: Unreadable::default(),
+        };
         Ok(FollowUp {
-            id: FollowUpId::from(row.get::<String>(0)?),
-            contact_id: ContactId::from(row.get::<String>(1)?),
-            due_date: date(row.get(2)?, "follow_up.due_date")?,
-            note: row.get(3)?,
-            completed: bool(row.get(4)?, "follow_up.completed")?,
-            completed_at: opt_timestamp(row.get(5)?, "follow_up.completed_at")?,
-            created_at: timestamp(row.get(6)?, "follow_up.created_at")?,
-            updated_at: timestamp(row.get(7)?, "follow_up.updated_at")?,
+            unreadable: c.finish(),
+            ..follow_up
         })
     }
 }
@@ -68,9 +82,10 @@ pub struct FollowUpWithContact {
 
 impl FollowUpWithContact {
     fn from_row(row: &Row) -> Result<Self> {
+        let mut r = Reader::new(row);
         Ok(FollowUpWithContact {
-            follow_up: FollowUp::from_row(row)?,
-            contact_name: row.get(COLUMN_COUNT)?,
+            follow_up: FollowUp::read(&mut r)?,
+            contact_name: r.text()?,
         })
     }
 }

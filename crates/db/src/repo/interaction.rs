@@ -10,7 +10,7 @@ use super::user::UserId;
 use super::{qualified, query_all, query_count, query_one};
 use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
-use crate::row::{date_to_secs, id_type, like_pattern, now, timestamp, Stamps};
+use crate::row::{date_to_secs, id_type, like_pattern, now, Reader, Stamps, Unreadable};
 use crate::validate::{self, MAX_LONG_TEXT};
 
 id_type!(
@@ -72,25 +72,35 @@ pub struct Interaction {
     pub notes: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Columns whose stored value could not be read (written by another tool); absent when
+    /// every value was read.
+    #[serde(skip_serializing_if = "Unreadable::is_empty")]
+    pub unreadable: Unreadable,
 }
 
 const COLUMNS: &str = "id, contact_id, type, date, notes, created_at, updated_at";
-const COLUMN_COUNT: i32 = 7;
 
 impl Interaction {
     fn from_row(row: &Row) -> Result<Self> {
-        let kind: String = row.get(2)?;
+        Self::read(&mut Reader::new(row))
+    }
+
+    /// The one decoder of an `interaction` row ([`COLUMNS`], in order).
+    pub(crate) fn read(r: &mut Reader) -> Result<Self> {
+        let mut c = r.record("interaction")?;
+        let interaction = Interaction {
+            id: InteractionId::from(c.key()),
+            contact_id: ContactId::from(c.text("contact_id")?),
+            type_: c.parsed("type", InteractionType::parse, InteractionType::Other)?,
+            date: c.timestamp("date")?,
+            notes: c.opt_text("notes")?,
+            created_at: c.timestamp("created_at")?,
+            updated_at: c.timestamp("updated_at")?,
+            unreadable: Unreadable::default(),
+        };
         Ok(Interaction {
-            id: InteractionId::from(row.get::<String>(0)?),
-            contact_id: ContactId::from(row.get::<String>(1)?),
-            type_: InteractionType::parse(&kind).map_err(|reason| Error::Decode {
-                column: "interaction.type",
-                reason,
-            })?,
-            date: timestamp(row.get(3)?, "interaction.date")?,
-            notes: row.get(4)?,
-            created_at: timestamp(row.get(5)?, "interaction.created_at")?,
-            updated_at: timestamp(row.get(6)?, "interaction.updated_at")?,
+            unreadable: c.finish(),
+            ..interaction
         })
     }
 }
@@ -105,9 +115,10 @@ pub struct InteractionWithContact {
 
 impl InteractionWithContact {
     fn from_row(row: &Row) -> Result<Self> {
+        let mut r = Reader::new(row);
         Ok(InteractionWithContact {
-            interaction: Interaction::from_row(row)?,
-            contact_name: row.get(COLUMN_COUNT)?,
+            interaction: Interaction::read(&mut r)?,
+            contact_name: r.text()?,
         })
     }
 }
@@ -404,6 +415,25 @@ impl<'e> InteractionRepo<'e> {
         contact::refresh_last_contacted(&tx, &contact_id).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Every interaction of the user's contact, oldest first (a backup).
+    pub async fn all_for_contact(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+    ) -> Result<Vec<Interaction>> {
+        let tx = self.ex.begin_read().await?;
+        contact::ensure_owned(&tx, user, contact_id).await?;
+        let interactions = query_all(
+            &tx,
+            &format!("SELECT {COLUMNS} FROM interaction WHERE contact_id = ?1 ORDER BY date, id"),
+            [contact_id],
+            Interaction::from_row,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(interactions)
     }
 
     /// A page of one contact's interactions, latest first, and how many there are in all.

@@ -9,7 +9,7 @@ use super::user::UserId;
 use super::{qualified, query_all, query_one};
 use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
-use crate::row::{id_type, now, timestamp, Stamps};
+use crate::row::{id_type, now, Reader, Stamps, Unreadable};
 use crate::validate::{self, TagColor};
 
 /// The longest tag name, in characters.
@@ -29,19 +29,54 @@ pub struct Tag {
     pub color: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Columns whose stored value could not be read (written by another tool); absent when
+    /// every value was read.
+    #[serde(skip_serializing_if = "Unreadable::is_empty")]
+    pub unreadable: Unreadable,
 }
 
 const COLUMNS: &str = "id, user_id, name, color, created_at, updated_at";
 
 impl Tag {
     fn from_row(row: &Row) -> Result<Self> {
+        Self::read(&mut Reader::new(row))
+    }
+
+    /// The one decoder of a `tag` row ([`COLUMNS`], in order).
+    pub(crate) fn read(r: &mut Reader) -> Result<Self> {
+        let mut c = r.record("tag")?;
+        let tag = Tag {
+            id: TagId::from(c.key()),
+            user_id: UserId::from(c.text("user_id")?),
+            name: c.text("name")?,
+            color: c.opt_text("color")?,
+            created_at: c.timestamp("created_at")?,
+            updated_at: c.timestamp("updated_at")?,
+            unreadable: Unreadable::default(),
+        };
         Ok(Tag {
-            id: TagId::from(row.get::<String>(0)?),
-            user_id: UserId::from(row.get::<String>(1)?),
-            name: row.get(2)?,
-            color: row.get(3)?,
-            created_at: timestamp(row.get(4)?, "tag.created_at")?,
-            updated_at: timestamp(row.get(5)?, "tag.updated_at")?,
+            unreadable: c.finish(),
+            ..tag
+        })
+    }
+}
+
+/// A `contact_tag` row: a tag on a contact, since when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactTag {
+    pub tag_id: TagId,
+    pub stamps: Stamps,
+}
+
+impl ContactTag {
+    /// The one decoder of a `contact_tag` row (tag_id, created_at, updated_at).
+    fn from_row(row: &Row) -> Result<Self> {
+        Ok(ContactTag {
+            tag_id: TagId::from(row.get::<String>(0)?),
+            stamps: Stamps {
+                created_at: crate::row::timestamp(row.get(1)?, "contact_tag.created_at")?,
+                updated_at: crate::row::timestamp(row.get(2)?, "contact_tag.updated_at")?,
+            },
         })
     }
 }
@@ -298,6 +333,27 @@ impl<'e> TagRepo<'e> {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The `contact_tag` rows of the user's contact, by tag id: which tags it carries since
+    /// when.
+    pub async fn links_of_contact(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+    ) -> Result<Vec<ContactTag>> {
+        let tx = self.ex.begin_read().await?;
+        contact::ensure_owned(&tx, user, contact_id).await?;
+        let links = query_all(
+            &tx,
+            "SELECT tag_id, created_at, updated_at FROM contact_tag WHERE contact_id = ?1 \
+             ORDER BY tag_id",
+            [contact_id],
+            ContactTag::from_row,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(links)
     }
 
     /// The tags on the user's contact, by name.

@@ -9,7 +9,7 @@ use super::user::UserId;
 use super::{is_sha256_hex, query_one};
 use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
-use crate::row::{now, opt_timestamp, Stamps};
+use crate::row::{now, opt_timestamp, timestamp, Stamps};
 
 /// Reconnect with a contact every this many days, unless the user or the contact says
 /// otherwise…
@@ -162,6 +162,9 @@ pub struct UserSettings {
     pub preferences: Preferences,
     /// When the current calendar feed token was made; `None`: no feed.
     pub calendar_feed_since: Option<DateTime<Utc>>,
+    /// When the settings were first saved and last changed; `None`: never saved (the
+    /// defaults apply).
+    pub saved: Option<Stamps>,
 }
 
 impl UserSettings {
@@ -170,6 +173,7 @@ impl UserSettings {
             user_id: user.clone(),
             preferences: Preferences::default(),
             calendar_feed_since: None,
+            saved: None,
         }
     }
 
@@ -204,6 +208,10 @@ impl UserSettings {
                 row.get(4)?,
                 "user_settings.calendar_token_created_at",
             )?,
+            saved: Some(Stamps {
+                created_at: timestamp(row.get(5)?, "user_settings.created_at")?,
+                updated_at: timestamp(row.get(6)?, "user_settings.updated_at")?,
+            }),
         })
     }
 }
@@ -224,8 +232,8 @@ async fn ensure_row(conn: &Connection, user: &UserId, stamps: Stamps) -> Result<
     Ok(())
 }
 
-const COLUMNS: &str =
-    "user_id, time_zone, cadence_days, vip_cadence_days, calendar_token_created_at";
+const COLUMNS: &str = "user_id, time_zone, cadence_days, vip_cadence_days, \
+     calendar_token_created_at, created_at, updated_at";
 
 #[derive(Clone, Copy)]
 pub struct UserSettingsRepo<'e> {

@@ -10,21 +10,20 @@
 //! the ids are set aside ([`Backup::without_ids`]).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use libsql::{params, Connection, Row};
 use serde::{Deserialize, Serialize};
 
 use super::export::Sink;
 use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
 use crate::repo::background::BackgroundInput;
-use crate::repo::contact::{ContactInput, ContactStamps, ContactStatus};
+use crate::repo::contact::{Contact, ContactId, ContactInput, ContactStamps, ContactStatus};
 use crate::repo::contact_info::ContactInfoInput;
 use crate::repo::follow_up::{Completion, FollowUpInput};
 use crate::repo::interaction::{InteractionInput, InteractionType};
 use crate::repo::tag::TagInput;
 use crate::repo::user::UserId;
 use crate::repo::user_settings::{CadenceDays, Preferences, TimeZone};
-use crate::row::{bool, opt_date, opt_timestamp, timestamp, Stamps};
+use crate::row::Stamps;
 
 pub const FORMAT: &str = "devhub-backup";
 pub const VERSION: u32 = 1;
@@ -204,42 +203,31 @@ pub fn parse(text: &str) -> Result<Backup, super::FileError> {
 }
 
 /// Writes the user's backup into `sink`, one contact (with its children) at a time, all read
-/// in one snapshot. Returns how many contacts it holds.
+/// in one snapshot through the repositories. Returns how many contacts it holds.
 pub async fn export(db: &Db, user: &UserId, sink: &mut impl Sink) -> Result<u64> {
     let tx = db.begin_read().await?;
-    let settings = query_vec(
-        &tx,
-        "SELECT time_zone, cadence_days, vip_cadence_days, created_at, updated_at \
-         FROM user_settings WHERE user_id = ?1",
-        [user.as_str()],
-        |row| {
-            Ok(BackupSettings {
-                time_zone: row.get(0)?,
-                cadence_days: u32_of(row.get(1)?, "user_settings.cadence_days")?,
-                vip_cadence_days: u32_of(row.get(2)?, "user_settings.vip_cadence_days")?,
-                created_at: timestamp(row.get(3)?, "user_settings.created_at")?,
-                updated_at: timestamp(row.get(4)?, "user_settings.updated_at")?,
-            })
-        },
-    )
-    .await?
-    .into_iter()
-    .next();
-    let tags = query_vec(
-        &tx,
-        "SELECT id, name, color, created_at, updated_at FROM tag WHERE user_id = ?1 ORDER BY id",
-        [user.as_str()],
-        |row| {
-            Ok(BackupTag {
-                id: row.get(0)?,
-                name: row.get(1)?,
-                color: row.get(2)?,
-                created_at: timestamp(row.get(3)?, "tag.created_at")?,
-                updated_at: timestamp(row.get(4)?, "tag.updated_at")?,
-            })
-        },
-    )
-    .await?;
+    let settings = tx.user_settings().get(user).await?;
+    let settings = settings.saved.map(|saved| BackupSettings {
+        time_zone: settings.preferences.time_zone.name().to_string(),
+        cadence_days: settings.preferences.cadence_days.get(),
+        vip_cadence_days: settings.preferences.vip_cadence_days.get(),
+        created_at: saved.created_at,
+        updated_at: saved.updated_at,
+    });
+    let mut tags: Vec<BackupTag> = tx
+        .tags()
+        .list(user)
+        .await?
+        .into_iter()
+        .map(|t| BackupTag {
+            id: t.id.into_string(),
+            name: t.name,
+            color: t.color,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        })
+        .collect();
+    tags.sort_by(|a, b| a.id.cmp(&b.id));
     let head = serde_json::json!({
         "format": FORMAT,
         "version": VERSION,
@@ -253,22 +241,14 @@ pub async fn export(db: &Db, user: &UserId, sink: &mut impl Sink) -> Result<u64>
     head.extend_from_slice(b",\"contacts\":[");
     sink.write(head).await?;
 
-    let mut after = String::new();
+    let mut after: Option<ContactId> = None;
     let mut count = 0u64;
     loop {
-        let contacts = query_vec(
-            &tx,
-            "SELECT id, name, relationship, birthday, industry, location, vip, last_update, \
-             last_contacted, status, created_at, updated_at FROM contact \
-             WHERE user_id = ?1 AND id > ?2 ORDER BY id LIMIT 200",
-            params![user.as_str(), after.as_str()],
-            contact_from_row,
-        )
-        .await?;
+        let contacts = tx.contacts().list_by_id(user, after.as_ref(), 200).await?;
         let Some(last) = contacts.last() else { break };
-        after = last.id.clone();
-        for mut c in contacts {
-            load_children(&tx, &mut c).await?;
+        after = Some(last.id.clone());
+        for contact in contacts {
+            let c = backup_contact(&tx, user, contact).await?;
             let mut bytes = Vec::with_capacity(512);
             if count > 0 {
                 bytes.push(b',');
@@ -287,160 +267,108 @@ fn json_error(e: serde_json::Error) -> Error {
     Error::Config(format!("cannot write JSON: {e}"))
 }
 
-fn u32_of(value: i64, column: &'static str) -> Result<u32> {
-    u32::try_from(value).map_err(|_| Error::Decode {
-        column,
-        reason: format!("{value} is out of range"),
-    })
-}
-
-async fn query_vec<T>(
-    conn: &Connection,
-    sql: &str,
-    params: impl libsql::params::IntoParams,
-    from_row: impl Fn(&Row) -> Result<T>,
-) -> Result<Vec<T>> {
-    crate::repo::query_all(conn, sql, params, from_row).await
-}
-
-fn contact_from_row(row: &Row) -> Result<BackupContact> {
-    let status: String = row.get(9)?;
+/// A contact with its children, as the backup writes it.
+async fn backup_contact(tx: &Tx, user: &UserId, c: Contact) -> Result<BackupContact> {
+    let id = &c.id;
+    let cadence = tx
+        .cadences()
+        .get_row(user, id)
+        .await?
+        .map(|k| BackupCadence {
+            days: k.days.get(),
+            created_at: k.stamps.created_at,
+            updated_at: k.stamps.updated_at,
+        });
+    let background = tx
+        .backgrounds()
+        .get(user, id)
+        .await?
+        .map(|b| BackupBackground {
+            id: b.id.into_string(),
+            family: b.family,
+            company: b.company,
+            likes_dislikes: b.likes_dislikes,
+            misc_notes: b.misc_notes,
+            created_at: b.created_at,
+            updated_at: b.updated_at,
+        });
+    let contact_info = match tx.contact_infos().get(user, id).await? {
+        Some(i) => Some(BackupContactInfo {
+            id: i.id.into_string(),
+            main_app: i.main_app,
+            email: i.email,
+            phone_number: i.phone_number,
+            social_links: if i.social_links.is_empty() {
+                None
+            } else {
+                Some(serde_json::to_string(&i.social_links).map_err(json_error)?)
+            },
+            created_at: i.created_at,
+            updated_at: i.updated_at,
+        }),
+        None => None,
+    };
+    let tags = tx
+        .tags()
+        .links_of_contact(user, id)
+        .await?
+        .into_iter()
+        .map(|t| BackupContactTag {
+            tag_id: t.tag_id.into_string(),
+            created_at: t.stamps.created_at,
+            updated_at: t.stamps.updated_at,
+        })
+        .collect();
+    let interactions = tx
+        .interactions()
+        .all_for_contact(user, id)
+        .await?
+        .into_iter()
+        .map(|i| BackupInteraction {
+            id: i.id.into_string(),
+            kind: i.type_,
+            date: i.date,
+            notes: i.notes,
+            created_at: i.created_at,
+            updated_at: i.updated_at,
+        })
+        .collect();
+    let mut follow_ups: Vec<BackupFollowUp> = tx
+        .follow_ups()
+        .list_for_contact(user, id, true)
+        .await?
+        .into_iter()
+        .map(|f| BackupFollowUp {
+            id: f.id.into_string(),
+            due_date: f.due_date,
+            note: f.note,
+            completed: f.completed,
+            completed_at: f.completed_at,
+            created_at: f.created_at,
+            updated_at: f.updated_at,
+        })
+        .collect();
+    follow_ups.sort_by(|a, b| (a.due_date, &a.id).cmp(&(b.due_date, &b.id)));
     Ok(BackupContact {
-        id: row.get(0)?,
-        name: row.get(1)?,
-        relationship: row.get(2)?,
-        birthday: opt_date(row.get(3)?, "contact.birthday")?,
-        industry: row.get(4)?,
-        location: row.get(5)?,
-        vip: bool(row.get(6)?, "contact.vip")?,
-        last_update: timestamp(row.get(7)?, "contact.last_update")?,
-        last_contacted: opt_timestamp(row.get(8)?, "contact.last_contacted")?,
-        status: ContactStatus::parse(&status).map_err(|reason| Error::Decode {
-            column: "contact.status",
-            reason,
-        })?,
-        created_at: timestamp(row.get(10)?, "contact.created_at")?,
-        updated_at: timestamp(row.get(11)?, "contact.updated_at")?,
-        cadence: None,
-        background: None,
-        contact_info: None,
-        tags: Vec::new(),
-        interactions: Vec::new(),
-        follow_ups: Vec::new(),
+        id: c.id.into_string(),
+        name: c.name,
+        relationship: c.relationship,
+        birthday: c.birthday,
+        industry: c.industry,
+        location: c.location,
+        vip: c.vip,
+        last_update: c.last_update,
+        last_contacted: c.last_contacted,
+        status: c.status,
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+        cadence,
+        background,
+        contact_info,
+        tags,
+        interactions,
+        follow_ups,
     })
-}
-
-async fn load_children(conn: &Connection, c: &mut BackupContact) -> Result<()> {
-    let id = c.id.as_str();
-    c.cadence = query_vec(
-        conn,
-        "SELECT days, created_at, updated_at FROM contact_cadence WHERE contact_id = ?1",
-        [id],
-        |row| {
-            Ok(BackupCadence {
-                days: u32_of(row.get(0)?, "contact_cadence.days")?,
-                created_at: timestamp(row.get(1)?, "contact_cadence.created_at")?,
-                updated_at: timestamp(row.get(2)?, "contact_cadence.updated_at")?,
-            })
-        },
-    )
-    .await?
-    .into_iter()
-    .next();
-    c.background = query_vec(
-        conn,
-        "SELECT id, family, company, likes_dislikes, misc_notes, created_at, updated_at \
-         FROM background WHERE contact_id = ?1",
-        [id],
-        |row| {
-            Ok(BackupBackground {
-                id: row.get(0)?,
-                family: row.get(1)?,
-                company: row.get(2)?,
-                likes_dislikes: row.get(3)?,
-                misc_notes: row.get(4)?,
-                created_at: timestamp(row.get(5)?, "background.created_at")?,
-                updated_at: timestamp(row.get(6)?, "background.updated_at")?,
-            })
-        },
-    )
-    .await?
-    .into_iter()
-    .next();
-    c.contact_info = query_vec(
-        conn,
-        "SELECT id, main_app, email, phone_number, social_links, created_at, updated_at \
-         FROM contact_info WHERE contact_id = ?1",
-        [id],
-        |row| {
-            Ok(BackupContactInfo {
-                id: row.get(0)?,
-                main_app: row.get(1)?,
-                email: row.get(2)?,
-                phone_number: row.get(3)?,
-                social_links: row.get(4)?,
-                created_at: timestamp(row.get(5)?, "contact_info.created_at")?,
-                updated_at: timestamp(row.get(6)?, "contact_info.updated_at")?,
-            })
-        },
-    )
-    .await?
-    .into_iter()
-    .next();
-    c.tags = query_vec(
-        conn,
-        "SELECT tag_id, created_at, updated_at FROM contact_tag WHERE contact_id = ?1 \
-         ORDER BY tag_id",
-        [id],
-        |row| {
-            Ok(BackupContactTag {
-                tag_id: row.get(0)?,
-                created_at: timestamp(row.get(1)?, "contact_tag.created_at")?,
-                updated_at: timestamp(row.get(2)?, "contact_tag.updated_at")?,
-            })
-        },
-    )
-    .await?;
-    c.interactions = query_vec(
-        conn,
-        "SELECT id, type, date, notes, created_at, updated_at FROM interaction \
-         WHERE contact_id = ?1 ORDER BY date, id",
-        [id],
-        |row| {
-            let kind: String = row.get(1)?;
-            Ok(BackupInteraction {
-                id: row.get(0)?,
-                kind: InteractionType::parse(&kind).map_err(|reason| Error::Decode {
-                    column: "interaction.type",
-                    reason,
-                })?,
-                date: timestamp(row.get(2)?, "interaction.date")?,
-                notes: row.get(3)?,
-                created_at: timestamp(row.get(4)?, "interaction.created_at")?,
-                updated_at: timestamp(row.get(5)?, "interaction.updated_at")?,
-            })
-        },
-    )
-    .await?;
-    c.follow_ups = query_vec(
-        conn,
-        "SELECT id, due_date, note, completed, completed_at, created_at, updated_at \
-         FROM follow_up WHERE contact_id = ?1 ORDER BY due_date, id",
-        [id],
-        |row| {
-            Ok(BackupFollowUp {
-                id: row.get(0)?,
-                due_date: crate::row::date(row.get(1)?, "follow_up.due_date")?,
-                note: row.get(2)?,
-                completed: bool(row.get(3)?, "follow_up.completed")?,
-                completed_at: opt_timestamp(row.get(4)?, "follow_up.completed_at")?,
-                created_at: timestamp(row.get(5)?, "follow_up.created_at")?,
-                updated_at: timestamp(row.get(6)?, "follow_up.updated_at")?,
-            })
-        },
-    )
-    .await?;
-    Ok(())
 }
 
 /// What a restore wrote.

@@ -5,14 +5,17 @@
 use std::future::Future;
 
 use chrono::{Datelike, NaiveDate};
-use libsql::{params_from_iter, Row};
+use libsql::params_from_iter;
 
 use super::YEARLESS_BIRTHDAY_YEAR;
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::repo::contact::{self, ContactQuery};
+use crate::repo::background::{self, Background};
+use crate::repo::contact::{self, Contact, ContactQuery, ContactStatus};
+use crate::repo::contact_info::{self, ContactInfo};
+use crate::repo::qualified;
 use crate::repo::user::UserId;
-use crate::row::{bool, opt_date};
+use crate::row::Reader;
 
 /// Where an export writes its bytes, chunk by chunk.
 pub trait Sink {
@@ -64,44 +67,79 @@ pub struct ExportedContact {
     pub phone: Option<String>,
     pub links: Vec<String>,
     pub tags: Vec<String>,
+    /// Stored values that could not be read (`contact.birthday`, …): left out of the
+    /// export, and named in it.
+    pub unreadable: Vec<String>,
 }
 
 impl ExportedContact {
-    fn from_row(row: &Row) -> Result<Self> {
-        let links: Option<String> = row.get(15)?;
-        let links = match links.as_deref().map(str::trim) {
-            None | Some("") => Vec::new(),
-            Some(json) => serde_json::from_str(json).map_err(|e| Error::Decode {
-                column: "contact_info.social_links",
-                reason: e.to_string(),
-            })?,
+    /// A contact row joined with its background, contact info and tag names, each read by
+    /// its table's one decoder.
+    fn read(r: &mut Reader) -> Result<Self> {
+        let c = Contact::read(r)?;
+        let b = if r.next_is_null()? {
+            r.skip(BACKGROUND_COLUMNS);
+            None
+        } else {
+            Some(Background::read(r)?)
         };
-        let tags: Option<String> = row.get(16)?;
-        let status: String = row.get(7)?;
+        let i = if r.next_is_null()? {
+            r.skip(CONTACT_INFO_COLUMNS);
+            None
+        } else {
+            Some(ContactInfo::read(r)?)
+        };
+        // Tag names never contain the unit separator (char 31): forms refuse controls.
+        let tags = r
+            .opt_text()?
+            .map(|t| t.split('\u{1f}').map(str::to_string).collect())
+            .unwrap_or_default();
+        let mut unreadable: Vec<String> = c
+            .unreadable
+            .columns()
+            .iter()
+            .map(|col| format!("contact.{col}"))
+            .collect();
+        if let Some(b) = &b {
+            unreadable.extend(b.unreadable.columns().iter().map(|c| format!("background.{c}")));
+        }
+        if let Some(i) = &i {
+            unreadable.extend(i.unreadable.columns().iter().map(|c| format!("contact_info.{c}")));
+        }
+        let (family, company, likes_dislikes, misc_notes) = match b {
+            Some(b) => (b.family, b.company, b.likes_dislikes, b.misc_notes),
+            None => (None, None, None, None),
+        };
+        let (main_app, email, phone, links) = match i {
+            Some(i) => (i.main_app, i.email, i.phone_number, i.social_links),
+            None => (None, None, None, Vec::new()),
+        };
         Ok(ExportedContact {
-            id: row.get(0)?,
-            name: row.get(1)?,
-            relationship: row.get(2)?,
-            birthday: opt_date(row.get(3)?, "contact.birthday")?,
-            industry: row.get(4)?,
-            location: row.get(5)?,
-            vip: bool(row.get(6)?, "contact.vip")?,
-            archived: status == "archived",
-            family: row.get(8)?,
-            company: row.get(9)?,
-            likes_dislikes: row.get(10)?,
-            misc_notes: row.get(11)?,
-            main_app: row.get(12)?,
-            email: row.get(13)?,
-            phone: row.get(14)?,
+            id: c.id.into_string(),
+            name: c.name,
+            relationship: c.relationship,
+            birthday: c.birthday,
+            industry: c.industry,
+            location: c.location,
+            vip: c.vip,
+            archived: c.status == ContactStatus::Archived,
+            family,
+            company,
+            likes_dislikes,
+            misc_notes,
+            main_app,
+            email,
+            phone,
             links,
-            // Tag names never contain the unit separator (char 31): forms refuse controls.
-            tags: tags
-                .map(|t| t.split('\u{1f}').map(str::to_string).collect())
-                .unwrap_or_default(),
+            tags,
+            unreadable,
         })
     }
 }
+
+/// How many columns the LEFT JOINed tables have (skipped when the join found nothing).
+const BACKGROUND_COLUMNS: i32 = 8;
+const CONTACT_INFO_COLUMNS: i32 = 8;
 
 /// How many contacts are read per query: memory stays bounded by this, not the account.
 const CHUNK: i64 = 500;
@@ -126,9 +164,7 @@ pub async fn export_contacts(
         "WITH selected AS ( \
            SELECT id, row_number() OVER (ORDER BY {order}) AS n FROM contact WHERE {condition} \
          ) \
-         SELECT c.id, c.name, c.relationship, c.birthday, c.industry, c.location, c.vip, \
-                c.status, b.family, b.company, b.likes_dislikes, b.misc_notes, \
-                i.main_app, i.email, i.phone_number, i.social_links, \
+         SELECT {}, {}, {}, \
                 (SELECT group_concat(name, char(31)) FROM ( \
                    SELECT t.name FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id \
                     WHERE ct.contact_id = c.id AND t.user_id = c.user_id \
@@ -137,7 +173,10 @@ pub async fn export_contacts(
            FROM selected s JOIN contact c ON c.id = s.id \
            LEFT JOIN background b ON b.contact_id = c.id \
            LEFT JOIN contact_info i ON i.contact_id = c.id \
-          WHERE s.n > ? ORDER BY s.n LIMIT {CHUNK}"
+          WHERE s.n > ? ORDER BY s.n LIMIT {CHUNK}",
+        qualified("c", contact::COLUMNS),
+        qualified("b", background::COLUMNS),
+        qualified("i", contact_info::COLUMNS),
     );
     let tx = db.begin_read().await?;
     if format == ContactFormat::Csv {
@@ -151,8 +190,9 @@ pub async fn export_contacts(
         let mut rows = tx.query(&sql, params_from_iter(chunk_values)).await?;
         let mut contacts = Vec::new();
         while let Some(row) = rows.next().await? {
-            after = row.get(17)?;
-            contacts.push(ExportedContact::from_row(&row)?);
+            let mut r = Reader::new(&row);
+            contacts.push(ExportedContact::read(&mut r)?);
+            after = r.integer()?;
         }
         drop(rows);
         if contacts.is_empty() {
@@ -274,6 +314,12 @@ pub fn vcard(c: &ExportedContact) -> String {
     if c.archived {
         line(&mut out, "X-DEVHUB-STATUS:archived");
     }
+    if !c.unreadable.is_empty() {
+        line(
+            &mut out,
+            &format!("X-DEVHUB-UNREADABLE:{}", escape(&c.unreadable.join(","))),
+        );
+    }
     line(&mut out, "END:VCARD");
     out
 }
@@ -320,6 +366,17 @@ fn csv_row(c: &ExportedContact) -> Result<Vec<u8>> {
         }
     });
     let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    // What could not be read is left out, and the notes say so.
+    let mut notes = o(&c.misc_notes);
+    if !c.unreadable.is_empty() {
+        if !notes.is_empty() {
+            notes.push_str("\n\n");
+        }
+        notes.push_str(&format!(
+            "Unreadable stored values left out: {}",
+            c.unreadable.join(", ")
+        ));
+    }
     // The whole name goes into "First Name": splitting it would not round-trip.
     let fields = [
         c.name.clone(),
@@ -327,7 +384,7 @@ fn csv_row(c: &ExportedContact) -> Result<Vec<u8>> {
         String::new(),
         o(&c.company),
         birthday.unwrap_or_default(),
-        o(&c.misc_notes),
+        notes,
         c.tags.join(" ::: "),
         if c.email.is_some() {
             "* Other".into()
