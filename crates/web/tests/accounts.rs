@@ -423,11 +423,13 @@ async fn deleting_the_account_needs_the_password_and_leaves_no_rows() {
         .contacts()
         .create(
             &ada.id,
-            &devhub_db::NewContact {
+            &devhub_db::ContactInput {
                 name: "Grace".into(),
                 vip: true,
                 ..Default::default()
-            },
+            }
+            .parse()
+            .unwrap(),
         )
         .await
         .unwrap();

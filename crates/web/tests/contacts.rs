@@ -9,8 +9,8 @@ use axum::http::{Method, StatusCode};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use common::{count, serde_urlencoded_body, spawn_app, Client, TestApp, TestResponse, PASSWORD};
 use devhub_db::{
-    Contact, ContactId, ContactStatus, InteractionInput, NewBackground, NewContact, NewContactInfo,
-    UserId,
+    BackgroundInput, Contact, ContactId, ContactInfoInput, ContactInput, ContactStatus,
+    InteractionInput, UserId,
 };
 
 async fn user_id(app: &TestApp, username: &str) -> UserId {
@@ -31,17 +31,21 @@ async fn signed_in<'a>(app: &'a TestApp, username: &str) -> (Client<'a>, UserId)
     (client, id)
 }
 
-async fn add_contact(app: &TestApp, user: &UserId, new: NewContact) -> Contact {
-    app.db.contacts().create(user, &new).await.unwrap()
+async fn add_contact(app: &TestApp, user: &UserId, input: ContactInput) -> Contact {
+    app.db
+        .contacts()
+        .create(user, &input.parse().unwrap())
+        .await
+        .unwrap()
 }
 
 async fn named(app: &TestApp, user: &UserId, name: &str) -> Contact {
     add_contact(
         app,
         user,
-        NewContact {
+        ContactInput {
             name: name.into(),
-            ..NewContact::default()
+            ..ContactInput::default()
         },
     )
     .await
@@ -206,11 +210,11 @@ async fn the_form_suggests_industries_and_relationships_already_in_use() {
     add_contact(
         &app,
         &ada,
-        NewContact {
+        ContactInput {
             name: "Linus".into(),
             industry: Some("Open source".into()),
             relationship: Some("Maintainer".into()),
-            ..NewContact::default()
+            ..ContactInput::default()
         },
     )
     .await;
@@ -344,12 +348,12 @@ async fn editing_a_contact_starts_from_its_values_and_saves_the_changes() {
     let grace = add_contact(
         &app,
         &ada,
-        NewContact {
+        ContactInput {
             name: "Grace".into(),
             industry: Some("Navy".into()),
-            birthday: NaiveDate::from_ymd_opt(1906, 12, 9),
+            birthday: Some("1906-12-09".into()),
             vip: true,
-            ..NewContact::default()
+            ..ContactInput::default()
         },
     )
     .await;
@@ -551,10 +555,10 @@ async fn a_contact_never_contacted_says_never_and_a_birthday_today_says_today() 
     let grace = add_contact(
         &app,
         &ada,
-        NewContact {
+        ContactInput {
             name: "Grace".into(),
-            birthday: Some(birthday),
-            ..NewContact::default()
+            birthday: Some(birthday.to_string()),
+            ..ContactInput::default()
         },
     )
     .await;
@@ -583,10 +587,10 @@ async fn a_birthday_in_a_few_days_counts_the_days() {
     let grace = add_contact(
         &app,
         &ada,
-        NewContact {
+        ContactInput {
             name: "Grace".into(),
-            birthday: Some(birthday),
-            ..NewContact::default()
+            birthday: Some(birthday.to_string()),
+            ..ContactInput::default()
         },
     )
     .await;
@@ -772,10 +776,10 @@ async fn vip(app: &TestApp, user: &UserId, name: &str) -> Contact {
     add_contact(
         app,
         user,
-        NewContact {
+        ContactInput {
             name: name.into(),
             vip: true,
-            ..NewContact::default()
+            ..ContactInput::default()
         },
     )
     .await
@@ -792,10 +796,12 @@ async fn a_contact_that_is_not_a_vip_still_shows_the_details_it_has() {
         .upsert(
             &ada,
             &grace.id,
-            &NewContactInfo {
+            &ContactInfoInput {
                 email: Some("grace@example.com".into()),
-                ..NewContactInfo::default()
-            },
+                ..ContactInfoInput::default()
+            }
+            .parse()
+            .unwrap(),
         )
         .await
         .unwrap();
@@ -804,10 +810,12 @@ async fn a_contact_that_is_not_a_vip_still_shows_the_details_it_has() {
         .upsert(
             &ada,
             &grace.id,
-            &NewBackground {
+            &BackgroundInput {
                 company: Some("Remington Rand".into()),
-                ..NewBackground::default()
-            },
+                ..BackgroundInput::default()
+            }
+            .parse()
+            .unwrap(),
         )
         .await
         .unwrap();
@@ -931,10 +939,12 @@ async fn saving_contact_info_links_the_email_and_phone_and_keeps_the_social_link
         .upsert(
             &ada,
             &grace.id,
-            &NewContactInfo {
+            &ContactInfoInput {
                 social_links: vec!["https://github.com/grace".into()],
-                ..NewContactInfo::default()
-            },
+                ..ContactInfoInput::default()
+            }
+            .parse()
+            .unwrap(),
         )
         .await
         .unwrap();
@@ -1139,11 +1149,11 @@ async fn another_users_contact_is_not_found_on_every_route_and_stays_unchanged()
     let theirs = add_contact(
         &app,
         &bob,
-        NewContact {
+        ContactInput {
             name: "Bob's friend".into(),
             vip: true,
             industry: Some("Secret".into()),
-            ..NewContact::default()
+            ..ContactInput::default()
         },
     )
     .await;
@@ -1154,10 +1164,12 @@ async fn another_users_contact_is_not_found_on_every_route_and_stays_unchanged()
         .upsert(
             &bob,
             &theirs.id,
-            &NewBackground {
+            &BackgroundInput {
                 family: Some("private".into()),
-                ..NewBackground::default()
-            },
+                ..BackgroundInput::default()
+            }
+            .parse()
+            .unwrap(),
         )
         .await
         .unwrap();
@@ -1167,11 +1179,13 @@ async fn another_users_contact_is_not_found_on_every_route_and_stays_unchanged()
         .upsert(
             &bob,
             &theirs.id,
-            &NewContactInfo {
+            &ContactInfoInput {
                 email: Some("friend@bob.example".into()),
                 social_links: vec!["https://github.com/friend".into()],
-                ..NewContactInfo::default()
-            },
+                ..ContactInfoInput::default()
+            }
+            .parse()
+            .unwrap(),
         )
         .await
         .unwrap();
@@ -1271,13 +1285,13 @@ async fn the_list_shows_each_contacts_columns_with_labels_for_small_screens() {
     let grace = add_contact(
         &app,
         &ada,
-        NewContact {
+        ContactInput {
             name: "Grace Hopper".into(),
             relationship: Some("Mentor".into()),
             industry: Some("Computing".into()),
             location: Some("New York".into()),
             vip: true,
-            ..NewContact::default()
+            ..ContactInput::default()
         },
     )
     .await;
@@ -1291,10 +1305,10 @@ async fn the_list_shows_each_contacts_columns_with_labels_for_small_screens() {
     add_contact(
         &app,
         &ada,
-        NewContact {
+        ContactInput {
             name: "Alan Turing".into(),
-            status: ContactStatus::Archived,
-            ..NewContact::default()
+            status: Some(ContactStatus::Archived.as_str().into()),
+            ..ContactInput::default()
         },
     )
     .await;
@@ -1391,13 +1405,13 @@ async fn seed_people(app: &TestApp, user: &UserId) -> Vec<Contact> {
             add_contact(
                 app,
                 user,
-                NewContact {
+                ContactInput {
                     name: name.into(),
                     relationship: Some(relationship.into()),
                     industry: Some(industry.into()),
                     location: Some(location.into()),
                     vip,
-                    status,
+                    status: Some(status.as_str().into()),
                     birthday: None,
                 },
             )
@@ -1614,10 +1628,10 @@ async fn a_long_list_has_pages_of_50_whose_links_keep_the_search_filter_and_sort
         add_contact(
             &app,
             &ada,
-            NewContact {
+            ContactInput {
                 name: format!("Person {i:03}"),
                 vip: i % 2 == 0,
-                ..NewContact::default()
+                ..ContactInput::default()
             },
         )
         .await;

@@ -8,7 +8,9 @@ use axum::http::StatusCode;
 use chrono::{Datelike, Duration, Months, NaiveDate, Timelike, Utc};
 use common::{spawn_app, Client, TestApp, TestResponse, PASSWORD};
 use devhub_db::repo::interaction::InteractionInput;
-use devhub_db::{Contact, ContactStatus, NewContact, NewFollowUp, Preferences, TimeZone, UserId};
+use devhub_db::{
+    Contact, ContactInput, ContactStatus, FollowUpInput, Preferences, TimeZone, UserId,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -67,17 +69,23 @@ impl Person {
             .contacts()
             .create(
                 user,
-                &NewContact {
+                &ContactInput {
                     name: self.name.into(),
                     vip: self.vip,
-                    birthday: self.birthday,
-                    status: if self.archived {
-                        ContactStatus::Archived
-                    } else {
-                        ContactStatus::Active
-                    },
-                    ..NewContact::default()
-                },
+                    birthday: self.birthday.map(iso),
+                    status: Some(
+                        if self.archived {
+                            ContactStatus::Archived
+                        } else {
+                            ContactStatus::Active
+                        }
+                        .as_str()
+                        .into(),
+                    ),
+                    ..ContactInput::default()
+                }
+                .parse()
+                .unwrap(),
             )
             .await
             .unwrap()
@@ -575,10 +583,12 @@ async fn the_contact_page_and_the_dashboard_agree_on_today_in_the_users_time_zon
         .create(
             &user,
             &grace.id,
-            &NewFollowUp {
-                due_date: today,
+            &FollowUpInput {
+                due_date: iso(today),
                 note: Some("Send the slides".into()),
-            },
+            }
+            .parse()
+            .unwrap(),
         )
         .await
         .unwrap();

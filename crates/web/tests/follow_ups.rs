@@ -9,7 +9,7 @@ use chrono::{Days, Duration, Months, NaiveDate, Utc};
 use common::{spawn_app, Client, TestApp, TestResponse, PASSWORD};
 use devhub_db::repo::interaction::InteractionInput;
 use devhub_db::{
-    Contact, FollowUp, FollowUpId, NewContact, NewFollowUp, Preferences, TimeZone, UserId,
+    Contact, ContactInput, FollowUp, FollowUpId, FollowUpInput, Preferences, TimeZone, UserId,
 };
 use icalendar::{Component, DatePerhapsTime};
 
@@ -36,16 +36,20 @@ async fn contact(app: &TestApp, user: &UserId, name: &str) -> Contact {
     store(
         app,
         user,
-        NewContact {
+        ContactInput {
             name: name.into(),
-            ..NewContact::default()
+            ..ContactInput::default()
         },
     )
     .await
 }
 
-async fn store(app: &TestApp, user: &UserId, new: NewContact) -> Contact {
-    app.db.contacts().create(user, &new).await.unwrap()
+async fn store(app: &TestApp, user: &UserId, input: ContactInput) -> Contact {
+    app.db
+        .contacts()
+        .create(user, &input.parse().unwrap())
+        .await
+        .unwrap()
 }
 
 async fn follow_up(
@@ -60,10 +64,12 @@ async fn follow_up(
         .create(
             user,
             &c.id,
-            &NewFollowUp {
-                due_date: due,
+            &FollowUpInput {
+                due_date: due.format("%Y-%m-%d").to_string(),
                 note: Some(note.to_string()).filter(|n| !n.is_empty()),
-            },
+            }
+            .parse()
+            .unwrap(),
         )
         .await
         .unwrap()
@@ -957,31 +963,31 @@ async fn the_calendar_feed_holds_birthdays_and_open_follow_ups_as_a_parseable_ic
     let jane = store(
         &app,
         &user,
-        NewContact {
+        ContactInput {
             name: tricky_name.into(),
-            birthday: Some(d("1990-07-14")),
-            ..NewContact::default()
+            birthday: Some("1990-07-14".into()),
+            ..ContactInput::default()
         },
     )
     .await;
     let leap = store(
         &app,
         &user,
-        NewContact {
+        ContactInput {
             name: "Leap Day".into(),
-            birthday: Some(d("1992-02-29")),
-            ..NewContact::default()
+            birthday: Some("1992-02-29".into()),
+            ..ContactInput::default()
         },
     )
     .await;
     store(
         &app,
         &user,
-        NewContact {
+        ContactInput {
             name: "Archived Person".into(),
-            birthday: Some(d("1980-01-01")),
-            status: devhub_db::ContactStatus::Archived,
-            ..NewContact::default()
+            birthday: Some("1980-01-01".into()),
+            status: Some(devhub_db::ContactStatus::Archived.as_str().into()),
+            ..ContactInput::default()
         },
     )
     .await;
@@ -998,10 +1004,10 @@ async fn the_calendar_feed_holds_birthdays_and_open_follow_ups_as_a_parseable_ic
     let theirs = store(
         &app,
         &other,
-        NewContact {
+        ContactInput {
             name: "Not yours".into(),
-            birthday: Some(d("1970-01-01")),
-            ..NewContact::default()
+            birthday: Some("1970-01-01".into()),
+            ..ContactInput::default()
         },
     )
     .await;

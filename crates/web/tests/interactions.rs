@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use chrono::{Duration, NaiveDate, Utc};
 use common::{count, spawn_app, Client, TestApp, TestResponse, PASSWORD};
 use devhub_db::repo::interaction::InteractionInput;
-use devhub_db::{Contact, ContactStatus, Interaction, NewContact, UserId};
+use devhub_db::{Contact, ContactInput, ContactStatus, Interaction, UserId};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -32,11 +32,13 @@ async fn contact(app: &TestApp, user: &UserId, name: &str) -> Contact {
         .contacts()
         .create(
             user,
-            &NewContact {
+            &ContactInput {
                 name: name.into(),
-                status: ContactStatus::Active,
-                ..NewContact::default()
-            },
+                status: Some(ContactStatus::Active.as_str().into()),
+                ..ContactInput::default()
+            }
+            .parse()
+            .unwrap(),
         )
         .await
         .unwrap()

@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, Request, StatusCode};
 use common::{count, spawn_app, Client, TestApp, TestResponse, PASSWORD};
-use devhub_db::{NewContact, UserId};
+use devhub_db::{ContactInput, UserId};
 use tower::ServiceExt;
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -247,11 +247,13 @@ async fn exports_stream_the_filtered_list_and_the_backup_of_the_signed_in_user_o
             .contacts()
             .create(
                 user,
-                &NewContact {
+                &ContactInput {
                     name: name.into(),
                     vip,
-                    ..NewContact::default()
-                },
+                    ..ContactInput::default()
+                }
+                .parse()
+                .unwrap(),
             )
             .await
             .unwrap();

@@ -53,6 +53,14 @@ struct ContactView {
     archived: bool,
     created: When,
     updated: When,
+    /// The columns of the contact row that could not be read.
+    unreadable: Vec<&'static str>,
+}
+
+impl ContactView {
+    fn is_unreadable(&self, column: &str) -> bool {
+        self.unreadable.contains(&column)
+    }
 }
 
 struct Entry {
@@ -80,6 +88,8 @@ impl Entry {
 struct ShowPage {
     layout: Layout,
     c: ContactView,
+    /// The fields whose stored value could not be read.
+    unreadable: Vec<String>,
     alert: Option<String>,
     interactions_total: u64,
     since_last: String,
@@ -175,8 +185,31 @@ pub(super) async fn render_contact(
         || returned.background.is_some()
         || returned.info.is_some()
         || returned.link.is_some();
+    // Values another tool stored in a form the app cannot read: the rest of the page shows,
+    // and these are named (and marked where they would be).
+    let unreadable: Vec<String> = [
+        ("", contact.unreadable.columns()),
+        (
+            "background ",
+            view.background
+                .as_ref()
+                .map_or(&[][..], |b| b.unreadable.columns()),
+        ),
+        (
+            "contact info ",
+            view.info.as_ref().map_or(&[][..], |i| i.unreadable.columns()),
+        ),
+    ]
+    .iter()
+    .flat_map(|(table, columns)| {
+        columns
+            .iter()
+            .map(move |c| format!("{table}{}", c.replace('_', " ")))
+    })
+    .collect();
     let vip = shows_vip.then_some(view);
     let show = ShowPage {
+        unreadable,
         layout: page.layout(contact.name.clone(), "contacts"),
         alert: returned.alert,
         interactions_total: total,
@@ -214,6 +247,7 @@ pub(super) async fn render_contact(
             archived: contact.status == ContactStatus::Archived,
             created: page.today.when_at(contact.created_at),
             updated: page.today.when_at(contact.last_update),
+            unreadable: contact.unreadable.columns().to_vec(),
         },
     };
     Ok(render(returned.status.unwrap_or(StatusCode::OK), &show))

@@ -286,11 +286,11 @@ mod tests {
             back: String::new(),
         };
         let quick = fields("1m", "2030-01-01").parse(today);
-        assert_eq!(quick.map(|f| f.due_date), Ok(d("2025-02-28")));
+        assert_eq!(quick.map(|f| f.due_date()), Ok(d("2025-02-28")));
         let dated = fields("date", "2025-06-01").parse(today);
-        assert_eq!(dated.map(|f| f.due_date), Ok(d("2025-06-01")));
+        assert_eq!(dated.map(|f| f.due_date()), Ok(d("2025-06-01")));
         let blank = fields("", "2025-06-02").parse(today);
-        assert_eq!(blank.map(|f| f.due_date), Ok(d("2025-06-02")));
+        assert_eq!(blank.map(|f| f.due_date()), Ok(d("2025-06-02")));
         let bad = fields("date", "2025-02-30").parse(today);
         assert!(bad.is_err_and(|e| e.get("due_date").is_some()));
         let odd = fields("soon", "").parse(today);
@@ -311,6 +311,7 @@ mod tests {
                 completed_at: None,
                 created_at: chrono::DateTime::default(),
                 updated_at: chrono::DateTime::default(),
+                unreadable: Default::default(),
             };
             FollowUpItem::new(&f, "Ada", &today)
         };
