@@ -433,6 +433,92 @@ fn same_link(a: &str, b: &str) -> bool {
     norm(a) == norm(b)
 }
 
+/// What a change of a contact's links came to.
+enum LinkChange {
+    Saved,
+    /// Nothing to do, and the message that says why.
+    Unchanged(Flash),
+    /// The link itself is refused.
+    Refused(String),
+    /// The contact's other stored details break a rule, so nothing could be saved.
+    Invalid(InfoForm, devhub_db::ValidationErrors),
+}
+
+/// Reads the contact's links, lets `change` edit them, and saves the result, in one unit of
+/// work: two changes at once (two tabs, a double click) both survive.
+async fn change_links(
+    state: &AppState,
+    page: &Page,
+    contact: &devhub_db::Contact,
+    change: impl FnOnce(&mut Vec<String>) -> Option<LinkChange>,
+) -> Result<LinkChange, AppError> {
+    let user = page.user_id();
+    let outcome = state
+        .db
+        .write(async |tx| {
+            let info = tx.contact_infos().get(user, &contact.id).await?;
+            let mut links = info
+                .as_ref()
+                .map(|i| i.social_links.clone())
+                .unwrap_or_default();
+            if let Some(outcome) = change(&mut links) {
+                return Ok(outcome);
+            }
+            let form = InfoForm::of(info.as_ref());
+            let parsed = ContactInfoInput {
+                main_app: Some(form.main_app.clone()),
+                email: Some(form.email.clone()),
+                phone_number: Some(form.phone_number.clone()),
+                social_links: links,
+            }
+            .parse();
+            match parsed {
+                Ok(new) => {
+                    tx.contact_infos().upsert(user, &contact.id, &new).await?;
+                    Ok(LinkChange::Saved)
+                }
+                Err(DbError::Validation(errors)) => Ok(LinkChange::Invalid(form, errors)),
+                Err(e) => Err(e),
+            }
+        })
+        .await?;
+    Ok(outcome)
+}
+
+/// The page or redirect for a link change; `url` is the link the add form sent back to it.
+async fn link_response(
+    state: &AppState,
+    page: &Page,
+    jar: CookieJar,
+    contact: devhub_db::Contact,
+    url: Option<&str>,
+    outcome: LinkChange,
+    done: &str,
+) -> Result<Response, AppError> {
+    let back = format!("/contacts/{}#contact-info", contact.id);
+    let returned = match outcome {
+        LinkChange::Saved => return Ok(flash::redirect(jar, Flash::success(done), &back)),
+        LinkChange::Unchanged(flash) => return Ok(flash::redirect(jar, flash, &back)),
+        LinkChange::Refused(message) => Returned {
+            status: unprocessable(),
+            link: Some((url.unwrap_or_default().trim().to_string(), message)),
+            ..Returned::default()
+        },
+        LinkChange::Invalid(form, errors) => Returned {
+            status: unprocessable(),
+            link: url.map(|url| {
+                (
+                    url.trim().to_string(),
+                    "The link could not be saved: fix the contact details first.".into(),
+                )
+            }),
+            info: Some((form, FieldErrors::from_validation(&errors, INFO_LABELS))),
+            ..Returned::default()
+        },
+    };
+    render_contact(state, page, contact, 1, returned).await
+}
+
 pub async fn add_social_link(
     State(state): State<AppState>,
     page: Page,
@@ -441,53 +527,40 @@ pub async fn add_social_link(
     Form(form): Form<LinkForm>,
 ) -> Result<Response, AppError> {
     let contact = owned(&state, &page, id).await?;
-    let info = state
-        .db
-        .contact_infos()
-        .get(page.user_id(), &contact.id)
-        .await?;
-    let mut links = info
-        .as_ref()
-        .map(|i| i.social_links.clone())
-        .unwrap_or_default();
-    let back = format!("/contacts/{}#contact-info", contact.id);
-    let refuse = |message: String| Returned {
-        status: unprocessable(),
-        link: Some((form.url.trim().to_string(), message)),
-        ..Returned::default()
-    };
-    if form.url.trim().is_empty() {
-        let returned = refuse("URL is required.".into());
-        return render_contact(&state, &page, contact, 1, returned).await;
-    }
-    let address = match validate::url(&form.url) {
-        Ok(address) => address,
-        Err(message) => {
-            let returned = refuse(format!("URL {message}."));
-            return render_contact(&state, &page, contact, 1, returned).await;
+    let outcome = if form.url.trim().is_empty() {
+        LinkChange::Refused("URL is required.".into())
+    } else {
+        match validate::url(&form.url) {
+            Err(message) => LinkChange::Refused(format!("URL {message}.")),
+            Ok(address) => {
+                change_links(&state, &page, &contact, |links| {
+                    if links.iter().any(|l| same_link(l, &address)) {
+                        Some(LinkChange::Unchanged(Flash::success(
+                            "That link is already listed.",
+                        )))
+                    } else if links.len() >= MAX_SOCIAL_LINKS {
+                        Some(LinkChange::Refused(format!(
+                            "A contact can have at most {MAX_SOCIAL_LINKS} links; remove one first."
+                        )))
+                    } else {
+                        links.push(address.clone());
+                        None
+                    }
+                })
+                .await?
+            }
         }
     };
-    if links.iter().any(|l| same_link(l, &address)) {
-        return Ok(flash::redirect(
-            jar,
-            Flash::success("That link is already listed."),
-            &back,
-        ));
-    }
-    if links.len() >= MAX_SOCIAL_LINKS {
-        let returned = refuse(format!(
-            "A contact can have at most {MAX_SOCIAL_LINKS} links; remove one first."
-        ));
-        return render_contact(&state, &page, contact, 1, returned).await;
-    }
-    links.push(address.clone());
-    let form_values = InfoForm::of(info.as_ref());
-    if let Err(response) =
-        save_info(&state, &page, contact, form_values, links, Some(address)).await?
-    {
-        return Ok(response);
-    }
-    Ok(flash::redirect(jar, Flash::success("Link added."), &back))
+    link_response(
+        &state,
+        &page,
+        jar,
+        contact,
+        Some(&form.url),
+        outcome,
+        "Link added.",
+    )
+    .await
 }
 
 pub async fn remove_social_link(
@@ -498,33 +571,14 @@ pub async fn remove_social_link(
     Form(form): Form<LinkForm>,
 ) -> Result<Response, AppError> {
     let contact = owned(&state, &page, id).await?;
-    let back = format!("/contacts/{}#contact-info", contact.id);
-    let info = state
-        .db
-        .contact_infos()
-        .get(page.user_id(), &contact.id)
-        .await?;
-    let links = info
-        .as_ref()
-        .map(|i| i.social_links.clone())
-        .unwrap_or_default();
-    let kept: Vec<String> = links
-        .iter()
-        .filter(|l| l.trim() != form.url.trim())
-        .cloned()
-        .collect();
-    if kept.len() == links.len() {
-        return Ok(flash::redirect(
-            jar,
-            Flash::error("That link is not listed."),
-            &back,
-        ));
-    }
-    let form_values = InfoForm::of(info.as_ref());
-    if let Err(response) = save_info(&state, &page, contact, form_values, kept, None).await? {
-        return Ok(response);
-    }
-    Ok(flash::redirect(jar, Flash::success("Link removed."), &back))
+    let outcome = change_links(&state, &page, &contact, |links| {
+        let before = links.len();
+        links.retain(|l| l.trim() != form.url.trim());
+        (links.len() == before)
+            .then(|| LinkChange::Unchanged(Flash::error("That link is not listed.")))
+    })
+    .await?;
+    link_response(&state, &page, jar, contact, None, outcome, "Link removed.").await
 }
 
 #[cfg(test)]
