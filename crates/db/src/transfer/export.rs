@@ -101,10 +101,20 @@ impl ExportedContact {
             .map(|col| format!("contact.{col}"))
             .collect();
         if let Some(b) = &b {
-            unreadable.extend(b.unreadable.columns().iter().map(|c| format!("background.{c}")));
+            unreadable.extend(
+                b.unreadable
+                    .columns()
+                    .iter()
+                    .map(|c| format!("background.{c}")),
+            );
         }
         if let Some(i) = &i {
-            unreadable.extend(i.unreadable.columns().iter().map(|c| format!("contact_info.{c}")));
+            unreadable.extend(
+                i.unreadable
+                    .columns()
+                    .iter()
+                    .map(|c| format!("contact_info.{c}")),
+            );
         }
         let (family, company, likes_dislikes, misc_notes) = match b {
             Some(b) => (b.family, b.company, b.likes_dislikes, b.misc_notes),

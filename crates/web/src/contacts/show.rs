@@ -197,7 +197,9 @@ pub(super) async fn render_contact(
         ),
         (
             "contact info ",
-            view.info.as_ref().map_or(&[][..], |i| i.unreadable.columns()),
+            view.info
+                .as_ref()
+                .map_or(&[][..], |i| i.unreadable.columns()),
         ),
     ]
     .iter()
