@@ -2,14 +2,12 @@
 //! e-mail, phone, social profile links).
 
 use chrono::{DateTime, Utc};
-use libsql::{params, Row};
+use libsql::Value;
 
-use super::contact::{self, ContactId};
-use super::user::UserId;
-use super::{qualified, query_all, query_one, Upsert};
-use crate::db::Executor;
+use super::contact::ContactId;
+use super::per_contact::{PerContact, PerContactRepo};
 use crate::error::{Error, Result, ValidationErrors};
-use crate::row::{id_type, Reader, Stamps, Unreadable};
+use crate::row::{id_type, Reader, Unreadable};
 use crate::validate::{self, Email, PhoneNumber, WebUrl, MAX_SHORT_TEXT};
 
 id_type!(
@@ -34,18 +32,10 @@ pub struct ContactInfo {
     pub unreadable: Unreadable,
 }
 
-const TABLE: &str = "contact_info";
-/// The columns an upsert sets.
-const COLUMNS_SET: [&str; 4] = ["main_app", "email", "phone_number", "social_links"];
-
 pub(crate) const COLUMNS: &str =
     "id, contact_id, main_app, email, phone_number, social_links, created_at, updated_at";
 
 impl ContactInfo {
-    fn from_row(row: &Row) -> Result<Self> {
-        Self::read(&mut Reader::new(row))
-    }
-
     /// The one decoder of a `contact_info` row ([`COLUMNS`], in order). Other clients may
     /// have written the row, so the links' URLs are not checked again, only their shape.
     pub(crate) fn read(r: &mut Reader) -> Result<Self> {
@@ -186,151 +176,26 @@ impl ContactInfoInput {
     }
 }
 
-#[derive(Clone, Copy)]
-pub struct ContactInfoRepo<'e> {
-    ex: Executor<'e>,
-}
+/// The repository of the `contact_info` table (see [`PerContactRepo`]).
+pub type ContactInfoRepo<'e> = PerContactRepo<'e, ContactInfo>;
 
-impl<'e> ContactInfoRepo<'e> {
-    pub fn new(ex: impl Into<Executor<'e>>) -> Self {
-        ContactInfoRepo { ex: ex.into() }
+impl PerContact for ContactInfo {
+    type New = NewContactInfo;
+    const TABLE: &'static str = "contact_info";
+    const COLUMNS: &'static str = COLUMNS;
+    const DATA: [&'static str; 4] = ["main_app", "email", "phone_number", "social_links"];
+
+    fn read(r: &mut Reader) -> Result<Self> {
+        ContactInfo::read(r)
     }
 
-    /// The contact info of the user's contact `contact_id`, `None` when it has none yet;
-    /// `NotFound` when the contact is not the user's.
-    pub async fn get(&self, user: &UserId, contact_id: &ContactId) -> Result<Option<ContactInfo>> {
-        let conn = self.ex.conn().await?;
-        // One row when the contact is the user's; its info columns are NULL without one.
-        query_one(
-            &conn,
-            &format!(
-                "SELECT {} FROM contact c LEFT JOIN contact_info i ON i.contact_id = c.id \
-                 WHERE c.id = ?1 AND c.user_id = ?2",
-                qualified("i", COLUMNS)
-            ),
-            params![contact_id, user],
-            |row| match row.get::<Option<String>>(0)? {
-                Some(_) => ContactInfo::from_row(row).map(Some),
-                None => Ok(None),
-            },
-        )
-        .await?
-        .ok_or(Error::NotFound)
-    }
-
-    /// Creates or replaces the contact info of the user's contact `contact_id`.
-    pub async fn upsert(
-        &self,
-        user: &UserId,
-        contact_id: &ContactId,
-        new: &NewContactInfo,
-    ) -> Result<ContactInfo> {
-        self.upsert_at(user, contact_id, new, Stamps::now()).await
-    }
-
-    /// [`Self::upsert`] with the given times (a restore keeps the original ones).
-    pub async fn upsert_at(
-        &self,
-        user: &UserId,
-        contact_id: &ContactId,
-        new: &NewContactInfo,
-        stamps: Stamps,
-    ) -> Result<ContactInfo> {
-        self.write(user, contact_id, new, stamps, Upsert::Replace)
-            .await
-    }
-
-    /// Fills the blanks of the contact's row with `new` (creating it when there is none),
-    /// never overwriting a value: what an import's merge does.
-    pub async fn merge(
-        &self,
-        user: &UserId,
-        contact_id: &ContactId,
-        new: &NewContactInfo,
-    ) -> Result<ContactInfo> {
-        self.write(user, contact_id, new, Stamps::now(), Upsert::FillBlanks)
-            .await
-    }
-
-    async fn write(
-        &self,
-        user: &UserId,
-        contact_id: &ContactId,
-        new: &NewContactInfo,
-        stamps: Stamps,
-        mode: Upsert,
-    ) -> Result<ContactInfo> {
-        let links = encode_links(&new.social_links)?;
-        let tx = self.ex.begin_write().await?;
-        contact::ensure_owned(&tx, user, contact_id).await?;
-        let info = query_one(
-            &tx,
-            &format!(
-                "INSERT INTO contact_info \
-                 (id, contact_id, main_app, email, phone_number, social_links, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
-                 ON CONFLICT (contact_id) DO UPDATE SET {} \
-                 RETURNING {COLUMNS}",
-                mode.set_clause(TABLE, COLUMNS_SET)
-            ),
-            params![
-                ContactInfoId::generate(),
-                contact_id,
-                new.main_app.clone(),
-                new.email.as_ref(),
-                new.phone_number.as_ref(),
-                links,
-                stamps.created_at.timestamp(),
-                stamps.updated_at.timestamp()
-            ],
-            ContactInfo::from_row,
-        )
-        .await?
-        .ok_or(Error::NotFound)?;
-        tx.commit().await?;
-        Ok(info)
-    }
-
-    /// Up to `limit` of the user's contact info rows in id order (creation order: ids
-    /// are UUID v7), starting after the id `after`; the flag says whether more follow.
-    pub async fn list_after(
-        &self,
-        user: &UserId,
-        after: Option<&str>,
-        limit: u32,
-    ) -> Result<(Vec<ContactInfo>, bool)> {
-        let limit = limit.clamp(1, contact::MAX_PER_PAGE);
-        let conn = self.ex.conn().await?;
-        let mut rows = query_all(
-            &conn,
-            &format!(
-                "SELECT {} FROM contact c JOIN contact_info i ON i.contact_id = c.id \
-                 WHERE c.user_id = ?1 AND (?2 IS NULL OR i.id > ?2) ORDER BY i.id LIMIT ?3",
-                qualified("i", COLUMNS)
-            ),
-            params![user, after.map(str::to_string), i64::from(limit) + 1],
-            ContactInfo::from_row,
-        )
-        .await?;
-        let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        Ok((rows, more))
-    }
-
-    /// Deletes the contact info of the user's contact; `NotFound` when there is none.
-    pub async fn delete(&self, user: &UserId, contact_id: &ContactId) -> Result<()> {
-        let conn = self.ex.conn().await?;
-        let changed = conn
-            .execute(
-                "DELETE FROM contact_info WHERE contact_id = ?1 \
-                 AND contact_id IN (SELECT id FROM contact WHERE user_id = ?2)",
-                params![contact_id, user],
-            )
-            .await?;
-        if changed == 0 {
-            return Err(Error::NotFound);
-        }
-        Ok(())
+    fn values(new: &NewContactInfo) -> Result<[Value; 4]> {
+        Ok([
+            new.main_app.clone().into(),
+            new.email.as_ref().into(),
+            new.phone_number.as_ref().into(),
+            encode_links(&new.social_links)?.into(),
+        ])
     }
 }
 

@@ -1,0 +1,186 @@
+//! The tables that hold at most one row per contact (`background`, `contact_info`): one
+//! repository for both, so that reading, upserting, merging, listing and deleting such a row
+//! is written once.
+
+use std::marker::PhantomData;
+
+use libsql::{params, params_from_iter, Value};
+
+use super::contact::{self, ContactId};
+use super::user::UserId;
+use super::{qualified, query_all, query_one, Upsert};
+use crate::db::Executor;
+use crate::error::{Error, Result};
+use crate::row::{new_id, Reader, Stamps};
+
+/// A row type of a one-per-contact table.
+pub trait PerContact: Sized {
+    /// The validated values a write stores (built only by the table's `*Input::parse`).
+    type New;
+    const TABLE: &'static str;
+    /// Every column, in the order [`PerContact::read`] reads them.
+    const COLUMNS: &'static str;
+    /// The four columns a write sets, in the order of [`PerContact::values`].
+    const DATA: [&'static str; 4];
+
+    /// The table's one row decoder.
+    fn read(r: &mut Reader) -> Result<Self>;
+
+    /// The values of [`PerContact::DATA`] for a write.
+    fn values(new: &Self::New) -> Result<[Value; 4]>;
+}
+
+/// The repository of a one-per-contact table `T`.
+pub struct PerContactRepo<'e, T> {
+    ex: Executor<'e>,
+    row: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for PerContactRepo<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for PerContactRepo<'_, T> {}
+
+impl<'e, T: PerContact> PerContactRepo<'e, T> {
+    pub fn new(ex: impl Into<Executor<'e>>) -> Self {
+        PerContactRepo {
+            ex: ex.into(),
+            row: PhantomData,
+        }
+    }
+
+    /// The row of the user's contact `contact_id`, `None` when it has none yet; `NotFound`
+    /// when the contact is not the user's.
+    pub async fn get(&self, user: &UserId, contact_id: &ContactId) -> Result<Option<T>> {
+        let conn = self.ex.conn().await?;
+        // One row when the contact is the user's; the joined columns are NULL without one.
+        query_one(
+            &conn,
+            &format!(
+                "SELECT {} FROM contact c LEFT JOIN {} t ON t.contact_id = c.id \
+                 WHERE c.id = ?1 AND c.user_id = ?2",
+                qualified("t", T::COLUMNS),
+                T::TABLE
+            ),
+            params![contact_id, user],
+            |row| {
+                let mut r = Reader::new(row);
+                if r.next_is_null()? {
+                    Ok(None)
+                } else {
+                    T::read(&mut r).map(Some)
+                }
+            },
+        )
+        .await?
+        .ok_or(Error::NotFound)
+    }
+
+    /// Creates or replaces the row of the user's contact `contact_id`.
+    pub async fn upsert(&self, user: &UserId, contact_id: &ContactId, new: &T::New) -> Result<T> {
+        self.upsert_at(user, contact_id, new, Stamps::now()).await
+    }
+
+    /// [`Self::upsert`] with the given times (a restore keeps the original ones).
+    pub async fn upsert_at(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        new: &T::New,
+        stamps: Stamps,
+    ) -> Result<T> {
+        self.write(user, contact_id, new, stamps, Upsert::Replace)
+            .await
+    }
+
+    /// Fills the blanks of the contact's row with `new` (creating it when there is none),
+    /// never overwriting a value: what an import's merge does.
+    pub async fn merge(&self, user: &UserId, contact_id: &ContactId, new: &T::New) -> Result<T> {
+        self.write(user, contact_id, new, Stamps::now(), Upsert::FillBlanks)
+            .await
+    }
+
+    /// The one INSERT of the table.
+    async fn write(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        new: &T::New,
+        stamps: Stamps,
+        mode: Upsert,
+    ) -> Result<T> {
+        let tx = self.ex.begin_write().await?;
+        contact::ensure_owned(&tx, user, contact_id).await?;
+        let mut values = vec![Value::Text(new_id()), contact_id.into()];
+        values.extend(T::values(new)?);
+        values.push(Value::Integer(stamps.created_at.timestamp()));
+        values.push(Value::Integer(stamps.updated_at.timestamp()));
+        let row = query_one(
+            &tx,
+            &format!(
+                "INSERT INTO {} (id, contact_id, {}, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+                 ON CONFLICT (contact_id) DO UPDATE SET {} RETURNING {}",
+                T::TABLE,
+                T::DATA.join(", "),
+                mode.set_clause(T::TABLE, T::DATA),
+                T::COLUMNS
+            ),
+            params_from_iter(values),
+            |row| T::read(&mut Reader::new(row)),
+        )
+        .await?
+        .ok_or(Error::NotFound)?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Up to `limit` of the user's rows in id order (creation order: ids are UUID v7),
+    /// starting after the id `after`; the flag says whether more follow.
+    pub async fn list_after(
+        &self,
+        user: &UserId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<(Vec<T>, bool)> {
+        let limit = limit.clamp(1, contact::MAX_PER_PAGE);
+        let conn = self.ex.conn().await?;
+        let mut rows = query_all(
+            &conn,
+            &format!(
+                "SELECT {} FROM contact c JOIN {} t ON t.contact_id = c.id \
+                 WHERE c.user_id = ?1 AND (?2 IS NULL OR t.id > ?2) ORDER BY t.id LIMIT ?3",
+                qualified("t", T::COLUMNS),
+                T::TABLE
+            ),
+            params![user, after.map(str::to_string), i64::from(limit) + 1],
+            |row| T::read(&mut Reader::new(row)),
+        )
+        .await?;
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        Ok((rows, more))
+    }
+
+    /// Deletes the row of the user's contact; `NotFound` when there is none.
+    pub async fn delete(&self, user: &UserId, contact_id: &ContactId) -> Result<()> {
+        let conn = self.ex.conn().await?;
+        let changed = conn
+            .execute(
+                &format!(
+                    "DELETE FROM {} WHERE contact_id = ?1 \
+                     AND contact_id IN (SELECT id FROM contact WHERE user_id = ?2)",
+                    T::TABLE
+                ),
+                params![contact_id, user],
+            )
+            .await?;
+        if changed == 0 {
+            return Err(Error::NotFound);
+        }
+        Ok(())
+    }
+}
