@@ -9,9 +9,9 @@ fuzz_target!(|data: &[u8]| {
         for format in [ImportFormat::GoogleCsv, ImportFormat::LinkedInCsv] {
             let parsed = csv::parse(text, format);
             for c in &parsed.contacts {
-                assert!(c.contact.validate().is_ok());
-                assert!(c.background.validate().is_ok());
-                assert!(c.info.validate().is_ok());
+                // Every accepted record went through the forms' parsing (the New* types
+                // are built only by it); its name is never blank.
+                assert!(!c.contact.name().as_str().trim().is_empty());
             }
         }
     }
