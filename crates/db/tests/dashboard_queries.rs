@@ -27,25 +27,31 @@ async fn exec(db: &Db, sql: &str, params: impl libsql::params::IntoParams) {
     conn.execute(sql, params).await.unwrap();
 }
 
-async fn contact(db: &Db, user: &UserId, new: NewContact) -> Contact {
-    db.contacts().create(user, &new).await.unwrap()
+async fn contact(db: &Db, user: &UserId, input: ContactInput) -> Contact {
+    db.contacts()
+        .create(user, &input.parse().unwrap())
+        .await
+        .unwrap()
 }
 
-fn named(name: &str) -> NewContact {
-    common::contact(name)
+fn named(name: &str) -> ContactInput {
+    ContactInput {
+        name: name.to_string(),
+        ..ContactInput::default()
+    }
 }
 
-fn vip(name: &str) -> NewContact {
-    NewContact {
+fn vip(name: &str) -> ContactInput {
+    ContactInput {
         vip: true,
         ..named(name)
     }
 }
 
-fn archived(new: NewContact) -> NewContact {
-    NewContact {
-        status: ContactStatus::Archived,
-        ..new
+fn archived(input: ContactInput) -> ContactInput {
+    ContactInput {
+        status: Some(ContactStatus::Archived.as_str().to_string()),
+        ..input
     }
 }
 
@@ -57,18 +63,15 @@ async fn log(
     on: &str,
     notes: Option<&str>,
 ) -> Interaction {
-    db.interactions()
-        .create(
-            user,
-            contact,
-            &NewInteraction {
-                kind,
-                date: day(on),
-                notes: notes.map(str::to_string),
-            },
-        )
-        .await
-        .unwrap()
+    let new = InteractionInput {
+        type_: kind.as_str().to_string(),
+        date: on.to_string(),
+        notes: notes.map(str::to_string),
+    }
+    .parse()
+    .unwrap();
+    assert_eq!(new.date(), day(on));
+    db.interactions().create(user, contact, &new).await.unwrap()
 }
 
 /// `(contact name, date, notes)` of each row, in order.
@@ -498,15 +501,15 @@ async fn active_birthdays_are_those_of_active_contacts_with_a_birthday() {
     let db = test_db().await;
     let me = user(&db).await;
     let other = user(&db).await;
-    let with = |name: &str, birthday: &str| NewContact {
-        birthday: Some(date(birthday)),
+    let with = |name: &str, birthday: &str| ContactInput {
+        birthday: Some(birthday.to_string()),
         ..named(name)
     };
     contact(&db, &me.id, with("Ada", "1915-12-10")).await;
     contact(
         &db,
         &me.id,
-        NewContact {
+        ContactInput {
             vip: true,
             ..with("Leap", "2000-02-29")
         },

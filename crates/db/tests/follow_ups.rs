@@ -16,10 +16,14 @@ fn date(s: &str) -> NaiveDate {
 }
 
 fn new(due: &str, note: &str) -> NewFollowUp {
-    NewFollowUp {
-        due_date: date(due),
+    let new = FollowUpInput {
+        due_date: due.to_string(),
         note: Some(note.to_string()).filter(|n| !n.is_empty()),
     }
+    .parse()
+    .unwrap();
+    assert_eq!(new.due_date(), date(due));
+    new
 }
 
 async fn contact(db: &Db, user: &UserId, name: &str) -> Contact {
@@ -94,7 +98,6 @@ async fn snoozing_moves_the_due_date_across_month_and_year_ends() {
     let f = db.follow_ups();
     let today = date("2096-01-15");
     let snooze = |due: &'static str, how: Snooze, expected: &'static str| {
-        let f = f.clone();
         let me = me.id.clone();
         let ada = ada.id.clone();
         async move {
@@ -213,7 +216,7 @@ async fn logging_an_interaction_completes_the_chosen_follow_ups_and_schedules_th
 
     let logged = db
         .interactions()
-        .log_with_follow_ups(
+        .log(
             &me.id,
             &ada.id,
             &call,
@@ -257,22 +260,39 @@ async fn logging_with_a_bad_next_follow_up_writes_nothing() {
     }
     .parse()
     .unwrap();
+    // A note too long never becomes a follow-up to schedule: the parse refuses it.
+    let too_long = FollowUpInput {
+        due_date: "2025-02-03".into(),
+        note: Some("x".repeat(1001)),
+    }
+    .parse();
+    assert!(matches!(too_long, Err(Error::Validation(ref e)) if e.get("note").is_some()));
+
+    // Scheduling the next follow-up fails after the interaction is stored and the due
+    // follow-up completed: all of it is undone.
+    {
+        let conn = db.conn().await.unwrap();
+        conn.execute(
+            "CREATE TRIGGER refuse_follow_ups BEFORE INSERT ON follow_up \
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+            (),
+        )
+        .await
+        .unwrap();
+    }
     let result = db
         .interactions()
-        .log_with_follow_ups(
+        .log(
             &me.id,
             &ada.id,
             &call,
             &FollowUpPlan {
                 complete: vec![due.id.clone()],
-                next: Some(NewFollowUp {
-                    due_date: date("2025-02-03"),
-                    note: Some("x".repeat(1001)),
-                }),
+                next: Some(new("2025-02-03", "x")),
             },
         )
         .await;
-    assert!(matches!(result, Err(Error::Validation(ref e)) if e.get("note").is_some()));
+    assert!(result.is_err(), "{result:?}");
     assert_eq!(
         count(
             &db,
@@ -294,7 +314,7 @@ async fn logging_with_a_bad_next_follow_up_writes_nothing() {
     let stranger = user(&db).await;
     let theirs = db
         .interactions()
-        .log_with_follow_ups(&stranger.id, &ada.id, &call, &FollowUpPlan::default())
+        .log(&stranger.id, &ada.id, &call, &FollowUpPlan::default())
         .await;
     assert!(matches!(theirs, Err(Error::NotFound)));
 }

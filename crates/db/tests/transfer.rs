@@ -8,8 +8,10 @@ use common::{contact, test_db, user};
 use devhub_db::transfer::export::{export_contacts, ContactFormat};
 use devhub_db::transfer::plan::{self, DuplicatePolicy, Match, Target};
 use devhub_db::transfer::{backup, parse_upload, FileError, ImportFormat, ParsedImport};
+use devhub_db::validate::{Email, PhoneNumber, WebUrl};
 use devhub_db::{
-    ContactQuery, Db, NewBackground, NewContactInfo, NewFollowUp, NewInteraction, NewTag, UserId,
+    BackgroundInput, ContactInfoInput, ContactQuery, Db, FollowUpInput, InteractionInput,
+    NewContactInfo, TagInput, UserId,
 };
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -39,6 +41,11 @@ async fn export(db: &Db, user: &UserId, format: ContactFormat) -> String {
     String::from_utf8(out).expect("utf-8")
 }
 
+/// The profile links of parsed contact info, as text.
+fn links(info: &NewContactInfo) -> Vec<&str> {
+    info.social_links().iter().map(WebUrl::as_str).collect()
+}
+
 async fn contact_count(db: &Db, user: &UserId) -> u64 {
     db.contacts()
         .list(user, &ContactQuery::default())
@@ -56,25 +63,25 @@ fn google_vcards_map_names_birthdays_company_address_emails_links_and_notes() {
         panic!("three cards: {:?}", parsed.contacts);
     };
     assert_eq!(ada.line, 1);
-    assert_eq!(ada.contact.name, "Ada Lovelace");
+    assert_eq!(ada.contact.name().as_str(), "Ada Lovelace");
     // Years before 1900 (Apple writes 1604 for "no year") are taken as unknown.
-    assert_eq!(ada.contact.birthday, NaiveDate::from_ymd_opt(1904, 12, 10));
     assert_eq!(
-        ada.contact.location.as_deref(),
+        ada.contact.birthday(),
+        NaiveDate::from_ymd_opt(1904, 12, 10)
+    );
+    assert_eq!(
+        ada.contact.location(),
         Some("12 St James's Square, London, SW1Y 4JH, United Kingdom")
     );
-    assert!(!ada.contact.vip, "details alone do not make a VIP");
+    assert!(!ada.contact.vip(), "details alone do not make a VIP");
+    assert_eq!(ada.background.company(), Some("Analytical Engines Ltd"));
+    assert_eq!(ada.info.email().map(Email::as_str), Some("ada@example.com"));
     assert_eq!(
-        ada.background.company.as_deref(),
-        Some("Analytical Engines Ltd")
+        ada.info.phone_number().map(PhoneNumber::as_str),
+        Some("+44 20 7946 0958")
     );
-    assert_eq!(ada.info.email.as_deref(), Some("ada@example.com"));
-    assert_eq!(ada.info.phone_number.as_deref(), Some("+44 20 7946 0958"));
-    assert_eq!(
-        ada.info.social_links,
-        vec!["https://github.com/ada".to_string()]
-    );
-    let notes = ada.background.misc_notes.as_deref().unwrap_or("");
+    assert_eq!(links(&ada.info), vec!["https://github.com/ada".to_string()]);
+    let notes = ada.background.misc_notes().unwrap_or("");
     assert!(notes.starts_with("Met at the Difference Engine meetup.\nWants to talk about Bernoulli numbers, loops; and more."), "{notes}");
     assert!(notes.contains("Title: Mathematician"), "{notes}");
     assert!(
@@ -90,17 +97,21 @@ fn google_vcards_map_names_birthdays_company_address_emails_links_and_notes() {
         ]
     );
 
-    assert_eq!(zoe.contact.name, "Zoë Müller-Łukasiewicz");
+    assert_eq!(zoe.contact.name().as_str(), "Zoë Müller-Łukasiewicz");
     assert_eq!(
-        zoe.contact.birthday,
+        zoe.contact.birthday(),
         NaiveDate::from_ymd_opt(1904, 2, 29),
         "no year"
     );
     assert_eq!(
-        kenji.contact.name, "Kenji Tanaka",
+        kenji.contact.name().as_str(),
+        "Kenji Tanaka",
         "from N when FN is missing"
     );
-    assert_eq!(kenji.info.phone_number.as_deref(), Some("+81 3-1234-5678"));
+    assert_eq!(
+        kenji.info.phone_number().map(PhoneNumber::as_str),
+        Some("+81 3-1234-5678")
+    );
 }
 
 #[test]
@@ -110,22 +121,28 @@ fn apple_vcards_unfold_lines_skip_photos_and_read_social_profiles() {
     let [grace] = &parsed.contacts[..] else {
         panic!("one card");
     };
-    assert_eq!(grace.contact.name, "Grace Hopper");
-    assert_eq!(grace.contact.birthday, NaiveDate::from_ymd_opt(1904, 12, 9));
+    assert_eq!(grace.contact.name().as_str(), "Grace Hopper");
     assert_eq!(
-        grace.contact.location.as_deref(),
+        grace.contact.birthday(),
+        NaiveDate::from_ymd_opt(1904, 12, 9)
+    );
+    assert_eq!(
+        grace.contact.location(),
         Some("1 Cobol Way, Arlington, VA, 22201, USA")
     );
-    assert_eq!(grace.background.company.as_deref(), Some("US Navy"));
-    assert_eq!(grace.info.phone_number.as_deref(), Some("(555) 010-2030"));
+    assert_eq!(grace.background.company(), Some("US Navy"));
     assert_eq!(
-        grace.info.social_links,
+        grace.info.phone_number().map(PhoneNumber::as_str),
+        Some("(555) 010-2030")
+    );
+    assert_eq!(
+        links(&grace.info),
         vec![
             "https://twitter.com/gracehopper".to_string(),
             "https://www.linkedin.com/in/grace".to_string()
         ]
     );
-    let notes = grace.background.misc_notes.as_deref().unwrap_or("");
+    let notes = grace.background.misc_notes().unwrap_or("");
     assert!(
         notes.starts_with("She found the first actual bug. This note is deliberately long so that the exporter folds it over more than one line, as Apple Contacts does."),
         "{notes}"
@@ -143,17 +160,20 @@ fn outlook_quoted_printable_values_decode_in_their_charset() {
     let [jorg] = &parsed.contacts[..] else {
         panic!("one card");
     };
-    assert_eq!(jorg.contact.name, "Jörg Straßer");
+    assert_eq!(jorg.contact.name().as_str(), "Jörg Straßer");
     assert_eq!(
-        jorg.contact.location.as_deref(),
+        jorg.contact.location(),
         Some("Straße 1, München, 80331, Deutschland")
     );
-    assert_eq!(jorg.info.phone_number.as_deref(), Some("+49 30 1234567"));
     assert_eq!(
-        jorg.info.social_links,
+        jorg.info.phone_number().map(PhoneNumber::as_str),
+        Some("+49 30 1234567")
+    );
+    assert_eq!(
+        links(&jorg.info),
         vec!["http://contoso.example/joerg".to_string()]
     );
-    let notes = jorg.background.misc_notes.as_deref().unwrap_or("");
+    let notes = jorg.background.misc_notes().unwrap_or("");
     assert!(
         notes.starts_with("Kennt sich mit Rust aus.\r\nMöchte einen Vortrag halten."),
         "{notes:?}"
@@ -168,12 +188,15 @@ fn vcard4_cards_without_a_name_are_reported_with_their_line() {
         panic!("two readable cards: {:?}", parsed.contacts);
     };
     assert_eq!(
-        linus.contact.birthday,
+        linus.contact.birthday(),
         NaiveDate::from_ymd_opt(1969, 12, 28)
     );
-    assert_eq!(linus.info.phone_number.as_deref(), Some("+1-555-555-0100"));
+    assert_eq!(
+        linus.info.phone_number().map(PhoneNumber::as_str),
+        Some("+1-555-555-0100")
+    );
     // An e-mail that is no address still names the card; it is kept in the notes.
-    assert_eq!(nameless.contact.name, "nobody-has-a-name");
+    assert_eq!(nameless.contact.name().as_str(), "nobody-has-a-name");
     assert_eq!(parsed.errors.len(), 1);
     assert_eq!(parsed.errors[0].line, 15);
     assert_eq!(parsed.errors[0].reason, "the record has no name");
@@ -186,30 +209,33 @@ fn google_csv_and_linkedin_connections_are_recognised_and_mapped() {
     let [margaret, soren] = &google.contacts[..] else {
         panic!("two contacts: {:?}", google.contacts);
     };
-    assert_eq!(margaret.contact.name, "Margaret Hamilton");
+    assert_eq!(margaret.contact.name().as_str(), "Margaret Hamilton");
     assert_eq!(
-        margaret.contact.birthday,
+        margaret.contact.birthday(),
         NaiveDate::from_ymd_opt(1936, 8, 17)
     );
     assert_eq!(
-        margaret.contact.location.as_deref(),
+        margaret.contact.location(),
         Some("1 Main St, Cambridge, MA 02139, USA")
     );
-    assert_eq!(margaret.info.email.as_deref(), Some("margaret@example.com"));
+    assert_eq!(
+        margaret.info.email().map(Email::as_str),
+        Some("margaret@example.com")
+    );
     assert_eq!(margaret.emails.len(), 3);
     assert_eq!(margaret.tags, vec!["Mentors".to_string()]);
     assert!(
-        margaret.background.misc_notes.as_deref().is_some_and(
+        margaret.background.misc_notes().is_some_and(
             |n| n.starts_with("Apollo guidance software.\nAsk about the \"Lauren bug\".")
         )
     );
-    assert_eq!(soren.contact.name, "Søren Kierkegaard");
-    assert_eq!(soren.contact.birthday, NaiveDate::from_ymd_opt(1904, 5, 5));
+    assert_eq!(soren.contact.name().as_str(), "Søren Kierkegaard");
     assert_eq!(
-        soren.contact.location.as_deref(),
-        Some("Copenhagen, Denmark")
+        soren.contact.birthday(),
+        NaiveDate::from_ymd_opt(1904, 5, 5)
     );
-    assert!(!soren.contact.vip);
+    assert_eq!(soren.contact.location(), Some("Copenhagen, Denmark"));
+    assert!(!soren.contact.vip());
     assert_eq!(google.errors.len(), 1);
     assert_eq!(google.errors[0].line, 8);
 
@@ -219,19 +245,22 @@ fn google_csv_and_linkedin_connections_are_recognised_and_mapped() {
     let names: Vec<&str> = linkedin
         .contacts
         .iter()
-        .map(|c| c.contact.name.as_str())
+        .map(|c| c.contact.name().as_str())
         .collect();
     assert_eq!(names, ["Barbara Liskov", "Radia Perlman", "José Núñez"]);
     let barbara = &linkedin.contacts[0];
     assert_eq!(barbara.line, 5);
-    assert_eq!(barbara.background.company.as_deref(), Some("MIT"));
-    assert_eq!(barbara.info.email.as_deref(), Some("barbara@example.com"));
+    assert_eq!(barbara.background.company(), Some("MIT"));
     assert_eq!(
-        barbara.info.social_links,
+        barbara.info.email().map(Email::as_str),
+        Some("barbara@example.com")
+    );
+    assert_eq!(
+        links(&barbara.info),
         vec!["https://www.linkedin.com/in/barbara-liskov".to_string()]
     );
     assert_eq!(
-        linkedin.contacts[2].background.company.as_deref(),
+        linkedin.contacts[2].background.company(),
         Some("Acme, Inc.")
     );
 }
@@ -305,10 +334,12 @@ async fn the_preview_names_duplicates_by_email_then_by_name_and_writes_nothing()
         .upsert(
             &u.id,
             &existing.id,
-            &NewContactInfo {
+            &ContactInfoInput {
                 email: Some("ADA@example.com".into()),
-                ..NewContactInfo::default()
-            },
+                ..ContactInfoInput::default()
+            }
+            .parse()
+            .unwrap(),
         )
         .await
         .unwrap();
@@ -322,7 +353,7 @@ async fn the_preview_names_duplicates_by_email_then_by_name_and_writes_nothing()
         .unwrap();
     assert_eq!(preview.new_contacts.len(), 1);
     assert_eq!(
-        preview.new_contacts[0].contact.name,
+        preview.new_contacts[0].contact.name().as_str(),
         "Zoë Müller-Łukasiewicz"
     );
     assert_eq!(preview.duplicates.len(), 2);
@@ -508,11 +539,13 @@ async fn a_json_backup_restores_losslessly_into_an_empty_account() {
         .upsert(
             &source.id,
             &ada.id,
-            &NewBackground {
+            &BackgroundInput {
                 family: Some("Daughter of Lord Byron".into()),
                 likes_dislikes: Some("Likes: poetical science".into()),
-                ..NewBackground::default()
-            },
+                ..BackgroundInput::default()
+            }
+            .parse()
+            .unwrap(),
         )
         .await
         .unwrap();
@@ -520,11 +553,15 @@ async fn a_json_backup_restores_losslessly_into_an_empty_account() {
         .create(
             &source.id,
             &ada.id,
-            &NewInteraction {
-                kind: devhub_db::InteractionType::Call,
-                date: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            // A time of day, as another client may store it: the restore keeps it.
+            &InteractionInput {
+                type_: "call".into(),
+                date: "2023-11-14".into(),
                 notes: Some("Talked about the engine".into()),
-            },
+            }
+            .parse()
+            .unwrap()
+            .keeping_time_of(chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap()),
         )
         .await
         .unwrap();
@@ -533,10 +570,12 @@ async fn a_json_backup_restores_losslessly_into_an_empty_account() {
         .create(
             &source.id,
             &ada.id,
-            &NewFollowUp {
-                due_date: NaiveDate::from_ymd_opt(2030, 1, 2).unwrap(),
+            &FollowUpInput {
+                due_date: "2030-01-02".into(),
                 note: Some("Send notes".into()),
-            },
+            }
+            .parse()
+            .unwrap(),
         )
         .await
         .unwrap();
@@ -545,10 +584,12 @@ async fn a_json_backup_restores_losslessly_into_an_empty_account() {
         .create(
             &source.id,
             &ada.id,
-            &NewFollowUp {
-                due_date: NaiveDate::from_ymd_opt(2031, 3, 4).unwrap(),
+            &FollowUpInput {
+                due_date: "2031-03-04".into(),
                 note: None,
-            },
+            }
+            .parse()
+            .unwrap(),
         )
         .await
         .unwrap();
@@ -556,10 +597,12 @@ async fn a_json_backup_restores_losslessly_into_an_empty_account() {
         .tags()
         .create(
             &source.id,
-            &NewTag {
+            &TagInput {
                 name: "Speakers".into(),
                 color: Some("#aa3300".into()),
-            },
+            }
+            .parse()
+            .unwrap(),
         )
         .await
         .unwrap();

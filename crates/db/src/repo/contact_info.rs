@@ -203,28 +203,36 @@ impl PerContact for ContactInfo {
 mod tests {
     use super::*;
 
-    #[test]
-    fn stored_links_that_are_not_an_array_of_strings_are_decode_errors() {
-        assert_eq!(decode_links(None).unwrap(), Vec::<String>::new());
-        assert_eq!(
-            decode_links(Some("[]".into())).unwrap(),
-            Vec::<String>::new()
-        );
-        assert_eq!(
-            decode_links(Some(r#"["https://x.org/a"]"#.into())).unwrap(),
-            vec!["https://x.org/a".to_string()]
-        );
+    /// Reads a `contact_info` row whose `social_links` column holds `raw`.
+    async fn read_links(raw: Option<&str>) -> ContactInfo {
+        let db = crate::Db::open_in_memory().await.unwrap();
+        let conn = db.conn().await.unwrap();
+        let mut rows = conn
+            .query(
+                "SELECT 'i', 'c', NULL, NULL, NULL, ?1, 0, 0",
+                [raw.map_or(libsql::Value::Null, |r| libsql::Value::Text(r.into()))],
+            )
+            .await
+            .unwrap();
+        let row = rows.next().await.unwrap().unwrap();
+        ContactInfo::read(&mut Reader::new(&row)).unwrap()
+    }
+
+    #[tokio::test]
+    async fn stored_links_that_are_not_an_array_of_strings_are_left_empty_and_named() {
+        for (raw, links) in [
+            (None, vec![]),
+            (Some("[]"), vec![]),
+            (Some(r#"["https://x.org/a"]"#), vec!["https://x.org/a"]),
+        ] {
+            let info = read_links(raw).await;
+            assert_eq!(info.social_links, links, "{raw:?}");
+            assert!(info.unreadable.is_empty(), "{raw:?}");
+        }
         for bad in [r#"{"a":1}"#, "[1, 2]", "not json"] {
-            assert!(
-                matches!(
-                    decode_links(Some(bad.into())),
-                    Err(Error::Decode {
-                        column: "contact_info.social_links",
-                        ..
-                    })
-                ),
-                "{bad}"
-            );
+            let info = read_links(Some(bad)).await;
+            assert!(info.social_links.is_empty(), "{bad}");
+            assert_eq!(info.unreadable.columns(), ["social_links"], "{bad}");
         }
     }
 

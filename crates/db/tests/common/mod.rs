@@ -4,7 +4,7 @@
 
 use devhub_db::migrate;
 use devhub_db::validate::Username;
-use devhub_db::{Db, DbConfig, NewContact, NewUser, OpenMode, User};
+use devhub_db::{ContactInput, Db, DbConfig, NewContact, NewUser, OpenMode, User};
 
 /// A database file in its own temporary folder, removed when dropped.
 pub struct TestDb {
@@ -48,8 +48,10 @@ pub async fn user(db: &Db) -> User {
 static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 pub fn contact(name: &str) -> NewContact {
-    NewContact {
+    ContactInput {
         name: name.to_string(),
-        ..NewContact::default()
+        ..ContactInput::default()
     }
+    .parse()
+    .expect("a valid contact")
 }
