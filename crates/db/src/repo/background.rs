@@ -57,7 +57,7 @@ impl Background {
 }
 
 /// The background of a contact as stored by an upsert.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewBackground {
     family: Option<String>,
     company: Option<String>,
@@ -67,7 +67,7 @@ pub struct NewBackground {
 
 impl NewBackground {
     pub fn is_empty(&self) -> bool {
-        *self == Self::default()
+        self.family.is_none() && self.company.is_none() && self.likes_dislikes.is_none() && self.misc_notes.is_none()
     }
 
     /// Fills what this one lacks from `other` (two records of one file for the same person).

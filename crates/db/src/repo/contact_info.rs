@@ -70,7 +70,7 @@ fn encode_links(links: &[WebUrl]) -> Result<Option<String>> {
 
 /// The contact info of a contact as stored by an upsert: built only by
 /// [`ContactInfoInput::parse`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewContactInfo {
     main_app: Option<String>,
     email: Option<Email>,
@@ -92,7 +92,7 @@ impl NewContactInfo {
         &self.social_links
     }
     pub fn is_empty(&self) -> bool {
-        *self == Self::default()
+        self.main_app.is_none() && self.email.is_none() && self.phone_number.is_none() && self.social_links.is_empty()
     }
 
     /// Fills what this one lacks from `other` (two records of one file for the same person).

@@ -6,7 +6,7 @@ use libsql::{params, params_from_iter, Connection, Row, Value};
 
 use super::contact::{self, ContactId};
 use super::user::UserId;
-use super::{qualified, query_all, query_count, query_one};
+use super::{qualified, query_all, query_count, query_one, Runner};
 use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
 use crate::row::{date_to_secs, id_type, now, Reader, Stamps, Unreadable};
@@ -267,11 +267,8 @@ impl<'e> FollowUpRepo<'e> {
         stamps: Stamps,
         completion: Completion,
     ) -> Result<FollowUp> {
-        let tx = self.ex.begin_write().await?;
-        contact::ensure_owned(&tx, user, contact_id).await?;
-        let follow_up = insert(&tx, user, contact_id, new, stamps, completion).await?;
-        tx.commit().await?;
-        Ok(follow_up)
+        let conn = self.ex.conn().await?;
+        insert(&conn, user, contact_id, new, stamps, completion).await
     }
 
     pub async fn get(&self, user: &UserId, id: &FollowUpId) -> Result<FollowUp> {
@@ -627,10 +624,10 @@ pub struct Completion {
     pub completed_at: Option<DateTime<Utc>>,
 }
 
-/// Inserts a follow-up of `contact_id` (whose ownership the caller checked) on `conn`,
-/// inside the caller's transaction: open and made now, or as a restore found it.
+/// Inserts a follow-up of the user's contact `contact_id`, open and made now or as a restore
+/// found it: one statement that inserts only for the user's own contact (none: NotFound).
 async fn insert(
-    conn: &Connection,
+    conn: &(impl Runner + ?Sized),
     user: &UserId,
     contact_id: &ContactId,
     new: &NewFollowUp,
@@ -641,8 +638,9 @@ async fn insert(
         conn,
         &format!(
             "INSERT INTO follow_up (id, user_id, contact_id, due_date, note, completed, \
-             completed_at, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
-             RETURNING {COLUMNS}"
+             completed_at, created_at, updated_at) \
+             SELECT ?1, user_id, id, ?4, ?5, ?6, ?7, ?8, ?9 FROM contact \
+             WHERE id = ?3 AND user_id = ?2 RETURNING {COLUMNS}"
         ),
         params![
             FollowUpId::generate(),

@@ -300,12 +300,13 @@ impl<'e> InteractionRepo<'e> {
         stamps: Stamps,
     ) -> Result<Interaction> {
         let conn = self.ex.conn().await?;
-        contact::ensure_owned(&conn, user, contact_id).await?;
+        // One statement that inserts only for the user's own contact (none: NotFound).
         query_one(
             &conn,
             &format!(
                 "INSERT INTO interaction (id, contact_id, type, date, notes, created_at, \
-                 updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING {COLUMNS}"
+                 updated_at) SELECT ?1, id, ?3, ?4, ?5, ?6, ?7 FROM contact \
+                 WHERE id = ?2 AND user_id = ?8 RETURNING {COLUMNS}"
             ),
             params![
                 InteractionId::generate(),
@@ -314,7 +315,8 @@ impl<'e> InteractionRepo<'e> {
                 new.date.timestamp(),
                 new.notes.clone(),
                 stamps.created_at.timestamp(),
-                stamps.updated_at.timestamp()
+                stamps.updated_at.timestamp(),
+                user
             ],
             Interaction::from_row,
         )

@@ -82,7 +82,7 @@ impl ContactTag {
 }
 
 /// A tag to insert, or the new name and color of an existing one.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTag {
     name: String,
     color: Option<String>,

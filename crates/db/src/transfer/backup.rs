@@ -554,7 +554,9 @@ async fn restore_rows(tx: &Tx, user: &UserId, backup: &Backup) -> Result<Restore
                 notes: i.notes.clone(),
             }
             .parse()
-            .map_err(in_record(|| record(&format!(".interactions[{k}]"))))?;
+            .map_err(in_record(|| record(&format!(".interactions[{k}]"))))?
+            // Another client may have stored a time of day: the restore keeps it.
+            .keeping_time_of(i.date);
             tx.interactions()
                 .insert_at(user, id, &new, stamps(i.created_at, i.updated_at))
                 .await?;
