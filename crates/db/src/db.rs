@@ -152,8 +152,10 @@ impl Db {
             conn.busy_timeout(BUSY_TIMEOUT)?;
             // `journal_mode` answers with a row, so it goes through `query`.
             conn.query("PRAGMA journal_mode = WAL", ()).await?;
+            // Statement journals (a statement that may write several rows inside a unit of
+            // work keeps one, to undo itself alone) stay in memory instead of temp files.
             conn.execute_batch(&format!(
-                "PRAGMA foreign_keys = ON; PRAGMA synchronous = {};",
+                "PRAGMA foreign_keys = ON; PRAGMA synchronous = {}; PRAGMA temp_store = MEMORY;",
                 self.inner.synchronous.pragma()
             ))
             .await?;
