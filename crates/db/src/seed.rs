@@ -256,10 +256,7 @@ pub async fn seed_user(
     let user = tx
         .users()
         .create_at(
-            &NewUser {
-                username,
-                password_hash: password_hash.to_string(),
-            },
+            &NewUser::new(username, password_hash.to_string())?,
             Stamps::at(created_base),
         )
         .await

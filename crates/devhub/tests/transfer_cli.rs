@@ -32,10 +32,13 @@ async fn database_with_users(dir: &Path, names: &[&str]) {
         .unwrap();
     for name in names {
         db.users()
-            .create(&NewUser {
-                username: Username::parse(name).unwrap(),
-                password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".into(),
-            })
+            .create(
+                &NewUser::new(
+                    Username::parse(name).unwrap(),
+                    "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".into(),
+                )
+                .unwrap(),
+            )
             .await
             .unwrap();
     }

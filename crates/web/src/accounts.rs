@@ -240,10 +240,7 @@ async fn register(
     let user = match state
         .db
         .users()
-        .create(&NewUser {
-            username: username.clone(),
-            password_hash,
-        })
+        .create(&NewUser::new(username.clone(), password_hash)?)
         .await
     {
         Ok(user) => user,

@@ -32,10 +32,13 @@ async fn two_concurrent_patches_of_different_fields_both_survive_every_time() {
     let user = app
         .db
         .users()
-        .create(&NewUser {
-            username: Username::parse("racer").unwrap(),
-            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".into(),
-        })
+        .create(
+            &NewUser::new(
+                Username::parse("racer").unwrap(),
+                "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".into(),
+            )
+            .unwrap(),
+        )
         .await
         .unwrap();
     let token = app

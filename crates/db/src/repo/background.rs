@@ -67,7 +67,10 @@ pub struct NewBackground {
 
 impl NewBackground {
     pub fn is_empty(&self) -> bool {
-        self.family.is_none() && self.company.is_none() && self.likes_dislikes.is_none() && self.misc_notes.is_none()
+        self.family.is_none()
+            && self.company.is_none()
+            && self.likes_dislikes.is_none()
+            && self.misc_notes.is_none()
     }
 
     /// Fills what this one lacks from `other` (two records of one file for the same person).
@@ -159,4 +162,3 @@ impl PerContact for Background {
         ])
     }
 }
-

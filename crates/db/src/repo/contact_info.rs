@@ -92,7 +92,10 @@ impl NewContactInfo {
         &self.social_links
     }
     pub fn is_empty(&self) -> bool {
-        self.main_app.is_none() && self.email.is_none() && self.phone_number.is_none() && self.social_links.is_empty()
+        self.main_app.is_none()
+            && self.email.is_none()
+            && self.phone_number.is_none()
+            && self.social_links.is_empty()
     }
 
     /// Fills what this one lacks from `other` (two records of one file for the same person).

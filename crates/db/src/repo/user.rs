@@ -34,11 +34,28 @@ impl std::fmt::Debug for User {
     }
 }
 
-/// A user to insert; the password is already hashed.
+/// A user to insert; the password is already hashed. Built only by [`NewUser::new`].
 #[derive(Clone)]
 pub struct NewUser {
-    pub username: Username,
-    pub password_hash: String,
+    username: Username,
+    password_hash: String,
+}
+
+impl NewUser {
+    /// An account of `username` with the argon2id PHC string `password_hash`.
+    pub fn new(username: Username, password_hash: String) -> Result<Self> {
+        if password_hash.trim().is_empty() {
+            return Err(Error::validation("password", "is required"));
+        }
+        Ok(NewUser {
+            username,
+            password_hash,
+        })
+    }
+
+    pub fn username(&self) -> &Username {
+        &self.username
+    }
 }
 
 pub(crate) const COLUMNS: &str = "id, username, password_hash, created_at, updated_at";
@@ -74,9 +91,6 @@ impl<'e> UserRepo<'e> {
 
     /// [`Self::create`] with the given times (demo accounts look older than they are).
     pub async fn create_at(&self, new: &NewUser, stamps: Stamps) -> Result<User> {
-        if new.password_hash.is_empty() {
-            return Err(Error::validation("password", "is required"));
-        }
         let conn = self.ex.conn().await?;
         let id = UserId::generate();
         // The violation surfaces at the first `next()` on a local file, so the mapping covers

@@ -36,11 +36,13 @@ pub async fn test_db() -> TestDb {
 pub async fn user(db: &Db) -> User {
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     db.users()
-        .create(&NewUser {
-            username: Username::parse(&format!("user{n}_{}", std::process::id()))
-                .expect("username"),
-            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".into(),
-        })
+        .create(
+            &NewUser::new(
+                Username::parse(&format!("user{n}_{}", std::process::id())).expect("username"),
+                "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".into(),
+            )
+            .expect("new user"),
+        )
         .await
         .expect("create user")
 }
