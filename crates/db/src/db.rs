@@ -8,7 +8,7 @@ use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use libsql::{Builder, Connection, Database, Statement};
+use libsql::{Builder, Connection, Database, Statement, Transaction, TransactionBehavior};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::{check_local_path, DbConfig, Location, Synchronous};
@@ -169,8 +169,7 @@ impl Db {
     /// Runs `work` as one unit of work: on one checked-out connection, inside
     /// `BEGIN IMMEDIATE` … `COMMIT`. The write lock is taken up front, so concurrent writers
     /// queue on the busy timeout instead of failing on lock upgrade. An error rolls everything
-    /// back; so does a panic (the connection, still inside its transaction, is closed rather
-    /// than reused, and closing rolls back).
+    /// back, and so does a panic: the transaction of a [`Tx`] dropped unfinished rolls back.
     ///
     /// Every repository call inside takes `tx` (`tx.contacts().create(…)`), so any number of
     /// them commit together or not at all.
@@ -203,12 +202,12 @@ impl Db {
     /// Opens a write unit of work by hand: the guard form of [`Db::write`], for work that
     /// does not fit a closure. Dropped without [`Tx::commit`], it rolls back.
     pub async fn begin_write(&self) -> Result<Tx> {
-        Tx::begin(self.conn().await?, "BEGIN IMMEDIATE").await
+        Tx::begin(self.conn().await?, TransactionBehavior::Immediate).await
     }
 
     /// Opens a read unit of work by hand (the guard form of [`Db::read`]).
     pub async fn begin_read(&self) -> Result<Tx> {
-        Tx::begin(self.conn().await?, "BEGIN").await
+        Tx::begin(self.conn().await?, TransactionBehavior::Deferred).await
     }
 
     /// Pulls the primary's latest frames into an embedded replica; a no-op otherwise.
@@ -261,31 +260,42 @@ impl Drop for PooledConn {
 /// transaction. It derefs to the connection; repositories reach it through
 /// `tx.contacts()` and friends (see [`Executor`]).
 pub struct Tx {
-    conn: PooledConn,
     /// Prepared statements reused within this unit of work (local files only: a remote
-    /// `prepare` is a round trip of its own).
+    /// `prepare` is a round trip of its own). Declared first: they are finished before the
+    /// transaction ends.
     statements: Option<Mutex<HashMap<String, Arc<Statement>>>>,
+    /// libSQL's transaction: dropped unfinished (an error returned through `?`, a panic, a
+    /// dropped future), it rolls back at once (synchronously on a local file). `None` once
+    /// committed or rolled back.
+    tx: Option<Transaction>,
+    /// The checked-out connection, back to the pool once the transaction is over.
+    conn: PooledConn,
 }
 
 impl Tx {
-    async fn begin(conn: PooledConn, begin: &str) -> Result<Tx> {
-        conn.execute(begin, ()).await?;
+    async fn begin(conn: PooledConn, behavior: TransactionBehavior) -> Result<Tx> {
+        let tx = conn.transaction_with_behavior(behavior).await?;
         let statements = conn.db.location.is_local().then(Default::default);
-        Ok(Tx { conn, statements })
+        Ok(Tx {
+            statements,
+            tx: Some(tx),
+            conn,
+        })
     }
 
-    pub async fn commit(self) -> Result<()> {
-        self.finish("COMMIT").await
+    pub async fn commit(mut self) -> Result<()> {
+        self.statements = None;
+        if let Some(tx) = self.tx.take() {
+            tx.commit().await?;
+        }
+        Ok(())
     }
 
-    pub async fn rollback(self) -> Result<()> {
-        self.finish("ROLLBACK").await
-    }
-
-    async fn finish(self, sql: &str) -> Result<()> {
-        // Statements must be finished before the transaction ends.
-        drop(self.statements);
-        self.conn.execute(sql, ()).await?;
+    pub async fn rollback(mut self) -> Result<()> {
+        self.statements = None;
+        if let Some(tx) = self.tx.take() {
+            tx.rollback().await?;
+        }
         Ok(())
     }
 
@@ -298,7 +308,7 @@ impl Tx {
         if let Some(stmt) = cache.lock().ok().and_then(|c| c.get(sql).cloned()) {
             return Ok(Some(stmt));
         }
-        let stmt = Arc::new(self.conn.prepare(sql).await?);
+        let stmt = Arc::new(self.prepare(sql).await?);
         if let Ok(mut cache) = cache.lock() {
             cache.insert(sql.to_string(), Arc::clone(&stmt));
         }
@@ -310,7 +320,11 @@ impl Deref for Tx {
     type Target = Connection;
 
     fn deref(&self) -> &Connection {
-        &self.conn
+        match &self.tx {
+            Some(tx) => tx,
+            // Only `commit` and `rollback` end the transaction, and both consume the `Tx`.
+            None => &self.conn,
+        }
     }
 }
 
