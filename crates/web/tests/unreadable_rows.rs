@@ -46,6 +46,7 @@ async fn a_contact_with_unreadable_values_still_shows_its_page_list_api_and_expo
         vec!["unreadable value".to_string()]
     );
     assert!(page.body.contains("ada@example.com"));
+    assert_eq!(page.texts("#links-unreadable").len(), 1);
 
     let list = client.get("/contacts").await;
     assert_eq!(list.status, StatusCode::OK);

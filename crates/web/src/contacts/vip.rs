@@ -224,6 +224,13 @@ pub struct VipView {
 }
 
 impl VipView {
+    /// The stored links are there but could not be read (written by another tool).
+    pub fn links_unreadable(&self) -> bool {
+        self.info
+            .as_ref()
+            .is_some_and(|i| i.unreadable.contains("social_links"))
+    }
+
     pub fn has_background(&self) -> bool {
         self.background.as_ref().is_some_and(|b| {
             b.family.is_some()
