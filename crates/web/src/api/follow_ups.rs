@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, ApiUser, Paging};
-use super::{list_type, nullable, ApiErrors};
+use super::{list_type, narrowed_to, nullable, ApiErrors};
 use crate::state::AppState;
 
 list_type!(
@@ -68,11 +68,7 @@ pub async fn list(
     };
     let order = format!("follow-ups:{status:?}");
     let paging = Paging::<FollowUpCursor>::new(&order, params.limit, params.cursor.as_deref())?;
-    let contact_id = params.contact_id.map(ContactId::from);
-    if let Some(contact_id) = &contact_id {
-        // Another user's contact is a 404, not an empty list.
-        state.db.contacts().get(&user.user_id, contact_id).await?;
-    }
+    let contact_id = narrowed_to(&state, &user, params.contact_id).await?;
     let (rows, more) = state
         .db
         .follow_ups()

@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::error::ApiResult;
 use super::extract::{ApiJson, ApiQuery, ApiUser, Paging};
-use super::{list_type, nullable, ApiErrors};
+use super::{list_type, narrowed_to, nullable, ApiErrors};
 use crate::state::AppState;
 
 list_type!(
@@ -71,13 +71,10 @@ pub async fn list(
         search: params.q,
         ..InteractionQuery::default()
     };
-    let contact_id = params.contact_id.map(ContactId::from);
-    let repo = state.db.interactions();
-    if let Some(contact_id) = &contact_id {
-        // Another user's contact is a 404, not an empty list.
-        state.db.contacts().get(&user.user_id, contact_id).await?;
-    }
-    let (data, more) = repo
+    let contact_id = narrowed_to(&state, &user, params.contact_id).await?;
+    let (data, more) = state
+        .db
+        .interactions()
         .search_after(
             &user.user_id,
             &query,
