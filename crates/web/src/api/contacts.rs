@@ -12,7 +12,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::ApiResult;
-use super::extract::{decode_cursor, encode_cursor, limit, ApiJson, ApiQuery, ApiUser};
+use super::extract::{ApiJson, ApiQuery, ApiUser, Paging};
 use super::{list_type, nullable, ApiErrors};
 use crate::state::AppState;
 
@@ -72,19 +72,15 @@ pub async fn list(
     user: ApiUser,
     ApiQuery(params): ApiQuery<ContactListParams>,
 ) -> ApiResult<Json<ContactList>> {
-    let limit = limit(params.limit)?;
     let query = params.query();
     let order = query.order_key();
-    let after: Option<ContactCursor> = decode_cursor(&order, params.cursor.as_deref())?;
+    let paging = Paging::<ContactCursor>::new(&order, params.limit, params.cursor.as_deref())?;
     let (data, more) = state
         .db
         .contacts()
-        .list_after(&user.user_id, &query, after.as_ref(), limit)
+        .list_after(&user.user_id, &query, paging.after.as_ref(), paging.limit)
         .await?;
-    let next_cursor = data
-        .last()
-        .filter(|_| more)
-        .and_then(|last| encode_cursor(&order, &ContactCursor::after(last)));
+    let next_cursor = paging.next_cursor(&data, more, ContactCursor::after);
     Ok(Json(ContactList { data, next_cursor }))
 }
 

@@ -9,7 +9,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use devhub_db::{ApiTokenId, UserId};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 
 use super::error::ApiError;
 
@@ -82,6 +83,49 @@ pub fn limit(raw: Option<u32>) -> Result<u32, ApiError> {
         Some(_) => Err(ApiError::bad_request(format!(
             "limit must be between 1 and {MAX_LIMIT}"
         ))),
+    }
+}
+
+/// The query of a listing that takes nothing but a page.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// How many per page: 1–500, default 50.
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The keyset paging of a listing in one sort order: the request's `limit` and decoded
+/// `cursor` (the sort keys `K` to start after), and the `next_cursor` of its answer.
+pub struct Paging<'o, K> {
+    order: &'o str,
+    pub limit: u32,
+    pub after: Option<K>,
+}
+
+impl<'o, K: DeserializeOwned> Paging<'o, K> {
+    /// Checks `limit` (see [`limit`]), then decodes `cursor`, which must be of `order`.
+    pub fn new(order: &'o str, limit: Option<u32>, cursor: Option<&str>) -> Result<Self, ApiError> {
+        Ok(Paging {
+            order,
+            limit: self::limit(limit)?,
+            after: decode_cursor(order, cursor)?,
+        })
+    }
+
+    /// The cursor of the page after `page` when `more` follow: the sort keys `key` gives of
+    /// its last item.
+    pub fn next_cursor<T, S: Serialize>(
+        &self,
+        page: &[T],
+        more: bool,
+        key: impl FnOnce(&T) -> S,
+    ) -> Option<String> {
+        page.last()
+            .filter(|_| more)
+            .and_then(|last| encode_cursor(self.order, &key(last)))
     }
 }
 

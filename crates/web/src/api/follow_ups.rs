@@ -11,8 +11,8 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::ApiResult;
-use super::extract::{decode_cursor, encode_cursor, limit, ApiJson, ApiQuery, ApiUser};
-use super::{list_type, nullable, ApiErrors};
+use super::extract::{ApiJson, ApiQuery, ApiUser, Paging};
+use super::{list_type, narrowed_to, nullable, ApiErrors};
 use crate::state::AppState;
 
 list_type!(
@@ -61,19 +61,14 @@ pub async fn list(
     user: ApiUser,
     ApiQuery(params): ApiQuery<FollowUpListParams>,
 ) -> ApiResult<Json<FollowUpList>> {
-    let limit = limit(params.limit)?;
     let status = match params.status.unwrap_or_default() {
         StatusParam::Open => FollowUpStatus::Open,
         StatusParam::Completed => FollowUpStatus::Completed,
         StatusParam::All => FollowUpStatus::All,
     };
     let order = format!("follow-ups:{status:?}");
-    let after: Option<FollowUpCursor> = decode_cursor(&order, params.cursor.as_deref())?;
-    let contact_id = params.contact_id.map(ContactId::from);
-    if let Some(contact_id) = &contact_id {
-        // Another user's contact is a 404, not an empty list.
-        state.db.contacts().get(&user.user_id, contact_id).await?;
-    }
+    let paging = Paging::<FollowUpCursor>::new(&order, params.limit, params.cursor.as_deref())?;
+    let contact_id = narrowed_to(&state, &user, params.contact_id).await?;
     let (rows, more) = state
         .db
         .follow_ups()
@@ -81,14 +76,11 @@ pub async fn list(
             &user.user_id,
             status,
             contact_id.as_ref(),
-            after.as_ref(),
-            limit,
+            paging.after.as_ref(),
+            paging.limit,
         )
         .await?;
-    let next_cursor = rows
-        .last()
-        .filter(|_| more)
-        .and_then(|last| encode_cursor(&order, &FollowUpCursor::after(last)));
+    let next_cursor = paging.next_cursor(&rows, more, FollowUpCursor::after);
     let data = rows.into_iter().map(|r| r.follow_up).collect();
     Ok(Json(FollowUpList { data, next_cursor }))
 }

@@ -13,8 +13,8 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::ApiResult;
-use super::extract::{decode_cursor, encode_cursor, limit, ApiJson, ApiQuery, ApiUser};
-use super::{list_type, nullable, ApiErrors};
+use super::extract::{ApiJson, ApiQuery, ApiUser, Paging};
+use super::{list_type, narrowed_to, nullable, ApiErrors};
 use crate::state::AppState;
 
 list_type!(
@@ -63,8 +63,7 @@ pub async fn list(
     user: ApiUser,
     ApiQuery(params): ApiQuery<InteractionListParams>,
 ) -> ApiResult<Json<InteractionList>> {
-    let limit = limit(params.limit)?;
-    let after: Option<InteractionCursor> = decode_cursor(ORDER, params.cursor.as_deref())?;
+    let paging = Paging::<InteractionCursor>::new(ORDER, params.limit, params.cursor.as_deref())?;
     let query = InteractionQuery {
         kind: params.kind,
         from: params.from,
@@ -72,25 +71,19 @@ pub async fn list(
         search: params.q,
         ..InteractionQuery::default()
     };
-    let contact_id = params.contact_id.map(ContactId::from);
-    let repo = state.db.interactions();
-    if let Some(contact_id) = &contact_id {
-        // Another user's contact is a 404, not an empty list.
-        state.db.contacts().get(&user.user_id, contact_id).await?;
-    }
-    let (data, more) = repo
+    let contact_id = narrowed_to(&state, &user, params.contact_id).await?;
+    let (data, more) = state
+        .db
+        .interactions()
         .search_after(
             &user.user_id,
             &query,
             contact_id.as_ref(),
-            after.as_ref(),
-            limit,
+            paging.after.as_ref(),
+            paging.limit,
         )
         .await?;
-    let next_cursor = data
-        .last()
-        .filter(|_| more)
-        .and_then(|last| encode_cursor(ORDER, &InteractionCursor::after(last)));
+    let next_cursor = paging.next_cursor(&data, more, InteractionCursor::after);
     Ok(Json(InteractionList { data, next_cursor }))
 }
 

@@ -19,6 +19,7 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::Router;
+use devhub_db::ContactId;
 use devhub_http::{FieldProblem, Problem};
 use serde::{Deserialize, Deserializer};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -28,7 +29,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::state::AppState;
-use error::ApiError;
+use error::{ApiError, ApiResult};
+use extract::ApiUser;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -190,6 +192,20 @@ pub fn router(state: AppState) -> Router<AppState> {
 
 async fn not_found() -> Response {
     ApiError::NotFound.into_response()
+}
+
+/// The contact a listing is narrowed to (its `contact_id` parameter), once it is known to be
+/// the user's: another user's contact is a 404, not an empty list.
+async fn narrowed_to(
+    state: &AppState,
+    user: &ApiUser,
+    contact_id: Option<String>,
+) -> ApiResult<Option<ContactId>> {
+    let Some(contact_id) = contact_id.map(ContactId::from) else {
+        return Ok(None);
+    };
+    state.db.contacts().get(&user.user_id, &contact_id).await?;
+    Ok(Some(contact_id))
 }
 
 /// For `Option<Option<T>>` fields of PATCH bodies: absent → `None` (keep), `null` →

@@ -6,10 +6,10 @@ use axum::http::StatusCode;
 use axum::Json;
 use devhub_db::{ContactId, Tag, TagCursor, TagId, TagInput};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::error::ApiResult;
-use super::extract::{decode_cursor, encode_cursor, limit, ApiJson, ApiQuery, ApiUser};
+use super::extract::{ApiJson, ApiQuery, ApiUser, PageParams, Paging};
 use super::{list_type, nullable, ApiErrors};
 use crate::state::AppState;
 
@@ -21,41 +21,27 @@ list_type!(
 
 const ORDER: &str = "tags:name:asc";
 
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TagListParams {
-    /// How many per page: 1–500, default 50.
-    #[param(minimum = 1, maximum = 500)]
-    limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
-    cursor: Option<String>,
-}
-
 /// List tags.
 #[utoipa::path(
     get,
     operation_id = "list_tags",
     path = "/api/v1/tags",
     tag = "tags",
-    params(TagListParams),
+    params(PageParams),
     responses((status = 200, description = "A page of tags.", body = TagList), ApiErrors)
 )]
 pub async fn list(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiQuery(params): ApiQuery<TagListParams>,
+    ApiQuery(params): ApiQuery<PageParams>,
 ) -> ApiResult<Json<TagList>> {
-    let limit = limit(params.limit)?;
-    let after: Option<TagCursor> = decode_cursor(ORDER, params.cursor.as_deref())?;
+    let paging = Paging::<TagCursor>::new(ORDER, params.limit, params.cursor.as_deref())?;
     let (data, more) = state
         .db
         .tags()
-        .list_after(&user.user_id, after.as_ref(), limit)
+        .list_after(&user.user_id, paging.after.as_ref(), paging.limit)
         .await?;
-    let next_cursor = data
-        .last()
-        .filter(|_| more)
-        .and_then(|last| encode_cursor(ORDER, &TagCursor::after(last)));
+    let next_cursor = paging.next_cursor(&data, more, TagCursor::after);
     Ok(Json(TagList { data, next_cursor }))
 }
 

@@ -5,12 +5,13 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use devhub_db::repo::per_contact::{PerContact, PerContactRepo};
 use devhub_db::{Background, BackgroundInput, ContactId, ContactInfo, ContactInfoInput};
-use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::error::{ApiError, ApiResult};
-use super::extract::{decode_cursor, encode_cursor, limit, ApiJson, ApiQuery, ApiUser};
+use super::extract::{ApiJson, ApiQuery, ApiUser, PageParams, Paging};
 use super::{list_type, nullable, ApiErrors};
 use crate::state::AppState;
 
@@ -26,18 +27,146 @@ list_type!(
     ContactInfo
 );
 
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageParams {
-    /// How many per page: 1–500, default 50.
-    #[param(minimum = 1, maximum = 500)]
-    limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
-    cursor: Option<String>,
+/// A one-per-contact row as the API serves it: the handlers of backgrounds and contact infos
+/// are written once, over this.
+trait OnePerContact: PerContact + Serialize {
+    /// The sort order named in the listing's cursors.
+    const ORDER: &'static str;
+    /// A whole new value, as PUT sends it.
+    type Input;
+    /// Some fields to change, as PATCH sends them.
+    type Patch;
+
+    fn id(&self) -> &str;
+
+    fn parse(input: &Self::Input) -> devhub_db::Result<Self::New>;
+
+    /// The current value with `patch` applied, as input to validate.
+    fn patched(self, patch: Self::Patch) -> Self::Input;
 }
 
-const BACKGROUND_ORDER: &str = "backgrounds:id";
-const CONTACT_INFO_ORDER: &str = "contact-infos:id";
+/// A page of all the user's rows, oldest first, and the cursor of the next one.
+async fn list<T: OnePerContact>(
+    state: &AppState,
+    user: &ApiUser,
+    params: PageParams,
+) -> ApiResult<(Vec<T>, Option<String>)> {
+    let paging = Paging::<String>::new(T::ORDER, params.limit, params.cursor.as_deref())?;
+    let (data, more) = PerContactRepo::<T>::new(&state.db)
+        .list_after(&user.user_id, paging.after.as_deref(), paging.limit)
+        .await?;
+    let next_cursor = paging.next_cursor(&data, more, |last| last.id().to_owned());
+    Ok((data, next_cursor))
+}
+
+/// The contact's row; 404 when it has none.
+async fn get<T: OnePerContact>(
+    state: &AppState,
+    user: &ApiUser,
+    contact_id: String,
+) -> ApiResult<Json<T>> {
+    PerContactRepo::<T>::new(&state.db)
+        .get(&user.user_id, &ContactId::from(contact_id))
+        .await?
+        .map(Json)
+        .ok_or(ApiError::NotFound)
+}
+
+/// Creates or replaces the contact's row.
+async fn put<T: OnePerContact>(
+    state: &AppState,
+    user: &ApiUser,
+    contact_id: String,
+    input: T::Input,
+) -> ApiResult<Json<T>> {
+    let new = T::parse(&input)?;
+    let stored = PerContactRepo::<T>::new(&state.db)
+        .upsert(&user.user_id, &ContactId::from(contact_id), &new)
+        .await?;
+    Ok(Json(stored))
+}
+
+/// Changes some fields of the contact's row; 404 when it has none.
+async fn patch<T: OnePerContact>(
+    state: &AppState,
+    user: &ApiUser,
+    contact_id: String,
+    patch: T::Patch,
+) -> ApiResult<Json<T>> {
+    let contact_id = ContactId::from(contact_id);
+    // Read and write in one unit of work: a concurrent change is never lost.
+    let saved = state
+        .db
+        .write(async |tx| {
+            let repo = PerContactRepo::<T>::new(tx);
+            let current = repo
+                .get(&user.user_id, &contact_id)
+                .await?
+                .ok_or(devhub_db::Error::NotFound)?;
+            let new = T::parse(&current.patched(patch))?;
+            repo.upsert(&user.user_id, &contact_id, &new).await
+        })
+        .await?;
+    Ok(Json(saved))
+}
+
+/// Deletes the contact's row; 404 when it has none.
+async fn delete<T: OnePerContact>(
+    state: &AppState,
+    user: &ApiUser,
+    contact_id: String,
+) -> ApiResult<StatusCode> {
+    PerContactRepo::<T>::new(&state.db)
+        .delete(&user.user_id, &ContactId::from(contact_id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+impl OnePerContact for Background {
+    const ORDER: &'static str = "backgrounds:id";
+    type Input = BackgroundInput;
+    type Patch = BackgroundPatch;
+
+    fn id(&self) -> &str {
+        self.id.as_str()
+    }
+
+    fn parse(input: &BackgroundInput) -> devhub_db::Result<Self::New> {
+        input.parse()
+    }
+
+    fn patched(self, patch: BackgroundPatch) -> BackgroundInput {
+        BackgroundInput {
+            family: patch.family.unwrap_or(self.family),
+            company: patch.company.unwrap_or(self.company),
+            likes_dislikes: patch.likes_dislikes.unwrap_or(self.likes_dislikes),
+            misc_notes: patch.misc_notes.unwrap_or(self.misc_notes),
+        }
+    }
+}
+
+impl OnePerContact for ContactInfo {
+    const ORDER: &'static str = "contact-infos:id";
+    type Input = ContactInfoInput;
+    type Patch = ContactInfoPatch;
+
+    fn id(&self) -> &str {
+        self.id.as_str()
+    }
+
+    fn parse(input: &ContactInfoInput) -> devhub_db::Result<Self::New> {
+        input.parse()
+    }
+
+    fn patched(self, patch: ContactInfoPatch) -> ContactInfoInput {
+        ContactInfoInput {
+            main_app: patch.main_app.unwrap_or(self.main_app),
+            email: patch.email.unwrap_or(self.email),
+            phone_number: patch.phone_number.unwrap_or(self.phone_number),
+            social_links: patch.social_links.unwrap_or(self.social_links),
+        }
+    }
+}
 
 /// List the backgrounds of all the user's contacts.
 #[utoipa::path(
@@ -53,17 +182,7 @@ pub async fn list_backgrounds(
     user: ApiUser,
     ApiQuery(params): ApiQuery<PageParams>,
 ) -> ApiResult<Json<BackgroundList>> {
-    let limit = limit(params.limit)?;
-    let after: Option<String> = decode_cursor(BACKGROUND_ORDER, params.cursor.as_deref())?;
-    let (data, more) = state
-        .db
-        .backgrounds()
-        .list_after(&user.user_id, after.as_deref(), limit)
-        .await?;
-    let next_cursor = data
-        .last()
-        .filter(|_| more)
-        .and_then(|last| encode_cursor(BACKGROUND_ORDER, &last.id));
+    let (data, next_cursor) = list(&state, &user, params).await?;
     Ok(Json(BackgroundList { data, next_cursor }))
 }
 
@@ -81,17 +200,7 @@ pub async fn list_contact_infos(
     user: ApiUser,
     ApiQuery(params): ApiQuery<PageParams>,
 ) -> ApiResult<Json<ContactInfoList>> {
-    let limit = limit(params.limit)?;
-    let after: Option<String> = decode_cursor(CONTACT_INFO_ORDER, params.cursor.as_deref())?;
-    let (data, more) = state
-        .db
-        .contact_infos()
-        .list_after(&user.user_id, after.as_deref(), limit)
-        .await?;
-    let next_cursor = data
-        .last()
-        .filter(|_| more)
-        .and_then(|last| encode_cursor(CONTACT_INFO_ORDER, &last.id));
+    let (data, next_cursor) = list(&state, &user, params).await?;
     Ok(Json(ContactInfoList { data, next_cursor }))
 }
 
@@ -109,13 +218,7 @@ pub async fn get_background(
     user: ApiUser,
     Path(contact_id): Path<String>,
 ) -> ApiResult<Json<Background>> {
-    state
-        .db
-        .backgrounds()
-        .get(&user.user_id, &ContactId::from(contact_id))
-        .await?
-        .map(Json)
-        .ok_or(ApiError::NotFound)
+    get(&state, &user, contact_id).await
 }
 
 /// Create or replace a contact's background.
@@ -134,13 +237,7 @@ pub async fn put_background(
     Path(contact_id): Path<String>,
     ApiJson(input): ApiJson<BackgroundInput>,
 ) -> ApiResult<Json<Background>> {
-    let new = input.parse()?;
-    let stored = state
-        .db
-        .backgrounds()
-        .upsert(&user.user_id, &ContactId::from(contact_id), &new)
-        .await?;
-    Ok(Json(stored))
+    put(&state, &user, contact_id, input).await
 }
 
 /// The fields of a background to change; absent fields keep their value, `null` clears one.
@@ -175,29 +272,9 @@ pub async fn patch_background(
     State(state): State<AppState>,
     user: ApiUser,
     Path(contact_id): Path<String>,
-    ApiJson(patch): ApiJson<BackgroundPatch>,
+    ApiJson(changes): ApiJson<BackgroundPatch>,
 ) -> ApiResult<Json<Background>> {
-    let contact_id = ContactId::from(contact_id);
-    // Read and write in one unit of work: a concurrent change is never lost.
-    let saved = state
-        .db
-        .write(async |tx| {
-            let repo = tx.backgrounds();
-            let current = repo
-                .get(&user.user_id, &contact_id)
-                .await?
-                .ok_or(devhub_db::Error::NotFound)?;
-            let new = BackgroundInput {
-                family: patch.family.unwrap_or(current.family),
-                company: patch.company.unwrap_or(current.company),
-                likes_dislikes: patch.likes_dislikes.unwrap_or(current.likes_dislikes),
-                misc_notes: patch.misc_notes.unwrap_or(current.misc_notes),
-            }
-            .parse()?;
-            repo.upsert(&user.user_id, &contact_id, &new).await
-        })
-        .await?;
-    Ok(Json(saved))
+    patch(&state, &user, contact_id, changes).await
 }
 
 /// Delete a contact's background.
@@ -214,12 +291,7 @@ pub async fn delete_background(
     user: ApiUser,
     Path(contact_id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    state
-        .db
-        .backgrounds()
-        .delete(&user.user_id, &ContactId::from(contact_id))
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    delete::<Background>(&state, &user, contact_id).await
 }
 
 /// Get a contact's contact info (404 when it has none).
@@ -236,13 +308,7 @@ pub async fn get_contact_info(
     user: ApiUser,
     Path(contact_id): Path<String>,
 ) -> ApiResult<Json<ContactInfo>> {
-    state
-        .db
-        .contact_infos()
-        .get(&user.user_id, &ContactId::from(contact_id))
-        .await?
-        .map(Json)
-        .ok_or(ApiError::NotFound)
+    get(&state, &user, contact_id).await
 }
 
 /// Create or replace a contact's contact info.
@@ -261,13 +327,7 @@ pub async fn put_contact_info(
     Path(contact_id): Path<String>,
     ApiJson(input): ApiJson<ContactInfoInput>,
 ) -> ApiResult<Json<ContactInfo>> {
-    let new = input.parse()?;
-    let stored = state
-        .db
-        .contact_infos()
-        .upsert(&user.user_id, &ContactId::from(contact_id), &new)
-        .await?;
-    Ok(Json(stored))
+    put(&state, &user, contact_id, input).await
 }
 
 /// The fields of a contact info to change; absent fields keep their value, `null` clears one.
@@ -302,29 +362,9 @@ pub async fn patch_contact_info(
     State(state): State<AppState>,
     user: ApiUser,
     Path(contact_id): Path<String>,
-    ApiJson(patch): ApiJson<ContactInfoPatch>,
+    ApiJson(changes): ApiJson<ContactInfoPatch>,
 ) -> ApiResult<Json<ContactInfo>> {
-    let contact_id = ContactId::from(contact_id);
-    // Read and write in one unit of work: a concurrent change is never lost.
-    let saved = state
-        .db
-        .write(async |tx| {
-            let repo = tx.contact_infos();
-            let current = repo
-                .get(&user.user_id, &contact_id)
-                .await?
-                .ok_or(devhub_db::Error::NotFound)?;
-            let new = ContactInfoInput {
-                main_app: patch.main_app.unwrap_or(current.main_app),
-                email: patch.email.unwrap_or(current.email),
-                phone_number: patch.phone_number.unwrap_or(current.phone_number),
-                social_links: patch.social_links.unwrap_or(current.social_links),
-            }
-            .parse()?;
-            repo.upsert(&user.user_id, &contact_id, &new).await
-        })
-        .await?;
-    Ok(Json(saved))
+    patch(&state, &user, contact_id, changes).await
 }
 
 /// Delete a contact's contact info.
@@ -341,10 +381,5 @@ pub async fn delete_contact_info(
     user: ApiUser,
     Path(contact_id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    state
-        .db
-        .contact_infos()
-        .delete(&user.user_id, &ContactId::from(contact_id))
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    delete::<ContactInfo>(&state, &user, contact_id).await
 }

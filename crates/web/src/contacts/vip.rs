@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum_extra::extract::{CookieJar, Form};
+use devhub_db::repo::per_contact::{PerContact, PerContactRepo};
 use devhub_db::validate::{self, MAX_SOCIAL_LINKS};
 use devhub_db::{
     Background, BackgroundInput, ContactId, ContactInfo, ContactInfoInput, Error as DbError, UserId,
@@ -159,14 +160,18 @@ pub struct BackgroundForm {
     pub misc_notes: String,
 }
 
+/// A stored text of `row` as its form field shows it: blank without a row or a value.
+fn text<T>(row: Option<&T>, value: impl Fn(&T) -> &Option<String>) -> String {
+    row.and_then(|r| value(r).clone()).unwrap_or_default()
+}
+
 impl BackgroundForm {
     fn of(b: Option<&Background>) -> Self {
-        let text = |v: Option<&Option<String>>| v.and_then(Clone::clone).unwrap_or_default();
         BackgroundForm {
-            family: text(b.map(|b| &b.family)),
-            company: text(b.map(|b| &b.company)),
-            likes_dislikes: text(b.map(|b| &b.likes_dislikes)),
-            misc_notes: text(b.map(|b| &b.misc_notes)),
+            family: text(b, |b| &b.family),
+            company: text(b, |b| &b.company),
+            likes_dislikes: text(b, |b| &b.likes_dislikes),
+            misc_notes: text(b, |b| &b.misc_notes),
         }
     }
 }
@@ -189,11 +194,20 @@ pub struct InfoForm {
 
 impl InfoForm {
     fn of(i: Option<&ContactInfo>) -> Self {
-        let text = |v: Option<&Option<String>>| v.and_then(Clone::clone).unwrap_or_default();
         InfoForm {
-            main_app: text(i.map(|i| &i.main_app)),
-            email: text(i.map(|i| &i.email)),
-            phone_number: text(i.map(|i| &i.phone_number)),
+            main_app: text(i, |i| &i.main_app),
+            email: text(i, |i| &i.email),
+            phone_number: text(i, |i| &i.phone_number),
+        }
+    }
+
+    /// The form's fields with `social_links`, as input to validate.
+    fn input(&self, social_links: Vec<String>) -> ContactInfoInput {
+        ContactInfoInput {
+            main_app: Some(self.main_app.clone()),
+            email: Some(self.email.clone()),
+            phone_number: Some(self.phone_number.clone()),
+            social_links,
         }
     }
 }
@@ -307,6 +321,16 @@ fn unprocessable() -> Option<StatusCode> {
     Some(StatusCode::UNPROCESSABLE_ENTITY)
 }
 
+/// Stores `parsed` as the contact's row in `repo`, or gives back why it did not parse.
+async fn store<T: PerContact>(
+    repo: PerContactRepo<'_, T>,
+    user: &UserId,
+    contact: &ContactId,
+    parsed: devhub_db::Result<T::New>,
+) -> devhub_db::Result<T> {
+    repo.upsert(user, contact, &parsed?).await
+}
+
 pub async fn save_background(
     State(state): State<AppState>,
     page: Page,
@@ -321,16 +345,8 @@ pub async fn save_background(
         likes_dislikes: Some(form.likes_dislikes.clone()),
         misc_notes: Some(form.misc_notes.clone()),
     };
-    let saved = match input.parse() {
-        Ok(new) => {
-            state
-                .db
-                .backgrounds()
-                .upsert(page.user_id(), &contact.id, &new)
-                .await
-        }
-        Err(e) => Err(e),
-    };
+    let repo = state.db.backgrounds();
+    let saved = store(repo, page.user_id(), &contact.id, input.parse()).await;
     match saved {
         Ok(_) => Ok(flash::redirect(
             jar,
@@ -362,22 +378,8 @@ async fn save_info(
     links: Vec<String>,
     returned_link: Option<String>,
 ) -> Result<Result<(), Response>, AppError> {
-    let input = ContactInfoInput {
-        main_app: Some(form.main_app.clone()),
-        email: Some(form.email.clone()),
-        phone_number: Some(form.phone_number.clone()),
-        social_links: links,
-    };
-    let saved = match input.parse() {
-        Ok(new) => {
-            state
-                .db
-                .contact_infos()
-                .upsert(page.user_id(), &contact.id, &new)
-                .await
-        }
-        Err(e) => Err(e),
-    };
+    let repo = state.db.contact_infos();
+    let saved = store(repo, page.user_id(), &contact.id, form.input(links).parse()).await;
     match saved {
         Ok(_) => Ok(Ok(())),
         Err(DbError::Validation(errors)) => {
@@ -472,14 +474,7 @@ async fn change_links(
                 return Ok(outcome);
             }
             let form = InfoForm::of(info.as_ref());
-            let parsed = ContactInfoInput {
-                main_app: Some(form.main_app.clone()),
-                email: Some(form.email.clone()),
-                phone_number: Some(form.phone_number.clone()),
-                social_links: links,
-            }
-            .parse();
-            match parsed {
+            match form.input(links).parse() {
                 Ok(new) => {
                     tx.contact_infos().upsert(user, &contact.id, &new).await?;
                     Ok(LinkChange::Saved)

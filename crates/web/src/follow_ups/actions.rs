@@ -268,18 +268,7 @@ pub(super) async fn complete(
     Path(fid): Path<String>,
     form: Result<Form<BackQuery>, FormRejection>,
 ) -> Result<Response, AppError> {
-    let (follow_up, contact) = find(&state, &page, fid).await?;
-    let back = form.map(|Form(f)| f.back).unwrap_or_default();
-    state
-        .db
-        .follow_ups()
-        .complete(page.user_id(), &follow_up.id)
-        .await?;
-    Ok(flash::redirect(
-        jar,
-        Flash::success(format!("Follow-up with {} done.", contact.name)),
-        &return_to(&back, "/follow-ups".to_string()),
-    ))
+    set_completed(&state, &page, jar, fid, form, true).await
 }
 
 /// `POST /follow-ups/{fid}/reopen`.
@@ -290,17 +279,39 @@ pub(super) async fn reopen(
     Path(fid): Path<String>,
     form: Result<Form<BackQuery>, FormRejection>,
 ) -> Result<Response, AppError> {
-    let (follow_up, contact) = find(&state, &page, fid).await?;
+    set_completed(&state, &page, jar, fid, form, false).await
+}
+
+/// Completes the follow-up `fid` or reopens it, then back to where the user was: by default
+/// the list it has just left (open ones, or the Completed tab).
+async fn set_completed(
+    state: &AppState,
+    page: &Page,
+    jar: CookieJar,
+    fid: String,
+    form: Result<Form<BackQuery>, FormRejection>,
+    completed: bool,
+) -> Result<Response, AppError> {
+    let (follow_up, contact) = find(state, page, fid).await?;
     let back = form.map(|Form(f)| f.back).unwrap_or_default();
-    state
-        .db
-        .follow_ups()
-        .reopen(page.user_id(), &follow_up.id)
-        .await?;
+    let repo = state.db.follow_ups();
+    let (message, fallback) = if completed {
+        repo.complete(page.user_id(), &follow_up.id).await?;
+        (
+            format!("Follow-up with {} done.", contact.name),
+            "/follow-ups",
+        )
+    } else {
+        repo.reopen(page.user_id(), &follow_up.id).await?;
+        (
+            format!("Follow-up with {} is open again.", contact.name),
+            "/follow-ups?tab=completed",
+        )
+    };
     Ok(flash::redirect(
         jar,
-        Flash::success(format!("Follow-up with {} is open again.", contact.name)),
-        &return_to(&back, "/follow-ups?tab=completed".to_string()),
+        Flash::success(message),
+        &return_to(&back, fallback.to_string()),
     ))
 }
 
