@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+use common::count;
 
 use devhub_db::migrate::{self, GenerateOptions, Generated, Migration, SourcePaths};
 use devhub_db::{Db, DbConfig, OpenMode};
@@ -31,12 +32,6 @@ async fn strings(db: &Db, sql: &str) -> Vec<String> {
         out.push(row.get::<String>(0).unwrap());
     }
     out
-}
-
-async fn count(db: &Db, sql: &str) -> i64 {
-    let conn = db.conn().await.unwrap();
-    let mut rows = conn.query(sql, ()).await.unwrap();
-    rows.next().await.unwrap().unwrap().get(0).unwrap()
 }
 
 // ---------------------------------------------------------------- runner

@@ -5,19 +5,15 @@
 mod common;
 
 use common::{contact, test_db, user};
+
+/// How many rows `table` holds.
+async fn rows(db: &devhub_db::Db, table: &str) -> i64 {
+    common::count(db, &format!("SELECT count(*) FROM {table}")).await
+}
 use devhub_db::transfer::backup;
 use devhub_db::transfer::export::{export_contacts, ContactFormat};
 use devhub_db::{Error, FollowUpInput, FollowUpPlan, InteractionInput};
 use serde_json::{json, Value};
-
-async fn count(db: &devhub_db::Db, table: &str) -> i64 {
-    let conn = db.conn().await.unwrap();
-    let mut rows = conn
-        .query(&format!("SELECT count(*) FROM {table}"), ())
-        .await
-        .unwrap();
-    rows.next().await.unwrap().unwrap().get(0).unwrap()
-}
 
 #[tokio::test]
 async fn repository_calls_inside_one_unit_of_work_commit_together() {
@@ -68,13 +64,13 @@ async fn an_error_inside_a_unit_of_work_undoes_every_write_before_it() {
         .await;
     assert!(matches!(result, Err(Error::NotFound)), "{result:?}");
     assert_eq!(
-        count(&db, "contact").await,
+        rows(&db, "contact").await,
         1,
         "only the other user's contact"
     );
     // The pool still works after the rollback.
     db.contacts().create(&u.id, &contact("Ada")).await.unwrap();
-    assert_eq!(count(&db, "contact").await, 2);
+    assert_eq!(rows(&db, "contact").await, 2);
 }
 
 #[tokio::test]
@@ -95,7 +91,7 @@ async fn a_panic_inside_a_unit_of_work_undoes_its_writes_and_the_pool_goes_on() 
         }
     });
     assert!(task.await.unwrap_err().is_panic());
-    assert_eq!(count(&db, "contact").await, 0);
+    assert_eq!(rows(&db, "contact").await, 0);
     // The write lock was released: the next writer does not wait out the busy timeout.
     let started = std::time::Instant::now();
     db.contacts()
@@ -103,7 +99,7 @@ async fn a_panic_inside_a_unit_of_work_undoes_its_writes_and_the_pool_goes_on() 
         .await
         .unwrap();
     assert!(started.elapsed() < std::time::Duration::from_secs(4));
-    assert_eq!(count(&db, "contact").await, 1);
+    assert_eq!(rows(&db, "contact").await, 1);
 }
 
 #[tokio::test]
@@ -259,7 +255,7 @@ async fn a_restore_refuses_every_value_no_form_accepts_and_writes_nothing() {
         );
         assert!(message.len() < 400, "{case}: the message stays short");
         for table in ["contact", "tag", "contact_info", "background"] {
-            assert_eq!(count(&db, table).await, 0, "{case}: {table} written");
+            assert_eq!(rows(&db, table).await, 0, "{case}: {table} written");
         }
     }
     // The same document with good values restores.

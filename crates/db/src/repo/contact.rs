@@ -79,6 +79,9 @@ pub struct Contact {
 pub const SEARCH_TEXT: &str = "lower(name || char(31) || coalesce(industry, '') || char(31) || \
      coalesce(location, '') || char(31) || coalesce(relationship, ''))";
 
+/// The columns a contact write sets from a [`NewContact`], in the order of its values.
+const WRITTEN: &str = "name, relationship, birthday, industry, location, vip, status";
+
 pub(crate) const COLUMNS: &str = "id, user_id, name, relationship, birthday, industry, location, \
      vip, last_update, last_contacted, status, created_at, updated_at";
 
@@ -148,6 +151,19 @@ impl NewContact {
     }
     pub fn status(&self) -> ContactStatus {
         self.status
+    }
+
+    /// The values of the columns a write sets, in the order of [`WRITTEN`].
+    fn values(&self) -> [Value; 7] {
+        [
+            Value::Text(self.name.as_str().to_string()),
+            self.relationship.clone().into(),
+            self.birthday().map(date_to_secs).into(),
+            self.industry.clone().into(),
+            self.location.clone().into(),
+            Value::Integer(i64::from(self.vip)),
+            Value::Text(self.status.as_str().to_string()),
+        ]
     }
 
     /// Fills what this one lacks from `other` (two records of one file for the same person).
@@ -427,26 +443,22 @@ impl<'e> ContactRepo<'e> {
         query_one(
             &conn,
             &format!(
-                "INSERT INTO contact (id, user_id, name, relationship, birthday, industry, \
-                 location, vip, status, last_update, last_contacted, created_at, updated_at) \
+                "INSERT INTO contact (id, user_id, {WRITTEN}, last_update, last_contacted, \
+                 created_at, updated_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
                  RETURNING {COLUMNS}"
             ),
-            params![
-                ContactId::generate(),
-                user,
-                &new.name,
-                new.relationship.clone(),
-                new.birthday().map(date_to_secs),
-                new.industry.clone(),
-                new.location.clone(),
-                i64::from(new.vip),
-                new.status.as_str(),
-                stamps.last_update.timestamp(),
-                stamps.last_contacted.map(|t| t.timestamp()),
-                stamps.row.created_at.timestamp(),
-                stamps.row.updated_at.timestamp()
-            ],
+            params_from_iter(
+                [ContactId::generate().into(), user.into()]
+                    .into_iter()
+                    .chain(new.values())
+                    .chain([
+                        Value::Integer(stamps.last_update.timestamp()),
+                        stamps.last_contacted.map(|t| t.timestamp()).into(),
+                        Value::Integer(stamps.row.created_at.timestamp()),
+                        Value::Integer(stamps.row.updated_at.timestamp()),
+                    ]),
+            ),
             Contact::from_row,
         )
         .await
@@ -472,22 +484,16 @@ impl<'e> ContactRepo<'e> {
         let mut rows = conn
             .query(
                 &format!(
-                    "UPDATE contact SET name = ?3, relationship = ?4, birthday = ?5, industry = ?6, \
-                     location = ?7, vip = ?8, status = ?9, last_update = ?10, updated_at = ?10 \
+                    "UPDATE contact SET ({WRITTEN}) = (?3, ?4, ?5, ?6, ?7, ?8, ?9), \
+                     last_update = ?10, updated_at = ?10 \
                      WHERE id = ?1 AND user_id = ?2 RETURNING {COLUMNS}"
                 ),
-                params![
-                    id,
-                    user,
-                    &new.name,
-                    new.relationship.clone(),
-                    new.birthday().map(date_to_secs),
-                    new.industry.clone(),
-                    new.location.clone(),
-                    i64::from(new.vip),
-                    new.status.as_str(),
-                    at
-                ],
+                params_from_iter(
+                    [id.into(), user.into()]
+                        .into_iter()
+                        .chain(new.values())
+                        .chain([Value::Integer(at)]),
+                ),
             )
             .await?;
         match rows.next().await? {

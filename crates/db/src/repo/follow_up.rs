@@ -6,7 +6,7 @@ use libsql::{params, params_from_iter, Connection, Row, Value};
 
 use super::contact::{self, ContactId};
 use super::user::UserId;
-use super::{qualified, query_all, query_count, query_one, Runner};
+use super::{qualified, query_all, query_count, query_one};
 use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
 use crate::row::{date_to_secs, id_type, now, Reader, Stamps, Unreadable};
@@ -268,7 +268,30 @@ impl<'e> FollowUpRepo<'e> {
         completion: Completion,
     ) -> Result<FollowUp> {
         let conn = self.ex.conn().await?;
-        insert(&conn, user, contact_id, new, stamps, completion).await
+        // One statement that inserts only for the user's own contact (none: NotFound).
+        query_one(
+            &conn,
+            &format!(
+                "INSERT INTO follow_up (id, user_id, contact_id, due_date, note, completed, \
+                 completed_at, created_at, updated_at) \
+                 SELECT ?1, user_id, id, ?4, ?5, ?6, ?7, ?8, ?9 FROM contact \
+                 WHERE id = ?3 AND user_id = ?2 RETURNING {COLUMNS}"
+            ),
+            params![
+                FollowUpId::generate(),
+                user,
+                contact_id,
+                date_to_secs(new.due_date),
+                new.note.clone(),
+                i64::from(completion.completed),
+                completion.completed_at.map(|t| t.timestamp()),
+                stamps.created_at.timestamp(),
+                stamps.updated_at.timestamp()
+            ],
+            FollowUp::from_row,
+        )
+        .await?
+        .ok_or(Error::NotFound)
     }
 
     pub async fn get(&self, user: &UserId, id: &FollowUpId) -> Result<FollowUp> {
@@ -622,41 +645,6 @@ impl<'e> FollowUpRepo<'e> {
 pub struct Completion {
     pub completed: bool,
     pub completed_at: Option<DateTime<Utc>>,
-}
-
-/// Inserts a follow-up of the user's contact `contact_id`, open and made now or as a restore
-/// found it: one statement that inserts only for the user's own contact (none: NotFound).
-async fn insert(
-    conn: &(impl Runner + ?Sized),
-    user: &UserId,
-    contact_id: &ContactId,
-    new: &NewFollowUp,
-    stamps: Stamps,
-    completion: Completion,
-) -> Result<FollowUp> {
-    query_one(
-        conn,
-        &format!(
-            "INSERT INTO follow_up (id, user_id, contact_id, due_date, note, completed, \
-             completed_at, created_at, updated_at) \
-             SELECT ?1, user_id, id, ?4, ?5, ?6, ?7, ?8, ?9 FROM contact \
-             WHERE id = ?3 AND user_id = ?2 RETURNING {COLUMNS}"
-        ),
-        params![
-            FollowUpId::generate(),
-            user,
-            contact_id,
-            date_to_secs(new.due_date),
-            new.note.clone(),
-            i64::from(completion.completed),
-            completion.completed_at.map(|t| t.timestamp()),
-            stamps.created_at.timestamp(),
-            stamps.updated_at.timestamp()
-        ],
-        FollowUp::from_row,
-    )
-    .await?
-    .ok_or(Error::NotFound)
 }
 
 /// Completes those of `ids` that are open follow-ups of `contact_id`, on `conn` (inside the

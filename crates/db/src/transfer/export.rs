@@ -50,22 +50,9 @@ pub enum ContactFormat {
 /// A contact with the details the vCard and CSV exports carry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportedContact {
-    pub id: String,
-    pub name: String,
-    pub relationship: Option<String>,
-    pub birthday: Option<NaiveDate>,
-    pub industry: Option<String>,
-    pub location: Option<String>,
-    pub vip: bool,
-    pub archived: bool,
-    pub family: Option<String>,
-    pub company: Option<String>,
-    pub likes_dislikes: Option<String>,
-    pub misc_notes: Option<String>,
-    pub main_app: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub links: Vec<String>,
+    pub contact: Contact,
+    pub background: Option<Background>,
+    pub info: Option<ContactInfo>,
     pub tags: Vec<String>,
     /// Stored values that could not be read (`contact.birthday`, …): left out of the
     /// export, and named in it.
@@ -76,14 +63,14 @@ impl ExportedContact {
     /// A contact row joined with its background, contact info and tag names, each read by
     /// its table's one decoder.
     fn read(r: &mut Reader) -> Result<Self> {
-        let c = Contact::read(r)?;
-        let b = if r.next_is_null()? {
+        let contact = Contact::read(r)?;
+        let background = if r.next_is_null()? {
             r.skip(BACKGROUND_COLUMNS);
             None
         } else {
             Some(Background::read(r)?)
         };
-        let i = if r.next_is_null()? {
+        let info = if r.next_is_null()? {
             r.skip(CONTACT_INFO_COLUMNS);
             None
         } else {
@@ -94,56 +81,39 @@ impl ExportedContact {
             .opt_text()?
             .map(|t| t.split('\u{1f}').map(str::to_string).collect())
             .unwrap_or_default();
-        let mut unreadable: Vec<String> = c
-            .unreadable
-            .columns()
-            .iter()
-            .map(|col| format!("contact.{col}"))
-            .collect();
-        if let Some(b) = &b {
-            unreadable.extend(
-                b.unreadable
-                    .columns()
-                    .iter()
-                    .map(|c| format!("background.{c}")),
-            );
-        }
-        if let Some(i) = &i {
-            unreadable.extend(
-                i.unreadable
-                    .columns()
-                    .iter()
-                    .map(|c| format!("contact_info.{c}")),
-            );
-        }
-        let (family, company, likes_dislikes, misc_notes) = match b {
-            Some(b) => (b.family, b.company, b.likes_dislikes, b.misc_notes),
-            None => (None, None, None, None),
-        };
-        let (main_app, email, phone, links) = match i {
-            Some(i) => (i.main_app, i.email, i.phone_number, i.social_links),
-            None => (None, None, None, Vec::new()),
-        };
+        let unreadable = [
+            ("contact", Some(&contact.unreadable)),
+            ("background", background.as_ref().map(|b| &b.unreadable)),
+            ("contact_info", info.as_ref().map(|i| &i.unreadable)),
+        ]
+        .into_iter()
+        .flat_map(|(table, columns)| {
+            columns
+                .map(|c| c.columns())
+                .unwrap_or_default()
+                .iter()
+                .map(move |column| format!("{table}.{column}"))
+        })
+        .collect();
         Ok(ExportedContact {
-            id: c.id.into_string(),
-            name: c.name,
-            relationship: c.relationship,
-            birthday: c.birthday,
-            industry: c.industry,
-            location: c.location,
-            vip: c.vip,
-            archived: c.status == ContactStatus::Archived,
-            family,
-            company,
-            likes_dislikes,
-            misc_notes,
-            main_app,
-            email,
-            phone,
-            links,
+            contact,
+            background,
+            info,
             tags,
             unreadable,
         })
+    }
+
+    fn background(&self, field: impl Fn(&Background) -> &Option<String>) -> Option<&str> {
+        self.background.as_ref().and_then(|b| field(b).as_deref())
+    }
+
+    fn info(&self, field: impl Fn(&ContactInfo) -> &Option<String>) -> Option<&str> {
+        self.info.as_ref().and_then(|i| field(i).as_deref())
+    }
+
+    fn links(&self) -> &[String] {
+        self.info.as_ref().map_or(&[], |i| &i.social_links)
     }
 }
 
@@ -266,7 +236,8 @@ fn bday(date: NaiveDate) -> String {
 
 /// One contact as a vCard 4.0. What vCard has no property for goes into `X-DEVHUB-…`
 /// properties, which our import reads back and other apps ignore.
-pub fn vcard(c: &ExportedContact) -> String {
+pub fn vcard(e: &ExportedContact) -> String {
+    let c = &e.contact;
     let mut out = String::with_capacity(512);
     line(&mut out, "BEGIN:VCARD");
     line(&mut out, "VERSION:4.0");
@@ -285,34 +256,37 @@ pub fn vcard(c: &ExportedContact) -> String {
     if let Some(b) = c.birthday {
         line(&mut out, &format!("BDAY:{}", bday(b)));
     }
-    if let Some(company) = &c.company {
+    if let Some(company) = e.background(|b| &b.company) {
         line(&mut out, &format!("ORG:{}", escape(company)));
     }
     if let Some(location) = &c.location {
         line(&mut out, &format!("ADR:;;;{};;;", escape(location)));
     }
-    if let Some(email) = &c.email {
+    if let Some(email) = e.info(|i| &i.email) {
         line(&mut out, &format!("EMAIL:{}", escape(email)));
     }
-    if let Some(phone) = &c.phone {
+    if let Some(phone) = e.info(|i| &i.phone_number) {
         line(&mut out, &format!("TEL:{}", escape(phone)));
     }
-    for link in &c.links {
+    for link in e.links() {
         line(&mut out, &format!("URL:{}", escape(link)));
     }
-    if let Some(notes) = &c.misc_notes {
+    if let Some(notes) = e.background(|b| &b.misc_notes) {
         line(&mut out, &format!("NOTE:{}", escape(notes)));
     }
-    if !c.tags.is_empty() {
-        let tags: Vec<String> = c.tags.iter().map(|t| escape(t)).collect();
+    if !e.tags.is_empty() {
+        let tags: Vec<String> = e.tags.iter().map(|t| escape(t)).collect();
         line(&mut out, &format!("CATEGORIES:{}", tags.join(",")));
     }
     for (key, value) in [
-        ("X-DEVHUB-RELATIONSHIP", &c.relationship),
-        ("X-DEVHUB-INDUSTRY", &c.industry),
-        ("X-DEVHUB-FAMILY", &c.family),
-        ("X-DEVHUB-LIKES-DISLIKES", &c.likes_dislikes),
-        ("X-DEVHUB-MAIN-APP", &c.main_app),
+        ("X-DEVHUB-RELATIONSHIP", c.relationship.as_deref()),
+        ("X-DEVHUB-INDUSTRY", c.industry.as_deref()),
+        ("X-DEVHUB-FAMILY", e.background(|b| &b.family)),
+        (
+            "X-DEVHUB-LIKES-DISLIKES",
+            e.background(|b| &b.likes_dislikes),
+        ),
+        ("X-DEVHUB-MAIN-APP", e.info(|i| &i.main_app)),
     ] {
         if let Some(v) = value {
             line(&mut out, &format!("{key}:{}", escape(v)));
@@ -321,13 +295,13 @@ pub fn vcard(c: &ExportedContact) -> String {
     if c.vip {
         line(&mut out, "X-DEVHUB-VIP:1");
     }
-    if c.archived {
+    if c.status == ContactStatus::Archived {
         line(&mut out, "X-DEVHUB-STATUS:archived");
     }
-    if !c.unreadable.is_empty() {
+    if !e.unreadable.is_empty() {
         line(
             &mut out,
-            &format!("X-DEVHUB-UNREADABLE:{}", escape(&c.unreadable.join(","))),
+            &format!("X-DEVHUB-UNREADABLE:{}", escape(&e.unreadable.join(","))),
         );
     }
     line(&mut out, "END:VCARD");
@@ -367,7 +341,8 @@ fn csv_header() -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
-fn csv_row(c: &ExportedContact) -> Result<Vec<u8>> {
+fn csv_row(e: &ExportedContact) -> Result<Vec<u8>> {
+    let c = &e.contact;
     let birthday = c.birthday.map(|b| {
         if b.year() == YEARLESS_BIRTHDAY_YEAR {
             format!("--{:02}-{:02}", b.month(), b.day())
@@ -375,48 +350,50 @@ fn csv_row(c: &ExportedContact) -> Result<Vec<u8>> {
             b.format("%Y-%m-%d").to_string()
         }
     });
-    let o = |v: &Option<String>| v.clone().unwrap_or_default();
+    let o = |v: Option<&str>| v.unwrap_or_default().to_string();
     // What could not be read is left out, and the notes say so.
-    let mut notes = o(&c.misc_notes);
-    if !c.unreadable.is_empty() {
+    let mut notes = o(e.background(|b| &b.misc_notes));
+    if !e.unreadable.is_empty() {
         if !notes.is_empty() {
             notes.push_str("\n\n");
         }
         notes.push_str(&format!(
             "Unreadable stored values left out: {}",
-            c.unreadable.join(", ")
+            e.unreadable.join(", ")
         ));
     }
+    let email = e.info(|i| &i.email);
+    let phone = e.info(|i| &i.phone_number);
     // The whole name goes into "First Name": splitting it would not round-trip.
     let fields = [
         c.name.clone(),
         String::new(),
         String::new(),
-        o(&c.company),
+        o(e.background(|b| &b.company)),
         birthday.unwrap_or_default(),
         notes,
-        c.tags.join(" ::: "),
-        if c.email.is_some() {
+        e.tags.join(" ::: "),
+        if email.is_some() {
             "* Other".into()
         } else {
             String::new()
         },
-        o(&c.email),
-        if c.phone.is_some() {
+        o(email),
+        if phone.is_some() {
             "Mobile".into()
         } else {
             String::new()
         },
-        o(&c.phone),
-        o(&c.location),
-        c.links.join(" ::: "),
-        o(&c.relationship),
-        o(&c.industry),
-        o(&c.family),
-        o(&c.likes_dislikes),
-        o(&c.main_app),
+        o(phone),
+        o(c.location.as_deref()),
+        e.links().join(" ::: "),
+        o(c.relationship.as_deref()),
+        o(c.industry.as_deref()),
+        o(e.background(|b| &b.family)),
+        o(e.background(|b| &b.likes_dislikes)),
+        o(e.info(|i| &i.main_app)),
         if c.vip { "1".into() } else { String::new() },
-        if c.archived {
+        if c.status == ContactStatus::Archived {
             "archived".into()
         } else {
             String::new()

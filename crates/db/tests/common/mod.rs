@@ -57,3 +57,11 @@ pub fn contact(name: &str) -> NewContact {
     .parse()
     .expect("a valid contact")
 }
+
+/// The single integer `sql` answers (a `SELECT count(*) …`).
+pub async fn count(db: &Db, sql: &str) -> i64 {
+    let conn = db.conn().await.expect("connection");
+    let mut rows = conn.query(sql, ()).await.expect("query");
+    let row = rows.next().await.expect("row").expect("one row");
+    row.get(0).expect("an integer")
+}
