@@ -1,7 +1,9 @@
 //! `devhub serve` as a process: start-up on a fresh folder, health, graceful stop.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod support;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -29,26 +31,17 @@ fn http_get(addr: &str, path: &str) -> (u16, String) {
 }
 
 fn start(dir: &std::path::Path, extra: &[&str]) -> (std::process::Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_devhub"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_devhub"));
+    command
         .arg("serve")
         .args(["--port", "0"])
         .args(extra)
         .current_dir(dir)
         .env_remove("DATABASE_URL")
         .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split_whitespace()
-        .find_map(|w| w.strip_prefix("http://"))
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
+        .stderr(Stdio::piped());
+    let (child, url) = support::spawn_announced(command);
+    let addr = url.trim_start_matches("http://").to_string();
     (child, addr)
 }
 

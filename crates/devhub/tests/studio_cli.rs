@@ -2,7 +2,9 @@
 //! non-loopback addresses, a missing database refused, and no migrations ever.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod support;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -30,23 +32,13 @@ struct Studio {
 
 impl Studio {
     fn start(cwd: &Path, args: &[&str]) -> Studio {
-        let mut child = devhub(cwd)
+        let mut command = devhub(cwd);
+        command
             .arg("studio")
             .args(["--port", "0"])
             .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .to_string();
+            .stderr(Stdio::piped());
+        let (child, url) = support::spawn_announced(command);
         Studio { child, url }
     }
 

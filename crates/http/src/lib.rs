@@ -8,9 +8,11 @@
 pub mod headers;
 pub mod origin;
 pub mod problem;
+pub mod serve;
 pub mod shutdown;
 
 pub use headers::{security_headers, CONTENT_SECURITY_POLICY};
 pub use origin::{is_same_origin, same_origin, SameOrigin};
 pub use problem::{FieldProblem, Problem, PROBLEM_JSON};
+pub use serve::{listen, ServeError};
 pub use shutdown::shutdown_signal;

@@ -4,7 +4,6 @@
 use std::net::IpAddr;
 
 use devhub_db::{Db, DbConfig, OpenMode};
-use tokio::net::TcpListener;
 
 use crate::state::{AccessToken, StudioSettings, StudioState};
 
@@ -27,14 +26,7 @@ impl Default for StudioConfig {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ServeError {
-    /// Bad configuration (a missing database, an address in use): exit code 2.
-    #[error("{0}")]
-    Config(String),
-    #[error("{0}")]
-    Failed(String),
-}
+pub use devhub_http::ServeError;
 
 /// True for addresses only this machine reaches.
 pub fn is_loopback(host: &str) -> bool {
@@ -53,13 +45,7 @@ pub async fn serve(db_config: &DbConfig, config: StudioConfig) -> Result<(), Ser
             devhub_db::Error::Config(m) => ServeError::Config(m),
             other => ServeError::Failed(other.to_string()),
         })?;
-    let addr = format!("{}:{}", config.host, config.port);
-    let listener = TcpListener::bind(&addr)
-        .await
-        .map_err(|e| ServeError::Config(format!("cannot listen on {addr}: {e}")))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| ServeError::Failed(e.to_string()))?;
+    let (listener, local) = devhub_http::listen(&config.host, config.port).await?;
     if !is_loopback(&config.host) {
         eprintln!(
             "warning: studio listens on {local}, which other machines can reach; anyone with \

@@ -5,7 +5,6 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use devhub_db::{migrate, Db, DbConfig, OpenMode};
-use tokio::net::TcpListener;
 
 use crate::state::{AppState, Settings};
 
@@ -34,39 +33,28 @@ impl Default for ServeConfig {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ServeError {
-    /// Bad configuration: the binary exits with code 2.
-    #[error("{0}")]
-    Config(String),
-    #[error("{0}")]
-    Failed(String),
-}
+pub use devhub_http::ServeError;
 
-impl From<devhub_db::Error> for ServeError {
-    fn from(e: devhub_db::Error) -> Self {
-        match e {
-            devhub_db::Error::Config(m) => ServeError::Config(m),
-            other => ServeError::Failed(other.to_string()),
-        }
+/// A database that cannot be opened or migrated: its configuration's fault, or a failure.
+fn db_error(e: devhub_db::Error) -> ServeError {
+    match e {
+        devhub_db::Error::Config(m) => ServeError::Config(m),
+        other => ServeError::Failed(other.to_string()),
     }
 }
 
 /// Runs the web app until SIGINT or SIGTERM.
 pub async fn serve(db_config: &DbConfig, config: ServeConfig) -> Result<(), ServeError> {
-    let db = Db::open(db_config, OpenMode::CreateIfMissing).await?;
+    let db = Db::open(db_config, OpenMode::CreateIfMissing)
+        .await
+        .map_err(db_error)?;
     if config.run_migrations {
-        for m in migrate::migrate(&db, &migrate::embedded()?).await? {
+        let migrations = migrate::embedded().map_err(db_error)?;
+        for m in migrate::migrate(&db, &migrations).await.map_err(db_error)? {
             tracing::info!(migration = %m.label(), "applied migration");
         }
     }
-    let addr = format!("{}:{}", config.host, config.port);
-    let listener = TcpListener::bind(&addr)
-        .await
-        .map_err(|e| ServeError::Config(format!("cannot listen on {addr}: {e}")))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| ServeError::Failed(e.to_string()))?;
+    let (listener, local) = devhub_http::listen(&config.host, config.port).await?;
 
     let sweeper = tokio::spawn(sweep_sessions(db.clone(), config.sweep_every));
     let app = crate::app(AppState::new(db.clone(), config.settings.clone()));

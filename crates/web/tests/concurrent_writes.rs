@@ -41,13 +41,7 @@ async fn two_concurrent_patches_of_different_fields_both_survive_every_time() {
         )
         .await
         .unwrap();
-    let token = app
-        .db
-        .api_tokens()
-        .issue(&user.id, "race", None)
-        .await
-        .unwrap();
-    let token = token.secret.expose().to_string();
+    let token = common::api_token(&app.db, &user.id).await;
     let contact = app
         .db
         .contacts()

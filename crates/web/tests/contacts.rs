@@ -4,32 +4,15 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+use common::sign_up as signed_in;
 
 use axum::http::{Method, StatusCode};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
-use common::{count, serde_urlencoded_body, spawn_app, Client, TestApp, TestResponse, PASSWORD};
+use common::{count, serde_urlencoded_body, spawn_app, Client, TestApp, TestResponse};
 use devhub_db::{
     BackgroundInput, Contact, ContactId, ContactInfoInput, ContactInput, ContactStatus,
     InteractionInput, UserId,
 };
-
-async fn user_id(app: &TestApp, username: &str) -> UserId {
-    app.db
-        .users()
-        .find_by_username(username)
-        .await
-        .unwrap()
-        .unwrap()
-        .id
-}
-
-/// A signed-in client for `username`, and the user's id.
-async fn signed_in<'a>(app: &'a TestApp, username: &str) -> (Client<'a>, UserId) {
-    let mut client = app.client();
-    client.register(username, PASSWORD).await;
-    let id = user_id(app, username).await;
-    (client, id)
-}
 
 async fn add_contact(app: &TestApp, user: &UserId, input: ContactInput) -> Contact {
     app.db

@@ -3,10 +3,11 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+use common::sign_up;
 
 use axum::http::StatusCode;
 use chrono::{Datelike, Duration, Months, NaiveDate, Timelike, Utc};
-use common::{spawn_app, Client, TestApp, TestResponse, PASSWORD};
+use common::{spawn_app, TestApp, TestResponse};
 use devhub_db::repo::interaction::InteractionInput;
 use devhub_db::{
     Contact, ContactInput, ContactStatus, FollowUpInput, Preferences, TimeZone, UserId,
@@ -14,19 +15,6 @@ use devhub_db::{
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-async fn sign_up<'a>(app: &'a TestApp, username: &str) -> (Client<'a>, UserId) {
-    let mut client = app.client();
-    client.register(username, PASSWORD).await;
-    let user = app
-        .db
-        .users()
-        .find_by_username(username)
-        .await
-        .unwrap()
-        .unwrap();
-    (client, user.id)
-}
 
 /// A contact to store: active, not VIP, no birthday unless set.
 struct Person {

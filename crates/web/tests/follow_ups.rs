@@ -3,10 +3,11 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+use common::sign_up;
 
 use axum::http::{Method, StatusCode};
 use chrono::{Days, Duration, Months, NaiveDate, Utc};
-use common::{spawn_app, Client, TestApp, TestResponse, PASSWORD};
+use common::{spawn_app, Client, TestApp, TestResponse};
 use devhub_db::repo::interaction::InteractionInput;
 use devhub_db::{
     Contact, ContactInput, FollowUp, FollowUpId, FollowUpInput, Preferences, TimeZone, UserId,
@@ -18,19 +19,6 @@ use icalendar::{Component, DatePerhapsTime};
 
 /// A request to send: method, path and form fields.
 type Request = (Method, String, Vec<(&'static str, &'static str)>);
-
-async fn sign_up<'a>(app: &'a TestApp, username: &str) -> (Client<'a>, UserId) {
-    let mut client = app.client();
-    client.register(username, PASSWORD).await;
-    let user = app
-        .db
-        .users()
-        .find_by_username(username)
-        .await
-        .unwrap()
-        .unwrap();
-    (client, user.id)
-}
 
 async fn contact(app: &TestApp, user: &UserId, name: &str) -> Contact {
     store(

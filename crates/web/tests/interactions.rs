@@ -3,29 +3,16 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+use common::sign_up;
 
 use axum::http::StatusCode;
 use chrono::{Duration, NaiveDate, Utc};
-use common::{count, spawn_app, Client, TestApp, TestResponse, PASSWORD};
+use common::{count, spawn_app, Client, TestApp, TestResponse};
 use devhub_db::repo::interaction::InteractionInput;
 use devhub_db::{Contact, ContactInput, ContactStatus, Interaction, UserId};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/// Registers `username` and returns the signed-in client with the user's id.
-async fn sign_up<'a>(app: &'a TestApp, username: &str) -> (Client<'a>, UserId) {
-    let mut client = app.client();
-    client.register(username, PASSWORD).await;
-    let user = app
-        .db
-        .users()
-        .find_by_username(username)
-        .await
-        .unwrap()
-        .unwrap();
-    (client, user.id)
-}
 
 async fn contact(app: &TestApp, user: &UserId, name: &str) -> Contact {
     app.db

@@ -3,31 +3,18 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+use common::sign_up as signed_in;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, Request, StatusCode};
-use common::{count, spawn_app, Client, TestApp, TestResponse, PASSWORD};
-use devhub_db::{ContactInput, UserId};
+use common::{count, spawn_app, Client, TestResponse};
+use devhub_db::ContactInput;
 use tower::ServiceExt;
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/../db/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(path).unwrap()
-}
-
-async fn signed_in<'a>(app: &'a TestApp, username: &str) -> (Client<'a>, UserId) {
-    let mut client = app.client();
-    client.register(username, PASSWORD).await;
-    let id = app
-        .db
-        .users()
-        .find_by_username(username)
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    (client, id)
 }
 
 /// Posts `bytes` as the import form's file, as a browser does.

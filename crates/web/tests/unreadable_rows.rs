@@ -63,13 +63,7 @@ async fn a_contact_with_unreadable_values_still_shows_its_page_list_api_and_expo
     assert!(backup.body.contains("Ada Raw"));
 
     // The API answers with the rest and names the unreadable fields.
-    let issued = app
-        .db
-        .api_tokens()
-        .issue(&user.id, "read", None)
-        .await
-        .unwrap();
-    let token = issued.secret.expose().to_string();
+    let token = common::api_token(&app.db, &user.id).await;
     for (path, needle) in [
         ("/api/v1/contacts/raw-1", "\"unreadable\":[\"birthday\"]"),
         ("/api/v1/contacts", "Ada Raw"),

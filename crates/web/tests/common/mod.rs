@@ -238,3 +238,23 @@ pub async fn count(db: &Db, table: &str) -> i64 {
 }
 
 pub const PASSWORD: &str = "correct horse battery";
+
+/// A personal access token of `user` for the API, as the settings page issues it.
+pub async fn api_token(db: &Db, user: &devhub_db::UserId) -> String {
+    let issued = db.api_tokens().issue(user, "tests", None).await.unwrap();
+    issued.secret.expose().to_string()
+}
+
+/// Registers `username` and returns the signed-in client with the user's id.
+pub async fn sign_up<'a>(app: &'a TestApp, username: &str) -> (Client<'a>, devhub_db::UserId) {
+    let mut client = app.client();
+    client.register(username, PASSWORD).await;
+    let user = app
+        .db
+        .users()
+        .find_by_username(username)
+        .await
+        .unwrap()
+        .unwrap();
+    (client, user.id)
+}
