@@ -316,6 +316,26 @@ impl Tx {
     }
 }
 
+/// On a local file, libSQL's transaction rolls back synchronously when dropped. A remote
+/// transaction (plain remote, or an embedded replica's writes to the primary) would hold the
+/// server's write lock until the server expires its stream, so its rollback is sent from a
+/// task of its own (a panic, a dropped future); the connection goes back to the pool after.
+impl Drop for Tx {
+    fn drop(&mut self) {
+        self.statements = None;
+        if self.conn.db.location.is_local() {
+            return;
+        }
+        let (Some(tx), Ok(runtime)) = (self.tx.take(), tokio::runtime::Handle::try_current())
+        else {
+            return;
+        };
+        runtime.spawn(async move {
+            let _ = tx.rollback().await;
+        });
+    }
+}
+
 impl Deref for Tx {
     type Target = Connection;
 

@@ -6,10 +6,61 @@ use devhub_db::migrate;
 use devhub_db::validate::Username;
 use devhub_db::{ContactInput, Db, DbConfig, NewContact, NewUser, OpenMode, User};
 
-/// A database file in its own temporary folder, removed when dropped.
+/// A database file in its own temporary folder, removed when dropped; or, with
+/// `DEVHUB_TEST_MODE=remote|replica`, a fresh libSQL server (`sqld`, from `SQLD_BIN` or
+/// `../shared/tools/sqld/sqld`) of its own, stopped when dropped.
 pub struct TestDb {
     pub db: Db,
     pub dir: tempfile::TempDir,
+    server: Option<Sqld>,
+}
+
+/// A running `sqld`, killed by its process id when dropped.
+struct Sqld {
+    child: std::process::Child,
+}
+
+impl Drop for Sqld {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sqld_bin() -> std::path::PathBuf {
+    match std::env::var_os("SQLD_BIN") {
+        Some(bin) => bin.into(),
+        None => {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools/sqld/sqld")
+        }
+    }
+}
+
+/// Starts sqld on a free port with its data in `dir`; returns it and its URL once it answers.
+fn start_sqld(dir: &std::path::Path) -> (Sqld, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let child = std::process::Command::new(sqld_bin())
+        .arg("--db-path")
+        .arg(dir.join("sqld-data"))
+        .args([
+            "--http-listen-addr",
+            &format!("127.0.0.1:{port}"),
+            "--no-welcome",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start sqld (set SQLD_BIN)");
+    let server = Sqld { child };
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed().as_secs() < 20, "sqld did not start");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    (server, format!("http://127.0.0.1:{port}"))
 }
 
 impl std::ops::Deref for TestDb {
@@ -22,14 +73,27 @@ impl std::ops::Deref for TestDb {
 /// A fresh file database with every embedded migration applied.
 pub async fn test_db() -> TestDb {
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = DbConfig::local(dir.path().join("test.db"));
+    let mode = std::env::var("DEVHUB_TEST_MODE").unwrap_or_default();
+    let (config, server) = match mode.as_str() {
+        "" | "local" => (DbConfig::local(dir.path().join("test.db")), None),
+        "remote" | "replica" => {
+            let (server, url) = start_sqld(dir.path());
+            let config = DbConfig {
+                url,
+                replica_path: (mode == "replica").then(|| dir.path().join("replica.db")),
+                ..DbConfig::default()
+            };
+            (config, Some(server))
+        }
+        other => panic!("DEVHUB_TEST_MODE={other}: expected local, remote or replica"),
+    };
     let db = Db::open(&config, OpenMode::CreateIfMissing)
         .await
         .expect("open test database");
     migrate::migrate(&db, &migrate::embedded().expect("embedded migrations"))
         .await
         .expect("migrate test database");
-    TestDb { db, dir }
+    TestDb { db, dir, server }
 }
 
 /// Stores a user with a unique username.
