@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod e2e;
+mod support;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
 use e2e::Browser;
@@ -39,24 +39,15 @@ impl StudioServer {
             "{}",
             String::from_utf8_lossy(&seeded.stderr)
         );
-        let mut child = Command::new(env!("CARGO_BIN_EXE_devhub"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_devhub"));
+        command
             .args(["studio", "--port", "0"])
             .current_dir(dir.path())
             .env("DATABASE_URL", "file:./e2e.db")
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start devhub studio");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|w| w.contains("?token="))
-            .unwrap_or_else(|| panic!("no token address in {line:?}"))
-            .to_string();
+            .stderr(Stdio::inherit());
+        let (child, url) = support::spawn_announced(command);
+        assert!(url.contains("?token="), "no token in {url}");
         StudioServer {
             url,
             child,
