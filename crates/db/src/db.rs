@@ -205,9 +205,15 @@ impl Db {
         Tx::begin(self.conn().await?, TransactionBehavior::Immediate).await
     }
 
-    /// Opens a read unit of work by hand (the guard form of [`Db::read`]).
+    /// Opens a read unit of work by hand (the guard form of [`Db::read`]). On an embedded
+    /// replica it is libSQL's `BEGIN READONLY`, which the replica serves from its own file: a
+    /// plain `BEGIN` would send the whole transaction, reads and all, to the primary.
     pub async fn begin_read(&self) -> Result<Tx> {
-        Tx::begin(self.conn().await?, TransactionBehavior::Deferred).await
+        let behavior = match self.inner.location {
+            Location::Replica { .. } => TransactionBehavior::ReadOnly,
+            _ => TransactionBehavior::Deferred,
+        };
+        Tx::begin(self.conn().await?, behavior).await
     }
 
     /// Pulls the primary's latest frames into an embedded replica; a no-op otherwise.
