@@ -159,10 +159,11 @@ impl Db {
                 self.inner.synchronous.pragma()
             ))
             .await?;
-        } else {
-            // Remote servers keep their own journal and durability settings.
-            conn.execute("PRAGMA foreign_keys = ON", ()).await?;
         }
+        // A server (sqld, Turso) keeps its own journal and durability settings and enforces
+        // foreign keys on every stream by default; a PRAGMA sent here would only cost a round
+        // trip, since the client closes the stream after each statement outside a
+        // transaction (the tests check the cascades and the refusals in every mode).
         Ok(conn)
     }
 
@@ -253,7 +254,10 @@ impl Drop for PooledConn {
     fn drop(&mut self) {
         let Some(conn) = self.conn.take() else { return };
         // A connection left inside a transaction (a panic, a dropped future) is not reused.
-        if !conn.is_autocommit() || self.db.permits.is_closed() {
+        // Nor is a connection to a server: its stream may have died with the server (a restart
+        // answers "invalid baton" forever after), and opening one is free (no round trip;
+        // the HTTP client below keeps its own pool of sockets).
+        if !conn.is_autocommit() || self.db.permits.is_closed() || !self.db.location.is_local() {
             return;
         }
         if let Ok(mut idle) = self.db.idle.lock() {

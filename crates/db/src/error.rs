@@ -124,6 +124,28 @@ impl Error {
             .is_some_and(|m| m.contains("UNIQUE constraint failed") && m.contains(table_column))
     }
 
+    /// True when the database server could not be reached (refused, reset or timed out
+    /// connections): a temporary condition, not a fault of the request.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Error::Database(libsql::Error::Hrana(_))
+            | Error::Database(libsql::Error::Replication(_)) => {
+                let m = self.to_string().to_ascii_lowercase();
+                [
+                    "error trying to connect",
+                    "connection refused",
+                    "connection reset",
+                    "broken pipe",
+                    "timed out",
+                    "connection closed",
+                ]
+                .iter()
+                .any(|needle| m.contains(needle))
+            }
+            _ => false,
+        }
+    }
+
     pub fn is_foreign_key_violation(&self) -> bool {
         self.database_message()
             .is_some_and(|m| m.contains("FOREIGN KEY constraint failed"))

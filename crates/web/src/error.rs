@@ -65,6 +65,10 @@ pub fn error_page(status: StatusCode) -> Response {
             "Too many attempts",
             "Please wait a minute before trying again.",
         ),
+        StatusCode::SERVICE_UNAVAILABLE => (
+            "Database unreachable",
+            "The database is unreachable right now. Please try again shortly.",
+        ),
         _ => (
             "Something went wrong",
             "An unexpected error occurred. It has been logged; please try again.",
@@ -83,6 +87,10 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
             AppError::NotFound => error_page(StatusCode::NOT_FOUND),
+            AppError::Database(e) if e.is_unavailable() => {
+                tracing::warn!(error = %e, "database unreachable");
+                error_page(StatusCode::SERVICE_UNAVAILABLE)
+            }
             other => {
                 tracing::error!(error = %other, "request failed");
                 error_page(StatusCode::INTERNAL_SERVER_ERROR)

@@ -15,53 +15,8 @@ pub struct TestDb {
     server: Option<Sqld>,
 }
 
-/// A running `sqld`, killed by its process id when dropped.
-struct Sqld {
-    child: std::process::Child,
-}
-
-impl Drop for Sqld {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn sqld_bin() -> std::path::PathBuf {
-    match std::env::var_os("SQLD_BIN") {
-        Some(bin) => bin.into(),
-        None => {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/tools/sqld/sqld")
-        }
-    }
-}
-
-/// Starts sqld on a free port with its data in `dir`; returns it and its URL once it answers.
-fn start_sqld(dir: &std::path::Path) -> (Sqld, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let child = std::process::Command::new(sqld_bin())
-        .arg("--db-path")
-        .arg(dir.join("sqld-data"))
-        .args([
-            "--http-listen-addr",
-            &format!("127.0.0.1:{port}"),
-            "--no-welcome",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start sqld (set SQLD_BIN)");
-    let server = Sqld { child };
-    let started = std::time::Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed().as_secs() < 20, "sqld did not start");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    (server, format!("http://127.0.0.1:{port}"))
-}
+mod sqld;
+use sqld::Sqld;
 
 impl std::ops::Deref for TestDb {
     type Target = Db;
@@ -77,9 +32,9 @@ pub async fn test_db() -> TestDb {
     let (config, server) = match mode.as_str() {
         "" | "local" => (DbConfig::local(dir.path().join("test.db")), None),
         "remote" | "replica" => {
-            let (server, url) = start_sqld(dir.path());
+            let server = Sqld::start(dir.path());
             let config = DbConfig {
-                url,
+                url: server.url(),
                 replica_path: (mode == "replica").then(|| dir.path().join("replica.db")),
                 ..DbConfig::default()
             };

@@ -92,6 +92,12 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(status, message) => Problem::new(status, title(status))
                 .detail(message)
                 .into_response(),
+            ApiError::Database(e) if e.is_unavailable() => {
+                tracing::warn!(error = %e, "database unreachable");
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "Database unreachable")
+                    .detail("The database is unreachable right now. Please try again shortly.")
+                    .into_response()
+            }
             ApiError::Database(e) => {
                 tracing::error!(error = %e, "API request failed");
                 Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error")

@@ -19,6 +19,17 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+impl TestApp {
+    /// The app on a database opened elsewhere (on a server, for example).
+    pub fn on(db: Db) -> TestApp {
+        TestApp {
+            router: devhub_web::app(AppState::new(db.clone(), Settings::default())),
+            db,
+            _dir: tempfile::tempdir().unwrap(),
+        }
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(Settings::default()).await
 }
