@@ -254,10 +254,13 @@ impl Drop for PooledConn {
     fn drop(&mut self) {
         let Some(conn) = self.conn.take() else { return };
         // A connection left inside a transaction (a panic, a dropped future) is not reused.
-        // Nor is a connection to a server: its stream may have died with the server (a restart
-        // answers "invalid baton" forever after), and opening one is free (no round trip;
-        // the HTTP client below keeps its own pool of sockets).
-        if !conn.is_autocommit() || self.db.permits.is_closed() || !self.db.location.is_local() {
+        // Nor is a plain remote connection: its stream may have died with the server (a
+        // restart answers "invalid baton" forever after), and opening one is free (no round
+        // trip; the HTTP client below keeps its own pool of sockets). An embedded replica's
+        // connections are kept: each new one opens a stream of its own on the primary for its
+        // writes, and under load the primary times out opening them.
+        let remote = matches!(self.db.location, Location::Remote { .. });
+        if !conn.is_autocommit() || self.db.permits.is_closed() || remote {
             return;
         }
         if let Ok(mut idle) = self.db.idle.lock() {
