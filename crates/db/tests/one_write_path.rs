@@ -367,3 +367,37 @@ async fn rows_another_tool_wrote_unreadably_are_shown_marked_not_refused() {
     let b = backup::parse(std::str::from_utf8(&json).unwrap()).unwrap();
     assert_eq!(b.contacts.len(), 2);
 }
+
+/// A migration that rebuilds a table others reference (SQLite's way of changing a column)
+/// must not cascade into them: foreign keys are off for the migration, in every mode. On a
+/// server the client closes its stream after each statement outside a transaction, so a
+/// `PRAGMA foreign_keys = OFF` sent on its own would not reach the migration's stream.
+#[tokio::test]
+async fn a_migration_that_rebuilds_a_parent_table_keeps_its_children_in_every_mode() {
+    let db = test_db().await;
+    let u = user(&db).await;
+    db.contacts().create(&u.id, &contact("Ada")).await.unwrap();
+    let mut migrations = devhub_db::migrate::embedded().unwrap();
+    let next = migrations.last().unwrap().id + 1;
+    migrations.push(
+        devhub_db::migrate::Migration::new(
+            &format!("{next:04}_rebuild_user.sql"),
+            "CREATE TABLE \"__new_user\" (id TEXT PRIMARY KEY NOT NULL, \
+               username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL, \
+               created_at INTEGER NOT NULL DEFAULT (unixepoch()), \
+               updated_at INTEGER NOT NULL DEFAULT (unixepoch()));\n\
+             INSERT INTO \"__new_user\" SELECT id, username, password_hash, created_at, updated_at FROM \"user\";\n\
+             DROP TABLE \"user\";\n\
+             ALTER TABLE \"__new_user\" RENAME TO \"user\";\n",
+        )
+        .unwrap(),
+    );
+    let applied = devhub_db::migrate::migrate(&db, &migrations).await.unwrap();
+    assert_eq!(applied.len(), 1);
+    assert_eq!(rows(&db, "user").await, 1);
+    assert_eq!(
+        rows(&db, "contact").await,
+        1,
+        "the rebuild cascaded into contacts"
+    );
+}

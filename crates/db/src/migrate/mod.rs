@@ -259,8 +259,8 @@ pub async fn migrate(db: &Db, migrations: &[Migration]) -> Result<Vec<Migration>
         if recorded.iter().any(|a| a.id == migration.id) {
             continue;
         }
-        conn.execute("PRAGMA foreign_keys = OFF", ()).await?;
         let result = apply_one(&conn, migration).await;
+        // A local connection keeps the setting; on a server the stream that had it is closed.
         let restored = conn.execute("PRAGMA foreign_keys = ON", ()).await;
         match result {
             Ok(true) => done.push(migration.clone()),
@@ -273,12 +273,29 @@ pub async fn migrate(db: &Db, migrations: &[Migration]) -> Result<Vec<Migration>
 }
 
 async fn apply_one(conn: &crate::db::PooledConn, migration: &Migration) -> Result<bool> {
-    // `BEGIN IMMEDIATE` on this very connection: its foreign keys are off for the rebuild.
-    let tx = conn
-        .transaction_with_behavior(libsql::TransactionBehavior::Immediate)
+    // Foreign keys off, then `BEGIN IMMEDIATE`, in one batch: a table rebuild drops tables that
+    // others reference, and with foreign keys on that drop would delete the rows that
+    // reference them. In one batch, because a server's client closes its stream after a
+    // statement outside a transaction, and the setting would go with it; and before BEGIN,
+    // because SQLite ignores the setting inside a transaction.
+    conn.execute_batch("PRAGMA foreign_keys = OFF; BEGIN IMMEDIATE")
         .await?;
-    // Another process may have applied it while this one waited for the write lock.
-    let mut rows = tx
+    let result = apply_in_transaction(conn, migration).await;
+    let end = if matches!(result, Ok(true)) {
+        "COMMIT"
+    } else {
+        "ROLLBACK"
+    };
+    let ended = conn.execute(end, ()).await;
+    let applied = result?;
+    ended?;
+    Ok(applied)
+}
+
+/// The migration inside `apply_one`'s transaction: `false` when another process applied it
+/// meanwhile (it waited for the write lock).
+async fn apply_in_transaction(conn: &crate::db::PooledConn, migration: &Migration) -> Result<bool> {
+    let mut rows = conn
         .query(
             "SELECT checksum FROM __devhub_migrations WHERE id = ?1",
             [migration.id],
@@ -286,8 +303,6 @@ async fn apply_one(conn: &crate::db::PooledConn, migration: &Migration) -> Resul
         .await?;
     if let Some(row) = rows.next().await? {
         let checksum: String = row.get(0)?;
-        drop(rows);
-        tx.rollback().await?;
         if checksum != migration.checksum {
             return Err(Error::Migration(format!(
                 "migration {} was applied concurrently with different content",
@@ -297,30 +312,26 @@ async fn apply_one(conn: &crate::db::PooledConn, migration: &Migration) -> Resul
         return Ok(false);
     }
     drop(rows);
-    if let Err(e) = tx.execute_batch(&migration.sql).await {
-        tx.rollback().await?;
+    if let Err(e) = conn.execute_batch(&migration.sql).await {
         return Err(Error::Migration(format!(
             "migration {} failed and was rolled back: {e}",
             migration.file_name()
         )));
     }
-    let mut violations = tx.query("PRAGMA foreign_key_check", ()).await?;
+    let mut violations = conn.query("PRAGMA foreign_key_check", ()).await?;
     if let Some(row) = violations.next().await? {
         let table: String = row.get(0)?;
-        drop(violations);
-        tx.rollback().await?;
         return Err(Error::Migration(format!(
             "migration {} was rolled back: it leaves rows in `{table}` that reference missing rows",
             migration.file_name()
         )));
     }
     drop(violations);
-    tx.execute(
+    conn.execute(
         "INSERT INTO __devhub_migrations (id, name, checksum, applied_at) VALUES (?1, ?2, ?3, unixepoch())",
         libsql::params![migration.id, migration.name.clone(), migration.checksum.clone()],
     )
     .await?;
-    tx.commit().await?;
     Ok(true)
 }
 
