@@ -10,20 +10,43 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
-/// A running `devhub serve`, killed when dropped.
+#[path = "../../../db/tests/common/sqld.rs"]
+mod sqld;
+
+/// A running `devhub serve`, killed when dropped. With `DEVHUB_TEST_MODE=remote|replica` its
+/// database is a fresh libSQL server (sqld) of its own, plainly or through an embedded replica.
 pub struct Server {
     pub url: String,
-    pub dir: tempfile::TempDir,
     child: Child,
+    /// Dropped after the app is killed (in `drop`) and before its folder goes.
+    database: Option<sqld::Sqld>,
+    pub dir: tempfile::TempDir,
 }
 
 impl Server {
     pub fn start() -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_devhub"))
+        let mode = std::env::var("DEVHUB_TEST_MODE").unwrap_or_default();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_devhub"));
+        let database = match mode.as_str() {
+            "" | "local" => {
+                command.env("DATABASE_URL", "file:./e2e.db");
+                None
+            }
+            "remote" | "replica" => {
+                let server = sqld::Sqld::start(dir.path());
+                command.env("DATABASE_URL", server.url());
+                if mode == "replica" {
+                    command.env("DATABASE_REPLICA_PATH", dir.path().join("replica.db"));
+                }
+                Some(server)
+            }
+            other => panic!("DEVHUB_TEST_MODE={other}: expected local, remote or replica"),
+        };
+        let mut child = command
             .args(["serve", "--port", "0"])
             .current_dir(dir.path())
-            .env("DATABASE_URL", "file:./e2e.db")
+            .env_remove("DATABASE_AUTH_TOKEN")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -37,7 +60,12 @@ impl Server {
             .find(|w| w.starts_with("http://"))
             .unwrap_or_else(|| panic!("no address in {line:?}"))
             .to_string();
-        Server { url, dir, child }
+        Server {
+            url,
+            dir,
+            child,
+            database,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
