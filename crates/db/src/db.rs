@@ -103,14 +103,19 @@ impl Db {
                 .await
                 .map_err(|e| Error::Config(format!("cannot sync the replica: {e}")))?;
         }
-        // Fail at start, not at the first request, when the database cannot be used.
-        let conn = db.conn().await.map_err(|e| match e {
+        // Fail at start, not at the first request, when the database cannot be used (a server
+        // that refuses the token, or does not answer): one statement reaches it.
+        let probe = async {
+            let conn = db.conn().await?;
+            conn.query("SELECT 1", ()).await?;
+            Ok::<(), Error>(())
+        };
+        probe.await.map_err(|e| match e {
             Error::Database(e) => {
                 Error::Config(format!("cannot use {}: {e}", db.inner.location.describe()))
             }
             other => other,
         })?;
-        drop(conn);
         Ok(db)
     }
 

@@ -11,6 +11,8 @@ pub struct Sqld {
     child: Option<Child>,
     pub port: u16,
     data: PathBuf,
+    /// The Ed25519 public key clients' JWTs must be signed for, when authentication is on.
+    jwt_key: Option<PathBuf>,
 }
 
 /// `SQLD_BIN` (the test command sets it), else the shared tools folder beside the project.
@@ -44,9 +46,60 @@ impl Sqld {
             child: None,
             port,
             data: dir.join("sqld-data"),
+            jwt_key: None,
         };
         server.restart();
         server
+    }
+
+    /// Starts sqld with JWT authentication (`--auth-jwt-key-file`); returns it and a valid
+    /// token for it (an EdDSA JWT, made with the `openssl` command).
+    pub fn start_with_auth(dir: &Path) -> (Sqld, String) {
+        let openssl = |args: &[&str]| {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(dir)
+                .output()
+                .expect("run openssl");
+            assert!(out.status.success(), "openssl {args:?}: {out:?}");
+            out.stdout
+        };
+        openssl(&["genpkey", "-algorithm", "ed25519", "-out", "jwt.key"]);
+        openssl(&["pkey", "-in", "jwt.key", "-pubout", "-out", "jwt.pub"]);
+        let b64 = |bytes: &[u8]| base64url(bytes);
+        let expires = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 3600;
+        let signing = format!(
+            "{}.{}",
+            b64(br#"{"alg":"EdDSA","typ":"JWT"}"#),
+            b64(format!(r#"{{"exp":{expires}}}"#).as_bytes())
+        );
+        std::fs::write(dir.join("jwt.signing"), &signing).unwrap();
+        let signature = openssl(&[
+            "pkeyutl",
+            "-sign",
+            "-inkey",
+            "jwt.key",
+            "-rawin",
+            "-in",
+            "jwt.signing",
+        ]);
+        let token = format!("{signing}.{}", b64(&signature));
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let mut server = Sqld {
+            child: None,
+            port,
+            data: dir.join("sqld-data"),
+            jwt_key: Some(dir.join("jwt.pub")),
+        };
+        server.restart();
+        (server, token)
     }
 
     pub fn url(&self) -> String {
@@ -64,7 +117,11 @@ impl Sqld {
     /// Starts the server again on the same port and data, once it answers.
     pub fn restart(&mut self) {
         self.stop();
-        let child = Command::new(sqld_bin())
+        let mut command = Command::new(sqld_bin());
+        if let Some(key) = &self.jwt_key {
+            command.arg("--auth-jwt-key-file").arg(key);
+        }
+        let child = command
             .arg("--db-path")
             .arg(&self.data)
             .args([
@@ -92,4 +149,20 @@ impl Drop for Sqld {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Base64url without padding (JWT's alphabet).
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+        }
+    }
+    out
 }
