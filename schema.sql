@@ -187,3 +187,14 @@ CREATE TABLE import_upload (
     updated_at INTEGER NOT NULL DEFAULT (unixepoch())
 );
 CREATE INDEX import_upload_user_created_idx ON import_upload (user_id, created_at);
+
+-- Periodic work that several instances sharing one database must do once per period (the
+-- session sweep): the instance that takes a job's lease does the work; the others skip it
+-- until the lease has run out.
+CREATE TABLE job_lease (
+    name TEXT PRIMARY KEY NOT NULL,
+    holder TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);

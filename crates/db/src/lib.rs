@@ -39,6 +39,7 @@ pub use repo::interaction::{
     InteractionQuery, InteractionRepo, InteractionType, InteractionWithContact, LoggedInteraction,
     NewInteraction,
 };
+pub use repo::job_lease::JobLeaseRepo;
 pub use repo::session::{Session, SessionId, SessionRepo};
 pub use repo::sha256_hex;
 pub use repo::tag::{NewTag, Tag, TagCursor, TagId, TagInput, TagRepo};
@@ -64,6 +65,7 @@ macro_rules! repositories {
             pub fn import_uploads(&self) -> ImportUploadRepo<'_> { ImportUploadRepo::new(self) }
             pub fn cadences(&self) -> CadenceRepo<'_> { CadenceRepo::new(self) }
             pub fn user_settings(&self) -> UserSettingsRepo<'_> { UserSettingsRepo::new(self) }
+            pub fn job_leases(&self) -> JobLeaseRepo<'_> { JobLeaseRepo::new(self) }
         }
     )*};
 }

@@ -401,3 +401,44 @@ async fn a_migration_that_rebuilds_a_parent_table_keeps_its_children_in_every_mo
         "the rebuild cascaded into contacts"
     );
 }
+
+#[tokio::test]
+async fn a_job_lease_goes_to_one_instance_per_period_and_its_holder_renews_it() {
+    let db = test_db().await;
+    let now = chrono::Utc::now();
+    let hour = chrono::Duration::hours(1);
+    let leases = db.job_leases();
+    // Two instances ask at once: one gets it.
+    let (a, b) = tokio::join!(
+        leases.take("sweep", "a", now, now + hour),
+        leases.take("sweep", "b", now, now + hour)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert!(a ^ b, "exactly one of them: a={a} b={b}");
+    let (winner, other) = if a { ("a", "b") } else { ("b", "a") };
+    let later = now + chrono::Duration::minutes(59);
+    assert!(!leases
+        .take("sweep", other, later, later + hour)
+        .await
+        .unwrap());
+    // The holder renews it at its next tick; the other waits for it to run out.
+    let next = now + hour;
+    assert!(leases
+        .take("sweep", winner, next, next + hour)
+        .await
+        .unwrap());
+    assert!(!leases
+        .take("sweep", other, next, next + hour)
+        .await
+        .unwrap());
+    let lapsed = next + hour;
+    assert!(leases
+        .take("sweep", other, lapsed, lapsed + hour)
+        .await
+        .unwrap());
+    // Other jobs have their own leases.
+    assert!(leases
+        .take("other-job", other, now, now + hour)
+        .await
+        .unwrap());
+}

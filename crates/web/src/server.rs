@@ -87,11 +87,28 @@ pub async fn serve(db_config: &DbConfig, config: ServeConfig) -> Result<(), Serv
     Ok(())
 }
 
+/// Deletes expired sessions every `every`. Several instances on one database share the work:
+/// the one holding the sweep's lease sweeps, the others skip until it lapses.
 async fn sweep_sessions(db: Db, every: Duration) {
+    let instance = devhub_db::row::new_id();
+    let period = chrono::Duration::from_std(every).unwrap_or(chrono::Duration::hours(1));
     let mut ticker = tokio::time::interval(every);
     loop {
         ticker.tick().await;
-        match db.sessions().delete_expired(devhub_db::row::now()).await {
+        let now = devhub_db::row::now();
+        match db
+            .job_leases()
+            .take("session-sweep", &instance, now, now + period)
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "session sweep failed");
+                continue;
+            }
+        }
+        match db.sessions().delete_expired(now).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(sessions = n, "deleted expired sessions"),
             Err(e) => tracing::warn!(error = %e, "session sweep failed"),

@@ -8,6 +8,7 @@ pub mod contact_info;
 pub mod follow_up;
 pub mod import_upload;
 pub mod interaction;
+pub mod job_lease;
 pub mod per_contact;
 pub mod session;
 pub mod tag;
