@@ -334,10 +334,11 @@ impl Tx {
     }
 }
 
-/// On a local file, libSQL's transaction rolls back synchronously when dropped. A remote
-/// transaction (plain remote, or an embedded replica's writes to the primary) would hold the
-/// server's write lock until the server expires its stream, so its rollback is sent from a
-/// task of its own (a panic, a dropped future); the connection goes back to the pool after.
+/// On a local file, libSQL's transaction rolls back synchronously when dropped, and the
+/// connection goes back to the pool. A remote transaction (plain remote, or an embedded
+/// replica's writes to the primary) would hold the server's write lock until the server
+/// expires its stream, so its rollback is sent from a task of its own (a panic, a dropped
+/// future), and the connection, still inside it, is not reused.
 impl Drop for Tx {
     fn drop(&mut self) {
         self.statements = None;
