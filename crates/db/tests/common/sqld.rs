@@ -38,6 +38,12 @@ pub fn available() -> bool {
 impl Sqld {
     /// Starts sqld on a free port with its data in `dir`, once it answers.
     pub fn start(dir: &Path) -> Sqld {
+        Self::start_checking(dir, None)
+    }
+
+    /// Starts sqld on a free port with its data in `dir`, requiring JWTs signed for the
+    /// Ed25519 public key `jwt_key` when given, once it answers.
+    fn start_checking(dir: &Path, jwt_key: Option<PathBuf>) -> Sqld {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -46,7 +52,7 @@ impl Sqld {
             child: None,
             port,
             data: dir.join("sqld-data"),
-            jwt_key: None,
+            jwt_key,
         };
         server.restart();
         server
@@ -88,18 +94,7 @@ impl Sqld {
             "jwt.signing",
         ]);
         let token = format!("{signing}.{}", b64(&signature));
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let mut server = Sqld {
-            child: None,
-            port,
-            data: dir.join("sqld-data"),
-            jwt_key: Some(dir.join("jwt.pub")),
-        };
-        server.restart();
-        (server, token)
+        (Self::start_checking(dir, Some(dir.join("jwt.pub"))), token)
     }
 
     pub fn url(&self) -> String {
