@@ -166,6 +166,11 @@ impl Location {
         matches!(self, Location::Local(_) | Location::Memory)
     }
 
+    /// A server without a local replica: every statement is a request over the network.
+    pub fn is_remote(&self) -> bool {
+        matches!(self, Location::Remote { .. })
+    }
+
     /// A human description without credentials, for logs and the studio.
     pub fn describe(&self) -> String {
         match self {

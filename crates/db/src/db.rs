@@ -246,6 +246,13 @@ pub struct PooledConn {
     _permit: OwnedSemaphorePermit,
 }
 
+impl PooledConn {
+    /// Where the connection's database lives.
+    pub fn location(&self) -> &Location {
+        &self.db.location
+    }
+}
+
 impl Deref for PooledConn {
     type Target = Connection;
 
@@ -291,6 +298,11 @@ pub struct Tx {
 }
 
 impl Tx {
+    /// Where the unit of work's database lives.
+    pub fn location(&self) -> &Location {
+        self.conn.location()
+    }
+
     async fn begin(conn: PooledConn, behavior: TransactionBehavior) -> Result<Tx> {
         let tx = conn.transaction_with_behavior(behavior).await?;
         let statements = conn.db.location.is_local().then(Default::default);

@@ -6,6 +6,7 @@ mod db;
 pub mod error;
 pub mod migrate;
 pub mod password;
+pub mod query;
 pub mod repo;
 pub mod row;
 pub mod secret;
@@ -16,6 +17,7 @@ pub mod validate;
 pub use config::{DbConfig, Location, Synchronous, DEFAULT_DATABASE_URL};
 pub use db::{Db, Executor, OpenMode, PooledConn, Tx};
 pub use error::{Error, FieldError, Result, ValidationErrors};
+pub use query::{Batch, Query};
 pub use repo::api_token::{ApiToken, ApiTokenId, ApiTokenRepo};
 pub use repo::background::{
     Background, BackgroundId, BackgroundInput, BackgroundRepo, NewBackground,
@@ -30,7 +32,7 @@ pub use repo::contact_info::{
     ContactInfo, ContactInfoId, ContactInfoInput, ContactInfoRepo, NewContactInfo,
 };
 pub use repo::follow_up::{
-    DueIn, FollowUp, FollowUpCounts, FollowUpCursor, FollowUpId, FollowUpInput, FollowUpRepo,
+    DueIn, FollowUp, FollowUpCounts, FollowUpCountsNear, FollowUpCursor, FollowUpId, FollowUpInput, FollowUpRepo,
     FollowUpStatus, FollowUpWithContact, NewFollowUp, Snooze,
 };
 pub use repo::import_upload::{ImportUpload, ImportUploadId, ImportUploadRepo};

@@ -119,13 +119,10 @@ impl FromRequestParts<AppState> for Page {
     ) -> Result<Self, Self::Rejection> {
         let current = CurrentUser::from_request_parts(parts, state).await?;
         let jar = CookieJar::from_headers(&parts.headers);
-        let settings = state.db.user_settings().get(&current.user.id).await?;
+        // Read with the session (`require_user`): no request to the database here.
+        let settings = current.settings.clone();
         let today = Today::at(Utc::now(), settings.time_zone());
-        let follow_ups = state
-            .db
-            .follow_ups()
-            .counts(&current.user.id, today.date)
-            .await?;
+        let follow_ups = current.follow_ups.on(today.date);
         Ok(Page {
             current,
             flash: flash::read(&jar),

@@ -1,7 +1,7 @@
 //! Contacts: the `contact` table, its listing (search, filters, sort, pages) and bulk actions.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use libsql::{params, params_from_iter, Connection, Row, Value};
+use libsql::{params, params_from_iter, Row, Value};
 
 use super::user::UserId;
 use super::{query_all, query_one, Runner};
@@ -973,17 +973,15 @@ impl ContactCursor {
 }
 
 /// The user's contact `id`, or `NotFound` (also when it is another user's).
-pub(crate) async fn get(conn: &Connection, user: &UserId, id: &ContactId) -> Result<Contact> {
-    let mut rows = conn
-        .query(
-            &format!("SELECT {COLUMNS} FROM contact WHERE id = ?1 AND user_id = ?2"),
-            params![id, user],
-        )
-        .await?;
-    match rows.next().await? {
-        Some(row) => Contact::from_row(&row),
-        None => Err(Error::NotFound),
-    }
+pub(crate) async fn get(conn: &(impl Runner + ?Sized), user: &UserId, id: &ContactId) -> Result<Contact> {
+    query_one(
+        conn,
+        &format!("SELECT {COLUMNS} FROM contact WHERE id = ?1 AND user_id = ?2"),
+        params![id, user],
+        Contact::from_row,
+    )
+    .await?
+    .ok_or(Error::NotFound)
 }
 
 /// Checks that `id` is one of the user's contacts (for child rows); `NotFound` otherwise.
@@ -1004,8 +1002,8 @@ pub(crate) async fn ensure_owned(
 
 /// Sets every contact's `last_contacted` of the user to its latest interaction's date, in one
 /// pass (after a bulk write of interactions that left it alone).
-pub(crate) async fn refresh_last_contacted_of_user(conn: &Connection, user: &UserId) -> Result<()> {
-    conn.execute(
+pub(crate) async fn refresh_last_contacted_of_user(conn: &(impl Runner + ?Sized), user: &UserId) -> Result<()> {
+    conn.connection().execute(
         "UPDATE contact SET last_contacted = \
          (SELECT max(date) FROM interaction WHERE interaction.contact_id = contact.id) \
          WHERE user_id = ?1",
@@ -1017,9 +1015,9 @@ pub(crate) async fn refresh_last_contacted_of_user(conn: &Connection, user: &Use
 
 /// Sets `last_contacted` to the latest interaction's date and touches `last_update`; run in
 /// the same transaction as every interaction write.
-pub(crate) async fn refresh_last_contacted(conn: &Connection, id: &ContactId) -> Result<()> {
+pub(crate) async fn refresh_last_contacted(conn: &(impl Runner + ?Sized), id: &ContactId) -> Result<()> {
     let at = now().timestamp();
-    conn.execute(
+    conn.connection().execute(
         "UPDATE contact SET \
          last_contacted = (SELECT max(date) FROM interaction WHERE contact_id = ?1), \
          last_update = ?2, updated_at = ?2 WHERE id = ?1",

@@ -7,7 +7,9 @@ use libsql::{params, params_from_iter, Connection, Row, Value};
 use super::contact::{self, ContactId};
 use super::user::UserId;
 use super::{qualified, query_all, query_count, query_one};
+use super::session::SessionId;
 use crate::db::Executor;
+use crate::query::Query;
 use crate::error::{Error, Result, ValidationErrors};
 use crate::row::{date_to_secs, id_type, now, Reader, Stamps, Unreadable};
 use crate::validate;
@@ -228,6 +230,29 @@ pub struct FollowUpCounts {
 impl FollowUpCounts {
     pub fn total(&self) -> u64 {
         self.overdue + self.today
+    }
+}
+
+/// The navigation's counts for each day that can be a user's today while it is `utc_today`
+/// in UTC (time zones run from 12 hours behind UTC to 14 ahead): read with the session, before
+/// the user's time zone is known.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FollowUpCountsNear {
+    utc_today: NaiveDate,
+    /// Open follow-ups due before `utc_today - 1 + k` days, for k = 0..=3.
+    due_before: [u64; 4],
+}
+
+impl FollowUpCountsNear {
+    /// The counts on `today` (clamped to the days these counts know).
+    pub fn on(&self, today: NaiveDate) -> FollowUpCounts {
+        let k = (today - self.utc_today).num_days().clamp(-1, 1) + 1;
+        let k = usize::try_from(k).unwrap_or(1);
+        let overdue = self.due_before[k];
+        FollowUpCounts {
+            overdue,
+            today: self.due_before[k + 1].saturating_sub(overdue),
+        }
     }
 }
 
@@ -474,6 +499,37 @@ impl<'e> FollowUpRepo<'e> {
         )
         .await?;
         Ok(counts.unwrap_or_default())
+    }
+
+    /// [`Self::counts`] for the user of the session `session`, for every day that can be
+    /// their today (see [`FollowUpCountsNear`]).
+    pub fn counts_near(
+        &self,
+        session: &SessionId,
+        utc_today: NaiveDate,
+    ) -> Query<'e, FollowUpCountsNear> {
+        let day = |k: i64| date_to_secs(utc_today + chrono::Duration::days(k));
+        Query::one(
+            self.ex,
+            "SELECT coalesce(sum(due_date < ?2), 0), coalesce(sum(due_date < ?3), 0), \
+             coalesce(sum(due_date < ?4), 0), count(*) FROM follow_up \
+             WHERE user_id = (SELECT user_id FROM session WHERE id = ?1) \
+             AND completed = 0 AND due_date < ?5",
+            params![session, day(-1), day(0), day(1), day(2)],
+            move |row| {
+                let n = |i| -> Result<u64> { Ok(u64::try_from(row.get::<i64>(i)?).unwrap_or(0)) };
+                Ok(FollowUpCountsNear {
+                    utc_today,
+                    due_before: [n(0)?, n(1)?, n(2)?, n(3)?],
+                })
+            },
+        )
+        .map(move |near| {
+            near.unwrap_or(FollowUpCountsNear {
+                utc_today,
+                due_before: [0; 4],
+            })
+        })
     }
 
     /// A page of the user's completed follow-ups, the latest completed first, and how many

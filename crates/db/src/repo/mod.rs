@@ -32,17 +32,19 @@ pub(crate) trait Runner: Sync {
     fn unit(&self) -> Option<&Tx> {
         None
     }
-}
 
-impl Runner for Connection {
-    fn connection(&self) -> &Connection {
-        self
+    /// On a server without a replica, where each request is a round trip.
+    fn is_remote(&self) -> bool {
+        false
     }
 }
 
 impl Runner for PooledConn {
     fn connection(&self) -> &Connection {
         self
+    }
+    fn is_remote(&self) -> bool {
+        self.location().is_remote()
     }
 }
 
@@ -52,6 +54,9 @@ impl Runner for Tx {
     }
     fn unit(&self) -> Option<&Tx> {
         Some(self)
+    }
+    fn is_remote(&self) -> bool {
+        self.location().is_remote()
     }
 }
 
@@ -65,6 +70,12 @@ impl Runner for Handle<'_> {
             Handle::Pooled(_) => None,
         }
     }
+    fn is_remote(&self) -> bool {
+        match self {
+            Handle::Tx(tx) => tx.is_remote(),
+            Handle::Pooled(conn) => conn.is_remote(),
+        }
+    }
 }
 
 impl Runner for Scope<'_> {
@@ -74,17 +85,30 @@ impl Runner for Scope<'_> {
     fn unit(&self) -> Option<&Tx> {
         Some(self)
     }
+    fn is_remote(&self) -> bool {
+        Runner::is_remote(&**self)
+    }
 }
 
 /// Runs `sql` and hands its rows to `read`, through the unit of work's prepared statement
 /// when there is one. The statement is finished when this returns, so a transaction can
-/// commit right after.
-async fn with_rows<T>(
+/// commit right after. On a server the statement goes as a one-statement batch: one request,
+/// where a prepared statement would cost a second one to describe it.
+pub(crate) async fn with_rows<T>(
     conn: &(impl Runner + ?Sized),
     sql: &str,
     params: impl IntoParams,
     read: impl AsyncFnOnce(&mut libsql::Rows) -> Result<T>,
 ) -> Result<T> {
+    if conn.is_remote() {
+        let stmt = crate::query::Stmt::new(sql, params)?;
+        let text = crate::query::inline(&stmt.sql, &stmt.values)?;
+        let mut batch = conn.connection().execute_batch(&text).await?;
+        return match batch.next_stmt_row().flatten() {
+            Some(mut rows) => read(&mut rows).await,
+            None => Err(crate::Error::Config(format!("no answer to {sql}"))),
+        };
+    }
     let statement = match conn.unit() {
         Some(tx) => tx.statement(sql).await?,
         None => None,

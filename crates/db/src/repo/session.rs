@@ -4,8 +4,9 @@ use chrono::{DateTime, Utc};
 use libsql::{params, Row};
 
 use super::user::{self, User, UserId};
-use super::{qualified, query_one, sha256_hex};
+use super::{qualified, sha256_hex};
 use crate::db::Executor;
+use crate::query::Query;
 use crate::error::{Error, Result};
 use crate::row::{id_type, timestamp};
 
@@ -84,11 +85,10 @@ impl<'e> SessionRepo<'e> {
 
     /// The session `id` and its user, expired or not: the caller checks
     /// [`Session::is_expired`] (and deletes an expired session).
-    pub async fn find(&self, id: &SessionId) -> Result<Option<(Session, User)>> {
-        let conn = self.ex.conn().await?;
-        query_one(
-            &conn,
-            &format!(
+    pub fn find(&self, id: &SessionId) -> Query<'e, Option<(Session, User)>> {
+        Query::one(
+            self.ex,
+            format!(
                 "SELECT {}, {} FROM session s JOIN user u ON u.id = s.user_id WHERE s.id = ?1",
                 qualified("u", user::COLUMNS),
                 qualified("s", COLUMNS)
@@ -101,7 +101,6 @@ impl<'e> SessionRepo<'e> {
                 ))
             },
         )
-        .await
     }
 
     /// Moves the end of the session (sliding expiry).

@@ -2,7 +2,8 @@
 //! (which contacts carry which tag).
 
 use chrono::{DateTime, Utc};
-use libsql::{params, Connection, Row};
+use libsql::{params, Row};
+use crate::repo::Runner;
 
 use super::contact::{self, ContactId};
 use super::user::UserId;
@@ -413,7 +414,7 @@ impl TagCursor {
 }
 
 /// Checks that `id` is one of the user's tags; `NotFound` otherwise.
-async fn ensure_owned(conn: &Connection, user: &UserId, id: &TagId) -> Result<()> {
+async fn ensure_owned(conn: &(impl Runner + ?Sized), user: &UserId, id: &TagId) -> Result<()> {
     query_one(
         conn,
         "SELECT 1 FROM tag WHERE id = ?1 AND user_id = ?2",

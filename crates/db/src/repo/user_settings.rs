@@ -3,11 +3,14 @@
 //! account works before its owner ever opens the settings.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use libsql::{params, Connection, Row};
+use libsql::{params, Row};
+use crate::repo::Runner;
 
 use super::user::UserId;
 use super::{is_sha256_hex, query_one};
+use super::session::SessionId;
 use crate::db::Executor;
+use crate::query::Query;
 use crate::error::{Error, Result, ValidationErrors};
 use crate::row::{now, opt_timestamp, timestamp, Stamps};
 
@@ -168,7 +171,7 @@ pub struct UserSettings {
 }
 
 impl UserSettings {
-    fn defaults(user: &UserId) -> Self {
+    pub fn defaults(user: &UserId) -> Self {
         UserSettings {
             user_id: user.clone(),
             preferences: Preferences::default(),
@@ -217,8 +220,8 @@ impl UserSettings {
 }
 
 /// The user's settings row with the defaults, unless it exists: the one INSERT of the table.
-async fn ensure_row(conn: &Connection, user: &UserId, stamps: Stamps) -> Result<()> {
-    conn.execute(
+async fn ensure_row(conn: &(impl Runner + ?Sized), user: &UserId, stamps: Stamps) -> Result<()> {
+    conn.connection().execute(
         "INSERT INTO user_settings (user_id, created_at, updated_at) VALUES (?1, ?2, ?3) \
          ON CONFLICT (user_id) DO NOTHING",
         params![
@@ -246,9 +249,24 @@ impl<'e> UserSettingsRepo<'e> {
     }
 
     /// The user's settings; the defaults when none were saved.
-    pub async fn get(&self, user: &UserId) -> Result<UserSettings> {
-        let conn = self.ex.conn().await?;
-        get(&conn, user).await
+    pub fn get(&self, user: &UserId) -> Query<'e, UserSettings> {
+        let owner = user.clone();
+        Query::one(self.ex, select_of_user(), [user], UserSettings::from_row)
+            .map(move |saved| saved.unwrap_or_else(|| UserSettings::defaults(&owner)))
+    }
+
+    /// The saved settings of the user whose session is `session` (`None`: the defaults, or no
+    /// such session): read together with the session itself, in one request.
+    pub fn of_session(&self, session: &SessionId) -> Query<'e, Option<UserSettings>> {
+        Query::one(
+            self.ex,
+            format!(
+                "SELECT {COLUMNS} FROM user_settings \
+                 WHERE user_id = (SELECT user_id FROM session WHERE id = ?1)"
+            ),
+            [session],
+            UserSettings::from_row,
+        )
     }
 
     /// Saves the time zone and the default cadences.
@@ -339,15 +357,19 @@ impl<'e> UserSettingsRepo<'e> {
 }
 
 /// The settings of `user` on `conn` (inside a caller's transaction, too).
-pub(crate) async fn get(conn: &libsql::Connection, user: &UserId) -> Result<UserSettings> {
+pub(crate) async fn get(conn: &(impl Runner + ?Sized), user: &UserId) -> Result<UserSettings> {
     Ok(query_one(
         conn,
-        &format!("SELECT {COLUMNS} FROM user_settings WHERE user_id = ?1"),
+        &select_of_user(),
         [user],
         UserSettings::from_row,
     )
     .await?
     .unwrap_or_else(|| UserSettings::defaults(user)))
+}
+
+fn select_of_user() -> String {
+    format!("SELECT {COLUMNS} FROM user_settings WHERE user_id = ?1")
 }
 
 fn not_found_on_foreign_key(e: Error) -> Error {

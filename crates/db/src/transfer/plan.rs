@@ -9,7 +9,6 @@
 
 use std::collections::HashMap;
 
-use libsql::Connection;
 
 use super::{ImportFormat, ImportedContact, ParsedImport, RecordError};
 use crate::db::{Db, Tx};
@@ -103,7 +102,7 @@ struct Existing {
     by_name: HashMap<String, (ContactId, String)>,
 }
 
-async fn existing(conn: &Connection, user: &UserId) -> Result<Existing> {
+async fn existing(conn: &(impl crate::repo::Runner + ?Sized), user: &UserId) -> Result<Existing> {
     let rows = crate::repo::query_all(
         conn,
         "SELECT c.id, c.name, lower(i.email) FROM contact c \

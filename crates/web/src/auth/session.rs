@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use chrono::{DateTime, Duration, Utc};
 use devhub_db::repo::session::{Session, SessionId};
-use devhub_db::{Db, User};
+use devhub_db::{Db, FollowUpCountsNear, User, UserSettings};
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -53,11 +53,15 @@ pub fn removal_cookie(secure: bool) -> Cookie<'static> {
     c
 }
 
-/// The signed-in user of a request that passed [`require_user`].
+/// The signed-in user of a request that passed [`require_user`], with what every page shows
+/// of them, read in the same request to the database as the session.
 #[derive(Clone, Debug)]
 pub struct CurrentUser {
     pub user: User,
     pub session_id: SessionId,
+    pub settings: UserSettings,
+    /// The navigation's follow-up counts, for whichever day is the user's today.
+    pub follow_ups: FollowUpCountsNear,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
@@ -78,6 +82,8 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
 pub struct Validated {
     pub session: Session,
     pub user: User,
+    pub settings: UserSettings,
+    pub follow_ups: FollowUpCountsNear,
     /// The expiry moved forward: the cookie must be sent again.
     pub renewed: bool,
 }
@@ -89,9 +95,19 @@ pub async fn validate_token(db: &Db, token: &str) -> Result<Option<Validated>, A
         return Ok(None);
     }
     let id = SessionId::from_token(token);
-    let Some((mut session, user)) = db.sessions().find(&id).await? else {
+    // One request to the database: the session, its user's settings and the navigation's
+    // counts (both keyed by the session, which this checks before using them).
+    let (found, settings, follow_ups) = db
+        .batch((
+            db.sessions().find(&id),
+            db.user_settings().of_session(&id),
+            db.follow_ups().counts_near(&id, Utc::now().date_naive()),
+        ))
+        .await?;
+    let Some((mut session, user)) = found else {
         return Ok(None);
     };
+    let settings = settings.unwrap_or_else(|| UserSettings::defaults(&user.id));
     let now = devhub_db::row::now();
     if session.is_expired(now) {
         db.sessions().delete(&id).await.or_else(ignore_not_found)?;
@@ -107,6 +123,8 @@ pub async fn validate_token(db: &Db, token: &str) -> Result<Option<Validated>, A
     Ok(Some(Validated {
         session,
         user,
+        settings,
+        follow_ups,
         renewed,
     }))
 }
@@ -149,6 +167,8 @@ pub async fn require_user(
     request.extensions_mut().insert(CurrentUser {
         user: validated.user,
         session_id: validated.session.id,
+        settings: validated.settings,
+        follow_ups: validated.follow_ups,
     });
     let response = next.run(request).await;
     Ok(match renewed {
