@@ -32,8 +32,8 @@ pub use repo::contact_info::{
     ContactInfo, ContactInfoId, ContactInfoInput, ContactInfoRepo, NewContactInfo,
 };
 pub use repo::follow_up::{
-    DueIn, FollowUp, FollowUpCounts, FollowUpCountsNear, FollowUpCursor, FollowUpId, FollowUpInput, FollowUpRepo,
-    FollowUpStatus, FollowUpWithContact, NewFollowUp, Snooze,
+    DueIn, FollowUp, FollowUpCounts, FollowUpCountsNear, FollowUpCursor, FollowUpId, FollowUpInput,
+    FollowUpRepo, FollowUpStatus, FollowUpWithContact, NewFollowUp, Snooze,
 };
 pub use repo::import_upload::{ImportUpload, ImportUploadId, ImportUploadRepo};
 pub use repo::interaction::{

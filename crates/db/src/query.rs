@@ -8,6 +8,7 @@
 //! replica, where a statement costs microseconds, the same batch runs statement by statement
 //! inside one read transaction, through the unit of work's prepared statements.
 
+use std::any::Any;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 
@@ -42,39 +43,52 @@ impl Stmt {
     }
 }
 
+/// A row converted to its owned value, its type erased while it waits in a batch.
+type Item = Box<dyn Any + Send>;
+type Convert<'e> = Box<dyn Fn(&Row) -> Result<Item> + Send + Sync + 'e>;
 type Decode<'e, T> = Box<dyn FnOnce(&mut Answers) -> Result<T> + Send + 'e>;
 
-/// A read: its statements, and what their rows become.
+/// A read: its statements with how each converts its rows (while the statement runs: a local
+/// row is a view into its statement), and what the converted rows become.
 #[must_use = "a query does nothing until it is awaited or batched"]
 pub struct Query<'e, T> {
     ex: Executor<'e>,
-    stmts: Result<Vec<Stmt>>,
+    stmts: Result<Vec<(Stmt, Convert<'e>)>>,
     decode: Decode<'e, T>,
 }
 
-/// The rows of a batch's statements, in order.
+/// The converted rows of a batch's statements, in order.
 pub(crate) struct Answers {
-    sets: std::vec::IntoIter<Vec<Row>>,
+    sets: std::vec::IntoIter<Vec<Item>>,
 }
 
 impl Answers {
-    fn next(&mut self) -> Vec<Row> {
-        self.sets.next().unwrap_or_default()
+    /// The next statement's rows, as converted by its query.
+    fn next<U: 'static>(&mut self) -> Vec<U> {
+        self.sets
+            .next()
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|item| item.downcast::<U>().ok().map(|u| *u))
+            .collect()
     }
 }
 
 impl<'e, T: 'e> Query<'e, T> {
-    /// A statement whose rows `read` turns into the result.
-    pub(crate) fn rows(
+    /// A statement whose rows `convert` turns into values, which `finish` turns into the
+    /// result.
+    pub(crate) fn rows<U: Send + 'static>(
         ex: Executor<'e>,
         sql: impl Into<String>,
         params: impl IntoParams,
-        read: impl FnOnce(Vec<Row>) -> Result<T> + Send + 'e,
+        convert: impl Fn(&Row) -> Result<U> + Send + Sync + 'e,
+        finish: impl FnOnce(Vec<U>) -> Result<T> + Send + 'e,
     ) -> Query<'e, T> {
+        let convert: Convert<'e> = Box::new(move |row| Ok(Box::new(convert(row)?) as Item));
         Query {
             ex,
-            stmts: Stmt::new(sql, params).map(|s| vec![s]),
-            decode: Box::new(move |answers| read(answers.next())),
+            stmts: Stmt::new(sql, params).map(|s| vec![(s, convert)]),
+            decode: Box::new(move |answers| finish(answers.next::<U>())),
         }
     }
 
@@ -155,34 +169,30 @@ impl<'e, T: 'e> Query<'e, T> {
     }
 }
 
-impl<'e, U: Send + 'e> Query<'e, Option<U>> {
+impl<'e, U: Send + 'static> Query<'e, Option<U>> {
     /// A statement that answers at most one row, converted by `from_row`.
     pub(crate) fn one(
         ex: Executor<'e>,
         sql: impl Into<String>,
         params: impl IntoParams,
-        from_row: impl Fn(&Row) -> Result<U> + Send + 'e,
+        from_row: impl Fn(&Row) -> Result<U> + Send + Sync + 'e,
     ) -> Query<'e, Option<U>> {
-        Query::rows(ex, sql, params, move |rows| {
-            rows.first().map(&from_row).transpose()
+        Query::rows(ex, sql, params, from_row, |rows| {
+            Ok(rows.into_iter().next())
         })
     }
-
 }
 
-impl<'e, U: Send + 'e> Query<'e, Vec<U>> {
+impl<'e, U: Send + 'static> Query<'e, Vec<U>> {
     /// A statement whose every row `from_row` converts.
     pub(crate) fn all(
         ex: Executor<'e>,
         sql: impl Into<String>,
         params: impl IntoParams,
-        from_row: impl Fn(&Row) -> Result<U> + Send + 'e,
+        from_row: impl Fn(&Row) -> Result<U> + Send + Sync + 'e,
     ) -> Query<'e, Vec<U>> {
-        Query::rows(ex, sql, params, move |rows| {
-            rows.iter().map(&from_row).collect()
-        })
+        Query::rows(ex, sql, params, from_row, Ok)
     }
-
 }
 
 impl<'e> Query<'e, u64> {
@@ -192,14 +202,14 @@ impl<'e> Query<'e, u64> {
         sql: impl Into<String>,
         params: impl IntoParams,
     ) -> Query<'e, u64> {
-        Query::rows(ex, sql, params, |rows| {
-            Ok(match rows.first() {
-                Some(row) => u64::try_from(row.get::<i64>(0)?).unwrap_or(0),
-                None => 0,
-            })
-        })
+        Query::rows(
+            ex,
+            sql,
+            params,
+            |row| Ok(u64::try_from(row.get::<i64>(0)?).unwrap_or(0)),
+            |counts| Ok(counts.into_iter().next().unwrap_or(0)),
+        )
     }
-
 }
 
 impl<'e, T: Send + 'e> IntoFuture for Query<'e, T> {
@@ -211,9 +221,14 @@ impl<'e, T: Send + 'e> IntoFuture for Query<'e, T> {
     }
 }
 
-/// Every row of every statement. On a server, the statements go in one request, inside
-/// `BEGIN` … `COMMIT` when there are several and no unit of work holds them already.
-async fn rows_of(conn: &impl Runner, stmts: &[Stmt], in_tx: bool) -> Result<Vec<Vec<Row>>> {
+/// Every statement's rows, each converted as it is read. On a server, the statements go in
+/// one request, inside `BEGIN` … `COMMIT` when there are several and no unit of work holds
+/// them already.
+async fn rows_of(
+    conn: &impl Runner,
+    stmts: &[(Stmt, Convert<'_>)],
+    in_tx: bool,
+) -> Result<Vec<Vec<Item>>> {
     let mut sets = Vec::with_capacity(stmts.len());
     if conn.is_remote() {
         let wrap = !in_tx && stmts.len() > 1;
@@ -221,7 +236,7 @@ async fn rows_of(conn: &impl Runner, stmts: &[Stmt], in_tx: bool) -> Result<Vec<
         if wrap {
             text.push_str("BEGIN DEFERRED;\n");
         }
-        for stmt in stmts {
+        for (stmt, _) in stmts {
             text.push_str(&inline(&stmt.sql, &stmt.values)?);
             text.push_str(";\n");
         }
@@ -232,29 +247,30 @@ async fn rows_of(conn: &impl Runner, stmts: &[Stmt], in_tx: bool) -> Result<Vec<
         if wrap {
             batch.next_stmt_row();
         }
-        for _ in stmts {
-            let rows = batch.next_stmt_row().flatten();
-            sets.push(match rows {
-                Some(mut rows) => collect(&mut rows).await?,
+        for (_, convert) in stmts {
+            sets.push(match batch.next_stmt_row().flatten() {
+                Some(mut rows) => converted(&mut rows, convert).await?,
                 None => Vec::new(),
             });
         }
         return Ok(sets);
     }
-    for stmt in stmts {
+    for (stmt, convert) in stmts {
         let values = stmt.values.clone();
         sets.push(
-            crate::repo::with_rows(conn, &stmt.sql, values, async |rows| collect(rows).await)
-                .await?,
+            crate::repo::with_rows(conn, &stmt.sql, values, async |rows| {
+                converted(rows, convert).await
+            })
+            .await?,
         );
     }
     Ok(sets)
 }
 
-async fn collect(rows: &mut Rows) -> Result<Vec<Row>> {
+async fn converted(rows: &mut Rows, convert: &Convert<'_>) -> Result<Vec<Item>> {
     let mut out = Vec::new();
     while let Some(row) = rows.next().await? {
-        out.push(row);
+        out.push(convert(&row)?);
     }
     Ok(out)
 }
@@ -479,12 +495,19 @@ mod tests {
             "SELECT (1), (2)"
         );
         assert_eq!(
-            inline("SELECT ?2, ?", &[Value::Integer(1), Value::Integer(2), Value::Integer(3)])
-                .unwrap(),
+            inline(
+                "SELECT ?2, ?",
+                &[Value::Integer(1), Value::Integer(2), Value::Integer(3)]
+            )
+            .unwrap(),
             "SELECT (2), (3)"
         );
         assert_eq!(
-            inline("SELECT 'a?1', \"b?\", ?1 -- ?2\n", &[Value::Text("x\0y".into())]).unwrap(),
+            inline(
+                "SELECT 'a?1', \"b?\", ?1 -- ?2\n",
+                &[Value::Text("x\0y".into())]
+            )
+            .unwrap(),
             "SELECT 'a?1', \"b?\", CAST(X'780079' AS TEXT) -- ?2\n"
         );
         assert!(inline("SELECT ?3", &[Value::Integer(1)]).is_err());
@@ -495,4 +518,3 @@ mod tests {
         );
     }
 }
-

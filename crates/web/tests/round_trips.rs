@@ -40,20 +40,41 @@ async fn every_page_costs_at_most_three_round_trips_on_a_server() {
     let made = client
         .post_form(
             "/contacts",
-            &[("name", "Grace Hopper"), ("vip", "on"), ("location", "Arlington")],
+            &[
+                ("name", "Grace Hopper"),
+                ("vip", "on"),
+                ("location", "Arlington"),
+            ],
         )
         .await;
     assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
-    let contact = made.location().unwrap().trim_start_matches("/contacts/").to_string();
+    let contact = made
+        .location()
+        .unwrap()
+        .trim_start_matches("/contacts/")
+        .to_string();
     let base = format!("/contacts/{contact}");
     for (path, fields) in [
-        (format!("{base}/background"), vec![("company", "Navy"), ("hobbies", "Sailing")]),
-        (format!("{base}/contact-info"), vec![("email", "grace@example.com")]),
+        (
+            format!("{base}/background"),
+            vec![("company", "Navy"), ("hobbies", "Sailing")],
+        ),
+        (
+            format!("{base}/contact-info"),
+            vec![("email", "grace@example.com")],
+        ),
         (
             format!("{base}/interactions"),
-            vec![("type", "meeting"), ("date", "2026-11-02"), ("notes", "COBOL")],
+            vec![
+                ("type", "meeting"),
+                ("date", "2026-11-02"),
+                ("notes", "COBOL"),
+            ],
         ),
-        (format!("{base}/follow-ups"), vec![("when", "1w"), ("note", "Call back")]),
+        (
+            format!("{base}/follow-ups"),
+            vec![("when", "1w"), ("note", "Call back")],
+        ),
     ] {
         let r = client.post_form(&path, &fields).await;
         assert!(r.status.is_redirection(), "{path}: {} {}", r.status, r.body);
@@ -77,7 +98,10 @@ async fn every_page_costs_at_most_three_round_trips_on_a_server() {
         assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
         costs.push((path.clone(), proxy.requests() - before));
     }
-    for api in ["/api/v1/contacts".to_string(), format!("/api/v1/contacts/{contact}")] {
+    for api in [
+        "/api/v1/contacts".to_string(),
+        format!("/api/v1/contacts/{contact}"),
+    ] {
         let before = proxy.requests();
         let r = app
             .client()

@@ -9,11 +9,12 @@ use chrono::{DateTime, Utc};
 use libsql::{params, Row};
 
 use super::contact::{self, Contact, ContactId, COLUMNS as CONTACT_COLUMNS, MAX_PER_PAGE};
+use super::qualified;
 use super::user::UserId;
 use super::user_settings::{self, CadenceDays};
-use super::{qualified, query_all, query_count, query_one};
 use crate::db::Executor;
 use crate::error::Result;
+use crate::query::Query;
 use crate::row::{timestamp, Reader, Stamps};
 
 const DAY: i64 = 24 * 60 * 60;
@@ -68,9 +69,11 @@ impl ContactCadence {
     }
 }
 
-/// The cadence in effect for each of the user's contacts (`c`), in SQL: its own (`cc`) or the
-/// default for its kind (`?2` for VIPs, `?3` for the others).
-const CADENCE: &str = "coalesce(cc.days, CASE WHEN c.vip = 1 THEN ?2 ELSE ?3 END)";
+/// The cadence in effect for each of the user's (`?1`) contacts (`c`), in SQL: its own (`cc`),
+/// else the user's default for its kind, else the defaults `?2` (VIPs) and `?3` (others).
+const CADENCE: &str = "coalesce(cc.days, CASE WHEN c.vip = 1 \
+     THEN coalesce((SELECT vip_cadence_days FROM user_settings WHERE user_id = ?1), ?2) \
+     ELSE coalesce((SELECT cadence_days FROM user_settings WHERE user_id = ?1), ?3) END)";
 
 #[derive(Clone, Copy)]
 pub struct CadenceRepo<'e> {
@@ -83,28 +86,27 @@ impl<'e> CadenceRepo<'e> {
     }
 
     /// The contact's own cadence, if it has one.
-    pub async fn get(&self, user: &UserId, contact_id: &ContactId) -> Result<Option<CadenceDays>> {
-        Ok(self.get_row(user, contact_id).await?.map(|c| c.days))
+    pub fn get(&self, user: &UserId, contact_id: &ContactId) -> Query<'e, Option<CadenceDays>> {
+        self.get_row(user, contact_id)
+            .map(|cadence| cadence.map(|c| c.days))
     }
 
     /// The contact's own cadence with its times, if it has one.
-    pub async fn get_row(
+    pub fn get_row(
         &self,
         user: &UserId,
         contact_id: &ContactId,
-    ) -> Result<Option<ContactCadence>> {
-        let tx = self.ex.begin_read().await?;
-        contact::ensure_owned(&tx, user, contact_id).await?;
-        let cadence = query_one(
-            &tx,
+    ) -> Query<'e, Option<ContactCadence>> {
+        let cadence = Query::one(
+            self.ex,
             "SELECT contact_id, days, created_at, updated_at FROM contact_cadence \
              WHERE contact_id = ?1",
             [contact_id],
             ContactCadence::from_row,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(cadence)
+        );
+        contact::owned(self.ex, user, contact_id)
+            .and(cadence)
+            .map(|((), cadence)| cadence)
     }
 
     /// Gives the contact its own cadence, or (`None`) returns it to the user's default.
@@ -156,28 +158,27 @@ impl<'e> CadenceRepo<'e> {
 
     /// The user's active contacts due for a reconnect at `at`, the most overdue first (ties by
     /// name); at most `limit` of them, with how many there are in all.
-    pub async fn due(
+    pub fn due(
         &self,
         user: &UserId,
         at: DateTime<Utc>,
         limit: u32,
-    ) -> Result<(Vec<DueContact>, u64)> {
-        let tx = self.ex.begin_read().await?;
-        let settings = user_settings::get(&tx, user).await?;
-        let vip = i64::from(settings.preferences.vip_cadence_days.get());
-        let other = i64::from(settings.preferences.cadence_days.get());
+    ) -> Query<'e, (Vec<DueContact>, u64)> {
         let due_since = format!("coalesce(c.last_contacted, c.created_at) + {CADENCE} * {DAY}");
         let from = "contact c LEFT JOIN contact_cadence cc ON cc.contact_id = c.id \
                     WHERE c.user_id = ?1 AND c.status = 'active'";
-        let total = query_count(
-            &tx,
-            &format!("SELECT count(*) FROM {from} AND {due_since} <= ?4"),
+        let (vip, other) = (
+            i64::from(user_settings::DEFAULT_VIP_CADENCE_DAYS),
+            i64::from(user_settings::DEFAULT_CADENCE_DAYS),
+        );
+        let total = Query::count(
+            self.ex,
+            format!("SELECT count(*) FROM {from} AND {due_since} <= ?4"),
             params![user, vip, other, at.timestamp()],
-        )
-        .await?;
-        let contacts = query_all(
-            &tx,
-            &format!(
+        );
+        let contacts = Query::all(
+            self.ex,
+            format!(
                 "SELECT {}, {CADENCE}, cc.days IS NOT NULL, {due_since} AS due_since \
                  FROM {from} AND {due_since} <= ?4 \
                  ORDER BY due_since, c.name COLLATE NOCASE, c.id LIMIT ?5",
@@ -191,9 +192,7 @@ impl<'e> CadenceRepo<'e> {
                 i64::from(limit.clamp(1, MAX_PER_PAGE))
             ],
             DueContact::from_row,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok((contacts, total))
+        );
+        contacts.and(total)
     }
 }

@@ -7,6 +7,7 @@ use super::user::UserId;
 use super::{query_all, query_one, Runner};
 use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
+use crate::query::Query;
 use crate::row::{date_to_secs, id_type, now, Reader, Stamps, Unreadable};
 use crate::validate::{self, Birthday, ContactName, MAX_SHORT_TEXT};
 
@@ -472,9 +473,14 @@ impl<'e> ContactRepo<'e> {
         .ok_or(Error::NotFound)
     }
 
-    pub async fn get(&self, user: &UserId, id: &ContactId) -> Result<Contact> {
-        let conn = self.ex.conn().await?;
-        get(&conn, user, id).await
+    pub fn get(&self, user: &UserId, id: &ContactId) -> Query<'e, Contact> {
+        Query::one(
+            self.ex,
+            select_owned(),
+            params![id, user],
+            Contact::from_row,
+        )
+        .and_then(|found| found.ok_or(Error::NotFound))
     }
 
     /// Replaces every editable field.
@@ -650,49 +656,37 @@ impl<'e> ContactRepo<'e> {
     }
 
     /// One page of the user's contacts, with the total count of the whole list.
-    pub async fn list(&self, user: &UserId, query: &ContactQuery) -> Result<ContactPage> {
+    pub fn list(&self, user: &UserId, query: &ContactQuery) -> Query<'e, ContactPage> {
         let (conditions, values) = list_conditions(user, query);
         let order = list_order(query);
         let per_page = query.per_page.clamp(1, MAX_PER_PAGE);
         let page = query.page.max(1);
         let offset = u64::from(page - 1) * u64::from(per_page);
         let where_clause = conditions.join(" AND ");
-
-        let tx = self.ex.begin_read().await?;
-        let mut rows = tx
-            .query(
-                &format!("SELECT count(*) FROM contact WHERE {where_clause}"),
-                params_from_iter(values.clone()),
-            )
-            .await?;
-        let total: i64 = match rows.next().await? {
-            Some(row) => row.get(0)?,
-            None => 0,
-        };
-        drop(rows);
+        let total = Query::count(
+            self.ex,
+            format!("SELECT count(*) FROM contact WHERE {where_clause}"),
+            params_from_iter(values.clone()),
+        );
         let mut page_values = values;
         page_values.push(Value::Integer(i64::from(per_page)));
         page_values.push(Value::Integer(i64::try_from(offset).unwrap_or(i64::MAX)));
-        let mut rows = tx
-            .query(
-                &format!(
-                    "SELECT {COLUMNS} FROM contact WHERE {where_clause} ORDER BY {order} LIMIT ? OFFSET ?"
-                ),
-                params_from_iter(page_values),
-            )
-            .await?;
-        let mut contacts = Vec::new();
-        while let Some(row) = rows.next().await? {
-            contacts.push(Contact::from_row(&row)?);
-        }
-        drop(rows);
-        tx.commit().await?;
-        Ok(ContactPage {
-            contacts,
-            total: u64::try_from(total).unwrap_or(0),
-            page,
-            per_page,
-        })
+        let contacts = Query::all(
+            self.ex,
+            format!(
+                "SELECT {COLUMNS} FROM contact WHERE {where_clause} ORDER BY {order} LIMIT ? OFFSET ?"
+            ),
+            params_from_iter(page_values),
+            Contact::from_row,
+        );
+        contacts
+            .and(total)
+            .map(move |(contacts, total)| ContactPage {
+                contacts,
+                total,
+                page,
+                per_page,
+            })
     }
 
     /// Up to `limit` of the user's contacts matching `query` (its page is ignored), in its
@@ -733,11 +727,7 @@ impl<'e> ContactRepo<'e> {
 
     /// The distinct non-empty values of `industry` or `relationship` among the user's
     /// contacts, for filter menus.
-    pub async fn distinct_values(
-        &self,
-        user: &UserId,
-        field: DistinctField,
-    ) -> Result<Vec<String>> {
+    pub fn distinct_values(&self, user: &UserId, field: DistinctField) -> Query<'e, Vec<String>> {
         let column = match field {
             DistinctField::Industry => "industry",
             DistinctField::Relationship => "relationship",
@@ -754,15 +744,13 @@ impl<'e> ContactRepo<'e> {
                  FROM next WHERE next.value IS NOT NULL \
              ) SELECT value FROM next WHERE value IS NOT NULL"
         );
-        let conn = self.ex.conn().await?;
-        query_all(&conn, &sql, [user], |row| Reader::new(row).text()).await
+        Query::all(self.ex, sql, [user], |row| Reader::new(row).text())
     }
 
     /// The dashboard's figures for the user's contacts.
-    pub async fn counts(&self, user: &UserId) -> Result<ContactCounts> {
-        let conn = self.ex.conn().await?;
-        let counts = query_one(
-            &conn,
+    pub fn counts(&self, user: &UserId) -> Query<'e, ContactCounts> {
+        Query::one(
+            self.ex,
             "SELECT count(*), coalesce(sum(vip), 0), coalesce(sum(status = 'active'), 0), \
              coalesce(sum(vip = 1 AND status = 'active'), 0) FROM contact WHERE user_id = ?1",
             [user],
@@ -776,16 +764,14 @@ impl<'e> ContactRepo<'e> {
                 })
             },
         )
-        .await?;
-        Ok(counts.unwrap_or_default())
+        .map(Option::unwrap_or_default)
     }
 
     /// The user's active VIPs by name, at most `limit` of them.
-    pub async fn active_vips(&self, user: &UserId, limit: u32) -> Result<Vec<Contact>> {
-        let conn = self.ex.conn().await?;
-        query_all(
-            &conn,
-            &format!(
+    pub fn active_vips(&self, user: &UserId, limit: u32) -> Query<'e, Vec<Contact>> {
+        Query::all(
+            self.ex,
+            format!(
                 "SELECT {COLUMNS} FROM contact \
                  WHERE user_id = ?1 AND vip = 1 AND status = 'active' \
                  ORDER BY name COLLATE NOCASE, id LIMIT ?2"
@@ -793,16 +779,14 @@ impl<'e> ContactRepo<'e> {
             params![user, i64::from(limit.clamp(1, MAX_PER_PAGE))],
             Contact::from_row,
         )
-        .await
     }
 
     /// The birthdays of the user's active contacts that have one, in no particular order: the
     /// caller works out which come up soon (the year wrap and 29 February are easier in Rust
     /// than in SQL, and a user's contacts are few enough to read in one go).
-    pub async fn active_birthdays(&self, user: &UserId) -> Result<Vec<ContactBirthday>> {
-        let conn = self.ex.conn().await?;
-        query_all(
-            &conn,
+    pub fn active_birthdays(&self, user: &UserId) -> Query<'e, Vec<ContactBirthday>> {
+        Query::all(
+            self.ex,
             "SELECT id, name, vip, birthday FROM contact \
              WHERE user_id = ?1 AND status = 'active' AND birthday IS NOT NULL",
             [user],
@@ -821,7 +805,6 @@ impl<'e> ContactRepo<'e> {
                 }))
             },
         )
-        .await
         .map(|birthdays| birthdays.into_iter().flatten().collect())
     }
 }
@@ -972,16 +955,21 @@ impl ContactCursor {
     }
 }
 
-/// The user's contact `id`, or `NotFound` (also when it is another user's).
-pub(crate) async fn get(conn: &(impl Runner + ?Sized), user: &UserId, id: &ContactId) -> Result<Contact> {
-    query_one(
-        conn,
-        &format!("SELECT {COLUMNS} FROM contact WHERE id = ?1 AND user_id = ?2"),
+/// The contact `?1` of the user `?2`.
+fn select_owned() -> String {
+    format!("SELECT {COLUMNS} FROM contact WHERE id = ?1 AND user_id = ?2")
+}
+
+/// [`ensure_owned`] as part of a query: its result is `NotFound` unless `id` is one of the
+/// user's contacts.
+pub(crate) fn owned<'e>(ex: Executor<'e>, user: &UserId, id: &ContactId) -> Query<'e, ()> {
+    Query::one(
+        ex,
+        "SELECT 1 FROM contact WHERE id = ?1 AND user_id = ?2",
         params![id, user],
-        Contact::from_row,
+        |_| Ok(()),
     )
-    .await?
-    .ok_or(Error::NotFound)
+    .and_then(|found| found.ok_or(Error::NotFound))
 }
 
 /// Checks that `id` is one of the user's contacts (for child rows); `NotFound` otherwise.
@@ -1002,27 +990,35 @@ pub(crate) async fn ensure_owned(
 
 /// Sets every contact's `last_contacted` of the user to its latest interaction's date, in one
 /// pass (after a bulk write of interactions that left it alone).
-pub(crate) async fn refresh_last_contacted_of_user(conn: &(impl Runner + ?Sized), user: &UserId) -> Result<()> {
-    conn.connection().execute(
-        "UPDATE contact SET last_contacted = \
+pub(crate) async fn refresh_last_contacted_of_user(
+    conn: &(impl Runner + ?Sized),
+    user: &UserId,
+) -> Result<()> {
+    conn.connection()
+        .execute(
+            "UPDATE contact SET last_contacted = \
          (SELECT max(date) FROM interaction WHERE interaction.contact_id = contact.id) \
          WHERE user_id = ?1",
-        [user],
-    )
-    .await?;
+            [user],
+        )
+        .await?;
     Ok(())
 }
 
 /// Sets `last_contacted` to the latest interaction's date and touches `last_update`; run in
 /// the same transaction as every interaction write.
-pub(crate) async fn refresh_last_contacted(conn: &(impl Runner + ?Sized), id: &ContactId) -> Result<()> {
+pub(crate) async fn refresh_last_contacted(
+    conn: &(impl Runner + ?Sized),
+    id: &ContactId,
+) -> Result<()> {
     let at = now().timestamp();
-    conn.connection().execute(
-        "UPDATE contact SET \
+    conn.connection()
+        .execute(
+            "UPDATE contact SET \
          last_contacted = (SELECT max(date) FROM interaction WHERE contact_id = ?1), \
          last_update = ?2, updated_at = ?2 WHERE id = ?1",
-        params![id, at],
-    )
-    .await?;
+            params![id, at],
+        )
+        .await?;
     Ok(())
 }

@@ -5,12 +5,12 @@ use chrono::{DateTime, Days, Months, NaiveDate, Utc};
 use libsql::{params, params_from_iter, Connection, Row, Value};
 
 use super::contact::{self, ContactId};
+use super::session::SessionId;
 use super::user::UserId;
 use super::{qualified, query_all, query_count, query_one};
-use super::session::SessionId;
 use crate::db::Executor;
-use crate::query::Query;
 use crate::error::{Error, Result, ValidationErrors};
+use crate::query::Query;
 use crate::row::{date_to_secs, id_type, now, Reader, Stamps, Unreadable};
 use crate::validate;
 
@@ -406,26 +406,24 @@ impl<'e> FollowUpRepo<'e> {
     }
 
     /// The follow-ups of the user's contact: open ones first, each group by due date.
-    pub async fn list_for_contact(
+    pub fn list_for_contact(
         &self,
         user: &UserId,
         contact_id: &ContactId,
         include_completed: bool,
-    ) -> Result<Vec<FollowUp>> {
-        let tx = self.ex.begin_read().await?;
-        contact::ensure_owned(&tx, user, contact_id).await?;
-        let follow_ups = query_all(
-            &tx,
-            &format!(
+    ) -> Query<'e, Vec<FollowUp>> {
+        let follow_ups = Query::all(
+            self.ex,
+            format!(
                 "SELECT {COLUMNS} FROM follow_up WHERE contact_id = ?1 AND (completed = 0 OR ?2) \
                  ORDER BY completed, due_date, created_at, id"
             ),
             params![contact_id, i64::from(include_completed)],
             FollowUp::from_row,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(follow_ups)
+        );
+        contact::owned(self.ex, user, contact_id)
+            .and(follow_ups)
+            .map(|((), follow_ups)| follow_ups)
     }
 
     /// Every open follow-up of the user, the earliest due first, with its contact's name.

@@ -7,9 +7,10 @@ use libsql::{params, params_from_iter, Row, Value};
 use super::contact::{self, ContactId, MAX_PER_PAGE};
 use super::follow_up::{self, FollowUp, FollowUpId, NewFollowUp};
 use super::user::UserId;
-use super::{qualified, query_all, query_count, query_one};
+use super::{qualified, query_all, query_one};
 use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
+use crate::query::Query;
 use crate::row::{date_to_secs, id_type, like_pattern, now, Reader, Stamps, Unreadable};
 use crate::validate::{self, MAX_LONG_TEXT};
 
@@ -439,60 +440,55 @@ impl<'e> InteractionRepo<'e> {
     }
 
     /// A page of one contact's interactions, latest first, and how many there are in all.
-    pub async fn list_for_contact(
+    pub fn list_for_contact(
         &self,
         user: &UserId,
         contact_id: &ContactId,
         limit: u32,
         offset: u64,
-    ) -> Result<(Vec<Interaction>, u64)> {
-        let tx = self.ex.begin_read().await?;
-        contact::ensure_owned(&tx, user, contact_id).await?;
-        let total = query_count(
-            &tx,
+    ) -> Query<'e, (Vec<Interaction>, u64)> {
+        let total = Query::count(
+            self.ex,
             "SELECT count(*) FROM interaction WHERE contact_id = ?1",
             [contact_id],
-        )
-        .await?;
-        let interactions = query_all(
-            &tx,
-            &format!(
+        );
+        let interactions = Query::all(
+            self.ex,
+            format!(
                 "SELECT {COLUMNS} FROM interaction WHERE contact_id = ?1 \
                  ORDER BY date DESC, created_at DESC, id DESC LIMIT ?2 OFFSET ?3"
             ),
             params![contact_id, page_limit(limit), page_offset(offset)],
             Interaction::from_row,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok((interactions, total))
+        );
+        contact::owned(self.ex, user, contact_id)
+            .and(interactions.and(total))
+            .map(|((), page)| page)
     }
 
     /// A page of the user's interactions that match `query`, latest first, with the number
     /// that match in all.
-    pub async fn search(
+    pub fn search(
         &self,
         user: &UserId,
         query: &InteractionQuery,
-    ) -> Result<(Vec<InteractionWithContact>, u64)> {
+    ) -> Query<'e, (Vec<InteractionWithContact>, u64)> {
         let (condition, mut values) = query.conditions(user);
         let per_page = query.per_page.clamp(1, MAX_PER_PAGE);
         let offset = u64::from(query.page.max(1) - 1) * u64::from(per_page);
-        let tx = self.ex.begin_read().await?;
-        let total = query_count(
-            &tx,
-            &format!(
+        let total = Query::count(
+            self.ex,
+            format!(
                 "SELECT count(*) FROM contact c JOIN interaction i ON i.contact_id = c.id \
                  WHERE {condition}"
             ),
             params_from_iter(values.clone()),
-        )
-        .await?;
+        );
         values.push(Value::Integer(page_limit(per_page)));
         values.push(Value::Integer(page_offset(offset)));
-        let interactions = query_all(
-            &tx,
-            &format!(
+        let interactions = Query::all(
+            self.ex,
+            format!(
                 "SELECT {}, c.name FROM contact c JOIN interaction i ON i.contact_id = c.id \
                  WHERE {condition} \
                  ORDER BY i.date DESC, i.created_at DESC, i.id DESC LIMIT ? OFFSET ?",
@@ -500,10 +496,8 @@ impl<'e> InteractionRepo<'e> {
             ),
             params_from_iter(values),
             InteractionWithContact::from_row,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok((interactions, total))
+        );
+        interactions.and(total)
     }
 
     /// Up to `limit` of the user's interactions that match `query` (its page is ignored),
@@ -548,18 +542,16 @@ impl<'e> InteractionRepo<'e> {
     }
 
     /// How many of the user's interactions match `query` (its page is ignored).
-    pub async fn count(&self, user: &UserId, query: &InteractionQuery) -> Result<u64> {
+    pub fn count(&self, user: &UserId, query: &InteractionQuery) -> Query<'e, u64> {
         let (condition, values) = query.conditions(user);
-        let conn = self.ex.conn().await?;
-        query_count(
-            &conn,
-            &format!(
+        Query::count(
+            self.ex,
+            format!(
                 "SELECT count(*) FROM contact c JOIN interaction i ON i.contact_id = c.id \
                  WHERE {condition}"
             ),
             params_from_iter(values),
         )
-        .await
     }
 }
 

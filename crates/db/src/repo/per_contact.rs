@@ -11,10 +11,11 @@ use super::user::UserId;
 use super::{qualified, query_all, query_one, Upsert};
 use crate::db::Executor;
 use crate::error::{Error, Result};
+use crate::query::Query;
 use crate::row::{new_id, Reader, Stamps};
 
 /// A row type of a one-per-contact table.
-pub trait PerContact: Sized {
+pub trait PerContact: Sized + Send + 'static {
     /// The validated values a write stores (built only by the table's `*Input::parse`).
     type New;
     const TABLE: &'static str;
@@ -54,12 +55,11 @@ impl<'e, T: PerContact> PerContactRepo<'e, T> {
 
     /// The row of the user's contact `contact_id`, `None` when it has none yet; `NotFound`
     /// when the contact is not the user's.
-    pub async fn get(&self, user: &UserId, contact_id: &ContactId) -> Result<Option<T>> {
-        let conn = self.ex.conn().await?;
+    pub fn get(&self, user: &UserId, contact_id: &ContactId) -> Query<'e, Option<T>> {
         // One row when the contact is the user's; the joined columns are NULL without one.
-        query_one(
-            &conn,
-            &format!(
+        Query::one(
+            self.ex,
+            format!(
                 "SELECT {} FROM contact c LEFT JOIN {} t ON t.contact_id = c.id \
                  WHERE c.id = ?1 AND c.user_id = ?2",
                 qualified("t", T::COLUMNS),
@@ -75,8 +75,7 @@ impl<'e, T: PerContact> PerContactRepo<'e, T> {
                 }
             },
         )
-        .await?
-        .ok_or(Error::NotFound)
+        .and_then(|found| found.ok_or(Error::NotFound))
     }
 
     /// Creates or replaces the row of the user's contact `contact_id`.

@@ -6,8 +6,8 @@ use libsql::{params, Row};
 use super::user::{self, User, UserId};
 use super::{qualified, sha256_hex};
 use crate::db::Executor;
-use crate::query::Query;
 use crate::error::{Error, Result};
+use crate::query::Query;
 use crate::row::{id_type, timestamp};
 
 id_type!(

@@ -1,9 +1,9 @@
 //! Tags: the `tag` table (a user's labels, unique by name ignoring case) and `contact_tag`
 //! (which contacts carry which tag).
 
+use crate::repo::Runner;
 use chrono::{DateTime, Utc};
 use libsql::{params, Row};
-use crate::repo::Runner;
 
 use super::contact::{self, ContactId};
 use super::user::UserId;

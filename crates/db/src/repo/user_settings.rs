@@ -2,16 +2,16 @@
 //! the private calendar feed's token hash). A user without a row has the defaults, so every
 //! account works before its owner ever opens the settings.
 
+use crate::repo::Runner;
 use chrono::{DateTime, NaiveDate, Utc};
 use libsql::{params, Row};
-use crate::repo::Runner;
 
+use super::session::SessionId;
 use super::user::UserId;
 use super::{is_sha256_hex, query_one};
-use super::session::SessionId;
 use crate::db::Executor;
-use crate::query::Query;
 use crate::error::{Error, Result, ValidationErrors};
+use crate::query::Query;
 use crate::row::{now, opt_timestamp, timestamp, Stamps};
 
 /// Reconnect with a contact every this many days, unless the user or the contact says
@@ -221,17 +221,18 @@ impl UserSettings {
 
 /// The user's settings row with the defaults, unless it exists: the one INSERT of the table.
 async fn ensure_row(conn: &(impl Runner + ?Sized), user: &UserId, stamps: Stamps) -> Result<()> {
-    conn.connection().execute(
-        "INSERT INTO user_settings (user_id, created_at, updated_at) VALUES (?1, ?2, ?3) \
+    conn.connection()
+        .execute(
+            "INSERT INTO user_settings (user_id, created_at, updated_at) VALUES (?1, ?2, ?3) \
          ON CONFLICT (user_id) DO NOTHING",
-        params![
-            user,
-            stamps.created_at.timestamp(),
-            stamps.updated_at.timestamp()
-        ],
-    )
-    .await
-    .map_err(|e| not_found_on_foreign_key(e.into()))?;
+            params![
+                user,
+                stamps.created_at.timestamp(),
+                stamps.updated_at.timestamp()
+            ],
+        )
+        .await
+        .map_err(|e| not_found_on_foreign_key(e.into()))?;
     Ok(())
 }
 
@@ -354,18 +355,6 @@ impl<'e> UserSettingsRepo<'e> {
         )
         .await
     }
-}
-
-/// The settings of `user` on `conn` (inside a caller's transaction, too).
-pub(crate) async fn get(conn: &(impl Runner + ?Sized), user: &UserId) -> Result<UserSettings> {
-    Ok(query_one(
-        conn,
-        &select_of_user(),
-        [user],
-        UserSettings::from_row,
-    )
-    .await?
-    .unwrap_or_else(|| UserSettings::defaults(user)))
 }
 
 fn select_of_user() -> String {

@@ -9,7 +9,6 @@
 
 use std::collections::HashMap;
 
-
 use super::{ImportFormat, ImportedContact, ParsedImport, RecordError};
 use crate::db::{Db, Tx};
 use crate::error::Result;

@@ -48,7 +48,11 @@ impl CountingProxy {
 
 /// Copies responses back as they come, and requests forward one at a time, counting each
 /// (HTTP/1.1 with `Content-Length` bodies, which is what the libSQL client sends).
-async fn forward(client: TcpStream, server: TcpStream, counter: Arc<AtomicU64>) -> std::io::Result<()> {
+async fn forward(
+    client: TcpStream,
+    server: TcpStream,
+    counter: Arc<AtomicU64>,
+) -> std::io::Result<()> {
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
     tokio::spawn(async move {

@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum_extra::extract::{CookieJar, Form};
 use devhub_db::{
     Contact, ContactId, ContactInput, ContactStatus, DistinctField, Error as DbError, NewContact,
-    UserId,
+    Query, UserId,
 };
 use serde::Deserialize;
 
@@ -98,13 +98,13 @@ struct FormPage {
 }
 
 impl FormPage {
-    async fn new(
-        state: &AppState,
+    fn new(
         page: &Page,
         editing: Option<&Contact>,
         form: ContactForm,
         errors: FieldErrors,
-    ) -> Result<Self, AppError> {
+        (industries, relationships): (Vec<String>, Vec<String>),
+    ) -> Self {
         let (title, heading, action, submit, cancel) = match editing {
             None => (
                 "New contact".to_string(),
@@ -121,8 +121,7 @@ impl FormPage {
                 format!("/contacts/{}", c.id),
             ),
         };
-        let (industries, relationships) = suggestions(state, page.user_id()).await?;
-        Ok(FormPage {
+        FormPage {
             layout: page.layout(title, "contacts"),
             heading,
             action,
@@ -135,21 +134,15 @@ impl FormPage {
             industries,
             relationships,
             today: page.today.iso(),
-        })
+        }
     }
 }
 
 /// The industries and relationships already in use, offered while typing.
-async fn suggestions(
-    state: &AppState,
-    user: &UserId,
-) -> Result<(Vec<String>, Vec<String>), AppError> {
+fn suggestions<'e>(state: &'e AppState, user: &UserId) -> Query<'e, (Vec<String>, Vec<String>)> {
     let repo = state.db.contacts();
-    Ok((
-        repo.distinct_values(user, DistinctField::Industry).await?,
-        repo.distinct_values(user, DistinctField::Relationship)
-            .await?,
-    ))
+    repo.distinct_values(user, DistinctField::Industry)
+        .and(repo.distinct_values(user, DistinctField::Relationship))
 }
 
 pub async fn new_page(State(state): State<AppState>, page: Page) -> Result<Response, AppError> {
@@ -157,7 +150,8 @@ pub async fn new_page(State(state): State<AppState>, page: Page) -> Result<Respo
         status: ContactStatus::Active.as_str().to_string(),
         ..ContactForm::default()
     };
-    let form = FormPage::new(&state, &page, None, form, FieldErrors::default()).await?;
+    let suggested = suggestions(&state, page.user_id()).await?;
+    let form = FormPage::new(&page, None, form, FieldErrors::default(), suggested);
     Ok(ok(&form))
 }
 
@@ -173,7 +167,8 @@ async fn invalid(
         return Err(error.into());
     };
     let errors = FieldErrors::from_validation(&errors, LABELS);
-    let form = FormPage::new(state, page, editing, form, errors).await?;
+    let suggested = suggestions(state, page.user_id()).await?;
+    let form = FormPage::new(page, editing, form, errors, suggested);
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &form))
 }
 
@@ -202,13 +197,22 @@ pub async fn edit_page(
     page: Page,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let contact = state
+    let user = page.user_id();
+    let (contact, suggested) = state
         .db
-        .contacts()
-        .get(page.user_id(), &ContactId::from(id))
+        .batch((
+            state.db.contacts().get(user, &ContactId::from(id)),
+            suggestions(&state, user),
+        ))
         .await?;
     let form = ContactForm::of(&contact);
-    let form = FormPage::new(&state, &page, Some(&contact), form, FieldErrors::default()).await?;
+    let form = FormPage::new(
+        &page,
+        Some(&contact),
+        form,
+        FieldErrors::default(),
+        suggested,
+    );
     Ok(ok(&form))
 }
 

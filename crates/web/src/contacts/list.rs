@@ -225,7 +225,15 @@ pub async fn list_page(
     let params = ListParams::parse(raw.as_deref());
     let repo = state.db.contacts();
     let user = page.user_id();
-    let mut result = repo.list(user, &params.repo_query(params.page)).await?;
+    // The page's reads in one batch: one request on a server.
+    let (mut result, industries, relationships) = state
+        .db
+        .batch((
+            repo.list(user, &params.repo_query(params.page)),
+            repo.distinct_values(user, DistinctField::Industry),
+            repo.distinct_values(user, DistinctField::Relationship),
+        ))
+        .await?;
     if result.contacts.is_empty() && result.total > 0 {
         // Past the last page (an old link): show the last one.
         result = repo
@@ -272,15 +280,8 @@ pub async fn list_page(
         layout: page.layout("Contacts", "contacts"),
         export_vcard: query.replaced("format", "vcard").url("/contacts/export"),
         export_csv: query.replaced("format", "csv").url("/contacts/export"),
-        industries: with_current(
-            repo.distinct_values(user, DistinctField::Industry).await?,
-            &params.industry,
-        ),
-        relationships: with_current(
-            repo.distinct_values(user, DistinctField::Relationship)
-                .await?,
-            &params.relationship,
-        ),
+        industries: with_current(industries, &params.industry),
+        relationships: with_current(relationships, &params.relationship),
         tabs,
         name_header: SortHeader::new(&params, ContactSort::Name),
         last_contacted_header: SortHeader::new(&params, ContactSort::LastContacted),

@@ -125,17 +125,26 @@ fn timeline_page(raw: Option<&str>) -> u32 {
 pub(super) async fn render_contact(
     state: &AppState,
     page: &Page,
-    contact: Contact,
+    id: &ContactId,
     timeline: u32,
     returned: Returned,
 ) -> Result<Response, AppError> {
     let user = page.user_id();
-    let interactions = state.db.interactions();
+    let db = &state.db;
+    let interactions = db.interactions();
     let per = TIMELINE_PAGE;
     let mut timeline = timeline.max(1);
     let offset = |p: u32| u64::from(p - 1) * u64::from(per);
-    let (mut list, total) = interactions
-        .list_for_contact(user, &contact.id, per, offset(timeline))
+    // Every read of the page in one batch: one request on a server.
+    let (contact, (mut list, total), open, own_cadence, background, info) = db
+        .batch((
+            db.contacts().get(user, id),
+            interactions.list_for_contact(user, id, per, offset(timeline)),
+            db.follow_ups().list_for_contact(user, id, false),
+            db.cadences().get(user, id),
+            db.backgrounds().get(user, id),
+            db.contact_infos().get(user, id),
+        ))
         .await?;
     if list.is_empty() && total > 0 {
         // Past the end (an old link): the last page.
@@ -164,8 +173,8 @@ pub(super) async fn render_contact(
         p => format!("{base}?interactions_page={p}#timeline"),
     });
 
-    let fu = follow_ups::contact_card(state, page, &contact, returned.card.clone()).await?;
-    let due = follow_ups::due_for_contact(state, page, &contact).await?;
+    let fu = follow_ups::contact_card(page, &contact, &open, own_cadence, returned.card.clone());
+    let due = follow_ups::due_items(page, &contact, &open);
     let today = page.today();
     let since_last = match contact.last_contacted {
         None => "Never".to_string(),
@@ -178,7 +187,7 @@ pub(super) async fn render_contact(
     // The background and contact details show for VIPs and for any contact that has some
     // (an import keeps the e-mail, phone and company it finds without making everyone a VIP);
     // a VIP form that came back is shown even if the contact stopped being a VIP meanwhile.
-    let view = vip::view(state, user, &contact.id, &returned).await?;
+    let view = vip::view(background, info, &returned);
     let shows_vip = contact.vip
         || view.background.is_some()
         || view.info.is_some()
@@ -259,7 +268,7 @@ pub(super) async fn render_contact(
 pub(crate) async fn render_contact_with_card(
     state: &AppState,
     page: &Page,
-    contact: Contact,
+    contact: &ContactId,
     card: CardReturn,
 ) -> Result<Response, AppError> {
     let returned = Returned {
@@ -291,11 +300,10 @@ pub async fn show_page(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    let contact = owned(&state, &page, id).await?;
     render_contact(
         &state,
         &page,
-        contact,
+        &ContactId::from(id),
         timeline_page(raw.as_deref()),
         Returned::default(),
     )
@@ -361,7 +369,7 @@ pub async fn set_status(
                 alert: Some(format!("Status {message}.")),
                 ..Returned::default()
             };
-            return render_contact(&state, &page, contact, 1, returned).await;
+            return render_contact(&state, &page, &contact.id, 1, returned).await;
         }
     };
     let contact = state

@@ -262,14 +262,11 @@ impl VipView {
 }
 
 /// The VIP sections, with the values and messages of a form that came back.
-pub(super) async fn view(
-    state: &AppState,
-    user: &UserId,
-    contact: &ContactId,
+pub(super) fn view(
+    background: Option<Background>,
+    info: Option<ContactInfo>,
     returned: &Returned,
-) -> Result<VipView, AppError> {
-    let background = state.db.backgrounds().get(user, contact).await?;
-    let info = state.db.contact_infos().get(user, contact).await?;
+) -> VipView {
     let (bg_form, bg_errors, bg_open) = match &returned.background {
         Some((form, errors)) => (form.clone(), errors.clone(), true),
         None => (
@@ -300,7 +297,7 @@ pub(super) async fn view(
         .as_ref()
         .map(|i| i.social_links.iter().map(|l| SocialLink::of(l)).collect())
         .unwrap_or_default();
-    Ok(VipView {
+    VipView {
         background,
         bg_form,
         bg_errors,
@@ -314,7 +311,7 @@ pub(super) async fn view(
         links,
         link_url,
         link_error,
-    })
+    }
 }
 
 fn unprocessable() -> Option<StatusCode> {
@@ -362,7 +359,7 @@ pub async fn save_background(
                 )),
                 ..Returned::default()
             };
-            render_contact(&state, &page, contact, 1, returned).await
+            render_contact(&state, &page, &contact.id, 1, returned).await
         }
         Err(e) => Err(e.into()),
     }
@@ -395,7 +392,9 @@ async fn save_info(
                 info: Some((form, errors)),
                 ..Returned::default()
             };
-            Ok(Err(render_contact(state, page, contact, 1, returned).await?))
+            Ok(Err(
+                render_contact(state, page, &contact.id, 1, returned).await?
+            ))
         }
         Err(e) => Err(e.into()),
     }
@@ -518,7 +517,7 @@ async fn link_response(
             ..Returned::default()
         },
     };
-    render_contact(state, page, contact, 1, returned).await
+    render_contact(state, page, &contact.id, 1, returned).await
 }
 
 pub async fn add_social_link(

@@ -133,23 +133,34 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
     let today = page.today();
     let contacts = state.db.contacts();
     let interactions = state.db.interactions();
-
-    let counts = contacts.counts(user).await?;
     let (first, last) = month_of(today);
     let month_query = InteractionQuery {
         from: Some(first),
         to: Some(last),
         ..InteractionQuery::default()
     };
-    let this_month = interactions.count(user, &month_query).await?;
+    let recent_query = InteractionQuery {
+        per_page: RECENT_SHOWN,
+        ..InteractionQuery::default()
+    };
+    // Every read of the dashboard in one batch: one request on a server.
+    let (counts, this_month, vips, (recent, _), birthdays, (overdue, overdue_total)) = state
+        .db
+        .batch((
+            contacts.counts(user),
+            interactions.count(user, &month_query),
+            contacts.active_vips(user, VIPS_SHOWN),
+            interactions.search(user, &recent_query),
+            contacts.active_birthdays(user),
+            state.db.cadences().due(user, now, RECONNECT_SHOWN),
+        ))
+        .await?;
     let this_month_href = QueryString::new()
         .with("from", first)
         .with("to", last)
         .url("/interactions");
 
-    let vips = contacts
-        .active_vips(user, VIPS_SHOWN)
-        .await?
+    let vips = vips
         .into_iter()
         .map(|c| ContactLink {
             id: c.id.into_string(),
@@ -157,22 +168,13 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
         })
         .collect();
 
-    let recent_query = InteractionQuery {
-        per_page: RECENT_SHOWN,
-        ..InteractionQuery::default()
-    };
-    let recent = interactions
-        .search(user, &recent_query)
-        .await?
-        .0
+    let recent = recent
         .into_iter()
         .map(|r| InteractionRow::new(r, &page.today))
         .collect();
 
     let soon = crate::birthdays::upcoming(
-        contacts
-            .active_birthdays(user)
-            .await?
+        birthdays
             .into_iter()
             .map(|b| ((b.id, b.name, b.vip), b.birthday)),
         today,
@@ -193,7 +195,6 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
         })
         .collect();
 
-    let (overdue, overdue_total) = state.db.cadences().due(user, now, RECONNECT_SHOWN).await?;
     let more_reconnect = overdue_total.saturating_sub(overdue.len() as u64);
     let reconnect = overdue
         .into_iter()

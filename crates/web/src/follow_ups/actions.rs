@@ -62,7 +62,7 @@ pub(super) async fn create(
                 form: Some((fields, field_errors(&errors))),
                 cadence: None,
             };
-            return render_contact_with_card(&state, &page, contact, card).await;
+            return render_contact_with_card(&state, &page, &contact.id, card).await;
         }
     };
     let created = match state
@@ -77,7 +77,7 @@ pub(super) async fn create(
                 form: Some((fields, field_errors(&errors))),
                 cadence: None,
             };
-            return render_contact_with_card(&state, &page, contact, card).await;
+            return render_contact_with_card(&state, &page, &contact.id, card).await;
         }
         Err(e) => return Err(e.into()),
     };
@@ -119,7 +119,7 @@ pub(super) async fn set_cadence(
                     form: None,
                     cadence: Some((typed.clone(), format!("Cadence {message}."))),
                 };
-                return render_contact_with_card(&state, &page, contact, card).await;
+                return render_contact_with_card(&state, &page, &contact.id, card).await;
             }
         },
     };

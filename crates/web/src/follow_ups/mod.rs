@@ -203,23 +203,18 @@ pub(crate) struct CardReturn {
     pub cadence: Option<(String, String)>,
 }
 
-/// Builds the card of `contact`'s page.
-pub(crate) async fn contact_card(
-    state: &AppState,
+/// Builds the card of `contact`'s page from its `open` follow-ups and its `own` cadence.
+pub(crate) fn contact_card(
     page: &Page,
     contact: &Contact,
+    open: &[FollowUp],
+    own: Option<CadenceDays>,
     returned: CardReturn,
-) -> Result<ContactCard, AppError> {
-    let user = page.user_id();
-    let open = state
-        .db
-        .follow_ups()
-        .list_for_contact(user, &contact.id, false)
-        .await?
+) -> ContactCard {
+    let open = open
         .iter()
         .map(|f| FollowUpItem::new(f, &contact.name, &page.today))
         .collect();
-    let own = state.db.cadences().get(user, &contact.id).await?;
     let preferences = page.settings.preferences;
     let default_cadence = if contact.vip {
         preferences.vip_cadence_days
@@ -236,7 +231,7 @@ pub(crate) async fn contact_card(
             None,
         ),
     };
-    Ok(ContactCard {
+    ContactCard {
         contact_id: contact.id.to_string(),
         open,
         form,
@@ -246,7 +241,7 @@ pub(crate) async fn contact_card(
         default_cadence,
         when_options: when_options(),
         back: format!("/contacts/{}#follow-ups", contact.id),
-    })
+    }
 }
 
 /// The contact's open follow-ups due today or earlier (in the user's zone): what logging an
@@ -256,16 +251,21 @@ pub(crate) async fn due_for_contact(
     page: &Page,
     contact: &Contact,
 ) -> Result<Vec<FollowUpItem>, AppError> {
-    let today = &page.today;
-    Ok(state
+    let open = state
         .db
         .follow_ups()
         .list_for_contact(page.user_id(), &contact.id, false)
-        .await?
-        .iter()
+        .await?;
+    Ok(due_items(page, contact, &open))
+}
+
+/// Those of the contact's `open` follow-ups due today or earlier, as items.
+pub(crate) fn due_items(page: &Page, contact: &Contact, open: &[FollowUp]) -> Vec<FollowUpItem> {
+    let today = &page.today;
+    open.iter()
         .filter(|f| f.due_date <= today.date)
         .map(|f| FollowUpItem::new(f, &contact.name, today))
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]
