@@ -41,6 +41,28 @@ pub struct DbConfig {
     pub auth_token: Option<String>,
     pub replica_path: Option<PathBuf>,
     pub synchronous: Synchronous,
+    /// How often an embedded replica pulls the primary's changes in the background (zero:
+    /// only at start, after its own writes, and when a request carries a newer write mark).
+    pub sync_interval: std::time::Duration,
+}
+
+/// `DATABASE_SYNC_INTERVAL`'s default: one second.
+pub const DEFAULT_SYNC_INTERVAL: &str = "1";
+
+/// Parses `DATABASE_SYNC_INTERVAL`: seconds, fractions allowed (`0.5`), `0` for none.
+pub fn parse_sync_interval(value: &str) -> Result<std::time::Duration> {
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && (0.0..=86_400.0).contains(s))
+        .map(std::time::Duration::from_secs_f64)
+        .ok_or_else(|| {
+            Error::Config(format!(
+                "DATABASE_SYNC_INTERVAL must be a number of seconds from 0 to 86400, not `{}`",
+                value.trim()
+            ))
+        })
 }
 
 impl std::fmt::Debug for DbConfig {
@@ -53,6 +75,7 @@ impl std::fmt::Debug for DbConfig {
             )
             .field("replica_path", &self.replica_path)
             .field("synchronous", &self.synchronous)
+            .field("sync_interval", &self.sync_interval)
             .finish()
     }
 }
@@ -80,6 +103,8 @@ pub enum Location {
         url: String,
         auth_token: String,
         path: PathBuf,
+        /// See [`DbConfig::sync_interval`].
+        sync_interval: std::time::Duration,
     },
 }
 
@@ -149,6 +174,7 @@ impl Location {
                         url: url.to_string(),
                         auth_token,
                         path: path.clone(),
+                        sync_interval: config.sync_interval,
                     },
                     None => Location::Remote {
                         url: url.to_string(),

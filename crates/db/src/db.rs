@@ -33,6 +33,9 @@ pub struct Db {
 
 struct Inner {
     database: Database,
+    /// With an embedded replica: the primary itself, for the reads that must see every write
+    /// at once (whose session is valid).
+    primary: Option<Db>,
     location: Location,
     synchronous: Synchronous,
     idle: Mutex<Vec<Connection>>,
@@ -75,21 +78,38 @@ impl Db {
                 url,
                 auth_token,
                 path,
+                sync_interval,
             } => {
                 check_local_path(path, true)?;
-                Builder::new_remote_replica(path, url.clone(), auth_token.clone())
-                    .read_your_writes(true)
-                    .build()
-                    .await
+                let builder = Builder::new_remote_replica(path, url.clone(), auth_token.clone())
+                    .read_your_writes(true);
+                if sync_interval.is_zero() {
+                    builder.build().await
+                } else {
+                    builder.sync_interval(*sync_interval).build().await
+                }
             }
         }
         .map_err(|e| Error::Config(format!("cannot open {}: {e}", location.describe())))?;
 
+        let primary = match &location {
+            Location::Replica {
+                url, auth_token, ..
+            } => {
+                let remote = Location::Remote {
+                    url: url.clone(),
+                    auth_token: auth_token.clone(),
+                };
+                Some(Box::pin(Db::open_location(remote, synchronous, mode)).await?)
+            }
+            _ => None,
+        };
         // An in-memory database lives in its one connection.
         let size = if location == Location::Memory { 1 } else { 8 };
         let db = Db {
             inner: Arc::new(Inner {
                 database,
+                primary,
                 location,
                 synchronous,
                 idle: Mutex::new(Vec::new()),
@@ -230,11 +250,80 @@ impl Db {
         Ok(())
     }
 
+    /// The database that has every write the moment it is acknowledged: the primary for an
+    /// embedded replica (one request over the network), this one otherwise.
+    pub fn primary(&self) -> &Db {
+        self.inner.primary.as_ref().unwrap_or(self)
+    }
+
+    /// How far this instance's writes have reached on the server, for a client to carry to
+    /// the next instance it reaches ([`Db::catch_up`]). `None` on a local file.
+    pub fn write_mark(&self) -> Option<WriteMark> {
+        match self.inner.location {
+            Location::Replica { .. } => Some(
+                self.inner
+                    .database
+                    .max_write_replication_index()
+                    .map_or(WriteMark::Unknown, WriteMark::Frame),
+            ),
+            Location::Remote { .. } => Some(WriteMark::Unknown),
+            Location::Local(_) | Location::Memory => None,
+        }
+    }
+
+    /// Brings an embedded replica up to `mark` (a write a client saw acknowledged, perhaps by
+    /// another instance) before it serves that client's reads: nothing when it is there
+    /// already, else one pull from the primary. Answers the mark this replica is at then, or
+    /// `None` when there is nothing to catch up with (no replica).
+    pub async fn catch_up(&self, mark: WriteMark) -> Result<Option<WriteMark>> {
+        let Location::Replica { .. } = self.inner.location else {
+            return Ok(None);
+        };
+        let database = &self.inner.database;
+        let at = database.replication_index().await?.unwrap_or(0);
+        let reached = match mark {
+            WriteMark::Frame(frame) if frame <= at => at,
+            WriteMark::Frame(frame) => database.sync_until(frame).await?.frame_no().unwrap_or(at),
+            WriteMark::Unknown => database.sync().await?.frame_no().unwrap_or(at),
+        };
+        Ok(Some(WriteMark::Frame(reached)))
+    }
+
     /// Closes idle connections; checked-out ones close when they come back.
     pub fn close(&self) {
+        if let Some(primary) = &self.inner.primary {
+            primary.close();
+        }
         self.inner.permits.close();
         if let Ok(mut idle) = self.inner.idle.lock() {
             idle.clear();
+        }
+    }
+}
+
+/// How far the writes a client has seen acknowledged reach on the server: a replication index
+/// (frame number) of the primary, or `Unknown` when the instance that wrote had no replica to
+/// tell it (a replica then pulls everything the primary has).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMark {
+    Frame(u64),
+    Unknown,
+}
+
+impl WriteMark {
+    /// As a cookie value: the frame number, or `0` for unknown.
+    pub fn encode(self) -> String {
+        match self {
+            WriteMark::Frame(frame) => frame.to_string(),
+            WriteMark::Unknown => "0".into(),
+        }
+    }
+
+    /// From [`WriteMark::encode`]; `None` for anything else.
+    pub fn decode(value: &str) -> Option<WriteMark> {
+        match value.parse::<u64>().ok()? {
+            0 => Some(WriteMark::Unknown),
+            frame => Some(WriteMark::Frame(frame)),
         }
     }
 }

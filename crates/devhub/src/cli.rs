@@ -62,6 +62,16 @@ pub struct DatabaseArgs {
         value_name = "MODE"
     )]
     pub database_synchronous: String,
+
+    /// With a replica: seconds between its background syncs from the server (`0`: none)
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_SYNC_INTERVAL",
+        default_value = devhub_db::config::DEFAULT_SYNC_INTERVAL,
+        value_name = "SECONDS"
+    )]
+    pub database_sync_interval: String,
 }
 
 #[derive(Debug, Subcommand)]

@@ -21,6 +21,7 @@ pub fn db_config(args: &DatabaseArgs) -> Result<DbConfig, Failure> {
         auth_token: args.database_auth_token.clone(),
         replica_path: args.database_replica_path.clone(),
         synchronous: Synchronous::parse(&args.database_synchronous)?,
+        sync_interval: devhub_db::config::parse_sync_interval(&args.database_sync_interval)?,
     };
     // Parse early so that a bad URL is reported before any work.
     Location::from_config(&config)?;

@@ -117,6 +117,7 @@ mod tests {
             url: "https://db.example.com?authToken=secret".into(),
             auth_token: "tok".into(),
             path: "replica.db".into(),
+            sync_interval: std::time::Duration::ZERO,
         });
         assert_eq!(mode, "embedded replica");
         assert_eq!(location, "replica.db (replica of https://db.example.com/)");

@@ -54,7 +54,8 @@ pub async fn require_token(
             false,
         );
     };
-    let tokens = state.db.api_tokens();
+    // On the primary: a token revoked on another instance stops working at once.
+    let tokens = state.db.primary().api_tokens();
     let found = match tokens.find_by_hash(&sha256_hex(token)).await {
         Ok(found) => found,
         Err(e) => return ApiError::from(e).into_response(),

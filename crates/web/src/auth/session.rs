@@ -97,6 +97,9 @@ pub async fn validate_token(db: &Db, token: &str) -> Result<Option<Validated>, A
     let id = SessionId::from_token(token);
     // One request to the database: the session, its user's settings and the navigation's
     // counts (both keyed by the session, which this checks before using them).
+    // On the primary: a session made or ended on another instance counts at once, even where
+    // this instance reads its pages from an embedded replica.
+    let db = db.primary();
     let (found, settings, follow_ups) = db
         .batch((
             db.sessions().find(&id),
