@@ -287,7 +287,23 @@ mod tests {
             auth_token: token.map(Into::into),
             replica_path: replica.map(PathBuf::from),
             synchronous: Synchronous::Normal,
+            sync_interval: std::time::Duration::ZERO,
         })
+    }
+
+    #[test]
+    fn the_sync_interval_is_seconds_from_zero_to_a_day() {
+        use std::time::Duration;
+        assert_eq!(parse_sync_interval("1").unwrap(), Duration::from_secs(1));
+        assert_eq!(
+            parse_sync_interval(" 0.25 ").unwrap(),
+            Duration::from_millis(250)
+        );
+        assert_eq!(parse_sync_interval("0").unwrap(), Duration::ZERO);
+        for bad in ["-1", "soon", "", "1e9", "NaN", "inf"] {
+            let e = parse_sync_interval(bad).unwrap_err().to_string();
+            assert!(e.contains("DATABASE_SYNC_INTERVAL"), "{bad}: {e}");
+        }
     }
 
     #[test]
