@@ -8,28 +8,6 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A minimal HTTP/1.1 GET over loopback: (status, body).
-fn http_get(addr: &str, path: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let body = response
-        .split("\r\n\r\n")
-        .nth(1)
-        .unwrap_or_default()
-        .to_string();
-    (status, body)
-}
-
 fn start(dir: &std::path::Path, extra: &[&str]) -> (std::process::Child, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_devhub"));
     command
@@ -65,8 +43,11 @@ fn serve_creates_the_default_database_answers_and_stops_gracefully_on_sigterm() 
     let (mut child, addr) = start(dir.path(), &[]);
 
     assert!(dir.path().join("local.db").exists(), "./local.db created");
-    assert_eq!(http_get(&addr, "/healthz"), (200, "ok".to_string()));
-    let (status, _) = http_get(&addr, "/login");
+    assert_eq!(
+        support::http_get(&addr, "/healthz"),
+        (200, "ok".to_string())
+    );
+    let (status, _) = support::http_get(&addr, "/login");
     assert_eq!(status, 200);
 
     let killed = Command::new("kill")
@@ -97,7 +78,7 @@ fn serve_creates_the_default_database_answers_and_stops_gracefully_on_sigterm() 
 fn no_migrate_leaves_the_database_unmigrated() {
     let dir = tempfile::tempdir().unwrap();
     let (mut child, addr) = start(dir.path(), &["--no-migrate"]);
-    assert_eq!(http_get(&addr, "/healthz").0, 200);
+    assert_eq!(support::http_get(&addr, "/healthz").0, 200);
     child.kill().unwrap();
     child.wait().unwrap();
 
