@@ -42,7 +42,7 @@ pub use repo::interaction::{
     NewInteraction,
 };
 pub use repo::job_lease::JobLeaseRepo;
-pub use repo::session::{Session, SessionId, SessionRepo};
+pub use repo::session::{Owner, Session, SessionId, SessionRepo};
 pub use repo::sha256_hex;
 pub use repo::tag::{NewTag, Tag, TagCursor, TagId, TagInput, TagRepo};
 pub use repo::user::{NewUser, User, UserId, UserRepo};

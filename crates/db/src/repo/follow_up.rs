@@ -5,7 +5,7 @@ use chrono::{DateTime, Days, Months, NaiveDate, Utc};
 use libsql::{params, params_from_iter, Connection, Row, Value};
 
 use super::contact::{self, ContactId};
-use super::session::SessionId;
+use super::session::Owner;
 use super::user::UserId;
 use super::{qualified, query_all, query_count, query_one};
 use crate::db::Executor;
@@ -499,21 +499,23 @@ impl<'e> FollowUpRepo<'e> {
         Ok(counts.unwrap_or_default())
     }
 
-    /// [`Self::counts`] for the user of the session `session`, for every day that can be
-    /// their today (see [`FollowUpCountsNear`]).
+    /// [`Self::counts`] of `owner`, for every day that can be their today (see
+    /// [`FollowUpCountsNear`]).
     pub fn counts_near(
         &self,
-        session: &SessionId,
+        owner: Owner<'_>,
         utc_today: NaiveDate,
     ) -> Query<'e, FollowUpCountsNear> {
         let day = |k: i64| date_to_secs(utc_today + chrono::Duration::days(k));
+        let (whose, value) = owner.condition("user_id", 1);
         Query::one(
             self.ex,
-            "SELECT coalesce(sum(due_date < ?2), 0), coalesce(sum(due_date < ?3), 0), \
-             coalesce(sum(due_date < ?4), 0), count(*) FROM follow_up \
-             WHERE user_id = (SELECT user_id FROM session WHERE id = ?1) \
-             AND completed = 0 AND due_date < ?5",
-            params![session, day(-1), day(0), day(1), day(2)],
+            format!(
+                "SELECT coalesce(sum(due_date < ?2), 0), coalesce(sum(due_date < ?3), 0), \
+                 coalesce(sum(due_date < ?4), 0), count(*) FROM follow_up \
+                 WHERE {whose} AND completed = 0 AND due_date < ?5"
+            ),
+            params![value, day(-1), day(0), day(1), day(2)],
             move |row| {
                 let n = |i| -> Result<u64> { Ok(u64::try_from(row.get::<i64>(i)?).unwrap_or(0)) };
                 Ok(FollowUpCountsNear {

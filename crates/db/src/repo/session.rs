@@ -50,6 +50,27 @@ impl Session {
     }
 }
 
+/// Whose rows a read wants: a user's, or those of the user a session belongs to (so that they
+/// can be read in the same request as the session itself, before its user is known).
+#[derive(Debug, Clone, Copy)]
+pub enum Owner<'a> {
+    User(&'a UserId),
+    Session(&'a SessionId),
+}
+
+impl Owner<'_> {
+    /// `column = ?{n}` for this owner, and the value of `?{n}`.
+    pub(crate) fn condition(self, column: &str, n: u32) -> (String, libsql::Value) {
+        match self {
+            Owner::User(user) => (format!("{column} = ?{n}"), user.into()),
+            Owner::Session(session) => (
+                format!("{column} = (SELECT user_id FROM session WHERE id = ?{n})"),
+                session.into(),
+            ),
+        }
+    }
+}
+
 #[derive(Clone, Copy)]
 pub struct SessionRepo<'e> {
     ex: Executor<'e>,

@@ -6,7 +6,7 @@ use crate::repo::Runner;
 use chrono::{DateTime, NaiveDate, Utc};
 use libsql::{params, Row};
 
-use super::session::SessionId;
+use super::session::Owner;
 use super::user::UserId;
 use super::{is_sha256_hex, query_one};
 use crate::db::Executor;
@@ -256,16 +256,13 @@ impl<'e> UserSettingsRepo<'e> {
             .map(move |saved| saved.unwrap_or_else(|| UserSettings::defaults(&owner)))
     }
 
-    /// The saved settings of the user whose session is `session` (`None`: the defaults, or no
-    /// such session): read together with the session itself, in one request.
-    pub fn of_session(&self, session: &SessionId) -> Query<'e, Option<UserSettings>> {
+    /// The saved settings of `owner` (`None`: the defaults, or no such session).
+    pub fn saved(&self, owner: Owner<'_>) -> Query<'e, Option<UserSettings>> {
+        let (condition, value) = owner.condition("user_id", 1);
         Query::one(
             self.ex,
-            format!(
-                "SELECT {COLUMNS} FROM user_settings \
-                 WHERE user_id = (SELECT user_id FROM session WHERE id = ?1)"
-            ),
-            [session],
+            format!("SELECT {COLUMNS} FROM user_settings WHERE {condition}"),
+            [value],
             UserSettings::from_row,
         )
     }

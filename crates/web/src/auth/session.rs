@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use chrono::{DateTime, Duration, Utc};
 use devhub_db::repo::session::{Session, SessionId};
-use devhub_db::{Db, FollowUpCountsNear, User, UserSettings};
+use devhub_db::{Db, FollowUpCountsNear, Owner, User, UserSettings};
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -97,16 +97,27 @@ pub async fn validate_token(db: &Db, token: &str) -> Result<Option<Validated>, A
     let id = SessionId::from_token(token);
     // One request to the database: the session, its user's settings and the navigation's
     // counts (both keyed by the session, which this checks before using them).
-    // On the primary: a session made or ended on another instance counts at once, even where
-    // this instance reads its pages from an embedded replica.
-    let db = db.primary();
-    let (found, settings, follow_ups) = db
-        .batch((
-            db.sessions().find(&id),
-            db.user_settings().of_session(&id),
-            db.follow_ups().counts_near(&id, Utc::now().date_naive()),
-        ))
-        .await?;
+    let today = Utc::now().date_naive();
+    let page_data = |owner| {
+        db.user_settings()
+            .saved(owner)
+            .and(db.follow_ups().counts_near(owner, today))
+    };
+    let (found, (settings, follow_ups)) = if db.primary().location() == db.location() {
+        // A file, or a server without a replica: the session with its user's settings and
+        // counts in one request.
+        let session = Owner::Session(&id);
+        db.batch((db.sessions().find(&id), page_data(session)))
+            .await?
+    } else {
+        // An embedded replica: the session on the primary, so that a session made or ended
+        // on another instance counts at once (one small request); the rest from the replica.
+        let Some(found) = db.primary().sessions().find(&id).await? else {
+            return Ok(None);
+        };
+        let data = page_data(Owner::User(&found.1.id)).await?;
+        (Some(found), data)
+    };
     let Some((mut session, user)) = found else {
         return Ok(None);
     };
