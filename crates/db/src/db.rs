@@ -354,14 +354,14 @@ impl Deref for PooledConn {
 impl Drop for PooledConn {
     fn drop(&mut self) {
         let Some(conn) = self.conn.take() else { return };
-        // A connection left inside a transaction (a panic, a dropped future) is not reused.
-        // Nor is a plain remote connection: its stream may have died with the server (a
-        // restart answers "invalid baton" forever after), and opening one is free (no round
-        // trip; the HTTP client below keeps its own pool of sockets). An embedded replica's
-        // connections are kept: each new one opens a stream of its own on the primary for its
-        // writes, and under load the primary times out opening them.
-        let remote = matches!(self.db.location, Location::Remote { .. });
-        if !conn.is_autocommit() || self.db.permits.is_closed() || remote {
+        // A connection left inside a transaction (a panic, a dropped future) is not reused:
+        // on a server its stream may have died with the server (a restart answers "invalid
+        // baton" forever after). Every other connection is: a plain remote one holds its own
+        // HTTP client, whose kept-alive socket saves a TCP handshake per request (its streams
+        // close with each request outside a transaction, so no baton outlives a request); an
+        // embedded replica's opens a stream of its own on the primary for its writes, and
+        // under load the primary times out opening them.
+        if !conn.is_autocommit() || self.db.permits.is_closed() {
             return;
         }
         if let Ok(mut idle) = self.db.idle.lock() {
