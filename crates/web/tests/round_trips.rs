@@ -90,6 +90,12 @@ async fn every_page_costs_at_most_three_round_trips_on_a_server() {
         "/follow-ups".to_string(),
         "/settings".to_string(),
         "/contacts/new".to_string(),
+        format!("{base}/delete"),
+        format!("{base}/interactions/new"),
+        "/follow-ups?show=completed".to_string(),
+        "/contacts/import".to_string(),
+        "/contacts?filter=vip&sort=last_contacted".to_string(),
+        "/interactions?type=meeting".to_string(),
     ];
     let mut costs = Vec::new();
     for path in &pages {
