@@ -14,7 +14,8 @@ use fantoccini::{Client, ClientBuilder, Locator};
 mod sqld;
 
 /// A running `devhub serve`, killed when dropped. With `DEVHUB_TEST_MODE=remote|replica` its
-/// database is a fresh libSQL server (sqld) of its own, plainly or through an embedded replica.
+/// database is a fresh libSQL server (sqld) of its own, plainly or through an embedded replica;
+/// with `remote-jwt`, a server that requires a token.
 pub struct Server {
     pub url: String,
     child: Child,
@@ -28,6 +29,7 @@ impl Server {
         let dir = tempfile::tempdir().unwrap();
         let mode = std::env::var("DEVHUB_TEST_MODE").unwrap_or_default();
         let mut command = Command::new(env!("CARGO_BIN_EXE_devhub"));
+        command.env_remove("DATABASE_AUTH_TOKEN");
         let database = match mode.as_str() {
             "" | "local" => {
                 command.env("DATABASE_URL", "file:./e2e.db");
@@ -41,12 +43,21 @@ impl Server {
                 }
                 Some(server)
             }
-            other => panic!("DEVHUB_TEST_MODE={other}: expected local, remote or replica"),
+            // A server that requires a JWT (`DATABASE_AUTH_TOKEN`), plainly.
+            "remote-jwt" => {
+                let (server, token) = sqld::Sqld::start_with_auth(dir.path());
+                command
+                    .env("DATABASE_URL", server.url())
+                    .env("DATABASE_AUTH_TOKEN", token);
+                Some(server)
+            }
+            other => {
+                panic!("DEVHUB_TEST_MODE={other}: expected local, remote, replica or remote-jwt")
+            }
         };
         let mut child = command
             .args(["serve", "--port", "0"])
             .current_dir(dir.path())
-            .env_remove("DATABASE_AUTH_TOKEN")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
