@@ -336,6 +336,11 @@ pub struct PooledConn {
 }
 
 impl PooledConn {
+    /// Closes the connection instead of returning it to the pool.
+    fn discard(&mut self) {
+        self.conn = None;
+    }
+
     /// Where the connection's database lives.
     pub fn location(&self) -> &Location {
         &self.db.location
@@ -346,7 +351,7 @@ impl Deref for PooledConn {
     type Target = Connection;
 
     fn deref(&self) -> &Connection {
-        // Only `drop` takes the connection out.
+        // Only `drop` takes the connection out (and `discard`, right before a drop).
         self.conn.as_ref().unwrap_or_else(|| unreachable!())
     }
 }
@@ -392,8 +397,17 @@ impl Tx {
         self.conn.location()
     }
 
-    async fn begin(conn: PooledConn, behavior: TransactionBehavior) -> Result<Tx> {
-        let tx = conn.transaction_with_behavior(behavior).await?;
+    async fn begin(mut conn: PooledConn, behavior: TransactionBehavior) -> Result<Tx> {
+        let tx = match conn.transaction_with_behavior(behavior).await {
+            Ok(tx) => tx,
+            Err(e) => {
+                // On a server, a `BEGIN` that failed (the write lock busy past the timeout)
+                // may leave the connection holding a stream the server later forgets: a
+                // reused connection would then fail with "stream handle not found".
+                conn.discard();
+                return Err(e.into());
+            }
+        };
         let statements = conn.db.location.is_local().then(Default::default);
         Ok(Tx {
             statements,
