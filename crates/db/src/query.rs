@@ -4,9 +4,11 @@
 //!
 //! Why: on a libSQL server every statement is a round trip over the network, so a page that
 //! makes ten reads one after the other waits ten times. A batch sends all of them in one
-//! request (one snapshot: `BEGIN` … `COMMIT` around them); on a local file or an embedded
+//! request (one snapshot: `BEGIN` … `COMMIT` around them). On a local file or an embedded
 //! replica, where a statement costs microseconds, the same batch runs statement by statement
-//! inside one read transaction, through the unit of work's prepared statements.
+//! on one connection, each statement its own snapshot (as separate repository calls are):
+//! measured, a read transaction around them made the contact page a fifth to a third slower
+//! under concurrent requests (BENCHMARKS.md). Inside a unit of work, a batch is part of it.
 
 use std::any::Any;
 use std::future::{Future, IntoFuture};
@@ -150,14 +152,6 @@ impl<'e, T: 'e> Query<'e, T> {
         let stmts = self.stmts?;
         let sets = match self.ex {
             Executor::Tx(tx) => rows_of(tx, &stmts, true).await?,
-            Executor::Pool(db) if stmts.len() > 1 && !db.location().is_remote() => {
-                // One snapshot for several statements; on a local file the read transaction
-                // also reuses its prepared statements.
-                let tx = db.begin_read().await?;
-                let sets = rows_of(&tx, &stmts, true).await?;
-                tx.commit().await?;
-                sets
-            }
             Executor::Pool(db) => {
                 let conn = db.conn().await?;
                 rows_of(&conn, &stmts, false).await?
