@@ -198,3 +198,15 @@ CREATE TABLE job_lease (
     created_at INTEGER NOT NULL DEFAULT (unixepoch()),
     updated_at INTEGER NOT NULL DEFAULT (unixepoch())
 );
+
+-- Log-in and registration attempts, for their rate limits: one row per attempt and limited key
+-- (`key` is hex(sha256) of "login-ip:…", "login-user:…" and the like, so neither addresses nor
+-- names are stored). In the database, so the limits hold across every instance of the app;
+-- rows older than the window are swept.
+CREATE TABLE auth_attempt (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL,
+    -- Unix milliseconds.
+    at INTEGER NOT NULL
+);
+CREATE INDEX auth_attempt_key_at ON auth_attempt (key, at);

@@ -19,6 +19,7 @@ pub use db::{Db, Executor, OpenMode, PooledConn, Tx, WriteMark};
 pub use error::{Error, FieldError, Result, ValidationErrors};
 pub use query::{Batch, Query};
 pub use repo::api_token::{ApiToken, ApiTokenId, ApiTokenRepo};
+pub use repo::auth_attempt::AuthAttemptRepo;
 pub use repo::background::{
     Background, BackgroundId, BackgroundInput, BackgroundRepo, NewBackground,
 };
@@ -68,6 +69,7 @@ macro_rules! repositories {
             pub fn cadences(&self) -> CadenceRepo<'_> { CadenceRepo::new(self) }
             pub fn user_settings(&self) -> UserSettingsRepo<'_> { UserSettingsRepo::new(self) }
             pub fn job_leases(&self) -> JobLeaseRepo<'_> { JobLeaseRepo::new(self) }
+            pub fn auth_attempts(&self) -> AuthAttemptRepo<'_> { AuthAttemptRepo::new(self) }
         }
     )*};
 }

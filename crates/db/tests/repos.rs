@@ -3386,3 +3386,61 @@ async fn blank_optional_fields_of_a_new_contact_are_stored_as_absent_and_texts_t
         assert_eq!(c.industry.as_deref(), Some("Compilers"));
     }
 }
+
+// AuthAttemptRepo: the rate limit's sliding window
+
+#[tokio::test]
+async fn auth_attempts_slide_per_key_and_store_no_key_in_the_clear() {
+    use std::time::Duration;
+    let db = test_db().await;
+    let attempts = db.auth_attempts();
+    let window = Duration::from_secs(60);
+    let t0 = chrono::Utc::now();
+    let at = |s: i64| t0 + chrono::Duration::seconds(s);
+    let ip = vec!["login-ip:10.0.0.1".to_string()];
+    let both = vec![
+        "login-ip:10.0.0.1".to_string(),
+        "login-user:ada".to_string(),
+    ];
+    assert_eq!(attempts.hit(&ip, 2, window, at(0)).await.unwrap(), Ok(()));
+    assert_eq!(attempts.hit(&ip, 2, window, at(1)).await.unwrap(), Ok(()));
+    // Full: refused until the oldest attempt leaves the window, and not counted.
+    assert_eq!(
+        attempts.hit(&ip, 2, window, at(10)).await.unwrap(),
+        Err(Duration::from_secs(50))
+    );
+    // One full key refuses an attempt under several, and records it under none.
+    assert!(attempts
+        .hit(&both, 2, window, at(10))
+        .await
+        .unwrap()
+        .is_err());
+    let other = vec!["login-user:ada".to_string()];
+    assert_eq!(
+        attempts.hit(&other, 1, window, at(11)).await.unwrap(),
+        Ok(())
+    );
+    // The window slides: at 60.5 s the first attempt has left it, the second not yet.
+    let half = t0 + chrono::Duration::milliseconds(60_500);
+    assert_eq!(attempts.hit(&ip, 2, window, half).await.unwrap(), Ok(()));
+    assert_eq!(
+        attempts.hit(&ip, 2, window, half).await.unwrap(),
+        Err(Duration::from_millis(500))
+    );
+
+    let stored: String = {
+        let conn = db.conn().await.unwrap();
+        let mut rows = conn
+            .query("SELECT group_concat(key, ' ') FROM auth_attempt", ())
+            .await
+            .unwrap();
+        rows.next().await.unwrap().unwrap().get(0).unwrap()
+    };
+    assert!(
+        !stored.contains("10.0.0.1") && !stored.contains("ada"),
+        "{stored}"
+    );
+    // Attempts at 0 and 1 (ip), 11 (ada) and 60.5 (ip): a sweep at 30 s leaves the last.
+    assert_eq!(attempts.sweep(at(30)).await.unwrap(), 3);
+    assert_eq!(count(&db, "SELECT count(*) FROM auth_attempt", "").await, 1);
+}

@@ -117,7 +117,7 @@ async fn login(
         format!("login-ip:{}", client_key(connect)),
         format!("login-user:{username}"),
     ];
-    if let Err(wait) = state.limiter.check(&keys) {
+    if let Err(wait) = state.limiter.check(&state.db, &keys).await? {
         return Ok(retry_after(
             page(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -220,7 +220,7 @@ async fn register(
         format!("register-ip:{}", client_key(connect)),
         format!("register-user:{}", page.username.to_ascii_lowercase()),
     ];
-    if let Err(wait) = state.limiter.check(&keys) {
+    if let Err(wait) = state.limiter.check(&state.db, &keys).await? {
         page.error = Some("Too many attempts. Please wait a minute and try again.".into());
         return Ok(retry_after(
             render(StatusCode::TOO_MANY_REQUESTS, &page),

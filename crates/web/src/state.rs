@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use devhub_db::Db;
 
-use crate::auth::rate_limit::RateLimiter;
+use crate::auth::rate_limit::{RateLimiter, RATE_WINDOW};
 
 /// Server settings that handlers need.
 #[derive(Debug, Clone)]
@@ -45,7 +45,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: Db, settings: Settings) -> Self {
-        let limiter = RateLimiter::new(settings.auth_attempts_per_minute, Duration::from_secs(60));
+        let limiter = RateLimiter::new(settings.auth_attempts_per_minute, RATE_WINDOW);
         AppState {
             db,
             settings: Arc::new(settings),

@@ -185,3 +185,35 @@ async fn the_page_after_a_write_shows_it_on_whichever_instance_serves_it() {
     to(&mut browser, &apps[1]);
     assert_eq!(browser.get(&page).await.status, StatusCode::OK);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_in_limit_holds_across_instances() {
+    let Some(set) = three_instances().await else {
+        return;
+    };
+    let apps = &set.apps;
+    let mut owner = apps[0].client();
+    owner.register("linus", "correct horse battery").await;
+    // An attacker from one address, spreading wrong passwords over the three instances: the
+    // limit (10 a minute, per address and per username) is the limit of all of them
+    // together, not ten per instance.
+    let mut statuses = Vec::new();
+    for attempt in 0..15 {
+        let app = &apps[attempt % 3];
+        let mut attacker = app.client().with_peer("203.0.113.9:4000");
+        let r = attacker.login("linus", "wrong password!").await;
+        statuses.push(r.status);
+    }
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(refused, 5, "{statuses:?}");
+    assert!(statuses[..10]
+        .iter()
+        .all(|s| *s != StatusCode::TOO_MANY_REQUESTS));
+    // Another address, still the same username: refused too, on any instance.
+    let mut elsewhere = apps[1].client().with_peer("198.51.100.7:4000");
+    let r = elsewhere.login("linus", "correct horse battery").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+}

@@ -1,6 +1,7 @@
 //! One repository per entity. Every query on user data is scoped by the owner's id.
 
 pub mod api_token;
+pub mod auth_attempt;
 pub mod background;
 pub mod cadence;
 pub mod contact;
