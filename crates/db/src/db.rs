@@ -77,10 +77,9 @@ impl Db {
                 path,
             } => {
                 check_local_path(path, true)?;
-                Builder::new_remote_replica(path, url.clone(), auth_token.clone())
-                    .read_your_writes(true)
-                    .build()
-                    .await
+                // Built and synced, and rebuilt from the primary when its file is unusable.
+                let describe = location.describe();
+                Ok(crate::replica::open(path, url, auth_token, &describe).await?)
             }
         }
         .map_err(|e| Error::Config(format!("cannot open {}: {e}", location.describe())))?;
@@ -96,13 +95,6 @@ impl Db {
                 permits: Arc::new(Semaphore::new(size)),
             }),
         };
-        if let Location::Replica { .. } = db.inner.location {
-            db.inner
-                .database
-                .sync()
-                .await
-                .map_err(|e| Error::Config(format!("cannot sync the replica: {e}")))?;
-        }
         // Fail at start, not at the first request, when the database cannot be used (a server
         // that refuses the token, or does not answer): one statement reaches it.
         let probe = async {

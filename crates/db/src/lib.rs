@@ -6,6 +6,7 @@ mod db;
 pub mod error;
 pub mod migrate;
 pub mod password;
+mod replica;
 pub mod repo;
 pub mod row;
 pub mod secret;
