@@ -33,6 +33,9 @@ pub struct Db {
 
 struct Inner {
     database: Database,
+    /// An embedded replica's primary, reached directly for write units of work
+    /// ([`Db::begin_write`]); `None` in the other modes.
+    primary: Option<Database>,
     location: Location,
     synchronous: Synchronous,
     idle: Mutex<Vec<Connection>>,
@@ -84,11 +87,25 @@ impl Db {
         }
         .map_err(|e| Error::Config(format!("cannot open {}: {e}", location.describe())))?;
 
+        let primary = match &location {
+            Location::Replica {
+                url, auth_token, ..
+            } => Some(
+                Builder::new_remote(url.clone(), auth_token.clone())
+                    .build()
+                    .await
+                    .map_err(|e| {
+                        Error::Config(format!("cannot open {}: {e}", location.describe()))
+                    })?,
+            ),
+            _ => None,
+        };
         // An in-memory database lives in its one connection.
         let size = if location == Location::Memory { 1 } else { 8 };
         let db = Db {
             inner: Arc::new(Inner {
                 database,
+                primary,
                 location,
                 synchronous,
                 idle: Mutex::new(Vec::new()),
@@ -140,6 +157,28 @@ impl Db {
             conn: Some(conn),
             db: Arc::clone(&self.inner),
             _permit: permit,
+            on_primary: false,
+        })
+    }
+
+    /// The connection of a write unit of work. An embedded replica's goes to its primary
+    /// directly (Hrana), not through the replica's write delegation: should the primary restart
+    /// in the middle of a unit of work, delegation runs the rest of it on a fresh connection,
+    /// outside any transaction, so half of it commits; a Hrana stream is refused instead
+    /// ("invalid baton") and nothing is applied.
+    async fn write_conn(&self) -> Result<PooledConn> {
+        let Some(primary) = &self.inner.primary else {
+            return self.conn().await;
+        };
+        let permit = Arc::clone(&self.inner.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::Config("the database has been closed".into()))?;
+        Ok(PooledConn {
+            conn: Some(primary.connect()?),
+            db: Arc::clone(&self.inner),
+            _permit: permit,
+            on_primary: true,
         })
     }
 
@@ -200,7 +239,7 @@ impl Db {
     /// Opens a write unit of work by hand: the guard form of [`Db::write`], for work that
     /// does not fit a closure. Dropped without [`Tx::commit`], it rolls back.
     pub async fn begin_write(&self) -> Result<Tx> {
-        Tx::begin(self.conn().await?, TransactionBehavior::Immediate).await
+        Tx::begin(self.write_conn().await?, TransactionBehavior::Immediate).await
     }
 
     /// Opens a read unit of work by hand (the guard form of [`Db::read`]). On an embedded
@@ -236,6 +275,8 @@ pub struct PooledConn {
     conn: Option<Connection>,
     db: Arc<Inner>,
     _permit: OwnedSemaphorePermit,
+    /// A connection straight to an embedded replica's primary ([`Db::write_conn`]).
+    on_primary: bool,
 }
 
 impl Deref for PooledConn {
@@ -256,7 +297,7 @@ impl Drop for PooledConn {
         // trip; the HTTP client below keeps its own pool of sockets). An embedded replica's
         // connections are kept: each new one opens a stream of its own on the primary for its
         // writes, and under load the primary times out opening them.
-        let remote = matches!(self.db.location, Location::Remote { .. });
+        let remote = matches!(self.db.location, Location::Remote { .. }) || self.on_primary;
         if !conn.is_autocommit() || self.db.permits.is_closed() || remote {
             return;
         }
@@ -297,6 +338,14 @@ impl Tx {
         self.statements = None;
         if let Some(tx) = self.tx.take() {
             tx.commit().await?;
+        }
+        if self.conn.on_primary {
+            // Read your writes: the replica pulls what was just committed on the primary. The
+            // work is committed whatever happens here; a replica that could not pull it yet
+            // catches up at its next sync.
+            if let Err(e) = self.conn.db.database.sync().await {
+                tracing::warn!(error = %e, "the replica could not pull a committed write yet");
+            }
         }
         Ok(())
     }
