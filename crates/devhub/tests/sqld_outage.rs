@@ -126,8 +126,9 @@ async fn outage(mode: Mode) {
     let started = Instant::now();
     let health = app.get("/healthz", None).await;
     assert_eq!(health.status, 503, "{}", health.body);
+    // Its timeout, plus room for a busy test machine.
     assert!(
-        started.elapsed() < HEALTH_TIMEOUT + Duration::from_secs(1),
+        started.elapsed() < HEALTH_TIMEOUT + Duration::from_secs(2),
         "/healthz took {:?}",
         started.elapsed()
     );
@@ -148,7 +149,8 @@ async fn outage(mode: Mode) {
             assert_problem_503(&api);
         }
         // Differs with an embedded replica: reads are served by the replica's own file, so
-        // they still answer (what the replica last pulled); only writes need the primary.
+        // they still answer (what the replica last pulled); only writes need the primary. (The
+        // API writes a token's last use at most once a minute; its first use was just now.)
         Mode::Replica => {
             assert_eq!(page.status, 200, "{}", page.body);
             assert_eq!(api.status, 200, "{}", api.body);
@@ -205,14 +207,15 @@ async fn outage(mode: Mode) {
     check_writes(&outcomes, &rows);
     println!(
         "{mode:?}: {} writes, {} acknowledged, {} answered 503 ({} of those applied whole, \
-         their COMMIT having reached the server)",
+         their COMMIT having reached the server); slowest answer {:?}",
         outcomes.len(),
         outcomes.iter().filter(|o| o.acknowledged()).count(),
         outcomes.iter().filter(|o| o.status == 503).count(),
         outcomes
             .iter()
             .filter(|o| o.status == 503 && rows.applied(&o.write))
-            .count()
+            .count(),
+        outcomes.iter().map(|o| o.elapsed).max().unwrap_or_default()
     );
 }
 
@@ -403,7 +406,6 @@ impl Outcome {
         Response {
             status: self.status,
             content_type: self.content_type.clone(),
-            location: String::new(),
             set_cookie: Vec::new(),
             body: self.body.clone(),
         }
@@ -641,7 +643,6 @@ struct App {
 struct Response {
     status: u16,
     content_type: String,
-    location: String,
     set_cookie: Vec<String>,
     body: String,
 }
@@ -773,7 +774,6 @@ impl App {
                     return Response {
                         status: 599,
                         content_type: String::new(),
-                        location: String::new(),
                         set_cookie: Vec::new(),
                         body: format!("no answer within {REQUEST_TIMEOUT:?}: {head}"),
                     }
@@ -794,7 +794,6 @@ impl App {
         let mut response = Response {
             status,
             content_type: String::new(),
-            location: String::new(),
             set_cookie: Vec::new(),
             body: String::new(),
         };
@@ -806,7 +805,6 @@ impl App {
             let value = value.trim().to_string();
             match name.to_ascii_lowercase().as_str() {
                 "content-type" => response.content_type = value,
-                "location" => response.location = value,
                 "set-cookie" => response.set_cookie.push(value),
                 "transfer-encoding" => chunked = value.eq_ignore_ascii_case("chunked"),
                 _ => {}
