@@ -81,13 +81,9 @@ impl Db {
                 sync_interval,
             } => {
                 check_local_path(path, true)?;
-                let builder = Builder::new_remote_replica(path, url.clone(), auth_token.clone())
-                    .read_your_writes(true);
-                if sync_interval.is_zero() {
-                    builder.build().await
-                } else {
-                    builder.sync_interval(*sync_interval).build().await
-                }
+                // Built and synced, and rebuilt from the primary when its file is unusable.
+                let describe = location.describe();
+                Ok(crate::replica::open(path, url, auth_token, *sync_interval, &describe).await?)
             }
         }
         .map_err(|e| Error::Config(format!("cannot open {}: {e}", location.describe())))?;
@@ -116,13 +112,6 @@ impl Db {
                 permits: Arc::new(Semaphore::new(size)),
             }),
         };
-        if let Location::Replica { .. } = db.inner.location {
-            db.inner
-                .database
-                .sync()
-                .await
-                .map_err(|e| Error::Config(format!("cannot sync the replica: {e}")))?;
-        }
         // Fail at start, not at the first request, when the database cannot be used (a server
         // that refuses the token, or does not answer): one statement reaches it.
         let probe = async {
@@ -227,8 +216,22 @@ impl Db {
 
     /// Opens a write unit of work by hand: the guard form of [`Db::write`], for work that
     /// does not fit a closure. Dropped without [`Tx::commit`], it rolls back.
+    ///
+    /// An embedded replica's unit of work goes to its primary directly (Hrana), not through
+    /// the replica's write delegation: should the primary restart in the middle of a unit of
+    /// work, delegation runs the rest of it on a fresh connection, outside any transaction, so
+    /// half of it commits; a Hrana stream is refused instead ("invalid baton") and nothing is
+    /// applied. Once committed, the replica pulls it (read your writes).
     pub async fn begin_write(&self) -> Result<Tx> {
-        Tx::begin(self.conn().await?, TransactionBehavior::Immediate).await
+        match &self.inner.primary {
+            Some(primary) => {
+                let mut tx =
+                    Tx::begin(primary.conn().await?, TransactionBehavior::Immediate).await?;
+                tx.replica = Some(self.clone());
+                Ok(tx)
+            }
+            None => Tx::begin(self.conn().await?, TransactionBehavior::Immediate).await,
+        }
     }
 
     /// Opens a read unit of work by hand (the guard form of [`Db::read`]). On an embedded
@@ -257,13 +260,18 @@ impl Db {
     }
 
     /// How far this instance's writes have reached on the server, for a client to carry to
-    /// the next instance it reaches ([`Db::catch_up`]). `None` on a local file.
-    pub fn write_mark(&self) -> Option<WriteMark> {
+    /// the next instance it reaches ([`Db::catch_up`]): on an embedded replica, the primary's
+    /// log position it has pulled (it pulls each of its writes once committed); on a server
+    /// without one, unknown (the next replica pulls all there is). `None` on a local file.
+    pub async fn write_mark(&self) -> Option<WriteMark> {
         match self.inner.location {
             Location::Replica { .. } => Some(
                 self.inner
                     .database
-                    .max_write_replication_index()
+                    .replication_index()
+                    .await
+                    .ok()
+                    .flatten()
                     .map_or(WriteMark::Unknown, WriteMark::Frame),
             ),
             Location::Remote { .. } => Some(WriteMark::Unknown),
@@ -389,6 +397,9 @@ pub struct Tx {
     tx: Option<Transaction>,
     /// The checked-out connection, back to the pool once the transaction is over.
     conn: PooledConn,
+    /// The embedded replica whose primary this unit of work writes to: it pulls the work once
+    /// committed.
+    replica: Option<Db>,
 }
 
 impl Tx {
@@ -413,6 +424,7 @@ impl Tx {
             statements,
             tx: Some(tx),
             conn,
+            replica: None,
         })
     }
 
@@ -420,6 +432,14 @@ impl Tx {
         self.statements = None;
         if let Some(tx) = self.tx.take() {
             tx.commit().await?;
+        }
+        if let Some(replica) = self.replica.take() {
+            // Read your writes: the replica pulls what was just committed on the primary. The
+            // work is committed whatever happens here; a replica that could not pull it yet
+            // catches up at its next sync.
+            if let Err(e) = replica.inner.database.sync().await {
+                tracing::warn!(error = %e, "the replica could not pull a committed write yet");
+            }
         }
         Ok(())
     }

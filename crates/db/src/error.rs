@@ -129,7 +129,9 @@ impl Error {
     pub fn is_unavailable(&self) -> bool {
         match self {
             Error::Database(libsql::Error::Hrana(_))
-            | Error::Database(libsql::Error::Replication(_)) => {
+            | Error::Database(libsql::Error::Replication(_))
+            // An embedded replica's writes, sent to the primary over gRPC.
+            | Error::Database(libsql::Error::WriteDelegation(_)) => {
                 let m = self.to_string().to_ascii_lowercase();
                 [
                     "error trying to connect",
@@ -138,6 +140,14 @@ impl Error {
                     "broken pipe",
                     "timed out",
                     "connection closed",
+                    // The server died while it was answering (killed mid-response).
+                    "unexpected eof",
+                    "error reading a body from connection",
+                    "channel closed",
+                    // An embedded replica that cannot reach its primary to sync.
+                    "timeout performing handshake",
+                    // A server that restarted and forgot the stream of a unit of work.
+                    "invalid baton",
                 ]
                 .iter()
                 .any(|needle| m.contains(needle))

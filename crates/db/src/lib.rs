@@ -7,6 +7,7 @@ pub mod error;
 pub mod migrate;
 pub mod password;
 pub mod query;
+mod replica;
 pub mod repo;
 pub mod row;
 pub mod secret;

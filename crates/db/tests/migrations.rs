@@ -2,18 +2,15 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::count;
+use common::{count, TestDb};
 
 use devhub_db::migrate::{self, GenerateOptions, Generated, Migration, SourcePaths};
-use devhub_db::{Db, DbConfig, OpenMode};
+use devhub_db::Db;
 
-async fn file_db(dir: &std::path::Path) -> Db {
-    Db::open(
-        &DbConfig::local(dir.join("app.db")),
-        OpenMode::CreateIfMissing,
-    )
-    .await
-    .unwrap()
+/// A fresh empty database: a file, or with `DEVHUB_TEST_MODE=remote|replica` a server of its
+/// own, so that migrations run on sqld too.
+async fn fresh_db() -> TestDb {
+    common::empty_db().await
 }
 
 async fn table_names(db: &Db) -> Vec<String> {
@@ -38,8 +35,7 @@ async fn strings(db: &Db, sql: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn migrating_a_fresh_database_creates_every_table_and_records_the_migrations() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = file_db(dir.path()).await;
+    let db = fresh_db().await;
     let embedded = migrate::embedded().unwrap();
 
     let applied = migrate::migrate(&db, &embedded).await.unwrap();
@@ -73,8 +69,7 @@ async fn migrating_a_fresh_database_creates_every_table_and_records_the_migratio
 
 #[tokio::test]
 async fn migrating_twice_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = file_db(dir.path()).await;
+    let db = fresh_db().await;
     let embedded = migrate::embedded().unwrap();
     migrate::migrate(&db, &embedded).await.unwrap();
     let before = strings(
@@ -103,8 +98,7 @@ async fn migrating_twice_changes_nothing() {
 
 #[tokio::test]
 async fn a_changed_applied_migration_is_refused_by_name_and_nothing_runs() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = file_db(dir.path()).await;
+    let db = fresh_db().await;
     let first = Migration::new("0001_init.sql", "CREATE TABLE a (x INTEGER);").unwrap();
     migrate::migrate(&db, std::slice::from_ref(&first))
         .await
@@ -126,8 +120,7 @@ async fn a_changed_applied_migration_is_refused_by_name_and_nothing_runs() {
 
 #[tokio::test]
 async fn a_migration_that_fails_midway_leaves_the_database_as_it_was() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = file_db(dir.path()).await;
+    let db = fresh_db().await;
     let first = Migration::new(
         "0001_init.sql",
         "CREATE TABLE a (x INTEGER); INSERT INTO a VALUES (1);",
@@ -158,8 +151,7 @@ async fn a_migration_that_fails_midway_leaves_the_database_as_it_was() {
 
 #[tokio::test]
 async fn a_migration_leaving_dangling_references_is_rolled_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = file_db(dir.path()).await;
+    let db = fresh_db().await;
     let first = Migration::new(
         "0001_init.sql",
         "CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (p_id INTEGER REFERENCES p(id));",
@@ -175,8 +167,7 @@ async fn a_migration_leaving_dangling_references_is_rolled_back() {
 
 #[tokio::test]
 async fn a_database_with_a_migration_unknown_to_this_binary_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = file_db(dir.path()).await;
+    let db = fresh_db().await;
     let first = Migration::new("0001_init.sql", "CREATE TABLE a (x INTEGER);").unwrap();
     let second = Migration::new("0002_more.sql", "CREATE TABLE b (x INTEGER);").unwrap();
     migrate::migrate(&db, &[first.clone(), second])
@@ -190,8 +181,7 @@ async fn a_database_with_a_migration_unknown_to_this_binary_is_refused() {
 
 #[tokio::test]
 async fn status_lists_applied_and_pending_migrations() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = file_db(dir.path()).await;
+    let db = fresh_db().await;
     let first = Migration::new("0001_init.sql", "CREATE TABLE a (x INTEGER);").unwrap();
     let second = Migration::new("0002_more.sql", "CREATE TABLE b (x INTEGER);").unwrap();
     migrate::migrate(&db, std::slice::from_ref(&first))
@@ -491,8 +481,8 @@ impl Project {
     }
 
     /// A database on disk with the project's migrations applied so far.
-    async fn database(&self) -> Db {
-        let db = file_db(self.dir.path()).await;
+    async fn database(&self) -> TestDb {
+        let db = fresh_db().await;
         migrate::migrate(&db, &self.migrations()).await.unwrap();
         db
     }
@@ -526,7 +516,7 @@ CREATE TABLE pet (
 CREATE INDEX pet_owner_idx ON pet (owner_id);
 ";
 
-async fn seeded(p: &Project) -> Db {
+async fn seeded(p: &Project) -> TestDb {
     let db = p.database().await;
     let conn = db.conn().await.unwrap();
     conn.execute_batch(
@@ -676,7 +666,7 @@ async fn indexes_are_created_dropped_and_changed() {
 
 /// A change that needs the table rebuild: the rows must survive, and the rows of tables
 /// that reference the rebuilt one must not be cascaded away.
-async fn assert_rebuild_keeps_rows(new_schema: &str, name: &str) -> (Project, Db, String) {
+async fn assert_rebuild_keeps_rows(new_schema: &str, name: &str) -> (Project, TestDb, String) {
     let p = Project::new(BASE).await;
     let db = seeded(&p).await;
     p.set_schema(new_schema);
@@ -835,8 +825,7 @@ async fn bad_names_and_broken_schemas_are_refused_without_writing() {
 
 #[tokio::test]
 async fn follow_ups_made_before_0004_take_the_owner_of_their_contact() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = file_db(dir.path()).await;
+    let db = fresh_db().await;
     let all = migrate::embedded().unwrap();
     let before: Vec<_> = all.iter().filter(|m| m.id < 4).cloned().collect();
     migrate::migrate(&db, &before).await.unwrap();
@@ -868,8 +857,7 @@ async fn follow_ups_made_before_0004_take_the_owner_of_their_contact() {
 
 #[tokio::test]
 async fn a_follow_up_cannot_belong_to_anyone_but_the_owner_of_its_contact() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = file_db(dir.path()).await;
+    let db = fresh_db().await;
     migrate::migrate(&db, &migrate::embedded().unwrap())
         .await
         .unwrap();

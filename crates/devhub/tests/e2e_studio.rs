@@ -9,17 +9,22 @@ use std::process::{Child, Command, Stdio};
 
 use e2e::Browser;
 
-/// A running `devhub studio` on a freshly seeded database; killed when dropped.
+/// A running `devhub studio` on a freshly seeded database (a file, or sqld with
+/// `DEVHUB_TEST_MODE=remote|replica`); killed when dropped.
 struct StudioServer {
     url: String,
     child: Child,
+    /// Dropped after the studio is killed (in `drop`) and before its folder goes.
+    _database: e2e::TestDatabase,
     _dir: tempfile::TempDir,
 }
 
 impl StudioServer {
     fn start() -> StudioServer {
         let dir = tempfile::tempdir().unwrap();
-        let seeded = Command::new(env!("CARGO_BIN_EXE_devhub"))
+        let database = e2e::TestDatabase::new(dir.path());
+        let seeded = database
+            .configure(&mut Command::new(env!("CARGO_BIN_EXE_devhub")))
             .args([
                 "seed-demo",
                 "--users",
@@ -30,7 +35,6 @@ impl StudioServer {
                 "3",
             ])
             .current_dir(dir.path())
-            .env("DATABASE_URL", "file:./e2e.db")
             .env("RUST_LOG", "warn")
             .output()
             .unwrap();
@@ -40,10 +44,10 @@ impl StudioServer {
             String::from_utf8_lossy(&seeded.stderr)
         );
         let mut command = Command::new(env!("CARGO_BIN_EXE_devhub"));
-        command
+        database
+            .configure(&mut command)
             .args(["studio", "--port", "0"])
             .current_dir(dir.path())
-            .env("DATABASE_URL", "file:./e2e.db")
             .env("RUST_LOG", "warn")
             .stderr(Stdio::inherit());
         let (child, url) = support::spawn_announced(command);
@@ -51,6 +55,7 @@ impl StudioServer {
         StudioServer {
             url,
             child,
+            _database: database,
             _dir: dir,
         }
     }
@@ -71,6 +76,13 @@ async fn a_developer_browses_follows_relationships_edits_queries_and_exports() {
     // The token address signs the browser in and leaves the address bar clean.
     browser.goto(&studio.url).await;
     assert_eq!(browser.text("h1").await, "Tables");
+    // On the database `DEVHUB_TEST_MODE` names.
+    let mode = match std::env::var("DEVHUB_TEST_MODE").as_deref() {
+        Ok("remote") => "remote server",
+        Ok("replica") => "embedded replica",
+        _ => "local file",
+    };
+    assert_eq!(browser.text("#db-mode").await, mode);
     assert_eq!(browser.path().await, "/");
     browser.shot("studio-home").await;
 

