@@ -146,7 +146,6 @@ async fn outage(mode: Mode) {
     // In both modes: an instance with a replica checks sessions and API tokens on the primary
     // (so that a session ended on another instance ends here at once), so its signed-in pages
     // and the API need the primary too.
-    let _ = mode;
     assert_styled_503(&page);
     assert_problem_503(&api);
     // Keep the writers failing for a while longer.
