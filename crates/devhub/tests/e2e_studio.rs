@@ -78,7 +78,7 @@ async fn a_developer_browses_follows_relationships_edits_queries_and_exports() {
     assert_eq!(browser.text("h1").await, "Tables");
     // On the database `DEVHUB_TEST_MODE` names.
     let mode = match std::env::var("DEVHUB_TEST_MODE").as_deref() {
-        Ok("remote") => "remote server",
+        Ok("remote" | "remote-jwt") => "remote server",
         Ok("replica") => "embedded replica",
         _ => "local file",
     };
