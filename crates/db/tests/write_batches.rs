@@ -57,6 +57,7 @@ async fn seeding_a_user_on_a_server_sends_hundreds_of_rows_per_request() {
     let before = proxy.requests();
     let seeded = seed_user(&db, 1, HASH, &options).await.unwrap();
     let requests = proxy.requests() - before;
+    eprintln!("seeding 1 user x 300 contacts x 3 interactions: {requests} requests");
     assert_eq!(seeded.contacts, 300);
     assert_eq!(seeded.interactions, 900);
     // About 1,300 rows: one request each was about 1,300 requests.
@@ -133,6 +134,7 @@ async fn an_import_on_a_server_sends_hundreds_of_rows_per_request() {
         .await
         .unwrap();
     let requests = proxy.requests() - before;
+    eprintln!("importing 300 vCards: {requests} requests");
     let Imported::Contacts { summary, .. } = imported else {
         panic!("a vCard import")
     };
@@ -279,7 +281,7 @@ async fn reads_in_a_unit_of_work_see_its_deferred_writes() {
                 .insert_deferred(&u.id, &id, &call(), devhub_db::row::Stamps::now())
                 .await?;
             let found = tx.contacts().get(&u.id, &id).await?;
-            let ((), (listed, total)) = tx
+            let (listed, total) = tx
                 .interactions()
                 .list_for_contact(&u.id, &id, 10, 0)
                 .await?;
