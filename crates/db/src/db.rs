@@ -391,7 +391,8 @@ pub struct Tx {
     /// Writes whose answer nobody waits for ([`Tx::defer`]), sent together as one server
     /// batch (plain remote only: `None` on a local file or an embedded replica, where a
     /// deferred statement runs at once).
-    pipeline: Option<tokio::sync::Mutex<Pipeline>>,
+    /// Boxed: it is the bulk of a `Tx` otherwise, and most units of work never use it.
+    pipeline: Option<Box<tokio::sync::Mutex<Pipeline>>>,
     /// The checked-out connection, back to the pool once the transaction is over.
     conn: PooledConn,
 }

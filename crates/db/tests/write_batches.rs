@@ -7,13 +7,10 @@
 
 mod common;
 
-#[path = "common/sqld.rs"]
-mod sqld;
-
 #[path = "common/counting_proxy.rs"]
 mod counting_proxy;
 
-use common::{contact, test_db, user};
+use common::{contact, sqld, test_db, user};
 use counting_proxy::CountingProxy;
 use devhub_db::repo::contact::ContactStamps;
 use devhub_db::seed::{seed_user, SeedOptions};

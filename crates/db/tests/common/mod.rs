@@ -15,7 +15,7 @@ pub struct TestDb {
     server: Option<Sqld>,
 }
 
-mod sqld;
+pub mod sqld;
 use sqld::Sqld;
 
 impl std::ops::Deref for TestDb {
