@@ -13,6 +13,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::{check_local_path, DbConfig, Location, Synchronous};
 use crate::error::{Error, Result};
+use crate::query::{inline, Stmt};
 
 /// How long a writer waits for the lock before `SQLITE_BUSY`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -395,11 +396,29 @@ pub struct Tx {
     /// dropped future), it rolls back at once (synchronously on a local file). `None` once
     /// committed or rolled back.
     tx: Option<Transaction>,
+    /// Writes whose answer nobody waits for ([`Tx::defer`]), sent together as one server
+    /// batch (plain remote only: `None` on a local file or an embedded replica, where a
+    /// deferred statement runs at once).
+    /// Boxed: it is the bulk of a `Tx` otherwise, and most units of work never use it.
+    pipeline: Option<Box<tokio::sync::Mutex<Pipeline>>>,
     /// The checked-out connection, back to the pool once the transaction is over.
     conn: PooledConn,
     /// The embedded replica whose primary this unit of work writes to: it pulls the work once
     /// committed.
     replica: Option<Db>,
+}
+
+/// How many deferred statements a server batch carries at most: a few hundred kilobytes of
+/// SQL text, one request.
+const PIPELINE_BATCH: usize = 500;
+
+/// The deferred statements of a unit of work on a server, as SQL text (placeholders inlined).
+#[derive(Default)]
+struct Pipeline {
+    text: String,
+    pending: usize,
+    /// Why an earlier batch failed: the unit of work cannot commit any more.
+    failed: Option<String>,
 }
 
 impl Tx {
@@ -420,15 +439,26 @@ impl Tx {
             }
         };
         let statements = conn.db.location.is_local().then(Default::default);
+        let pipeline = conn.db.location.is_remote().then(Default::default);
         Ok(Tx {
             statements,
             tx: Some(tx),
+            pipeline,
             conn,
             replica: None,
         })
     }
 
+    /// Commits, after sending the deferred statements: an error of one of them (now or in an
+    /// earlier batch) rolls the whole unit of work back and is answered here.
     pub async fn commit(mut self) -> Result<()> {
+        if let Err(e) = self.flush().await {
+            self.statements = None;
+            if let Some(tx) = self.tx.take() {
+                let _ = tx.rollback().await;
+            }
+            return Err(e);
+        }
         self.statements = None;
         if let Some(tx) = self.tx.take() {
             tx.commit().await?;
@@ -446,6 +476,7 @@ impl Tx {
 
     pub async fn rollback(mut self) -> Result<()> {
         self.statements = None;
+        self.pipeline = None;
         if let Some(tx) = self.tx.take() {
             tx.rollback().await?;
         }
@@ -467,6 +498,80 @@ impl Tx {
         }
         Ok(Some(stmt))
     }
+
+    /// Runs a write whose answer is not needed (no `RETURNING`, no count), as part of this
+    /// unit of work. On a server it waits in the unit of work's pipeline and goes with up to
+    /// [`PIPELINE_BATCH`] others as one request: before the next read of the unit of work
+    /// (every repository call, [`crate::repo::with_rows`], a [`crate::Query`]), when the
+    /// pipeline is full, and at the latest before the commit. An error of a deferred statement
+    /// fails the call that sends it and every later one, and the commit: the unit of work
+    /// rolls back as a whole. On a local file or an embedded replica the statement runs at
+    /// once (a statement costs microseconds there; a replica sends its writes to the primary
+    /// one by one either way).
+    ///
+    /// A statement run on the connection directly (through `Deref`) does not send the
+    /// pipeline first: call [`Tx::flush`] before it.
+    pub(crate) async fn defer(&self, stmt: Stmt) -> Result<()> {
+        let Some(pipeline) = &self.pipeline else {
+            match self.statement(&stmt.sql).await? {
+                Some(prepared) => {
+                    prepared.reset();
+                    let done = prepared.execute(stmt.values).await;
+                    prepared.reset();
+                    done?;
+                }
+                None => {
+                    self.execute(&stmt.sql, stmt.values).await?;
+                }
+            }
+            return Ok(());
+        };
+        let text = inline(&stmt.sql, &stmt.values)?;
+        let full = {
+            let mut p = pipeline.lock().await;
+            if let Some(why) = &p.failed {
+                return Err(failed_earlier(why));
+            }
+            p.text.push_str(&text);
+            p.text.push_str(";\n");
+            p.pending += 1;
+            p.pending >= PIPELINE_BATCH
+        };
+        if full {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Sends the deferred statements ([`Tx::defer`]) as one request; nothing when there are
+    /// none (and always on a local file or a replica).
+    pub(crate) async fn flush(&self) -> Result<()> {
+        let Some(pipeline) = &self.pipeline else {
+            return Ok(());
+        };
+        // Held while the batch is sent: a read of this unit of work from another task waits
+        // until the writes before it are in.
+        let mut p = pipeline.lock().await;
+        if let Some(why) = &p.failed {
+            return Err(failed_earlier(why));
+        }
+        if p.pending == 0 {
+            return Ok(());
+        }
+        let text = std::mem::take(&mut p.text);
+        p.pending = 0;
+        if let Err(e) = self.execute_batch(&text).await {
+            p.failed = Some(e.to_string());
+            return Err(e.into());
+        }
+        Ok(())
+    }
+}
+
+fn failed_earlier(why: &str) -> Error {
+    Error::Database(libsql::Error::Misuse(format!(
+        "an earlier write of this unit of work failed ({why}); it can only roll back"
+    )))
 }
 
 /// On a local file, libSQL's transaction rolls back synchronously when dropped, and the
@@ -477,6 +582,7 @@ impl Tx {
 impl Drop for Tx {
     fn drop(&mut self) {
         self.statements = None;
+        self.pipeline = None;
         if self.conn.db.location.is_local() {
             return;
         }
@@ -531,7 +637,22 @@ impl<'e> Executor<'e> {
     pub(crate) async fn conn(&self) -> Result<Handle<'e>> {
         match *self {
             Executor::Pool(db) => Ok(Handle::Pooled(db.conn().await?)),
-            Executor::Tx(tx) => Ok(Handle::Tx(tx)),
+            Executor::Tx(tx) => {
+                tx.flush().await?;
+                Ok(Handle::Tx(tx))
+            }
+        }
+    }
+
+    /// Runs a write whose answer is not needed: in the caller's unit of work, deferred
+    /// ([`Tx::defer`]), or at once on a pooled connection.
+    pub(crate) async fn defer(&self, stmt: Stmt) -> Result<()> {
+        match *self {
+            Executor::Pool(db) => {
+                db.conn().await?.execute(&stmt.sql, stmt.values).await?;
+                Ok(())
+            }
+            Executor::Tx(tx) => tx.defer(stmt).await,
         }
     }
 
@@ -539,7 +660,10 @@ impl<'e> Executor<'e> {
     pub(crate) async fn begin_write(&self) -> Result<Scope<'e>> {
         match *self {
             Executor::Pool(db) => Ok(Scope::Own(db.begin_write().await?)),
-            Executor::Tx(tx) => Ok(Scope::Joined(tx)),
+            Executor::Tx(tx) => {
+                tx.flush().await?;
+                Ok(Scope::Joined(tx))
+            }
         }
     }
 
@@ -547,7 +671,10 @@ impl<'e> Executor<'e> {
     pub(crate) async fn begin_read(&self) -> Result<Scope<'e>> {
         match *self {
             Executor::Pool(db) => Ok(Scope::Own(db.begin_read().await?)),
-            Executor::Tx(tx) => Ok(Scope::Joined(tx)),
+            Executor::Tx(tx) => {
+                tx.flush().await?;
+                Ok(Scope::Joined(tx))
+            }
         }
     }
 }

@@ -124,6 +124,14 @@ impl Error {
             .is_some_and(|m| m.contains("UNIQUE constraint failed") && m.contains(table_column))
     }
 
+    /// True when the database refused the write because `table.column` would be NULL: what
+    /// the bulk-write INSERTs answer for a contact that is not the user's (the owner check is
+    /// a subquery that yields NULL then).
+    pub fn is_not_null_violation(&self, table_column: &str) -> bool {
+        self.database_message()
+            .is_some_and(|m| m.contains("NOT NULL constraint failed") && m.contains(table_column))
+    }
+
     /// True when the database server could not be reached (refused, reset or timed out
     /// connections): a temporary condition, not a fault of the request.
     pub fn is_unavailable(&self) -> bool {

@@ -151,7 +151,10 @@ impl<'e, T: 'e> Query<'e, T> {
     pub async fn run(self) -> Result<T> {
         let stmts = self.stmts?;
         let sets = match self.ex {
-            Executor::Tx(tx) => rows_of(tx, &stmts, true).await?,
+            Executor::Tx(tx) => {
+                tx.flush().await?;
+                rows_of(tx, &stmts, true).await?
+            }
             Executor::Pool(db) => {
                 let conn = db.conn().await?;
                 rows_of(&conn, &stmts, false).await?

@@ -14,7 +14,7 @@ use super::user::UserId;
 use super::user_settings::{self, CadenceDays};
 use crate::db::Executor;
 use crate::error::Result;
-use crate::query::Query;
+use crate::query::{Query, Stmt};
 use crate::row::{timestamp, Reader, Stamps};
 
 const DAY: i64 = 24 * 60 * 60;
@@ -131,18 +131,8 @@ impl<'e> CadenceRepo<'e> {
         contact::ensure_owned(&tx, user, contact_id).await?;
         match days {
             Some(days) => {
-                tx.execute(
-                    "INSERT INTO contact_cadence (contact_id, days, created_at, updated_at) \
-                     VALUES (?1, ?2, ?3, ?4) \
-                     ON CONFLICT (contact_id) DO UPDATE SET days = ?2, updated_at = ?4",
-                    params![
-                        contact_id,
-                        i64::from(days.get()),
-                        stamps.created_at.timestamp(),
-                        stamps.updated_at.timestamp()
-                    ],
-                )
-                .await?;
+                let stmt = set_statement(user, contact_id, days, stamps)?;
+                tx.execute(&stmt.sql, stmt.values).await?;
             }
             None => {
                 tx.execute(
@@ -154,6 +144,21 @@ impl<'e> CadenceRepo<'e> {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// [`Self::set_at`] with days, for bulk writes (a restore): the same statement, deferred
+    /// inside a unit of work (on a server it goes with hundreds of others in one request). A
+    /// contact that is not the user's fails the unit of work (a NOT NULL error, at the latest
+    /// at its commit) instead of answering `NotFound` here.
+    pub async fn set_deferred(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        days: CadenceDays,
+        stamps: Stamps,
+    ) -> Result<()> {
+        let stmt = set_statement(user, contact_id, days, stamps)?;
+        self.ex.defer(stmt).await
     }
 
     /// The user's active contacts due for a reconnect at `at`, the most overdue first (ties by
@@ -195,4 +200,26 @@ impl<'e> CadenceRepo<'e> {
         );
         contacts.and(total)
     }
+}
+
+/// The one INSERT of the table: only for the user's own contact, whose id a subquery yields
+/// (NULL otherwise, which the NOT NULL column refuses).
+fn set_statement(
+    user: &UserId,
+    contact_id: &ContactId,
+    days: CadenceDays,
+    stamps: Stamps,
+) -> Result<Stmt> {
+    Stmt::new(
+        "INSERT INTO contact_cadence (contact_id, days, created_at, updated_at) \
+         VALUES ((SELECT id FROM contact WHERE id = ?1 AND user_id = ?5), ?2, ?3, ?4) \
+         ON CONFLICT (contact_id) DO UPDATE SET days = ?2, updated_at = ?4",
+        params![
+            contact_id,
+            i64::from(days.get()),
+            stamps.created_at.timestamp(),
+            stamps.updated_at.timestamp(),
+            user
+        ],
+    )
 }

@@ -7,7 +7,7 @@ use super::user::UserId;
 use super::{query_all, query_one, Runner};
 use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
-use crate::query::Query;
+use crate::query::{Query, Stmt};
 use crate::row::{date_to_secs, id_type, now, Reader, Stamps, Unreadable};
 use crate::validate::{self, Birthday, ContactName, MAX_SHORT_TEXT};
 
@@ -438,28 +438,14 @@ impl<'e> ContactRepo<'e> {
         new: &NewContact,
         stamps: ContactStamps,
     ) -> Result<Contact> {
+        let (_, stmt) = insert_statement(user, new, stamps)?;
         let conn = self.ex.conn().await?;
         // The violation surfaces at the first `next()` on a local file, so the mapping covers
         // the whole statement (`query_one`), not only `query()`.
         query_one(
             &conn,
-            &format!(
-                "INSERT INTO contact (id, user_id, {WRITTEN}, last_update, last_contacted, \
-                 created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
-                 RETURNING {COLUMNS}"
-            ),
-            params_from_iter(
-                [ContactId::generate().into(), user.into()]
-                    .into_iter()
-                    .chain(new.values())
-                    .chain([
-                        Value::Integer(stamps.last_update.timestamp()),
-                        stamps.last_contacted.map(|t| t.timestamp()).into(),
-                        Value::Integer(stamps.row.created_at.timestamp()),
-                        Value::Integer(stamps.row.updated_at.timestamp()),
-                    ]),
-            ),
+            &format!("{} RETURNING {COLUMNS}", stmt.sql),
+            stmt.values,
             Contact::from_row,
         )
         .await
@@ -471,6 +457,24 @@ impl<'e> ContactRepo<'e> {
             }
         })?
         .ok_or(Error::NotFound)
+    }
+
+    /// [`Self::insert`] for bulk writes (the demo seed, an import, a restore): the same
+    /// statement without `RETURNING`, deferred inside a unit of work ([`Tx::defer`]: on a
+    /// server it goes with hundreds of others in one request). Answers the new contact's id.
+    /// A user that does not exist fails the unit of work (a foreign key error, at the latest
+    /// at its commit), instead of answering `NotFound` here.
+    ///
+    /// [`Tx::defer`]: crate::Tx
+    pub async fn insert_deferred(
+        &self,
+        user: &UserId,
+        new: &NewContact,
+        stamps: ContactStamps,
+    ) -> Result<ContactId> {
+        let (id, stmt) = insert_statement(user, new, stamps)?;
+        self.ex.defer(stmt).await?;
+        Ok(id)
     }
 
     pub fn get(&self, user: &UserId, id: &ContactId) -> Query<'e, Contact> {
@@ -960,6 +964,34 @@ fn select_owned() -> String {
     format!("SELECT {COLUMNS} FROM contact WHERE id = ?1 AND user_id = ?2")
 }
 
+/// The one INSERT of the table (without `RETURNING`), for a new contact id.
+fn insert_statement(
+    user: &UserId,
+    new: &NewContact,
+    stamps: ContactStamps,
+) -> Result<(ContactId, Stmt)> {
+    let id = ContactId::generate();
+    let stmt = Stmt::new(
+        format!(
+            "INSERT INTO contact (id, user_id, {WRITTEN}, last_update, last_contacted, \
+             created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+        ),
+        params_from_iter(
+            [(&id).into(), user.into()]
+                .into_iter()
+                .chain(new.values())
+                .chain([
+                    Value::Integer(stamps.last_update.timestamp()),
+                    stamps.last_contacted.map(|t| t.timestamp()).into(),
+                    Value::Integer(stamps.row.created_at.timestamp()),
+                    Value::Integer(stamps.row.updated_at.timestamp()),
+                ]),
+        ),
+    )?;
+    Ok((id, stmt))
+}
+
 /// [`ensure_owned`] as part of a query: its result is `NotFound` unless `id` is one of the
 /// user's contacts.
 pub(crate) fn owned<'e>(ex: Executor<'e>, user: &UserId, id: &ContactId) -> Query<'e, ()> {
@@ -994,6 +1026,7 @@ pub(crate) async fn refresh_last_contacted_of_user(
     conn: &(impl Runner + ?Sized),
     user: &UserId,
 ) -> Result<()> {
+    super::settle(conn).await?;
     conn.connection()
         .execute(
             "UPDATE contact SET last_contacted = \
@@ -1011,6 +1044,7 @@ pub(crate) async fn refresh_last_contacted(
     conn: &(impl Runner + ?Sized),
     id: &ContactId,
 ) -> Result<()> {
+    super::settle(conn).await?;
     let at = now().timestamp();
     conn.connection()
         .execute(

@@ -10,7 +10,7 @@ use super::user::UserId;
 use super::{qualified, query_all, query_count, query_one};
 use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
-use crate::query::Query;
+use crate::query::{Query, Stmt};
 use crate::row::{date_to_secs, id_type, now, Reader, Stamps, Unreadable};
 use crate::validate;
 
@@ -292,31 +292,42 @@ impl<'e> FollowUpRepo<'e> {
         stamps: Stamps,
         completion: Completion,
     ) -> Result<FollowUp> {
+        let (_, stmt) = insert_statement(user, contact_id, new, stamps, completion)?;
         let conn = self.ex.conn().await?;
-        // One statement that inserts only for the user's own contact (none: NotFound).
         query_one(
             &conn,
-            &format!(
-                "INSERT INTO follow_up (id, user_id, contact_id, due_date, note, completed, \
-                 completed_at, created_at, updated_at) \
-                 SELECT ?1, user_id, id, ?4, ?5, ?6, ?7, ?8, ?9 FROM contact \
-                 WHERE id = ?3 AND user_id = ?2 RETURNING {COLUMNS}"
-            ),
-            params![
-                FollowUpId::generate(),
-                user,
-                contact_id,
-                date_to_secs(new.due_date),
-                new.note.clone(),
-                i64::from(completion.completed),
-                completion.completed_at.map(|t| t.timestamp()),
-                stamps.created_at.timestamp(),
-                stamps.updated_at.timestamp()
-            ],
+            &format!("{} RETURNING {COLUMNS}", stmt.sql),
+            stmt.values,
             FollowUp::from_row,
         )
-        .await?
+        .await
+        .map_err(|e| {
+            // A contact that is not the user's.
+            if e.is_not_null_violation("follow_up.contact_id") {
+                Error::NotFound
+            } else {
+                e
+            }
+        })?
         .ok_or(Error::NotFound)
+    }
+
+    /// [`Self::create_at`] for bulk writes (the demo seed, a restore): the same statement
+    /// without `RETURNING`, deferred inside a unit of work (on a server it goes with hundreds
+    /// of others in one request). Answers the new follow-up's id. A contact that is not the
+    /// user's fails the unit of work (a NOT NULL error, at the latest at its commit) instead
+    /// of answering `NotFound` here.
+    pub async fn create_deferred(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        new: &NewFollowUp,
+        stamps: Stamps,
+        completion: Completion,
+    ) -> Result<FollowUpId> {
+        let (id, stmt) = insert_statement(user, contact_id, new, stamps, completion)?;
+        self.ex.defer(stmt).await?;
+        Ok(id)
     }
 
     pub async fn get(&self, user: &UserId, id: &FollowUpId) -> Result<FollowUp> {
@@ -723,6 +734,36 @@ pub(crate) async fn complete_open_of_contact(
             .await?;
     }
     Ok(completed)
+}
+
+/// The one INSERT of the table (without `RETURNING`): only for the user's own contact, whose
+/// id a subquery yields (NULL otherwise, which the NOT NULL column refuses).
+fn insert_statement(
+    user: &UserId,
+    contact_id: &ContactId,
+    new: &NewFollowUp,
+    stamps: Stamps,
+    completion: Completion,
+) -> Result<(FollowUpId, Stmt)> {
+    let id = FollowUpId::generate();
+    let stmt = Stmt::new(
+        "INSERT INTO follow_up (id, user_id, contact_id, due_date, note, completed, \
+         completed_at, created_at, updated_at) \
+         VALUES (?1, ?2, (SELECT id FROM contact WHERE id = ?3 AND user_id = ?2), \
+         ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            &id,
+            user,
+            contact_id,
+            date_to_secs(new.due_date),
+            new.note.clone(),
+            i64::from(completion.completed),
+            completion.completed_at.map(|t| t.timestamp()),
+            stamps.created_at.timestamp(),
+            stamps.updated_at.timestamp()
+        ],
+    )?;
+    Ok((id, stmt))
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use super::user::UserId;
 use super::{qualified, query_all, query_one};
 use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
-use crate::query::Query;
+use crate::query::{Query, Stmt};
 use crate::row::{date_to_secs, id_type, like_pattern, now, Reader, Stamps, Unreadable};
 use crate::validate::{self, MAX_LONG_TEXT};
 
@@ -300,29 +300,34 @@ impl<'e> InteractionRepo<'e> {
         new: &NewInteraction,
         stamps: Stamps,
     ) -> Result<Interaction> {
+        let (_, stmt) = insert_statement(user, contact_id, new, stamps)?;
         let conn = self.ex.conn().await?;
-        // One statement that inserts only for the user's own contact (none: NotFound).
         query_one(
             &conn,
-            &format!(
-                "INSERT INTO interaction (id, contact_id, type, date, notes, created_at, \
-                 updated_at) SELECT ?1, id, ?3, ?4, ?5, ?6, ?7 FROM contact \
-                 WHERE id = ?2 AND user_id = ?8 RETURNING {COLUMNS}"
-            ),
-            params![
-                InteractionId::generate(),
-                contact_id,
-                new.kind.as_str(),
-                new.date.timestamp(),
-                new.notes.clone(),
-                stamps.created_at.timestamp(),
-                stamps.updated_at.timestamp(),
-                user
-            ],
+            &format!("{} RETURNING {COLUMNS}", stmt.sql),
+            stmt.values,
             Interaction::from_row,
         )
-        .await?
+        .await
+        .map_err(not_owned)?
         .ok_or(Error::NotFound)
+    }
+
+    /// [`Self::insert_at`] for bulk writes (the demo seed, a restore): the same statement
+    /// without `RETURNING`, deferred inside a unit of work (on a server it goes with hundreds
+    /// of others in one request). Answers the new interaction's id. A contact that is not the
+    /// user's fails the unit of work (a NOT NULL error, at the latest at its commit) instead
+    /// of answering `NotFound` here.
+    pub async fn insert_deferred(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        new: &NewInteraction,
+        stamps: Stamps,
+    ) -> Result<InteractionId> {
+        let (id, stmt) = insert_statement(user, contact_id, new, stamps)?;
+        self.ex.defer(stmt).await?;
+        Ok(id)
     }
 
     /// The one way an interaction is logged, by the web form, the API and the CLI alike:
@@ -597,4 +602,40 @@ fn page_limit(limit: u32) -> i64 {
 
 fn page_offset(offset: u64) -> i64 {
     i64::try_from(offset).unwrap_or(i64::MAX)
+}
+
+/// The one INSERT of the table (without `RETURNING`): only for the user's own contact, whose
+/// id a subquery yields (NULL otherwise, which the NOT NULL column refuses).
+fn insert_statement(
+    user: &UserId,
+    contact_id: &ContactId,
+    new: &NewInteraction,
+    stamps: Stamps,
+) -> Result<(InteractionId, Stmt)> {
+    let id = InteractionId::generate();
+    let stmt = Stmt::new(
+        "INSERT INTO interaction (id, contact_id, type, date, notes, created_at, updated_at) \
+         VALUES (?1, (SELECT id FROM contact WHERE id = ?2 AND user_id = ?8), \
+         ?3, ?4, ?5, ?6, ?7)",
+        params![
+            &id,
+            contact_id,
+            new.kind.as_str(),
+            new.date.timestamp(),
+            new.notes.clone(),
+            stamps.created_at.timestamp(),
+            stamps.updated_at.timestamp(),
+            user
+        ],
+    )?;
+    Ok((id, stmt))
+}
+
+/// A contact that is not the user's is `NotFound`.
+fn not_owned(e: Error) -> Error {
+    if e.is_not_null_violation("interaction.contact_id") {
+        Error::NotFound
+    } else {
+        e
+    }
 }

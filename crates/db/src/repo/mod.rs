@@ -101,6 +101,7 @@ pub(crate) async fn with_rows<T>(
     params: impl IntoParams,
     read: impl AsyncFnOnce(&mut libsql::Rows) -> Result<T>,
 ) -> Result<T> {
+    settle(conn).await?;
     if conn.is_remote() {
         let stmt = crate::query::Stmt::new(sql, params)?;
         let text = crate::query::inline(&stmt.sql, &stmt.values)?;
@@ -127,6 +128,16 @@ pub(crate) async fn with_rows<T>(
         stmt.reset();
     }
     out
+}
+
+/// Sends the deferred writes of the unit of work `conn` belongs to ([`Tx::defer`]), so that
+/// a statement run next sees them: what every statement that does not go through
+/// [`with_rows`] or a repository call runs first.
+pub(crate) async fn settle(conn: &(impl Runner + ?Sized)) -> Result<()> {
+    match conn.unit() {
+        Some(tx) => tx.flush().await,
+        None => Ok(()),
+    }
 }
 
 /// Runs a statement that answers with at most one row (a lookup by key, an

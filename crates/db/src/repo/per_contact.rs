@@ -11,7 +11,7 @@ use super::user::UserId;
 use super::{qualified, query_all, query_one, Upsert};
 use crate::db::Executor;
 use crate::error::{Error, Result};
-use crate::query::Query;
+use crate::query::{Query, Stmt};
 use crate::row::{new_id, Reader, Stamps};
 
 /// A row type of a one-per-contact table.
@@ -102,7 +102,60 @@ impl<'e, T: PerContact> PerContactRepo<'e, T> {
             .await
     }
 
-    /// The one INSERT of the table.
+    /// [`Self::upsert_at`] for bulk writes (the demo seed, a restore): the same statement
+    /// without `RETURNING`, deferred inside a unit of work (on a server it goes with hundreds
+    /// of others in one request). A contact that is not the user's fails the unit of work (a
+    /// NOT NULL error, at the latest at its commit) instead of answering `NotFound` here.
+    pub async fn upsert_deferred(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        new: &T::New,
+        stamps: Stamps,
+    ) -> Result<()> {
+        let stmt = Self::statement(user, contact_id, new, stamps, Upsert::Replace)?;
+        self.ex.defer(stmt).await
+    }
+
+    /// [`Self::merge`] for bulk writes (an import), deferred like [`Self::upsert_deferred`].
+    pub async fn merge_deferred(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        new: &T::New,
+    ) -> Result<()> {
+        let stmt = Self::statement(user, contact_id, new, Stamps::now(), Upsert::FillBlanks)?;
+        self.ex.defer(stmt).await
+    }
+
+    /// The one INSERT of the table (without `RETURNING`): only for the user's own contact,
+    /// whose id a subquery yields (NULL otherwise, which the NOT NULL column refuses).
+    fn statement(
+        user: &UserId,
+        contact_id: &ContactId,
+        new: &T::New,
+        stamps: Stamps,
+        mode: Upsert,
+    ) -> Result<Stmt> {
+        let mut values = vec![Value::Text(new_id()), contact_id.into()];
+        values.extend(T::values(new)?);
+        values.push(Value::Integer(stamps.created_at.timestamp()));
+        values.push(Value::Integer(stamps.updated_at.timestamp()));
+        values.push(user.into());
+        Stmt::new(
+            format!(
+                "INSERT INTO {} (id, contact_id, {}, created_at, updated_at) \
+                 VALUES (?1, (SELECT id FROM contact WHERE id = ?2 AND user_id = ?9), \
+                 ?3, ?4, ?5, ?6, ?7, ?8) \
+                 ON CONFLICT (contact_id) DO UPDATE SET {}",
+                T::TABLE,
+                T::DATA.join(", "),
+                mode.set_clause(T::TABLE, T::DATA),
+            ),
+            params_from_iter(values),
+        )
+    }
+
     async fn write(
         &self,
         user: &UserId,
@@ -111,24 +164,13 @@ impl<'e, T: PerContact> PerContactRepo<'e, T> {
         stamps: Stamps,
         mode: Upsert,
     ) -> Result<T> {
+        let stmt = Self::statement(user, contact_id, new, stamps, mode)?;
         let tx = self.ex.begin_write().await?;
         contact::ensure_owned(&tx, user, contact_id).await?;
-        let mut values = vec![Value::Text(new_id()), contact_id.into()];
-        values.extend(T::values(new)?);
-        values.push(Value::Integer(stamps.created_at.timestamp()));
-        values.push(Value::Integer(stamps.updated_at.timestamp()));
         let row = query_one(
             &tx,
-            &format!(
-                "INSERT INTO {} (id, contact_id, {}, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
-                 ON CONFLICT (contact_id) DO UPDATE SET {} RETURNING {}",
-                T::TABLE,
-                T::DATA.join(", "),
-                mode.set_clause(T::TABLE, T::DATA),
-                T::COLUMNS
-            ),
-            params_from_iter(values),
+            &format!("{} RETURNING {}", stmt.sql, T::COLUMNS),
+            stmt.values,
             |row| T::read(&mut Reader::new(row)),
         )
         .await?

@@ -10,6 +10,7 @@ use super::user::UserId;
 use super::{qualified, query_all, query_one};
 use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
+use crate::query::Stmt;
 use crate::row::{id_type, now, Reader, Stamps, Unreadable};
 use crate::validate::{self, TagColor};
 
@@ -299,22 +300,28 @@ impl<'e> TagRepo<'e> {
         tag_id: &TagId,
         stamps: Stamps,
     ) -> Result<()> {
+        let stmt = attach_statement(user, contact_id, tag_id, stamps)?;
         let tx = self.ex.begin_write().await?;
         contact::ensure_owned(&tx, user, contact_id).await?;
         ensure_owned(&tx, user, tag_id).await?;
-        tx.execute(
-            "INSERT OR IGNORE INTO contact_tag (contact_id, tag_id, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4)",
-            params![
-                contact_id,
-                tag_id,
-                stamps.created_at.timestamp(),
-                stamps.updated_at.timestamp()
-            ],
-        )
-        .await?;
+        tx.execute(&stmt.sql, stmt.values).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// [`Self::attach_at`] for bulk writes (an import, a restore): the same statement,
+    /// deferred inside a unit of work (on a server it goes with hundreds of others in one
+    /// request). A contact or tag that is not the user's fails the unit of work (a NOT NULL
+    /// error, at the latest at its commit) instead of answering `NotFound` here.
+    pub async fn attach_deferred(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        tag_id: &TagId,
+        stamps: Stamps,
+    ) -> Result<()> {
+        let stmt = attach_statement(user, contact_id, tag_id, stamps)?;
+        self.ex.defer(stmt).await
     }
 
     /// Takes the tag off the contact; harmless when it was not on. Both must be the user's.
@@ -423,4 +430,27 @@ async fn ensure_owned(conn: &(impl Runner + ?Sized), user: &UserId, id: &TagId) 
     )
     .await?
     .ok_or(Error::NotFound)
+}
+
+/// The one INSERT of `contact_tag`; harmless when the tag is on already. Contact and tag are
+/// the user's, or a subquery yields NULL, which the NOT NULL columns refuse.
+fn attach_statement(
+    user: &UserId,
+    contact_id: &ContactId,
+    tag_id: &TagId,
+    stamps: Stamps,
+) -> Result<Stmt> {
+    Stmt::new(
+        "INSERT INTO contact_tag (contact_id, tag_id, created_at, updated_at) \
+         VALUES ((SELECT id FROM contact WHERE id = ?1 AND user_id = ?5), \
+         (SELECT id FROM tag WHERE id = ?2 AND user_id = ?5), ?3, ?4) \
+         ON CONFLICT (contact_id, tag_id) DO NOTHING",
+        params![
+            contact_id,
+            tag_id,
+            stamps.created_at.timestamp(),
+            stamps.updated_at.timestamp(),
+            user
+        ],
+    )
 }

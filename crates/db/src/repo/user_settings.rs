@@ -221,6 +221,7 @@ impl UserSettings {
 
 /// The user's settings row with the defaults, unless it exists: the one INSERT of the table.
 async fn ensure_row(conn: &(impl Runner + ?Sized), user: &UserId, stamps: Stamps) -> Result<()> {
+    super::settle(conn).await?;
     conn.connection()
         .execute(
             "INSERT INTO user_settings (user_id, created_at, updated_at) VALUES (?1, ?2, ?3) \

@@ -479,9 +479,10 @@ async fn restore_rows(tx: &Tx, user: &UserId, backup: &Backup) -> Result<Restore
         }
         .parse()
         .map_err(in_record(|| record("")))?;
-        let contact = tx
+        // Deferred writes: on a server, hundreds go in one request.
+        let id = tx
             .contacts()
-            .insert(
+            .insert_deferred(
                 user,
                 &new,
                 ContactStamps {
@@ -491,14 +492,14 @@ async fn restore_rows(tx: &Tx, user: &UserId, backup: &Backup) -> Result<Restore
                 },
             )
             .await?;
-        let id = &contact.id;
+        let id = &id;
         restored.contacts += 1;
         if let Some(k) = &c.cadence {
             let days = CadenceDays::new(k.days).map_err(|m| {
                 Error::validation("file", format!("{}: days: {m}", record(".cadence")))
             })?;
             tx.cadences()
-                .set_at(user, id, Some(days), stamps(k.created_at, k.updated_at))
+                .set_deferred(user, id, days, stamps(k.created_at, k.updated_at))
                 .await?;
         }
         if let Some(b) = &c.background {
@@ -511,7 +512,7 @@ async fn restore_rows(tx: &Tx, user: &UserId, backup: &Backup) -> Result<Restore
             .parse()
             .map_err(in_record(|| record(".background")))?;
             tx.backgrounds()
-                .upsert_at(user, id, &new, stamps(b.created_at, b.updated_at))
+                .upsert_deferred(user, id, &new, stamps(b.created_at, b.updated_at))
                 .await?;
         }
         if let Some(i) = &c.contact_info {
@@ -536,7 +537,7 @@ async fn restore_rows(tx: &Tx, user: &UserId, backup: &Backup) -> Result<Restore
             .parse()
             .map_err(in_record(|| record(".contact_info")))?;
             tx.contact_infos()
-                .upsert_at(user, id, &new, stamps(i.created_at, i.updated_at))
+                .upsert_deferred(user, id, &new, stamps(i.created_at, i.updated_at))
                 .await?;
         }
         for t in &c.tags {
@@ -544,7 +545,7 @@ async fn restore_rows(tx: &Tx, user: &UserId, backup: &Backup) -> Result<Restore
                 Error::validation("file", format!("{}: names an unknown tag", record(".tags")))
             })?;
             tx.tags()
-                .attach_at(user, id, tag, stamps(t.created_at, t.updated_at))
+                .attach_deferred(user, id, tag, stamps(t.created_at, t.updated_at))
                 .await?;
         }
         for (k, i) in c.interactions.iter().enumerate() {
@@ -558,7 +559,7 @@ async fn restore_rows(tx: &Tx, user: &UserId, backup: &Backup) -> Result<Restore
             // Another client may have stored a time of day: the restore keeps it.
             .keeping_time_of(i.date);
             tx.interactions()
-                .insert_at(user, id, &new, stamps(i.created_at, i.updated_at))
+                .insert_deferred(user, id, &new, stamps(i.created_at, i.updated_at))
                 .await?;
             restored.interactions += 1;
         }
@@ -570,7 +571,7 @@ async fn restore_rows(tx: &Tx, user: &UserId, backup: &Backup) -> Result<Restore
             .parse()
             .map_err(in_record(|| record(&format!(".follow_ups[{k}]"))))?;
             tx.follow_ups()
-                .create_at(
+                .create_deferred(
                     user,
                     id,
                     &new,
@@ -584,6 +585,9 @@ async fn restore_rows(tx: &Tx, user: &UserId, backup: &Backup) -> Result<Restore
             restored.follow_ups += 1;
         }
     }
+    // The deferred writes go now, so that a rule of the schema they break is reported as the
+    // file's fault (and a dry run sees it too).
+    tx.flush().await?;
     Ok(restored)
 }
 

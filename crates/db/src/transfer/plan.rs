@@ -12,9 +12,10 @@ use std::collections::HashMap;
 use super::{ImportFormat, ImportedContact, ParsedImport, RecordError};
 use crate::db::{Db, Tx};
 use crate::error::Result;
-use crate::repo::contact::ContactId;
+use crate::repo::contact::{ContactId, ContactStamps};
 use crate::repo::tag::{TagId, TagInput};
 use crate::repo::user::UserId;
+use crate::row::Stamps;
 
 /// What happens to records that look like contacts the user already has.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -252,9 +253,13 @@ pub async fn apply(
     }
     let mut tags = Tags::load(&tx, user).await?;
     for record in &preview.new_contacts {
-        let contact = tx.contacts().create(user, &record.contact).await?;
-        write_details(&tx, user, &contact.id, record).await?;
-        tags.attach(&tx, user, &contact.id, &record.tags).await?;
+        // Deferred writes: on a server, hundreds go in one request.
+        let id = tx
+            .contacts()
+            .insert_deferred(user, &record.contact, ContactStamps::now())
+            .await?;
+        write_details(&tx, user, &id, record).await?;
+        tags.attach(&tx, user, &id, &record.tags).await?;
         summary.created += 1;
     }
     for (id, record) in &to_merge {
@@ -292,12 +297,12 @@ async fn write_details(
 ) -> Result<()> {
     if !record.background.is_empty() {
         tx.backgrounds()
-            .merge(user, contact_id, &record.background)
+            .merge_deferred(user, contact_id, &record.background)
             .await?;
     }
     if !record.info.is_empty() {
         tx.contact_infos()
-            .merge(user, contact_id, &record.info)
+            .merge_deferred(user, contact_id, &record.info)
             .await?;
     }
     Ok(())
@@ -340,7 +345,9 @@ impl Tags {
                     id
                 }
             };
-            tx.tags().attach(user, contact_id, &tag_id).await?;
+            tx.tags()
+                .attach_deferred(user, contact_id, &tag_id, Stamps::now())
+                .await?;
         }
         Ok(())
     }
