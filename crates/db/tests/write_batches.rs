@@ -252,7 +252,8 @@ async fn a_failed_deferred_write_fails_the_next_read_and_the_commit_even_when_ig
         .insert_deferred(&u.id, &theirs.id, &call(), devhub_db::row::Stamps::now())
         .await;
     let read = tx.contacts().get(&u.id, &ada).await;
-    if !db.location().is_remote() {
+    // A replica's unit of work runs on its primary, as on a plain server.
+    if !tx.location().is_remote() {
         // Run at once: the failed statement undid itself alone, the contact is there.
         assert!(read.is_ok(), "{read:?}");
         tx.rollback().await.unwrap();
