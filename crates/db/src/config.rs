@@ -42,7 +42,7 @@ pub struct DbConfig {
     pub replica_path: Option<PathBuf>,
     pub synchronous: Synchronous,
     /// How often an embedded replica pulls the primary's changes in the background (zero:
-    /// only at start, after its own writes, and when a request carries a newer write mark).
+    /// only at start, after its own writes, and before a signed-in request reads).
     pub sync_interval: std::time::Duration,
 }
 

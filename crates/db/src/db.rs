@@ -34,13 +34,15 @@ pub struct Db {
 
 struct Inner {
     database: Database,
-    /// With an embedded replica: the primary itself, for the reads that must see every write
-    /// at once (whose session is valid).
+    /// With an embedded replica: the primary itself, where its units of work go.
     primary: Option<Db>,
     location: Location,
     synchronous: Synchronous,
     idle: Mutex<Vec<Connection>>,
     permits: Arc<Semaphore>,
+    /// An embedded replica's pulls for [`Db::caught_up_since`], one at a time: when the
+    /// last one that completed had started.
+    pulled: tokio::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -111,6 +113,7 @@ impl Db {
                 synchronous,
                 idle: Mutex::new(Vec::new()),
                 permits: Arc::new(Semaphore::new(size)),
+                pulled: tokio::sync::Mutex::new(None),
             }),
         };
         // Fail at start, not at the first request, when the database cannot be used (a server
@@ -255,47 +258,28 @@ impl Db {
     }
 
     /// The database that has every write the moment it is acknowledged: the primary for an
-    /// embedded replica (one request over the network), this one otherwise.
+    /// embedded replica (each statement a request over the network), this one otherwise.
     pub fn primary(&self) -> &Db {
         self.inner.primary.as_ref().unwrap_or(self)
     }
 
-    /// How far this instance's writes have reached on the server, for a client to carry to
-    /// the next instance it reaches ([`Db::catch_up`]): on an embedded replica, the primary's
-    /// log position it has pulled (it pulls each of its writes once committed); on a server
-    /// without one, unknown (the next replica pulls all there is). `None` on a local file.
-    pub async fn write_mark(&self) -> Option<WriteMark> {
-        match self.inner.location {
-            Location::Replica { .. } => Some(
-                self.inner
-                    .database
-                    .replication_index()
-                    .await
-                    .ok()
-                    .flatten()
-                    .map_or(WriteMark::Unknown, WriteMark::Frame),
-            ),
-            Location::Remote { .. } => Some(WriteMark::Unknown),
-            Location::Local(_) | Location::Memory => None,
-        }
-    }
-
-    /// Brings an embedded replica up to `mark` (a write a client saw acknowledged, perhaps by
-    /// another instance) before it serves that client's reads: nothing when it is there
-    /// already, else one pull from the primary. Answers the mark this replica is at then, or
-    /// `None` when there is nothing to catch up with (no replica).
-    pub async fn catch_up(&self, mark: WriteMark) -> Result<Option<WriteMark>> {
+    /// Makes an embedded replica hold every write the primary had committed by `since`: it
+    /// waits for a pull from the primary that started at `since` or later. Requests waiting at
+    /// the same time share one pull (one runs at a time; whoever waited during it is served
+    /// by the next), so under load the primary answers one pull per round, not one request per
+    /// page. A no-op without a replica.
+    pub async fn caught_up_since(&self, since: std::time::Instant) -> Result<()> {
         let Location::Replica { .. } = self.inner.location else {
-            return Ok(None);
+            return Ok(());
         };
-        let database = &self.inner.database;
-        let at = database.replication_index().await?.unwrap_or(0);
-        let reached = match mark {
-            WriteMark::Frame(frame) if frame <= at => at,
-            WriteMark::Frame(frame) => database.sync_until(frame).await?.frame_no().unwrap_or(at),
-            WriteMark::Unknown => database.sync().await?.frame_no().unwrap_or(at),
-        };
-        Ok(Some(WriteMark::Frame(reached)))
+        let mut pulled = self.inner.pulled.lock().await;
+        if pulled.is_some_and(|started| started >= since) {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        self.inner.database.sync().await?;
+        *pulled = Some(started);
+        Ok(())
     }
 
     /// Closes idle connections; checked-out ones close when they come back.
@@ -306,33 +290,6 @@ impl Db {
         self.inner.permits.close();
         if let Ok(mut idle) = self.inner.idle.lock() {
             idle.clear();
-        }
-    }
-}
-
-/// How far the writes a client has seen acknowledged reach on the server: a replication index
-/// (frame number) of the primary, or `Unknown` when the instance that wrote had no replica to
-/// tell it (a replica then pulls everything the primary has).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WriteMark {
-    Frame(u64),
-    Unknown,
-}
-
-impl WriteMark {
-    /// As a cookie value: the frame number, or `0` for unknown.
-    pub fn encode(self) -> String {
-        match self {
-            WriteMark::Frame(frame) => frame.to_string(),
-            WriteMark::Unknown => "0".into(),
-        }
-    }
-
-    /// From [`WriteMark::encode`]; `None` for anything else.
-    pub fn decode(value: &str) -> Option<WriteMark> {
-        match value.parse::<u64>().ok()? {
-            0 => Some(WriteMark::Unknown),
-            frame => Some(WriteMark::Frame(frame)),
         }
     }
 }

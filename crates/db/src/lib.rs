@@ -16,7 +16,7 @@ pub mod transfer;
 pub mod validate;
 
 pub use config::{DbConfig, Location, Synchronous, DEFAULT_DATABASE_URL};
-pub use db::{Db, Executor, OpenMode, PooledConn, Tx, WriteMark};
+pub use db::{Db, Executor, OpenMode, PooledConn, Tx};
 pub use error::{Error, FieldError, Result, ValidationErrors};
 pub use query::{Batch, Query};
 pub use repo::api_token::{ApiToken, ApiTokenId, ApiTokenRepo};

@@ -88,7 +88,7 @@ async fn try_open(
     }
     let builder = Builder::new_remote_replica(path, url.to_string(), auth_token.to_string())
         .read_your_writes(true);
-    // Zero: no background pulls (at start, after its own writes and on a write mark only).
+    // Zero: no background pulls (only at start, after its own writes and for requests).
     let builder = if sync_interval.is_zero() {
         builder
     } else {

@@ -4,13 +4,11 @@
 
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use devhub_db::WriteMark;
 use devhub_http::SameOrigin;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -34,7 +32,6 @@ pub fn wrap(router: Router<AppState>, state: AppState) -> Router {
     router
         .fallback(|| async { error_page(StatusCode::NOT_FOUND) })
         .layer(from_fn(crate::page::clear_flash))
-        .layer(from_fn_with_state(state.clone(), read_your_writes))
         // State-changing requests from other sites are refused, except to the API: it
         // authenticates by bearer token only, never by cookie, so a page of another site
         // cannot make a browser send the token and there is nothing to forge.
@@ -67,56 +64,6 @@ pub fn wrap(router: Router<AppState>, state: AppState) -> Router {
                 ),
         )
         .with_state(state)
-}
-
-/// The cookie that carries how far the writes a browser saw reach ([`WriteMark`]).
-pub const SEEN_COOKIE: &str = "devhub-seen";
-
-/// Read-your-writes across instances that each read from an embedded replica: a request that
-/// wrote leaves the instance's write mark in a cookie, and whichever instance the browser
-/// reaches next first brings its replica up to that mark (one pull from the primary, only when
-/// it is behind), so the page after a redirect shows the change. Without a replica this costs
-/// nothing: every read goes to the primary or the one file.
-async fn read_your_writes(
-    State(state): State<AppState>,
-    jar: CookieJar,
-    request: Request,
-    next: Next,
-) -> Response {
-    let mut mark = jar
-        .get(SEEN_COOKIE)
-        .and_then(|c| WriteMark::decode(c.value()));
-    if let Some(seen) = mark {
-        match state.db.catch_up(seen).await {
-            Ok(reached) => mark = reached.or(mark),
-            // The page may be stale then; the request still gets its answer (or its 503).
-            Err(e) => tracing::warn!(error = %e, "cannot bring the replica up to a write mark"),
-        }
-    }
-    let wrote = !request.method().is_safe();
-    let response = next.run(request).await;
-    let status = response.status();
-    let new_mark = if wrote && (status.is_success() || status.is_redirection()) {
-        state.db.write_mark().await
-    } else if jar.get(SEEN_COOKIE).is_some() {
-        // Keep what this replica reached, so the next instance does not pull again for it.
-        mark.filter(|m| matches!(m, WriteMark::Frame(_)))
-    } else {
-        None
-    };
-    match new_mark {
-        Some(m) if Some(m.encode().as_str()) != jar.get(SEEN_COOKIE).map(|c| c.value()) => {
-            let cookie = Cookie::build((SEEN_COOKIE, m.encode()))
-                .http_only(true)
-                .same_site(SameSite::Lax)
-                .path("/")
-                .secure(state.settings.secure_cookies)
-                .max_age(cookie::time::Duration::hours(1))
-                .build();
-            (CookieJar::new().add(cookie), response).into_response()
-        }
-        _ => response,
-    }
 }
 
 /// Error statuses produced by layers (413 from the body limit, 408 from the timeout) or by

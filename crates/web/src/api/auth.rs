@@ -48,14 +48,20 @@ pub async fn require_token(
     mut request: Request,
     next: Next,
 ) -> Response {
+    let arrived = std::time::Instant::now();
     let Some(token) = bearer(request.headers()) else {
         return unauthorized(
             "Send a personal access token (made in Settings) as `Authorization: Bearer <token>`.",
             false,
         );
     };
-    // On the primary: a token revoked on another instance stops working at once.
-    let tokens = state.db.primary().api_tokens();
+    // An embedded replica first pulls what the primary had when the request arrived (shared
+    // with the requests waiting at the same time): a token revoked on another instance stops
+    // working at once.
+    if let Err(e) = state.db.caught_up_since(arrived).await {
+        return ApiError::from(e).into_response();
+    }
+    let tokens = state.db.api_tokens();
     let found = match tokens.find_by_hash(&sha256_hex(token)).await {
         Ok(found) => found,
         Err(e) => return ApiError::from(e).into_response(),

@@ -94,30 +94,24 @@ pub async fn validate_token(db: &Db, token: &str) -> Result<Option<Validated>, A
     if token.is_empty() || token.len() > 128 {
         return Ok(None);
     }
+    let arrived = std::time::Instant::now();
     let id = SessionId::from_token(token);
-    // One request to the database: the session, its user's settings and the navigation's
-    // counts (both keyed by the session, which this checks before using them).
     let today = Utc::now().date_naive();
     let page_data = |owner| {
         db.user_settings()
             .saved(owner)
             .and(db.follow_ups().counts_near(owner, today))
     };
-    let (found, (settings, follow_ups)) = if db.primary().location() == db.location() {
-        // A file, or a server without a replica: the session with its user's settings and
-        // counts in one request.
-        let session = Owner::Session(&id);
-        db.batch((db.sessions().find(&id), page_data(session)))
-            .await?
-    } else {
-        // An embedded replica: the session on the primary, so that a session made or ended
-        // on another instance counts at once (one small request); the rest from the replica.
-        let Some(found) = db.primary().sessions().find(&id).await? else {
-            return Ok(None);
-        };
-        let data = page_data(Owner::User(&found.1.id)).await?;
-        (Some(found), data)
-    };
+    // An embedded replica first pulls what the primary had when this check began, so that a
+    // session made or ended on another instance counts here at once; checks waiting at the
+    // same time share one pull. Then the session, with its user's settings and the
+    // navigation's counts (keyed by the session, which this checks before using them), in one
+    // batch: one request on a server without a replica.
+    db.caught_up_since(arrived).await?;
+    let session = Owner::Session(&id);
+    let (found, (settings, follow_ups)) = db
+        .batch((db.sessions().find(&id), page_data(session)))
+        .await?;
     let Some((mut session, user)) = found else {
         return Ok(None);
     };
