@@ -15,6 +15,9 @@ use crate::config::{check_local_path, DbConfig, Location, Synchronous};
 use crate::error::{Error, Result};
 use crate::query::{inline, Stmt};
 
+/// How long a request waits for its embedded replica to pull from the primary.
+pub const PULL_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// How long a writer waits for the lock before `SQLITE_BUSY`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -268,18 +271,29 @@ impl Db {
     /// the same time share one pull (one runs at a time; whoever waited during it is served
     /// by the next), so under load the primary answers one pull per round, not one request per
     /// page. A no-op without a replica.
+    ///
+    /// Waiting and pulling together take at most [`PULL_TIMEOUT`]: a primary that does not
+    /// answer is [`Error::Unavailable`] (a 503), not a request that hangs.
     pub async fn caught_up_since(&self, since: std::time::Instant) -> Result<()> {
         let Location::Replica { .. } = self.inner.location else {
             return Ok(());
         };
-        let mut pulled = self.inner.pulled.lock().await;
-        if pulled.is_some_and(|started| started >= since) {
-            return Ok(());
+        let pull = async {
+            let mut pulled = self.inner.pulled.lock().await;
+            if pulled.is_some_and(|started| started >= since) {
+                return Ok(());
+            }
+            let started = std::time::Instant::now();
+            self.inner.database.sync().await?;
+            *pulled = Some(started);
+            Ok(())
+        };
+        match tokio::time::timeout(PULL_TIMEOUT, pull).await {
+            Ok(pulled) => pulled,
+            Err(_) => Err(Error::Unavailable(format!(
+                "the primary did not answer the replica's pull within {PULL_TIMEOUT:?}"
+            ))),
         }
-        let started = std::time::Instant::now();
-        self.inner.database.sync().await?;
-        *pulled = Some(started);
-        Ok(())
     }
 
     /// Closes idle connections; checked-out ones close when they come back.

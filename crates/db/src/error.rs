@@ -100,6 +100,9 @@ pub enum Error {
     },
     #[error("database error: {0}")]
     Database(#[from] libsql::Error),
+    /// The database server did not answer in time.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl Error {
@@ -136,6 +139,7 @@ impl Error {
     /// connections): a temporary condition, not a fault of the request.
     pub fn is_unavailable(&self) -> bool {
         match self {
+            Error::Unavailable(_) => true,
             Error::Database(libsql::Error::Hrana(_))
             | Error::Database(libsql::Error::Replication(_))
             // An embedded replica's writes, sent to the primary over gRPC.
