@@ -456,7 +456,7 @@ impl<'e, T: Send + 'e> Batch<'e> for Vec<Query<'e, T>> {
 
 impl Db {
     /// Several reads as one query (awaited, it answers their results as a tuple): one request
-    /// on a server, one read snapshot everywhere.
+    /// on a server (one snapshot there), statement by statement on one connection elsewhere.
     pub fn batch<'e, B: Batch<'e>>(&'e self, reads: B) -> Query<'e, B::Output> {
         reads.into_query(Executor::Pool(self))
     }
