@@ -10,7 +10,7 @@ mod sqld;
 
 use axum::http::{Method, StatusCode};
 use common::{api_token, sign_up};
-use devhub_db::{migrate, ContactInput, Db, DbConfig, OpenMode};
+use devhub_db::{ContactInput, DbConfig};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn while_the_database_server_is_down_pages_say_503_and_come_back_after() {
@@ -24,11 +24,7 @@ async fn while_the_database_server_is_down_pages_say_503_and_come_back_after() {
         url: server.url(),
         ..DbConfig::default()
     };
-    let db = Db::open(&config, OpenMode::CreateIfMissing).await.unwrap();
-    migrate::migrate(&db, &migrate::embedded().unwrap())
-        .await
-        .unwrap();
-    let app = common::TestApp::on(db);
+    let app = common::TestApp::on(common::migrated(&config).await);
     let (mut client, user) = sign_up(&app, "ada").await;
     let token = api_token(&app.db, &user).await;
     let bearer = format!("Bearer {token}");

@@ -12,7 +12,7 @@ mod sqld;
 
 use axum::http::StatusCode;
 use common::{Client, TestApp};
-use devhub_db::{migrate, Db, DbConfig, OpenMode};
+use devhub_db::{Db, DbConfig, OpenMode};
 
 struct Instances {
     _server: sqld::Sqld,
@@ -31,10 +31,7 @@ async fn three_instances() -> Option<Instances> {
         url: server.url(),
         ..DbConfig::default()
     };
-    let primary = Db::open(&remote, OpenMode::CreateIfMissing).await.unwrap();
-    migrate::migrate(&primary, &migrate::embedded().unwrap())
-        .await
-        .unwrap();
+    let primary = common::migrated(&remote).await;
     let mut apps = Vec::new();
     for name in ["a.db", "b.db"] {
         let replica = DbConfig {

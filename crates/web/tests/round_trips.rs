@@ -14,7 +14,7 @@ mod counting_proxy;
 use axum::http::{Method, StatusCode};
 use common::{api_token, sign_up};
 use counting_proxy::CountingProxy;
-use devhub_db::{migrate, Db, DbConfig, OpenMode};
+use devhub_db::DbConfig;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_costs_at_most_three_round_trips_on_a_server() {
@@ -28,11 +28,7 @@ async fn every_page_costs_at_most_three_round_trips_on_a_server() {
         url: proxy.url(),
         ..DbConfig::default()
     };
-    let db = Db::open(&config, OpenMode::CreateIfMissing).await.unwrap();
-    migrate::migrate(&db, &migrate::embedded().unwrap())
-        .await
-        .unwrap();
-    let app = common::TestApp::on(db);
+    let app = common::TestApp::on(common::migrated(&config).await);
     let (mut client, user) = sign_up(&app, "ada").await;
     let bearer = format!("Bearer {}", api_token(&app.db, &user).await);
 

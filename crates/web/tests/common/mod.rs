@@ -34,17 +34,18 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Settings::default()).await
 }
 
-pub async fn spawn_app_with(settings: Settings) -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(
-        &DbConfig::local(dir.path().join("test.db")),
-        OpenMode::CreateIfMissing,
-    )
-    .await
-    .unwrap();
+/// The database `config` names, opened (created when missing) and migrated.
+pub async fn migrated(config: &DbConfig) -> Db {
+    let db = Db::open(config, OpenMode::CreateIfMissing).await.unwrap();
     migrate::migrate(&db, &migrate::embedded().unwrap())
         .await
         .unwrap();
+    db
+}
+
+pub async fn spawn_app_with(settings: Settings) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let db = migrated(&DbConfig::local(dir.path().join("test.db"))).await;
     let router = devhub_web::app(AppState::new(db.clone(), settings));
     TestApp {
         db,
