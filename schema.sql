@@ -59,11 +59,23 @@ CREATE INDEX contact_user_search_idx ON contact (
 CREATE UNIQUE INDEX contact_id_user_idx ON contact (id, user_id);
 CREATE INDEX contact_user_industry_idx ON contact (user_id, industry COLLATE NOCASE);
 CREATE INDEX contact_user_relationship_idx ON contact (user_id, relationship COLLATE NOCASE);
-CREATE INDEX contact_user_last_contacted_idx ON contact (user_id, last_contacted);
+-- The list by last contact, in both directions (never contacted counts as longest ago; ties
+-- by name A→Z either way): each order is one index read forwards or backwards, page by page.
+CREATE INDEX contact_user_last_contacted_idx ON contact (
+    user_id, last_contacted, name COLLATE NOCASE, id
+);
+CREATE INDEX contact_user_last_contacted_desc_idx ON contact (
+    user_id, last_contacted, name COLLATE NOCASE DESC, id DESC
+);
 CREATE INDEX contact_user_created_idx ON contact (user_id, created_at);
 CREATE INDEX contact_user_status_idx ON contact (user_id, status);
 CREATE INDEX contact_user_vip_idx ON contact (user_id, vip);
 
+-- An interaction carries its owner (`user_id`, added after the original design), so that the
+-- interaction log, the dashboard and the API read one range of the owner's index instead of
+-- walking all of the owner's contacts. The database fills it from the contact when a client
+-- that predates it (the original app's Drizzle code) leaves it out, and the composite key keeps
+-- it equal to the contact's owner.
 CREATE TABLE interaction (
     id TEXT PRIMARY KEY NOT NULL,
     contact_id TEXT NOT NULL REFERENCES contact(id) ON DELETE CASCADE,
@@ -71,9 +83,24 @@ CREATE TABLE interaction (
     date INTEGER NOT NULL,
     notes TEXT,
     created_at INTEGER NOT NULL DEFAULT (unixepoch()),
-    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    user_id TEXT,
+    FOREIGN KEY (contact_id, user_id) REFERENCES contact(id, user_id) ON DELETE CASCADE
 );
 CREATE INDEX interaction_contact_date_idx ON interaction (contact_id, date);
+-- The owner's interactions in the log's order (latest first: read backwards).
+CREATE INDEX interaction_user_date_idx ON interaction (user_id, date, created_at, id);
+CREATE TRIGGER interaction_owner_filled AFTER INSERT ON interaction
+WHEN NEW.user_id IS NULL
+BEGIN
+    UPDATE interaction SET user_id = (SELECT user_id FROM contact WHERE id = NEW.contact_id)
+    WHERE rowid = NEW.rowid;
+END;
+CREATE TRIGGER interaction_owner_moved AFTER UPDATE OF contact_id ON interaction
+BEGIN
+    UPDATE interaction SET user_id = (SELECT user_id FROM contact WHERE id = NEW.contact_id)
+    WHERE rowid = NEW.rowid;
+END;
 
 -- VIP background: at most one row per contact.
 CREATE TABLE background (

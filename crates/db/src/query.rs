@@ -47,6 +47,10 @@ impl Stmt {
 
 /// A row converted to its owned value, its type erased while it waits in a batch.
 type Item = Box<dyn Any + Send>;
+/// Where the totals of long lists stop counting ([`Query::count_at_most`]): a total of
+/// exactly this many reads "at least".
+pub const COUNT_LIMIT: u64 = 10_000;
+
 type Convert<'e> = Box<dyn Fn(&Row) -> Result<Item> + Send + Sync + 'e>;
 type Decode<'e, T> = Box<dyn FnOnce(&mut Answers) -> Result<T> + Send + 'e>;
 
@@ -194,6 +198,18 @@ impl<'e, U: Send + 'static> Query<'e, Vec<U>> {
 
 impl<'e> Query<'e, u64> {
     /// The single integer a `SELECT count(*) …` answers.
+    /// How many rows `sql` (a `SELECT 1 FROM …`) yields, counting no further than
+    /// [`COUNT_LIMIT`]: a list's total at any size costs at most that many index entries. A
+    /// total equal to the limit means "at least".
+    pub(crate) fn count_at_most(
+        ex: Executor<'e>,
+        sql: impl Into<String>,
+        params: impl IntoParams,
+    ) -> Query<'e, u64> {
+        let sql = format!("SELECT count(*) FROM ({} LIMIT {COUNT_LIMIT})", sql.into());
+        Query::count(ex, sql, params)
+    }
+
     pub(crate) fn count(
         ex: Executor<'e>,
         sql: impl Into<String>,

@@ -239,6 +239,9 @@ const NOW: Option<&str> = Some("unixepoch()");
 
 #[tokio::test]
 async fn the_six_original_tables_have_exactly_the_columns_of_the_design() {
+    // The design's columns, in its order, and after them only the additions that a client of
+    // the original design may leave out (nullable, filled by the database): interaction's
+    // owner.
     let expected: [(&str, Vec<Col>); 6] = [
         (
             "user",
@@ -286,6 +289,7 @@ async fn the_six_original_tables_have_exactly_the_columns_of_the_design() {
                 ("notes", "TEXT", false, None, false),
                 ("created_at", "INTEGER", true, NOW, false),
                 ("updated_at", "INTEGER", true, NOW, false),
+                ("user_id", "TEXT", false, None, false),
             ],
         ),
         (
@@ -898,4 +902,89 @@ async fn a_follow_up_cannot_belong_to_anyone_but_the_owner_of_its_contact() {
     );
     assert!(moved.is_err(), "a follow-up handed to another user");
     assert_eq!(count(&db, "SELECT count(*) FROM follow_up").await, 1);
+}
+
+#[tokio::test]
+async fn interactions_made_before_0008_take_the_owner_of_their_contact() {
+    let db = fresh_db().await;
+    let all = migrate::embedded().unwrap();
+    let before: Vec<_> = all.iter().filter(|m| m.id < 8).cloned().collect();
+    migrate::migrate(&db, &before).await.unwrap();
+    let conn = db.conn().await.unwrap();
+    for sql in [
+        "INSERT INTO user (id, username, password_hash) VALUES ('u1', 'ada', 'x'), ('u2', 'bob', 'x')",
+        "INSERT INTO contact (id, user_id, name) VALUES ('c1', 'u1', 'Grace'), ('c2', 'u2', 'Linus')",
+        "INSERT INTO interaction (id, contact_id, type, date, notes) VALUES \
+         ('i1', 'c1', 'call', 1700000000, 'hello'), ('i2', 'c2', 'email', 1700000001, NULL)",
+    ] {
+        conn.execute(sql, ()).await.unwrap();
+    }
+    drop(conn);
+
+    let through_0008: Vec<_> = all.iter().filter(|m| m.id <= 8).cloned().collect();
+    let applied = migrate::migrate(&db, &through_0008).await.unwrap();
+    assert_eq!(applied.len(), 1);
+    assert_eq!(
+        strings(
+            &db,
+            "SELECT id || ':' || user_id || ':' || coalesce(notes, '-') FROM interaction ORDER BY id"
+        )
+        .await,
+        ["i1:u1:hello", "i2:u2:-"]
+    );
+}
+
+/// The original app's Drizzle client inserts interactions with the design's columns only: the
+/// database fills in the owner, and keeps it equal to the contact's when a row moves.
+#[tokio::test]
+async fn an_interaction_inserted_without_its_owner_gets_the_owner_of_its_contact() {
+    let db = fresh_db().await;
+    migrate::migrate(&db, &migrate::embedded().unwrap())
+        .await
+        .unwrap();
+    let conn = db.conn().await.unwrap();
+    for sql in [
+        "INSERT INTO user (id, username, password_hash) VALUES ('u1', 'ada', 'x'), ('u2', 'bob', 'x')",
+        "INSERT INTO contact (id, user_id, name) VALUES ('c1', 'u1', 'Grace'), ('c2', 'u2', 'Linus'), \
+         ('c3', 'u1', 'Barbara')",
+        // Exactly the columns the seed's Drizzle schema writes.
+        "INSERT INTO interaction (id, contact_id, type, date, notes, created_at, updated_at) \
+         VALUES ('i1', 'c1', 'meeting', 1700000000, 'coffee', 1700000000, 1700000000)",
+    ] {
+        conn.execute(sql, ()).await.unwrap();
+    }
+    drop(conn);
+    assert_eq!(
+        strings(&db, "SELECT user_id FROM interaction WHERE id = 'i1'").await,
+        ["u1"]
+    );
+
+    let conn = db.conn().await.unwrap();
+    conn.execute(
+        "UPDATE interaction SET contact_id = 'c3' WHERE id = 'i1'",
+        (),
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    assert_eq!(
+        strings(&db, "SELECT user_id FROM interaction WHERE id = 'i1'").await,
+        ["u1"]
+    );
+
+    // Another user's owner for the contact is refused by the composite key.
+    let conn = db.conn().await.unwrap();
+    let wrong = conn
+        .execute(
+            "INSERT INTO interaction (id, contact_id, type, date, user_id) \
+             VALUES ('i2', 'c1', 'call', 1, 'u2')",
+            (),
+        )
+        .await;
+    assert!(wrong.is_err(), "an interaction of u1's contact owned by u2");
+    drop(conn);
+    assert_eq!(
+        strings(&db, "SELECT CAST(count(*) AS TEXT) FROM interaction").await,
+        ["1"]
+    );
 }

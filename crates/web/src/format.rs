@@ -109,3 +109,34 @@ mod tests {
         assert_eq!(interaction_noun(InteractionType::Call), "Call");
     }
 }
+
+/// A list's total as the pages show it: "10,000+" where counting stopped
+/// ([`devhub_db::COUNT_LIMIT`]).
+pub fn total(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + 4);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    if n >= devhub_db::COUNT_LIMIT {
+        out.push('+');
+    }
+    out
+}
+
+#[cfg(test)]
+mod total_tests {
+    use super::total;
+
+    #[test]
+    fn totals_group_thousands_and_say_where_counting_stopped() {
+        assert_eq!(total(0), "0");
+        assert_eq!(total(999), "999");
+        assert_eq!(total(1_000), "1,000");
+        assert_eq!(total(9_999), "9,999");
+        assert_eq!(total(devhub_db::COUNT_LIMIT), "10,000+");
+    }
+}

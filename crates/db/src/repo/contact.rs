@@ -667,9 +667,9 @@ impl<'e> ContactRepo<'e> {
         let page = query.page.max(1);
         let offset = u64::from(page - 1) * u64::from(per_page);
         let where_clause = conditions.join(" AND ");
-        let total = Query::count(
+        let total = Query::count_at_most(
             self.ex,
-            format!("SELECT count(*) FROM contact WHERE {where_clause}"),
+            format!("SELECT 1 FROM contact WHERE {where_clause}"),
             params_from_iter(values.clone()),
         );
         let mut page_values = values;

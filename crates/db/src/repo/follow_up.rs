@@ -437,6 +437,51 @@ impl<'e> FollowUpRepo<'e> {
             .map(|((), follow_ups)| follow_ups)
     }
 
+    /// A page of the user's open follow-ups due on `from` or later and before `until` (each
+    /// bound optional), the earliest due first (ties by contact name), with how many there
+    /// are in all, counted up to [`crate::COUNT_LIMIT`]. One range of the owner's due-date
+    /// index, however many follow-ups the user has.
+    pub fn list_open_between(
+        &self,
+        user: &UserId,
+        from: Option<NaiveDate>,
+        until: Option<NaiveDate>,
+        limit: u32,
+        offset: u64,
+    ) -> Query<'e, (Vec<FollowUpWithContact>, u64)> {
+        let mut condition = String::from("f.user_id = ? AND f.completed = 0");
+        let mut values: Vec<Value> = vec![user.into()];
+        if let Some(from) = from {
+            condition.push_str(" AND f.due_date >= ?");
+            values.push(Value::Integer(date_to_secs(from)));
+        }
+        if let Some(until) = until {
+            condition.push_str(" AND f.due_date < ?");
+            values.push(Value::Integer(date_to_secs(until)));
+        }
+        let total = Query::count_at_most(
+            self.ex,
+            format!("SELECT 1 FROM follow_up f WHERE {condition}"),
+            params_from_iter(values.clone()),
+        );
+        values.push(Value::Integer(i64::from(
+            limit.clamp(1, contact::MAX_PER_PAGE),
+        )));
+        values.push(Value::Integer(i64::try_from(offset).unwrap_or(i64::MAX)));
+        let rows = Query::all(
+            self.ex,
+            format!(
+                "SELECT {}, c.name FROM follow_up f JOIN contact c ON c.id = f.contact_id \
+                 WHERE {condition} ORDER BY f.due_date, c.name COLLATE NOCASE, f.id \
+                 LIMIT ? OFFSET ?",
+                qualified("f", COLUMNS)
+            ),
+            params_from_iter(values),
+            FollowUpWithContact::from_row,
+        );
+        rows.and(total)
+    }
+
     /// Every open follow-up of the user, the earliest due first, with its contact's name.
     pub async fn list_open_for_user(&self, user: &UserId) -> Result<Vec<FollowUpWithContact>> {
         let conn = self.ex.conn().await?;

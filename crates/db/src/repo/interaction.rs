@@ -230,10 +230,10 @@ impl Default for InteractionQuery {
 
 impl InteractionQuery {
     /// The `WHERE` clause over `interaction i JOIN contact c` and its parameters, led by the
-    /// owner so that the planner walks the user's contacts and, per contact, the
-    /// `(contact_id, date)` index within the date range.
+    /// interaction's owner so that the planner reads one range of the owner's
+    /// `(user_id, date, …)` index, in the log's order, within the date range.
     fn conditions(&self, user: &UserId) -> (String, Vec<Value>) {
-        let mut conditions = vec!["c.user_id = ?"];
+        let mut conditions = vec!["i.user_id = ?"];
         let mut values: Vec<Value> = vec![user.into()];
         if let Some(kind) = self.kind {
             conditions.push("i.type = ?");
@@ -363,8 +363,7 @@ impl<'e> InteractionRepo<'e> {
         query_one(
             &conn,
             &format!(
-                "SELECT {} FROM interaction i JOIN contact c ON c.id = i.contact_id \
-                 WHERE i.id = ?1 AND c.user_id = ?2",
+                "SELECT {} FROM interaction i WHERE i.id = ?1 AND i.user_id = ?2",
                 qualified("i", COLUMNS)
             ),
             params![id, user],
@@ -386,8 +385,7 @@ impl<'e> InteractionRepo<'e> {
             &tx,
             &format!(
                 "UPDATE interaction SET type = ?3, date = ?4, notes = ?5, updated_at = ?6 \
-                 WHERE id = ?1 AND contact_id IN (SELECT id FROM contact WHERE user_id = ?2) \
-                 RETURNING {COLUMNS}"
+                 WHERE id = ?1 AND user_id = ?2 RETURNING {COLUMNS}"
             ),
             params![
                 id,
@@ -413,8 +411,7 @@ impl<'e> InteractionRepo<'e> {
         let contact_id = query_one(
             &tx,
             "DELETE FROM interaction \
-             WHERE id = ?1 AND contact_id IN (SELECT id FROM contact WHERE user_id = ?2) \
-             RETURNING contact_id",
+             WHERE id = ?1 AND user_id = ?2 RETURNING contact_id",
             params![id, user],
             |row| Ok(ContactId::from(row.get::<String>(0)?)),
         )
@@ -481,10 +478,10 @@ impl<'e> InteractionRepo<'e> {
         let (condition, mut values) = query.conditions(user);
         let per_page = query.per_page.clamp(1, MAX_PER_PAGE);
         let offset = u64::from(query.page.max(1) - 1) * u64::from(per_page);
-        let total = Query::count(
+        let total = Query::count_at_most(
             self.ex,
             format!(
-                "SELECT count(*) FROM contact c JOIN interaction i ON i.contact_id = c.id \
+                "SELECT 1 FROM interaction i JOIN contact c ON c.id = i.contact_id \
                  WHERE {condition}"
             ),
             params_from_iter(values.clone()),
@@ -494,7 +491,7 @@ impl<'e> InteractionRepo<'e> {
         let interactions = Query::all(
             self.ex,
             format!(
-                "SELECT {}, c.name FROM contact c JOIN interaction i ON i.contact_id = c.id \
+                "SELECT {}, c.name FROM interaction i JOIN contact c ON c.id = i.contact_id \
                  WHERE {condition} \
                  ORDER BY i.date DESC, i.created_at DESC, i.id DESC LIMIT ? OFFSET ?",
                 qualified("i", COLUMNS)
@@ -533,7 +530,7 @@ impl<'e> InteractionRepo<'e> {
         let mut interactions = query_all(
             &conn,
             &format!(
-                "SELECT {} FROM contact c JOIN interaction i ON i.contact_id = c.id \
+                "SELECT {} FROM interaction i JOIN contact c ON c.id = i.contact_id \
                  WHERE {condition} ORDER BY i.date DESC, i.created_at DESC, i.id DESC LIMIT ?",
                 qualified("i", COLUMNS)
             ),
@@ -549,10 +546,10 @@ impl<'e> InteractionRepo<'e> {
     /// How many of the user's interactions match `query` (its page is ignored).
     pub fn count(&self, user: &UserId, query: &InteractionQuery) -> Query<'e, u64> {
         let (condition, values) = query.conditions(user);
-        Query::count(
+        Query::count_at_most(
             self.ex,
             format!(
-                "SELECT count(*) FROM contact c JOIN interaction i ON i.contact_id = c.id \
+                "SELECT 1 FROM interaction i JOIN contact c ON c.id = i.contact_id \
                  WHERE {condition}"
             ),
             params_from_iter(values),
@@ -614,9 +611,9 @@ fn insert_statement(
 ) -> Result<(InteractionId, Stmt)> {
     let id = InteractionId::generate();
     let stmt = Stmt::new(
-        "INSERT INTO interaction (id, contact_id, type, date, notes, created_at, updated_at) \
-         VALUES (?1, (SELECT id FROM contact WHERE id = ?2 AND user_id = ?8), \
-         ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO interaction (id, contact_id, type, date, notes, created_at, updated_at, \
+         user_id) VALUES (?1, (SELECT id FROM contact WHERE id = ?2 AND user_id = ?8), \
+         ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             &id,
             contact_id,

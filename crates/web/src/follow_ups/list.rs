@@ -14,12 +14,18 @@ use crate::state::AppState;
 
 /// Completed follow-ups per page.
 pub const COMPLETED_PER_PAGE: u32 = 25;
+/// Open follow-ups each group shows on the Open tab; the rest are a link away.
+pub const GROUP_SHOWN: u32 = 20;
+/// Open follow-ups per page of one group (`?group=overdue`).
+pub const GROUP_PER_PAGE: u32 = 50;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(super) struct ListQuery {
     tab: String,
     page: String,
+    /// One group of the Open tab, paged: `overdue`, `today`, `week` or `later`.
+    group: String,
 }
 
 /// One group of the open list.
@@ -29,6 +35,10 @@ pub(super) struct Group {
     pub title: &'static str,
     pub hint: String,
     pub items: Vec<FollowUpItem>,
+    /// How many follow-ups the group has (counted up to `COUNT_LIMIT`), as shown.
+    pub total: String,
+    /// The whole group, paged, when it holds more than it shows here.
+    pub more: Option<String>,
 }
 
 #[derive(Template)]
@@ -36,8 +46,11 @@ pub(super) struct Group {
 struct IndexPage {
     layout: Layout,
     completed_tab: bool,
-    open_total: usize,
+    open_total: String,
+    no_open: bool,
     groups: Vec<Group>,
+    /// The one group shown (`?group=`), paged by `pager`.
+    single_group: bool,
     completed: Vec<FollowUpItem>,
     completed_total: u64,
     pager: Pager,
@@ -45,21 +58,6 @@ struct IndexPage {
     back: String,
     time_zone: &'static str,
     today: String,
-}
-
-/// Which group a due date falls in: Overdue (before today), Today, This week (the next six
-/// days) or Later.
-pub(super) fn group_of(due: NaiveDate, today: NaiveDate) -> &'static str {
-    let week_end = today.checked_add_days(Days::new(6)).unwrap_or(today);
-    if due < today {
-        "overdue"
-    } else if due == today {
-        "today"
-    } else if due <= week_end {
-        "week"
-    } else {
-        "later"
-    }
 }
 
 pub(super) async fn index(
@@ -72,47 +70,40 @@ pub(super) async fn index(
     let completed_tab = query.tab == "completed";
     let follow_ups = state.db.follow_ups();
 
-    let open = follow_ups.list_open_for_user(user).await?;
-    let open_total = open.len();
     let week_end = today.checked_add_days(Days::new(6)).unwrap_or(today);
-    let mut groups = vec![
-        Group {
-            key: "overdue",
-            title: "Overdue",
-            hint: "Due before today".into(),
-            items: Vec::new(),
-        },
-        Group {
-            key: "today",
-            title: "Today",
-            hint: crate::format::long_date(today),
-            items: Vec::new(),
-        },
-        Group {
-            key: "week",
-            title: "This week",
-            hint: format!("Through {}", crate::format::long_date(week_end)),
-            items: Vec::new(),
-        },
-        Group {
-            key: "later",
-            title: "Later",
-            hint: "After this week".into(),
-            items: Vec::new(),
-        },
+    let day_after = |d: NaiveDate| d.succ_opt().unwrap_or(d);
+    // Each group is one range of the owner's due-date index: (key, title, hint, from, until).
+    let all_groups = [
+        (
+            "overdue",
+            "Overdue",
+            "Due before today".to_string(),
+            None,
+            Some(today),
+        ),
+        (
+            "today",
+            "Today",
+            crate::format::long_date(today),
+            Some(today),
+            Some(day_after(today)),
+        ),
+        (
+            "week",
+            "This week",
+            format!("Through {}", crate::format::long_date(week_end)),
+            Some(day_after(today)),
+            Some(day_after(week_end)),
+        ),
+        (
+            "later",
+            "Later",
+            "After this week".to_string(),
+            Some(day_after(week_end)),
+            None,
+        ),
     ];
-    if !completed_tab {
-        for row in &open {
-            let key = group_of(row.follow_up.due_date, today);
-            if let Some(group) = groups.iter_mut().find(|g| g.key == key) {
-                group.items.push(FollowUpItem::new(
-                    &row.follow_up,
-                    &row.contact_name,
-                    &page.today,
-                ));
-            }
-        }
-    }
+    let single = all_groups.iter().position(|g| g.0 == query.group.trim());
 
     let page_number = query
         .page
@@ -121,6 +112,56 @@ pub(super) async fn index(
         .ok()
         .filter(|p| *p >= 1)
         .unwrap_or(1);
+    let window = |g: &(&str, &str, String, Option<NaiveDate>, Option<NaiveDate>)| match single {
+        Some(_) => follow_ups.list_open_between(
+            user,
+            g.3,
+            g.4,
+            GROUP_PER_PAGE,
+            u64::from(page_number - 1) * u64::from(GROUP_PER_PAGE),
+        ),
+        None => follow_ups.list_open_between(user, g.3, g.4, GROUP_SHOWN, 0),
+    };
+    let [a, b, c, d] = &all_groups;
+    // One batch: one request on a server.
+    let found = state
+        .db
+        .batch((window(a), window(b), window(c), window(d)))
+        .await?;
+    let found = [found.0, found.1, found.2, found.3];
+    let open_total = crate::format::total(
+        found
+            .iter()
+            .map(|(_, total)| *total)
+            .sum::<u64>()
+            .min(devhub_db::COUNT_LIMIT),
+    );
+    let mut group_total = 0;
+    let mut groups = Vec::new();
+    for (i, ((key, title, hint, _, _), (rows, total))) in
+        all_groups.into_iter().zip(found).enumerate()
+    {
+        if single.is_some_and(|s| s != i) {
+            continue;
+        }
+        if single.is_some() {
+            group_total = total;
+        }
+        let more = (single.is_none() && total > rows.len() as u64)
+            .then(|| QueryString::new().with("group", key).url("/follow-ups"));
+        groups.push(Group {
+            key,
+            title,
+            hint,
+            items: rows
+                .iter()
+                .map(|r| FollowUpItem::new(&r.follow_up, &r.contact_name, &page.today))
+                .collect(),
+            total: crate::format::total(total),
+            more,
+        });
+    }
+
     let (completed, completed_total) = if completed_tab {
         let (rows, total) = follow_ups
             .list_completed_for_user(user, page_number, COMPLETED_PER_PAGE)
@@ -133,8 +174,10 @@ pub(super) async fn index(
     } else {
         (Vec::new(), 0)
     };
+    let single_key = single.and_then(|_| groups.first()).map_or("", |g| g.key);
     let list_query = QueryString::new()
         .with("tab", if completed_tab { "completed" } else { "" })
+        .with("group", if completed_tab { "" } else { single_key })
         .with(
             "page",
             if page_number > 1 {
@@ -143,18 +186,30 @@ pub(super) async fn index(
                 String::new()
             },
         );
-    let pager = Pager::new(
-        "/follow-ups",
-        &list_query,
-        page_number,
-        completed_total,
-        COMPLETED_PER_PAGE,
-    );
+    let pager = if completed_tab {
+        Pager::new(
+            "/follow-ups",
+            &list_query,
+            page_number,
+            completed_total,
+            COMPLETED_PER_PAGE,
+        )
+    } else {
+        Pager::new(
+            "/follow-ups",
+            &list_query,
+            page_number,
+            group_total,
+            GROUP_PER_PAGE,
+        )
+    };
     Ok(ok(&IndexPage {
         layout: page.layout("Follow-ups", "follow-ups"),
         completed_tab,
+        no_open: open_total == "0",
         open_total,
         groups,
+        single_group: single.is_some(),
         completed,
         completed_total,
         pager,
@@ -162,23 +217,4 @@ pub(super) async fn index(
         time_zone: page.settings.time_zone().name(),
         today: crate::format::long_date(today),
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
-    }
-
-    #[test]
-    fn groups_are_overdue_today_the_next_six_days_and_later() {
-        let today = d("2025-12-29");
-        assert_eq!(group_of(d("2025-12-28"), today), "overdue");
-        assert_eq!(group_of(d("2025-12-29"), today), "today");
-        assert_eq!(group_of(d("2025-12-30"), today), "week");
-        assert_eq!(group_of(d("2026-01-04"), today), "week");
-        assert_eq!(group_of(d("2026-01-05"), today), "later");
-    }
 }

@@ -66,10 +66,11 @@ impl ListPage {
         } else {
             "interactions"
         };
+        let total = crate::format::total(self.total);
         if self.filtered {
-            format!("{} {noun} match", self.total)
+            format!("{total} {noun} match")
         } else {
-            format!("{} {noun}", self.total)
+            format!("{total} {noun}")
         }
     }
 }
