@@ -6,6 +6,11 @@
 //! an unknown or revoked token gets the 404 page. UIDs are derived from the rows' ids, so a
 //! calendar app that fetches the feed again updates its events instead of duplicating them.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -52,6 +57,48 @@ pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
+/// At most this many feeds are kept (the oldest go first).
+const FEEDS_KEPT: usize = 32;
+
+/// Recently rendered feeds, per user and base address, on this instance, each served again for
+/// `Settings::feed_fresh` (five minutes). Calendar apps poll a subscription every hour at
+/// most, so nobody sees the delay, and a feed of tens of thousands of birthdays is rendered
+/// once per few minutes instead of on every poll. A revoked token stops at once all the same:
+/// the token is looked up on every request.
+#[derive(Default)]
+pub struct FeedCache {
+    feeds: Mutex<HashMap<(UserId, String), (Instant, Bytes)>>,
+}
+
+impl FeedCache {
+    fn get(&self, key: &(UserId, String), fresh: Duration) -> Option<Bytes> {
+        let feeds = self.feeds.lock().ok()?;
+        let (at, body) = feeds.get(key)?;
+        (at.elapsed() < fresh).then(|| body.clone())
+    }
+
+    fn put(&self, key: (UserId, String), body: Bytes, fresh: Duration) {
+        if fresh.is_zero() {
+            return;
+        }
+        let Ok(mut feeds) = self.feeds.lock() else {
+            return;
+        };
+        feeds.retain(|_, (at, _)| at.elapsed() < fresh);
+        while feeds.len() >= FEEDS_KEPT {
+            let Some(oldest) = feeds
+                .iter()
+                .min_by_key(|(_, (at, _))| *at)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            feeds.remove(&oldest);
+        }
+        feeds.insert(key, (Instant::now(), body));
+    }
+}
+
 /// The domain part of every UID: the same on every server, so that a moved installation
 /// keeps updating the same events.
 const UID_DOMAIN: &str = "devhub-crm";
@@ -71,7 +118,16 @@ async fn feed(
         .user_for_calendar_token(&sha256_hex(token))
         .await?
         .ok_or(AppError::NotFound)?;
-    let body = build(&state, &user, &base_url(&state, &headers)).await?;
+    let key = (user, base_url(&state, &headers));
+    let fresh = state.settings.feed_fresh;
+    let body = match state.feeds.get(&key, fresh) {
+        Some(body) => body,
+        None => {
+            let body = Bytes::from(build(&state, &key.0, &key.1).await?);
+            state.feeds.put(key, body.clone(), fresh);
+            body
+        }
+    };
     let mut response = (StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
     headers.insert(

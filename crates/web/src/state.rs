@@ -22,6 +22,9 @@ pub struct Settings {
     /// Attempts allowed per client address and per username, per minute, on log-in and
     /// registration.
     pub auth_attempts_per_minute: u32,
+    /// How long a rendered calendar feed is served again before it is rendered anew (see
+    /// [`crate::calendar::FeedCache`]).
+    pub feed_fresh: Duration,
 }
 
 impl Default for Settings {
@@ -32,6 +35,7 @@ impl Default for Settings {
             body_limit: 64 * 1024,
             request_timeout: Duration::from_secs(30),
             auth_attempts_per_minute: 10,
+            feed_fresh: Duration::from_secs(300),
         }
     }
 }
@@ -41,6 +45,8 @@ pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
     pub limiter: Arc<RateLimiter>,
+    /// Calendar feeds rendered in the last few minutes ([`crate::calendar::FeedCache`]).
+    pub feeds: Arc<crate::calendar::FeedCache>,
 }
 
 impl AppState {
@@ -50,6 +56,7 @@ impl AppState {
             db,
             settings: Arc::new(settings),
             limiter: Arc::new(limiter),
+            feeds: Arc::default(),
         }
     }
 }

@@ -945,7 +945,12 @@ async fn create_feed(client: &mut Client<'_>) -> String {
 
 #[tokio::test]
 async fn the_calendar_feed_holds_birthdays_and_open_follow_ups_as_a_parseable_icalendar() {
-    let app = spawn_app().await;
+    // Every fetch renders the feed anew here (no reuse of a recent rendering).
+    let app = common::spawn_app_with(devhub_web::Settings {
+        feed_fresh: std::time::Duration::ZERO,
+        ..devhub_web::Settings::default()
+    })
+    .await;
     let (mut client, user) = sign_up(&app, "ada").await;
     let tricky_name = "Doe, Jane; \"JJ\" \\ Jr";
     let jane = store(
@@ -1239,4 +1244,88 @@ async fn the_feed_address_uses_the_public_url_when_one_is_configured() {
         Some(format!("webcal://crm.example.com{path}"))
     );
     assert_eq!(app.client().get(path).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_feed_rendered_minutes_ago_is_served_again_but_a_revoked_token_stops_at_once() {
+    let app = spawn_app().await;
+    let (mut client, user) = sign_up(&app, "ada").await;
+    let grace = store(
+        &app,
+        &user,
+        ContactInput {
+            name: "Grace".into(),
+            ..ContactInput::default()
+        },
+    )
+    .await;
+    let f = follow_up(&app, &user, &grace, Utc::now().date_naive(), "call").await;
+    let path = create_feed(&mut client).await;
+    let mut app_client = app.client();
+    let first = app_client.get(&path).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(first
+        .body
+        .contains(&format!("follow-up-{}@devhub-crm", f.id)));
+
+    // Within the freshness window the same rendering is served: the completed follow-up
+    // leaves the feed at the next rendering, minutes later (calendar apps poll hourly).
+    app.db.follow_ups().complete(&user, &f.id).await.unwrap();
+    let again = app_client.get(&path).await;
+    assert_eq!(again.body, first.body);
+
+    // The token is checked on every request: revoked, the cached feed is not served.
+    let r = client.post_form("/settings/calendar/revoke", &[]).await;
+    assert!(r.status.is_redirection(), "{}", r.status);
+    assert_eq!(app_client.get(&path).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_long_group_shows_its_first_twenty_and_links_to_all_of_it_page_by_page() {
+    let app = spawn_app().await;
+    let (mut client, user) = sign_up(&app, "ada").await;
+    let today = Utc::now().date_naive();
+    for i in 0..55u64 {
+        let c = store(
+            &app,
+            &user,
+            ContactInput {
+                name: format!("Person {i:02}"),
+                ..ContactInput::default()
+            },
+        )
+        .await;
+        follow_up(&app, &user, &c, today - Days::new(1 + i), "call").await;
+    }
+    let later = store(
+        &app,
+        &user,
+        ContactInput {
+            name: "Later Person".into(),
+            ..ContactInput::default()
+        },
+    )
+    .await;
+    follow_up(&app, &user, &later, today + Days::new(30), "").await;
+
+    let r = client.get("/follow-ups").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.texts("#overdue .fu-list > li").len(), 20);
+    assert_eq!(r.texts("#overdue-heading .count"), ["55"]);
+    assert_eq!(r.texts("#tab-open .count"), ["56"]);
+    assert_eq!(r.texts("#later .fu-list > li").len(), 1);
+    let all = r.attr("#overdue .fu-all a", "href").unwrap();
+    assert_eq!(all, "/follow-ups?group=overdue");
+    // The most overdue come first.
+    assert!(r.texts("#overdue .fu-list > li")[0].contains("Person 54"));
+
+    // The whole group, 50 to a page, and no other group.
+    let page1 = client.get(&all).await;
+    assert_eq!(page1.texts("#overdue .fu-list > li").len(), 50);
+    assert!(page1.texts("#later").is_empty());
+    let next = page1.attr(".pager a[rel=next]", "href").unwrap();
+    let page2 = client.get(&next).await;
+    let rest = page2.texts("#overdue .fu-list > li");
+    assert_eq!(rest.len(), 5);
+    assert!(rest[4].contains("Person 00"), "{rest:?}");
 }
