@@ -41,7 +41,7 @@ struct Inner {
     primary: Option<Db>,
     location: Location,
     synchronous: Synchronous,
-    idle: Mutex<Vec<Connection>>,
+    idle: Mutex<Vec<(Connection, Prepared)>>,
     permits: Arc<Semaphore>,
     /// An embedded replica's pulls for [`Db::caught_up_since`], one at a time: when the
     /// last one that completed had started.
@@ -156,12 +156,13 @@ impl Db {
             .await
             .map_err(|_| Error::Config("the database has been closed".into()))?;
         let idle = self.inner.idle.lock().ok().and_then(|mut idle| idle.pop());
-        let conn = match idle {
-            Some(conn) => conn,
-            None => self.new_connection().await?,
+        let (conn, prepared) = match idle {
+            Some(idle) => idle,
+            None => (self.new_connection().await?, Prepared::default()),
         };
         Ok(PooledConn {
             conn: Some(conn),
+            prepared,
             db: Arc::clone(&self.inner),
             _permit: permit,
         })
@@ -308,9 +309,47 @@ impl Db {
     }
 }
 
+/// Statements prepared on one local connection, kept with it while it waits in the pool: the
+/// queries of a page are parsed and planned once per connection, not on every request
+/// (preparing was a fifth of a contact page's time). Not on a server, where preparing is a
+/// round trip of its own.
+#[derive(Default)]
+pub(crate) struct Prepared(Mutex<HashMap<String, Arc<Statement>>>);
+
+/// Distinct SQL texts kept per connection: past this many the cache starts over (texts made
+/// for a list of ids, for example, differ by their number of placeholders).
+const PREPARED_KEPT: usize = 200;
+
+impl Prepared {
+    async fn get(&self, conn: &Connection, sql: &str) -> Result<Arc<Statement>> {
+        if let Some(stmt) = self.0.lock().ok().and_then(|c| c.get(sql).cloned()) {
+            return Ok(stmt);
+        }
+        let stmt = Arc::new(conn.prepare(sql).await?);
+        if let Ok(mut cache) = self.0.lock() {
+            if cache.len() >= PREPARED_KEPT {
+                cache.clear();
+            }
+            cache.insert(sql.to_string(), Arc::clone(&stmt));
+        }
+        Ok(stmt)
+    }
+
+    /// Resets every statement, so that none holds a read open when a transaction ends.
+    fn reset_all(&self) {
+        if let Ok(cache) = self.0.lock() {
+            for stmt in cache.values() {
+                stmt.reset();
+            }
+        }
+    }
+}
+
 /// A connection checked out of the pool; goes back when dropped.
 pub struct PooledConn {
     conn: Option<Connection>,
+    /// Its prepared statements (local files only).
+    prepared: Prepared,
     db: Arc<Inner>,
     _permit: OwnedSemaphorePermit,
 }
@@ -324,6 +363,14 @@ impl PooledConn {
     /// Where the connection's database lives.
     pub fn location(&self) -> &Location {
         &self.db.location
+    }
+
+    /// The statement for `sql`, prepared once per connection (`None` off a local file).
+    pub(crate) async fn statement(&self, sql: &str) -> Result<Option<Arc<Statement>>> {
+        if !self.db.location.is_local() {
+            return Ok(None);
+        }
+        Ok(Some(self.prepared.get(self, sql).await?))
     }
 }
 
@@ -350,7 +397,7 @@ impl Drop for PooledConn {
             return;
         }
         if let Ok(mut idle) = self.db.idle.lock() {
-            idle.push(conn);
+            idle.push((conn, std::mem::take(&mut self.prepared)));
         }
     }
 }
@@ -359,10 +406,6 @@ impl Drop for PooledConn {
 /// transaction. It derefs to the connection; repositories reach it through
 /// `tx.contacts()` and friends (see [`Executor`]).
 pub struct Tx {
-    /// Prepared statements reused within this unit of work (local files only: a remote
-    /// `prepare` is a round trip of its own). Declared first: they are finished before the
-    /// transaction ends.
-    statements: Option<Mutex<HashMap<String, Arc<Statement>>>>,
     /// libSQL's transaction: dropped unfinished (an error returned through `?`, a panic, a
     /// dropped future), it rolls back at once (synchronously on a local file). `None` once
     /// committed or rolled back.
@@ -409,10 +452,8 @@ impl Tx {
                 return Err(e.into());
             }
         };
-        let statements = conn.db.location.is_local().then(Default::default);
         let pipeline = conn.db.location.is_remote().then(Default::default);
         Ok(Tx {
-            statements,
             tx: Some(tx),
             pipeline,
             conn,
@@ -424,13 +465,13 @@ impl Tx {
     /// earlier batch) rolls the whole unit of work back and is answered here.
     pub async fn commit(mut self) -> Result<()> {
         if let Err(e) = self.flush().await {
-            self.statements = None;
+            self.conn.prepared.reset_all();
             if let Some(tx) = self.tx.take() {
                 let _ = tx.rollback().await;
             }
             return Err(e);
         }
-        self.statements = None;
+        self.conn.prepared.reset_all();
         if let Some(tx) = self.tx.take() {
             tx.commit().await?;
         }
@@ -446,7 +487,7 @@ impl Tx {
     }
 
     pub async fn rollback(mut self) -> Result<()> {
-        self.statements = None;
+        self.conn.prepared.reset_all();
         self.pipeline = None;
         if let Some(tx) = self.tx.take() {
             tx.rollback().await?;
@@ -454,20 +495,15 @@ impl Tx {
         Ok(())
     }
 
-    /// The statement for `sql`, prepared once per unit of work (`None` on a remote
-    /// connection, where preparing is a round trip of its own).
+    /// The statement for `sql`, prepared once per connection (`None` off a local file, where
+    /// preparing is a round trip of its own).
     pub(crate) async fn statement(&self, sql: &str) -> Result<Option<Arc<Statement>>> {
-        let Some(cache) = &self.statements else {
-            return Ok(None);
-        };
-        if let Some(stmt) = cache.lock().ok().and_then(|c| c.get(sql).cloned()) {
-            return Ok(Some(stmt));
-        }
-        let stmt = Arc::new(self.prepare(sql).await?);
-        if let Ok(mut cache) = cache.lock() {
-            cache.insert(sql.to_string(), Arc::clone(&stmt));
-        }
-        Ok(Some(stmt))
+        self.conn.statement(sql).await
+    }
+
+    /// The checked-out connection the unit of work runs on.
+    pub(crate) fn pooled_conn(&self) -> &PooledConn {
+        &self.conn
     }
 
     /// Runs a write whose answer is not needed (no `RETURNING`, no count), as part of this
@@ -552,7 +588,7 @@ fn failed_earlier(why: &str) -> Error {
 /// future), and the connection, still inside it, is not reused.
 impl Drop for Tx {
     fn drop(&mut self) {
-        self.statements = None;
+        self.conn.prepared.reset_all();
         self.pipeline = None;
         if self.conn.db.location.is_local() {
             return;

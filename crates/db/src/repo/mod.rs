@@ -29,10 +29,13 @@ use crate::error::Result;
 pub(crate) trait Runner: Sync {
     fn connection(&self) -> &Connection;
 
-    /// The unit of work whose prepared statements to reuse, if any.
+    /// The unit of work this runs in, if any.
     fn unit(&self) -> Option<&Tx> {
         None
     }
+
+    /// The pooled connection underneath, whose prepared statements to reuse.
+    fn pooled(&self) -> &PooledConn;
 
     /// On a server without a replica, where each request is a round trip.
     fn is_remote(&self) -> bool {
@@ -44,6 +47,9 @@ impl Runner for PooledConn {
     fn connection(&self) -> &Connection {
         self
     }
+    fn pooled(&self) -> &PooledConn {
+        self
+    }
     fn is_remote(&self) -> bool {
         self.location().is_remote()
     }
@@ -52,6 +58,9 @@ impl Runner for PooledConn {
 impl Runner for Tx {
     fn connection(&self) -> &Connection {
         self
+    }
+    fn pooled(&self) -> &PooledConn {
+        self.pooled_conn()
     }
     fn unit(&self) -> Option<&Tx> {
         Some(self)
@@ -64,6 +73,12 @@ impl Runner for Tx {
 impl Runner for Handle<'_> {
     fn connection(&self) -> &Connection {
         self
+    }
+    fn pooled(&self) -> &PooledConn {
+        match self {
+            Handle::Tx(tx) => tx.pooled_conn(),
+            Handle::Pooled(conn) => conn,
+        }
     }
     fn unit(&self) -> Option<&Tx> {
         match self {
@@ -82,6 +97,9 @@ impl Runner for Handle<'_> {
 impl Runner for Scope<'_> {
     fn connection(&self) -> &Connection {
         self
+    }
+    fn pooled(&self) -> &PooledConn {
+        Runner::pooled(&**self)
     }
     fn unit(&self) -> Option<&Tx> {
         Some(self)
@@ -111,10 +129,7 @@ pub(crate) async fn with_rows<T>(
             None => Err(crate::Error::Config(format!("no answer to {sql}"))),
         };
     }
-    let statement = match conn.unit() {
-        Some(tx) => tx.statement(sql).await?,
-        None => None,
-    };
+    let statement = conn.pooled().statement(sql).await?;
     let mut rows = match &statement {
         Some(stmt) => {
             stmt.reset();
