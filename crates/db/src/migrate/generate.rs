@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::schema::{Schema, Table};
+use super::schema::{Object, ObjectKind, Schema, Table};
 use super::sqltext::{body_start, quote_ident, table_items};
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -163,10 +163,101 @@ pub async fn plan(current: &Schema, desired: &Schema, options: &GenerateOptions)
         }
     }
 
+    // Views, triggers and virtual tables: dropped first (a rebuild would break the views and
+    // triggers that name its table: they are dropped and made again around it), created last,
+    // once every table they read exists.
+    let stale = |old: &Object| match desired.object(old.kind, &old.name) {
+        None => true,
+        Some(new) if new.normalized != old.normalized => true,
+        Some(_) => old.kind != ObjectKind::VirtualTable && rebuilt.iter().any(|t| old.mentions(t)),
+    };
+    let mut object_drops = Vec::new();
+    for old in current.objects.iter().rev() {
+        if !stale(old) {
+            continue;
+        }
+        match desired.object(old.kind, &old.name) {
+            None => {
+                plan.summary
+                    .push(format!("drop {} {}", old.kind.noun(), old.name));
+                if old.kind == ObjectKind::VirtualTable {
+                    plan.data_loss.push(format!("virtual table {}", old.name));
+                }
+            }
+            Some(new) if new.normalized != old.normalized => {
+                plan.summary
+                    .push(format!("change {} {}", old.kind.noun(), old.name));
+            }
+            Some(_) => {}
+        }
+        // A trigger goes with its table when that is dropped or rebuilt anyway; dropping it
+        // first does no harm and keeps the order simple.
+        object_drops.push(format!(
+            "DROP {} IF EXISTS {};",
+            old.kind.keyword(),
+            quote_ident(&old.name)
+        ));
+    }
+    let mut object_creates = Vec::new();
+    let mut fills = Vec::new();
+    for kind in [
+        ObjectKind::VirtualTable,
+        ObjectKind::View,
+        ObjectKind::Trigger,
+    ] {
+        for new in desired.objects.iter().filter(|o| o.kind == kind) {
+            let created = match current.object(kind, &new.name) {
+                None => {
+                    plan.summary
+                        .push(format!("create {} {}", kind.noun(), new.name));
+                    true
+                }
+                Some(old) => stale(old),
+            };
+            if created {
+                object_creates.push(statement(&new.sql));
+            }
+            // An index over other rows is filled from the rows already there: when it is new
+            // or changed, and when its content table was rebuilt.
+            if kind == ObjectKind::VirtualTable {
+                let content = new.external_content();
+                let content_rebuilt = content.as_ref().is_some_and(|c| {
+                    rebuilt.contains(&c.to_ascii_lowercase())
+                        || desired
+                            .object(ObjectKind::View, c)
+                            .is_some_and(|view| rebuilt.iter().any(|t| view.mentions(t)))
+                });
+                if content.is_some() && (created || content_rebuilt) {
+                    plan.summary
+                        .push(format!("fill {} from its rows", new.name));
+                    fills.push(format!(
+                        "INSERT INTO {0} ({0}) VALUES ('rebuild');",
+                        quote_ident(&new.name)
+                    ));
+                } else if created
+                    && new
+                        .sql
+                        .to_ascii_lowercase()
+                        .replace(char::is_whitespace, "")
+                        .contains("content=''")
+                {
+                    plan.warnings.push(format!(
+                        "{} stores no content: add the statement that fills it from the rows \
+                         already there to the migration",
+                        new.name
+                    ));
+                }
+            }
+        }
+    }
+
+    plan.statements.extend(object_drops);
     plan.statements.extend(index_drops);
     plan.statements.extend(table_statements);
     plan.statements.extend(drops);
     plan.statements.extend(index_creates);
+    plan.statements.extend(object_creates);
+    plan.statements.extend(fills);
     Ok(plan)
 }
 
@@ -319,6 +410,15 @@ fn rebuild(
     }
     plan.summary
         .push(format!("rebuild table {} (rows kept)", new.name));
+    // Rows keep their rowids, which indexes over other rows (FTS5) refer to: unless the
+    // table has none, or an INTEGER PRIMARY KEY that is its rowid (copied as a column).
+    let keys: Vec<_> = old.columns.iter().filter(|c| c.primary_key > 0).collect();
+    let rowid_alias = keys.len() == 1 && keys[0].decl_type.eq_ignore_ascii_case("integer");
+    let without_rowid = super::sqltext::normalize(&old.sql).ends_with("without rowid");
+    if !targets.is_empty() && !rowid_alias && !without_rowid {
+        targets.insert(0, "rowid".to_string());
+        sources.insert(0, "rowid".to_string());
+    }
     if !targets.is_empty() {
         out.push(format!(
             "INSERT INTO {} ({}) SELECT {} FROM {};",
@@ -405,6 +505,28 @@ pub fn differences(current: &Schema, desired: &Schema) -> Vec<String> {
         if desired.index(&old.name).is_none() {
             out.push(format!(
                 "index {} is in the migrations but not in schema.sql",
+                old.name
+            ));
+        }
+    }
+    for object in &desired.objects {
+        let noun = object.kind.noun();
+        match current.object(object.kind, &object.name) {
+            None => out.push(format!(
+                "{noun} {} is in schema.sql but not in the migrations",
+                object.name
+            )),
+            Some(old) if old.normalized != object.normalized => {
+                out.push(format!("{noun} {} differs", object.name))
+            }
+            Some(_) => {}
+        }
+    }
+    for old in &current.objects {
+        if desired.object(old.kind, &old.name).is_none() {
+            out.push(format!(
+                "{} {} is in the migrations but not in schema.sql",
+                old.kind.noun(),
                 old.name
             ));
         }

@@ -12,7 +12,7 @@ use libsql::Connection;
 use sha2::{Digest, Sha256};
 
 pub use generate::{differences, plan, GenerateOptions, Plan};
-pub use schema::{Column, ForeignKey, Index, Schema, Table, MIGRATIONS_TABLE};
+pub use schema::{Column, ForeignKey, Index, Object, ObjectKind, Schema, Table, MIGRATIONS_TABLE};
 
 use crate::db::Db;
 use crate::error::{Error, Result};

@@ -48,11 +48,88 @@ pub struct Index {
     pub unique: bool,
 }
 
-/// Tables and explicit indexes, in creation order.
+/// What a schema holds besides tables and indexes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectKind {
+    View,
+    Trigger,
+    /// A virtual table (an FTS5 index); its shadow tables are its own business.
+    VirtualTable,
+}
+
+impl ObjectKind {
+    /// As SQL names it (`DROP VIEW …`).
+    pub fn keyword(self) -> &'static str {
+        match self {
+            ObjectKind::View => "VIEW",
+            ObjectKind::Trigger => "TRIGGER",
+            ObjectKind::VirtualTable => "TABLE",
+        }
+    }
+
+    /// As a person names it.
+    pub fn noun(self) -> &'static str {
+        match self {
+            ObjectKind::View => "view",
+            ObjectKind::Trigger => "trigger",
+            ObjectKind::VirtualTable => "virtual table",
+        }
+    }
+}
+
+/// A view, a trigger or a virtual table: compared by its normalised SQL, created and dropped
+/// whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Object {
+    pub kind: ObjectKind,
+    pub name: String,
+    /// The table a trigger belongs to (the object itself otherwise).
+    pub table: String,
+    pub sql: String,
+    pub normalized: String,
+}
+
+impl Object {
+    /// Whether its SQL names `table` (a view or trigger that reads or writes it).
+    pub fn mentions(&self, table: &str) -> bool {
+        let table = table.to_ascii_lowercase();
+        self.normalized
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|word| word == table)
+    }
+
+    /// For an FTS5 table whose content lives in another table or view (`content='x'`), that
+    /// table's name.
+    pub fn external_content(&self) -> Option<String> {
+        if self.kind != ObjectKind::VirtualTable || !self.normalized.contains("using fts5") {
+            return None;
+        }
+        let sql = self.sql.to_ascii_lowercase();
+        let mut from = 0;
+        while let Some(i) = sql[from..].find("content") {
+            let rest = sql[from + i + "content".len()..].trim_start();
+            from += i + "content".len();
+            let Some(rest) = rest.strip_prefix('=') else {
+                continue;
+            };
+            let rest = rest.trim_start();
+            let Some(quote) = rest.chars().next().filter(|c| *c == '\'' || *c == '"') else {
+                continue;
+            };
+            let value = &rest[1..];
+            let name = &value[..value.find(quote)?];
+            return (!name.is_empty()).then(|| name.to_string());
+        }
+        None
+    }
+}
+
+/// Tables, explicit indexes, views, triggers and virtual tables, in creation order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Schema {
     pub tables: Vec<Table>,
     pub indexes: Vec<Index>,
+    pub objects: Vec<Object>,
 }
 
 impl Schema {
@@ -66,6 +143,12 @@ impl Schema {
         self.indexes
             .iter()
             .find(|i| i.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn object(&self, kind: ObjectKind, name: &str) -> Option<&Object> {
+        self.objects
+            .iter()
+            .find(|o| o.kind == kind && o.name.eq_ignore_ascii_case(name))
     }
 
     pub fn indexes_of<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a Index> + 'a {
@@ -84,6 +167,7 @@ impl Schema {
                 [MIGRATIONS_TABLE],
             )
             .await?;
+        let shadow = shadow_tables(conn).await?;
         let mut schema = Schema::default();
         let mut raw_tables = Vec::new();
         while let Some(row) = rows.next().await? {
@@ -91,8 +175,21 @@ impl Schema {
             let name: String = row.get(1)?;
             let table: String = row.get(2)?;
             let sql: Option<String> = row.get(3)?;
+            let object = |kind, sql: String| Object {
+                kind,
+                normalized: normalize(&sql),
+                name: name.clone(),
+                table: table.clone(),
+                sql,
+            };
             match (kind.as_str(), sql) {
+                ("table", _) if shadow.contains(&name.to_ascii_lowercase()) => {}
+                ("table", Some(sql)) if normalize(&sql).starts_with("create virtual table") => {
+                    schema.objects.push(object(ObjectKind::VirtualTable, sql));
+                }
                 ("table", Some(sql)) => raw_tables.push((name, sql)),
+                ("view", Some(sql)) => schema.objects.push(object(ObjectKind::View, sql)),
+                ("trigger", Some(sql)) => schema.objects.push(object(ObjectKind::Trigger, sql)),
                 // Automatic indexes of UNIQUE / PRIMARY KEY constraints belong to the table.
                 ("index", None) => {}
                 ("index", Some(sql)) => schema.indexes.push(Index {
@@ -104,7 +201,7 @@ impl Schema {
                 }),
                 (other, _) => {
                     return Err(Error::Migration(format!(
-                        "{other} `{name}`: only tables and indexes are supported in schema.sql"
+                        "{other} `{name}`: not a kind of object schema.sql can hold"
                     )))
                 }
             }
@@ -122,6 +219,22 @@ impl Schema {
         }
         Ok(schema)
     }
+}
+
+/// The shadow tables of the database's virtual tables (an FTS5 index keeps its data in
+/// `<name>_data`, `_idx`, `_content`, `_docsize` and `_config`), lowercased.
+async fn shadow_tables(conn: &Connection) -> Result<Vec<String>> {
+    let mut rows = conn
+        .query(
+            "SELECT lower(name) FROM pragma_table_list WHERE type = 'shadow'",
+            (),
+        )
+        .await?;
+    let mut names = Vec::new();
+    while let Some(row) = rows.next().await? {
+        names.push(row.get::<String>(0)?);
+    }
+    Ok(names)
 }
 
 async fn read_columns(conn: &Connection, table: &str) -> Result<Vec<Column>> {

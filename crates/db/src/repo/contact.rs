@@ -80,6 +80,69 @@ pub struct Contact {
 pub const SEARCH_TEXT: &str = "lower(name || char(31) || coalesce(industry, '') || char(31) || \
      coalesce(location, '') || char(31) || coalesce(relationship, ''))";
 
+/// A search as typed: its words, matched in any order, each anywhere in any searched field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Search {
+    words: Vec<String>,
+}
+
+/// Words of a search past this many are ignored.
+const MAX_SEARCH_WORDS: usize = 8;
+/// The shortest word a trigram index can find.
+const TRIGRAM: usize = 3;
+
+impl Search {
+    /// The words of `text` (control characters dropped); `None` when there are none.
+    pub(crate) fn parse(text: &str) -> Option<Search> {
+        let words: Vec<String> = text
+            .replace(char::is_control, " ")
+            .split_whitespace()
+            .take(MAX_SEARCH_WORDS)
+            .map(str::to_string)
+            .collect();
+        (!words.is_empty()).then_some(Search { words })
+    }
+
+    /// An FTS5 query that every long word must match (each a quoted string, so no word is
+    /// read as an operator), within `column` when given; `None` without long words.
+    pub(crate) fn fts(&self, column: Option<&str>) -> Option<String> {
+        let phrases: Vec<String> = self
+            .words
+            .iter()
+            .filter(|w| w.chars().count() >= TRIGRAM)
+            .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+            .collect();
+        if phrases.is_empty() {
+            return None;
+        }
+        let all = phrases.join(" AND ");
+        Some(match column {
+            Some(column) => format!("{column} : ({all})"),
+            None => all,
+        })
+    }
+
+    /// Each word as a search of its own.
+    pub(crate) fn each(&self) -> impl Iterator<Item = Search> + '_ {
+        self.words.iter().map(|w| Search {
+            words: vec![w.clone()],
+        })
+    }
+
+    /// The words, separated by spaces.
+    pub(crate) fn words(&self) -> String {
+        self.words.join(" ")
+    }
+
+    /// The words too short for the trigram index.
+    pub(crate) fn short_words(&self) -> impl Iterator<Item = &str> {
+        self.words
+            .iter()
+            .filter(|w| w.chars().count() < TRIGRAM)
+            .map(String::as_str)
+    }
+}
+
 /// The columns a contact write sets from a [`NewContact`], in the order of its values.
 const WRITTEN: &str = "name, relationship, birthday, industry, location, vip, status";
 
@@ -340,7 +403,9 @@ impl ContactSort {
 /// A contact list request. Pages count from 1.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactQuery {
-    /// Case-insensitive, inside words, over name, industry, location and relationship.
+    /// Words in any order, each anywhere in the name, relationship, industry, location,
+    /// company, e-mail, phone, chat app, social links or tags; case- and accent-insensitive
+    /// (words of one or two characters: ASCII case only, over the first four).
     pub search: Option<String>,
     pub filter: ContactFilter,
     /// Exact (case-insensitive) industry.
@@ -673,12 +738,24 @@ impl<'e> ContactRepo<'e> {
             params_from_iter(values.clone()),
         );
         let mut page_values = values;
+        // With a search, contacts whose name holds every word come first.
+        let rank = match query.search.as_deref().and_then(Search::parse) {
+            Some(search) => match search.fts(Some("name")) {
+                Some(in_names) => {
+                    page_values.push(Value::Text(in_names));
+                    "rowid IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH ?) DESC, "
+                }
+                None => "",
+            },
+            None => "",
+        };
         page_values.push(Value::Integer(i64::from(per_page)));
         page_values.push(Value::Integer(i64::try_from(offset).unwrap_or(i64::MAX)));
         let contacts = Query::all(
             self.ex,
             format!(
-                "SELECT {COLUMNS} FROM contact WHERE {where_clause} ORDER BY {order} LIMIT ? OFFSET ?"
+                "SELECT {COLUMNS} FROM contact WHERE {where_clause} ORDER BY {rank}{order} \
+                 LIMIT ? OFFSET ?"
             ),
             params_from_iter(page_values),
             Contact::from_row,
@@ -841,16 +918,21 @@ pub enum DistinctField {
 pub(crate) fn list_conditions(user: &UserId, query: &ContactQuery) -> (Vec<String>, Vec<Value>) {
     let mut conditions = vec!["user_id = ?".to_string()];
     let mut values: Vec<Value> = vec![user.into()];
-    if let Some(search) = query
-        .search
-        .as_deref()
-        .map(|s| s.replace(char::is_control, ""))
-        .filter(|s| !s.trim().is_empty())
-    {
-        // `lower` and `instr` as SQLite has them: ASCII case folding, as LIKE does, and no
-        // wildcards, so `%` and `_` are searched for literally.
-        conditions.push(format!("instr({SEARCH_TEXT}, lower(?)) > 0"));
-        values.push(Value::Text(search.trim().to_string()));
+    if let Some(search) = query.search.as_deref().and_then(Search::parse) {
+        // Words of three characters or more: the trigram index, over every searched field.
+        if let Some(all) = search.fts(None) {
+            conditions.push(
+                "rowid IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH ?)".to_string(),
+            );
+            values.push(Value::Text(all));
+        }
+        // Shorter words, which a trigram index cannot serve: `lower` and `instr` as SQLite
+        // has them (ASCII case folding, no wildcards) over the texts `contact_user_search_idx`
+        // holds, so the test reads that index alone.
+        for word in search.short_words() {
+            conditions.push(format!("instr({SEARCH_TEXT}, lower(?)) > 0"));
+            values.push(Value::Text(word.to_string()));
+        }
     }
     match query.filter {
         ContactFilter::All => {}

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use libsql::{params, params_from_iter, Row, Value};
 
-use super::contact::{self, ContactId, MAX_PER_PAGE};
+use super::contact::{self, ContactId, Search, MAX_PER_PAGE};
 use super::follow_up::{self, FollowUp, FollowUpId, NewFollowUp};
 use super::user::UserId;
 use super::{qualified, query_all, query_one};
@@ -208,8 +208,9 @@ pub struct InteractionQuery {
     pub from: Option<NaiveDate>,
     /// The last calendar day (UTC) to include.
     pub to: Option<NaiveDate>,
-    /// Case-insensitive, inside words, over the notes and the contact's name; `%` and `_` are
-    /// literal.
+    /// Words in any order, each in the notes or the contact's name; case- and
+    /// accent-insensitive (words of one or two characters: ASCII case only, `%` and `_`
+    /// literal).
     pub search: Option<String>,
     pub page: u32,
     pub per_page: u32,
@@ -248,16 +249,32 @@ impl InteractionQuery {
             conditions.push("i.date < ?");
             values.push(Value::Integer(date_to_secs(end)));
         }
-        if let Some(search) = self
+        // Each word in the notes or in the contact's name: through the trigram indexes for
+        // words of three characters or more, by LIKE for shorter ones.
+        for word in self
             .search
             .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
+            .and_then(Search::parse)
+            .iter()
+            .flat_map(Search::each)
         {
-            conditions.push("(i.notes LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\')");
-            let pattern = like_pattern(search);
-            values.push(Value::Text(pattern.clone()));
-            values.push(Value::Text(pattern));
+            match (word.fts(None), word.fts(Some("name"))) {
+                (Some(notes), Some(name)) => {
+                    conditions.push(
+                        "(i.rowid IN (SELECT rowid FROM interaction_fts \
+                           WHERE interaction_fts MATCH ?) \
+                         OR c.rowid IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH ?))",
+                    );
+                    values.push(Value::Text(notes));
+                    values.push(Value::Text(name));
+                }
+                _ => {
+                    conditions.push("(i.notes LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\')");
+                    let pattern = like_pattern(&word.words());
+                    values.push(Value::Text(pattern.clone()));
+                    values.push(Value::Text(pattern));
+                }
+            }
         }
         (conditions.join(" AND "), values)
     }

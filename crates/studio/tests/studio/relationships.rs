@@ -48,7 +48,7 @@ async fn a_row_lists_the_rows_that_reference_it_linked_to_the_filtered_table() {
     contact.assert_status(StatusCode::OK);
     let referrers = contact.texts("#referrers li");
     assert!(
-        referrers.contains(&"interaction: 3 rows".to_string()),
+        referrers.contains(&"interaction (by contact_id): 3 rows".to_string()),
         "{referrers:?}"
     );
     assert!(
