@@ -997,3 +997,261 @@ async fn an_interaction_inserted_without_its_owner_gets_the_owner_of_its_contact
         ["1"]
     );
 }
+
+// ------------------------------------------ views, triggers and virtual tables
+
+const PET_VIEW: &str = "CREATE VIEW pet_owner AS \
+    SELECT pet.name AS pet, owner.name AS owner FROM pet JOIN owner ON owner.id = pet.owner_id;";
+const PET_TRIGGER: &str = "CREATE TRIGGER pet_named AFTER INSERT ON pet \
+    WHEN NEW.name = '' BEGIN UPDATE pet SET name = 'unnamed' WHERE id = NEW.id; END;";
+const PET_FTS: &str = "CREATE VIRTUAL TABLE pet_fts USING fts5(name, content = 'pet', \
+    content_rowid = 'rowid', tokenize = 'trigram');
+CREATE TRIGGER pet_fts_insert AFTER INSERT ON pet BEGIN
+    INSERT INTO pet_fts (rowid, name) VALUES (NEW.rowid, NEW.name);
+END;
+CREATE TRIGGER pet_fts_delete AFTER DELETE ON pet BEGIN
+    INSERT INTO pet_fts (pet_fts, rowid, name) VALUES ('delete', OLD.rowid, OLD.name);
+END;
+CREATE TRIGGER pet_fts_update AFTER UPDATE ON pet BEGIN
+    INSERT INTO pet_fts (pet_fts, rowid, name) VALUES ('delete', OLD.rowid, OLD.name);
+    INSERT INTO pet_fts (rowid, name) VALUES (NEW.rowid, NEW.name);
+END;";
+
+async fn ints(db: &Db, sql: &str) -> i64 {
+    common::count(db, sql).await
+}
+
+#[tokio::test]
+async fn views_are_created_dropped_and_changed() {
+    let p = Project::new(BASE).await;
+    let db = seeded(&p).await;
+    p.set_schema(&format!("{BASE}\n{PET_VIEW}"));
+    let sql = written_sql(p.generate("add_view").await.unwrap());
+    assert!(sql.contains("-- create view pet_owner"), "{sql}");
+    p.assert_checks().await;
+    migrate_project(&p, &db).await;
+    assert_eq!(
+        strings(
+            &db,
+            "SELECT pet || ':' || owner FROM pet_owner ORDER BY pet"
+        )
+        .await,
+        ["Rex:Ada", "Tom:Grace"]
+    );
+
+    p.set_schema(&format!(
+        "{BASE}\n{}",
+        PET_VIEW.replace("owner.name AS owner", "upper(owner.name) AS owner")
+    ));
+    let sql = written_sql(p.generate("change_view").await.unwrap());
+    assert!(
+        sql.contains("-- change view pet_owner")
+            && sql.contains("DROP VIEW IF EXISTS \"pet_owner\";"),
+        "{sql}"
+    );
+    p.assert_checks().await;
+    migrate_project(&p, &db).await;
+    assert_eq!(
+        strings(&db, "SELECT owner FROM pet_owner ORDER BY pet").await,
+        ["ADA", "GRACE"]
+    );
+
+    p.set_schema(BASE);
+    let sql = written_sql(p.generate("drop_view").await.unwrap());
+    assert!(sql.contains("-- drop view pet_owner"), "{sql}");
+    assert!(!sql.contains("CREATE"), "{sql}");
+    p.assert_checks().await;
+    migrate_project(&p, &db).await;
+}
+
+#[tokio::test]
+async fn triggers_are_created_dropped_and_changed() {
+    let p = Project::new(BASE).await;
+    let db = seeded(&p).await;
+    p.set_schema(&format!("{BASE}\n{PET_TRIGGER}"));
+    let sql = written_sql(p.generate("add_trigger").await.unwrap());
+    assert!(sql.contains("-- create trigger pet_named"), "{sql}");
+    p.assert_checks().await;
+    migrate_project(&p, &db).await;
+    let conn = db.conn().await.unwrap();
+    conn.execute(
+        "INSERT INTO pet (id, owner_id, name) VALUES ('p3', 'o1', '')",
+        (),
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    assert_eq!(
+        strings(&db, "SELECT name FROM pet WHERE id = 'p3'").await,
+        ["unnamed"]
+    );
+
+    p.set_schema(&format!(
+        "{BASE}\n{}",
+        PET_TRIGGER.replace("'unnamed'", "'nameless'")
+    ));
+    let sql = written_sql(p.generate("change_trigger").await.unwrap());
+    assert!(sql.contains("-- change trigger pet_named"), "{sql}");
+    p.assert_checks().await;
+
+    p.set_schema(BASE);
+    let sql = written_sql(p.generate("drop_trigger").await.unwrap());
+    assert!(
+        sql.contains("-- drop trigger pet_named")
+            && sql.contains("DROP TRIGGER IF EXISTS \"pet_named\";"),
+        "{sql}"
+    );
+    p.assert_checks().await;
+    migrate_project(&p, &db).await;
+    assert_eq!(
+        ints(
+            &db,
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
+        )
+        .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn an_fts_index_made_after_the_rows_is_filled_from_them_and_its_shadow_tables_are_not_diffed()
+{
+    let p = Project::new(BASE).await;
+    let db = seeded(&p).await;
+    p.set_schema(&format!("{BASE}\n{PET_FTS}"));
+    let generated = p.generate("add_search").await.unwrap();
+    let sql = written_sql(generated);
+    assert!(sql.contains("-- create virtual table pet_fts"), "{sql}");
+    assert!(sql.contains("-- fill pet_fts from its rows"), "{sql}");
+    assert!(
+        sql.contains("INSERT INTO \"pet_fts\" (\"pet_fts\") VALUES ('rebuild');"),
+        "{sql}"
+    );
+    assert!(
+        !sql.contains("pet_fts_data"),
+        "shadow tables are the index's own: {sql}"
+    );
+    // The fill comes after the index exists.
+    assert!(
+        sql.find("CREATE VIRTUAL TABLE") < sql.find("'rebuild'"),
+        "{sql}"
+    );
+    p.assert_checks().await;
+    migrate_project(&p, &db).await;
+    assert_eq!(
+        strings(
+            &db,
+            "SELECT name FROM pet WHERE rowid IN (SELECT rowid FROM pet_fts WHERE pet_fts MATCH 'rex')"
+        )
+        .await,
+        ["Rex"]
+    );
+    // Nothing more to generate: the shadow tables are not tables of the schema.
+    assert!(matches!(
+        p.generate("again").await.unwrap(),
+        Generated::NoChanges
+    ));
+
+    p.set_schema(BASE);
+    let sql = written_sql(p.generate("drop_search").await.unwrap());
+    assert!(sql.contains("DROP TABLE IF EXISTS \"pet_fts\";"), "{sql}");
+    p.assert_checks().await;
+    migrate_project(&p, &db).await;
+    assert_eq!(
+        ints(
+            &db,
+            "SELECT count(*) FROM sqlite_schema WHERE name LIKE 'pet_fts%'"
+        )
+        .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_contentless_index_is_created_with_a_warning_to_fill_it() {
+    let p = Project::new(BASE).await;
+    p.set_schema(&format!(
+        "{BASE}\nCREATE VIRTUAL TABLE pet_words USING fts5(name, content = '', \
+         contentless_delete = 1, tokenize = 'trigram');"
+    ));
+    let Generated::Written { plan, .. } = p.generate("add_words").await.unwrap() else {
+        panic!("expected a migration");
+    };
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.contains("pet_words stores no content")),
+        "{:?}",
+        plan.warnings
+    );
+    p.assert_checks().await;
+}
+
+/// A column change rebuilds `pet`: its triggers, the view over it and the FTS index over its
+/// rowids must all still hold afterwards.
+#[tokio::test]
+async fn a_table_rebuild_keeps_its_triggers_views_and_rowids() {
+    let schema = format!("{BASE}\n{PET_VIEW}\n{PET_TRIGGER}\n{PET_FTS}");
+    let p = Project::new(&schema).await;
+    let db = seeded(&p).await;
+    let rowids = strings(&db, "SELECT id || ':' || rowid FROM pet ORDER BY id").await;
+
+    p.set_schema(&schema.replace("age INTEGER", "age INTEGER CHECK (age >= 0)"));
+    let sql = written_sql(p.generate("age_check").await.unwrap());
+    assert!(sql.contains("INSERT INTO \"__new_pet\" (rowid,"), "{sql}");
+    p.assert_checks().await;
+    migrate_project(&p, &db).await;
+
+    assert_eq!(
+        strings(&db, "SELECT id || ':' || rowid FROM pet ORDER BY id").await,
+        rowids
+    );
+    assert_eq!(
+        ints(
+            &db,
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"
+        )
+        .await,
+        4
+    );
+    let conn = db.conn().await.unwrap();
+    conn.execute(
+        "INSERT INTO pet (id, owner_id, name) VALUES ('p9', 'o2', '')",
+        (),
+    )
+    .await
+    .unwrap();
+    conn.execute(
+        "INSERT INTO pet_fts (pet_fts, rank) VALUES ('integrity-check', 1)",
+        (),
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    assert_eq!(
+        strings(&db, "SELECT owner FROM pet_owner WHERE pet = 'unnamed'").await,
+        ["Grace"]
+    );
+    assert_eq!(
+        strings(
+            &db,
+            "SELECT name FROM pet WHERE rowid IN (SELECT rowid FROM pet_fts WHERE pet_fts MATCH 'unn')"
+        )
+        .await,
+        ["unnamed"]
+    );
+}
+
+#[tokio::test]
+async fn check_reports_a_trigger_the_migrations_lack() {
+    let p = Project::new(BASE).await;
+    p.set_schema(&format!("{BASE}\n{PET_TRIGGER}\n{PET_VIEW}"));
+    let differences = migrate::check(&p.paths()).await.unwrap();
+    assert_eq!(
+        differences,
+        [
+            "trigger pet_named is in schema.sql but not in the migrations",
+            "view pet_owner is in schema.sql but not in the migrations"
+        ]
+    );
+}

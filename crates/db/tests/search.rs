@@ -203,7 +203,13 @@ async fn the_index_follows_rows_other_tools_write_and_every_change() {
         "INSERT INTO contact_tag (contact_id, tag_id) VALUES ('c-raw', 't-raw')",
     )
     .await;
-    for search in ["hamilton", "boston", "draper", "apollo.example", "apollo-crew"] {
+    for search in [
+        "hamilton",
+        "boston",
+        "draper",
+        "apollo.example",
+        "apollo-crew",
+    ] {
         assert_eq!(
             found(&db, &me.id, search).await,
             ["Margaret Hamilton"],
@@ -229,7 +235,11 @@ async fn the_index_follows_rows_other_tools_write_and_every_change() {
     assert!(found(&db, &me.id, "draper").await.is_empty());
     assert!(found(&db, &me.id, "apollo-crew").await.is_empty());
     for search in ["cambridge", "mit", "moon-crew", "margaret"] {
-        assert_eq!(found(&db, &me.id, search).await, ["Margaret H."], "{search}");
+        assert_eq!(
+            found(&db, &me.id, search).await,
+            ["Margaret H."],
+            "{search}"
+        );
     }
     // Logging an interaction (which updates last_contacted) leaves the document alone.
     exec(
@@ -348,10 +358,7 @@ async fn the_interaction_log_searches_notes_and_contact_names_by_words() {
         ["Coffee about the Crème brûlée conference"]
     );
     // A word in the contact's name and another in the notes.
-    assert_eq!(
-        notes_found("nunez release").await,
-        ["Release planning"]
-    );
+    assert_eq!(notes_found("nunez release").await, ["Release planning"]);
     assert_eq!(notes_found("anita coffee").await.len(), 1);
     assert!(notes_found("zzq").await.is_empty());
     // The notes index follows edits and deletions.

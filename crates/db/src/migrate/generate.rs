@@ -180,7 +180,12 @@ pub async fn plan(current: &Schema, desired: &Schema, options: &GenerateOptions)
             None => {
                 plan.summary
                     .push(format!("drop {} {}", old.kind.noun(), old.name));
-                if old.kind == ObjectKind::VirtualTable {
+                // An index over other rows (external content, or none) can be built again;
+                // a virtual table that keeps its own rows loses them.
+                if old.kind == ObjectKind::VirtualTable
+                    && old.external_content().is_none()
+                    && !old.is_contentless()
+                {
                     plan.data_loss.push(format!("virtual table {}", old.name));
                 }
             }
@@ -234,13 +239,7 @@ pub async fn plan(current: &Schema, desired: &Schema, options: &GenerateOptions)
                         "INSERT INTO {0} ({0}) VALUES ('rebuild');",
                         quote_ident(&new.name)
                     ));
-                } else if created
-                    && new
-                        .sql
-                        .to_ascii_lowercase()
-                        .replace(char::is_whitespace, "")
-                        .contains("content=''")
-                {
+                } else if created && new.is_contentless() {
                     plan.warnings.push(format!(
                         "{} stores no content: add the statement that fills it from the rows \
                          already there to the migration",

@@ -98,6 +98,16 @@ impl Object {
             .any(|word| word == table)
     }
 
+    /// An FTS5 table that stores no text (`content=''`).
+    pub fn is_contentless(&self) -> bool {
+        self.kind == ObjectKind::VirtualTable
+            && self
+                .sql
+                .to_ascii_lowercase()
+                .replace(char::is_whitespace, "")
+                .contains("content=''")
+    }
+
     /// For an FTS5 table whose content lives in another table or view (`content='x'`), that
     /// table's name.
     pub fn external_content(&self) -> Option<String> {
