@@ -70,6 +70,16 @@ CREATE INDEX contact_user_last_contacted_desc_idx ON contact (
 CREATE INDEX contact_user_created_idx ON contact (user_id, created_at);
 CREATE INDEX contact_user_status_idx ON contact (user_id, status);
 CREATE INDEX contact_user_vip_idx ON contact (user_id, vip);
+-- The dashboard's upcoming birthdays: the active contacts' birthdays by month and day, so that
+-- the next days are one or two ranges of this index, whatever the year of birth.
+CREATE INDEX contact_user_birthday_idx ON contact (
+    user_id, strftime('%m-%d', birthday, 'unixepoch')
+) WHERE birthday IS NOT NULL AND status = 'active';
+-- The reconnect list: active contacts of one kind (VIP or not) by the date their cadence counts
+-- from (the last contact, or when they were added), ties by name.
+CREATE INDEX contact_user_reconnect_idx ON contact (
+    user_id, status, vip, coalesce(last_contacted, created_at), name COLLATE NOCASE, id
+);
 
 -- An interaction carries its owner (`user_id`, added after the original design), so that the
 -- interaction log, the dashboard and the API read one range of the owner's index instead of
@@ -154,6 +164,54 @@ CREATE TABLE contact_cadence (
     created_at INTEGER NOT NULL DEFAULT (unixepoch()),
     updated_at INTEGER NOT NULL DEFAULT (unixepoch())
 );
+
+-- How many contacts each user has, of each kind, kept by triggers on `contact` (so that the
+-- dashboard and the list's tabs read one row instead of counting every contact; rows other
+-- tools write are counted too). A user without a row has none.
+CREATE TABLE contact_count (
+    user_id TEXT PRIMARY KEY NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    total INTEGER NOT NULL DEFAULT 0,
+    vip INTEGER NOT NULL DEFAULT 0,
+    active INTEGER NOT NULL DEFAULT 0,
+    active_vip INTEGER NOT NULL DEFAULT 0
+);
+CREATE TRIGGER contact_count_insert AFTER INSERT ON contact
+BEGIN
+    INSERT INTO contact_count (user_id, total, vip, active, active_vip)
+    VALUES (NEW.user_id, 1, NEW.vip = 1, NEW.status = 'active',
+        NEW.vip = 1 AND NEW.status = 'active')
+    ON CONFLICT (user_id) DO UPDATE SET
+        total = total + 1,
+        vip = vip + (NEW.vip = 1),
+        active = active + (NEW.status = 'active'),
+        active_vip = active_vip + (NEW.vip = 1 AND NEW.status = 'active');
+END;
+CREATE TRIGGER contact_count_delete AFTER DELETE ON contact
+BEGIN
+    UPDATE contact_count SET
+        total = total - 1,
+        vip = vip - (OLD.vip = 1),
+        active = active - (OLD.status = 'active'),
+        active_vip = active_vip - (OLD.vip = 1 AND OLD.status = 'active')
+    WHERE user_id = OLD.user_id;
+END;
+CREATE TRIGGER contact_count_update AFTER UPDATE OF user_id, vip, status ON contact
+BEGIN
+    UPDATE contact_count SET
+        total = total - 1,
+        vip = vip - (OLD.vip = 1),
+        active = active - (OLD.status = 'active'),
+        active_vip = active_vip - (OLD.vip = 1 AND OLD.status = 'active')
+    WHERE user_id = OLD.user_id;
+    INSERT INTO contact_count (user_id, total, vip, active, active_vip)
+    VALUES (NEW.user_id, 1, NEW.vip = 1, NEW.status = 'active',
+        NEW.vip = 1 AND NEW.status = 'active')
+    ON CONFLICT (user_id) DO UPDATE SET
+        total = total + 1,
+        vip = vip + (NEW.vip = 1),
+        active = active + (NEW.status = 'active'),
+        active_vip = active_vip + (NEW.vip = 1 AND NEW.status = 'active');
+END;
 
 -- Per-user preferences: at most one row per user; a user without one has the defaults.
 -- time_zone is an IANA name ("Europe/Berlin"): what "today" means for the user's follow-ups.

@@ -110,8 +110,8 @@ mod tests {
     }
 }
 
-/// A list's total as the pages show it: "10,000+" where counting stopped
-/// ([`devhub_db::COUNT_LIMIT`]).
+/// A list's total as the pages show it, thousands grouped, and "10,000+" where counting
+/// stopped ([`devhub_db::COUNT_LIMIT`]; a kept count above it is exact and shown as it is).
 pub fn total(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + 4);
@@ -121,7 +121,7 @@ pub fn total(n: u64) -> String {
         }
         out.push(d);
     }
-    if n >= devhub_db::COUNT_LIMIT {
+    if n == devhub_db::COUNT_LIMIT {
         out.push('+');
     }
     out
@@ -138,5 +138,6 @@ mod total_tests {
         assert_eq!(total(1_000), "1,000");
         assert_eq!(total(9_999), "9,999");
         assert_eq!(total(devhub_db::COUNT_LIMIT), "10,000+");
+        assert_eq!(total(100_000), "100,000");
     }
 }

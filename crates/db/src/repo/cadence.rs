@@ -69,12 +69,6 @@ impl ContactCadence {
     }
 }
 
-/// The cadence in effect for each of the user's (`?1`) contacts (`c`), in SQL: its own (`cc`),
-/// else the user's default for its kind, else the defaults `?2` (VIPs) and `?3` (others).
-const CADENCE: &str = "coalesce(cc.days, CASE WHEN c.vip = 1 \
-     THEN coalesce((SELECT vip_cadence_days FROM user_settings WHERE user_id = ?1), ?2) \
-     ELSE coalesce((SELECT cadence_days FROM user_settings WHERE user_id = ?1), ?3) END)";
-
 #[derive(Clone, Copy)]
 pub struct CadenceRepo<'e> {
     ex: Executor<'e>,
@@ -162,41 +156,98 @@ impl<'e> CadenceRepo<'e> {
     }
 
     /// The user's active contacts due for a reconnect at `at`, the most overdue first (ties by
-    /// name); at most `limit` of them, with how many there are in all.
+    /// name); at most `limit` of them, with how many there are in all (counted up to
+    /// [`crate::COUNT_LIMIT`]).
+    ///
+    /// Three streams, each read in order from an index and cut at `limit`, then merged: VIPs
+    /// and other contacts on their owner's defaults (the cadence is the same for a whole
+    /// stream, so the most overdue are those contacted longest ago, in
+    /// `contact_user_reconnect_idx`), and contacts with a cadence of their own.
     pub fn due(
         &self,
         user: &UserId,
         at: DateTime<Utc>,
         limit: u32,
     ) -> Query<'e, (Vec<DueContact>, u64)> {
-        let due_since = format!("coalesce(c.last_contacted, c.created_at) + {CADENCE} * {DAY}");
-        let from = "contact c LEFT JOIN contact_cadence cc ON cc.contact_id = c.id \
-                    WHERE c.user_id = ?1 AND c.status = 'active'";
-        let (vip, other) = (
-            i64::from(user_settings::DEFAULT_VIP_CADENCE_DAYS),
-            i64::from(user_settings::DEFAULT_CADENCE_DAYS),
+        let limit = i64::from(limit.clamp(1, MAX_PER_PAGE));
+        let since = "coalesce(c.last_contacted, c.created_at)";
+        // ?1 user, ?2/?3 the built-in defaults, ?4 now, ?5 limit.
+        let default_days = |vip: bool| {
+            let (column, fallback) = if vip {
+                ("vip_cadence_days", "?2")
+            } else {
+                ("cadence_days", "?3")
+            };
+            format!("coalesce((SELECT {column} FROM user_settings WHERE user_id = ?1), {fallback})")
+        };
+        let on_default = |vip: bool, select: &str, tail: &str| {
+            let days = default_days(vip);
+            format!(
+                "SELECT {select} FROM contact c \
+                 WHERE c.user_id = ?1 AND c.status = 'active' AND c.vip = {} \
+                 AND {since} <= ?4 - {DAY} * {days} \
+                 AND NOT EXISTS (SELECT 1 FROM contact_cadence cc WHERE cc.contact_id = c.id) {tail}",
+                i64::from(vip)
+            )
+        };
+        let columns = qualified("c", CONTACT_COLUMNS);
+        let stream = |vip: bool| {
+            let days = default_days(vip);
+            on_default(
+                vip,
+                &format!(
+                    "{columns}, {days} AS cadence, 0 AS own, {since} + {DAY} * {days} AS due_since"
+                ),
+                &format!("ORDER BY {since}, c.name COLLATE NOCASE, c.id LIMIT ?5"),
+            )
+        };
+        let own = |select: &str, tail: &str| {
+            format!(
+                "SELECT {select} FROM contact_cadence cc JOIN contact c ON c.id = cc.contact_id \
+                 WHERE c.user_id = ?1 AND c.status = 'active' \
+                 AND {since} + {DAY} * cc.days <= ?4 {tail}"
+            )
+        };
+        let own_stream = own(
+            &format!(
+                "{columns}, cc.days AS cadence, 1 AS own, {since} + {DAY} * cc.days AS due_since"
+            ),
+            "ORDER BY due_since, c.name COLLATE NOCASE, c.id LIMIT ?5",
         );
-        let total = Query::count(
-            self.ex,
-            format!("SELECT count(*) FROM {from} AND {due_since} <= ?4"),
-            params![user, vip, other, at.timestamp()],
-        );
+        let params = || {
+            params![
+                user,
+                i64::from(user_settings::DEFAULT_VIP_CADENCE_DAYS),
+                i64::from(user_settings::DEFAULT_CADENCE_DAYS),
+                at.timestamp(),
+                limit
+            ]
+        };
         let contacts = Query::all(
             self.ex,
             format!(
-                "SELECT {}, {CADENCE}, cc.days IS NOT NULL, {due_since} AS due_since \
-                 FROM {from} AND {due_since} <= ?4 \
-                 ORDER BY due_since, c.name COLLATE NOCASE, c.id LIMIT ?5",
-                qualified("c", CONTACT_COLUMNS)
+                "SELECT * FROM (SELECT * FROM ({}) UNION ALL SELECT * FROM ({}) \
+                 UNION ALL SELECT * FROM ({})) \
+                 ORDER BY due_since, name COLLATE NOCASE, id LIMIT ?5",
+                stream(true),
+                stream(false),
+                own_stream
             ),
-            params![
-                user,
-                vip,
-                other,
-                at.timestamp(),
-                i64::from(limit.clamp(1, MAX_PER_PAGE))
-            ],
+            params(),
             DueContact::from_row,
+        );
+        let cap = crate::COUNT_LIMIT;
+        let total = Query::count(
+            self.ex,
+            format!(
+                "SELECT min({cap}, (SELECT count(*) FROM ({} LIMIT {cap})) \
+                 + (SELECT count(*) FROM ({} LIMIT {cap})) \
+                 + (SELECT count(*) FROM ({} LIMIT {cap}))) WHERE ?5 > 0",
+                on_default(true, "1", ""),
+                on_default(false, "1", ""),
+                own("1", "")
+            ),
+            params(),
         );
         contacts.and(total)
     }

@@ -732,11 +732,32 @@ impl<'e> ContactRepo<'e> {
         let page = query.page.max(1);
         let offset = u64::from(page - 1) * u64::from(per_page);
         let where_clause = conditions.join(" AND ");
-        let total = Query::count_at_most(
-            self.ex,
-            format!("SELECT 1 FROM contact WHERE {where_clause}"),
-            params_from_iter(values.clone()),
-        );
+        // The whole list or a tab of it: the kept counts; a search or a filter: counted, up to
+        // COUNT_LIMIT.
+        let blank = |v: &Option<String>| v.as_deref().is_none_or(|v| v.trim().is_empty());
+        let unfiltered = query.search.as_deref().and_then(Search::parse).is_none()
+            && blank(&query.industry)
+            && blank(&query.relationship);
+        let kept = unfiltered.then_some(match query.filter {
+            ContactFilter::All => "total",
+            ContactFilter::Vip => "vip",
+            ContactFilter::Active => "active",
+            ContactFilter::Archived => "total - active",
+        });
+        let total = match kept {
+            Some(column) => Query::count(
+                self.ex,
+                format!(
+                    "SELECT coalesce((SELECT {column} FROM contact_count WHERE user_id = ?1), 0)"
+                ),
+                [user],
+            ),
+            None => Query::count_at_most(
+                self.ex,
+                format!("SELECT 1 FROM contact WHERE {where_clause}"),
+                params_from_iter(values.clone()),
+            ),
+        };
         let mut page_values = values;
         // With a search, contacts whose name holds every word come first.
         let rank = match query.search.as_deref().and_then(Search::parse) {
@@ -830,10 +851,10 @@ impl<'e> ContactRepo<'e> {
 
     /// The dashboard's figures for the user's contacts.
     pub fn counts(&self, user: &UserId) -> Query<'e, ContactCounts> {
+        // Kept by triggers on `contact` (see schema.sql): one row, however many contacts.
         Query::one(
             self.ex,
-            "SELECT count(*), coalesce(sum(vip), 0), coalesce(sum(status = 'active'), 0), \
-             coalesce(sum(vip = 1 AND status = 'active'), 0) FROM contact WHERE user_id = ?1",
+            "SELECT total, vip, active, active_vip FROM contact_count WHERE user_id = ?1",
             [user],
             |row| {
                 let n = |i| -> Result<u64> { Ok(u64::try_from(row.get::<i64>(i)?).unwrap_or(0)) };
@@ -862,6 +883,74 @@ impl<'e> ContactRepo<'e> {
         )
     }
 
+    /// The birthdays of the user's active contacts that fall from `from` to `until` (month and
+    /// day; the range wraps the year end when `until` comes first): at most `limit` of each
+    /// side of the year end, the soonest first, and every 29 February; with how many fall in
+    /// the range in all (counted up to [`crate::COUNT_LIMIT`]). The candidates for "the next
+    /// days", read in order from the month-day index: the caller applies the exact rules (29
+    /// February in other years, the age).
+    pub fn birthdays_between(
+        &self,
+        user: &UserId,
+        from: NaiveDate,
+        until: NaiveDate,
+        limit: u32,
+    ) -> Query<'e, (Vec<ContactBirthday>, u64)> {
+        let (from, until) = (
+            from.format("%m-%d").to_string(),
+            until.format("%m-%d").to_string(),
+        );
+        let day = "strftime('%m-%d', birthday, 'unixepoch')";
+        let of = |range: &str| {
+            format!(
+                "FROM contact WHERE user_id = ?1 AND birthday IS NOT NULL \
+                 AND status = 'active' AND {range}"
+            )
+        };
+        let ranges = if from <= until {
+            vec![format!("{day} BETWEEN ?2 AND ?3")]
+        } else {
+            vec![format!("{day} >= ?2"), format!("{day} <= ?3")]
+        };
+        let mut parts: Vec<String> = ranges
+            .iter()
+            .map(|range| {
+                format!(
+                    "SELECT * FROM (SELECT id, name, vip, birthday {} ORDER BY {day} LIMIT ?4)",
+                    of(range)
+                )
+            })
+            .collect();
+        parts.push(format!(
+            "SELECT id, name, vip, birthday {}",
+            of(&format!("{day} = '02-29'"))
+        ));
+        let cap = crate::COUNT_LIMIT;
+        let counts: Vec<String> = ranges
+            .iter()
+            .map(|range| {
+                format!(
+                    "(SELECT count(*) FROM (SELECT 1 {} LIMIT {cap}))",
+                    of(range)
+                )
+            })
+            .collect();
+        let limit = i64::from(limit.clamp(1, MAX_PER_PAGE));
+        let birthdays = Query::all(
+            self.ex,
+            parts.join(" UNION "),
+            params![user, from.clone(), until.clone(), limit],
+            ContactBirthday::from_row,
+        )
+        .map(|birthdays| birthdays.into_iter().flatten().collect::<Vec<_>>());
+        let total = Query::count(
+            self.ex,
+            format!("SELECT min({cap}, {}) WHERE ?4 > 0", counts.join(" + ")),
+            params![user, from, until, limit],
+        );
+        birthdays.and(total)
+    }
+
     /// The birthdays of the user's active contacts that have one, in no particular order: the
     /// caller works out which come up soon (the year wrap and 29 February are easier in Rust
     /// than in SQL, and a user's contacts are few enough to read in one go).
@@ -871,20 +960,7 @@ impl<'e> ContactRepo<'e> {
             "SELECT id, name, vip, birthday FROM contact \
              WHERE user_id = ?1 AND status = 'active' AND birthday IS NOT NULL",
             [user],
-            |row| {
-                // A birthday another tool stored unreadably is left out (and logged).
-                let mut r = Reader::new(row);
-                let mut c = r.record("contact")?;
-                let name = c.text("name")?;
-                let vip = c.flag("vip")?;
-                let birthday = c.opt_date("birthday")?;
-                Ok(birthday.map(|birthday| ContactBirthday {
-                    id: ContactId::from(c.key()),
-                    name,
-                    vip,
-                    birthday,
-                }))
-            },
+            ContactBirthday::from_row,
         )
         .map(|birthdays| birthdays.into_iter().flatten().collect())
     }
@@ -906,6 +982,24 @@ pub struct ContactBirthday {
     pub name: String,
     pub vip: bool,
     pub birthday: NaiveDate,
+}
+
+impl ContactBirthday {
+    /// `id, name, vip, birthday`; a birthday another tool stored unreadably is left out (and
+    /// logged).
+    fn from_row(row: &Row) -> Result<Option<Self>> {
+        let mut r = Reader::new(row);
+        let mut c = r.record("contact")?;
+        let name = c.text("name")?;
+        let vip = c.flag("vip")?;
+        let birthday = c.opt_date("birthday")?;
+        Ok(birthday.map(|birthday| ContactBirthday {
+            id: ContactId::from(c.key()),
+            name,
+            vip,
+            birthday,
+        }))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -96,6 +96,11 @@ struct HomePage {
 }
 
 impl HomePage {
+    /// A count as the page shows it ("10,000+" where counting stopped).
+    fn total(&self, n: &u64) -> String {
+        crate::format::total(*n)
+    }
+
     fn more_vips(&self) -> u64 {
         self.counts
             .active_vip
@@ -144,14 +149,26 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
         ..InteractionQuery::default()
     };
     // Every read of the dashboard in one batch: one request on a server.
-    let (counts, this_month, vips, (recent, _), birthdays, (overdue, overdue_total)) = state
+    let (
+        counts,
+        this_month,
+        vips,
+        (recent, _),
+        (birthdays, birthdays_total),
+        (overdue, overdue_total),
+    ) = state
         .db
         .batch((
             contacts.counts(user),
             interactions.count(user, &month_query),
             contacts.active_vips(user, VIPS_SHOWN),
             interactions.search(user, &recent_query),
-            contacts.active_birthdays(user),
+            contacts.birthdays_between(
+                user,
+                today,
+                today + chrono::Days::new(BIRTHDAY_DAYS.unsigned_abs()),
+                BIRTHDAYS_SHOWN as u32,
+            ),
             state.db.cadences().due(user, now, RECONNECT_SHOWN),
         ))
         .await?;
@@ -180,7 +197,9 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
         today,
         BIRTHDAY_DAYS,
     );
-    let more_birthdays = soon.len().saturating_sub(BIRTHDAYS_SHOWN);
+    // The candidates are the soonest of the window; the window's count says how many more.
+    let in_window = (birthdays_total as usize).max(soon.len());
+    let more_birthdays = in_window.saturating_sub(BIRTHDAYS_SHOWN);
     let birthdays = soon
         .into_iter()
         .take(BIRTHDAYS_SHOWN)
