@@ -30,7 +30,7 @@ FROM interaction i;
 DROP TABLE interaction;
 ALTER TABLE "__new_interaction" RENAME TO interaction;
 CREATE INDEX interaction_contact_date_idx ON interaction (contact_id, date);
-CREATE INDEX interaction_user_date_idx ON interaction (user_id, date, created_at, id);
+CREATE INDEX interaction_user_date_idx ON interaction (user_id, date, created_at, id, contact_id);
 CREATE TRIGGER interaction_owner_filled AFTER INSERT ON interaction
 WHEN NEW.user_id IS NULL
 BEGIN

@@ -51,6 +51,10 @@ type Item = Box<dyn Any + Send>;
 /// exactly this many reads "at least".
 pub const COUNT_LIMIT: u64 = 10_000;
 
+/// Where the totals of text searches of the interaction log stop counting: each counted row is
+/// tested against the search, so fewer are (a total of exactly this many reads "at least").
+pub const SEARCH_COUNT_LIMIT: u64 = 1_000;
+
 type Convert<'e> = Box<dyn Fn(&Row) -> Result<Item> + Send + Sync + 'e>;
 type Decode<'e, T> = Box<dyn FnOnce(&mut Answers) -> Result<T> + Send + 'e>;
 
@@ -197,7 +201,6 @@ impl<'e, U: Send + 'static> Query<'e, Vec<U>> {
 }
 
 impl<'e> Query<'e, u64> {
-    /// The single integer a `SELECT count(*) …` answers.
     /// How many rows `sql` (a `SELECT 1 FROM …`) yields, counting no further than
     /// [`COUNT_LIMIT`]: a list's total at any size costs at most that many index entries. A
     /// total equal to the limit means "at least".
@@ -206,10 +209,21 @@ impl<'e> Query<'e, u64> {
         sql: impl Into<String>,
         params: impl IntoParams,
     ) -> Query<'e, u64> {
-        let sql = format!("SELECT count(*) FROM ({} LIMIT {COUNT_LIMIT})", sql.into());
+        Query::count_up_to(ex, sql, params, COUNT_LIMIT)
+    }
+
+    /// [`Query::count_at_most`] with another limit.
+    pub(crate) fn count_up_to(
+        ex: Executor<'e>,
+        sql: impl Into<String>,
+        params: impl IntoParams,
+        limit: u64,
+    ) -> Query<'e, u64> {
+        let sql = format!("SELECT count(*) FROM ({} LIMIT {limit})", sql.into());
         Query::count(ex, sql, params)
     }
 
+    /// The single integer a `SELECT count(*) …` answers.
     pub(crate) fn count(
         ex: Executor<'e>,
         sql: impl Into<String>,

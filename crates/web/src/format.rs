@@ -113,6 +113,11 @@ mod tests {
 /// A list's total as the pages show it, thousands grouped, and "10,000+" where counting
 /// stopped ([`devhub_db::COUNT_LIMIT`]; a kept count above it is exact and shown as it is).
 pub fn total(n: u64) -> String {
+    total_up_to(n, devhub_db::COUNT_LIMIT)
+}
+
+/// [`total`] of a count that stops at `limit`.
+pub fn total_up_to(n: u64, limit: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + 4);
     for (i, d) in digits.chars().enumerate() {
@@ -121,7 +126,7 @@ pub fn total(n: u64) -> String {
         }
         out.push(d);
     }
-    if n == devhub_db::COUNT_LIMIT {
+    if n == limit {
         out.push('+');
     }
     out

@@ -1019,6 +1019,10 @@ pub(crate) fn list_conditions(user: &UserId, query: &ContactQuery) -> (Vec<Strin
                 "rowid IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH ?)".to_string(),
             );
             values.push(Value::Text(all));
+            // The matches lead, looked up by rowid, and the owner is checked on each: without
+            // statistics the planner would rather walk all of the owner's contacts (the unary
+            // `+` keeps it off the owner's indexes).
+            conditions[0] = "+user_id = ?".to_string();
         }
         // Shorter words, which a trigram index cannot serve: `lower` and `instr` as SQLite
         // has them (ASCII case folding, no wildcards) over the texts `contact_user_search_idx`

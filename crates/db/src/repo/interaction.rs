@@ -230,7 +230,17 @@ impl Default for InteractionQuery {
 }
 
 impl InteractionQuery {
-    /// The `WHERE` clause over `interaction i JOIN contact c` and its parameters, led by the
+    /// Where counting the matches stops: [`crate::SEARCH_COUNT_LIMIT`] for a text search,
+    /// [`crate::COUNT_LIMIT`] otherwise.
+    pub fn count_limit(&self) -> u64 {
+        if self.search.as_deref().and_then(Search::parse).is_some() {
+            crate::SEARCH_COUNT_LIMIT
+        } else {
+            crate::COUNT_LIMIT
+        }
+    }
+
+    /// The `WHERE` clause over `interaction i` and its parameters, led by the
     /// interaction's owner so that the planner reads one range of the owner's
     /// `(user_id, date, …)` index, in the log's order, within the date range.
     fn conditions(&self, user: &UserId) -> (String, Vec<Value>) {
@@ -260,18 +270,26 @@ impl InteractionQuery {
         {
             match (word.fts(None), word.fts(Some("name"))) {
                 (Some(notes), Some(name)) => {
+                    // Both sets are read once (the notes' matches, and the ids of the owner's
+                    // contacts whose names match) and each row is tested against them.
                     conditions.push(
                         "(i.rowid IN (SELECT rowid FROM interaction_fts \
                            WHERE interaction_fts MATCH ?) \
-                         OR c.rowid IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH ?))",
+                         OR i.contact_id IN (SELECT id FROM contact WHERE +user_id = ? \
+                           AND rowid IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH ?)))",
                     );
                     values.push(Value::Text(notes));
+                    values.push(user.into());
                     values.push(Value::Text(name));
                 }
                 _ => {
-                    conditions.push("(i.notes LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\')");
+                    conditions.push(
+                        "(i.notes LIKE ? ESCAPE '\\' OR i.contact_id IN (SELECT id FROM contact \
+                           WHERE user_id = ? AND name LIKE ? ESCAPE '\\'))",
+                    );
                     let pattern = like_pattern(&word.words());
                     values.push(Value::Text(pattern.clone()));
+                    values.push(user.into());
                     values.push(Value::Text(pattern));
                 }
             }
@@ -495,13 +513,11 @@ impl<'e> InteractionRepo<'e> {
         let (condition, mut values) = query.conditions(user);
         let per_page = query.per_page.clamp(1, MAX_PER_PAGE);
         let offset = u64::from(query.page.max(1) - 1) * u64::from(per_page);
-        let total = Query::count_at_most(
+        let total = Query::count_up_to(
             self.ex,
-            format!(
-                "SELECT 1 FROM interaction i JOIN contact c ON c.id = i.contact_id \
-                 WHERE {condition}"
-            ),
+            format!("SELECT 1 FROM interaction i WHERE {condition}"),
             params_from_iter(values.clone()),
+            query.count_limit(),
         );
         values.push(Value::Integer(page_limit(per_page)));
         values.push(Value::Integer(page_offset(offset)));
@@ -532,7 +548,7 @@ impl<'e> InteractionRepo<'e> {
     ) -> Result<(Vec<Interaction>, bool)> {
         let (mut condition, mut values) = query.conditions(user);
         if let Some(contact_id) = contact_id {
-            condition.push_str(" AND c.id = ?");
+            condition.push_str(" AND i.contact_id = ?");
             values.push(contact_id.into());
         }
         if let Some(after) = after {
@@ -547,7 +563,7 @@ impl<'e> InteractionRepo<'e> {
         let mut interactions = query_all(
             &conn,
             &format!(
-                "SELECT {} FROM interaction i JOIN contact c ON c.id = i.contact_id \
+                "SELECT {} FROM interaction i \
                  WHERE {condition} ORDER BY i.date DESC, i.created_at DESC, i.id DESC LIMIT ?",
                 qualified("i", COLUMNS)
             ),
@@ -563,13 +579,11 @@ impl<'e> InteractionRepo<'e> {
     /// How many of the user's interactions match `query` (its page is ignored).
     pub fn count(&self, user: &UserId, query: &InteractionQuery) -> Query<'e, u64> {
         let (condition, values) = query.conditions(user);
-        Query::count_at_most(
+        Query::count_up_to(
             self.ex,
-            format!(
-                "SELECT 1 FROM interaction i JOIN contact c ON c.id = i.contact_id \
-                 WHERE {condition}"
-            ),
+            format!("SELECT 1 FROM interaction i WHERE {condition}"),
             params_from_iter(values),
+            query.count_limit(),
         )
     }
 }

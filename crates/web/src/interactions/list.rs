@@ -54,6 +54,8 @@ struct ListPage {
     filtered: bool,
     groups: Vec<MonthGroup>,
     total: u64,
+    /// Where counting stopped for this list.
+    count_limit: u64,
     pager: Pager,
     /// This page's URL, for the rows' Edit and Delete to come back to.
     here: String,
@@ -66,7 +68,7 @@ impl ListPage {
         } else {
             "interactions"
         };
-        let total = crate::format::total(self.total);
+        let total = crate::format::total_up_to(self.total, self.count_limit);
         if self.filtered {
             format!("{total} {noun} match")
         } else {
@@ -183,6 +185,7 @@ pub(super) async fn index(
         filtered: kind.is_some() || from.is_some() || to.is_some() || query.search.is_some(),
         groups,
         total,
+        count_limit: query.count_limit(),
         pager,
         here,
     };
