@@ -6,7 +6,7 @@
 mod common;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use devhub_db::repo::contact::ContactCounts;
+use devhub_db::repo::contact::{ContactBirthday, ContactCounts};
 use devhub_db::repo::interaction::InteractionQuery;
 use devhub_db::*;
 use libsql::params;
@@ -739,4 +739,149 @@ async fn a_contacts_own_cadence_and_the_users_defaults_decide_who_is_due() {
         cadences.get(&stranger.id, &plain.id).await,
         Err(Error::NotFound)
     ));
+}
+
+async fn counts_of(db: &Db, user: &UserId) -> ContactCounts {
+    db.contacts().counts(user).await.unwrap()
+}
+
+/// The counts are kept by triggers: every way a contact is added, changed or removed —
+/// through the repositories or by another tool's SQL — moves them, and only the owner's.
+#[tokio::test]
+async fn kept_counts_follow_every_change_and_raw_sql_and_stay_per_user() {
+    let db = test_db().await;
+    let me = user(&db).await;
+    let other = user(&db).await;
+    let counts = |total, vip, active, active_vip| ContactCounts {
+        total,
+        vip,
+        active,
+        active_vip,
+    };
+    assert_eq!(counts_of(&db, &me.id).await, counts(0, 0, 0, 0));
+
+    let a = contact(&db, &me.id, named("Ada")).await;
+    let b = contact(&db, &me.id, vip("Barbara")).await;
+    contact(&db, &other.id, vip("Other")).await;
+    assert_eq!(counts_of(&db, &me.id).await, counts(2, 1, 2, 1));
+
+    // Archive a VIP, make an ordinary contact a VIP.
+    db.contacts()
+        .set_status(&me.id, &b.id, ContactStatus::Archived)
+        .await
+        .unwrap();
+    db.contacts().set_vip(&me.id, &a.id, true).await.unwrap();
+    assert_eq!(counts_of(&db, &me.id).await, counts(2, 2, 1, 1));
+
+    // Another tool's INSERT and UPDATE, as the original app's Drizzle client writes them.
+    let uid = me.id.as_str().to_string();
+    exec(
+        &db,
+        "INSERT INTO contact (id, user_id, name, vip) VALUES ('raw', ?1, 'Raw', 1)",
+        [uid.clone()],
+    )
+    .await;
+    assert_eq!(counts_of(&db, &me.id).await, counts(3, 3, 2, 2));
+    exec(
+        &db,
+        "UPDATE contact SET status = 'archived', vip = 0 WHERE id = 'raw'",
+        (),
+    )
+    .await;
+    assert_eq!(counts_of(&db, &me.id).await, counts(3, 2, 1, 1));
+
+    // Deletions: one contact, then a bulk delete.
+    db.contacts().delete(&me.id, &a.id).await.unwrap();
+    assert_eq!(counts_of(&db, &me.id).await, counts(2, 1, 0, 0));
+    exec(&db, "DELETE FROM contact WHERE user_id = ?1", [uid]).await;
+    assert_eq!(counts_of(&db, &me.id).await, counts(0, 0, 0, 0));
+    // The other user's never moved.
+    assert_eq!(counts_of(&db, &other.id).await, counts(1, 1, 1, 1));
+
+    // The list's tabs read the same counts.
+    let page = db
+        .contacts()
+        .list(
+            &other.id,
+            &ContactQuery {
+                filter: ContactFilter::Vip,
+                ..ContactQuery::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1);
+    db.users().delete(&other.id).await.unwrap();
+    assert_eq!(
+        common::count(&db, "SELECT count(*) FROM contact_count").await,
+        1,
+        "a deleted user's counts go with them"
+    );
+}
+
+/// The window's candidates come from the month-day index: the soonest of each side of the
+/// year end, and 29 February whatever the window.
+#[tokio::test]
+async fn birthdays_between_reads_the_window_across_the_year_end_and_every_leap_day() {
+    let db = test_db().await;
+    let me = user(&db).await;
+    let born = |name: &str, birthday: &str| ContactInput {
+        birthday: Some(birthday.to_string()),
+        ..named(name)
+    };
+    for (name, birthday) in [
+        ("Dec 20", "1980-12-20"),
+        ("Dec 31", "1975-12-31"),
+        ("Jan 1", "1990-01-01"),
+        ("Jan 10", "1985-01-10"),
+        ("Jan 20", "1985-01-20"),
+        ("Leap", "1996-02-29"),
+        ("June", "1970-06-15"),
+    ] {
+        contact(&db, &me.id, born(name, birthday)).await;
+    }
+    contact(&db, &me.id, archived(born("Archived Dec 25", "1980-12-25"))).await;
+    let names = |(birthdays, total): (Vec<ContactBirthday>, u64)| {
+        let mut names: Vec<String> = birthdays.into_iter().map(|b| b.name).collect();
+        names.sort();
+        (names, total)
+    };
+
+    // 15 December to 14 January: both sides of the year end.
+    let window = db
+        .contacts()
+        .birthdays_between(&me.id, date("2025-12-15"), date("2026-01-14"), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        names(window),
+        (
+            vec![
+                "Dec 20".to_string(),
+                "Dec 31".into(),
+                "Jan 1".into(),
+                "Jan 10".into(),
+                "Leap".into()
+            ],
+            4
+        )
+    );
+    // At most `limit` of each side, the soonest.
+    let window = db
+        .contacts()
+        .birthdays_between(&me.id, date("2025-12-15"), date("2026-01-14"), 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        names(window),
+        (vec!["Dec 20".to_string(), "Jan 1".into(), "Leap".into()], 4)
+    );
+    // Another user sees none of them.
+    let other = user(&db).await;
+    let window = db
+        .contacts()
+        .birthdays_between(&other.id, date("2025-01-01"), date("2025-12-31"), 10)
+        .await
+        .unwrap();
+    assert_eq!(names(window), (vec![], 0));
 }
