@@ -68,8 +68,9 @@ CREATE INDEX contact_user_last_contacted_desc_idx ON contact (
     user_id, last_contacted, name COLLATE NOCASE DESC, id DESC
 );
 CREATE INDEX contact_user_created_idx ON contact (user_id, created_at);
-CREATE INDEX contact_user_status_idx ON contact (user_id, status);
-CREATE INDEX contact_user_vip_idx ON contact (user_id, vip);
+-- The list's tabs (active, archived; VIPs, and the dashboard's active VIPs) by name.
+CREATE INDEX contact_user_status_idx ON contact (user_id, status, name COLLATE NOCASE, id);
+CREATE INDEX contact_user_vip_idx ON contact (user_id, vip, status, name COLLATE NOCASE, id);
 -- The dashboard's upcoming birthdays: the active contacts' birthdays by month and day, so that
 -- the next days are one or two ranges of this index, whatever the year of birth.
 CREATE INDEX contact_user_birthday_idx ON contact (

@@ -1,6 +1,10 @@
 -- The dashboard at any size (issue 13): contact counts kept by triggers instead of counted,
 -- the upcoming birthdays by month and day, and the reconnect list by the date a contact's
 -- cadence counts from.
+DROP INDEX contact_user_status_idx;
+DROP INDEX contact_user_vip_idx;
+CREATE INDEX contact_user_status_idx ON contact (user_id, status, name COLLATE NOCASE, id);
+CREATE INDEX contact_user_vip_idx ON contact (user_id, vip, status, name COLLATE NOCASE, id);
 CREATE INDEX contact_user_birthday_idx ON contact (
     user_id, strftime('%m-%d', birthday, 'unixepoch')
 ) WHERE birthday IS NOT NULL AND status = 'active';

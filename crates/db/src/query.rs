@@ -114,6 +114,18 @@ impl<'e, T: 'e> Query<'e, T> {
         }
     }
 
+    /// The statements this query runs, with their values: for `EXPLAIN QUERY PLAN` in the
+    /// tests that keep every page's reads on indexes.
+    pub fn statements(&self) -> Vec<(&str, &[Value])> {
+        match &self.stmts {
+            Ok(stmts) => stmts
+                .iter()
+                .map(|(s, _)| (s.sql.as_str(), s.values.as_slice()))
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
     /// The result, converted.
     pub fn map<U: 'e>(self, f: impl FnOnce(T) -> U + Send + 'e) -> Query<'e, U> {
         self.and_then(move |t| Ok(f(t)))

@@ -162,7 +162,9 @@ impl<'e> CadenceRepo<'e> {
     /// Three streams, each read in order from an index and cut at `limit`, then merged: VIPs
     /// and other contacts on their owner's defaults (the cadence is the same for a whole
     /// stream, so the most overdue are those contacted longest ago, in
-    /// `contact_user_reconnect_idx`), and contacts with a cadence of their own.
+    /// `contact_user_reconnect_idx`), and contacts with a cadence of their own (read from
+    /// `contact_cadence`, which holds only those: `CROSS JOIN` keeps the planner from walking
+    /// all of the owner's contacts to find them).
     pub fn due(
         &self,
         user: &UserId,
@@ -203,7 +205,7 @@ impl<'e> CadenceRepo<'e> {
         };
         let own = |select: &str, tail: &str| {
             format!(
-                "SELECT {select} FROM contact_cadence cc JOIN contact c ON c.id = cc.contact_id \
+                "SELECT {select} FROM contact_cadence cc CROSS JOIN contact c ON c.id = cc.contact_id \
                  WHERE c.user_id = ?1 AND c.status = 'active' \
                  AND {since} + {DAY} * cc.days <= ?4 {tail}"
             )

@@ -1,0 +1,283 @@
+//! Every page reads index ranges of its owner, never a whole table of users' rows (issue 13):
+//! the query plan of each read behind the dashboard, the contact list and its searches and
+//! orders, a contact's page, the interaction log, the follow-ups and the navigation, checked
+//! with `EXPLAIN QUERY PLAN`. A test fails when a change to a query or an index makes the
+//! planner scan instead.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use chrono::{NaiveDate, Utc};
+use common::{test_db, user};
+use devhub_db::repo::interaction::InteractionQuery;
+use devhub_db::repo::session::Owner;
+use devhub_db::*;
+use libsql::params_from_iter;
+
+/// Tables whose rows belong to users: reading one whole is what the tests refuse.
+const USER_TABLES: [&str; 9] = [
+    "contact",
+    "interaction",
+    "follow_up",
+    "background",
+    "contact_info",
+    "contact_tag",
+    "tag",
+    "session",
+    "user_settings",
+];
+
+/// The plan of every statement of `query`, one line per step.
+async fn plans<T>(db: &Db, query: &Query<'_, T>) -> Vec<String> {
+    let conn = db.conn().await.unwrap();
+    let mut out = Vec::new();
+    for (sql, values) in query.statements() {
+        let mut rows = conn
+            .query(
+                &format!("EXPLAIN QUERY PLAN {sql}"),
+                params_from_iter(values.to_vec()),
+            )
+            .await
+            .unwrap();
+        let mut plan = String::new();
+        while let Some(row) = rows.next().await.unwrap() {
+            plan.push_str(&row.get::<String>(3).unwrap());
+            plan.push('\n');
+        }
+        out.push(format!("{sql}\n{plan}"));
+    }
+    assert!(!out.is_empty(), "a query without statements");
+    out
+}
+
+/// Fails when a step scans a user table (with or without an index: a `SCAN` reads it all) or,
+/// for `paged`, when the rows are sorted as a whole instead of read in order.
+async fn assert_bounded<T>(db: &Db, what: &str, query: &Query<'_, T>, paged: bool) {
+    for plan in plans(db, query).await {
+        for line in plan.lines().skip(1) {
+            let step = line.trim();
+            for table in USER_TABLES {
+                let scans = step.starts_with(&format!("SCAN {table} "))
+                    || step == format!("SCAN {table}")
+                    || step.starts_with(&format!("SCAN {} ", &table[..1]))
+                        && step.contains(&format!("INDEX {table}_"));
+                assert!(!scans, "{what}: scans {table}: {plan}");
+            }
+            // Short aliases (`c`, `i`, `f`) scanned without an index.
+            for alias in ["c", "i", "f"] {
+                if step == format!("SCAN {alias}") {
+                    panic!("{what}: scans {alias}: {plan}");
+                }
+            }
+        }
+        if paged && !plan.contains("contact_fts MATCH") {
+            assert!(
+                !plan.contains("USE TEMP B-TREE FOR ORDER BY"),
+                "{what}: sorts every row: {plan}"
+            );
+        }
+    }
+}
+
+async fn seeded() -> (common::TestDb, User, Contact) {
+    let db = test_db().await;
+    let me = user(&db).await;
+    let mut first = None;
+    for i in 0..30 {
+        let c = db
+            .contacts()
+            .create(&me.id, &common::contact(&format!("Person {i}")))
+            .await
+            .unwrap();
+        first.get_or_insert(c);
+    }
+    (db, me, first.unwrap())
+}
+
+#[tokio::test]
+async fn the_contact_list_its_tabs_orders_and_searches_read_indexes() {
+    let (db, me, _) = seeded().await;
+    let contacts = db.contacts();
+    let list = |query: ContactQuery| contacts.list(&me.id, &query);
+    let base = ContactQuery::default();
+    assert_bounded(&db, "list", &list(base.clone()), true).await;
+    for filter in [
+        ContactFilter::Vip,
+        ContactFilter::Active,
+        ContactFilter::Archived,
+    ] {
+        let query = ContactQuery {
+            filter,
+            ..base.clone()
+        };
+        assert_bounded(&db, &format!("{filter:?}"), &list(query), false).await;
+    }
+    for (sort, direction) in [
+        (ContactSort::LastContacted, SortDirection::Asc),
+        (ContactSort::LastContacted, SortDirection::Desc),
+        (ContactSort::Created, SortDirection::Desc),
+        (ContactSort::Name, SortDirection::Desc),
+    ] {
+        let query = base.clone().ordered(sort, Some(direction));
+        assert_bounded(&db, &format!("{sort:?} {direction:?}"), &list(query), true).await;
+    }
+    for search in ["ann", "perlman anita", "an", "an perlman"] {
+        let query = ContactQuery {
+            search: Some(search.into()),
+            ..base.clone()
+        };
+        assert_bounded(&db, search, &list(query), false).await;
+    }
+    // A search leads with its matches: looked up by rowid, not by walking the owner's index.
+    let query = ContactQuery {
+        search: Some("perlman".into()),
+        ..base.clone()
+    };
+    let plan = plans(&db, &list(query)).await.join("\n");
+    assert!(
+        plan.contains("USING INTEGER PRIMARY KEY (rowid=?)"),
+        "{plan}"
+    );
+    assert_bounded(
+        &db,
+        "industries",
+        &contacts.distinct_values(&me.id, DistinctField::Industry),
+        false,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_dashboard_reads_kept_counts_and_index_ranges() {
+    let (db, me, _) = seeded().await;
+    let today = Utc::now().date_naive();
+    let contacts = db.contacts();
+    assert_bounded(&db, "counts", &contacts.counts(&me.id), false).await;
+    assert_bounded(&db, "vips", &contacts.active_vips(&me.id, 8), true).await;
+    assert_bounded(
+        &db,
+        "birthdays",
+        &contacts.birthdays_between(&me.id, today, today + chrono::Days::new(30), 12),
+        false,
+    )
+    .await;
+    let plan = plans(
+        &db,
+        &contacts.birthdays_between(
+            &me.id,
+            NaiveDate::from_ymd_opt(2025, 12, 20).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 1, 10).unwrap(),
+            12,
+        ),
+    )
+    .await
+    .join("\n");
+    assert!(plan.contains("contact_user_birthday_idx"), "{plan}");
+    let due = db.cadences().due(&me.id, Utc::now(), 8);
+    assert_bounded(&db, "reconnect", &due, false).await;
+    let plan = plans(&db, &due).await.join("\n");
+    assert!(plan.contains("contact_user_reconnect_idx"), "{plan}");
+    // Own cadences come from their table (a few rows per user), not a walk of the contacts.
+    assert!(!plan.contains("contact_user_status_idx"), "{plan}");
+    assert!(plan.contains("SCAN cc"), "{plan}");
+    let month = InteractionQuery {
+        from: Some(today),
+        to: Some(today),
+        ..InteractionQuery::default()
+    };
+    assert_bounded(
+        &db,
+        "this month",
+        &db.interactions().count(&me.id, &month),
+        false,
+    )
+    .await;
+    let recent = InteractionQuery {
+        per_page: 5,
+        ..InteractionQuery::default()
+    };
+    assert_bounded(
+        &db,
+        "recent",
+        &db.interactions().search(&me.id, &recent),
+        true,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_interaction_log_and_its_searches_read_the_owners_index() {
+    let (db, me, _) = seeded().await;
+    let interactions = db.interactions();
+    for query in [
+        InteractionQuery::default(),
+        InteractionQuery {
+            kind: Some(InteractionType::Call),
+            ..InteractionQuery::default()
+        },
+        InteractionQuery {
+            search: Some("coffee".into()),
+            ..InteractionQuery::default()
+        },
+        InteractionQuery {
+            search: Some("co".into()),
+            ..InteractionQuery::default()
+        },
+    ] {
+        let what = format!("{query:?}");
+        assert_bounded(&db, &what, &interactions.search(&me.id, &query), true).await;
+        let plan = plans(&db, &interactions.search(&me.id, &query))
+            .await
+            .join("\n");
+        assert!(plan.contains("interaction_user_date_idx"), "{what}: {plan}");
+    }
+}
+
+#[tokio::test]
+async fn a_contact_page_and_the_follow_ups_read_index_ranges() {
+    let (db, me, first) = seeded().await;
+    let today = Utc::now().date_naive();
+    assert_bounded(&db, "contact", &db.contacts().get(&me.id, &first.id), false).await;
+    assert_bounded(
+        &db,
+        "its interactions",
+        &db.interactions().list_for_contact(&me.id, &first.id, 20, 0),
+        true,
+    )
+    .await;
+    assert_bounded(
+        &db,
+        "its follow-ups",
+        &db.follow_ups().list_for_contact(&me.id, &first.id, true),
+        false,
+    )
+    .await;
+    assert_bounded(
+        &db,
+        "its background",
+        &db.backgrounds().get(&me.id, &first.id),
+        false,
+    )
+    .await;
+    for (from, until) in [
+        (None, Some(today)),
+        (Some(today), Some(today + chrono::Days::new(1))),
+        (Some(today + chrono::Days::new(7)), None),
+    ] {
+        assert_bounded(
+            &db,
+            "a follow-up group",
+            &db.follow_ups()
+                .list_open_between(&me.id, from, until, 20, 0),
+            false,
+        )
+        .await;
+    }
+    assert_bounded(
+        &db,
+        "navigation counts",
+        &db.follow_ups().counts_near(Owner::User(&me.id), today),
+        false,
+    )
+    .await;
+}
