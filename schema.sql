@@ -156,7 +156,9 @@ CREATE TABLE follow_up (
     FOREIGN KEY (contact_id, user_id) REFERENCES contact(id, user_id) ON DELETE CASCADE
 );
 CREATE INDEX follow_up_contact_due_idx ON follow_up (contact_id, completed, due_date);
-CREATE INDEX follow_up_user_due_idx ON follow_up (user_id, completed, due_date);
+-- The user's open follow-ups by due date (ties in the order they were made): a page of a
+-- group of the follow-ups page reads just its rows.
+CREATE INDEX follow_up_user_due_idx ON follow_up (user_id, completed, due_date, id);
 
 -- A contact's own reconnect cadence: get back in touch every `days` days. Contacts without a
 -- row use their owner's default (user_settings), which differs for VIPs.

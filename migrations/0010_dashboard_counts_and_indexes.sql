@@ -1,6 +1,8 @@
 -- The dashboard at any size (issue 13): contact counts kept by triggers instead of counted,
 -- the upcoming birthdays by month and day, and the reconnect list by the date a contact's
 -- cadence counts from.
+DROP INDEX follow_up_user_due_idx;
+CREATE INDEX follow_up_user_due_idx ON follow_up (user_id, completed, due_date, id);
 DROP INDEX contact_user_status_idx;
 DROP INDEX contact_user_vip_idx;
 CREATE INDEX contact_user_status_idx ON contact (user_id, status, name COLLATE NOCASE, id);

@@ -438,7 +438,7 @@ impl<'e> FollowUpRepo<'e> {
     }
 
     /// A page of the user's open follow-ups due on `from` or later and before `until` (each
-    /// bound optional), the earliest due first (ties by contact name), with how many there
+    /// bound optional), the earliest due first (ties in the order they were made), with how many there
     /// are in all, counted up to [`crate::COUNT_LIMIT`]. One range of the owner's due-date
     /// index, however many follow-ups the user has.
     pub fn list_open_between(
@@ -472,8 +472,7 @@ impl<'e> FollowUpRepo<'e> {
             self.ex,
             format!(
                 "SELECT {}, c.name FROM follow_up f JOIN contact c ON c.id = f.contact_id \
-                 WHERE {condition} ORDER BY f.due_date, c.name COLLATE NOCASE, f.id \
-                 LIMIT ? OFFSET ?",
+                 WHERE {condition} ORDER BY f.due_date, f.id LIMIT ? OFFSET ?",
                 qualified("f", COLUMNS)
             ),
             params_from_iter(values),

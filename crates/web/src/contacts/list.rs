@@ -240,19 +240,8 @@ pub async fn list_page(
             .list(user, &params.repo_query(result.page_count()))
             .await?;
     }
-    let no_contacts = result.total == 0
-        && (!params.has_criteria()
-            || repo
-                .list(
-                    user,
-                    &ContactQuery {
-                        per_page: 1,
-                        ..ContactQuery::default()
-                    },
-                )
-                .await?
-                .total
-                == 0);
+    let no_contacts =
+        result.total == 0 && (!params.has_criteria() || repo.counts(user).await?.total == 0);
     let query = params.query();
     let pager = Pager::new("/contacts", &query, result.page, result.total, PER_PAGE);
     let back = if pager.page > 1 {
