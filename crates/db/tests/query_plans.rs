@@ -269,7 +269,7 @@ async fn a_contact_page_and_the_follow_ups_read_index_ranges() {
             "a follow-up group",
             &db.follow_ups()
                 .list_open_between(&me.id, from, until, 20, 0),
-            false,
+            true,
         )
         .await;
     }
