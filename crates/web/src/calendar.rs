@@ -68,6 +68,9 @@ const FEEDS_KEPT: usize = 32;
 #[derive(Default)]
 pub struct FeedCache {
     feeds: Mutex<HashMap<(UserId, String), (Instant, Bytes)>>,
+    /// One rendering at a time: the requests that miss together wait for it instead of each
+    /// rendering (and holding) a feed of their own.
+    rendering: tokio::sync::Mutex<()>,
 }
 
 impl FeedCache {
@@ -123,9 +126,15 @@ async fn feed(
     let body = match state.feeds.get(&key, fresh) {
         Some(body) => body,
         None => {
-            let body = Bytes::from(build(&state, &key.0, &key.1).await?);
-            state.feeds.put(key, body.clone(), fresh);
-            body
+            let _rendering = state.feeds.rendering.lock().await;
+            match state.feeds.get(&key, fresh) {
+                Some(body) => body,
+                None => {
+                    let body = Bytes::from(build(&state, &key.0, &key.1).await?);
+                    state.feeds.put(key, body.clone(), fresh);
+                    body
+                }
+            }
         }
     };
     let mut response = (StatusCode::OK, body).into_response();
@@ -168,15 +177,22 @@ pub fn render(
         .append_property(Property::new("CALSCALE", "GREGORIAN"))
         .append_property(Property::new("METHOD", "PUBLISH"))
         .name("Developer Hub");
+    // The calendar's frame, then each event written out as it is made: a feed of tens of
+    // thousands of events never exists twice in memory (as objects and as text).
+    let frame = calendar.to_string();
+    let end = frame.rfind("END:VCALENDAR").unwrap_or(frame.len());
+    let mut out = String::with_capacity(256 * (birthdays.len() + follow_ups.len()) + 512);
+    out.push_str(&fold(&frame[..end]));
     let mut birthdays: Vec<&ContactBirthday> = birthdays.iter().collect();
     birthdays.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
     for b in birthdays {
-        calendar.push(birthday_event(b, base));
+        out.push_str(&fold(&birthday_event(b, base).to_string()));
     }
     for f in follow_ups {
-        calendar.push(follow_up_event(f, base));
+        out.push_str(&fold(&follow_up_event(f, base).to_string()));
     }
-    fold(&calendar.to_string())
+    out.push_str(&fold(&frame[end..]));
+    out
 }
 
 fn birthday_event(b: &ContactBirthday, base: &str) -> icalendar::Event {
