@@ -116,7 +116,12 @@ pub fn total(n: u64) -> String {
     total_up_to(n, devhub_db::COUNT_LIMIT)
 }
 
-/// [`total`] of a count that stops at `limit`.
+/// An exact count, thousands grouped.
+pub fn count(n: u64) -> String {
+    total_up_to(n, 0)
+}
+
+/// [`total`] of a count that stops at `limit` (0: an exact count).
 pub fn total_up_to(n: u64, limit: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + 4);
@@ -126,7 +131,7 @@ pub fn total_up_to(n: u64, limit: u64) -> String {
         }
         out.push(d);
     }
-    if n == limit {
+    if limit > 0 && n == limit {
         out.push('+');
     }
     out
@@ -134,7 +139,7 @@ pub fn total_up_to(n: u64, limit: u64) -> String {
 
 #[cfg(test)]
 mod total_tests {
-    use super::total;
+    use super::{count, total};
 
     #[test]
     fn totals_group_thousands_and_say_where_counting_stopped() {
@@ -144,5 +149,6 @@ mod total_tests {
         assert_eq!(total(9_999), "9,999");
         assert_eq!(total(devhub_db::COUNT_LIMIT), "10,000+");
         assert_eq!(total(100_000), "100,000");
+        assert_eq!(count(10_000), "10,000");
     }
 }

@@ -459,6 +459,9 @@ pub const MAX_PER_PAGE: u32 = 500;
 pub struct ContactPage {
     pub contacts: Vec<Contact>,
     pub total: u64,
+    /// Whether `total` is the kept count (exact at any size) rather than counted up to
+    /// [`crate::COUNT_LIMIT`].
+    pub exact_total: bool,
     pub page: u32,
     pub per_page: u32,
 }
@@ -786,6 +789,7 @@ impl<'e> ContactRepo<'e> {
             .map(move |(contacts, total)| ContactPage {
                 contacts,
                 total,
+                exact_total: kept.is_some(),
                 page,
                 per_page,
             })

@@ -275,7 +275,11 @@ pub async fn list_page(
         name_header: SortHeader::new(&params, ContactSort::Name),
         last_contacted_header: SortHeader::new(&params, ContactSort::LastContacted),
         created_header: SortHeader::new(&params, ContactSort::Created),
-        count: count_of(result.total, "contact", "contacts"),
+        count: if result.exact_total || result.total != devhub_db::COUNT_LIMIT {
+            count_of(result.total, "contact", "contacts")
+        } else {
+            format!("{} contacts", crate::format::total(result.total))
+        },
         rows: result
             .contacts
             .into_iter()

@@ -42,7 +42,7 @@ fn count_of(n: u64, singular: &str, plural: &str) -> String {
     if n == 1 {
         format!("1 {singular}")
     } else {
-        format!("{} {plural}", crate::format::total(n))
+        format!("{} {plural}", crate::format::count(n))
     }
 }
 

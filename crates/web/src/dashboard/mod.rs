@@ -101,6 +101,20 @@ impl HomePage {
         crate::format::total(*n)
     }
 
+    /// An exact count (a kept one), thousands grouped.
+    fn count(&self, n: &u64) -> String {
+        crate::format::count(*n)
+    }
+
+    /// The VIPs beyond those shown, and the birthdays beyond those shown, as the page says them.
+    fn more_vips_shown(&self) -> String {
+        crate::format::count(self.more_vips())
+    }
+
+    fn more_birthdays_shown(&self) -> String {
+        crate::format::count(self.more_birthdays as u64)
+    }
+
     fn more_vips(&self) -> u64 {
         self.counts
             .active_vip
