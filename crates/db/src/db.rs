@@ -314,7 +314,13 @@ impl Db {
 /// (preparing was a fifth of a contact page's time). Not on a server, where preparing is a
 /// round trip of its own.
 #[derive(Default)]
-pub(crate) struct Prepared(Mutex<HashMap<String, Arc<Statement>>>);
+pub(crate) struct Prepared {
+    statements: Mutex<HashMap<String, Arc<Statement>>>,
+    /// Those handed out since the connection was checked out: reset before it goes back, so
+    /// that none left half-read (a request dropped mid-read) holds a read snapshot open on a
+    /// pooled connection.
+    used: Mutex<Vec<Arc<Statement>>>,
+}
 
 /// Distinct SQL texts kept per connection: past this many the cache starts over (texts made
 /// for a list of ids, for example, differ by their number of placeholders).
@@ -322,23 +328,35 @@ const PREPARED_KEPT: usize = 200;
 
 impl Prepared {
     async fn get(&self, conn: &Connection, sql: &str) -> Result<Arc<Statement>> {
-        if let Some(stmt) = self.0.lock().ok().and_then(|c| c.get(sql).cloned()) {
-            return Ok(stmt);
-        }
-        let stmt = Arc::new(conn.prepare(sql).await?);
-        if let Ok(mut cache) = self.0.lock() {
-            if cache.len() >= PREPARED_KEPT {
-                cache.clear();
+        let cached = self
+            .statements
+            .lock()
+            .ok()
+            .and_then(|c| c.get(sql).cloned());
+        let stmt = match cached {
+            Some(stmt) => stmt,
+            None => {
+                let stmt = Arc::new(conn.prepare(sql).await?);
+                if let Ok(mut cache) = self.statements.lock() {
+                    if cache.len() >= PREPARED_KEPT {
+                        cache.clear();
+                    }
+                    cache.insert(sql.to_string(), Arc::clone(&stmt));
+                }
+                stmt
             }
-            cache.insert(sql.to_string(), Arc::clone(&stmt));
+        };
+        if let Ok(mut used) = self.used.lock() {
+            used.push(Arc::clone(&stmt));
         }
         Ok(stmt)
     }
 
-    /// Resets every statement, so that none holds a read open when a transaction ends.
-    fn reset_all(&self) {
-        if let Ok(cache) = self.0.lock() {
-            for stmt in cache.values() {
+    /// Resets every statement handed out, so that none holds a read open when a transaction
+    /// ends or the connection goes back to the pool.
+    fn reset_used(&self) {
+        if let Ok(mut used) = self.used.lock() {
+            for stmt in used.drain(..) {
                 stmt.reset();
             }
         }
@@ -396,6 +414,7 @@ impl Drop for PooledConn {
         if !conn.is_autocommit() || self.db.permits.is_closed() {
             return;
         }
+        self.prepared.reset_used();
         if let Ok(mut idle) = self.db.idle.lock() {
             idle.push((conn, std::mem::take(&mut self.prepared)));
         }
@@ -465,13 +484,13 @@ impl Tx {
     /// earlier batch) rolls the whole unit of work back and is answered here.
     pub async fn commit(mut self) -> Result<()> {
         if let Err(e) = self.flush().await {
-            self.conn.prepared.reset_all();
+            self.conn.prepared.reset_used();
             if let Some(tx) = self.tx.take() {
                 let _ = tx.rollback().await;
             }
             return Err(e);
         }
-        self.conn.prepared.reset_all();
+        self.conn.prepared.reset_used();
         if let Some(tx) = self.tx.take() {
             tx.commit().await?;
         }
@@ -487,7 +506,7 @@ impl Tx {
     }
 
     pub async fn rollback(mut self) -> Result<()> {
-        self.conn.prepared.reset_all();
+        self.conn.prepared.reset_used();
         self.pipeline = None;
         if let Some(tx) = self.tx.take() {
             tx.rollback().await?;
@@ -588,7 +607,7 @@ fn failed_earlier(why: &str) -> Error {
 /// future), and the connection, still inside it, is not reused.
 impl Drop for Tx {
     fn drop(&mut self) {
-        self.conn.prepared.reset_all();
+        self.conn.prepared.reset_used();
         self.pipeline = None;
         if self.conn.db.location.is_local() {
             return;

@@ -255,14 +255,14 @@ pub async fn seed_user(
     let now_at = now();
 
     let tx = db.begin_write().await?;
-    // The full-text indexes keep up to 64 MiB of new entries in memory before writing them
-    // out, instead of 1 MiB, and merge segments in larger steps: far fewer merges. Back to the
-    // defaults before the commit, so nothing else ever sees them.
     if tx.location().is_local() {
         // A larger page cache for this connection: the indexes' merges read back pages they
         // have just written.
         tx.execute_batch("PRAGMA cache_size = -262144").await?;
     }
+    // The full-text indexes keep up to 64 MiB of new entries in memory before writing them
+    // out, instead of 1 MiB, and merge segments in larger steps: far fewer merges. Back to the
+    // defaults before the commit, so nothing else ever sees them.
     tx.execute_batch(&fts_settings(64 * 1024 * 1024, 16))
         .await?;
     let user = tx
