@@ -86,6 +86,11 @@ pub(crate) struct Search {
     words: Vec<String>,
 }
 
+/// The rowids of the contacts one of whose rows in `contact_fts` matches `?` (a contact's rows
+/// are at 4 × its rowid + 0…3: see schema.sql).
+pub(crate) const CONTACTS_MATCHING: &str =
+    "SELECT rowid >> 2 FROM contact_fts WHERE contact_fts MATCH ?";
+
 /// Words of a search past this many are ignored.
 const MAX_SEARCH_WORDS: usize = 8;
 /// The shortest word a trigram index can find.
@@ -767,7 +772,7 @@ impl<'e> ContactRepo<'e> {
             Some(search) => match search.fts(Some("name")) {
                 Some(in_names) => {
                     page_values.push(Value::Text(in_names));
-                    "rowid IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH ?) DESC, "
+                    "rowid IN (SELECT rowid >> 2 FROM contact_fts WHERE contact_fts MATCH ?) DESC, "
                 }
                 None => "",
             },
@@ -1017,12 +1022,14 @@ pub(crate) fn list_conditions(user: &UserId, query: &ContactQuery) -> (Vec<Strin
     let mut conditions = vec!["user_id = ?".to_string()];
     let mut values: Vec<Value> = vec![user.into()];
     if let Some(search) = query.search.as_deref().and_then(Search::parse) {
-        // Words of three characters or more: the trigram index, over every searched field.
-        if let Some(all) = search.fts(None) {
-            conditions.push(
-                "rowid IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH ?)".to_string(),
-            );
-            values.push(Value::Text(all));
+        // Words of three characters or more: the trigram index, each word in one of the
+        // contact's rows there (name and fields, company, details, tags).
+        let words: Vec<String> = search.each().filter_map(|w| w.fts(None)).collect();
+        if !words.is_empty() {
+            for word in words {
+                conditions.push(format!("rowid IN ({CONTACTS_MATCHING})"));
+                values.push(Value::Text(word));
+            }
             // The matches lead, looked up by rowid, and the owner is checked on each: without
             // statistics the planner would rather walk all of the owner's contacts (the unary
             // `+` keeps it off the owner's indexes).

@@ -276,7 +276,8 @@ impl InteractionQuery {
                         "(i.rowid IN (SELECT rowid FROM interaction_fts \
                            WHERE interaction_fts MATCH ?) \
                          OR i.contact_id IN (SELECT id FROM contact WHERE +user_id = ? \
-                           AND rowid IN (SELECT rowid FROM contact_fts WHERE contact_fts MATCH ?)))",
+                           AND rowid IN (SELECT rowid >> 2 FROM contact_fts \
+                             WHERE contact_fts MATCH ?)))",
                     );
                     values.push(Value::Text(notes));
                     values.push(user.into());
