@@ -112,21 +112,24 @@ pub(super) async fn index(
         .ok()
         .filter(|p| *p >= 1)
         .unwrap_or(1);
-    let window = |g: &(&str, &str, String, Option<NaiveDate>, Option<NaiveDate>)| match single {
-        Some(_) => follow_ups.list_open_between(
-            user,
-            g.3,
-            g.4,
-            GROUP_PER_PAGE,
-            u64::from(page_number - 1) * u64::from(GROUP_PER_PAGE),
-        ),
-        None => follow_ups.list_open_between(user, g.3, g.4, GROUP_SHOWN, 0),
+    // Each group's first rows, or with `?group=` that group's page (the others read one row:
+    // only their totals count, for the tab).
+    let window = |i: usize| {
+        let (_, _, _, from, until) = all_groups[i];
+        let (limit, offset) = match single {
+            None => (GROUP_SHOWN, 0),
+            Some(s) if s == i => (
+                GROUP_PER_PAGE,
+                u64::from(page_number - 1) * u64::from(GROUP_PER_PAGE),
+            ),
+            Some(_) => (1, 0),
+        };
+        follow_ups.list_open_between(user, from, until, limit, offset)
     };
-    let [a, b, c, d] = &all_groups;
     // One batch: one request on a server.
     let found = state
         .db
-        .batch((window(a), window(b), window(c), window(d)))
+        .batch((window(0), window(1), window(2), window(3)))
         .await?;
     let found = [found.0, found.1, found.2, found.3];
     let open_total = crate::format::total(
