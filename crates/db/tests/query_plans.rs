@@ -199,37 +199,71 @@ async fn the_dashboard_reads_kept_counts_and_index_ranges() {
     assert_bounded(
         &db,
         "recent",
-        &db.interactions().search(&me.id, &recent),
+        &db.interactions().latest(&me.id, &recent),
         true,
     )
     .await;
 }
 
 #[tokio::test]
-async fn the_interaction_log_and_its_searches_read_the_owners_index() {
-    let (db, me, _) = seeded().await;
+async fn the_interaction_log_and_its_searches_read_the_owners_index_or_their_matches() {
+    let (db, me, first) = seeded().await;
+    // 1,200 notes say "coffee" (a common word), one says "zanzibar" (a rare one).
+    let conn = db.conn().await.unwrap();
+    conn.execute(
+        "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 1200) \
+         INSERT INTO interaction (id, contact_id, type, date, notes, created_at, updated_at) \
+         SELECT 'i' || i, ?1, 'call', 1700000000 - i, \
+           CASE i WHEN 7 THEN 'zanzibar' ELSE 'coffee ' || i END, 1, 1 FROM k",
+        [first.id.as_str()],
+    )
+    .await
+    .unwrap();
+    drop(conn);
     let interactions = db.interactions();
-    for query in [
-        InteractionQuery::default(),
-        InteractionQuery {
-            kind: Some(InteractionType::Call),
-            ..InteractionQuery::default()
-        },
-        InteractionQuery {
-            search: Some("coffee".into()),
-            ..InteractionQuery::default()
-        },
-        InteractionQuery {
-            search: Some("co".into()),
-            ..InteractionQuery::default()
-        },
+    let text = |search: &str| InteractionQuery {
+        search: Some(search.into()),
+        ..InteractionQuery::default()
+    };
+    for (query, reading) in [
+        (InteractionQuery::default(), "in order"),
+        (
+            InteractionQuery {
+                kind: Some(InteractionType::Call),
+                ..InteractionQuery::default()
+            },
+            "in order",
+        ),
+        (text("coffee"), "in order, notes as text"),
+        (text("coffee 12"), "by its matches"),
+        (text("co"), "in order"),
+        (text("zanzibar"), "by its matches"),
+        (text("coffee zanzibar"), "by its matches"),
     ] {
         let what = format!("{query:?}");
-        assert_bounded(&db, &what, &interactions.search(&me.id, &query), true).await;
-        let plan = plans(&db, &interactions.search(&me.id, &query))
-            .await
-            .join("\n");
-        assert!(plan.contains("interaction_user_date_idx"), "{what}: {plan}");
+        let planned = interactions.planned(&me.id, &query).await.unwrap();
+        assert_bounded(&db, &what, &planned, true).await;
+        let plan = plans(&db, &planned).await.join("\n");
+        match reading {
+            "by its matches" => {
+                assert!(
+                    !plan.contains("interaction_user_date_idx"),
+                    "{what}: {plan}"
+                );
+                assert!(
+                    plan.contains("SEARCH i USING INTEGER PRIMARY KEY"),
+                    "{what}: {plan}"
+                );
+            }
+            _ => {
+                assert!(plan.contains("interaction_user_date_idx"), "{what}: {plan}");
+                assert_eq!(
+                    plan.contains("instr(lower(i.notes)"),
+                    reading == "in order, notes as text",
+                    "{what}: {plan}"
+                );
+            }
+        }
     }
 }
 

@@ -8,7 +8,7 @@ mod common;
 use common::{count, test_db, user};
 use devhub_db::repo::background::BackgroundInput;
 use devhub_db::repo::contact_info::ContactInfoInput;
-use devhub_db::repo::interaction::InteractionQuery;
+use devhub_db::repo::interaction::{InteractionQuery, InteractionType};
 use devhub_db::*;
 
 async fn add(db: &Db, user: &UserId, name: &str) -> Contact {
@@ -388,4 +388,129 @@ async fn the_interaction_log_searches_notes_and_contact_names_by_words() {
     assert!(notes_found("release").await.is_empty());
     assert_eq!(notes_found("launch").await, ["Launch planning"]);
     assert_indexes_intact(&db).await;
+}
+
+/// Inserts `n` interactions with `contact`, as another client would (one statement, the owner
+/// left to the trigger), dated one day apart going back from `newest` (seconds): notes
+/// `{prefix} {i}`.
+async fn many_logged(db: &Db, contact: &Contact, n: u32, prefix: &str, newest: i64) {
+    exec(
+        db,
+        &format!(
+            "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < {n}) \
+             INSERT INTO interaction (id, contact_id, type, date, notes, created_at, updated_at) \
+             SELECT '{prefix}-' || i, '{}', 'call', {newest} - i * 86400, '{prefix} ' || i, \
+               1700000000, 1700000000 FROM k",
+            contact.id.as_str()
+        ),
+    )
+    .await;
+}
+
+/// A word that more than a thousand notes hold is read in the log's order and each row tested
+/// (a page fills quickly); a rare one leads with its few matches. Both answer what the index
+/// says, accents and case ignored, and the other user's notes stay out.
+#[tokio::test]
+async fn common_and_rare_words_of_the_log_find_the_same_as_the_index() {
+    let db = test_db().await;
+    let me = user(&db).await;
+    let other = user(&db).await;
+    let anita = add(&db, &me.id, "Anita Perlman").await;
+    let bob = add(&db, &me.id, "Bob Stone").await;
+    let stranger = add(&db, &other.id, "Carla Cafetière").await;
+    let day = 86_400;
+    let now = 1_780_000_000;
+    many_logged(&db, &anita, 1_200, "Cafe run", now).await;
+    many_logged(&db, &stranger, 50, "Cafe stranger", now + 10 * day).await;
+    // The newest of mine: accented (not ASCII), and a rare word.
+    exec(
+        &db,
+        &format!(
+            "INSERT INTO interaction (id, contact_id, type, date, notes, created_at, updated_at) \
+             VALUES ('accented', '{}', 'meeting', {}, 'Un CAFÉ crème, zanzibar', 1, 1)",
+            bob.id.as_str(),
+            now + day
+        ),
+    )
+    .await;
+    let search = |text: &str, page: u32| {
+        let query = InteractionQuery {
+            search: Some(text.to_string()),
+            page,
+            ..InteractionQuery::default()
+        };
+        let db = &db;
+        let me = me.id.clone();
+        async move {
+            let (found, total) = db.interactions().search(&me, &query).await.unwrap();
+            let notes: Vec<String> = found
+                .into_iter()
+                .map(|i| i.interaction.notes.unwrap_or_default())
+                .collect();
+            (notes, total)
+        }
+    };
+    // Common: 1,201 of mine match; "at least 1,000"; the accented note is the newest.
+    let (notes, total) = search("cafe", 1).await;
+    assert_eq!(total, SEARCH_COUNT_LIMIT);
+    assert_eq!(notes.len(), 50);
+    assert_eq!(notes[0], "Un CAFÉ crème, zanzibar");
+    assert_eq!(notes[1], "Cafe run 1");
+    assert_eq!(notes[49], "Cafe run 49");
+    assert!(notes.iter().all(|n| !n.contains("stranger")));
+    // With another filter, counted: only the accented one is a meeting.
+    let meetings = InteractionQuery {
+        search: Some("cafe".into()),
+        kind: Some(InteractionType::Meeting),
+        ..InteractionQuery::default()
+    };
+    let (found, total) = db.interactions().search(&me.id, &meetings).await.unwrap();
+    assert_eq!((found.len(), total), (1, 1));
+    let (notes, _) = search("CAFE", 3).await;
+    assert_eq!(notes[0], "Cafe run 100");
+    // Common by the contact's name: every interaction with Anita.
+    let (notes, total) = search("perlman", 1).await;
+    assert_eq!(
+        (notes[0].as_str(), total),
+        ("Cafe run 1", SEARCH_COUNT_LIMIT)
+    );
+    // Two common words: both tested on each row, counted up to the limit.
+    let (notes, total) = search("run cafe", 1).await;
+    assert_eq!(
+        (notes[0].as_str(), total),
+        ("Cafe run 1", SEARCH_COUNT_LIMIT)
+    );
+    let (notes, total) = search("cafe 119", 1).await;
+    assert_eq!(
+        (notes, total),
+        (
+            vec![
+                "Cafe run 119".to_string(),
+                "Cafe run 1119".to_string(),
+                "Cafe run 1190".to_string(),
+                "Cafe run 1191".to_string(),
+                "Cafe run 1192".to_string(),
+                "Cafe run 1193".to_string(),
+                "Cafe run 1194".to_string(),
+                "Cafe run 1195".to_string(),
+                "Cafe run 1196".to_string(),
+                "Cafe run 1197".to_string(),
+                "Cafe run 1198".to_string(),
+                "Cafe run 1199".to_string(),
+            ],
+            12
+        )
+    );
+    // Rare: led by its matches, exactly counted, with a common word tested on each.
+    assert_eq!(
+        search("zanzibar", 1).await,
+        (vec!["Un CAFÉ crème, zanzibar".to_string()], 1)
+    );
+    assert_eq!(
+        search("café zanzibar", 1).await,
+        (vec!["Un CAFÉ crème, zanzibar".to_string()], 1)
+    );
+    assert_eq!(search("creme stone", 1).await.1, 1);
+    assert_eq!(search("cafetiere", 1).await, (vec![], 0));
+    assert_eq!(search("zzq cafe", 1).await, (vec![], 0));
 }

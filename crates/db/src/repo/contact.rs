@@ -139,6 +139,14 @@ impl Search {
         self.words.join(" ")
     }
 
+    /// The words in lower case when they are all of ASCII characters and long enough for the
+    /// trigram index: then `instr` over an ASCII text's lower case finds what the index finds.
+    pub(crate) fn ascii_lowercase(&self) -> Option<String> {
+        let words = self.words();
+        (words.is_ascii() && self.short_words().next().is_none())
+            .then(|| words.to_ascii_lowercase())
+    }
+
     /// The words too short for the trigram index.
     pub(crate) fn short_words(&self) -> impl Iterator<Item = &str> {
         self.words

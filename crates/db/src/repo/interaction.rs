@@ -240,45 +240,94 @@ impl InteractionQuery {
         }
     }
 
-    /// The `WHERE` clause over `interaction i` and its parameters, led by the
-    /// interaction's owner so that the planner reads one range of the owner's
-    /// `(user_id, date, …)` index, in the log's order, within the date range.
-    fn conditions(&self, user: &UserId) -> (String, Vec<Value>) {
-        let mut conditions = vec!["i.user_id = ?"];
-        let mut values: Vec<Value> = vec![user.into()];
-        if let Some(kind) = self.kind {
-            conditions.push("i.type = ?");
-            values.push(Value::Text(kind.as_str().into()));
-        }
-        if let Some(from) = self.from {
-            conditions.push("i.date >= ?");
-            values.push(Value::Integer(date_to_secs(from)));
-        }
-        // Up to the end of the last day: dates written by other clients may carry a time.
-        if let Some(end) = self.to.and_then(|to| to.succ_opt()) {
-            conditions.push("i.date < ?");
-            values.push(Value::Integer(date_to_secs(end)));
-        }
-        // Each word in the notes or in the contact's name: through the trigram indexes for
-        // words of three characters or more, by LIKE for shorter ones.
-        for word in self
-            .search
+    /// The words of the text search, if any.
+    fn words(&self) -> Vec<Search> {
+        self.search
             .as_deref()
             .and_then(Search::parse)
             .iter()
             .flat_map(Search::each)
-        {
-            match (word.fts(None), word.fts(Some("name"))) {
-                (Some(notes), Some(name)) => {
-                    // Both sets are read once (the notes' matches, and the ids of the owner's
-                    // contacts whose names match) and each row is tested against them.
-                    conditions.push(
-                        "(i.rowid IN (SELECT rowid FROM interaction_fts \
-                           WHERE interaction_fts MATCH ?) \
-                         OR i.contact_id IN (SELECT id FROM contact WHERE +user_id = ? \
+            .collect()
+    }
+
+    /// The `WHERE` clause over `interaction i` and its parameters, read as `plan` says: led by
+    /// the interaction's owner, so that the planner reads one range of the owner's
+    /// `(user_id, date, …)` index in the log's order, or by the matches of the plan's driving
+    /// word, looked up by rowid.
+    fn conditions(&self, user: &UserId, plan: &Plan) -> (String, Vec<Value>) {
+        let mut conditions = vec![];
+        let mut values: Vec<Value> = vec![];
+        let words = self.words();
+        let long: Vec<&Search> = words.iter().filter(|w| w.fts(None).is_some()).collect();
+        let led = plan.lead == Lead::Matches && !long.is_empty();
+        if led {
+            // `+` keeps the owner's index out: the matches lead, looked up by rowid.
+            let all = self.search.as_deref().and_then(Search::parse);
+            let any_name: Vec<String> = long.iter().filter_map(|w| w.fts(Some("name"))).collect();
+            conditions.push(format!("i.rowid IN ({MATCHING_ROWIDS}) AND +i.user_id = ?"));
+            values.push(Value::Text(
+                all.and_then(|a| a.fts(None)).unwrap_or_default(),
+            ));
+            values.push(user.into());
+            values.push(Value::Text(any_name.join(" OR ")));
+            values.push(user.into());
+        } else {
+            conditions.push("i.user_id = ?".into());
+            values.push(user.into());
+        }
+        if let Some(kind) = self.kind {
+            conditions.push("i.type = ?".into());
+            values.push(Value::Text(kind.as_str().into()));
+        }
+        if let Some(from) = self.from {
+            conditions.push("i.date >= ?".into());
+            values.push(Value::Integer(date_to_secs(from)));
+        }
+        // Up to the end of the last day: dates written by other clients may carry a time.
+        if let Some(end) = self.to.and_then(|to| to.succ_opt()) {
+            conditions.push("i.date < ?".into());
+            values.push(Value::Integer(date_to_secs(end)));
+        }
+        // Each word in the notes or in the contact's name: through the trigram indexes for
+        // words of three characters or more, by LIKE for shorter ones.
+        for word in &words {
+            if led && long.len() == 1 && word.fts(None).is_some() {
+                // The matches of the one long word are the rows read.
+                continue;
+            }
+            let names = "i.contact_id IN (SELECT id FROM contact WHERE +user_id = ? \
                            AND rowid IN (SELECT rowid >> 2 FROM contact_fts \
-                             WHERE contact_fts MATCH ?)))",
-                    );
+                             WHERE contact_fts MATCH ?))";
+            match (
+                word.fts(None),
+                word.fts(Some("name")),
+                word.ascii_lowercase(),
+            ) {
+                (Some(notes), Some(name), Some(lower)) => {
+                    // Each row's notes tested as text: `instr` over ASCII notes finds what
+                    // the trigram index finds (a word of ASCII characters, case folded);
+                    // other notes (accents to ignore) ask the index, whose matches are then
+                    // read once.
+                    conditions.push(format!(
+                        "(instr(lower(i.notes), ?) > 0 \
+                         OR (length(CAST(i.notes AS BLOB)) <> length(i.notes) \
+                           AND i.rowid IN (SELECT rowid FROM interaction_fts \
+                             WHERE interaction_fts MATCH ?)) \
+                         OR {names})"
+                    ));
+                    values.push(Value::Text(lower));
+                    values.push(Value::Text(notes));
+                    values.push(user.into());
+                    values.push(Value::Text(name));
+                }
+                (Some(notes), Some(name), _) => {
+                    // A word with other characters: both sets are read once (the notes'
+                    // matches, and the ids of the owner's contacts whose names match) and each
+                    // row is tested against them.
+                    conditions.push(format!(
+                        "(i.rowid IN (SELECT rowid FROM interaction_fts \
+                           WHERE interaction_fts MATCH ?) OR {names})"
+                    ));
                     values.push(Value::Text(notes));
                     values.push(user.into());
                     values.push(Value::Text(name));
@@ -286,7 +335,8 @@ impl InteractionQuery {
                 _ => {
                     conditions.push(
                         "(i.notes LIKE ? ESCAPE '\\' OR i.contact_id IN (SELECT id FROM contact \
-                           WHERE user_id = ? AND name LIKE ? ESCAPE '\\'))",
+                           WHERE user_id = ? AND name LIKE ? ESCAPE '\\'))"
+                            .into(),
                     );
                     let pattern = like_pattern(&word.words());
                     values.push(Value::Text(pattern.clone()));
@@ -297,6 +347,44 @@ impl InteractionQuery {
         }
         (conditions.join(" AND "), values)
     }
+}
+
+/// Where the probe of a word's matches stops: a word that matches this many of the owner's
+/// notes, or of the interactions with contacts of that name, is common.
+const COMMON: u64 = crate::SEARCH_COUNT_LIMIT;
+
+/// How many of the owner's latest interactions a single common word must fill a page among
+/// to be read in the log's order ([`InteractionRepo::plan`]).
+const RECENT: u64 = 2_000;
+
+/// The rowids of the interactions whose notes match every word (the FTS query `?`) or whose
+/// contact (the owner's, `?`) has a name that matches any (`?`): every row that can match a
+/// search, and few when its words are rare or together.
+const MATCHING_ROWIDS: &str = "SELECT rowid FROM interaction_fts WHERE interaction_fts MATCH ? \
+     UNION ALL SELECT rowid FROM interaction WHERE contact_id IN (SELECT id FROM contact \
+       WHERE +user_id = ? AND rowid IN (SELECT rowid >> 2 FROM contact_fts \
+         WHERE contact_fts MATCH ?))";
+
+/// What a read of the log starts from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Lead {
+    /// The owner's `(user_id, date, …)` index in the log's order, each row tested until the
+    /// page is full: a log without text, words too short for the index, or a single common
+    /// word (whose matches fill a page within a few rows).
+    #[default]
+    Owner,
+    /// The rows that can match ([`MATCHING_ROWIDS`]), looked up by rowid and sorted: a text
+    /// search that is not a single common word.
+    Matches,
+}
+
+/// How a text search reads the log, chosen by [`InteractionRepo::plan`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Plan {
+    lead: Lead,
+    /// At least this many rows match (a single common word: [`COMMON`]), so counting them is
+    /// not needed.
+    at_least: Option<u64>,
 }
 
 #[derive(Clone, Copy)]
@@ -504,22 +592,116 @@ impl<'e> InteractionRepo<'e> {
             .map(|((), page)| page)
     }
 
+    /// How to read a text search: led by its matches, unless it is a single word of ASCII
+    /// characters and no other filter that matches [`COMMON`] of the owner's notes (or of the
+    /// interactions with contacts of that name) and fills a page among the owner's [`RECENT`]
+    /// latest interactions — one statement counts both (the trigram indexes in rowid order,
+    /// each match looked up by rowid), only for such a query.
+    async fn plan(&self, user: &UserId, query: &InteractionQuery) -> Result<Plan> {
+        let words = query.words();
+        let single = match words.as_slice() {
+            [word] if query.kind.is_none() && query.from.is_none() && query.to.is_none() => {
+                word.ascii_lowercase().map(|lower| (word, lower))
+            }
+            _ => None,
+        };
+        let Some((word, lower)) = single else {
+            let long = words.iter().any(|w| w.fts(None).is_some());
+            return Ok(Plan {
+                lead: if long { Lead::Matches } else { Lead::Owner },
+                at_least: None,
+            });
+        };
+        let notes = word.fts(None).unwrap_or_default();
+        let name = word.fts(Some("name")).unwrap_or_default();
+        let names = "contact_id IN (SELECT id FROM contact WHERE +user_id = ?2 AND rowid IN \
+                       (SELECT rowid >> 2 FROM contact_fts WHERE contact_fts MATCH ?3))";
+        // The latest are read only for a common word.
+        let sql = format!(
+            "WITH counted AS MATERIALIZED (SELECT \
+               (SELECT count(*) FROM (SELECT 1 FROM interaction_fts f \
+                 CROSS JOIN interaction i ON i.rowid = f.rowid \
+                 WHERE f.interaction_fts MATCH ?1 AND i.user_id = ?2 LIMIT {COMMON})) AS notes, \
+               (SELECT count(*) FROM (SELECT 1 FROM interaction WHERE {names} \
+                 LIMIT {COMMON})) AS named) \
+             SELECT notes, named, CASE WHEN max(notes, named) >= {COMMON} THEN \
+               (SELECT count(*) FROM (SELECT notes, contact_id FROM interaction \
+                 WHERE user_id = ?2 ORDER BY date DESC, created_at DESC, id DESC \
+                 LIMIT {RECENT}) WHERE instr(lower(notes), ?4) > 0 OR {names}) \
+               ELSE 0 END FROM counted"
+        );
+        let counts = query_one(
+            &self.ex.conn().await?,
+            &sql,
+            params![notes, user, name, lower],
+            |row| Ok((row.get::<i64>(0)?, row.get::<i64>(1)?, row.get::<i64>(2)?)),
+        )
+        .await?
+        .unwrap_or_default();
+        let common = counts.0 >= COMMON as i64 || counts.1 >= COMMON as i64;
+        let fills = counts.2 >= i64::from(query.per_page.clamp(1, MAX_PER_PAGE));
+        Ok(if common && fills {
+            Plan {
+                lead: Lead::Owner,
+                at_least: Some(COMMON),
+            }
+        } else {
+            Plan {
+                lead: Lead::Matches,
+                at_least: None,
+            }
+        })
+    }
+
     /// A page of the user's interactions that match `query`, latest first, with the number
-    /// that match in all.
-    pub fn search(
+    /// that match in all (up to [`InteractionQuery::count_limit`]).
+    pub async fn search(
+        &self,
+        user: &UserId,
+        query: &InteractionQuery,
+    ) -> Result<(Vec<InteractionWithContact>, u64)> {
+        self.planned(user, query).await?.await
+    }
+
+    /// The reads of [`InteractionRepo::search`], once a text search has asked how common its
+    /// words are ([`Plan`]).
+    pub async fn planned(
+        &self,
+        user: &UserId,
+        query: &InteractionQuery,
+    ) -> Result<Query<'e, (Vec<InteractionWithContact>, u64)>> {
+        let plan = self.plan(user, query).await?;
+        Ok(self.read(user, query, &plan))
+    }
+
+    /// [`InteractionRepo::search`] for a query without text (nothing to plan), to batch with
+    /// other reads.
+    pub fn latest(
         &self,
         user: &UserId,
         query: &InteractionQuery,
     ) -> Query<'e, (Vec<InteractionWithContact>, u64)> {
-        let (condition, mut values) = query.conditions(user);
+        self.read(user, query, &Plan::default())
+    }
+
+    fn read(
+        &self,
+        user: &UserId,
+        query: &InteractionQuery,
+        plan: &Plan,
+    ) -> Query<'e, (Vec<InteractionWithContact>, u64)> {
+        let (condition, mut values) = query.conditions(user, plan);
         let per_page = query.per_page.clamp(1, MAX_PER_PAGE);
         let offset = u64::from(query.page.max(1) - 1) * u64::from(per_page);
-        let total = Query::count_up_to(
-            self.ex,
-            format!("SELECT 1 FROM interaction i WHERE {condition}"),
-            params_from_iter(values.clone()),
-            query.count_limit(),
-        );
+        let total = match plan.at_least {
+            Some(at_least) => Query::ready(self.ex, at_least),
+            None => Query::count_up_to(
+                self.ex,
+                format!("SELECT 1 FROM interaction i WHERE {condition}"),
+                params_from_iter(values.clone()),
+                query.count_limit(),
+            ),
+        };
         values.push(Value::Integer(page_limit(per_page)));
         values.push(Value::Integer(page_offset(offset)));
         let interactions = Query::all(
@@ -547,7 +729,8 @@ impl<'e> InteractionRepo<'e> {
         after: Option<&InteractionCursor>,
         limit: u32,
     ) -> Result<(Vec<Interaction>, bool)> {
-        let (mut condition, mut values) = query.conditions(user);
+        let plan = self.plan(user, query).await?;
+        let (mut condition, mut values) = query.conditions(user, &plan);
         if let Some(contact_id) = contact_id {
             condition.push_str(" AND i.contact_id = ?");
             values.push(contact_id.into());
@@ -577,9 +760,10 @@ impl<'e> InteractionRepo<'e> {
         Ok((interactions, more))
     }
 
-    /// How many of the user's interactions match `query` (its page is ignored).
+    /// How many of the user's interactions match `query` (its page is ignored), for a query
+    /// without text (the dashboard's month).
     pub fn count(&self, user: &UserId, query: &InteractionQuery) -> Query<'e, u64> {
-        let (condition, values) = query.conditions(user);
+        let (condition, values) = query.conditions(user, &Plan::default());
         Query::count_up_to(
             self.ex,
             format!("SELECT 1 FROM interaction i WHERE {condition}"),

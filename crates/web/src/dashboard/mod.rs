@@ -176,7 +176,7 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
             contacts.counts(user),
             interactions.count(user, &month_query),
             contacts.active_vips(user, VIPS_SHOWN),
-            interactions.search(user, &recent_query),
+            interactions.latest(user, &recent_query),
             contacts.birthdays_between(
                 user,
                 today,
