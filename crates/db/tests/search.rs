@@ -514,3 +514,93 @@ async fn common_and_rare_words_of_the_log_find_the_same_as_the_index() {
     assert_eq!(search("cafetiere", 1).await, (vec![], 0));
     assert_eq!(search("zzq cafe", 1).await, (vec![], 0));
 }
+
+/// Inserts `n` contacts of `user` as another client would, named `{name} {i:04}` (i from 0),
+/// with `location`.
+async fn many_contacts(db: &Db, user: &UserId, n: u32, name: &str, location: &str) {
+    exec(
+        db,
+        &format!(
+            "WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < {n} - 1) \
+             INSERT INTO contact (id, user_id, name, location) \
+             SELECT '{name}-{location}-' || i, '{}', '{name} ' || substr('000' || i, -4), \
+               '{location}' FROM k",
+            user.as_str()
+        ),
+    )
+    .await;
+}
+
+/// A word that thousands of contacts match is read in the list's order (names first, then the
+/// other matches), a rare one by its matches; the pages are the same as the ranking says, and
+/// another user's contacts stay out.
+#[tokio::test]
+async fn common_words_page_through_names_first_then_the_other_matches() {
+    let db = test_db().await;
+    let me = user(&db).await;
+    let other = user(&db).await;
+    let page = |search: &str, page: u32| {
+        let db = &db;
+        let me = me.id.clone();
+        let query = ContactQuery {
+            search: Some(search.to_string()),
+            page,
+            ..ContactQuery::default()
+        };
+        async move {
+            let found = db.contacts().list(&me, &query).await.unwrap();
+            let names: Vec<String> = found.contacts.into_iter().map(|c| c.name).collect();
+            (names, found.total)
+        }
+    };
+    // "ari": 2,100 in Paris (not in their names), three in their names.
+    many_contacts(&db, &me.id, 2_100, "Pat", "Paris").await;
+    many_contacts(&db, &other.id, 30, "Ariadne", "Paris").await;
+    for name in ["Zoe Ariel", "Ariel Young", "Mari Ng"] {
+        add(&db, &me.id, name).await;
+    }
+    let (names, total) = page("ARI", 1).await;
+    assert_eq!(total, SEARCH_COUNT_LIMIT);
+    assert_eq!(names.len(), 50);
+    assert_eq!(
+        &names[..4],
+        ["Ariel Young", "Mari Ng", "Zoe Ariel", "Pat 0000"]
+    );
+    assert_eq!(names[49], "Pat 0046");
+    let (names, _) = page("ari", 3).await;
+    assert_eq!((names[0].as_str(), names.len()), ("Pat 0097", 50));
+    let (names, _) = page("ari", 43).await;
+    assert_eq!(names, ["Pat 2097", "Pat 2098", "Pat 2099"]);
+    // "pat": 2,100 names match (walked in order), then a location.
+    add(&db, &me.id, "Aaron Smith").await;
+    exec(
+        &db,
+        "UPDATE contact SET location = 'Patagonia' WHERE name = 'Aaron Smith'",
+    )
+    .await;
+    let (names, total) = page("pat", 1).await;
+    assert_eq!(
+        (names[0].as_str(), names[49].as_str()),
+        ("Pat 0000", "Pat 0049")
+    );
+    assert_eq!(total, SEARCH_COUNT_LIMIT);
+    let (names, _) = page("pat", 43).await;
+    assert_eq!(names, ["Aaron Smith"]);
+    // Rare: exactly counted, names first.
+    assert_eq!(
+        page("ariel", 1).await,
+        (vec!["Ariel Young".to_string(), "Zoe Ariel".to_string()], 2)
+    );
+    assert_eq!(
+        page("patagonia", 1).await,
+        (vec!["Aaron Smith".to_string()], 1)
+    );
+    // The VIP tab of a common word: none of mine is a VIP.
+    let vips = ContactQuery {
+        search: Some("paris".into()),
+        filter: ContactFilter::Vip,
+        ..ContactQuery::default()
+    };
+    assert_eq!(db.contacts().list(&me.id, &vips).await.unwrap().total, 0);
+    assert_indexes_intact(&db).await;
+}

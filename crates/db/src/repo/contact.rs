@@ -472,9 +472,9 @@ pub const MAX_PER_PAGE: u32 = 500;
 pub struct ContactPage {
     pub contacts: Vec<Contact>,
     pub total: u64,
-    /// Whether `total` is the kept count (exact at any size) rather than counted up to
-    /// [`crate::COUNT_LIMIT`].
-    pub exact_total: bool,
+    /// Where counting stopped (a total equal to it reads "at least"): [`crate::COUNT_LIMIT`],
+    /// [`crate::SEARCH_COUNT_LIMIT`] for a text search, 0 for a kept count (exact at any size).
+    pub count_limit: u64,
     pub page: u32,
     pub per_page: u32,
 }
@@ -754,6 +754,12 @@ impl<'e> ContactRepo<'e> {
         let unfiltered = query.search.as_deref().and_then(Search::parse).is_none()
             && blank(&query.industry)
             && blank(&query.relationship);
+        // A text search counts its matches (each looked up) up to SEARCH_COUNT_LIMIT.
+        let count_limit = if query.search.as_deref().and_then(Search::parse).is_some() {
+            crate::SEARCH_COUNT_LIMIT
+        } else {
+            crate::COUNT_LIMIT
+        };
         let kept = unfiltered.then_some(match query.filter {
             ContactFilter::All => "total",
             ContactFilter::Vip => "vip",
@@ -768,32 +774,43 @@ impl<'e> ContactRepo<'e> {
                 ),
                 [user],
             ),
-            None => Query::count_at_most(
+            None => Query::count_up_to(
                 self.ex,
                 format!("SELECT 1 FROM contact WHERE {where_clause}"),
                 params_from_iter(values.clone()),
+                count_limit,
             ),
         };
-        let mut page_values = values;
-        // With a search, contacts whose name holds every word come first.
-        let rank = match query.search.as_deref().and_then(Search::parse) {
-            Some(search) => match search.fts(Some("name")) {
-                Some(in_names) => {
-                    page_values.push(Value::Text(in_names));
-                    "rowid IN (SELECT rowid >> 2 FROM contact_fts WHERE contact_fts MATCH ?) DESC, "
-                }
-                None => "",
-            },
-            None => "",
+        let search = query.search.as_deref().and_then(Search::parse);
+        let limit = Value::Integer(i64::from(per_page));
+        let offset = Value::Integer(i64::try_from(offset).unwrap_or(i64::MAX));
+        let (sql, page_values) = match search.as_ref().and_then(OneWord::of) {
+            Some(word) => word.page(user, query, &order, limit, offset),
+            None => {
+                let mut page_values = values;
+                // With a search, contacts whose name holds every word come first.
+                let rank = match search.and_then(|s| s.fts(Some("name"))) {
+                    Some(in_names) => {
+                        page_values.push(Value::Text(in_names));
+                        "rowid IN (SELECT rowid >> 2 FROM contact_fts WHERE contact_fts MATCH ?) \
+                         DESC, "
+                    }
+                    None => "",
+                };
+                page_values.push(limit);
+                page_values.push(offset);
+                (
+                    format!(
+                        "SELECT {COLUMNS} FROM contact WHERE {where_clause} \
+                         ORDER BY {rank}{order} LIMIT ? OFFSET ?"
+                    ),
+                    page_values,
+                )
+            }
         };
-        page_values.push(Value::Integer(i64::from(per_page)));
-        page_values.push(Value::Integer(i64::try_from(offset).unwrap_or(i64::MAX)));
         let contacts = Query::all(
             self.ex,
-            format!(
-                "SELECT {COLUMNS} FROM contact WHERE {where_clause} ORDER BY {rank}{order} \
-                 LIMIT ? OFFSET ?"
-            ),
+            sql,
             params_from_iter(page_values),
             Contact::from_row,
         );
@@ -802,7 +819,7 @@ impl<'e> ContactRepo<'e> {
             .map(move |(contacts, total)| ContactPage {
                 contacts,
                 total,
-                exact_total: kept.is_some(),
+                count_limit: if kept.is_some() { 0 } else { count_limit },
                 page,
                 per_page,
             })
@@ -1023,6 +1040,127 @@ impl ContactBirthday {
 pub enum DistinctField {
     Industry,
     Relationship,
+}
+
+/// A contact search of one word long enough for the trigram index (the most common kind):
+/// its page is read in the list's order from the owner's index, each row tested against the
+/// matches, when the word is common — a page fills within a few rows, where looking up every
+/// match and sorting them all would cost thousands of reads — and by its matches otherwise.
+struct OneWord {
+    /// The FTS query for any of a contact's rows, and for its name row's name.
+    any: String,
+    name: String,
+}
+
+/// Matches (rows of `contact_fts`) from which a word counts as common.
+const COMMON_MATCHES: u32 = 2_000;
+
+impl OneWord {
+    fn of(search: &Search) -> Option<OneWord> {
+        let mut words = search.each();
+        let word = words.next()?;
+        if words.next().is_some() {
+            return None;
+        }
+        Some(OneWord {
+            any: word.fts(None)?,
+            name: word.fts(Some("name"))?,
+        })
+    }
+
+    /// The page's statement: names that match first, then the other matches, each in the
+    /// list's order. Four parts, of which the first two (names) and the third (others) or the
+    /// fourth alone run, as the counts of matches in the index say (each read from the index
+    /// alone, up to [`COMMON_MATCHES`]): a common set is walked in order, a rare one looked up
+    /// and sorted.
+    fn page(
+        &self,
+        user: &UserId,
+        query: &ContactQuery,
+        order: &str,
+        limit: Value,
+        offset: Value,
+    ) -> (String, Vec<Value>) {
+        let unsearched = ContactQuery {
+            search: None,
+            ..query.clone()
+        };
+        let (base, base_values) = list_conditions(user, &unsearched);
+        let walk = base.join(" AND ");
+        let lookup = format!("+{walk}");
+        let end = Value::Integer(match (&limit, &offset) {
+            (Value::Integer(l), Value::Integer(o)) => l.saturating_add(*o),
+            _ => i64::MAX,
+        });
+        let mut values = Vec::new();
+        let mut parts = Vec::new();
+        // Each part reads nothing unless its counts say so: a LIMIT of 0 skips its loop (a
+        // condition in its WHERE would be tested on each row it reads).
+        let mut part = |condition: String, fts: &[&str], guard: &[(&str, bool)]| {
+            values.extend(base_values.iter().cloned());
+            values.extend(fts.iter().map(|f| Value::Text(f.to_string())));
+            let guard: Vec<String> = guard
+                .iter()
+                .map(|(fts, common)| {
+                    values.push(Value::Text(fts.to_string()));
+                    format!(
+                        "{} (SELECT count(*) FROM (SELECT 1 FROM contact_fts \
+                           WHERE contact_fts MATCH ? LIMIT {COMMON_MATCHES})) >= {COMMON_MATCHES}",
+                        if *common { "" } else { "NOT" }
+                    )
+                })
+                .collect();
+            values.push(end.clone());
+            parts.push(format!(
+                "{condition} LIMIT CASE WHEN {} THEN ? ELSE 0 END",
+                guard.join(" AND ")
+            ));
+        };
+        let (any, name) = (self.any.as_str(), self.name.as_str());
+        // 1. Common names, walked in order.
+        part(
+            format!("{walk} AND +rowid IN ({CONTACTS_MATCHING}) ORDER BY {order}"),
+            &[name],
+            &[(any, true), (name, true)],
+        );
+        // 2. Rare names among common matches, looked up and sorted.
+        part(
+            format!("{lookup} AND rowid IN ({CONTACTS_MATCHING}) ORDER BY {order}"),
+            &[name],
+            &[(any, true), (name, false)],
+        );
+        // 3. The other matches of a common word, walked in order.
+        part(
+            format!(
+                "{walk} AND +rowid IN ({CONTACTS_MATCHING}) \
+                 AND +rowid NOT IN ({CONTACTS_MATCHING}) ORDER BY {order}"
+            ),
+            &[any, name],
+            &[(any, true)],
+        );
+        // 4. A rare word: its matches looked up, names first.
+        part(
+            format!(
+                "{lookup} AND rowid IN ({CONTACTS_MATCHING}) \
+                 ORDER BY rowid IN ({CONTACTS_MATCHING}) DESC, {order}"
+            ),
+            &[any, name],
+            &[(any, false)],
+        );
+        values.push(limit);
+        values.push(offset);
+        let parts: Vec<String> = parts
+            .into_iter()
+            .map(|part| format!("SELECT * FROM (SELECT {COLUMNS} FROM contact WHERE {part})"))
+            .collect();
+        (
+            format!(
+                "SELECT * FROM ({}) LIMIT ? OFFSET ?",
+                parts.join(" UNION ALL ")
+            ),
+            values,
+        )
+    }
 }
 
 /// The `WHERE` terms of a contact list and their parameters.

@@ -275,10 +275,13 @@ pub async fn list_page(
         name_header: SortHeader::new(&params, ContactSort::Name),
         last_contacted_header: SortHeader::new(&params, ContactSort::LastContacted),
         created_header: SortHeader::new(&params, ContactSort::Created),
-        count: if result.exact_total || result.total != devhub_db::COUNT_LIMIT {
+        count: if result.count_limit == 0 || result.total != result.count_limit {
             count_of(result.total, "contact", "contacts")
         } else {
-            format!("{} contacts", crate::format::total(result.total))
+            format!(
+                "{} contacts",
+                crate::format::total_up_to(result.total, result.count_limit)
+            )
         },
         rows: result
             .contacts
