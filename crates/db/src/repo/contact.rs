@@ -1092,42 +1092,31 @@ impl OneWord {
             (Value::Integer(l), Value::Integer(o)) => l.saturating_add(*o),
             _ => i64::MAX,
         });
-        let mut values = Vec::new();
+        let (any, name) = (self.any.as_str(), self.name.as_str());
+        // The counts, read once (a materialized CTE) from the index alone.
+        let mut values = vec![Value::Text(any.to_string()), Value::Text(name.to_string())];
         let mut parts = Vec::new();
-        // Each part reads nothing unless its counts say so: a LIMIT of 0 skips its loop (a
-        // condition in its WHERE would be tested on each row it reads).
-        let mut part = |condition: String, fts: &[&str], guard: &[(&str, bool)]| {
+        // Each part reads nothing unless the counts call for it: a LIMIT of 0 skips its loop
+        // (a condition in its WHERE would be tested on each row it reads).
+        let mut part = |condition: String, fts: &[&str], guard: &str| {
             values.extend(base_values.iter().cloned());
             values.extend(fts.iter().map(|f| Value::Text(f.to_string())));
-            let guard: Vec<String> = guard
-                .iter()
-                .map(|(fts, common)| {
-                    values.push(Value::Text(fts.to_string()));
-                    format!(
-                        "{} (SELECT count(*) FROM (SELECT 1 FROM contact_fts \
-                           WHERE contact_fts MATCH ? LIMIT {COMMON_MATCHES})) >= {COMMON_MATCHES}",
-                        if *common { "" } else { "NOT" }
-                    )
-                })
-                .collect();
             values.push(end.clone());
             parts.push(format!(
-                "{condition} LIMIT CASE WHEN {} THEN ? ELSE 0 END",
-                guard.join(" AND ")
+                "{condition} LIMIT CASE WHEN (SELECT {guard} FROM common_word) THEN ? ELSE 0 END"
             ));
         };
-        let (any, name) = (self.any.as_str(), self.name.as_str());
         // 1. Common names, walked in order.
         part(
             format!("{walk} AND +rowid IN ({CONTACTS_MATCHING}) ORDER BY {order}"),
             &[name],
-            &[(any, true), (name, true)],
+            "any_common AND names_common",
         );
         // 2. Rare names among common matches, looked up and sorted.
         part(
             format!("{lookup} AND rowid IN ({CONTACTS_MATCHING}) ORDER BY {order}"),
             &[name],
-            &[(any, true), (name, false)],
+            "any_common AND NOT names_common",
         );
         // 3. The other matches of a common word, walked in order.
         part(
@@ -1136,7 +1125,7 @@ impl OneWord {
                  AND +rowid NOT IN ({CONTACTS_MATCHING}) ORDER BY {order}"
             ),
             &[any, name],
-            &[(any, true)],
+            "any_common",
         );
         // 4. A rare word: its matches looked up, names first.
         part(
@@ -1145,7 +1134,7 @@ impl OneWord {
                  ORDER BY rowid IN ({CONTACTS_MATCHING}) DESC, {order}"
             ),
             &[any, name],
-            &[(any, false)],
+            "NOT any_common",
         );
         values.push(limit);
         values.push(offset);
@@ -1155,7 +1144,12 @@ impl OneWord {
             .collect();
         (
             format!(
-                "SELECT * FROM ({}) LIMIT ? OFFSET ?",
+                "WITH common_word AS MATERIALIZED (SELECT \
+                   (SELECT count(*) FROM (SELECT 1 FROM contact_fts WHERE contact_fts MATCH ? \
+                     LIMIT {COMMON_MATCHES})) >= {COMMON_MATCHES} AS any_common, \
+                   (SELECT count(*) FROM (SELECT 1 FROM contact_fts WHERE contact_fts MATCH ? \
+                     LIMIT {COMMON_MATCHES})) >= {COMMON_MATCHES} AS names_common) \
+                 SELECT * FROM ({}) LIMIT ? OFFSET ?",
                 parts.join(" UNION ALL ")
             ),
             values,
