@@ -51,8 +51,9 @@ type Item = Box<dyn Any + Send>;
 /// exactly this many reads "at least".
 pub const COUNT_LIMIT: u64 = 10_000;
 
-/// Where the totals of text searches of the interaction log stop counting: each counted row is
-/// tested against the search, so fewer are (a total of exactly this many reads "at least").
+/// Where the totals of text searches stop counting (each counted row is looked up and tested
+/// against the search), and the dashboard's figures (several counts on one page): a total of
+/// exactly this many reads "at least".
 pub const SEARCH_COUNT_LIMIT: u64 = 1_000;
 
 type Convert<'e> = Box<dyn Fn(&Row) -> Result<Item> + Send + Sync + 'e>;

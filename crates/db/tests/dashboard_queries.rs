@@ -434,17 +434,27 @@ async fn search_pages_through_the_matches_and_count_agrees_with_the_total() {
     );
 
     let calls = page(2, Some(InteractionType::Call));
-    assert_eq!(db.interactions().count(&me.id, &calls).await.unwrap(), 4);
     assert_eq!(
         db.interactions()
-            .count(&me.id, &InteractionQuery::default())
+            .count(&me.id, &calls, COUNT_LIMIT)
+            .await
+            .unwrap(),
+        4
+    );
+    assert_eq!(
+        db.interactions()
+            .count(&me.id, &InteractionQuery::default(), COUNT_LIMIT)
             .await
             .unwrap(),
         7
     );
     assert_eq!(
         db.interactions()
-            .count(&user(&db).await.id, &InteractionQuery::default())
+            .count(
+                &user(&db).await.id,
+                &InteractionQuery::default(),
+                COUNT_LIMIT
+            )
             .await
             .unwrap(),
         0

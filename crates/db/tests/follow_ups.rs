@@ -71,7 +71,8 @@ async fn counts_are_the_open_follow_ups_due_before_and_on_the_given_day_of_the_o
         counts,
         FollowUpCounts {
             overdue: 2,
-            today: 2
+            today: 2,
+            capped: false
         }
     );
     assert_eq!(counts.total(), 4);
@@ -80,7 +81,8 @@ async fn counts_are_the_open_follow_ups_due_before_and_on_the_given_day_of_the_o
         f.counts(&me.id, date("2025-03-11")).await.unwrap(),
         FollowUpCounts {
             overdue: 4,
-            today: 1
+            today: 1,
+            capped: false
         }
     );
     let stranger = user(&db).await;

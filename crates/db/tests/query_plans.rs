@@ -214,7 +214,7 @@ async fn the_dashboard_reads_kept_counts_and_index_ranges() {
     assert_bounded(
         &db,
         "this month",
-        &db.interactions().count(&me.id, &month),
+        &db.interactions().count(&me.id, &month, SEARCH_COUNT_LIMIT),
         false,
     )
     .await;

@@ -1,6 +1,8 @@
 //! How things read on the pages: dates relative ("12 days ago") with the exact date on hover,
 //! and the names of the interaction types.
 
+use std::borrow::Borrow;
+
 use chrono::NaiveDate;
 use devhub_db::InteractionType;
 
@@ -114,6 +116,16 @@ mod tests {
 /// stopped ([`devhub_db::COUNT_LIMIT`]; a kept count above it is exact and shown as it is).
 pub fn total(n: u64) -> String {
     total_up_to(n, devhub_db::COUNT_LIMIT)
+}
+
+/// A count, thousands grouped, with "+" when it is "at least".
+/// (Templates pass references: both are borrowed.)
+pub fn at_least(n: impl Borrow<u64>, at_least: impl Borrow<bool>) -> String {
+    let mut shown = count(*n.borrow());
+    if *at_least.borrow() {
+        shown.push('+');
+    }
+    shown
 }
 
 /// An exact count, thousands grouped.

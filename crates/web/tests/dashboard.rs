@@ -605,3 +605,66 @@ async fn the_contact_page_and_the_dashboard_agree_on_today_in_the_users_time_zon
         assert_eq!(page.texts(".nav-count-today"), ["1 due today"]);
     }
 }
+
+/// At any size the dashboard and the navigation count no further than 1,000: more contacts
+/// due, interactions this month or follow-ups overdue than that read "at least".
+#[tokio::test]
+async fn figures_past_a_thousand_read_at_least() {
+    let app = spawn_app().await;
+    let (mut client, user) = sign_up(&app, "ada").await;
+    let old = (Utc::now() - Duration::days(400)).timestamp();
+    let now = Utc::now().timestamp();
+    let conn = app.db.conn().await.unwrap();
+    // 1,005 contacts added long ago and never contacted (all due), and 1,001 interactions
+    // today with one of them, as another client would write them.
+    conn.execute(
+        "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 1005) \
+         INSERT INTO contact (id, user_id, name, created_at, updated_at, last_update) \
+         SELECT 'c' || i, ?1, 'Person ' || i, ?2, ?2, ?2 FROM k",
+        (user.to_string(), old),
+    )
+    .await
+    .unwrap();
+    conn.execute(
+        "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 1001) \
+         INSERT INTO interaction (id, contact_id, type, date, created_at, updated_at) \
+         SELECT 'i' || i, 'c1', 'call', ?1, ?1, ?1 FROM k",
+        [now],
+    )
+    .await
+    .unwrap();
+    // 1,200 follow-ups overdue and 3 due today (the navigation counts on every page).
+    let today = Utc::now().date_naive();
+    let midnight = |d: chrono::NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp();
+    conn.execute(
+        "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 1203) \
+         INSERT INTO follow_up (id, user_id, contact_id, due_date) \
+         SELECT 'f' || i, ?1, 'c2', CASE WHEN i <= 3 THEN ?2 ELSE ?3 END FROM k",
+        (
+            user.to_string(),
+            midnight(today),
+            midnight(today - Duration::days(3)),
+        ),
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    let r = client.get("/").await;
+    assert_eq!(r.texts("[data-stat=overdue] .stat-value"), ["997+"]);
+    assert_eq!(r.texts("[data-stat=today] .stat-value"), ["3"]);
+    let contacts = client.get("/contacts").await;
+    assert_eq!(
+        contacts.texts(".nav-count-overdue"),
+        ["997+ overdue"],
+        "the navigation of every page"
+    );
+    assert_eq!(
+        r.texts("[data-stat=month] .stat-value"),
+        ["1,000+"],
+        "{}",
+        r.body
+    );
+    let foot = r.texts("#reconnect .dash-foot");
+    // 1,005 due (raw inserts leave `last_contacted` alone), counted up to 1,000, ten shown.
+    assert_eq!(foot, ["…and 990+ more."]);
+}

@@ -225,11 +225,24 @@ impl Snooze {
 pub struct FollowUpCounts {
     pub overdue: u64,
     pub today: u64,
+    /// Counting stopped at [`crate::SEARCH_COUNT_LIMIT`] (the navigation's counts, read on
+    /// every page): the earlier of the two that is not zero is "at least".
+    pub capped: bool,
 }
 
 impl FollowUpCounts {
     pub fn total(&self) -> u64 {
         self.overdue + self.today
+    }
+
+    /// Whether the overdue count is "at least" (counting stopped).
+    pub fn overdue_at_least(&self) -> bool {
+        self.capped && self.overdue > 0
+    }
+
+    /// Whether today's count is "at least" (counting stopped within today's).
+    pub fn today_at_least(&self) -> bool {
+        self.capped && self.overdue == 0
     }
 }
 
@@ -239,8 +252,11 @@ impl FollowUpCounts {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FollowUpCountsNear {
     utc_today: NaiveDate,
-    /// Open follow-ups due before `utc_today - 1 + k` days, for k = 0..=3.
+    /// Open follow-ups due before `utc_today - 1 + k` days, for k = 0..=3, among the latest
+    /// [`crate::SEARCH_COUNT_LIMIT`] due before the last of those days.
     due_before: [u64; 4],
+    /// Whether that many were read (more may be due).
+    capped: bool,
 }
 
 impl FollowUpCountsNear {
@@ -252,6 +268,7 @@ impl FollowUpCountsNear {
         FollowUpCounts {
             overdue,
             today: self.due_before[k + 1].saturating_sub(overdue),
+            capped: self.capped,
         }
     }
 }
@@ -547,6 +564,7 @@ impl<'e> FollowUpRepo<'e> {
                 Ok(FollowUpCounts {
                     overdue,
                     today: all.saturating_sub(overdue),
+                    capped: false,
                 })
             },
         )
@@ -563,12 +581,16 @@ impl<'e> FollowUpRepo<'e> {
     ) -> Query<'e, FollowUpCountsNear> {
         let day = |k: i64| date_to_secs(utc_today + chrono::Duration::days(k));
         let (whose, value) = owner.condition("user_id", 1);
+        // The latest that are due (the owner's index read backwards), so that counts at any
+        // size cost at most that many index entries.
+        let cap = crate::SEARCH_COUNT_LIMIT;
         Query::one(
             self.ex,
             format!(
                 "SELECT coalesce(sum(due_date < ?2), 0), coalesce(sum(due_date < ?3), 0), \
-                 coalesce(sum(due_date < ?4), 0), count(*) FROM follow_up \
-                 WHERE {whose} AND completed = 0 AND due_date < ?5"
+                 coalesce(sum(due_date < ?4), 0), count(*) FROM (SELECT due_date FROM follow_up \
+                   WHERE {whose} AND completed = 0 AND due_date < ?5 \
+                   ORDER BY due_date DESC LIMIT {cap})"
             ),
             params![value, day(-1), day(0), day(1), day(2)],
             move |row| {
@@ -576,6 +598,7 @@ impl<'e> FollowUpRepo<'e> {
                 Ok(FollowUpCountsNear {
                     utc_today,
                     due_before: [n(0)?, n(1)?, n(2)?, n(3)?],
+                    capped: n(3)? >= cap,
                 })
             },
         )
@@ -583,6 +606,7 @@ impl<'e> FollowUpRepo<'e> {
             near.unwrap_or(FollowUpCountsNear {
                 utc_today,
                 due_before: [0; 4],
+                capped: false,
             })
         })
     }

@@ -674,14 +674,26 @@ impl<'e> InteractionRepo<'e> {
         Ok(self.read(user, query, &plan))
     }
 
-    /// [`InteractionRepo::search`] for a query without text (nothing to plan), to batch with
-    /// other reads.
+    /// The latest of the user's interactions that match `query`, a query without text
+    /// (nothing to plan), without their total: the dashboard's "recent", to batch with other
+    /// reads.
     pub fn latest(
         &self,
         user: &UserId,
         query: &InteractionQuery,
-    ) -> Query<'e, (Vec<InteractionWithContact>, u64)> {
-        self.read(user, query, &Plan::default())
+    ) -> Query<'e, Vec<InteractionWithContact>> {
+        let (condition, mut values) = query.conditions(user, &Plan::default());
+        values.push(Value::Integer(page_limit(query.per_page)));
+        Query::all(
+            self.ex,
+            format!(
+                "SELECT {}, c.name FROM interaction i JOIN contact c ON c.id = i.contact_id \
+                 WHERE {condition} ORDER BY i.date DESC, i.created_at DESC, i.id DESC LIMIT ?",
+                qualified("i", COLUMNS)
+            ),
+            params_from_iter(values),
+            InteractionWithContact::from_row,
+        )
     }
 
     fn read(
@@ -760,15 +772,15 @@ impl<'e> InteractionRepo<'e> {
         Ok((interactions, more))
     }
 
-    /// How many of the user's interactions match `query` (its page is ignored), for a query
-    /// without text (the dashboard's month).
-    pub fn count(&self, user: &UserId, query: &InteractionQuery) -> Query<'e, u64> {
+    /// How many of the user's interactions match `query` (its page is ignored), a query
+    /// without text (the dashboard's month), counted up to `limit`.
+    pub fn count(&self, user: &UserId, query: &InteractionQuery, limit: u64) -> Query<'e, u64> {
         let (condition, values) = query.conditions(user, &Plan::default());
         Query::count_up_to(
             self.ex,
             format!("SELECT 1 FROM interaction i WHERE {condition}"),
             params_from_iter(values),
-            query.count_limit(),
+            limit,
         )
     }
 }

@@ -90,6 +90,8 @@ struct HomePage {
     more_birthdays: usize,
     reconnect: Vec<ReconnectItem>,
     more_reconnect: u64,
+    /// Contacts due, counted up to [`devhub_db::SEARCH_COUNT_LIMIT`].
+    reconnect_counted: u64,
     vip_reconnect_days: u32,
     reconnect_days: u32,
     follow_ups: FollowUpCounts,
@@ -97,8 +99,19 @@ struct HomePage {
 
 impl HomePage {
     /// A count as the page shows it ("10,000+" where counting stopped).
+    /// A figure counted up to [`devhub_db::SEARCH_COUNT_LIMIT`] ("1,000+").
     fn total(&self, n: &u64) -> String {
-        crate::format::total(*n)
+        crate::format::total_up_to(*n, devhub_db::SEARCH_COUNT_LIMIT)
+    }
+
+    /// How many more contacts are due than shown: "at least" when counting stopped.
+    fn more_reconnect_shown(&self) -> String {
+        let more = crate::format::count(self.more_reconnect);
+        if self.reconnect_counted == devhub_db::SEARCH_COUNT_LIMIT {
+            format!("{more}+")
+        } else {
+            more
+        }
     }
 
     /// An exact count (a kept one), thousands grouped.
@@ -163,29 +176,23 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
         ..InteractionQuery::default()
     };
     // Every read of the dashboard in one batch: one request on a server.
-    let (
-        counts,
-        this_month,
-        vips,
-        (recent, _),
-        (birthdays, birthdays_total),
-        (overdue, overdue_total),
-    ) = state
-        .db
-        .batch((
-            contacts.counts(user),
-            interactions.count(user, &month_query),
-            contacts.active_vips(user, VIPS_SHOWN),
-            interactions.latest(user, &recent_query),
-            contacts.birthdays_between(
-                user,
-                today,
-                today + chrono::Days::new(BIRTHDAY_DAYS.unsigned_abs()),
-                BIRTHDAYS_SHOWN as u32,
-            ),
-            state.db.cadences().due(user, now, RECONNECT_SHOWN),
-        ))
-        .await?;
+    let (counts, this_month, vips, recent, (birthdays, birthdays_total), (overdue, overdue_total)) =
+        state
+            .db
+            .batch((
+                contacts.counts(user),
+                interactions.count(user, &month_query, devhub_db::SEARCH_COUNT_LIMIT),
+                contacts.active_vips(user, VIPS_SHOWN),
+                interactions.latest(user, &recent_query),
+                contacts.birthdays_between(
+                    user,
+                    today,
+                    today + chrono::Days::new(BIRTHDAY_DAYS.unsigned_abs()),
+                    BIRTHDAYS_SHOWN as u32,
+                ),
+                state.db.cadences().due(user, now, RECONNECT_SHOWN),
+            ))
+            .await?;
     let this_month_href = QueryString::new()
         .with("from", first)
         .with("to", last)
@@ -229,6 +236,7 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
         .collect();
 
     let more_reconnect = overdue_total.saturating_sub(overdue.len() as u64);
+    let reconnect_counted = overdue_total;
     let reconnect = overdue
         .into_iter()
         .map(|c| reconnect_item(c, &page.today))
@@ -248,6 +256,7 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
         more_birthdays,
         reconnect,
         more_reconnect,
+        reconnect_counted,
         vip_reconnect_days: preferences.vip_cadence_days.get(),
         reconnect_days: preferences.cadence_days.get(),
         follow_ups: page.follow_ups,
