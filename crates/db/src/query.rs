@@ -47,7 +47,7 @@ impl Stmt {
 
 /// A row converted to its owned value, its type erased while it waits in a batch.
 type Item = Box<dyn Any + Send>;
-/// Where the totals of long lists stop counting ([`Query::count_at_most`]): a total of
+/// Where the totals of long lists stop counting ([`Query::count_up_to`]): a total of
 /// exactly this many reads "at least".
 pub const COUNT_LIMIT: u64 = 10_000;
 
@@ -214,18 +214,9 @@ impl<'e, U: Send + 'static> Query<'e, Vec<U>> {
 }
 
 impl<'e> Query<'e, u64> {
-    /// How many rows `sql` (a `SELECT 1 FROM …`) yields, counting no further than
-    /// [`COUNT_LIMIT`]: a list's total at any size costs at most that many index entries. A
-    /// total equal to the limit means "at least".
-    pub(crate) fn count_at_most(
-        ex: Executor<'e>,
-        sql: impl Into<String>,
-        params: impl IntoParams,
-    ) -> Query<'e, u64> {
-        Query::count_up_to(ex, sql, params, COUNT_LIMIT)
-    }
-
-    /// [`Query::count_at_most`] with another limit.
+    /// How many rows `sql` (a `SELECT 1 FROM …`) yields, counting no further than `limit`
+    /// ([`COUNT_LIMIT`], [`SEARCH_COUNT_LIMIT`]): a total at any size costs at most that many
+    /// index entries. A total equal to the limit means "at least".
     pub(crate) fn count_up_to(
         ex: Executor<'e>,
         sql: impl Into<String>,

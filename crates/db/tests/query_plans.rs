@@ -328,7 +328,7 @@ async fn a_contact_page_and_the_follow_ups_read_index_ranges() {
             &db,
             "a follow-up group",
             &db.follow_ups()
-                .list_open_between(&me.id, from, until, 20, 0),
+                .list_open_between(&me.id, from, until, 20, 0, COUNT_LIMIT),
             true,
         )
         .await;

@@ -1329,3 +1329,41 @@ async fn a_long_group_shows_its_first_twenty_and_links_to_all_of_it_page_by_page
     assert_eq!(rest.len(), 5);
     assert!(rest[4].contains("Person 00"), "{rest:?}");
 }
+
+/// A group of thousands: at a glance its count stops at 1,000 ("1,000+"), paged on its own it
+/// counts up to 10,000 so that every page of it can be reached.
+#[tokio::test]
+async fn a_group_of_thousands_reads_at_least_at_a_glance_and_is_paged_in_full() {
+    let app = spawn_app().await;
+    let (mut client, user) = sign_up(&app, "ada").await;
+    let c = store(
+        &app,
+        &user,
+        ContactInput {
+            name: "Busy Person".into(),
+            ..ContactInput::default()
+        },
+    )
+    .await;
+    let due = (Utc::now().date_naive() + Days::new(60))
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc()
+        .timestamp();
+    let conn = app.db.conn().await.unwrap();
+    conn.execute(
+        "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 1234) \
+         INSERT INTO follow_up (id, user_id, contact_id, due_date, note) \
+         SELECT 'f' || i, ?1, ?2, ?3, 'note ' || i FROM k",
+        (user.to_string(), c.id.to_string(), due),
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    let r = client.get("/follow-ups").await;
+    assert_eq!(r.texts("#later-heading .count"), ["1,000+"]);
+    assert_eq!(r.texts("#tab-open .count"), ["1,000+"]);
+    let all = client.get("/follow-ups?group=later").await;
+    assert_eq!(all.texts("#later-heading .count"), ["1,234"]);
+    let last = client.get("/follow-ups?group=later&page=25").await;
+    assert_eq!(last.texts("#later .fu-list > li").len(), 34);
+}

@@ -456,8 +456,8 @@ impl<'e> FollowUpRepo<'e> {
 
     /// A page of the user's open follow-ups due on `from` or later and before `until` (each
     /// bound optional), the earliest due first (ties in the order they were made), with how many there
-    /// are in all, counted up to [`crate::COUNT_LIMIT`]. One range of the owner's due-date
-    /// index, however many follow-ups the user has.
+    /// are in all, counted up to `count_limit`. One range of the owner's due-date index,
+    /// however many follow-ups the user has.
     pub fn list_open_between(
         &self,
         user: &UserId,
@@ -465,6 +465,7 @@ impl<'e> FollowUpRepo<'e> {
         until: Option<NaiveDate>,
         limit: u32,
         offset: u64,
+        count_limit: u64,
     ) -> Query<'e, (Vec<FollowUpWithContact>, u64)> {
         let mut condition = String::from("f.user_id = ? AND f.completed = 0");
         let mut values: Vec<Value> = vec![user.into()];
@@ -476,10 +477,11 @@ impl<'e> FollowUpRepo<'e> {
             condition.push_str(" AND f.due_date < ?");
             values.push(Value::Integer(date_to_secs(until)));
         }
-        let total = Query::count_at_most(
+        let total = Query::count_up_to(
             self.ex,
             format!("SELECT 1 FROM follow_up f WHERE {condition}"),
             params_from_iter(values.clone()),
+            count_limit,
         );
         values.push(Value::Integer(i64::from(
             limit.clamp(1, contact::MAX_PER_PAGE),

@@ -35,7 +35,7 @@ pub(super) struct Group {
     pub title: &'static str,
     pub hint: String,
     pub items: Vec<FollowUpItem>,
-    /// How many follow-ups the group has (counted up to `COUNT_LIMIT`), as shown.
+    /// How many follow-ups the group has (counted up to its limit), as shown.
     pub total: String,
     /// The whole group, paged, when it holds more than it shows here.
     pub more: Option<String>,
@@ -114,6 +114,15 @@ pub(super) async fn index(
         .unwrap_or(1);
     // Each group's first rows, or with `?group=` that group's page (the others read one row:
     // only their totals count, for the tab).
+    // The groups at a glance count up to SEARCH_COUNT_LIMIT ("1,000+"); the one group paged
+    // counts up to COUNT_LIMIT, for its pages.
+    let count_limit = |i: usize| {
+        if single == Some(i) {
+            devhub_db::COUNT_LIMIT
+        } else {
+            devhub_db::SEARCH_COUNT_LIMIT
+        }
+    };
     let window = |i: usize| {
         let (_, _, _, from, until) = all_groups[i];
         let (limit, offset) = match single {
@@ -124,7 +133,7 @@ pub(super) async fn index(
             ),
             Some(_) => (1, 0),
         };
-        follow_ups.list_open_between(user, from, until, limit, offset)
+        follow_ups.list_open_between(user, from, until, limit, offset, count_limit(i))
     };
     // One batch: one request on a server.
     let found = state
@@ -132,12 +141,12 @@ pub(super) async fn index(
         .batch((window(0), window(1), window(2), window(3)))
         .await?;
     let found = [found.0, found.1, found.2, found.3];
-    let open_total = crate::format::total(
+    let open_total = crate::format::at_least(
+        found.iter().map(|(_, total)| *total).sum::<u64>(),
         found
             .iter()
-            .map(|(_, total)| *total)
-            .sum::<u64>()
-            .min(devhub_db::COUNT_LIMIT),
+            .enumerate()
+            .any(|(i, (_, total))| *total == count_limit(i)),
     );
     let mut group_total = 0;
     let mut groups = Vec::new();
@@ -160,7 +169,7 @@ pub(super) async fn index(
                 .iter()
                 .map(|r| FollowUpItem::new(&r.follow_up, &r.contact_name, &page.today))
                 .collect(),
-            total: crate::format::total(total),
+            total: crate::format::total_up_to(total, count_limit(i)),
             more,
         });
     }
