@@ -72,7 +72,7 @@ async fn counts_are_the_open_follow_ups_due_before_and_on_the_given_day_of_the_o
         FollowUpCounts {
             overdue: 2,
             today: 2,
-            capped: false
+            ..FollowUpCounts::default()
         }
     );
     assert_eq!(counts.total(), 4);
@@ -82,7 +82,7 @@ async fn counts_are_the_open_follow_ups_due_before_and_on_the_given_day_of_the_o
         FollowUpCounts {
             overdue: 4,
             today: 1,
-            capped: false
+            ..FollowUpCounts::default()
         }
     );
     let stranger = user(&db).await;

@@ -650,12 +650,12 @@ async fn figures_past_a_thousand_read_at_least() {
     .unwrap();
     drop(conn);
     let r = client.get("/").await;
-    assert_eq!(r.texts("[data-stat=overdue] .stat-value"), ["997+"]);
+    assert_eq!(r.texts("[data-stat=overdue] .stat-value"), ["1,000+"]);
     assert_eq!(r.texts("[data-stat=today] .stat-value"), ["3"]);
     let contacts = client.get("/contacts").await;
     assert_eq!(
         contacts.texts(".nav-count-overdue"),
-        ["997+ overdue"],
+        ["1,000+ overdue"],
         "the navigation of every page"
     );
     assert_eq!(

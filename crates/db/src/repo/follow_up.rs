@@ -226,8 +226,10 @@ pub struct FollowUpCounts {
     pub overdue: u64,
     pub today: u64,
     /// Counting stopped at [`crate::SEARCH_COUNT_LIMIT`] (the navigation's counts, read on
-    /// every page): the earlier of the two that is not zero is "at least".
-    pub capped: bool,
+    /// every page): `overdue` is "at least".
+    pub overdue_capped: bool,
+    /// The same for `today`.
+    pub today_capped: bool,
 }
 
 impl FollowUpCounts {
@@ -237,12 +239,12 @@ impl FollowUpCounts {
 
     /// Whether the overdue count is "at least" (counting stopped).
     pub fn overdue_at_least(&self) -> bool {
-        self.capped && self.overdue > 0
+        self.overdue_capped
     }
 
-    /// Whether today's count is "at least" (counting stopped within today's).
+    /// Whether today's count is "at least".
     pub fn today_at_least(&self) -> bool {
-        self.capped && self.overdue == 0
+        self.today_capped
     }
 }
 
@@ -252,11 +254,9 @@ impl FollowUpCounts {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FollowUpCountsNear {
     utc_today: NaiveDate,
-    /// Open follow-ups due before `utc_today - 1 + k` days, for k = 0..=3, among the latest
-    /// [`crate::SEARCH_COUNT_LIMIT`] due before the last of those days.
-    due_before: [u64; 4],
-    /// Whether that many were read (more may be due).
-    capped: bool,
+    /// Open follow-ups due before `utc_today - 1` and on each of the three days from then,
+    /// each counted up to [`crate::SEARCH_COUNT_LIMIT`].
+    parts: [u64; 4],
 }
 
 impl FollowUpCountsNear {
@@ -264,11 +264,13 @@ impl FollowUpCountsNear {
     pub fn on(&self, today: NaiveDate) -> FollowUpCounts {
         let k = (today - self.utc_today).num_days().clamp(-1, 1) + 1;
         let k = usize::try_from(k).unwrap_or(1);
-        let overdue = self.due_before[k];
+        let cap = crate::SEARCH_COUNT_LIMIT;
+        let overdue = &self.parts[..=k];
         FollowUpCounts {
-            overdue,
-            today: self.due_before[k + 1].saturating_sub(overdue),
-            capped: self.capped,
+            overdue: overdue.iter().sum(),
+            today: self.parts[k + 1],
+            overdue_capped: overdue.iter().any(|&n| n >= cap),
+            today_capped: self.parts[k + 1] >= cap,
         }
     }
 }
@@ -566,7 +568,8 @@ impl<'e> FollowUpRepo<'e> {
                 Ok(FollowUpCounts {
                     overdue,
                     today: all.saturating_sub(overdue),
-                    capped: false,
+                    overdue_capped: false,
+                    today_capped: false,
                 })
             },
         )
@@ -583,32 +586,37 @@ impl<'e> FollowUpRepo<'e> {
     ) -> Query<'e, FollowUpCountsNear> {
         let day = |k: i64| date_to_secs(utc_today + chrono::Duration::days(k));
         let (whose, value) = owner.condition("user_id", 1);
-        // The latest that are due (the owner's index read backwards), so that counts at any
-        // size cost at most that many index entries.
+        // Each part one range of the owner's due-date index, counted up to the limit: at any
+        // size the navigation reads at most that many index entries per part.
         let cap = crate::SEARCH_COUNT_LIMIT;
+        let part = |range: &str| {
+            format!(
+                "(SELECT count(*) FROM (SELECT 1 FROM follow_up \
+                   WHERE {whose} AND completed = 0 AND {range} LIMIT {cap}))"
+            )
+        };
         Query::one(
             self.ex,
             format!(
-                "SELECT coalesce(sum(due_date < ?2), 0), coalesce(sum(due_date < ?3), 0), \
-                 coalesce(sum(due_date < ?4), 0), count(*) FROM (SELECT due_date FROM follow_up \
-                   WHERE {whose} AND completed = 0 AND due_date < ?5 \
-                   ORDER BY due_date DESC LIMIT {cap})"
+                "SELECT {}, {}, {}, {}",
+                part("due_date < ?2"),
+                part("due_date >= ?2 AND due_date < ?3"),
+                part("due_date >= ?3 AND due_date < ?4"),
+                part("due_date >= ?4 AND due_date < ?5"),
             ),
             params![value, day(-1), day(0), day(1), day(2)],
             move |row| {
                 let n = |i| -> Result<u64> { Ok(u64::try_from(row.get::<i64>(i)?).unwrap_or(0)) };
                 Ok(FollowUpCountsNear {
                     utc_today,
-                    due_before: [n(0)?, n(1)?, n(2)?, n(3)?],
-                    capped: n(3)? >= cap,
+                    parts: [n(0)?, n(1)?, n(2)?, n(3)?],
                 })
             },
         )
         .map(move |near| {
             near.unwrap_or(FollowUpCountsNear {
                 utc_today,
-                due_before: [0; 4],
-                capped: false,
+                parts: [0; 4],
             })
         })
     }
