@@ -266,10 +266,13 @@ impl FollowUpCountsNear {
         let k = usize::try_from(k).unwrap_or(1);
         let cap = crate::SEARCH_COUNT_LIMIT;
         let overdue = &self.parts[..=k];
+        // A capped count reads "1,000+", as the follow-ups page's groups do.
+        let sum = overdue.iter().sum::<u64>();
+        let overdue_capped = sum > cap || overdue.iter().any(|&n| n >= cap);
         FollowUpCounts {
-            overdue: overdue.iter().sum(),
+            overdue: sum.min(cap),
             today: self.parts[k + 1],
-            overdue_capped: overdue.iter().any(|&n| n >= cap),
+            overdue_capped,
             today_capped: self.parts[k + 1] >= cap,
         }
     }
