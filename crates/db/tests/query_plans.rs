@@ -42,7 +42,7 @@ async fn plans<T>(db: &Db, query: &Query<'_, T>) -> Vec<String> {
 /// EXPLAIN of a compound statement sent on its own (a stream per statement) with
 /// SQLITE_INTERRUPT now and then (seen with the one-word search's four parts and the
 /// birthdays' three; the statements themselves run in `search.rs` and `dashboard_queries.rs`
-/// in every mode, and inside a transaction it did not happen in ten runs); an interrupt is
+/// in every mode, and inside a transaction it did not happen in six runs); an interrupt is
 /// still asked again, up to twenty times.
 async fn explain(db: &Db, sql: &str, values: &[libsql::Value]) -> String {
     let mut tries = 0;
