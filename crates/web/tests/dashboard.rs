@@ -614,14 +614,22 @@ async fn figures_past_a_thousand_read_at_least() {
     let (mut client, user) = sign_up(&app, "ada").await;
     let old = (Utc::now() - Duration::days(400)).timestamp();
     let now = Utc::now().timestamp();
+    // Born on a day in the next week (1992: a leap year, should it be February 29).
+    let birthday = (Utc::now().date_naive() + Duration::days(3))
+        .with_year(1992)
+        .unwrap_or_default()
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc()
+        .timestamp();
     let conn = app.db.conn().await.unwrap();
-    // 1,005 contacts added long ago and never contacted (all due), and 1,001 interactions
+    // 1,005 contacts added long ago, never contacted (all due) and born in the week, and 1,001 interactions
     // today with one of them, as another client would write them.
     conn.execute(
         "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 1005) \
-         INSERT INTO contact (id, user_id, name, created_at, updated_at, last_update) \
-         SELECT 'c' || i, ?1, 'Person ' || i, ?2, ?2, ?2 FROM k",
-        (user.to_string(), old),
+         INSERT INTO contact (id, user_id, name, created_at, updated_at, last_update, \
+           birthday) \
+         SELECT 'c' || i, ?1, 'Person ' || i, ?2, ?2, ?2, ?3 FROM k",
+        (user.to_string(), old, birthday),
     )
     .await
     .unwrap();
@@ -667,4 +675,9 @@ async fn figures_past_a_thousand_read_at_least() {
     let foot = r.texts("#reconnect .dash-foot");
     // 1,005 due (raw inserts leave `last_contacted` alone), counted up to 1,000, ten shown.
     assert_eq!(foot, ["…and 990+ more."]);
+    // 1,005 birthdays in the next 30 days, counted up to 1,000, twelve shown.
+    assert_eq!(
+        r.texts("#birthdays .dash-foot"),
+        ["…and 988+ more in the next 30 days."]
+    );
 }

@@ -243,9 +243,7 @@ impl<'e> CadenceRepo<'e> {
         let total = Query::count(
             self.ex,
             format!(
-                "SELECT min({cap}, (SELECT count(*) FROM ({} LIMIT {cap})) \
-                 + (SELECT count(*) FROM ({} LIMIT {cap})) \
-                 + (SELECT count(*) FROM ({} LIMIT {cap}))) WHERE ?5 > 0",
+                "SELECT count(*) FROM ({} UNION ALL {} UNION ALL {} LIMIT {cap}) WHERE ?5 > 0",
                 on_default(true, "1", ""),
                 on_default(false, "1", ""),
                 own("1", "")

@@ -959,7 +959,8 @@ impl<'e> ContactRepo<'e> {
             "SELECT id, name, vip, birthday {}",
             of(&format!("{day} = '02-29'"))
         ));
-        let cap = crate::COUNT_LIMIT;
+        // The dashboard's figure: counted up to SEARCH_COUNT_LIMIT ("at least").
+        let cap = crate::SEARCH_COUNT_LIMIT;
         let counts: Vec<String> = ranges
             .iter()
             .map(|range| {

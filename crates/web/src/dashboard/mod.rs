@@ -88,6 +88,8 @@ struct HomePage {
     recent: Vec<InteractionRow>,
     birthdays: Vec<BirthdayItem>,
     more_birthdays: usize,
+    /// Birthdays in the window, counted up to [`devhub_db::SEARCH_COUNT_LIMIT`].
+    birthdays_counted: u64,
     reconnect: Vec<ReconnectItem>,
     more_reconnect: u64,
     /// Contacts due, counted up to [`devhub_db::SEARCH_COUNT_LIMIT`].
@@ -125,7 +127,10 @@ impl HomePage {
     }
 
     fn more_birthdays_shown(&self) -> String {
-        crate::format::count(self.more_birthdays as u64)
+        crate::format::at_least(
+            self.more_birthdays as u64,
+            self.birthdays_counted == devhub_db::SEARCH_COUNT_LIMIT,
+        )
     }
 
     fn more_vips(&self) -> u64 {
@@ -219,6 +224,7 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
         BIRTHDAY_DAYS,
     );
     // The candidates are the soonest of the window; the window's count says how many more.
+    let birthdays_counted = birthdays_total;
     let in_window = (birthdays_total as usize).max(soon.len());
     let more_birthdays = in_window.saturating_sub(BIRTHDAYS_SHOWN);
     let birthdays = soon
@@ -254,6 +260,7 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
         recent,
         birthdays,
         more_birthdays,
+        birthdays_counted,
         reconnect,
         more_reconnect,
         reconnect_counted,
