@@ -200,7 +200,7 @@ impl<'e> CadenceRepo<'e> {
                 &format!(
                     "{columns}, {days} AS cadence, 0 AS own, {since} + {DAY} * {days} AS due_since"
                 ),
-                &format!("ORDER BY {since}, c.name COLLATE NOCASE, c.id LIMIT ?5"),
+                &format!("ORDER BY {since}, c.name COLLATE NOCASE, c.id LIMIT +?5"),
             )
         };
         let own = |select: &str, tail: &str| {
@@ -214,7 +214,7 @@ impl<'e> CadenceRepo<'e> {
             &format!(
                 "{columns}, cc.days AS cadence, 1 AS own, {since} + {DAY} * cc.days AS due_since"
             ),
-            "ORDER BY due_since, c.name COLLATE NOCASE, c.id LIMIT ?5",
+            "ORDER BY due_since, c.name COLLATE NOCASE, c.id LIMIT +?5",
         );
         let params = || {
             params![
@@ -230,7 +230,7 @@ impl<'e> CadenceRepo<'e> {
             format!(
                 "SELECT * FROM (SELECT * FROM ({}) UNION ALL SELECT * FROM ({}) \
                  UNION ALL SELECT * FROM ({})) \
-                 ORDER BY due_since, name COLLATE NOCASE, id LIMIT ?5",
+                 ORDER BY due_since, name COLLATE NOCASE, id LIMIT +?5",
                 stream(true),
                 stream(false),
                 own_stream

@@ -633,7 +633,7 @@ impl<'e> ContactRepo<'e> {
         query_all(
             &conn,
             &format!(
-                "SELECT {COLUMNS} FROM contact WHERE user_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+                "SELECT {COLUMNS} FROM contact WHERE user_id = ?1 AND id > ?2 ORDER BY id LIMIT +?3"
             ),
             params![
                 user,
@@ -802,7 +802,7 @@ impl<'e> ContactRepo<'e> {
                 (
                     format!(
                         "SELECT {COLUMNS} FROM contact WHERE {where_clause} \
-                         ORDER BY {rank}{order} LIMIT ? OFFSET ?"
+                         ORDER BY {rank}{order} LIMIT +? OFFSET +?"
                     ),
                     page_values,
                 )
@@ -848,7 +848,7 @@ impl<'e> ContactRepo<'e> {
         let mut contacts = query_all(
             &conn,
             &format!(
-                "SELECT {COLUMNS} FROM contact WHERE {} ORDER BY {} LIMIT ?",
+                "SELECT {COLUMNS} FROM contact WHERE {} ORDER BY {} LIMIT +?",
                 conditions.join(" AND "),
                 list_order(query)
             ),
@@ -910,7 +910,7 @@ impl<'e> ContactRepo<'e> {
             format!(
                 "SELECT {COLUMNS} FROM contact \
                  WHERE user_id = ?1 AND vip = 1 AND status = 'active' \
-                 ORDER BY name COLLATE NOCASE, id LIMIT ?2"
+                 ORDER BY name COLLATE NOCASE, id LIMIT +?2"
             ),
             params![user, i64::from(limit.clamp(1, MAX_PER_PAGE))],
             Contact::from_row,
@@ -950,7 +950,7 @@ impl<'e> ContactRepo<'e> {
             .iter()
             .map(|range| {
                 format!(
-                    "SELECT * FROM (SELECT id, name, vip, birthday {} ORDER BY {day} LIMIT ?4)",
+                    "SELECT * FROM (SELECT id, name, vip, birthday {} ORDER BY {day} LIMIT +?4)",
                     of(range)
                 )
             })
@@ -1150,7 +1150,7 @@ impl OneWord {
                      LIMIT {COMMON_MATCHES})) >= {COMMON_MATCHES} AS any_common, \
                    (SELECT count(*) FROM (SELECT 1 FROM contact_fts WHERE contact_fts MATCH ? \
                      LIMIT {COMMON_MATCHES})) >= {COMMON_MATCHES} AS names_common) \
-                 SELECT * FROM ({}) LIMIT ? OFFSET ?",
+                 SELECT * FROM ({}) LIMIT +? OFFSET +?",
                 parts.join(" UNION ALL ")
             ),
             values,

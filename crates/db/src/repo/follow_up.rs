@@ -496,7 +496,7 @@ impl<'e> FollowUpRepo<'e> {
             self.ex,
             format!(
                 "SELECT {}, c.name FROM follow_up f JOIN contact c ON c.id = f.contact_id \
-                 WHERE {condition} ORDER BY f.due_date, f.id LIMIT ? OFFSET ?",
+                 WHERE {condition} ORDER BY f.due_date, f.id LIMIT +? OFFSET +?",
                 qualified("f", COLUMNS)
             ),
             params_from_iter(values),
@@ -646,7 +646,7 @@ impl<'e> FollowUpRepo<'e> {
             &format!(
                 "SELECT {}, c.name FROM follow_up f JOIN contact c ON c.id = f.contact_id \
                  WHERE f.user_id = ?1 AND f.completed = 1 \
-                 ORDER BY f.completed_at DESC, f.updated_at DESC, f.id DESC LIMIT ?2 OFFSET ?3",
+                 ORDER BY f.completed_at DESC, f.updated_at DESC, f.id DESC LIMIT +?2 OFFSET +?3",
                 qualified("f", COLUMNS)
             ),
             params![
@@ -775,7 +775,7 @@ impl<'e> FollowUpRepo<'e> {
             &conn,
             &format!(
                 "SELECT {}, c.name FROM contact c CROSS JOIN follow_up f ON f.contact_id = c.id \
-                 WHERE {condition} ORDER BY {order} LIMIT ?",
+                 WHERE {condition} ORDER BY {order} LIMIT +?",
                 qualified("f", COLUMNS)
             ),
             params_from_iter(values),

@@ -50,7 +50,7 @@ impl<'e> ImportUploadRepo<'e> {
         tx.execute(
             "DELETE FROM import_upload WHERE user_id = ?1 AND (created_at < ?2 OR id NOT IN ( \
                SELECT id FROM import_upload WHERE user_id = ?1 \
-                ORDER BY created_at DESC, id DESC LIMIT ?3))",
+                ORDER BY created_at DESC, id DESC LIMIT +?3))",
             params![user, at - UPLOAD_LIFETIME_SECS, MAX_PENDING_UPLOADS - 1],
         )
         .await?;

@@ -582,7 +582,7 @@ impl<'e> InteractionRepo<'e> {
             self.ex,
             format!(
                 "SELECT {COLUMNS} FROM interaction WHERE contact_id = ?1 \
-                 ORDER BY date DESC, created_at DESC, id DESC LIMIT ?2 OFFSET ?3"
+                 ORDER BY date DESC, created_at DESC, id DESC LIMIT +?2 OFFSET +?3"
             ),
             params![contact_id, page_limit(limit), page_offset(offset)],
             Interaction::from_row,
@@ -688,7 +688,7 @@ impl<'e> InteractionRepo<'e> {
             self.ex,
             format!(
                 "SELECT {}, c.name FROM interaction i JOIN contact c ON c.id = i.contact_id \
-                 WHERE {condition} ORDER BY i.date DESC, i.created_at DESC, i.id DESC LIMIT ?",
+                 WHERE {condition} ORDER BY i.date DESC, i.created_at DESC, i.id DESC LIMIT +?",
                 qualified("i", COLUMNS)
             ),
             params_from_iter(values),
@@ -721,7 +721,7 @@ impl<'e> InteractionRepo<'e> {
             format!(
                 "SELECT {}, c.name FROM interaction i JOIN contact c ON c.id = i.contact_id \
                  WHERE {condition} \
-                 ORDER BY i.date DESC, i.created_at DESC, i.id DESC LIMIT ? OFFSET ?",
+                 ORDER BY i.date DESC, i.created_at DESC, i.id DESC LIMIT +? OFFSET +?",
                 qualified("i", COLUMNS)
             ),
             params_from_iter(values),
@@ -760,7 +760,7 @@ impl<'e> InteractionRepo<'e> {
             &conn,
             &format!(
                 "SELECT {} FROM interaction i \
-                 WHERE {condition} ORDER BY i.date DESC, i.created_at DESC, i.id DESC LIMIT ?",
+                 WHERE {condition} ORDER BY i.date DESC, i.created_at DESC, i.id DESC LIMIT +?",
                 qualified("i", COLUMNS)
             ),
             params_from_iter(values),

@@ -193,7 +193,7 @@ impl<'e, T: PerContact> PerContactRepo<'e, T> {
             &conn,
             &format!(
                 "SELECT {} FROM contact c JOIN {} t ON t.contact_id = c.id \
-                 WHERE c.user_id = ?1 AND (?2 IS NULL OR t.id > ?2) ORDER BY t.id LIMIT ?3",
+                 WHERE c.user_id = ?1 AND (?2 IS NULL OR t.id > ?2) ORDER BY t.id LIMIT +?3",
                 qualified("t", T::COLUMNS),
                 T::TABLE
             ),

@@ -270,7 +270,7 @@ impl<'e> TagRepo<'e> {
             &format!(
                 "SELECT {COLUMNS} FROM tag WHERE user_id = ?1 AND (?2 IS NULL \
                  OR name COLLATE NOCASE > ?2 OR (name COLLATE NOCASE = ?2 AND id > ?3)) \
-                 ORDER BY name COLLATE NOCASE, id LIMIT ?4"
+                 ORDER BY name COLLATE NOCASE, id LIMIT +?4"
             ),
             params![user, name, id, i64::from(limit) + 1],
             Tag::from_row,
