@@ -56,7 +56,7 @@ impl Today {
 
     /// `2025-03-10`: what date fields default to and are bounded by.
     pub fn iso(&self) -> String {
-        self.date.format("%Y-%m-%d").to_string()
+        self.date.to_string()
     }
 }
 

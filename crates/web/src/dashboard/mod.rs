@@ -236,7 +236,7 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
             vip,
             relative: relative_days(-next.days),
             day: short_date(next.date),
-            iso: next.date.format("%Y-%m-%d").to_string(),
+            iso: next.date.to_string(),
             turns: next.turns,
         })
         .collect();
@@ -253,7 +253,7 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
         layout: page.layout("Dashboard", "dashboard"),
         username: page.current.user.username.clone(),
         counts,
-        month: today.format("%B").to_string(),
+        month: crate::format::month_name(today).to_string(),
         this_month,
         this_month_href,
         vips,

@@ -148,18 +148,13 @@ impl FollowUpItem {
             contact_id: f.contact_id.to_string(),
             contact_name: contact_name.to_string(),
             note: f.note.clone(),
-            due_iso: f.due_date.format("%Y-%m-%d").to_string(),
+            due_iso: f.due_date.to_string(),
             due_exact: long_date(f.due_date),
             due_relative,
             overdue: !f.completed && days < 0,
             due_today: !f.completed && days == 0,
             completed: f.completed_at.map(|at| long_date(today.date_of(at))),
-            snooze_min: today
-                .date
-                .succ_opt()
-                .unwrap_or(today.date)
-                .format("%Y-%m-%d")
-                .to_string(),
+            snooze_min: today.date.succ_opt().unwrap_or(today.date).to_string(),
         }
     }
 

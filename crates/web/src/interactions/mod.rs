@@ -70,7 +70,11 @@ impl InteractionRow {
 
     /// "March 2024": the heading of the month the interaction falls in.
     pub(crate) fn month(&self) -> String {
-        self.date.format("%B %Y").to_string()
+        format!(
+            "{} {:04}",
+            crate::format::month_name(self.date),
+            self.date.year()
+        )
     }
 
     pub(crate) fn same_month(&self, other: &InteractionRow) -> bool {
