@@ -2008,6 +2008,37 @@ async fn concurrent_writers_queue_instead_of_failing() {
     );
 }
 
+/// This process's writers to a local file wait their turn in the process (in order), not on
+/// SQLite's lock; a write started while the same task holds an open one (a bug) must still
+/// fail with an error after the busy timeout rather than wait forever, and leave nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_inside_an_open_one_fails_instead_of_waiting_forever() {
+    let db = test_db().await;
+    if !db.location().is_local() {
+        // A server orders its writers itself: no queue in the process.
+        return;
+    }
+    let me = user(&db).await;
+    let outer = db.begin_write().await.unwrap();
+    let started = std::time::Instant::now();
+    let inner = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        db.contacts().create(&me.id, &common::contact("Nested")),
+    )
+    .await
+    .expect("the nested write answers within a minute");
+    let err = inner.expect_err("the nested write cannot take the lock");
+    assert!(err.to_string().contains("locked"), "{err}");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(5));
+    outer.rollback().await.unwrap();
+    // Once the outer one is over, writes go through again, and the nested one left nothing.
+    db.contacts()
+        .create(&me.id, &common::contact("After"))
+        .await
+        .unwrap();
+    assert_eq!(db.contacts().counts(&me.id).await.unwrap().total, 1);
+}
+
 // ---------------------------------------------------------------------------------------------
 // VIP background and contact info
 

@@ -1376,15 +1376,14 @@ pub(crate) async fn refresh_last_contacted(
     conn: &(impl Runner + ?Sized),
     id: &ContactId,
 ) -> Result<()> {
-    super::settle(conn).await?;
     let at = now().timestamp();
-    conn.connection()
-        .execute(
-            "UPDATE contact SET \
+    super::execute(
+        conn,
+        "UPDATE contact SET \
          last_contacted = (SELECT max(date) FROM interaction WHERE contact_id = ?1), \
          last_update = ?2, updated_at = ?2 WHERE id = ?1",
-            params![id, at],
-        )
-        .await?;
+        params![id, at],
+    )
+    .await?;
     Ok(())
 }
