@@ -46,10 +46,11 @@ struct Inner {
     /// An embedded replica's pulls for [`Db::caught_up_since`], one at a time: when the
     /// last one that completed had started.
     pulled: tokio::sync::Mutex<Option<std::time::Instant>>,
-    /// This process's writers to a local file, one at a time: they queue here, in order and
-    /// woken as soon as the one before commits, rather than on SQLite's busy handler, which
-    /// sleeps and retries (under 32 concurrent writers its sleeps were most of a write's p99).
-    /// Other processes still meet the file's lock and the busy timeout.
+    /// This process's writers, one at a time: they queue here, in order and woken as soon as
+    /// the one before commits, rather than on the database's lock: SQLite's busy handler
+    /// sleeps and retries, and a server's (sqld) let one of eight concurrent writers of the
+    /// tests wait past its timeout now and then ("database is locked"). Other processes and
+    /// instances still meet the lock and its timeout.
     writer: Arc<Semaphore>,
 }
 
@@ -239,9 +240,11 @@ impl Db {
     pub async fn begin_write(&self) -> Result<Tx> {
         match &self.inner.primary {
             Some(primary) => {
+                let writer = primary.writer_turn().await;
                 let mut tx =
                     Tx::begin(primary.conn().await?, TransactionBehavior::Immediate).await?;
                 tx.replica = Some(self.clone());
+                tx.writer = writer;
                 Ok(tx)
             }
             None => {
@@ -253,14 +256,11 @@ impl Db {
         }
     }
 
-    /// This process's turn to write a local file (`None` on a server, which orders its
-    /// writers itself). A writer that waited the whole busy timeout goes ahead without its
-    /// turn, onto SQLite's lock as before, so that a unit of work opened inside another
-    /// one's (a bug) fails with "database is locked" rather than waiting forever.
+    /// This process's turn to write. A writer that waited the whole busy timeout goes ahead
+    /// without its turn, onto the database's lock as before, so that a unit of work opened
+    /// inside another one's (a bug) fails with "database is locked" rather than waiting
+    /// forever.
     async fn writer_turn(&self) -> Option<OwnedSemaphorePermit> {
-        if !self.inner.location.is_local() {
-            return None;
-        }
         let turn = Arc::clone(&self.inner.writer).acquire_owned();
         tokio::time::timeout(BUSY_TIMEOUT, turn).await.ok()?.ok()
     }
@@ -530,6 +530,8 @@ impl Tx {
         if let Some(tx) = self.tx.take() {
             tx.commit().await?;
         }
+        // The next writer's turn: the pull below is a read.
+        self.writer = None;
         if let Some(replica) = self.replica.take() {
             // Read your writes: the replica pulls what was just committed on the primary. The
             // work is committed whatever happens here; a replica that could not pull it yet
