@@ -20,6 +20,8 @@ pub const PULL_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// How long a writer waits for the lock before `SQLITE_BUSY`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// The page cache of each pooled connection to a local file, in KiB.
+const CACHE_KIB: u32 = 4096;
 
 /// Whether opening may create a missing local file (only `serve`, `db migrate` and
 /// `seed-demo` do; everything else says the file does not exist).
@@ -183,8 +185,13 @@ impl Db {
             conn.query("PRAGMA journal_mode = WAL", ()).await?;
             // Statement journals (a statement that may write several rows inside a unit of
             // work keeps one, to undo itself alone) stay in memory instead of temp files.
+            // Each connection keeps 4 MiB of pages rather than SQLite's 2 MiB: a search whose
+            // matches are spread over the file (other users' rows, a common word's notes)
+            // read most of them back with `pread` from a 2 MiB cache (`q=ari`, 10 users:
+            // 3.3–6.3 → 2.2–2.6 ms of CPU per request). Eight connections: 32 MiB at most.
             conn.execute_batch(&format!(
-                "PRAGMA foreign_keys = ON; PRAGMA synchronous = {}; PRAGMA temp_store = MEMORY;",
+                "PRAGMA foreign_keys = ON; PRAGMA synchronous = {}; PRAGMA temp_store = MEMORY; \
+                 PRAGMA cache_size = -{CACHE_KIB};",
                 self.inner.synchronous.pragma()
             ))
             .await?;
