@@ -245,22 +245,14 @@ impl Db {
     /// half of it commits; a Hrana stream is refused instead ("invalid baton") and nothing is
     /// applied. Once committed, the replica pulls it (read your writes).
     pub async fn begin_write(&self) -> Result<Tx> {
-        match &self.inner.primary {
-            Some(primary) => {
-                let writer = primary.writer_turn().await;
-                let mut tx =
-                    Tx::begin(primary.conn().await?, TransactionBehavior::Immediate).await?;
-                tx.replica = Some(self.clone());
-                tx.writer = writer;
-                Ok(tx)
-            }
-            None => {
-                let writer = self.writer_turn().await;
-                let mut tx = Tx::begin(self.conn().await?, TransactionBehavior::Immediate).await?;
-                tx.writer = writer;
-                Ok(tx)
-            }
+        let primary = self.primary();
+        let writer = primary.writer_turn().await;
+        let mut tx = Tx::begin(primary.conn().await?, TransactionBehavior::Immediate).await?;
+        tx.writer = writer;
+        if self.inner.primary.is_some() {
+            tx.replica = Some(self.clone());
         }
+        Ok(tx)
     }
 
     /// This process's turn to write. A writer that waited the whole busy timeout goes ahead
@@ -559,12 +551,6 @@ impl Tx {
         Ok(())
     }
 
-    /// The statement for `sql`, prepared once per connection (`None` off a local file, where
-    /// preparing is a round trip of its own).
-    pub(crate) async fn statement(&self, sql: &str) -> Result<Option<Arc<Statement>>> {
-        self.conn.statement(sql).await
-    }
-
     /// The checked-out connection the unit of work runs on.
     pub(crate) fn pooled_conn(&self) -> &PooledConn {
         &self.conn
@@ -584,17 +570,7 @@ impl Tx {
     /// pipeline first: call [`Tx::flush`] before it.
     pub(crate) async fn defer(&self, stmt: Stmt) -> Result<()> {
         let Some(pipeline) = &self.pipeline else {
-            match self.statement(&stmt.sql).await? {
-                Some(prepared) => {
-                    prepared.reset();
-                    let done = prepared.execute(stmt.values).await;
-                    prepared.reset();
-                    done?;
-                }
-                None => {
-                    self.execute(&stmt.sql, stmt.values).await?;
-                }
-            }
+            crate::repo::execute(self, &stmt.sql, stmt.values).await?;
             return Ok(());
         };
         let text = inline(&stmt.sql, &stmt.values)?;
