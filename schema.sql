@@ -300,6 +300,17 @@ CREATE TABLE auth_attempt (
 );
 CREATE INDEX auth_attempt_key_at ON auth_attempt (key, at);
 
+-- Browsers a user has logged in from: the log-in limit's per-username back-off never holds
+-- back a log-in from one of them (a cookie, `devhub-device`, carries the token). `id` is
+-- hex(sha256) of "user_id:token"; the token itself is never stored.
+CREATE TABLE known_device (
+    id TEXT PRIMARY KEY NOT NULL,
+    user_id TEXT NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    -- Unix milliseconds of the last log-in from it; a device unused for a year is forgotten.
+    last_seen_at INTEGER NOT NULL
+);
+CREATE INDEX known_device_user_id_idx ON known_device (user_id);
+
 -- Full-text search over contacts: a trigram index (substrings of three characters or more,
 -- case- and accent-insensitive) of each contact's name and details, kept current by triggers
 -- on every table it reads, so rows written by other tools (the original app's Drizzle client,

@@ -3438,44 +3438,41 @@ async fn blank_optional_fields_of_a_new_contact_are_stored_as_absent_and_texts_t
     }
 }
 
-// AuthAttemptRepo: the rate limit's sliding window
+// AuthAttemptRepo: the rate limits' windows and back-offs, and the known devices
 
 #[tokio::test]
 async fn auth_attempts_slide_per_key_and_store_no_key_in_the_clear() {
+    use devhub_db::Rule;
     use std::time::Duration;
     let db = test_db().await;
     let attempts = db.auth_attempts();
-    let window = Duration::from_secs(60);
+    let window = |limit| Rule::Window {
+        limit,
+        window: Duration::from_secs(60),
+    };
     let t0 = chrono::Utc::now();
     let at = |s: i64| t0 + chrono::Duration::seconds(s);
-    let ip = vec!["login-ip:10.0.0.1".to_string()];
+    let ip = vec![("login-ip:10.0.0.1".to_string(), window(2))];
     let both = vec![
-        "login-ip:10.0.0.1".to_string(),
-        "login-user:ada".to_string(),
+        ("login-ip:10.0.0.1".to_string(), window(2)),
+        ("login-user:ada".to_string(), window(2)),
     ];
-    assert_eq!(attempts.hit(&ip, 2, window, at(0)).await.unwrap(), Ok(()));
-    assert_eq!(attempts.hit(&ip, 2, window, at(1)).await.unwrap(), Ok(()));
+    assert!(attempts.hit(&ip, at(0)).await.unwrap().is_ok());
+    assert!(attempts.hit(&ip, at(1)).await.unwrap().is_ok());
     // Full: refused until the oldest attempt leaves the window, and not counted.
     assert_eq!(
-        attempts.hit(&ip, 2, window, at(10)).await.unwrap(),
+        attempts.hit(&ip, at(10)).await.unwrap(),
         Err(Duration::from_secs(50))
     );
     // One full key refuses an attempt under several, and records it under none.
-    assert!(attempts
-        .hit(&both, 2, window, at(10))
-        .await
-        .unwrap()
-        .is_err());
-    let other = vec!["login-user:ada".to_string()];
-    assert_eq!(
-        attempts.hit(&other, 1, window, at(11)).await.unwrap(),
-        Ok(())
-    );
+    assert!(attempts.hit(&both, at(10)).await.unwrap().is_err());
+    let other = vec![("login-user:ada".to_string(), window(1))];
+    assert!(attempts.hit(&other, at(11)).await.unwrap().is_ok());
     // The window slides: at 60.5 s the first attempt has left it, the second not yet.
     let half = t0 + chrono::Duration::milliseconds(60_500);
-    assert_eq!(attempts.hit(&ip, 2, window, half).await.unwrap(), Ok(()));
+    assert!(attempts.hit(&ip, half).await.unwrap().is_ok());
     assert_eq!(
-        attempts.hit(&ip, 2, window, half).await.unwrap(),
+        attempts.hit(&ip, half).await.unwrap(),
         Err(Duration::from_millis(500))
     );
 
@@ -3494,4 +3491,87 @@ async fn auth_attempts_slide_per_key_and_store_no_key_in_the_clear() {
     // Attempts at 0 and 1 (ip), 11 (ada) and 60.5 (ip): a sweep at 30 s leaves the last.
     assert_eq!(attempts.sweep(at(30)).await.unwrap(), 3);
     assert_eq!(count(&db, "SELECT count(*) FROM auth_attempt", "").await, 1);
+}
+
+#[tokio::test]
+async fn a_backoff_doubles_its_wait_and_a_forgotten_attempt_counts_for_nothing() {
+    use devhub_db::Rule;
+    use std::time::Duration;
+    let db = test_db().await;
+    let attempts = db.auth_attempts();
+    let user = vec![(
+        "login-user:ada".to_string(),
+        Rule::Backoff {
+            free: 2,
+            window: Duration::from_secs(900),
+            cap: Duration::from_secs(60),
+        },
+    )];
+    let t0 = chrono::Utc::now();
+    let at = |ms: i64| t0 + chrono::Duration::milliseconds(ms);
+    // Two free attempts; a third right after them waits 1 s from the newest.
+    assert!(attempts.hit(&user, at(0)).await.unwrap().is_ok());
+    assert!(attempts.hit(&user, at(100)).await.unwrap().is_ok());
+    assert_eq!(
+        attempts.hit(&user, at(600)).await.unwrap(),
+        Err(Duration::from_millis(500))
+    );
+    // Once waited, it goes through; the next waits 2 s, then 4 s.
+    assert!(attempts.hit(&user, at(1_100)).await.unwrap().is_ok());
+    assert_eq!(
+        attempts.hit(&user, at(1_100)).await.unwrap(),
+        Err(Duration::from_secs(2))
+    );
+    let recorded = attempts.hit(&user, at(3_100)).await.unwrap().unwrap();
+    assert_eq!(
+        attempts.hit(&user, at(3_100)).await.unwrap(),
+        Err(Duration::from_secs(4))
+    );
+    // That last attempt succeeded: taken back, the wait is counted as if it never was (2 s
+    // from the attempt at 1.1 s: over at 3.1 s).
+    attempts.forget(&recorded).await.unwrap();
+    assert!(attempts.hit(&user, at(3_100)).await.unwrap().is_ok());
+}
+
+#[tokio::test]
+async fn a_known_device_is_known_for_its_user_alone_for_a_year() {
+    let db = test_db().await;
+    let ada = user(&db).await;
+    let bob = user(&db).await;
+    let attempts = db.auth_attempts();
+    let t0 = chrono::Utc::now();
+    assert!(!attempts.is_known_device(&ada.id, "tok", t0).await.unwrap());
+    attempts.remember_device(&ada.id, "tok", t0).await.unwrap();
+    assert!(attempts.is_known_device(&ada.id, "tok", t0).await.unwrap());
+    assert!(!attempts.is_known_device(&bob.id, "tok", t0).await.unwrap());
+    assert!(!attempts
+        .is_known_device(&ada.id, "other", t0)
+        .await
+        .unwrap());
+    // A browser shared by two users is known for both; remembering again is no error.
+    attempts.remember_device(&bob.id, "tok", t0).await.unwrap();
+    attempts.remember_device(&ada.id, "tok", t0).await.unwrap();
+    assert!(attempts.is_known_device(&bob.id, "tok", t0).await.unwrap());
+    // The token is not stored in the clear.
+    let ids = count(
+        &db,
+        "SELECT count(*) FROM known_device WHERE id LIKE '%tok%'",
+        "",
+    )
+    .await;
+    assert_eq!(ids, 0);
+    // Unused for a year: forgotten, and swept.
+    let later = t0 + chrono::Duration::days(366);
+    assert!(!attempts
+        .is_known_device(&ada.id, "tok", later)
+        .await
+        .unwrap());
+    attempts.sweep(later).await.unwrap();
+    assert_eq!(count(&db, "SELECT count(*) FROM known_device", "").await, 0);
+    // A deleted account takes its devices along.
+    attempts.remember_device(&ada.id, "tok", t0).await.unwrap();
+    attempts.remember_device(&bob.id, "tok", t0).await.unwrap();
+    db.users().delete(&ada.id).await.unwrap();
+    assert_eq!(count(&db, "SELECT count(*) FROM known_device", "").await, 1);
+    assert!(attempts.is_known_device(&bob.id, "tok", t0).await.unwrap());
 }

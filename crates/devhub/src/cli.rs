@@ -335,12 +335,21 @@ pub struct ServeArgs {
     /// Mark cookies `Secure` (set when the app is served over https)
     #[arg(long, env = "SECURE_COOKIES")]
     pub secure_cookies: bool,
-    /// Log-in and registration attempts allowed per client address and per username, per minute
+    /// Failed log-ins allowed per client address per minute, and per username before its back-off
     #[arg(long, env = "AUTH_ATTEMPTS_PER_MINUTE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub auth_attempts_per_minute: u32,
     /// The public address of the app; an https:// URL turns on secure cookies
     #[arg(long, env = "PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
+    /// Reverse proxies whose X-Forwarded-For/-Proto/-Host are believed: addresses or CIDR
+    /// ranges, comma-separated (default: none)
+    #[arg(
+        long,
+        env = "TRUSTED_PROXIES",
+        value_name = "CIDR,…",
+        default_value = ""
+    )]
+    pub trusted_proxies: devhub_http::TrustedProxies,
 }
 
 #[derive(Debug, Args)]

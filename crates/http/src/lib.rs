@@ -8,11 +8,13 @@
 pub mod headers;
 pub mod origin;
 pub mod problem;
+pub mod proxy;
 pub mod serve;
 pub mod shutdown;
 
 pub use headers::{security_headers, CONTENT_SECURITY_POLICY};
-pub use origin::{is_same_origin, same_origin, SameOrigin};
+pub use origin::{origin_of, same_origin, SameOrigin};
 pub use problem::{FieldProblem, Problem, PROBLEM_JSON};
+pub use proxy::{Forwarded, TrustedProxies};
 pub use serve::{listen, ServeError};
 pub use shutdown::shutdown_signal;

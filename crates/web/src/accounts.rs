@@ -1,19 +1,18 @@
 //! Registration, log-in and log-out (`/register`, `/login`, `/logout`).
 
-use std::net::SocketAddr;
-
 use askama::Template;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Form, Router};
+use axum::{Form, Router};
 use axum_extra::extract::CookieJar;
 use devhub_db::validate::Username;
 use devhub_db::{Error as DbError, NewUser};
 use serde::Deserialize;
 
 use crate::auth::password;
+use crate::auth::rate_limit::{self, ClientIp};
 use crate::auth::session::{
     create_session, ignore_not_found, removal_cookie, session_cookie, COOKIE_NAME,
 };
@@ -86,17 +85,11 @@ struct LoginForm {
     next: Option<String>,
 }
 
-/// The client's address, when the server knows it (not in in-process tests).
-fn client_key(connect: Option<Extension<ConnectInfo<SocketAddr>>>) -> String {
-    connect.map_or_else(
-        || "unknown".to_string(),
-        |Extension(ConnectInfo(a))| a.ip().to_string(),
-    )
-}
+const TOO_MANY: &str = "Too many attempts. Please wait a minute and try again.";
 
 async fn login(
     State(state): State<AppState>,
-    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    client: ClientIp,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
@@ -113,20 +106,34 @@ async fn login(
             },
         )
     };
-    let keys = [
-        format!("login-ip:{}", client_key(connect)),
-        format!("login-user:{username}"),
-    ];
-    if let Err(wait) = state.limiter.check(&state.db, &keys).await? {
-        return Ok(retry_after(
-            page(
-                StatusCode::TOO_MANY_REQUESTS,
-                "Too many attempts. Please wait a minute and try again.",
-            ),
-            wait,
-        ));
-    }
     let user = state.db.users().find_by_username(&username).await?;
+    // The owner's own browser is never held back by attempts on their username from
+    // elsewhere (the rate limit's policy, `auth::rate_limit`).
+    let known_browser = match &user {
+        Some(user) => is_known_browser(&state, &jar, &user.id).await?,
+        None => false,
+    };
+    let attempt = match state
+        .limiter
+        .log_in(&state.db, client, &username, known_browser)
+        .await?
+    {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            let message = if wait.as_secs() < 60 {
+                format!(
+                    "Too many attempts. Please wait {} and try again.",
+                    seconds(wait)
+                )
+            } else {
+                TOO_MANY.to_string()
+            };
+            return Ok(retry_after(
+                page(StatusCode::TOO_MANY_REQUESTS, &message),
+                wait,
+            ));
+        }
+    };
     let verified = match &user {
         Some(user) => password::verify_password(form.password, user.password_hash.clone()).await?,
         None => password::dummy_verify(form.password).await?,
@@ -134,6 +141,9 @@ async fn login(
     let Some(user) = user.filter(|_| verified) else {
         return Ok(page(StatusCode::UNAUTHORIZED, BAD_CREDENTIALS));
     };
+    attempt.succeeded(&state.db).await?;
+    let jar = rate_limit::remember_device(&state.db, jar, &user.id, state.settings.secure_cookies)
+        .await?;
     // A new session on every log-in: a session planted before log-in is worth nothing.
     let jar = end_cookie_session(&state, jar).await?;
     let (token, session) = create_session(&state.db, &user).await?;
@@ -148,6 +158,32 @@ async fn login(
         next
     };
     Ok((jar, Redirect::to(&target)).into_response())
+}
+
+/// "1 second", "12 seconds": a wait, rounded up.
+fn seconds(wait: std::time::Duration) -> String {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    if secs <= 1 {
+        "a second".into()
+    } else {
+        format!("{secs} seconds")
+    }
+}
+
+/// Whether this browser logged in as `user` before, or holds a live session of theirs.
+async fn is_known_browser(
+    state: &AppState,
+    jar: &CookieJar,
+    user: &devhub_db::UserId,
+) -> Result<bool, AppError> {
+    if rate_limit::is_known_device(&state.db, jar, user).await? {
+        return Ok(true);
+    }
+    let Some(token) = jar.get(COOKIE_NAME).map(|c| c.value().to_string()) else {
+        return Ok(false);
+    };
+    let session = crate::auth::session::validate_token(&state.db, &token).await?;
+    Ok(session.is_some_and(|s| &s.user.id == user))
 }
 
 /// Deletes the session that the request's cookie opens, if any.
@@ -203,7 +239,7 @@ pub fn check_password(password: &str, username: &str) -> Result<(), String> {
 
 async fn register(
     State(state): State<AppState>,
-    connect: Option<Extension<ConnectInfo<SocketAddr>>>,
+    client: ClientIp,
     jar: CookieJar,
     Form(form): Form<RegisterForm>,
 ) -> Result<Response, AppError> {
@@ -216,12 +252,9 @@ async fn register(
         password_error: None,
         error: None,
     };
-    let keys = [
-        format!("register-ip:{}", client_key(connect)),
-        format!("register-user:{}", page.username.to_ascii_lowercase()),
-    ];
-    if let Err(wait) = state.limiter.check(&state.db, &keys).await? {
-        page.error = Some("Too many attempts. Please wait a minute and try again.".into());
+    let username = page.username.to_ascii_lowercase();
+    if let Err(wait) = state.limiter.register(&state.db, client, &username).await? {
+        page.error = Some(TOO_MANY.into());
         return Ok(retry_after(
             render(StatusCode::TOO_MANY_REQUESTS, &page),
             wait,
@@ -252,6 +285,8 @@ async fn register(
         Err(e) => return Err(e.into()),
     };
     let jar = end_cookie_session(&state, jar).await?;
+    let jar = rate_limit::remember_device(&state.db, jar, &user.id, state.settings.secure_cookies)
+        .await?;
     let (token, session) = create_session(&state.db, &user).await?;
     let jar = jar.add(session_cookie(
         token,

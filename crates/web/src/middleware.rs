@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
@@ -29,16 +29,20 @@ pub fn body_limit(router: Router<AppState>, state: &AppState) -> Router<AppState
 
 pub fn wrap(router: Router<AppState>, state: AppState) -> Router {
     let settings = state.settings.clone();
+    // A state-changing request needs this origin (as the client addressed it, through the
+    // trusted proxies, or the public address) unless it carries an API token: see
+    // `SameOrigin::allows`.
+    let same_origin = SameOrigin::new(|| error_page(StatusCode::FORBIDDEN))
+        .public_url(settings.public_url.as_deref())
+        .trusted_proxies(settings.trusted_proxies.clone());
+    let hsts = settings
+        .public_url
+        .as_deref()
+        .is_some_and(|url| url.starts_with("https://"));
     router
         .fallback(|| async { error_page(StatusCode::NOT_FOUND) })
         .layer(from_fn(crate::page::clear_flash))
-        // State-changing requests from other sites are refused, except to the API: it
-        // authenticates by bearer token only, never by cookie, so a page of another site
-        // cannot make a browser send the token and there is nothing to forge.
-        .layer(from_fn_with_state(
-            SameOrigin::new(|| error_page(StatusCode::FORBIDDEN)).except(is_api_path),
-            devhub_http::same_origin,
-        ))
+        .layer(from_fn_with_state(same_origin, devhub_http::same_origin))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             settings.request_timeout,
@@ -50,6 +54,7 @@ pub fn wrap(router: Router<AppState>, state: AppState) -> Router {
             error_page(StatusCode::INTERNAL_SERVER_ERROR)
         }))
         .layer(from_fn(devhub_http::security_headers))
+        .layer(from_fn_with_state(hsts, strict_transport_security))
         .layer(
             TraceLayer::new_for_http()
                 // The path only: query strings and headers (cookies, tokens) stay out of logs.
@@ -106,8 +111,27 @@ async fn error_pages(request: Request, next: Next) -> Response {
     response
 }
 
+/// Served over https (an https public URL): browsers are told to use nothing else for a year.
+async fn strict_transport_security(
+    State(on): State<bool>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    if on {
+        response.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    response
+}
+
 fn status_message(status: StatusCode) -> String {
     match status {
+        StatusCode::FORBIDDEN => {
+            "A request that changes data needs an API token or this site's Origin."
+        }
         StatusCode::PAYLOAD_TOO_LARGE => "The request body is larger than this server accepts.",
         StatusCode::REQUEST_TIMEOUT => "The server took too long to answer. Please try again.",
         StatusCode::METHOD_NOT_ALLOWED => "This endpoint does not accept that method.",

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use devhub_db::{migrate, Db, DbConfig, OpenMode};
 
-use crate::auth::rate_limit::RATE_WINDOW;
+use crate::auth::rate_limit::LONGEST_WINDOW;
 use crate::state::{AppState, Settings};
 
 #[derive(Debug, Clone)]
@@ -115,7 +115,7 @@ async fn sweep_sessions(db: Db, every: Duration) {
             Err(e) => tracing::warn!(error = %e, "session sweep failed"),
         }
         // Log-in attempts older than any rate limit's window count for nothing.
-        let before = now - chrono::Duration::from_std(RATE_WINDOW).unwrap_or_default();
+        let before = now - chrono::Duration::from_std(LONGEST_WINDOW).unwrap_or_default();
         if let Err(e) = db.auth_attempts().sweep(before).await {
             tracing::warn!(error = %e, "sweep of log-in attempts failed");
         }

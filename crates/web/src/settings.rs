@@ -14,11 +14,13 @@ use serde::Deserialize;
 
 use crate::accounts::check_password;
 use crate::auth::password;
+use crate::auth::rate_limit::{Attempt, ClientIp};
 use crate::auth::session::{generate_token, removal_cookie};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::flash::{self, Flash};
 use crate::forms::FieldErrors;
+use crate::middleware::retry_after;
 use crate::page::{ok, render, Layout, Page};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
@@ -335,18 +337,55 @@ struct PasswordForm {
     new_password: String,
 }
 
+/// A password re-check's attempt, or the page that says to wait (limited like log-in:
+/// `auth::rate_limit`).
+async fn recheck(
+    state: &AppState,
+    client: ClientIp,
+    page: &Page,
+    error: fn(&mut SettingsPage, String),
+) -> Result<Result<Attempt, Response>, AppError> {
+    match state
+        .limiter
+        .recheck(&state.db, client, &page.current.user.id)
+        .await?
+    {
+        Ok(attempt) => Ok(Ok(attempt)),
+        Err(wait) => {
+            let mut settings = SettingsPage::load(state, page).await?;
+            error(
+                &mut settings,
+                "could not be checked: too many wrong passwords; please wait a minute".into(),
+            );
+            let page = render(StatusCode::TOO_MANY_REQUESTS, &settings);
+            Ok(Err(retry_after(page, wait)))
+        }
+    }
+}
+
 async fn change_password(
     State(state): State<AppState>,
+    client: ClientIp,
     page: Page,
     jar: CookieJar,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
+    let attempt = match recheck(&state, client, &page, |p, e| {
+        p.current_password_error = Some(e);
+    })
+    .await?
+    {
+        Ok(attempt) => attempt,
+        Err(refused) => return Ok(refused),
+    };
     let current = page.current.clone();
     let mut page = SettingsPage::load(&state, &page).await?;
     let verified =
         password::verify_password(form.current_password, current.user.password_hash.clone())
             .await?;
-    if !verified {
+    if verified {
+        attempt.succeeded(&state.db).await?;
+    } else {
         page.current_password_error = Some("is not your current password".into());
     }
     page.new_password_error = check_password(&form.new_password, &current.user.username).err();
@@ -403,16 +442,26 @@ struct DeleteForm {
 
 async fn delete_account(
     State(state): State<AppState>,
+    client: ClientIp,
     page: Page,
     jar: CookieJar,
     Form(form): Form<DeleteForm>,
 ) -> Result<Response, AppError> {
+    let attempt = match recheck(&state, client, &page, |p, e| {
+        p.delete_password_error = Some(e);
+    })
+    .await?
+    {
+        Ok(attempt) => attempt,
+        Err(refused) => return Ok(refused),
+    };
     let current = page.current.clone();
     if !password::verify_password(form.password, current.user.password_hash.clone()).await? {
         let mut page = SettingsPage::load(&state, &page).await?;
         page.delete_password_error = Some("is not your password".into());
         return Ok(render(StatusCode::UNAUTHORIZED, &page));
     }
+    attempt.succeeded(&state.db).await?;
     // One transaction; the schema's cascades remove every row of the user.
     state.db.users().delete(&current.user.id).await?;
     let jar = jar.add(removal_cookie(state.settings.secure_cookies));

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use devhub_db::Db;
 
-use crate::auth::rate_limit::{RateLimiter, RATE_WINDOW};
+use devhub_http::TrustedProxies;
+
+use crate::auth::rate_limit::RateLimiter;
 
 /// Server settings that handlers need.
 #[derive(Debug, Clone)]
@@ -19,9 +21,11 @@ pub struct Settings {
     pub body_limit: usize,
     /// A request that takes longer is answered 408.
     pub request_timeout: Duration,
-    /// Attempts allowed per client address and per username, per minute, on log-in and
-    /// registration.
+    /// Failed log-ins allowed per client address per minute, and before the per-username
+    /// back-off starts (see [`crate::auth::rate_limit`]).
     pub auth_attempts_per_minute: u32,
+    /// Reverse proxies whose `X-Forwarded-*` headers are believed (`--trusted-proxies`).
+    pub trusted_proxies: Arc<TrustedProxies>,
     /// How long a rendered calendar feed is served again before it is rendered anew (see
     /// [`crate::calendar::FeedCache`]).
     pub feed_fresh: Duration,
@@ -35,6 +39,7 @@ impl Default for Settings {
             body_limit: 64 * 1024,
             request_timeout: Duration::from_secs(30),
             auth_attempts_per_minute: 10,
+            trusted_proxies: Arc::default(),
             feed_fresh: Duration::from_secs(300),
         }
     }
@@ -51,7 +56,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: Db, settings: Settings) -> Self {
-        let limiter = RateLimiter::new(settings.auth_attempts_per_minute, RATE_WINDOW);
+        let limiter = RateLimiter::new(settings.auth_attempts_per_minute);
         AppState {
             db,
             settings: Arc::new(settings),

@@ -5,10 +5,11 @@ mod common;
 
 use axum::http::{Method, StatusCode};
 use chrono::{Duration, Utc};
-use common::{count, spawn_app, spawn_app_with, PASSWORD};
+use common::{count, spawn_app, spawn_app_with, TestApp, PASSWORD};
 use devhub_db::repo::session::SessionId;
 use devhub_db::sha256_hex;
 use devhub_web::Settings;
+use std::sync::Arc;
 
 #[tokio::test]
 async fn registering_creates_the_account_and_a_lucia_style_session() {
@@ -510,6 +511,42 @@ async fn cross_origin_state_changes_are_refused() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(count(&app.db, "session").await, 1, "nothing changed");
 
+    // The scheme and the port count: this server speaks http on port 3000.
+    for origin in [
+        "https://localhost:3000",
+        "http://localhost:3001",
+        "http://localhost",
+    ] {
+        let r = client
+            .send(Method::POST, "/logout", None, &[("origin", origin)])
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{origin}");
+    }
+    // Neither Origin nor Sec-Fetch-Site, with the session's cookie: refused, whatever the
+    // Referer says; without a cookie there is nothing to forge.
+    for referer in ["", "http://evil.example/form"] {
+        let r = client
+            .send(
+                Method::POST,
+                "/logout",
+                None,
+                &[("origin", ""), ("referer", referer)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "referer {referer:?}");
+    }
+    let mut cookieless = app.client();
+    let r = cookieless
+        .send(
+            Method::POST,
+            "/login",
+            Some("username=ada&password=x".into()),
+            &[("origin", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(count(&app.db, "session").await, 1, "nothing changed");
+
     let same_site = client
         .send(
             Method::POST,
@@ -522,7 +559,7 @@ async fn cross_origin_state_changes_are_refused() {
 }
 
 #[tokio::test]
-async fn log_in_is_rate_limited_per_address_and_per_username() {
+async fn log_in_is_walled_per_address_and_slowed_per_username() {
     let app = spawn_app().await;
     app.client().register("ada", PASSWORD).await;
     let mut attacker = app.client().with_peer("192.0.2.7:4000");
@@ -541,20 +578,25 @@ async fn log_in_is_rate_limited_per_address_and_per_username() {
         .parse()
         .unwrap();
     assert!((1..=60).contains(&retry), "{retry}");
-    // The same address is limited for other usernames too…
+    // The same address is walled for other usernames too…
     assert_eq!(
         attacker.login("bob", "whatever1").await.status,
         StatusCode::TOO_MANY_REQUESTS
     );
-    // …and the attacked username from other addresses, but other users are unaffected.
-    assert_eq!(
-        app.client()
-            .with_peer("198.51.100.1:1")
-            .login("ada", PASSWORD)
-            .await
-            .status,
-        StatusCode::TOO_MANY_REQUESTS
+    // …the attacked username is slowed from other addresses (a second's wait, not a wall)…
+    let slowed = app
+        .client()
+        .with_peer("198.51.100.1:1")
+        .login("ada", PASSWORD)
+        .await;
+    assert_eq!(slowed.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(slowed.headers["retry-after"], "1");
+    assert!(
+        slowed.body.contains("Please wait a second and try again."),
+        "{}",
+        slowed.body
     );
+    // …and other users are unaffected.
     let mut bob = app.client().with_peer("198.51.100.2:1");
     bob.register("bob", PASSWORD).await;
     assert_eq!(
@@ -565,6 +607,233 @@ async fn log_in_is_rate_limited_per_address_and_per_username() {
             .status,
         StatusCode::SEE_OTHER
     );
+}
+
+#[tokio::test]
+async fn the_owner_is_never_locked_out_by_guesses_from_elsewhere() {
+    let app = spawn_app().await;
+    // The owner's own browser: registering remembers it.
+    let mut laptop = app.client().with_peer("198.51.100.10:1");
+    let registered = laptop.register("ada", PASSWORD).await;
+    let device = registered.set_cookie("devhub-device").unwrap();
+    assert!(device.contains("HttpOnly"), "{device}");
+    assert!(device.contains("Max-Age=31536000"), "{device}");
+    laptop.post_form("/logout", &[]).await;
+    assert!(laptop.session_token().is_none());
+    assert!(laptop.cookies.contains_key("devhub-device"));
+
+    // A distributed attack on the username: one guess from each of many addresses. Ten go
+    // through; after that every guess waits a back-off that doubles.
+    let mut statuses = Vec::new();
+    for i in 0..14 {
+        let mut bot = app.client().with_peer(&format!("203.0.113.{i}:4000"));
+        statuses.push(bot.login("ada", "guess guess").await.status);
+    }
+    assert!(
+        statuses[..10]
+            .iter()
+            .all(|s| *s == StatusCode::UNAUTHORIZED),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses[10..]
+            .iter()
+            .all(|s| *s == StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+
+    // The attack goes on: ten more failures since, so the next unknown browser waits the
+    // longest back-off.
+    for _ in 0..10 {
+        let rule = devhub_db::Rule::Window {
+            limit: u32::MAX,
+            window: std::time::Duration::from_secs(60),
+        };
+        let key = ("login-user:ada".to_string(), rule);
+        let now = devhub_db::row::now();
+        app.db
+            .auth_attempts()
+            .hit(&[key], now)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+
+    // The owner's browser logs in at once, from yet another address.
+    let mut laptop = laptop.with_peer("198.51.100.11:1");
+    let r = laptop.login("ada", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // So does a browser that holds a live session of theirs.
+    assert_eq!(
+        laptop.login("ada", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    // Another user's device cookie is worth nothing for ada.
+    let mut mallory = app.client().with_peer("198.51.100.12:1");
+    mallory.register("mallory", PASSWORD).await;
+    mallory.post_form("/logout", &[]).await;
+    assert_eq!(
+        mallory.login("ada", PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // A new browser of the owner's waits the back-off: minutes, not a lock-out.
+    let mut phone = app.client().with_peer("198.51.100.13:1");
+    let wait = phone.login("ada", PASSWORD).await;
+    assert_eq!(wait.status, StatusCode::TOO_MANY_REQUESTS);
+    let secs: u64 = wait.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((250..=300).contains(&secs), "{secs}");
+    assert!(wait.body.contains("Please wait a minute"), "{}", wait.body);
+}
+
+#[tokio::test]
+async fn only_failed_log_ins_count() {
+    let app = spawn_app().await;
+    let mut browser = app.client().with_peer("192.0.2.20:1");
+    browser.register("ada", PASSWORD).await;
+    // A shared office address where people log in all day.
+    for i in 0..15 {
+        let mut colleague = app.client().with_peer("192.0.2.21:1");
+        let r = colleague.login("ada", PASSWORD).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "log-in {i}");
+    }
+    // The failures still have their full allowance.
+    let mut typo = app.client().with_peer("192.0.2.21:1");
+    for _ in 0..10 {
+        assert_eq!(
+            typo.login("ada", "typo typo").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        typo.login("ada", "typo typo").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn the_password_rechecks_of_settings_are_limited_like_log_in() {
+    let app = spawn_app().await;
+    let mut thief = app.client().with_peer("192.0.2.30:1");
+    thief.register("ada", PASSWORD).await;
+    // Someone holding the session guesses the password to change it or delete the account.
+    for i in 0..10 {
+        let (path, field) = if i % 2 == 0 {
+            ("/settings/password", "current_password")
+        } else {
+            ("/settings/delete", "password")
+        };
+        let r = thief
+            .post_form(
+                path,
+                &[(field, "guess guess"), ("new_password", "new password!")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{path}");
+    }
+    for (path, field) in [
+        ("/settings/password", "current_password"),
+        ("/settings/delete", "password"),
+    ] {
+        let r = thief
+            .post_form(
+                path,
+                &[(field, PASSWORD), ("new_password", "new password!")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{path}");
+        assert!(r.headers.contains_key("retry-after"));
+        assert!(r.body.contains("too many wrong passwords"), "{}", r.body);
+    }
+    // Nothing changed: the account is there and its password is the old one.
+    assert_eq!(count(&app.db, "user").await, 1);
+    let mut owner = app.client().with_peer("192.0.2.31:1");
+    assert_eq!(
+        owner.login("ada", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn behind_trusted_proxies_each_client_has_its_own_limit() {
+    fn proxied<'a>(app: &'a TestApp, client: &'static str) -> common::Client<'a> {
+        let mut c = app.client().with_peer("10.0.0.1:4000");
+        c.extra = vec![("x-forwarded-for", client)];
+        c
+    }
+    let app = spawn_app_with(Settings {
+        trusted_proxies: Arc::new("10.0.0.0/8".parse().unwrap()),
+        ..Settings::default()
+    })
+    .await;
+    let mut first = proxied(&app, "203.0.113.5");
+    for _ in 0..10 {
+        first.login("nobody", "guess guess").await;
+    }
+    assert_eq!(
+        first.login("someone", "guess guess").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another client behind the same proxy has its own allowance…
+    let mut second = proxied(&app, "203.0.113.6");
+    assert_eq!(
+        second.login("someone", "guess guess").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // …and the first cannot escape its own by writing the header itself (the proxy appends
+    // what it saw: the right-most address is the one believed).
+    let mut spoofing = proxied(&app, "198.51.100.99, 203.0.113.5");
+    assert_eq!(
+        spoofing.login("someone", "guess guess").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    // Without trusted proxies the header is ignored: every client of the proxy is one.
+    let app = spawn_app().await;
+    let mut first = proxied(&app, "203.0.113.5");
+    for _ in 0..10 {
+        first.login("nobody", "guess guess").await;
+    }
+    let mut second = proxied(&app, "203.0.113.6");
+    assert_eq!(
+        second.login("someone", "guess guess").await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn behind_a_proxy_forms_work_and_https_gets_hsts() {
+    let app = spawn_app_with(Settings {
+        public_url: Some("https://crm.example.test".into()),
+        secure_cookies: true,
+        ..Settings::default()
+    })
+    .await;
+    // The proxy forwards to the upstream address: the browser's Origin is the public one.
+    let mut browser = app.client();
+    browser.host = "127.0.0.1:3000";
+    browser.extra = vec![("origin", "https://crm.example.test")];
+    let r = browser
+        .post_form("/register", &[("username", "ada"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = browser.get("/").await;
+    assert_eq!(
+        page.headers["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
+    // Another site is still another site.
+    browser.extra = vec![("origin", "https://evil.example")];
+    let r = browser.post_form("/logout", &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // Over plain http, no HSTS.
+    let app = spawn_app().await;
+    let r = app.client().get("/login").await;
+    assert!(!r.headers.contains_key("strict-transport-security"));
 }
 
 #[tokio::test]

@@ -110,6 +110,10 @@ pub struct Client<'a> {
     pub app: &'a TestApp,
     pub cookies: BTreeMap<String, String>,
     pub peer: SocketAddr,
+    /// The `Host` it sends (`localhost:3000`).
+    pub host: &'static str,
+    /// Headers sent with every request (after the usual ones, so they may replace them).
+    pub extra: Vec<(&'static str, &'static str)>,
 }
 
 impl TestApp {
@@ -118,6 +122,8 @@ impl TestApp {
             app: self,
             cookies: BTreeMap::new(),
             peer: "10.0.0.1:5000".parse().unwrap(),
+            host: "localhost:3000",
+            extra: Vec::new(),
         }
     }
 }
@@ -147,9 +153,9 @@ impl Client<'_> {
         let mut builder = Request::builder()
             .method(method.clone())
             .uri(path)
-            .header(header::HOST, "localhost:3000");
+            .header(header::HOST, self.host);
         if method != Method::GET {
-            builder = builder.header(header::ORIGIN, "http://localhost:3000");
+            builder = builder.header(header::ORIGIN, format!("http://{}", self.host));
         }
         if form_body.is_some() {
             builder = builder.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
@@ -166,7 +172,7 @@ impl Client<'_> {
         let mut request = builder
             .body(Body::from(form_body.unwrap_or_default()))
             .unwrap();
-        for (name, value) in extra_headers {
+        for (name, value) in self.extra.iter().chain(extra_headers) {
             let name = axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap();
             if value.is_empty() {
                 request.headers_mut().remove(&name);
