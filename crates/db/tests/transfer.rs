@@ -804,7 +804,11 @@ async fn stored_texts(db: &Db, user: &UserId) -> Vec<Vec<Option<String>>> {
         .unwrap();
     let mut out = Vec::new();
     while let Some(row) = rows.next().await.unwrap() {
-        out.push((0..10).map(|i| row.get::<Option<String>>(i).unwrap()).collect());
+        out.push(
+            (0..10)
+                .map(|i| row.get::<Option<String>>(i).unwrap())
+                .collect(),
+        );
     }
     out
 }
@@ -900,13 +904,7 @@ async fn cells_a_spreadsheet_would_run_are_exported_neutralised_and_import_back_
 
     // Imported back, every value is the original one.
     let target = user(&db).await;
-    let summary = import(
-        &db,
-        &target.id,
-        exported.as_bytes(),
-        DuplicatePolicy::Skip,
-    )
-    .await;
+    let summary = import(&db, &target.id, exported.as_bytes(), DuplicatePolicy::Skip).await;
     assert_eq!(summary.created, 2);
     let original = stored_texts(&db, &source.id).await;
     assert_eq!(original[0][0].as_deref(), Some(evil), "{original:?}");

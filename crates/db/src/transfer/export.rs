@@ -404,8 +404,12 @@ fn csv_row(e: &ExportedContact) -> Result<Vec<u8>> {
     let mut w = csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::Always)
         .from_writer(Vec::new());
-    w.write_record(fields.iter().map(|f| super::csv::neutralise(f).into_owned()))
-        .map_err(|e| Error::Config(format!("cannot write CSV: {e}")))?;
+    w.write_record(
+        fields
+            .iter()
+            .map(|f| super::csv::neutralise(f).into_owned()),
+    )
+    .map_err(|e| Error::Config(format!("cannot write CSV: {e}")))?;
     w.into_inner()
         .map_err(|e| Error::Config(format!("cannot write CSV: {e}")))
 }
