@@ -789,7 +789,7 @@ async fn uploads_waiting_for_confirmation_are_kept_per_user_and_bounded() {
 /// The stored text of every exported column of `user`'s contacts, read with SQL (not through
 /// the export), ordered by name.
 async fn stored_texts(db: &Db, user: &UserId) -> Vec<Vec<Option<String>>> {
-    let conn = db.conn().await.unwrap();
+    let conn = db.conn().await.expect("connection");
     let mut rows = conn
         .query(
             "SELECT c.name, c.relationship, c.industry, c.location, b.company, b.family, \
@@ -801,12 +801,12 @@ async fn stored_texts(db: &Db, user: &UserId) -> Vec<Vec<Option<String>>> {
             [user.as_str()],
         )
         .await
-        .unwrap();
+        .expect("query");
     let mut out = Vec::new();
-    while let Some(row) = rows.next().await.unwrap() {
+    while let Some(row) = rows.next().await.expect("row") {
         out.push(
             (0..10)
-                .map(|i| row.get::<Option<String>>(i).unwrap())
+                .map(|i| row.get::<Option<String>>(i).expect("text or NULL"))
                 .collect(),
         );
     }

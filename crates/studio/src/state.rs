@@ -5,7 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use devhub_db::{Db, PooledConn};
+use devhub_db::Db;
 use rand::RngCore;
 
 /// How many browser sessions and queries per session are remembered.
@@ -121,7 +121,7 @@ struct Inner {
     sessions: Mutex<(HashMap<String, Session>, VecDeque<String>)>,
     /// The console's connection, checked out of the pool once and never returned to it: it
     /// carries `PRAGMA query_only` and may be interrupted.
-    console: tokio::sync::Mutex<Option<PooledConn>>,
+    console: tokio::sync::Mutex<Option<crate::console::ConsoleConn>>,
 }
 
 impl StudioState {
@@ -167,7 +167,7 @@ impl StudioState {
         &self.inner.settings
     }
 
-    pub(crate) fn console(&self) -> &tokio::sync::Mutex<Option<PooledConn>> {
+    pub(crate) fn console(&self) -> &tokio::sync::Mutex<Option<crate::console::ConsoleConn>> {
         &self.inner.console
     }
 
