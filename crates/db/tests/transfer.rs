@@ -785,3 +785,129 @@ async fn uploads_waiting_for_confirmation_are_kept_per_user_and_bounded() {
         .unwrap()
         .is_none());
 }
+
+/// The stored text of every exported column of `user`'s contacts, read with SQL (not through
+/// the export), ordered by name.
+async fn stored_texts(db: &Db, user: &UserId) -> Vec<Vec<Option<String>>> {
+    let conn = db.conn().await.expect("connection");
+    let mut rows = conn
+        .query(
+            "SELECT c.name, c.relationship, c.industry, c.location, b.company, b.family, \
+                    b.likes_dislikes, b.misc_notes, ci.main_app, ci.phone_number \
+               FROM contact c \
+               LEFT JOIN background b ON b.contact_id = c.id \
+               LEFT JOIN contact_info ci ON ci.contact_id = c.id \
+              WHERE c.user_id = ?1 ORDER BY c.name",
+            [user.as_str()],
+        )
+        .await
+        .expect("query");
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().await.expect("row") {
+        out.push(
+            (0..10)
+                .map(|i| row.get::<Option<String>>(i).expect("text or NULL"))
+                .collect(),
+        );
+    }
+    out
+}
+
+#[tokio::test]
+async fn cells_a_spreadsheet_would_run_are_exported_neutralised_and_import_back_unchanged() {
+    let db = test_db().await;
+    let source = user(&db).await;
+    let evil = r#"=HYPERLINK("http://evil.example","x")"#;
+    let c = db
+        .contacts()
+        .create(
+            &source.id,
+            &devhub_db::ContactInput {
+                name: evil.into(),
+                relationship: Some("+colleague".into()),
+                industry: Some("-2+3".into()),
+                location: Some("@SUM(1,2)".into()),
+                vip: true,
+                ..Default::default()
+            }
+            .parse()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    db.backgrounds()
+        .upsert(
+            &source.id,
+            &c.id,
+            &BackgroundInput {
+                company: Some("=1+1".into()),
+                family: Some("-cmd|' /C calc'!A0".into()),
+                likes_dislikes: Some("@likes".into()),
+                misc_notes: Some("'=already quoted by the user".into()),
+            }
+            .parse()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    db.contact_infos()
+        .upsert(
+            &source.id,
+            &c.id,
+            &ContactInfoInput {
+                main_app: Some("+Signal".into()),
+                phone_number: Some("+44 20 7946 0958".into()),
+                ..Default::default()
+            }
+            .parse()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    db.contacts()
+        .create(&source.id, &contact("Plain Name"))
+        .await
+        .unwrap();
+
+    let exported = export(&db, &source.id, ContactFormat::Csv).await;
+
+    // Every cell of every record is quoted, and none starts like a formula.
+    let mut reader = csv::Reader::from_reader(exported.as_bytes());
+    let mut cells = Vec::new();
+    for record in reader.records() {
+        for cell in record.unwrap().iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "a spreadsheet would run {cell:?}"
+            );
+            cells.push(cell.to_string());
+        }
+    }
+    for line in exported.lines().skip(1) {
+        assert!(line.starts_with('"') && line.ends_with('"'), "{line}");
+    }
+    assert!(exported.contains(r#""'=HYPERLINK(""http://evil.example"",""x"")""#));
+    for neutralised in [
+        "'+colleague",
+        "'-2+3",
+        "'@SUM(1,2)",
+        "'=1+1",
+        "'-cmd|' /C calc'!A0",
+        "'@likes",
+        "'+Signal",
+    ] {
+        assert!(cells.iter().any(|c| c == neutralised), "{neutralised}");
+    }
+    // A value's own leading quote before a formula gets a second one, so that the import
+    // takes off only the quote the export added.
+    assert!(cells.iter().any(|c| c == "''=already quoted by the user"));
+
+    // Imported back, every value is the original one.
+    let target = user(&db).await;
+    let summary = import(&db, &target.id, exported.as_bytes(), DuplicatePolicy::Skip).await;
+    assert_eq!(summary.created, 2);
+    let original = stored_texts(&db, &source.id).await;
+    assert_eq!(original[0][0].as_deref(), Some(evil), "{original:?}");
+    assert_eq!(stored_texts(&db, &target.id).await, original);
+    assert_eq!(export(&db, &target.id, ContactFormat::Csv).await, exported);
+}

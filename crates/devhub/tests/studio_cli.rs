@@ -136,6 +136,11 @@ fn studio_prints_a_token_address_and_refuses_requests_without_it() {
     let (status, page) = http(&host, "/t/contact", Some(cookie));
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("3</strong> rows"));
+    // The printed address has been spent: replayed, it signs nobody in.
+    let (status, page) = http(&host, &format!("/t/contact?token={token}"), None);
+    assert_eq!(status, 401, "{page}");
+    assert!(page.contains("Access address already used"), "{page}");
+    assert!(!page.to_ascii_lowercase().contains("set-cookie"), "{page}");
     let err = studio.stop();
     assert!(!err.contains("warning"), "{err}");
 

@@ -10,14 +10,18 @@
 //! also keeps out VACUUM INTO, refused inside a transaction), and `query_only` is
 //! set again before every statement, so a `PRAGMA query_only = OFF` typed in does not last.
 //! ATTACH, which SQLite counts as read-only but which creates a missing file, is denied by an
-//! authorizer. With `--allow-writes` the pragma is off and a statement that succeeds is
-//! committed.
+//! authorizer, and so is `load_extension()` in either mode. With `--allow-writes` the pragma is
+//! off and a statement that succeeds is committed. A refusal names what was refused.
 //!
 //! A statement running longer than the limit is stopped with `sqlite3_interrupt` (libsql's
 //! `Connection::interrupt`) from a watchdog thread; remote connections cannot be interrupted,
-//! so there the wait is abandoned instead.
+//! so there the wait is abandoned instead. SQLite checks for an interrupt between the steps of
+//! a statement, not inside one function call, so `randomblob(1e9)` or a `printf` of a billion
+//! characters would run on past the limit: the studio process caps SQLite's memory
+//! ([`limit_memory`]), and such a call fails at once. libsql exposes neither `sqlite3_limit`
+//! nor a progress handler, and `PRAGMA hard_heap_limit` is the cap SQL can set.
 
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use askama::Template;
@@ -32,6 +36,86 @@ use crate::error::StudioError;
 use crate::layout::{param, parse_query, render, with_query, Layout};
 use crate::sql::{db_message, split_statements};
 use crate::state::{HistoryEntry, SessionId, StudioState};
+
+/// The most memory SQLite may hold in the studio's process (`PRAGMA hard_heap_limit`): a
+/// statement that needs more fails with "out of memory" instead of running on for seconds
+/// past the console's time limit. The page caches of the pool take a few MiB each.
+pub const MEMORY_LIMIT: u64 = 256 * 1024 * 1024;
+
+/// Rows of a result are shown until they hold this much; the rest are counted.
+const MAX_SHOWN_BYTES: usize = 8 * 1024 * 1024;
+
+/// Caps SQLite's memory in this process (see [`MEMORY_LIMIT`]); on local connections only, as
+/// a libSQL server applies limits of its own. The pragma only ever lowers the limit.
+pub(crate) async fn limit_memory(
+    state: &StudioState,
+    conn: &Connection,
+) -> Result<(), StudioError> {
+    if state.db().location().is_local() {
+        conn.query(&format!("PRAGMA hard_heap_limit = {MEMORY_LIMIT}"), ())
+            .await?;
+    }
+    Ok(())
+}
+
+/// The console's connection, checked out of the pool once and never returned to it: it
+/// carries `PRAGMA query_only` and an authorizer, and may be interrupted.
+pub(crate) struct ConsoleConn {
+    conn: devhub_db::PooledConn,
+    /// What the authorizer refused while the last statement was prepared.
+    refused: Arc<Mutex<Option<Refused>>>,
+}
+
+/// A feature the console refuses, whatever the database would say about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refused {
+    /// ATTACH, in the read-only console: SQLite counts it as read-only, yet it creates a
+    /// missing file.
+    Attach,
+    /// `load_extension()`: it runs native code in the studio's process.
+    LoadExtension,
+}
+
+impl Refused {
+    fn message(self) -> &'static str {
+        match self {
+            Refused::Attach => {
+                "The read-only console does not attach other databases: ATTACH is refused, as \
+                 it would create a missing file. Start the studio with --allow-writes to run it."
+            }
+            Refused::LoadExtension => {
+                "The console does not load extensions: load_extension() is refused, as it \
+                 would run native code in the studio's process."
+            }
+        }
+    }
+}
+
+/// The authorizer of the console's connection: refuses what [`Refused`] lists, and notes what
+/// it refused for the message. Remote connections have no authorizer, and their servers
+/// refuse ATTACH of files and extensions anyway.
+fn authorizer(allow_writes: bool, refused: Arc<Mutex<Option<Refused>>>) -> libsql::AuthHook {
+    Arc::new(move |ctx: &libsql::AuthContext| {
+        let refusal = match ctx.action {
+            libsql::AuthAction::Attach { .. } if !allow_writes => Some(Refused::Attach),
+            libsql::AuthAction::Function { function_name }
+                if function_name.eq_ignore_ascii_case("load_extension") =>
+            {
+                Some(Refused::LoadExtension)
+            }
+            _ => None,
+        };
+        match refusal {
+            Some(r) => {
+                if let Ok(mut slot) = refused.lock() {
+                    *slot = Some(r);
+                }
+                libsql::Authorization::Deny
+            }
+            None => libsql::Authorization::Allow,
+        }
+    })
+}
 
 /// What one run produced.
 #[derive(Debug, Clone, Default)]
@@ -113,23 +197,16 @@ pub async fn execute(state: &StudioState, sql: &str) -> Result<Outcome, StudioEr
     let mut guard = state.console().lock().await;
     if guard.is_none() {
         let conn = state.db().conn().await?;
-        if !settings.allow_writes {
-            // SQLite counts ATTACH as read-only (it changes the connection, not a file), yet
-            // it creates a missing file: the read-only console does not attach. Remote
-            // connections have no authorizer, and their servers refuse ATTACH of files anyway.
-            let hook: libsql::AuthHook =
-                std::sync::Arc::new(|ctx: &libsql::AuthContext| match ctx.action {
-                    libsql::AuthAction::Attach { .. } => libsql::Authorization::Deny,
-                    _ => libsql::Authorization::Allow,
-                });
-            let _ = conn.authorizer(Some(hook));
-        }
-        *guard = Some(conn);
+        limit_memory(state, &conn).await?;
+        let refused = Arc::new(Mutex::new(None));
+        let _ = conn.authorizer(Some(authorizer(settings.allow_writes, refused.clone())));
+        *guard = Some(ConsoleConn { conn, refused });
     }
-    let Some(pooled) = guard.as_ref() else {
+    let Some(console) = guard.as_ref() else {
         return Err(StudioError::Internal("no console connection".into()));
     };
-    let conn: Connection = (**pooled).clone();
+    let conn: Connection = (*console.conn).clone();
+    let refused = console.refused.clone();
     let pragma = if settings.allow_writes {
         "PRAGMA query_only = OFF"
     } else {
@@ -145,6 +222,9 @@ pub async fn execute(state: &StudioState, sql: &str) -> Result<Outcome, StudioEr
         }
     }
     conn.execute("BEGIN", ()).await?;
+    if let Ok(mut slot) = refused.lock() {
+        *slot = None;
+    }
 
     let started = Instant::now();
     let limit = settings.statement_timeout;
@@ -182,7 +262,14 @@ pub async fn execute(state: &StudioState, sql: &str) -> Result<Outcome, StudioEr
             outcome.elapsed = elapsed;
             outcome
         }
-        Ok(Err(e)) => Outcome::failed(explain(&e, limit, settings.allow_writes), elapsed),
+        Ok(Err(e)) => {
+            let refusal = refused.lock().ok().and_then(|slot| *slot);
+            let message = match refusal {
+                Some(r) if is_refusal(&e) => r.message().to_string(),
+                _ => explain(&e, limit, settings.allow_writes),
+            };
+            Outcome::failed(message, elapsed)
+        }
         Err(_) => Outcome::failed(interrupted(limit), elapsed),
     };
     let end = if settings.allow_writes && outcome.error.is_none() {
@@ -222,14 +309,37 @@ fn format_limit(limit: Duration) -> String {
     }
 }
 
-/// The database's message, with what it means here for the two cases the console causes.
+fn is_refusal(e: &libsql::Error) -> bool {
+    db_message(e)
+        .to_ascii_lowercase()
+        .contains("not authorized")
+}
+
+/// The message for a statement that needed more memory than [`MEMORY_LIMIT`], when `e` is
+/// that failure.
+pub(crate) fn memory_exceeded(e: &libsql::Error) -> Option<String> {
+    let lower = db_message(e).to_ascii_lowercase();
+    (lower.contains("out of memory") || lower.contains("string or blob too big")).then(|| {
+        format!(
+            "The statement needed more memory than the console allows ({} MiB) and was stopped.",
+            MEMORY_LIMIT / (1024 * 1024)
+        )
+    })
+}
+
+/// The database's message, with what it means here for the cases the console causes.
 fn explain(e: &libsql::Error, limit: Duration, allow_writes: bool) -> String {
     let message = db_message(e);
     let lower = message.to_ascii_lowercase();
     if lower.contains("interrupted") {
         interrupted(limit)
-    } else if !allow_writes && lower.contains("not authorized") {
-        format!("The read-only console does not attach other databases ({message}).")
+    } else if let Some(memory) = memory_exceeded(e) {
+        memory
+    } else if !allow_writes && lower.contains("vacuum") {
+        format!(
+            "The read-only console does not run VACUUM, which writes ({message}). Start the \
+             studio with --allow-writes to run it."
+        )
     } else if !allow_writes && lower.contains("readonly database") {
         format!(
             "The console is read-only and this statement writes ({message}). Start the studio \
@@ -252,13 +362,21 @@ async fn run_statement(
         .map(|i| rows.column_name(i).unwrap_or("?").to_string())
         .collect();
     let mut kept = Vec::new();
+    let mut kept_bytes = 0usize;
     let mut total = 0u64;
     while let Some(row) = rows.next().await? {
         total += 1;
-        if kept.len() < keep {
+        // Shown until the page would be too large; counted whole.
+        if kept.len() < keep && kept_bytes < MAX_SHOWN_BYTES && total == kept.len() as u64 + 1 {
             let mut values = Vec::with_capacity(width as usize);
             for i in 0..width {
-                values.push(row.get_value(i)?);
+                let value = row.get_value(i)?;
+                kept_bytes += match &value {
+                    Value::Text(t) => t.len(),
+                    Value::Blob(b) => b.len(),
+                    _ => 8,
+                };
+                values.push(value);
             }
             kept.push(values);
         }

@@ -17,6 +17,12 @@ pub enum StudioError {
     BadRequest(String),
     #[error("unauthorized")]
     Unauthorized,
+    /// The printed token, given again after it was exchanged for a session.
+    #[error("the access address was used already")]
+    AccessLinkUsed,
+    /// The printed token, given too long after the start.
+    #[error("the access address has expired")]
+    AccessLinkExpired,
     #[error("cross-origin request refused")]
     Forbidden,
     #[error("database: {0}")]
@@ -70,6 +76,22 @@ impl IntoResponse for StudioError {
                 "Access token needed",
                 "Open the address that `devhub studio` printed when it started: it carries the \
                  access token."
+                    .into(),
+            ),
+            StudioError::AccessLinkUsed => error_page(
+                StatusCode::UNAUTHORIZED,
+                "Access address already used",
+                "The address that `devhub studio` printed signs in one browser, once, and it has \
+                 been used already: it cannot be opened again. To open the studio in another \
+                 browser, restart `devhub studio` and open the new address it prints."
+                    .into(),
+            ),
+            StudioError::AccessLinkExpired => error_page(
+                StatusCode::UNAUTHORIZED,
+                "Access address expired",
+                "The address that `devhub studio` printed must be opened within a minute of the \
+                 start, and this one is older. Restart `devhub studio` and open the new address \
+                 it prints."
                     .into(),
             ),
             StudioError::Forbidden => error_page(

@@ -278,6 +278,7 @@ async fn query_export(
         _ => return Err(StudioError::bad_request("Export one statement at a time.")),
     };
     let conn = state.db().conn().await?;
+    crate::console::limit_memory(&state, &conn).await?;
     // BEGIN first: should the pragma fail, the connection is already one the pool drops.
     conn.execute("BEGIN", ()).await?;
     if let Err(e) = conn.execute("PRAGMA query_only = ON", ()).await {
@@ -287,7 +288,8 @@ async fn query_export(
         }
     }
     let refused = |e: libsql::Error| {
-        StudioError::bad_request(format!("The query cannot be exported: {}", db_message(&e)))
+        let reason = crate::console::memory_exceeded(&e).unwrap_or_else(|| db_message(&e));
+        StudioError::bad_request(format!("The query cannot be exported: {reason}"))
     };
     let mut rows = conn.query(&statement, ()).await.map_err(refused)?;
     let first = rows.next().await.map_err(refused)?;

@@ -45,6 +45,21 @@ pub async fn serve(db_config: &DbConfig, config: StudioConfig) -> Result<(), Ser
             devhub_db::Error::Config(m) => ServeError::Config(m),
             other => ServeError::Failed(other.to_string()),
         })?;
+    // SQLite's memory cap is the process's: set once here for every page, not only the
+    // console's and the exports' statements, which set it too.
+    let conn = db
+        .conn()
+        .await
+        .map_err(|e| ServeError::Failed(e.to_string()))?;
+    if db.location().is_local() {
+        conn.query(
+            &format!("PRAGMA hard_heap_limit = {}", crate::console::MEMORY_LIMIT),
+            (),
+        )
+        .await
+        .map_err(|e| ServeError::Failed(e.to_string()))?;
+    }
+    drop(conn);
     let (listener, local) = devhub_http::listen(&config.host, config.port).await?;
     if !is_loopback(&config.host) {
         eprintln!(

@@ -3,9 +3,9 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use devhub_db::{Db, PooledConn};
+use devhub_db::Db;
 use rand::RngCore;
 
 /// How many browser sessions and queries per session are remembered.
@@ -48,6 +48,26 @@ pub fn random_hex(bytes: usize) -> String {
     hex::encode(buf)
 }
 
+/// What became of a token given in an address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redeemed {
+    /// The printed token, used for the first time and in time: it is spent now.
+    Accepted,
+    /// Not the printed token.
+    Wrong,
+    /// The printed token, already exchanged for a session once.
+    AlreadyUsed,
+    /// The printed token, not used within [`StudioSettings::access_link_lifetime`].
+    Expired,
+}
+
+/// The printed token and whether it is still good: it opens one browser session, once.
+struct AccessLink {
+    token: AccessToken,
+    issued: Instant,
+    used: bool,
+}
+
 /// Settings of one studio process.
 #[derive(Debug, Clone)]
 pub struct StudioSettings {
@@ -59,6 +79,9 @@ pub struct StudioSettings {
     pub page_size: usize,
     /// Rows of a query result shown in the console.
     pub console_rows: usize,
+    /// How long after the start the printed address may be opened; after that, or once it
+    /// has been opened, it signs nobody in.
+    pub access_link_lifetime: Duration,
 }
 
 impl Default for StudioSettings {
@@ -68,6 +91,7 @@ impl Default for StudioSettings {
             statement_timeout: Duration::from_secs(5),
             page_size: 50,
             console_rows: 1000,
+            access_link_lifetime: Duration::from_secs(60),
         }
     }
 }
@@ -92,12 +116,12 @@ pub struct StudioState {
 
 struct Inner {
     db: Db,
-    token: AccessToken,
+    link: Mutex<AccessLink>,
     settings: StudioSettings,
     sessions: Mutex<(HashMap<String, Session>, VecDeque<String>)>,
     /// The console's connection, checked out of the pool once and never returned to it: it
     /// carries `PRAGMA query_only` and may be interrupted.
-    console: tokio::sync::Mutex<Option<PooledConn>>,
+    console: tokio::sync::Mutex<Option<crate::console::ConsoleConn>>,
 }
 
 impl StudioState {
@@ -105,7 +129,11 @@ impl StudioState {
         StudioState {
             inner: Arc::new(Inner {
                 db,
-                token,
+                link: Mutex::new(AccessLink {
+                    token,
+                    issued: Instant::now(),
+                    used: false,
+                }),
                 settings,
                 sessions: Mutex::new((HashMap::new(), VecDeque::new())),
                 console: tokio::sync::Mutex::new(None),
@@ -117,15 +145,29 @@ impl StudioState {
         &self.inner.db
     }
 
-    pub fn token(&self) -> &AccessToken {
-        &self.inner.token
+    /// Checks a token given in an address, and spends it if it is the printed one, unused
+    /// and in time: the printed address cannot be replayed.
+    pub fn redeem(&self, candidate: &str) -> Redeemed {
+        let Ok(mut link) = self.inner.link.lock() else {
+            return Redeemed::Wrong;
+        };
+        if !link.token.matches(candidate) {
+            Redeemed::Wrong
+        } else if link.used {
+            Redeemed::AlreadyUsed
+        } else if link.issued.elapsed() > self.inner.settings.access_link_lifetime {
+            Redeemed::Expired
+        } else {
+            link.used = true;
+            Redeemed::Accepted
+        }
     }
 
     pub fn settings(&self) -> &StudioSettings {
         &self.inner.settings
     }
 
-    pub(crate) fn console(&self) -> &tokio::sync::Mutex<Option<PooledConn>> {
+    pub(crate) fn console(&self) -> &tokio::sync::Mutex<Option<crate::console::ConsoleConn>> {
         &self.inner.console
     }
 

@@ -5,11 +5,46 @@
 //! the header; the `csv` crate reads the records (quotes, embedded line breaks).
 //!
 //! The export ([`super::export`]) writes Google's current layout, so a CSV export imports back.
+//!
+//! Cells a spreadsheet would run as a formula are written with a leading `'` ([`neutralise`],
+//! as OWASP recommends against CSV injection), and the import takes that `'` off again
+//! ([`restore`]), so our own export imports back to the same values.
 
 use chrono::NaiveDate;
 
 use super::YEARLESS_BIRTHDAY_YEAR;
 use super::{ImportFormat, ParsedImport, RecordBuilder, RecordError};
+
+/// The characters that make a spreadsheet read a cell as a formula (or, for tab and carriage
+/// return, that hide such a start from a naive check): OWASP's list.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether `value`, after any leading `'`s, starts like a formula. The quotes count so that a
+/// value of the user's own that starts with `'=` gets a quote too, and [`restore`] can tell it
+/// from one the export added.
+fn starts_a_formula(value: &str) -> bool {
+    value.trim_start_matches('\'').starts_with(FORMULA_STARTS)
+}
+
+/// `value` as a CSV cell that no spreadsheet runs: one that starts like a formula (or like a
+/// neutralised one) gets a leading `'`, which spreadsheets show as text. The export also
+/// quotes every cell.
+pub fn neutralise(value: &str) -> std::borrow::Cow<'_, str> {
+    if starts_a_formula(value) {
+        format!("'{value}").into()
+    } else {
+        value.into()
+    }
+}
+
+/// The value [`neutralise`] was given: the `'` comes off only where it was added, before a
+/// formula's start (or a neutralised one); any other leading `'` is the value's own.
+pub fn restore(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if starts_a_formula(rest) => rest,
+        _ => cell,
+    }
+}
 
 /// How many lines of notes may come before LinkedIn's header.
 const MAX_PREAMBLE_LINES: usize = 20;
@@ -82,6 +117,7 @@ pub fn parse(text: &str, format: ImportFormat) -> ParsedImport {
         if record.iter().all(|f| f.is_empty()) {
             continue;
         }
+        let record: csv::StringRecord = record.iter().map(restore).collect();
         let fields = Fields {
             headers: &headers,
             record: &record,
@@ -247,5 +283,28 @@ mod tests {
             Some(ImportFormat::GoogleCsv)
         );
         assert_eq!(detect("id,amount,date\n1,2,3\n"), None);
+    }
+
+    #[test]
+    fn cells_that_start_like_a_formula_get_a_quote_that_the_import_takes_off() {
+        for value in [
+            "=HYPERLINK(\"http://evil.example\",\"x\")",
+            "+1 555 0100",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1+1",
+            "\r=1+1",
+        ] {
+            let cell = neutralise(value);
+            assert_eq!(cell, format!("'{value}"));
+            assert_eq!(restore(&cell), value);
+        }
+        // A value of the user's own that looks neutralised keeps its quote through the trip.
+        assert_eq!(neutralise("'=1+1"), "''=1+1");
+        assert_eq!(restore("''=1+1"), "'=1+1");
+        for value in ["Ada Lovelace", "'quoted' on purpose", "'", "", "a=b", " =1"] {
+            assert_eq!(neutralise(value), value);
+            assert_eq!(restore(value), value, "a value's own quote stays");
+        }
     }
 }

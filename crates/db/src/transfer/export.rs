@@ -399,9 +399,17 @@ fn csv_row(e: &ExportedContact) -> Result<Vec<u8>> {
             String::new()
         },
     ];
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(&fields)
-        .map_err(|e| Error::Config(format!("cannot write CSV: {e}")))?;
+    // Every cell quoted, and those that start like a formula neutralised (OWASP's advice
+    // against CSV injection): a spreadsheet opening the export shows text, runs nothing.
+    let mut w = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .from_writer(Vec::new());
+    w.write_record(
+        fields
+            .iter()
+            .map(|f| super::csv::neutralise(f).into_owned()),
+    )
+    .map_err(|e| Error::Config(format!("cannot write CSV: {e}")))?;
     w.into_inner()
         .map_err(|e| Error::Config(format!("cannot write CSV: {e}")))
 }

@@ -1,6 +1,9 @@
 //! The access token, the session cookie, the cross-origin rule and the response headers.
 
+use std::time::Duration;
+
 use axum::http::{Method, StatusCode};
+use devhub_studio::StudioSettings;
 
 use crate::common::{TestStudio, HOST, TOKEN};
 
@@ -48,7 +51,7 @@ async fn every_request_without_the_token_gets_401() {
 
 #[tokio::test]
 async fn the_token_is_swapped_once_for_an_http_only_cookie_and_leaves_the_address() {
-    let studio = TestStudio::odd().await;
+    let studio = TestStudio::odd().await.unopened(StudioSettings::default());
     let r = studio
         .anonymous(
             Method::GET,
@@ -74,6 +77,55 @@ async fn the_token_is_swapped_once_for_an_http_only_cookie_and_leaves_the_addres
         .await;
     r.assert_status(StatusCode::OK);
     assert_eq!(r.text("h1"), "parent table");
+}
+
+#[tokio::test]
+async fn the_printed_address_cannot_be_replayed_once_it_has_signed_a_browser_in() {
+    // `TestStudio` has opened the printed address once already, as the user's browser does.
+    let studio = TestStudio::odd().await;
+    let replay = format!("/t/parent?token={TOKEN}");
+    let r = studio.anonymous(Method::GET, &replay, None, &[]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    assert!(r.set_cookie("devhub_studio").is_none());
+    assert_eq!(r.text("h1"), "Access address already used");
+    assert!(
+        r.text("main").contains("restart `devhub studio`"),
+        "{}",
+        r.body
+    );
+    // Still spent after a refused replay, and a wrong token is told apart from a spent one.
+    let again = studio.anonymous(Method::GET, &replay, None, &[]).await;
+    assert_eq!(again.text("h1"), "Access address already used");
+    let wrong = studio
+        .anonymous(Method::GET, "/?token=0123", None, &[])
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.text("h1"), "Access token needed");
+    // The browser that opened it may reload it: the token only leaves the address bar.
+    let cookie = studio.cookie.clone();
+    let r = studio
+        .anonymous(Method::GET, &replay, None, &[("cookie", &cookie)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/t/parent");
+    assert!(r.set_cookie("devhub_studio").is_none(), "no new session");
+    studio.get("/t/parent").await.assert_status(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_printed_address_expires_when_nobody_opens_it_in_time() {
+    let late = TestStudio::odd().await.unopened(StudioSettings {
+        access_link_lifetime: Duration::from_millis(200),
+        ..StudioSettings::default()
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let r = late
+        .anonymous(Method::GET, &format!("/?token={TOKEN}"), None, &[])
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.set_cookie("devhub_studio").is_none());
+    assert_eq!(r.text("h1"), "Access address expired");
+    assert!(r.text("main").contains("within a minute"), "{}", r.body);
 }
 
 #[tokio::test]

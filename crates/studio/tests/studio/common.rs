@@ -16,6 +16,9 @@ pub const HOST: &str = "127.0.0.1:4983";
 
 pub struct TestStudio {
     pub db: Db,
+    /// The studio's state, behind `router`: starts more browser sessions than the printed
+    /// token, which signs in one, allows.
+    pub state: StudioState,
     pub router: Router,
     pub cookie: String,
     /// With `DEVHUB_TEST_MODE=remote|replica`, the libSQL server (sqld) of this test; dropped
@@ -145,9 +148,10 @@ impl TestStudio {
         let (config, server) = fresh_database(dir.path());
         let db = Db::open(&config, OpenMode::CreateIfMissing).await.unwrap();
         let state = StudioState::new(db.clone(), AccessToken::new(TOKEN), settings);
-        let router = devhub_studio::app(state);
+        let router = devhub_studio::app(state.clone());
         let mut studio = TestStudio {
             db,
+            state,
             router,
             cookie: String::new(),
             server,
@@ -160,6 +164,19 @@ impl TestStudio {
         let cookie = r.set_cookie("devhub_studio").expect("session cookie");
         studio.cookie = cookie.split(';').next().unwrap().to_string();
         studio
+    }
+
+    /// Another studio on the same database, whose printed token nobody has opened yet.
+    pub fn unopened(&self, settings: StudioSettings) -> TestStudio {
+        let state = StudioState::new(self.db.clone(), AccessToken::new(TOKEN), settings);
+        TestStudio {
+            db: self.db.clone(),
+            router: devhub_studio::app(state.clone()),
+            state,
+            cookie: String::new(),
+            server: None,
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     /// A request without the session cookie.

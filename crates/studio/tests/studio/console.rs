@@ -225,18 +225,133 @@ async fn the_last_queries_are_kept_in_the_session() {
     let again = studio.get(&r.attr("#history li a", "href")).await;
     assert_eq!(again.text("textarea#sql"), "SELECT 1");
     // Another browser session has its own history.
-    let other = studio
+    let cookie = format!("devhub_studio={}", studio.state.new_session());
+    let r = studio
         .anonymous(
             axum::http::Method::GET,
-            &format!("/sql?token={}", crate::common::TOKEN),
+            "/sql",
             None,
-            &[],
+            &[("cookie", &cookie)],
         )
         .await;
-    let cookie = other.set_cookie("devhub_studio").unwrap();
-    let cookie = cookie.split(';').next().unwrap();
-    let r = studio
-        .anonymous(axum::http::Method::GET, "/sql", None, &[("cookie", cookie)])
-        .await;
     assert!(r.texts("#history li").is_empty());
+}
+
+#[tokio::test]
+async fn memory_hungry_statements_are_stopped_promptly_with_a_clear_message() {
+    if !crate::common::on_local_file() {
+        // The limit is the studio process's own; a libSQL server applies its own limits.
+        return;
+    }
+    let studio = TestStudio::with_sql_and(
+        "CREATE TABLE t (x);",
+        StudioSettings {
+            statement_timeout: Duration::from_secs(2),
+            ..StudioSettings::default()
+        },
+    )
+    .await;
+    for sql in [
+        "SELECT randomblob(1e9)",
+        "SELECT zeroblob(1e9)",
+        "SELECT printf('%.*c', 1000000000, 'x')",
+        "SELECT replace(hex(zeroblob(1e8)), '0', 'aaaa')",
+        "WITH RECURSIVE r(s) AS (SELECT 'xy' UNION ALL SELECT s || s FROM r) \
+         SELECT length(s) FROM r",
+    ] {
+        let started = Instant::now();
+        let r = run(&studio, sql).await;
+        let took = started.elapsed();
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{sql}: {}", r.body);
+        let error = r.text("#sql-error");
+        assert!(
+            error.contains("more memory than the console allows"),
+            "{sql}: {error}"
+        );
+        assert!(
+            took < Duration::from_secs(2),
+            "{sql}: stopped after {took:?}"
+        );
+    }
+    // The console goes on working, and so do the other pages' connections.
+    let r = run(&studio, "SELECT length(randomblob(1e6))").await;
+    r.assert_status(StatusCode::OK);
+    assert_eq!(r.texts("#result-rows tbody td"), vec!["1000000"]);
+    studio.get("/t/t").await.assert_status(StatusCode::OK);
+    // So does the export of a query, which runs on a connection of the pool.
+    let r = studio
+        .get(&format!(
+            "/sql/export.csv?sql={}",
+            crate::common::enc("SELECT randomblob(1e9)")
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_result_too_large_to_show_is_cut_at_a_size_and_counted_whole() {
+    let studio = TestStudio::odd().await;
+    let r = run(
+        &studio,
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40) \
+         SELECT i, printf('%.*c', 1000000, 'x') FROM n",
+    )
+    .await;
+    r.assert_status(StatusCode::OK);
+    assert!(r.text("#result-summary").starts_with("40 rows"));
+    let shown = r.texts("#result-rows tbody tr").len();
+    assert!((1..40).contains(&shown), "{shown} rows shown");
+    assert!(
+        r.body
+            .contains(&format!("Showing the first {shown} of 40 rows")),
+        "{}",
+        r.text("#result-summary")
+    );
+}
+
+#[tokio::test]
+async fn every_refused_feature_is_named_in_its_message() {
+    let studio = TestStudio::odd().await;
+    let local = crate::common::on_local_file();
+    let copy = studio.dir.path().join("copy.db");
+    let cases = [
+        ("SELECT load_extension('/tmp/nothing.so')", "load_extension"),
+        (
+            &format!("ATTACH '{}' AS other", copy.display()) as &str,
+            "ATTACH",
+        ),
+        (&format!("VACUUM INTO '{}'", copy.display()), "VACUUM"),
+        ("DELETE FROM child", "read-only"),
+        ("SELECT 1; SELECT 2", "one statement at a time"),
+    ];
+    for (sql, feature) in cases {
+        if !local && (feature == "ATTACH" || feature == "read-only") {
+            // sqld refuses these itself, with its own words (see above).
+            continue;
+        }
+        let r = run(&studio, sql).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{sql}: {}", r.body);
+        let error = r.text("#sql-error");
+        assert!(error.contains(feature), "{sql}: {error}");
+        if feature != "ATTACH" {
+            assert!(!error.contains("attach"), "{sql}: {error}");
+        }
+    }
+    // With writes allowed, extensions still are not loaded, and the message says so.
+    let studio = TestStudio::with_sql_and(
+        ODD_SCHEMA,
+        StudioSettings {
+            allow_writes: true,
+            ..StudioSettings::default()
+        },
+    )
+    .await;
+    let r = run(&studio, "SELECT load_extension('/tmp/nothing.so')").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.text("#sql-error").contains("load_extension"),
+        "{}",
+        r.text("#sql-error")
+    );
+    assert!(!copy.exists());
 }
