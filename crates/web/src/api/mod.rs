@@ -15,7 +15,7 @@ mod vip;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::Router;
@@ -121,7 +121,11 @@ fn v1() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(contacts::list, contacts::create))
         .routes(routes!(contacts::get, contacts::update, contacts::delete))
-        .routes(routes!(interactions::list, interactions::create))
+        .routes(routes!(interactions::list))
+        .routes(routes!(
+            interactions::list_for_contact,
+            interactions::create
+        ))
         .routes(routes!(
             interactions::get,
             interactions::update,
@@ -141,7 +145,8 @@ fn v1() -> OpenApiRouter<AppState> {
             vip::patch_contact_info,
             vip::delete_contact_info
         ))
-        .routes(routes!(follow_ups::list, follow_ups::create))
+        .routes(routes!(follow_ups::list))
+        .routes(routes!(follow_ups::list_for_contact, follow_ups::create))
         .routes(routes!(
             follow_ups::get,
             follow_ups::update,
@@ -166,6 +171,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     let protected = v1
         .route("/api", any(not_found))
         .route("/api/{*rest}", any(not_found))
+        .layer(axum::middleware::map_response(method_not_allowed))
         .layer(axum::middleware::from_fn_with_state(
             state,
             auth::require_token,
@@ -192,6 +198,31 @@ pub fn router(state: AppState) -> Router<AppState> {
 
 async fn not_found() -> Response {
     ApiError::NotFound.into_response()
+}
+
+/// The router's own 405 (a path without the request's method) is an empty body with `Allow`:
+/// the same 405 as a problem document, keeping `Allow`.
+async fn method_not_allowed(response: Response) -> Response {
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED
+        || response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return response;
+    }
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let allowed = allow
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .replace(',', ", ");
+    let mut problem = ApiError::BadRequest(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("This endpoint does not accept that method; it accepts {allowed}."),
+    )
+    .into_response();
+    if let Some(allow) = allow {
+        problem.headers_mut().insert(header::ALLOW, allow);
+    }
+    problem
 }
 
 /// The contact a listing is narrowed to (its `contact_id` parameter), once it is known to be
