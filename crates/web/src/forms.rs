@@ -44,11 +44,34 @@ impl std::fmt::Display for Undecodable {
 /// At most this many distinct repeated keys are examined to name the culprits.
 const MAX_REPEATED_EXAMINED: usize = 32;
 
+/// How URL-encoded input becomes a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decoding {
+    /// As browsers send forms: a repeated key fills a list field (`ids=1&ids=2`), and an empty
+    /// value is an absent optional one.
+    Forms,
+    /// Strictly, as the API documents its parameters: an empty value is a value (`limit=` is
+    /// not a number), and no key may be repeated.
+    Strict,
+}
+
+impl Decoding {
+    fn decode<T: DeserializeOwned>(self, input: &[u8]) -> Result<T, String> {
+        match self {
+            Decoding::Forms => serde_html_form::from_bytes(input).map_err(|e| e.to_string()),
+            Decoding::Strict => serde_urlencoded::from_bytes(input).map_err(|e| e.to_string()),
+        }
+    }
+}
+
 /// Decodes `application/x-www-form-urlencoded` input (a body or a query string) into `T`.
-/// A repeated key is fine for a list field (`ids=1&ids=2`); for a field that takes one value
-/// the refusal names it, rather than serde's "unsupported value".
-pub fn decode_urlencoded<T: DeserializeOwned>(input: &[u8]) -> Result<T, Undecodable> {
-    let error = match serde_html_form::from_bytes::<T>(input) {
+/// A key repeated where `T` takes one value is refused naming it, rather than with serde's
+/// "unsupported value" or "duplicate field".
+pub fn decode_urlencoded<T: DeserializeOwned>(
+    decoding: Decoding,
+    input: &[u8],
+) -> Result<T, Undecodable> {
+    let error = match decoding.decode::<T>(input) {
         Ok(value) => return Ok(value),
         Err(e) => e,
     };
@@ -81,12 +104,12 @@ pub fn decode_urlencoded<T: DeserializeOwned>(input: &[u8]) -> Result<T, Undecod
                 }
                 kept.append_pair(&key, &value);
             }
-            serde_html_form::from_str::<T>(&kept.finish()).is_err()
+            decoding.decode::<T>(kept.finish().as_bytes()).is_err()
         })
         .map(|k| k.to_string())
         .collect();
     if culprits.is_empty() {
-        Err(Undecodable::Invalid(error.to_string()))
+        Err(Undecodable::Invalid(error))
     } else {
         Err(Undecodable::Repeated(culprits))
     }
@@ -140,7 +163,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
         let body = Bytes::from_request(request, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        decode_urlencoded(&body)
+        decode_urlencoded(Decoding::Forms, &body)
             .map(Form)
             .map_err(|e| FormRejection::undecodable(e).into_response())
     }
@@ -154,7 +177,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
-        decode_urlencoded(query.as_bytes())
+        decode_urlencoded(Decoding::Forms, query.as_bytes())
             .map(Query)
             .map_err(FormRejection::undecodable)
     }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::error::ApiError;
-use crate::forms::{decode_urlencoded, Undecodable};
+use crate::forms::{decode_urlencoded, Decoding, Undecodable};
 
 /// A JSON body, which must be a JSON object. Malformed JSON is 400; any other JSON value
 /// (serde would read an array into a struct by position) or an object of the wrong shape
@@ -78,7 +78,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
-        decode_urlencoded(query.as_bytes())
+        decode_urlencoded(Decoding::Strict, query.as_bytes())
             .map(ApiQuery)
             .map_err(|e| match e {
                 Undecodable::Repeated(fields) => ApiError::Repeated(fields),

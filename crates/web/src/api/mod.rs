@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 mod follow_ups;
 mod interactions;
+mod rules;
 mod tags;
 mod vip;
 
@@ -101,8 +102,20 @@ impl IntoResponses for ApiErrors {
         };
         BTreeMap::from([
             (
+                "400".to_string(),
+                problem("The request could not be read: malformed JSON, a query parameter of the wrong type, repeated or out of range, or a cursor this listing did not hand out."),
+            ),
+            (
                 "401".to_string(),
                 problem("No token, or an unknown, revoked or expired one."),
+            ),
+            (
+                "404".to_string(),
+                problem("The resource does not exist or is another user's."),
+            ),
+            (
+                "422".to_string(),
+                problem("The body is not a JSON object of the documented shape, or fields are invalid (every field's error is listed)."),
             ),
             (
                 "default".to_string(),
@@ -158,14 +171,22 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(tags::attach, tags::detach))
 }
 
-/// The API's OpenAPI document.
+/// The API's OpenAPI document as utoipa generates it from the handlers.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     v1().split_for_parts().1
 }
 
+/// The API's OpenAPI document as served: [`openapi`] with the rules the server applies to its
+/// input (lengths, patterns, formats, required fields) and the links between operations.
+pub fn document(doc: &utoipa::openapi::OpenApi) -> String {
+    let mut value = serde_json::to_value(doc).unwrap_or_default();
+    rules::state_rules(&mut value);
+    serde_json::to_string_pretty(&value).unwrap_or_default()
+}
+
 pub fn router(state: AppState) -> Router<AppState> {
     let (v1, doc) = v1().split_for_parts();
-    let doc = Arc::new(doc.to_pretty_json().unwrap_or_default());
+    let doc = Arc::new(document(&doc));
     // Unknown API paths answer 404 as problem documents, but only to a valid token: without
     // one, everything under /api/v1 is 401 and reveals nothing.
     let protected = v1
