@@ -1931,3 +1931,59 @@ async fn a_repeated_query_parameter_is_a_problem_naming_it() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn the_document_states_the_rules_the_server_applies_to_bodies() {
+    let app = spawn_app().await;
+    let doc = openapi_document(&app).await;
+    let api = api_for(&app, "ada").await;
+    let schemas = &doc["components"]["schemas"];
+    let name = &schemas["ContactInput"]["properties"]["name"];
+    assert_eq!(name["maxLength"], 200);
+    assert_eq!(name["minLength"], 1);
+    assert_eq!(schemas["ContactInput"]["required"], json!(["name"]));
+    assert_eq!(schemas["ContactInput"]["additionalProperties"], false);
+    assert_eq!(schemas["TagInput"]["properties"]["name"]["maxLength"], 50);
+    assert_eq!(
+        schemas["ContactInfoInput"]["properties"]["social_links"]["maxItems"],
+        20
+    );
+    // At the limit is accepted; one past it, or blank, or a control character is refused.
+    let at_limit = "x".repeat(200);
+    assert_eq!(
+        api.post("/api/v1/contacts", json!({"name": at_limit}))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    for bad in [
+        format!(" {}", "x".repeat(200)),
+        " \t ".to_string(),
+        "a\u{7}b".to_string(),
+    ] {
+        let r = api.post("/api/v1/contacts", json!({"name": bad})).await;
+        assert!(
+            r.is_problem(StatusCode::UNPROCESSABLE_ENTITY),
+            "{bad:?}: {r:?}"
+        );
+    }
+    // A birthday through today, by the document's pattern and by the server.
+    let pattern = schemas["ContactInput"]["properties"]["birthday"]["pattern"]
+        .as_str()
+        .unwrap();
+    let today = chrono::Utc::now().date_naive().to_string();
+    assert!(pattern.contains(&today[..4]), "{pattern}");
+    let created = api
+        .post(
+            "/api/v1/contacts",
+            json!({"name": "Today", "birthday": today}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    // Creating links to what the new id is for.
+    let links = &doc["paths"]["/api/v1/contacts"]["post"]["responses"]["201"]["links"];
+    assert_eq!(
+        links["get_contact"]["parameters"]["id"],
+        "$response.body#/id"
+    );
+}
