@@ -1748,7 +1748,7 @@ async fn a_contacts_interactions_and_follow_ups_are_listed_for_that_contact_alon
             "/api/v1/contacts/{ada}/follow-ups?status=completed"
         ))
         .await;
-    assert_eq!(ids(&completed), [done.clone()]);
+    assert_eq!(ids(&completed), [done]);
     let all = api
         .get(&format!("/api/v1/contacts/{ada}/follow-ups?status=all"))
         .await;

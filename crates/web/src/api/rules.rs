@@ -94,10 +94,12 @@ fn enum_shape(words: &[&str]) -> String {
 
 /// `(schema, field, rule)` for every field of every request body, and each schema's required
 /// fields.
-fn body_rules() -> (
-    Vec<(&'static str, &'static str, Rule)>,
-    Vec<(&'static str, &'static [&'static str])>,
-) {
+/// `(schema, field, rule)`.
+type FieldRules = Vec<(&'static str, &'static str, Rule)>;
+/// `(schema, its required fields)`.
+type RequiredFields = Vec<(&'static str, &'static [&'static str])>;
+
+fn body_rules() -> (FieldRules, RequiredFields) {
     let today = Utc::now().date_naive();
     let birthday = || Rule::date(validate::dates_through_pattern(today), true);
     let date = |optional| {
@@ -166,7 +168,7 @@ fn body_rules() -> (
             (schema, "social_links", links()),
         ]);
     }
-    let required: Vec<(&'static str, &'static [&'static str])> = vec![
+    let required: RequiredFields = vec![
         ("ContactInput", &["name"]),
         ("InteractionInput", &["type", "date"]),
         ("FollowUpInput", &["due_date"]),
