@@ -9,6 +9,7 @@ pub const MAX_LONG_TEXT: usize = 10_000;
 pub const MAX_URL: usize = 2_048;
 pub const MAX_EMAIL: usize = 254;
 pub const MAX_SOCIAL_LINKS: usize = 20;
+pub const MAX_PHONE: usize = 40;
 
 /// A username: 3–32 characters of `a-z 0-9 _ -` (input is trimmed and lowercased).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
@@ -42,33 +43,139 @@ impl std::fmt::Display for Username {
     }
 }
 
-/// A required line of text, trimmed, at most `max` characters.
+/// A required line of text, trimmed, at most `max` characters as sent (white space around
+/// included, so that a JSON Schema `maxLength` states the same rule).
 pub fn required_text(raw: &str, max: usize) -> Result<String, String> {
-    let s = raw.trim();
+    let s = bounded(raw, max)?.trim();
     if s.is_empty() {
         return Err("is required".into());
     }
-    bounded(s, max).map(str::to_string)
+    Ok(s.to_string())
 }
 
 /// An optional text: blank means absent.
 pub fn optional_text(raw: Option<&str>, max: usize) -> Result<Option<String>, String> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+    match raw {
         None => Ok(None),
-        Some(s) => bounded(s, max).map(|s| Some(s.to_string())),
+        Some(raw) => {
+            let s = bounded(raw, max)?.trim();
+            Ok((!s.is_empty()).then(|| s.to_string()))
+        }
     }
 }
 
-fn bounded(s: &str, max: usize) -> Result<&str, String> {
-    if s.chars().count() > max {
+/// The control characters a text may not hold (all but tab, line feed and carriage return):
+/// the body of a regular expression's character class, for [`TEXT_PATTERN`] and the others.
+const CONTROL: &str = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F";
+/// White space as `str::trim` removes it (Unicode `White_Space`), as a class body.
+const SPACE: &str = r"\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+
+/// The rule of [`optional_text`] as a regular expression (ECMA-262 and Python agree on it):
+/// no control characters but tab, line feed and carriage return.
+pub fn text_pattern() -> String {
+    format!("^[^{CONTROL}]*$")
+}
+
+/// The rule of [`required_text`] as a regular expression: as [`text_pattern`], and at least one
+/// character that is not white space.
+pub fn required_text_pattern() -> String {
+    format!("^[^{CONTROL}]*[^{CONTROL}{SPACE}][^{CONTROL}]*$")
+}
+
+/// `inner` with white space around it, or white space alone when `optional` (blank means
+/// absent), as the validators that trim their input accept it.
+pub fn padded_pattern(inner: &str, optional: bool) -> String {
+    let q = if optional { "?" } else { "" };
+    format!("^[{SPACE}]*(?:{inner}){q}[{SPACE}]*$")
+}
+
+/// [`email`]'s shape as a regular expression, without anchors.
+pub fn email_shape() -> String {
+    let part = format!(r#"[^@{SPACE}\x00-\x1F\x7F-\x9F<>()\[\],;:"]+"#);
+    let label = format!(r#"[^@.{SPACE}\x00-\x1F\x7F-\x9F<>()\[\],;:"]+"#);
+    format!(r"{part}@{label}(?:\.{label})+")
+}
+
+/// [`phone`]'s shape as a regular expression, without anchors: the separators and at least
+/// three digits.
+pub fn phone_shape() -> String {
+    r"(?:[ +\-().,/x]*[0-9]){3}[0-9 +\-().,/x]*".to_string()
+}
+
+/// A subset of the addresses [`url`] accepts, as a regular expression without anchors: http(s)
+/// with a host name (whose last label starts with a letter), a port below 10000 and printable
+/// ASCII after it. Every address it matches parses.
+pub fn url_shape() -> String {
+    let label = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+    let last = "[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+    format!(r"[Hh][Tt][Tt][Pp][Ss]?://(?:{label}\.)*{last}(?::[0-9]{{1,4}})?(?:[/?#][\x21-\x7E]*)?")
+}
+
+/// [`color`]'s shape as a regular expression, without anchors.
+pub const COLOR_SHAPE: &str = "#[0-9A-Fa-f]{6}";
+
+/// The dates from 1900-01-01 through `last` written `YYYY-MM-DD`, as a regular expression
+/// without anchors: the rule of [`sane_date`] (and of [`birthday`] through today), exactly,
+/// down to the days of each month and the leap years.
+pub fn dates_through_pattern(last: NaiveDate) -> String {
+    use chrono::Datelike;
+    let first = earliest().year();
+    let leap = |y: i32| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = |y: i32, m: u32| match m {
+        2 if leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    let day_range = |n: u32| match n {
+        28 => "(?:0[1-9]|1[0-9]|2[0-8])",
+        29 => "(?:0[1-9]|[12][0-9])",
+        30 => "(?:0[1-9]|[12][0-9]|30)",
+        _ => "(?:0[1-9]|[12][0-9]|3[01])",
+    };
+    let whole_years: Vec<String> = (first..last.year()).map(|y| y.to_string()).collect();
+    let leap_years: Vec<String> = (first..last.year())
+        .filter(|y| leap(*y))
+        .map(|y| y.to_string())
+        .collect();
+    let mut alternatives = Vec::new();
+    if !whole_years.is_empty() {
+        alternatives.push(format!(
+            "(?:{})-(?:(?:01|03|05|07|08|10|12)-{}|(?:04|06|09|11)-{}|02-{})",
+            whole_years.join("|"),
+            day_range(31),
+            day_range(30),
+            day_range(28)
+        ));
+    }
+    if !leap_years.is_empty() {
+        alternatives.push(format!("(?:{})-02-29", leap_years.join("|")));
+    }
+    let y = last.year();
+    for m in 1..last.month() {
+        alternatives.push(format!("{y}-{m:02}-{}", day_range(days(y, m))));
+    }
+    let through: Vec<String> = (1..=last.day()).map(|d| format!("{d:02}")).collect();
+    alternatives.push(format!("{y}-{:02}-(?:{})", last.month(), through.join("|")));
+    format!("(?:{})", alternatives.join("|"))
+}
+
+/// The last date [`sane_date`] accepts.
+pub fn latest_date() -> NaiveDate {
+    latest()
+}
+
+/// `raw` as sent, at most `max` characters and without control characters, then trimmed.
+fn bounded(raw: &str, max: usize) -> Result<&str, String> {
+    if raw.chars().count() > max {
         Err(format!("must be at most {max} characters"))
-    } else if s
+    } else if raw
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
     {
         Err("contains control characters".into())
     } else {
-        Ok(s)
+        Ok(raw.trim())
     }
 }
 
@@ -105,11 +212,11 @@ pub fn birthday(date: NaiveDate) -> Result<NaiveDate, String> {
 
 /// An e-mail address of the usual shape `local@domain.tld`.
 pub fn email(raw: &str) -> Result<String, String> {
-    let s = raw.trim();
     let shape = "must be an e-mail address like ada@example.com";
-    if s.len() > MAX_EMAIL {
+    if raw.chars().count() > MAX_EMAIL {
         return Err(format!("must be at most {MAX_EMAIL} characters"));
     }
+    let s = raw.trim();
     let (local, domain) = s.split_once('@').ok_or(shape)?;
     let ok = !local.is_empty()
         && !domain.contains('@')
@@ -129,10 +236,10 @@ pub fn email(raw: &str) -> Result<String, String> {
 
 /// An absolute http(s) URL with a host.
 pub fn url(raw: &str) -> Result<String, String> {
-    let s = raw.trim();
-    if s.len() > MAX_URL {
+    if raw.chars().count() > MAX_URL {
         return Err(format!("must be at most {MAX_URL} characters"));
     }
+    let s = raw.trim();
     match url::Url::parse(s) {
         Ok(u)
             if matches!(u.scheme(), "http" | "https")
@@ -148,7 +255,7 @@ pub fn url(raw: &str) -> Result<String, String> {
 pub fn phone(raw: &str) -> Result<String, String> {
     let s = raw.trim();
     let digits = s.chars().filter(char::is_ascii_digit).count();
-    if s.chars().count() > 40
+    if raw.chars().count() > MAX_PHONE
         || digits < 3
         || !s
             .chars()
@@ -163,6 +270,9 @@ pub fn phone(raw: &str) -> Result<String, String> {
 pub fn social_links(links: &[String]) -> Result<Vec<String>, String> {
     if links.len() > MAX_SOCIAL_LINKS {
         return Err(format!("at most {MAX_SOCIAL_LINKS} links"));
+    }
+    if links.iter().any(|l| l.chars().count() > MAX_URL) {
+        return Err(format!("each must be at most {MAX_URL} characters"));
     }
     links
         .iter()

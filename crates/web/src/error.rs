@@ -35,7 +35,20 @@ pub struct ErrorPage {
     pub layout: Layout,
     pub status: u16,
     pub heading: &'static str,
-    pub message: &'static str,
+    pub message: String,
+}
+
+/// The HTML error page of a request that could not be read, saying what was wrong with it
+/// (a repeated form field, a value of the wrong type).
+pub fn error_page_saying(status: StatusCode, message: String) -> Response {
+    let heading = "Request not understood";
+    let page = ErrorPage {
+        layout: Layout::new(heading),
+        status: status.as_u16(),
+        heading,
+        message,
+    };
+    render(status, &page)
 }
 
 /// The HTML page for an error status.
@@ -78,7 +91,7 @@ pub fn error_page(status: StatusCode) -> Response {
         layout: Layout::new(heading),
         status: status.as_u16(),
         heading,
-        message,
+        message: message.to_string(),
     };
     render(status, &page)
 }

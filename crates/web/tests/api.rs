@@ -1499,7 +1499,8 @@ async fn every_documented_operation_answers_as_the_openapi_document_says() {
     }
 
     // Every documented value of every enumerated query parameter is accepted, and `limit`
-    // takes exactly its documented range.
+    // takes exactly its documented range (on fresh data: the walk deleted its own).
+    let data = fixture(&api).await;
     let mut parameter_checks = 0;
     for (method, template, operation) in &ops {
         let Some(parameters) = operation["parameters"].as_array() else {
@@ -1563,6 +1564,7 @@ async fn every_documented_operation_answers_as_the_openapi_document_says() {
         "delete /api/v1/contacts/{id}",
         "get /api/v1/interactions",
         "post /api/v1/contacts/{contact_id}/interactions",
+        "get /api/v1/contacts/{contact_id}/interactions",
         "get /api/v1/interactions/{id}",
         "patch /api/v1/interactions/{id}",
         "delete /api/v1/interactions/{id}",
@@ -1578,6 +1580,7 @@ async fn every_documented_operation_answers_as_the_openapi_document_says() {
         "delete /api/v1/contacts/{contact_id}/contact-info",
         "get /api/v1/follow-ups",
         "post /api/v1/contacts/{contact_id}/follow-ups",
+        "get /api/v1/contacts/{contact_id}/follow-ups",
         "get /api/v1/follow-ups/{id}",
         "patch /api/v1/follow-ups/{id}",
         "delete /api/v1/follow-ups/{id}",
@@ -1635,7 +1638,7 @@ async fn every_operation_on_another_users_data_is_404() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 27);
+    assert_eq!(checked, 29);
 
     // Mixing one's own contact with another user's tag is a 404 too.
     let own = eve.contact(json!({"name": "Mallory"})).await;
@@ -1688,5 +1691,299 @@ async fn every_operation_on_another_users_data_is_404() {
             .await
             .json["location"],
         Value::Null
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Hardening (issue 14)
+
+#[tokio::test]
+async fn a_contacts_interactions_and_follow_ups_are_listed_for_that_contact_alone() {
+    let app = spawn_app().await;
+    let api = api_for(&app, "ada").await;
+    let ada = api.contact(json!({"name": "Ada"})).await;
+    let bob = api.contact(json!({"name": "Bob"})).await;
+    let mut adas_interactions = Vec::new();
+    let mut adas_follow_ups = Vec::new();
+    for day in 1..=3 {
+        for (contact, mine) in [(&ada, true), (&bob, false)] {
+            let i = api
+                .post(
+                    &format!("/api/v1/contacts/{contact}/interactions"),
+                    json!({"type": "call", "date": format!("2025-03-0{day}")}),
+                )
+                .await;
+            let f = api
+                .post(
+                    &format!("/api/v1/contacts/{contact}/follow-ups"),
+                    json!({"due_date": format!("2030-01-0{day}")}),
+                )
+                .await;
+            if mine {
+                adas_interactions.push(i.json["id"].as_str().unwrap().to_string());
+                adas_follow_ups.push(f.json["id"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    // One of Ada's follow-ups is done: the default lists open ones, `status` picks.
+    let done = adas_follow_ups.remove(0);
+    api.patch(
+        &format!("/api/v1/follow-ups/{done}"),
+        json!({"completed": true}),
+    )
+    .await;
+
+    // Latest first, one per page, Ada's alone.
+    let walked = walk_pages(
+        &api,
+        &format!("/api/v1/contacts/{ada}/interactions?limit=1"),
+    )
+    .await;
+    adas_interactions.reverse();
+    assert_eq!(walked, adas_interactions);
+    let walked = walk_pages(&api, &format!("/api/v1/contacts/{ada}/follow-ups?limit=1")).await;
+    assert_eq!(walked, adas_follow_ups);
+    let completed = api
+        .get(&format!(
+            "/api/v1/contacts/{ada}/follow-ups?status=completed"
+        ))
+        .await;
+    assert_eq!(ids(&completed), [done]);
+    let all = api
+        .get(&format!("/api/v1/contacts/{ada}/follow-ups?status=all"))
+        .await;
+    assert_eq!(ids(&all).len(), 3);
+
+    // An unknown contact, or another user's, is 404, never everything.
+    let eve = api_for(&app, "eve").await;
+    for list in ["interactions", "follow-ups"] {
+        let r = api.get(&format!("/api/v1/contacts/nope/{list}")).await;
+        assert!(r.is_problem(StatusCode::NOT_FOUND), "{list}: {r:?}");
+        let r = eve.get(&format!("/api/v1/contacts/{ada}/{list}")).await;
+        assert!(r.is_problem(StatusCode::NOT_FOUND), "{list}: {r:?}");
+        let r = api
+            .get(&format!("/api/v1/contacts/{ada}/{list}?limit=0"))
+            .await;
+        assert!(r.is_problem(StatusCode::BAD_REQUEST), "{list}: {r:?}");
+    }
+
+    // Both are documented.
+    let doc = openapi_document(&app).await;
+    for (path, op) in [
+        (
+            "/api/v1/contacts/{contact_id}/interactions",
+            "list_contact_interactions",
+        ),
+        (
+            "/api/v1/contacts/{contact_id}/follow-ups",
+            "list_contact_follow_ups",
+        ),
+    ] {
+        assert_eq!(doc["paths"][path]["get"]["operationId"], op, "{path}");
+    }
+}
+
+/// The methods a documented path has, as `Allow` lists them.
+fn allowed(doc: &Value, template: &str) -> Vec<String> {
+    let mut methods: Vec<String> = doc["paths"][template]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|m| ["get", "post", "put", "patch", "delete"].contains(&m.as_str()))
+        .map(|m| m.to_uppercase())
+        .collect();
+    if methods.iter().any(|m| m == "GET") {
+        methods.push("HEAD".to_string());
+    }
+    methods.sort();
+    methods
+}
+
+#[tokio::test]
+async fn every_documented_path_answers_405_with_allow_to_a_method_it_does_not_have() {
+    let app = spawn_app().await;
+    let doc = openapi_document(&app).await;
+    let checker = SchemaChecker::new(&doc);
+    let api = api_for(&app, "ada").await;
+    let data = fixture(&api).await;
+    let mut checked = 0;
+    for template in doc["paths"].as_object().unwrap().keys() {
+        let allow = allowed(&doc, template);
+        let path = data.path(template);
+        for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
+            if allow.iter().any(|m| m == method) {
+                continue;
+            }
+            let m = Method::from_bytes(method.as_bytes()).unwrap();
+            let r = api.call(m, &path, Some(json!({"name": "x"}))).await;
+            assert!(
+                r.is_problem(StatusCode::METHOD_NOT_ALLOWED),
+                "{method} {path}: {r:?}"
+            );
+            let mut got: Vec<String> = r.headers[header::ALLOW]
+                .to_str()
+                .unwrap()
+                .split(',')
+                .map(|m| m.trim().to_string())
+                .collect();
+            got.sort();
+            assert_eq!(got, allow, "{method} {path}");
+            let operation = doc["paths"][template]
+                .as_object()
+                .unwrap()
+                .values()
+                .next()
+                .unwrap();
+            conforms(&checker, &format!("{method} {template}"), operation, &r).unwrap();
+            checked += 1;
+        }
+    }
+    assert!(checked >= 40, "{checked}");
+    // The two that answered 500.
+    for path in ["/api/v1/interactions", "/api/v1/follow-ups"] {
+        let r = api.post(path, json!({})).await;
+        assert!(
+            r.is_problem(StatusCode::METHOD_NOT_ALLOWED),
+            "{path}: {r:?}"
+        );
+        assert_eq!(r.headers[header::ALLOW], "GET,HEAD");
+    }
+}
+
+#[tokio::test]
+async fn every_body_taking_operation_refuses_anything_but_a_json_object() {
+    let app = spawn_app().await;
+    let doc = openapi_document(&app).await;
+    let api = api_for(&app, "ada").await;
+    let data = fixture(&api).await;
+    let before = api.get(&format!("/api/v1/contacts/{}", data.contact)).await;
+
+    let mut checked = 0;
+    for (method, template, operation) in operations(&doc) {
+        if operation.get("requestBody").is_none() {
+            continue;
+        }
+        let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let path = data.path(&template);
+        for body in [
+            json!(["Positional Name"]),
+            json!(["Array Contact", null, null, null, null, true]),
+            json!([]),
+            json!("text"),
+            json!(7),
+            json!(true),
+            json!(null),
+        ] {
+            let r = api.call(m.clone(), &path, Some(body.clone())).await;
+            assert!(
+                r.is_problem(StatusCode::UNPROCESSABLE_ENTITY),
+                "{method} {path} {body}: {r:?}"
+            );
+            assert!(
+                r.json["detail"].as_str().unwrap().contains("JSON object"),
+                "{r:?}"
+            );
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 12);
+    // Nothing was renamed, no contact was made.
+    let after = api.get(&format!("/api/v1/contacts/{}", data.contact)).await;
+    assert_eq!(after.json, before.json);
+    assert_eq!(count(&app.db, "contact").await, 1);
+    // Whitespace before an object is still an object.
+    let auth = format!("Bearer {}", api.token);
+    let r = post_raw(&app, &auth, " \n{\"name\": \"Grace\"}".into()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
+}
+
+#[tokio::test]
+async fn a_repeated_query_parameter_is_a_problem_naming_it() {
+    let app = spawn_app().await;
+    let api = api_for(&app, "ada").await;
+    let contact = api.contact(json!({"name": "Ada"})).await;
+    for (path, field) in [
+        ("/api/v1/contacts?limit=1&limit=2".to_string(), "limit"),
+        ("/api/v1/interactions?q=a&type=call&q=b".to_string(), "q"),
+        (
+            "/api/v1/follow-ups?status=open&status=all".to_string(),
+            "status",
+        ),
+        (
+            format!("/api/v1/contacts/{contact}/interactions?cursor=a&cursor=b"),
+            "cursor",
+        ),
+    ] {
+        let r = api.get(&path).await;
+        assert!(r.is_problem(StatusCode::BAD_REQUEST), "{path}: {r:?}");
+        assert_eq!(r.field_errors(), [field], "{path}");
+        assert!(
+            r.json["detail"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("`{field}`")),
+            "{path}: {r:?}"
+        );
+    }
+    // Given once, each is fine.
+    assert_eq!(
+        api.get("/api/v1/contacts?limit=1").await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn the_document_states_the_rules_the_server_applies_to_bodies() {
+    let app = spawn_app().await;
+    let doc = openapi_document(&app).await;
+    let api = api_for(&app, "ada").await;
+    let schemas = &doc["components"]["schemas"];
+    let name = &schemas["ContactInput"]["properties"]["name"];
+    assert_eq!(name["maxLength"], 200);
+    assert_eq!(name["minLength"], 1);
+    assert_eq!(schemas["ContactInput"]["required"], json!(["name"]));
+    assert_eq!(schemas["ContactInput"]["additionalProperties"], false);
+    assert_eq!(schemas["TagInput"]["properties"]["name"]["maxLength"], 50);
+    assert_eq!(
+        schemas["ContactInfoInput"]["properties"]["social_links"]["maxItems"],
+        20
+    );
+    // At the limit is accepted; one past it, or blank, or a control character is refused.
+    let at_limit = "x".repeat(200);
+    assert_eq!(
+        api.post("/api/v1/contacts", json!({"name": at_limit}))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    for bad in [
+        format!(" {}", "x".repeat(200)),
+        " \t ".to_string(),
+        "a\u{7}b".to_string(),
+    ] {
+        let r = api.post("/api/v1/contacts", json!({"name": bad})).await;
+        assert!(
+            r.is_problem(StatusCode::UNPROCESSABLE_ENTITY),
+            "{bad:?}: {r:?}"
+        );
+    }
+    // A birthday through today, by the document's pattern and by the server.
+    let pattern = schemas["ContactInput"]["properties"]["birthday"]["pattern"]
+        .as_str()
+        .unwrap();
+    let today = chrono::Utc::now().date_naive().to_string();
+    assert!(pattern.contains(&today[..4]), "{pattern}");
+    let created = api
+        .post(
+            "/api/v1/contacts",
+            json!({"name": "Today", "birthday": today}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    // Creating links to what the new id is for.
+    let links = &doc["paths"]["/api/v1/contacts"]["post"]["responses"]["201"]["links"];
+    assert_eq!(
+        links["get_contact"]["parameters"]["id"],
+        "$response.body#/id"
     );
 }

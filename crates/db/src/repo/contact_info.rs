@@ -115,8 +115,13 @@ pub(crate) fn fill<T: Clone>(a: &mut Option<T>, b: &Option<T>) {
     }
 }
 
-fn blank_to_none(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|s| !s.is_empty())
+/// `value` unless it is blank and at most `max` characters long: a blank value longer than
+/// the field's limit is refused like any other too long value (as the OpenAPI document's
+/// `maxLength` says).
+fn blank_to_none(value: &Option<String>, max: usize) -> Option<&str> {
+    value
+        .as_deref()
+        .filter(|s| !s.trim().is_empty() || s.chars().count() > max)
 }
 
 /// Contact info as typed into a form or sent as JSON. `social_links` is a JSON array of
@@ -158,11 +163,11 @@ impl ContactInfoInput {
                 validate::optional_text(self.main_app.as_deref(), MAX_SHORT_TEXT),
             )
             .flatten();
-        let email = match blank_to_none(&self.email) {
+        let email = match blank_to_none(&self.email, validate::MAX_EMAIL) {
             None => None,
             Some(raw) => errors.take("email", Email::parse(raw)),
         };
-        let phone_number = match blank_to_none(&self.phone_number) {
+        let phone_number = match blank_to_none(&self.phone_number, validate::MAX_PHONE) {
             None => None,
             Some(raw) => errors.take("phone_number", PhoneNumber::parse(raw)),
         };

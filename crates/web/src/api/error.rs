@@ -20,6 +20,9 @@ pub enum ApiError {
     /// A request that could not be read: the status (4xx) and what was wrong.
     #[error("{1}")]
     BadRequest(StatusCode, String),
+    /// Query parameters that take one value were given several.
+    #[error("repeated parameters: {0:?}")]
+    Repeated(Vec<String>),
     #[error("database: {0}")]
     Database(devhub_db::Error),
     #[error("{0}")]
@@ -87,6 +90,18 @@ impl IntoResponse for ApiError {
                     field: field.to_string(),
                     message,
                 });
+                problem.into_response()
+            }
+            ApiError::Repeated(fields) => {
+                let mut problem = Problem::new(StatusCode::BAD_REQUEST, "Bad request")
+                    .detail(crate::forms::Undecodable::Repeated(fields.clone()).to_string());
+                problem.errors = fields
+                    .into_iter()
+                    .map(|field| FieldProblem {
+                        field,
+                        message: "is given more than once".to_string(),
+                    })
+                    .collect();
                 problem.into_response()
             }
             ApiError::BadRequest(status, message) => Problem::new(status, title(status))

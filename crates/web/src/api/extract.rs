@@ -1,52 +1,91 @@
 //! Extractors whose rejections are problem documents: JSON bodies, query strings and the
 //! token-authenticated user, and the keyset cursors of the listings.
 
-use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::extract::rejection::{JsonRejection, MissingJsonContentType};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use bytes::Bytes;
 use devhub_db::{ApiTokenId, UserId};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use super::error::ApiError;
+use crate::forms::{decode_urlencoded, Decoding, Undecodable};
 
-/// A JSON body. Malformed JSON is 400; a body of the wrong shape (wrong types, unknown or
-/// missing fields) 422; a missing `Content-Type: application/json` 415; a body above the
-/// server's limit 413: each a problem document with serde's message.
+/// A JSON body, which must be a JSON object. Malformed JSON is 400; any other JSON value
+/// (serde would read an array into a struct by position) or an object of the wrong shape
+/// (wrong types, unknown or missing fields) 422; a missing `Content-Type: application/json`
+/// 415; a body above the server's limit 413: each a problem document saying why.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(request, state).await {
-            Ok(Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(ApiError::BadRequest(
-                rejection.status(),
-                rejection.body_text(),
-            )),
+        let rejected = |rejection: JsonRejection| {
+            ApiError::BadRequest(rejection.status(), rejection.body_text())
+        };
+        if !json_content_type(request.headers()) {
+            return Err(rejected(MissingJsonContentType::default().into()));
         }
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(|e| rejected(e.into()))?;
+        let first = body
+            .iter()
+            .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+        if first.is_some_and(|&b| b != b'{')
+            && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_ok()
+        {
+            return Err(ApiError::BadRequest(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The body must be a JSON object.".to_string(),
+            ));
+        }
+        Json::<T>::from_bytes(&body)
+            .map(|Json(value)| ApiJson(value))
+            .map_err(rejected)
     }
 }
 
-/// Query parameters; values that do not parse are 400 with the reason.
+/// `Content-Type: application/json` or another JSON type (`application/…+json`).
+fn json_content_type(headers: &HeaderMap) -> bool {
+    let Some(essence) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+    else {
+        return false;
+    };
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|sub| sub.ends_with("+json"))
+}
+
+/// Query parameters: a parameter given twice is 400 naming it; values that do not parse are
+/// 400 with the reason.
 pub struct ApiQuery<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match Query::<T>::from_request_parts(parts, state).await {
-            Ok(Query(value)) => Ok(ApiQuery(value)),
-            Err(rejection) => Err(ApiError::BadRequest(
-                StatusCode::BAD_REQUEST,
-                rejection.body_text(),
-            )),
-        }
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        decode_urlencoded(Decoding::Strict, query.as_bytes())
+            .map(ApiQuery)
+            .map_err(|e| match e {
+                Undecodable::Repeated(fields) => ApiError::Repeated(fields),
+                Undecodable::Invalid(message) => {
+                    ApiError::bad_request(format!("The query string could not be read: {message}."))
+                }
+            })
     }
 }
 

@@ -33,6 +33,19 @@ pub enum StatusParam {
     All,
 }
 
+/// The query of one contact's follow-ups.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ContactFollowUpParams {
+    /// open (default), completed or all.
+    status: Option<StatusParam>,
+    /// How many per page: 1–500, default 50.
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FollowUpListParams {
@@ -61,6 +74,42 @@ pub async fn list(
     user: ApiUser,
     ApiQuery(params): ApiQuery<FollowUpListParams>,
 ) -> ApiResult<Json<FollowUpList>> {
+    let contact_id = params.contact_id;
+    let page = ContactFollowUpParams {
+        status: params.status,
+        limit: params.limit,
+        cursor: params.cursor,
+    };
+    page_of(&state, &user, contact_id, page).await.map(Json)
+}
+
+/// List one contact's follow-ups (404 when the contact is unknown).
+#[utoipa::path(
+    get,
+    operation_id = "list_contact_follow_ups",
+    path = "/api/v1/contacts/{contact_id}/follow-ups",
+    tag = "follow-ups",
+    params(("contact_id" = String, Path, description = "The contact's id."), ContactFollowUpParams),
+    responses((status = 200, description = "A page of the contact's follow-ups.", body = FollowUpList), ApiErrors)
+)]
+pub async fn list_for_contact(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(contact_id): Path<String>,
+    ApiQuery(params): ApiQuery<ContactFollowUpParams>,
+) -> ApiResult<Json<FollowUpList>> {
+    page_of(&state, &user, Some(contact_id), params)
+        .await
+        .map(Json)
+}
+
+/// A page of the user's follow-ups, or of one of their contacts'.
+async fn page_of(
+    state: &AppState,
+    user: &ApiUser,
+    contact_id: Option<String>,
+    params: ContactFollowUpParams,
+) -> ApiResult<FollowUpList> {
     let status = match params.status.unwrap_or_default() {
         StatusParam::Open => FollowUpStatus::Open,
         StatusParam::Completed => FollowUpStatus::Completed,
@@ -68,7 +117,7 @@ pub async fn list(
     };
     let order = format!("follow-ups:{status:?}");
     let paging = Paging::<FollowUpCursor>::new(&order, params.limit, params.cursor.as_deref())?;
-    let contact_id = narrowed_to(&state, &user, params.contact_id).await?;
+    let contact_id = narrowed_to(state, user, contact_id).await?;
     let (rows, more) = state
         .db
         .follow_ups()
@@ -82,7 +131,7 @@ pub async fn list(
         .await?;
     let next_cursor = paging.next_cursor(&rows, more, FollowUpCursor::after);
     let data = rows.into_iter().map(|r| r.follow_up).collect();
-    Ok(Json(FollowUpList { data, next_cursor }))
+    Ok(FollowUpList { data, next_cursor })
 }
 
 /// Add a follow-up to a contact.

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::ApiResult;
-use super::extract::{ApiJson, ApiQuery, ApiUser, Paging};
+use super::extract::{ApiJson, ApiQuery, ApiUser, PageParams, Paging};
 use super::{list_type, narrowed_to, nullable, ApiErrors};
 use crate::state::AppState;
 
@@ -78,6 +78,38 @@ pub async fn list(
         .search_after(
             &user.user_id,
             &query,
+            contact_id.as_ref(),
+            paging.after.as_ref(),
+            paging.limit,
+        )
+        .await?;
+    let next_cursor = paging.next_cursor(&data, more, InteractionCursor::after);
+    Ok(Json(InteractionList { data, next_cursor }))
+}
+
+/// List one contact's interactions, latest first (404 when the contact is unknown).
+#[utoipa::path(
+    get,
+    operation_id = "list_contact_interactions",
+    path = "/api/v1/contacts/{contact_id}/interactions",
+    tag = "interactions",
+    params(("contact_id" = String, Path, description = "The contact's id."), PageParams),
+    responses((status = 200, description = "A page of the contact's interactions.", body = InteractionList), ApiErrors)
+)]
+pub async fn list_for_contact(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(contact_id): Path<String>,
+    ApiQuery(params): ApiQuery<PageParams>,
+) -> ApiResult<Json<InteractionList>> {
+    let paging = Paging::<InteractionCursor>::new(ORDER, params.limit, params.cursor.as_deref())?;
+    let contact_id = narrowed_to(&state, &user, Some(contact_id)).await?;
+    let (data, more) = state
+        .db
+        .interactions()
+        .search_after(
+            &user.user_id,
+            &InteractionQuery::default(),
             contact_id.as_ref(),
             paging.after.as_ref(),
             paging.limit,

@@ -9,13 +9,14 @@ pub mod error;
 pub mod extract;
 mod follow_ups;
 mod interactions;
+mod rules;
 mod tags;
 mod vip;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::Router;
@@ -101,8 +102,20 @@ impl IntoResponses for ApiErrors {
         };
         BTreeMap::from([
             (
+                "400".to_string(),
+                problem("The request could not be read: malformed JSON, a query parameter of the wrong type, repeated or out of range, or a cursor this listing did not hand out."),
+            ),
+            (
                 "401".to_string(),
                 problem("No token, or an unknown, revoked or expired one."),
+            ),
+            (
+                "404".to_string(),
+                problem("The resource does not exist or is another user's."),
+            ),
+            (
+                "422".to_string(),
+                problem("The body is not a JSON object of the documented shape, or fields are invalid (every field's error is listed)."),
             ),
             (
                 "default".to_string(),
@@ -121,7 +134,11 @@ fn v1() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(contacts::list, contacts::create))
         .routes(routes!(contacts::get, contacts::update, contacts::delete))
-        .routes(routes!(interactions::list, interactions::create))
+        .routes(routes!(interactions::list))
+        .routes(routes!(
+            interactions::list_for_contact,
+            interactions::create
+        ))
         .routes(routes!(
             interactions::get,
             interactions::update,
@@ -141,7 +158,8 @@ fn v1() -> OpenApiRouter<AppState> {
             vip::patch_contact_info,
             vip::delete_contact_info
         ))
-        .routes(routes!(follow_ups::list, follow_ups::create))
+        .routes(routes!(follow_ups::list))
+        .routes(routes!(follow_ups::list_for_contact, follow_ups::create))
         .routes(routes!(
             follow_ups::get,
             follow_ups::update,
@@ -153,19 +171,28 @@ fn v1() -> OpenApiRouter<AppState> {
         .routes(routes!(tags::attach, tags::detach))
 }
 
-/// The API's OpenAPI document.
+/// The API's OpenAPI document as utoipa generates it from the handlers.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     v1().split_for_parts().1
 }
 
+/// The API's OpenAPI document as served: [`openapi`] with the rules the server applies to its
+/// input (lengths, patterns, formats, required fields) and the links between operations.
+pub fn document(doc: &utoipa::openapi::OpenApi) -> String {
+    let mut value = serde_json::to_value(doc).unwrap_or_default();
+    rules::state_rules(&mut value);
+    serde_json::to_string_pretty(&value).unwrap_or_default()
+}
+
 pub fn router(state: AppState) -> Router<AppState> {
     let (v1, doc) = v1().split_for_parts();
-    let doc = Arc::new(doc.to_pretty_json().unwrap_or_default());
+    let doc = Arc::new(document(&doc));
     // Unknown API paths answer 404 as problem documents, but only to a valid token: without
     // one, everything under /api/v1 is 401 and reveals nothing.
     let protected = v1
         .route("/api", any(not_found))
         .route("/api/{*rest}", any(not_found))
+        .layer(axum::middleware::map_response(method_not_allowed))
         .layer(axum::middleware::from_fn_with_state(
             state,
             auth::require_token,
@@ -192,6 +219,31 @@ pub fn router(state: AppState) -> Router<AppState> {
 
 async fn not_found() -> Response {
     ApiError::NotFound.into_response()
+}
+
+/// The router's own 405 (a path without the request's method) is an empty body with `Allow`:
+/// the same 405 as a problem document, keeping `Allow`.
+async fn method_not_allowed(response: Response) -> Response {
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED
+        || response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return response;
+    }
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let allowed = allow
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .replace(',', ", ");
+    let mut problem = ApiError::BadRequest(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("This endpoint does not accept that method; it accepts {allowed}."),
+    )
+    .into_response();
+    if let Some(allow) = allow {
+        problem.headers_mut().insert(header::ALLOW, allow);
+    }
+    problem
 }
 
 /// The contact a listing is narrowed to (its `contact_id` parameter), once it is known to be

@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum_extra::extract::{CookieJar, Form};
+use axum_extra::extract::CookieJar;
 use devhub_db::{
     Contact, ContactId, ContactInput, ContactStatus, DistinctField, Error as DbError, NewContact,
     Query, UserId,
@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::flash::{self, Flash};
-use crate::forms::FieldErrors;
+use crate::forms::{FieldErrors, Form};
 use crate::page::{ok, render, Layout, Page};
 use crate::state::AppState;
 

@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
-use axum_extra::extract::{CookieJar, Form};
+use axum_extra::extract::CookieJar;
 use devhub_db::{
     BulkAction, Contact, ContactFilter, ContactId, ContactQuery, ContactSort, ContactStatus,
     DistinctField, Error as DbError, SortDirection,
@@ -17,6 +17,7 @@ use crate::error::AppError;
 use crate::flash::{self, Flash};
 use crate::format::When;
 use crate::forms::safe_next;
+use crate::forms::Form;
 use crate::page::{ok, Layout, Page, Pager, QueryString};
 use crate::state::AppState;
 use crate::today::Today;

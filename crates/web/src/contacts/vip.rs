@@ -6,7 +6,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum_extra::extract::{CookieJar, Form};
+use axum_extra::extract::CookieJar;
 use devhub_db::repo::per_contact::{PerContact, PerContactRepo};
 use devhub_db::validate::{self, MAX_SOCIAL_LINKS};
 use devhub_db::{
@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::show::{owned, render_contact, Returned};
 use crate::error::AppError;
 use crate::flash::{self, Flash};
-use crate::forms::FieldErrors;
+use crate::forms::{FieldErrors, Form};
 use crate::page::Page;
 use crate::state::AppState;
 

@@ -205,7 +205,7 @@ pub(super) async fn show(
     State(state): State<AppState>,
     page: Page,
     Path(fid): Path<String>,
-    axum::extract::Query(query): axum::extract::Query<BackQuery>,
+    crate::forms::Query(query): crate::forms::Query<BackQuery>,
 ) -> Result<Response, AppError> {
     let (follow_up, contact) = find(&state, &page, fid).await?;
     let back = query.back;

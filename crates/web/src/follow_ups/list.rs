@@ -2,13 +2,14 @@
 //! (`?tab=completed`, latest first, paginated).
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::{Days, NaiveDate};
 use serde::Deserialize;
 
 use super::FollowUpItem;
 use crate::error::AppError;
+use crate::forms::Query;
 use crate::page::{ok, Layout, Page, Pager, QueryString};
 use crate::state::AppState;
 

@@ -5,7 +5,7 @@
 //! user's id is a 404 whatever the form holds.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum_extra::extract::{CookieJar, Form, FormRejection};
@@ -19,6 +19,7 @@ use crate::error::AppError;
 use crate::flash::{self, Flash};
 use crate::follow_ups::{self, FollowUpItem, NewFollowUpFields};
 use crate::format::{interaction_label, interaction_noun, interaction_options};
+use crate::forms::Query;
 use crate::forms::{return_to, FieldErrors};
 use crate::page::{ok, render, Layout, Page};
 use crate::state::AppState;
