@@ -1,11 +1,11 @@
 //! Registration, log-in and log-out (`/register`, `/login`, `/logout`).
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use axum_extra::extract::CookieJar;
 use devhub_db::validate::Username;
 use devhub_db::{Error as DbError, NewUser};
@@ -18,7 +18,7 @@ use crate::auth::session::{
 };
 use crate::error::AppError;
 use crate::flash::{self, Flash};
-use crate::forms::safe_next;
+use crate::forms::{safe_next, Form, Query};
 use crate::middleware::retry_after;
 use crate::page::{render, Layout};
 use crate::state::AppState;
@@ -106,7 +106,14 @@ async fn login(
             },
         )
     };
-    let user = state.db.users().find_by_username(&username).await?;
+    // From the primary: an account made or a password changed on another instance a moment
+    // ago counts here at once (an embedded replica may not have pulled it yet).
+    let user = state
+        .db
+        .primary()
+        .users()
+        .find_by_username(&username)
+        .await?;
     // The owner's own browser is never held back by attempts on their username from
     // elsewhere (the rate limit's policy, `auth::rate_limit`).
     let known_browser = match &user {

@@ -169,6 +169,28 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
     }
 }
 
+/// A page's form body that comes back with messages beside its fields when it cannot be read
+/// (an empty `T`, whose validation says what is missing), except for a field given more than
+/// once: that is refused naming it, as [`Form`] does.
+pub struct FormOrEmpty<T>(pub T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for FormOrEmpty<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let Ok(body) = Bytes::from_request(request, state).await else {
+            return Ok(FormOrEmpty(T::default()));
+        };
+        match decode_urlencoded(Decoding::Forms, &body) {
+            Ok(value) => Ok(FormOrEmpty(value)),
+            Err(repeated @ Undecodable::Repeated(_)) => {
+                Err(FormRejection::undecodable(repeated).into_response())
+            }
+            Err(Undecodable::Invalid(_)) => Ok(FormOrEmpty(T::default())),
+        }
+    }
+}
+
 /// A page's query string (`T` may have list fields for repeated keys).
 pub struct Query<T>(pub T);
 

@@ -3,12 +3,11 @@
 //! change password, sign out everywhere, delete the account.
 
 use askama::Template;
-use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
@@ -19,7 +18,7 @@ use crate::auth::session::{generate_token, removal_cookie};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::flash::{self, Flash};
-use crate::forms::FieldErrors;
+use crate::forms::{FieldErrors, Form, FormOrEmpty};
 use crate::middleware::retry_after;
 use crate::page::{ok, render, Layout, Page};
 use crate::state::AppState;
@@ -171,9 +170,8 @@ impl SettingsPage {
 async fn create_token(
     State(state): State<AppState>,
     page: Page,
-    form: Result<Form<TokenForm>, FormRejection>,
+    FormOrEmpty(form): FormOrEmpty<TokenForm>,
 ) -> Result<Response, AppError> {
-    let form = form.map(|Form(f)| f).unwrap_or_default();
     let issued = match TOKEN_EXPIRY_CHOICES
         .iter()
         .find(|(value, _)| *value == form.expires_in.trim())
@@ -244,9 +242,9 @@ async fn save_reminders(
     State(state): State<AppState>,
     page: Page,
     jar: CookieJar,
-    form: Result<Form<PreferencesInput>, FormRejection>,
+    FormOrEmpty(form): FormOrEmpty<PreferencesInput>,
 ) -> Result<Response, AppError> {
-    let input = form.map(|Form(f)| f).unwrap_or_default();
+    let input = form;
     let saved = match input.parse() {
         Ok(preferences) => {
             state

@@ -4,11 +4,11 @@
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
-use axum::{Form, Router};
+use axum::Router;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 
-use crate::forms::safe_next;
+use crate::forms::{safe_next, Form};
 use crate::page::THEME_COOKIE;
 use crate::state::AppState;
 

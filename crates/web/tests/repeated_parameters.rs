@@ -49,3 +49,45 @@ async fn a_repeated_query_parameter_gets_a_page_naming_it() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn every_kind_of_form_names_a_repeated_field() {
+    let app = spawn_app().await;
+    let (mut client, _) = sign_up(&app, "ada").await;
+    let contact = client.post_form("/contacts", &[("name", "Ada")]).await;
+    let contact = contact.location().unwrap().to_string();
+    // The log-in form, a form that comes back with messages (a follow-up), the password
+    // re-check, the interaction log's filters.
+    for (path, fields) in [
+        (
+            "/login",
+            vec![("username", "ada"), ("username", "eve"), ("password", "x")],
+        ),
+        (
+            &format!("{contact}/follow-ups") as &str,
+            vec![("due_date", "2030-01-01"), ("due_date", "2031-01-01")],
+        ),
+        (
+            "/settings/password",
+            vec![("current_password", "a"), ("current_password", "b")],
+        ),
+    ] {
+        let page = client.post_form(path, &fields).await;
+        assert_eq!(
+            page.status,
+            StatusCode::BAD_REQUEST,
+            "{path}: {}",
+            page.body
+        );
+        assert!(is_html(&page), "{path}");
+        let message = page.texts("main p").join(" ");
+        assert!(
+            message.contains(&format!("`{}`", fields[0].0)),
+            "{path}: {message}"
+        );
+    }
+    let page = client.get("/interactions?q=a&q=b").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(page.texts("main p").join(" ").contains("`q`"));
+    assert_eq!(count(&app.db, "follow_up").await, 0);
+}

@@ -2,11 +2,9 @@
 //! and snooze forms, complete, reopen, snooze, delete; and the contact's reconnect cadence.
 
 use askama::Template;
-use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Form;
 use axum_extra::extract::CookieJar;
 use devhub_db::{
     CadenceDays, Contact, ContactId, Error as DbError, FollowUp, FollowUpId, FollowUpInput, Snooze,
@@ -18,7 +16,7 @@ use crate::contacts::render_contact_with_card;
 use crate::error::AppError;
 use crate::flash::{self, Flash};
 use crate::format::long_date;
-use crate::forms::{return_to, FieldErrors};
+use crate::forms::{return_to, FieldErrors, FormOrEmpty};
 use crate::page::{render, Layout, Page};
 use crate::state::AppState;
 
@@ -51,10 +49,10 @@ pub(super) async fn create(
     page: Page,
     jar: CookieJar,
     Path(id): Path<String>,
-    form: Result<Form<NewFollowUpFields>, FormRejection>,
+    FormOrEmpty(form): FormOrEmpty<NewFollowUpFields>,
 ) -> Result<Response, AppError> {
     let contact = owned_contact(&state, &page, id).await?;
-    let fields = form.map(|Form(f)| f).unwrap_or_default();
+    let fields = form;
     let new = match fields.parse(page.today()) {
         Ok(new) => new,
         Err(errors) => {
@@ -106,10 +104,10 @@ pub(super) async fn set_cadence(
     page: Page,
     jar: CookieJar,
     Path(id): Path<String>,
-    form: Result<Form<CadenceForm>, FormRejection>,
+    FormOrEmpty(form): FormOrEmpty<CadenceForm>,
 ) -> Result<Response, AppError> {
     let contact = owned_contact(&state, &page, id).await?;
-    let typed = form.map(|Form(f)| f.days).unwrap_or_default();
+    let typed = form.days;
     let days = match typed.trim() {
         "" => None,
         raw => match CadenceDays::parse(raw) {
@@ -221,10 +219,10 @@ pub(super) async fn update(
     page: Page,
     jar: CookieJar,
     Path(fid): Path<String>,
-    form: Result<Form<EditFields>, FormRejection>,
+    FormOrEmpty(form): FormOrEmpty<EditFields>,
 ) -> Result<Response, AppError> {
     let (follow_up, contact) = find(&state, &page, fid).await?;
-    let fields = form.map(|Form(f)| f).unwrap_or_default();
+    let fields = form;
     let parsed = FollowUpInput {
         due_date: fields.due_date.clone(),
         note: Some(fields.note.clone()),
@@ -266,7 +264,7 @@ pub(super) async fn complete(
     page: Page,
     jar: CookieJar,
     Path(fid): Path<String>,
-    form: Result<Form<BackQuery>, FormRejection>,
+    FormOrEmpty(form): FormOrEmpty<BackQuery>,
 ) -> Result<Response, AppError> {
     set_completed(&state, &page, jar, fid, form, true).await
 }
@@ -277,7 +275,7 @@ pub(super) async fn reopen(
     page: Page,
     jar: CookieJar,
     Path(fid): Path<String>,
-    form: Result<Form<BackQuery>, FormRejection>,
+    FormOrEmpty(form): FormOrEmpty<BackQuery>,
 ) -> Result<Response, AppError> {
     set_completed(&state, &page, jar, fid, form, false).await
 }
@@ -289,11 +287,11 @@ async fn set_completed(
     page: &Page,
     jar: CookieJar,
     fid: String,
-    form: Result<Form<BackQuery>, FormRejection>,
+    form: BackQuery,
     completed: bool,
 ) -> Result<Response, AppError> {
     let (follow_up, contact) = find(state, page, fid).await?;
-    let back = form.map(|Form(f)| f.back).unwrap_or_default();
+    let back = form.back;
     let repo = state.db.follow_ups();
     let (message, fallback) = if completed {
         repo.complete(page.user_id(), &follow_up.id).await?;
@@ -330,10 +328,9 @@ pub(super) async fn snooze(
     page: Page,
     jar: CookieJar,
     Path(fid): Path<String>,
-    form: Result<Form<SnoozeForm>, FormRejection>,
+    FormOrEmpty(form): FormOrEmpty<SnoozeForm>,
 ) -> Result<Response, AppError> {
     let (follow_up, contact) = find(&state, &page, fid).await?;
-    let form = form.map(|Form(f)| f).unwrap_or_default();
     let today = page.today();
     let snooze = match (form.by.trim(), form.until.trim()) {
         ("1d", _) => Ok(Snooze::OneDay),
@@ -392,10 +389,10 @@ pub(super) async fn delete(
     page: Page,
     jar: CookieJar,
     Path(fid): Path<String>,
-    form: Result<Form<BackQuery>, FormRejection>,
+    FormOrEmpty(form): FormOrEmpty<BackQuery>,
 ) -> Result<Response, AppError> {
     let (follow_up, contact) = find(&state, &page, fid).await?;
-    let back = form.map(|Form(f)| f.back).unwrap_or_default();
+    let back = form.back;
     state
         .db
         .follow_ups()

@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum_extra::extract::{CookieJar, Form, FormRejection};
+use axum_extra::extract::CookieJar;
 use devhub_db::{
     Contact, ContactId, Error as DbError, FollowUpId, FollowUpPlan, Interaction, InteractionId,
     InteractionInput, NewInteraction, ValidationErrors,
@@ -19,8 +19,7 @@ use crate::error::AppError;
 use crate::flash::{self, Flash};
 use crate::follow_ups::{self, FollowUpItem, NewFollowUpFields};
 use crate::format::{interaction_label, interaction_noun, interaction_options};
-use crate::forms::Query;
-use crate::forms::{return_to, FieldErrors};
+use crate::forms::{return_to, FieldErrors, FormOrEmpty, Query};
 use crate::page::{ok, render, Layout, Page};
 use crate::state::AppState;
 
@@ -270,14 +269,14 @@ pub(super) async fn create(
     page: Page,
     jar: CookieJar,
     Path(id): Path<String>,
-    form: Result<Form<InteractionFields>, FormRejection>,
+    FormOrEmpty(form): FormOrEmpty<InteractionFields>,
 ) -> Result<Response, AppError> {
     let contact = state
         .db
         .contacts()
         .get(page.user_id(), &ContactId::from(id))
         .await?;
-    let fields = form.map(|Form(f)| f).unwrap_or_default();
+    let fields = form;
     let parsed = fields.parse();
     let plan = fields.plan(page.today());
     let (new, plan) = match (parsed, plan) {
@@ -357,10 +356,10 @@ pub(super) async fn update(
     page: Page,
     jar: CookieJar,
     Path(iid): Path<String>,
-    form: Result<Form<InteractionFields>, FormRejection>,
+    FormOrEmpty(form): FormOrEmpty<InteractionFields>,
 ) -> Result<Response, AppError> {
     let (interaction, contact) = find(&state, &page, iid).await?;
-    let fields = form.map(|Form(f)| f).unwrap_or_default();
+    let fields = form;
     let new = match fields.parse() {
         Ok(new) => new,
         Err(DbError::Validation(errors)) => {
@@ -393,10 +392,10 @@ pub(super) async fn delete(
     page: Page,
     jar: CookieJar,
     Path(iid): Path<String>,
-    form: Result<Form<BackQuery>, FormRejection>,
+    FormOrEmpty(form): FormOrEmpty<BackQuery>,
 ) -> Result<Response, AppError> {
     let (interaction, contact) = find(&state, &page, iid).await?;
-    let back = form.map(|Form(f)| f.back).unwrap_or_default();
+    let back = form.back;
     state
         .db
         .interactions()

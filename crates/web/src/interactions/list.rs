@@ -2,8 +2,7 @@
 //! filters (type, date range, text) and pages, all kept in the URL.
 
 use askama::Template;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use chrono::NaiveDate;
 use devhub_db::repo::interaction::InteractionQuery;
@@ -13,6 +12,7 @@ use serde::Deserialize;
 use super::InteractionRow;
 use crate::error::AppError;
 use crate::format::interaction_options;
+use crate::forms::Query;
 use crate::page::{ok, Layout, Page, Pager, QueryString};
 use crate::state::AppState;
 
@@ -97,9 +97,8 @@ fn date_filter(raw: &str, label: &str, notices: &mut Vec<String>) -> Option<Naiv
 pub(super) async fn index(
     State(state): State<AppState>,
     page: Page,
-    params: Result<Query<ListParams>, QueryRejection>,
+    Query(params): Query<ListParams>,
 ) -> Result<Response, AppError> {
-    let params = params.map(|Query(p)| p).unwrap_or_default();
     let mut notices = Vec::new();
     let kind = match params.kind.trim() {
         "" => None,

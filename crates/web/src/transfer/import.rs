@@ -6,7 +6,6 @@ use askama::Template;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Form;
 use axum_extra::extract::CookieJar;
 use devhub_db::transfer::plan::{DuplicatePolicy, Match, Target};
 use devhub_db::transfer::{self, FileError, ImportError, ImportFormat, Imported};
@@ -15,6 +14,7 @@ use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::flash::{redirect, Flash};
+use crate::forms::Form;
 use crate::page::{render, Layout, Page};
 use crate::state::AppState;
 
