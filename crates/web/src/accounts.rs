@@ -114,15 +114,15 @@ async fn login(
         .users()
         .find_by_username(&username)
         .await?;
-    // The owner's own browser is never held back by attempts on their username from
-    // elsewhere (the rate limit's policy, `auth::rate_limit`).
+    // The owner's own browser is never held back by anyone else's attempts (the rate limit's
+    // policy, `auth::rate_limit`).
     let known_browser = match &user {
-        Some(user) => is_known_browser(&state, &jar, &user.id).await?,
-        None => false,
+        Some(user) => known_browser(&state, &jar, &user.id).await?,
+        None => None,
     };
     let attempt = match state
         .limiter
-        .log_in(&state.db, client, &username, known_browser)
+        .log_in(&state.db, client, &username, known_browser.as_deref())
         .await?
     {
         Ok(attempt) => attempt,
@@ -177,20 +177,23 @@ fn seconds(wait: std::time::Duration) -> String {
     }
 }
 
-/// Whether this browser logged in as `user` before, or holds a live session of theirs.
-async fn is_known_browser(
+/// This browser's token when it logged in as `user` before (its device cookie) or holds a
+/// live session of theirs: the key of its own rate limit.
+async fn known_browser(
     state: &AppState,
     jar: &CookieJar,
     user: &devhub_db::UserId,
-) -> Result<bool, AppError> {
+) -> Result<Option<String>, AppError> {
     if rate_limit::is_known_device(&state.db, jar, user).await? {
-        return Ok(true);
+        return Ok(jar
+            .get(rate_limit::DEVICE_COOKIE)
+            .map(|c| c.value().to_string()));
     }
     let Some(token) = jar.get(COOKIE_NAME).map(|c| c.value().to_string()) else {
-        return Ok(false);
+        return Ok(None);
     };
     let session = crate::auth::session::validate_token(&state.db, &token).await?;
-    Ok(session.is_some_and(|s| &s.user.id == user))
+    Ok(session.filter(|s| &s.user.id == user).map(|_| token))
 }
 
 /// Deletes the session that the request's cookie opens, if any.

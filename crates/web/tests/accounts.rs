@@ -659,7 +659,17 @@ async fn the_owner_is_never_locked_out_by_guesses_from_elsewhere() {
             .unwrap();
     }
 
-    // The owner's browser logs in at once, from yet another address.
+    // Someone at the owner's own address (a shared office) walls that address too.
+    let mut neighbour = app.client().with_peer("198.51.100.11:2");
+    for _ in 0..10 {
+        neighbour.login("nobody", "guess guess").await;
+    }
+    assert_eq!(
+        neighbour.login("ada", PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    // The owner's browser logs in at once, from that address: it counts on its own.
     let mut laptop = laptop.with_peer("198.51.100.11:1");
     let r = laptop.login("ada", PASSWORD).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);

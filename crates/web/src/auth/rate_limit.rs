@@ -7,8 +7,10 @@
 //! - **per username**, from every address together: `limit` failures in 15 minutes, then each
 //!   further attempt only after a wait that doubles (1 s, 2 s, 4 s, … up to 5 minutes). An
 //!   attacker with many addresses is slowed to a dozen guesses an hour; the owner is never
-//!   walled out, and a log-in from a browser they logged in from before (a `devhub-device`
-//!   cookie) or that holds their session skips this limit altogether;
+//!   walled out;
+//! - a browser that logged in as that user before (a `devhub-device` cookie) or holds their
+//!   session counts in a bucket of its own (`limit` failures a minute): nobody else's attempts,
+//!   from its address or on its username, hold it back;
 //! - only failures count: a successful attempt is taken back;
 //! - registration: `limit` attempts a minute per address and per username;
 //! - the password re-checks (changing the password, deleting the account): `limit` failures a
@@ -98,24 +100,31 @@ impl RateLimiter {
         }
     }
 
-    /// A log-in for `username` from `client`; `known_browser` when the request carries the
-    /// device cookie or a session of that user.
+    /// A log-in for `username` from `client`. `known_browser` is the device cookie (or the
+    /// session) of a browser that logged in as `username` before: such a browser counts in a
+    /// bucket of its own, so nobody else's attempts — from its address or on its username —
+    /// hold it back.
     pub async fn log_in(
         &self,
         db: &Db,
         client: ClientIp,
         username: &str,
-        known_browser: bool,
+        known_browser: Option<&str>,
     ) -> Result<Result<Attempt, Duration>, AppError> {
-        let mut keys = vec![(format!("login-ip:{}", client.key()), self.window())];
-        if !known_browser {
-            let backoff = Rule::Backoff {
-                free: self.limit,
-                window: BACKOFF_WINDOW,
-                cap: BACKOFF_CAP,
-            };
-            keys.push((format!("login-user:{username}"), backoff));
-        }
+        let keys = match known_browser {
+            Some(browser) => vec![(format!("login-browser:{browser}"), self.window())],
+            None => vec![
+                (format!("login-ip:{}", client.key()), self.window()),
+                (
+                    format!("login-user:{username}"),
+                    Rule::Backoff {
+                        free: self.limit,
+                        window: BACKOFF_WINDOW,
+                        cap: BACKOFF_CAP,
+                    },
+                ),
+            ],
+        };
         self.hit(db, &keys).await
     }
 
