@@ -263,10 +263,16 @@ pub async fn execute(state: &StudioState, sql: &str) -> Result<Outcome, StudioEr
             outcome
         }
         Ok(Err(e)) => {
-            let refusal = refused.lock().ok().and_then(|slot| *slot);
+            // A server has no authorizer of ours but refuses extensions itself, in its own
+            // words: the message still names the feature.
+            let refusal = refused.lock().ok().and_then(|slot| *slot).or_else(|| {
+                sql.to_ascii_lowercase()
+                    .contains("load_extension")
+                    .then_some(Refused::LoadExtension)
+            });
             let message = match refusal {
                 Some(r) if is_refusal(&e) => r.message().to_string(),
-                _ => explain(&e, limit, settings.allow_writes),
+                _ => explain(&e, sql, limit, settings.allow_writes),
             };
             Outcome::failed(message, elapsed)
         }
@@ -328,10 +334,19 @@ pub(crate) fn memory_exceeded(e: &libsql::Error) -> Option<String> {
 }
 
 /// The database's message, with what it means here for the cases the console causes.
-fn explain(e: &libsql::Error, limit: Duration, allow_writes: bool) -> String {
+fn explain(e: &libsql::Error, sql: &str, limit: Duration, allow_writes: bool) -> String {
     let message = db_message(e);
     let lower = message.to_ascii_lowercase();
-    if lower.contains("interrupted") {
+    // The libSQL client refuses some statements before they reach a server, without saying
+    // which: name the statement's kind.
+    let keyword = sql
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    if lower.contains("unsupported statement") {
+        format!("A libSQL server does not run {keyword} statements from the console ({message}).")
+    } else if lower.contains("interrupted") {
         interrupted(limit)
     } else if let Some(memory) = memory_exceeded(e) {
         memory

@@ -51,7 +51,9 @@ async fn every_request_without_the_token_gets_401() {
 
 #[tokio::test]
 async fn the_token_is_swapped_once_for_an_http_only_cookie_and_leaves_the_address() {
-    let studio = TestStudio::odd().await.unopened(StudioSettings::default());
+    // The first studio keeps the database (and, on a server, the server) alive.
+    let first = TestStudio::odd().await;
+    let studio = first.unopened(StudioSettings::default());
     let r = studio
         .anonymous(
             Method::GET,
@@ -114,7 +116,8 @@ async fn the_printed_address_cannot_be_replayed_once_it_has_signed_a_browser_in(
 
 #[tokio::test]
 async fn the_printed_address_expires_when_nobody_opens_it_in_time() {
-    let late = TestStudio::odd().await.unopened(StudioSettings {
+    let first = TestStudio::odd().await;
+    let late = first.unopened(StudioSettings {
         access_link_lifetime: Duration::from_millis(200),
         ..StudioSettings::default()
     });
