@@ -65,6 +65,16 @@ pub fn long_date(date: NaiveDate) -> String {
     format!("{} {}, {:04}", month_name(date), date.day(), date.year())
 }
 
+/// A birthday as the contact page writes it: "May 31, 1990", or "August 17" for one given
+/// without its year (an import's `--0817`), whose stored year is no birth year.
+pub fn birthday_date(date: NaiveDate) -> String {
+    if devhub_db::transfer::birthday_without_year(date) {
+        format!("{} {}", month_name(date), date.day())
+    } else {
+        long_date(date)
+    }
+}
+
 /// "Mar 3".
 pub fn short_date(date: NaiveDate) -> String {
     format!("{} {}", &month_name(date)[..3], date.day())
@@ -107,6 +117,14 @@ mod tests {
         assert_eq!(relative_days(75), "2 months ago");
         assert_eq!(relative_days(800), "2 years ago");
         assert_eq!(relative_days(-3), "in 3 days");
+    }
+
+    #[test]
+    fn a_birthday_without_its_year_is_written_without_one() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default();
+        assert_eq!(birthday_date(d(1990, 5, 31)), "May 31, 1990");
+        let yearless = d(devhub_db::transfer::YEARLESS_BIRTHDAY_YEAR, 8, 17);
+        assert_eq!(birthday_date(yearless), "August 17");
     }
 
     #[test]

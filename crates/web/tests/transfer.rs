@@ -68,6 +68,38 @@ fn text(r: &TestResponse, selector: &str) -> String {
     r.texts(selector).join(" ")
 }
 
+/// Uploads `vcard`, confirms the import, and returns the page of the one contact it made.
+async fn imported_contact_page(client: &mut Client<'_>, vcard: &str) -> TestResponse {
+    let preview = upload(client, "one.vcf", vcard.as_bytes()).await;
+    assert_eq!(text(&preview, "#new-count"), "1", "{}", preview.body);
+    let done = client
+        .post_form(
+            "/contacts/import/confirm",
+            &[("upload_id", &upload_id(&preview))],
+        )
+        .await;
+    assert_eq!(done.location(), Some("/contacts"));
+    let list = client.get("/contacts").await;
+    let href = list.attr("tbody .name-cell a", "href").unwrap();
+    client.get(&href).await
+}
+
+#[tokio::test]
+async fn a_birthday_imported_without_its_year_shows_as_a_day_with_no_age() {
+    let app = spawn_app().await;
+    let (mut client, _) = signed_in(&app, "ada").await;
+    let page = imported_contact_page(
+        &mut client,
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Lisa Meitner\r\nBDAY:--0817\r\nEND:VCARD\r\n",
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.texts("#field-birthday"), ["August 17"]);
+    let label = text(&page, "#stat-birthday .stat-label");
+    assert!(label.contains("Aug 17"), "{label}");
+    assert!(!label.contains("turns"), "{label}");
+}
+
 #[tokio::test]
 async fn an_import_previews_then_writes_on_confirmation_and_a_second_time_creates_nothing() {
     let app = spawn_app().await;

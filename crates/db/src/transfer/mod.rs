@@ -29,6 +29,12 @@ pub const MAX_IMPORT_BYTES: usize = 20 * 1024 * 1024;
 /// without a year.
 pub const YEARLESS_BIRTHDAY_YEAR: i32 = 1904;
 
+/// Whether a stored birthday was given without its year ([`YEARLESS_BIRTHDAY_YEAR`]): such a
+/// birthday is shown as a day of the year, with no age, and exported without a year.
+pub fn birthday_without_year(date: NaiveDate) -> bool {
+    chrono::Datelike::year(&date) == YEARLESS_BIRTHDAY_YEAR
+}
+
 /// The formats an upload can be in, recognised from its content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportFormat {
