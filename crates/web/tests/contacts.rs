@@ -1095,20 +1095,63 @@ async fn social_links_are_added_recognised_deduplicated_and_removed() {
 }
 
 #[tokio::test]
+async fn a_link_without_https_is_added_with_it_as_the_importer_takes_it() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let grace = vip(&app, &ada, "Grace").await;
+    let path = format!("/contacts/{}", grace.id);
+
+    let r = client
+        .post_form(
+            &format!("{path}/social-links"),
+            &[("url", " github.com/grace ")],
+        )
+        .await;
+    assert_eq!(r.location(), Some(format!("{path}#contact-info").as_str()));
+    // The same address with its scheme is the same link.
+    let again = client
+        .post_form(
+            &format!("{path}/social-links"),
+            &[("url", "https://github.com/grace")],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+
+    let stored = app
+        .db
+        .contact_infos()
+        .get(&ada, &grace.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.social_links, ["https://github.com/grace"]);
+    let page = client.get(&path).await;
+    assert_eq!(
+        page.texts(".flash-success"),
+        ["That link is already listed."]
+    );
+    assert_eq!(page.texts(".social-links .platform"), ["GitHub"]);
+    assert_eq!(
+        page.attr(".social-links a.social-link", "href").as_deref(),
+        Some("https://github.com/grace")
+    );
+}
+
+#[tokio::test]
 async fn an_invalid_social_link_comes_back_beside_the_field() {
     let app = spawn_app().await;
     let (mut client, ada) = signed_in(&app, "ada").await;
     let grace = vip(&app, &ada, "Grace").await;
     let path = format!("/contacts/{}", grace.id);
 
-    for bad in ["github.com/grace", "javascript:alert(1)"] {
+    for bad in ["grace", "@grace", "javascript:alert(1)"] {
         let r = client
             .post_form(&format!("{path}/social-links"), &[("url", bad)])
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
         assert_eq!(
             r.texts("#link-url-error"),
-            ["URL must be a web address starting with https://."]
+            ["URL must be a web address like https://ada.dev or github.com/ada."]
         );
         assert_eq!(r.attr("#link-url", "value").as_deref(), Some(bad));
         assert_eq!(r.attr("#link-url", "aria-invalid").as_deref(), Some("true"));
