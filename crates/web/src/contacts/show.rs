@@ -12,13 +12,14 @@ use chrono::{Datelike, NaiveDate};
 use devhub_db::{Contact, ContactId, ContactStatus, Interaction};
 use serde::Deserialize;
 
-use super::count_of;
 use super::vip::{self, BackgroundForm, InfoForm, VipView};
 use crate::birthdays::next_birthday;
 use crate::error::AppError;
 use crate::flash::{self, Flash};
 use crate::follow_ups::{self, CardReturn, ContactCard, FollowUpItem};
-use crate::format::{birthday_date, interaction_label, interaction_options, short_date, When};
+use crate::format::{
+    birthday_date, count_of, interaction_label, interaction_options, short_date, When,
+};
 use crate::forms::FieldErrors;
 use crate::forms::Form;
 use crate::page::{encode_query, ok, render, Layout, Page};
