@@ -102,13 +102,17 @@ pub fn phone_shape() -> String {
     r"(?:[ +\-().,/x]*[0-9]){3}[0-9 +\-().,/x]*".to_string()
 }
 
-/// A subset of the addresses [`url`] accepts, as a regular expression without anchors: http(s)
-/// with a host name (whose last label starts with a letter), a port below 10000 and printable
-/// ASCII after it. Every address it matches parses.
+/// A subset of the addresses [`web_address`] accepts, as a regular expression without anchors:
+/// http(s) with a host name (whose last label starts with a letter) and a port below 10000, or
+/// such a host name with a dot and no scheme (`github.com/ada`, taken as https), then printable
+/// ASCII. Every address it matches parses (a bare one within [`MAX_URL`] once `https://` is
+/// put in front of it).
 pub fn url_shape() -> String {
     let label = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
     let last = "[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
-    format!(r"[Hh][Tt][Tt][Pp][Ss]?://(?:{label}\.)*{last}(?::[0-9]{{1,4}})?(?:[/?#][\x21-\x7E]*)?")
+    format!(
+        r"(?:[Hh][Tt][Tt][Pp][Ss]?://(?:{label}\.)*{last}(?::[0-9]{{1,4}})?|(?:{label}\.)+{last})(?:[/?#][\x21-\x7E]*)?"
+    )
 }
 
 /// [`color`]'s shape as a regular expression, without anchors.
@@ -251,6 +255,43 @@ pub fn url(raw: &str) -> Result<String, String> {
     }
 }
 
+/// A web address as people write it and as the importer, the link form and the API all take
+/// it: an absolute http(s) URL ([`url`]), or one without its scheme (`github.com/ada`, as
+/// profiles and address books write them), which is taken as `https://github.com/ada`. What
+/// has no scheme must start with a letter or digit, hold no white space and name a host with a
+/// dot, so that a bare word or a handle (`ada`, `@ada`) is not mistaken for an address.
+pub fn web_address(raw: &str) -> Result<String, String> {
+    let s = raw.trim();
+    let address = if has_scheme(s) {
+        s.to_string()
+    } else {
+        format!("https://{s}")
+    };
+    if address.chars().count() > MAX_URL {
+        return Err(format!("must be at most {MAX_URL} characters"));
+    }
+    let bare_ok = has_scheme(s)
+        || (s.starts_with(char::is_alphanumeric)
+            && !s.chars().any(char::is_whitespace)
+            && url::Url::parse(&address)
+                .is_ok_and(|u| u.host_str().is_some_and(|h| h.contains('.'))));
+    match url(&address) {
+        Ok(address) if bare_ok => Ok(address),
+        _ => Err("must be a web address like https://ada.dev or github.com/ada".into()),
+    }
+}
+
+/// Whether `s` starts with a URL scheme (`https:`, `mailto:`, `javascript:`): letters, digits,
+/// `+ - .` from a letter up to the first colon, before any `/`, `?` or `#`.
+fn has_scheme(s: &str) -> bool {
+    s.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    })
+}
+
 /// A phone number: digits with the usual separators, at least three digits.
 pub fn phone(raw: &str) -> Result<String, String> {
     let s = raw.trim();
@@ -279,7 +320,7 @@ pub fn social_links(links: &[String]) -> Result<Vec<String>, String> {
         .map(String::as_str)
         .map(str::trim)
         .filter(|l| !l.is_empty())
-        .map(|l| url(l).map_err(|e| format!("`{l}` {e}")))
+        .map(|l| web_address(l).map_err(|e| format!("`{l}` {e}")))
         .collect()
 }
 
@@ -352,9 +393,9 @@ text_type!(
     phone
 );
 text_type!(
-    /// An absolute http(s) address.
+    /// An absolute http(s) address ([`web_address`]: `github.com/ada` is taken as https).
     WebUrl,
-    url
+    web_address
 );
 text_type!(
     /// A colour written `#rrggbb`, stored lowercase.
@@ -459,6 +500,46 @@ mod tests {
         }
         assert!(phone("+44 20 7946 0958").is_ok());
         assert!(phone("call me").is_err());
+    }
+
+    #[test]
+    fn web_addresses_without_a_scheme_are_taken_as_https() {
+        for (raw, stored) in [
+            ("github.com/ada", "https://github.com/ada"),
+            (
+                " www.linkedin.com/in/ada ",
+                "https://www.linkedin.com/in/ada",
+            ),
+            ("ada.dev", "https://ada.dev"),
+            ("mastodon.social/@ada", "https://mastodon.social/@ada"),
+            ("github.com/a:b", "https://github.com/a:b"),
+            ("https://github.com/ada", "https://github.com/ada"),
+            ("HTTP://ada.dev/x", "HTTP://ada.dev/x"),
+        ] {
+            assert_eq!(web_address(raw).as_deref(), Ok(stored), "{raw}");
+            assert_eq!(
+                WebUrl::parse(raw).map(|u| u.to_string()).as_deref(),
+                Ok(stored)
+            );
+        }
+        for bad in [
+            "",
+            "ada",
+            "@ada",
+            "@ada@mastodon.social",
+            "/github.com/ada",
+            "ada lovelace.dev",
+            "localhost:3000",
+            "github.com:443/ada",
+            "javascript:alert(1)",
+            "mailto:ada@example.com",
+            "ftp://x.org",
+        ] {
+            assert!(web_address(bad).is_err(), "{bad}");
+        }
+        // What the normalising makes longer than the limit is refused, not stored.
+        let long = format!("ada.dev/{}", "x".repeat(MAX_URL - 10));
+        assert!(web_address(&long).is_err());
     }
 
     #[test]

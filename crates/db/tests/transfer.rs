@@ -154,6 +154,41 @@ fn apple_vcards_unfold_lines_skip_photos_and_read_social_profiles() {
 }
 
 #[test]
+fn links_without_a_scheme_are_taken_as_https_by_the_rule_the_forms_use() {
+    let card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada\r\nURL:github.com/ada\r\n\
+                URL:https://ada.dev\r\nURL:ada\r\nURL:@ada@hachyderm.io\r\nEND:VCARD\r\n";
+    let parsed = parse_upload(card.as_bytes()).expect("readable");
+    let [ada] = &parsed.contacts[..] else {
+        panic!("one card: {parsed:?}");
+    };
+    assert_eq!(
+        links(&ada.info),
+        ["https://github.com/ada", "https://ada.dev"]
+    );
+    // What is no web address is kept in the notes, not dropped.
+    let notes = ada.background.misc_notes().unwrap_or("");
+    assert!(notes.contains("Profile: ada"), "{notes}");
+    assert!(notes.contains("Profile: @ada@hachyderm.io"), "{notes}");
+    // The forms and the API take each link the same way.
+    for (raw, stored) in [
+        ("github.com/ada", Ok("https://github.com/ada")),
+        ("https://ada.dev", Ok("https://ada.dev")),
+    ] {
+        let input = ContactInfoInput {
+            social_links: vec![raw.to_string()],
+            ..ContactInfoInput::default()
+        };
+        let parsed = input.parse().expect("valid");
+        assert_eq!(links(&parsed).first().copied().ok_or(()), stored, "{raw}");
+    }
+    let refused = ContactInfoInput {
+        social_links: vec!["ada".to_string()],
+        ..ContactInfoInput::default()
+    };
+    assert!(refused.parse().is_err());
+}
+
+#[test]
 fn outlook_quoted_printable_values_decode_in_their_charset() {
     let parsed = parse("outlook.vcf");
     assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);

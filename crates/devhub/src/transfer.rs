@@ -6,6 +6,7 @@ use devhub_db::transfer::export::{export_contacts, ContactFormat};
 use devhub_db::transfer::plan::{DuplicatePolicy, Match, Target};
 use devhub_db::transfer::{self, backup, ImportError, Imported};
 use devhub_db::{Db, DbConfig, OpenMode, User};
+use devhub_web::format::{count_of, plural};
 
 use crate::cli::{ExportArgs, ImportArgs, UserArgs};
 use crate::Failure;
@@ -117,10 +118,15 @@ pub async fn import(config: &DbConfig, args: &ImportArgs) -> Result<(), Failure>
     let mut out = String::new();
     match summary {
         None => out.push_str(&format!(
-            "{}: would create {} contacts; {} look like duplicates ({}).\n",
+            "{}: would create {}; {} {} ({}).\n",
             preview.format.label(),
-            preview.new_contacts.len(),
+            count_of(preview.new_contacts.len() as u64, "contact", "contacts"),
             preview.duplicates.len(),
+            plural(
+                preview.duplicates.len() as u64,
+                "looks like a duplicate",
+                "look like duplicates"
+            ),
             if policy == DuplicatePolicy::Merge {
                 "would merge"
             } else {
@@ -128,9 +134,9 @@ pub async fn import(config: &DbConfig, args: &ImportArgs) -> Result<(), Failure>
             }
         )),
         Some(s) => out.push_str(&format!(
-            "{}: created {} contacts, merged {}, skipped {}.\n",
+            "{}: created {}, merged {}, skipped {}.\n",
             preview.format.label(),
-            s.created,
+            count_of(s.created, "contact", "contacts"),
             s.merged,
             s.skipped
         )),

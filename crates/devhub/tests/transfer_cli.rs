@@ -78,6 +78,14 @@ async fn import_then_export_round_trips_for_a_user_and_a_second_import_creates_n
         "{}",
         out(&second)
     );
+    // One of a thing is counted in the singular.
+    let one = fixture("apple.vcf");
+    let single = devhub(dir.path(), &["import", &one, "--user", "ada", "--dry-run"]);
+    assert!(
+        out(&single).contains("would create 1 contact; 0 look like duplicates"),
+        "{}",
+        out(&single)
+    );
 
     let vcards = devhub(
         dir.path(),

@@ -10,7 +10,8 @@ pub struct NextBirthday {
     pub date: NaiveDate,
     /// Days from today: 0 is today.
     pub days: i64,
-    /// The age the person turns, when the birth year is plausible (1 to 120 years ago).
+    /// The age the person turns, when the birth year is known (not a birthday imported
+    /// without one) and plausible (1 to 120 years ago).
     pub turns: Option<u32>,
 }
 
@@ -46,7 +47,8 @@ pub fn next_birthday(birthday: NaiveDate, today: NaiveDate) -> Option<NextBirthd
         days: (date - today).num_days(),
         turns: u32::try_from(age)
             .ok()
-            .filter(|age| (1..=120).contains(age)),
+            .filter(|age| (1..=120).contains(age))
+            .filter(|_| !devhub_db::transfer::birthday_without_year(birthday)),
     })
 }
 
@@ -164,6 +166,14 @@ mod tests {
         // Born earlier this year: the first birthday is next year.
         assert_eq!(next(d(2025, 1, 5), d(2025, 2, 20)).2, Some(1));
         assert_eq!(next(d(2025, 2, 20), d(2025, 2, 20)).2, None, "born today");
+    }
+
+    #[test]
+    fn a_birthday_without_its_year_turns_no_age() {
+        let yearless = d(devhub_db::transfer::YEARLESS_BIRTHDAY_YEAR, 8, 17);
+        // 1904 is 120 years before 2024: a plausible age, were it a birth year.
+        assert_eq!(next(yearless, d(2024, 8, 1)), (d(2024, 8, 17), 16, None));
+        assert_eq!(next(yearless, d(2026, 8, 17)), (d(2026, 8, 17), 0, None));
     }
 
     #[test]

@@ -65,6 +65,16 @@ pub fn long_date(date: NaiveDate) -> String {
     format!("{} {}, {:04}", month_name(date), date.day(), date.year())
 }
 
+/// A birthday as the contact page writes it: "May 31, 1990", or "August 17" for one given
+/// without its year (an import's `--0817`), whose stored year is no birth year.
+pub fn birthday_date(date: NaiveDate) -> String {
+    if devhub_db::transfer::birthday_without_year(date) {
+        format!("{} {}", month_name(date), date.day())
+    } else {
+        long_date(date)
+    }
+}
+
 /// "Mar 3".
 pub fn short_date(date: NaiveDate) -> String {
     format!("{} {}", &month_name(date)[..3], date.day())
@@ -107,6 +117,22 @@ mod tests {
         assert_eq!(relative_days(75), "2 months ago");
         assert_eq!(relative_days(800), "2 years ago");
         assert_eq!(relative_days(-3), "in 3 days");
+    }
+
+    #[test]
+    fn counts_use_the_singular_for_one() {
+        assert_eq!(count_of(1, "contact", "contacts"), "1 contact");
+        assert_eq!(count_of(0, "contact", "contacts"), "0 contacts");
+        assert_eq!(count_of(37, "contact", "contacts"), "37 contacts");
+        assert_eq!(count_of(1200, "contact", "contacts"), "1,200 contacts");
+    }
+
+    #[test]
+    fn a_birthday_without_its_year_is_written_without_one() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default();
+        assert_eq!(birthday_date(d(1990, 5, 31)), "May 31, 1990");
+        let yearless = d(devhub_db::transfer::YEARLESS_BIRTHDAY_YEAR, 8, 17);
+        assert_eq!(birthday_date(yearless), "August 17");
     }
 
     #[test]
@@ -166,6 +192,20 @@ pub fn at_least(n: impl Borrow<u64>, at_least: impl Borrow<bool>) -> String {
         shown.push('+');
     }
     shown
+}
+
+/// `singular` for one of a thing, `plural` for any other number of them.
+pub fn plural<'a>(n: u64, singular: &'a str, plural: &'a str) -> &'a str {
+    if n == 1 {
+        singular
+    } else {
+        plural
+    }
+}
+
+/// "1 contact", "3 contacts", "1,200 contacts".
+pub fn count_of(n: u64, singular: &str, plural: &str) -> String {
+    format!("{} {}", count(n), self::plural(n, singular, plural))
 }
 
 /// An exact count, thousands grouped.

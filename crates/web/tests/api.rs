@@ -766,6 +766,12 @@ async fn background_and_contact_info_are_put_patched_read_and_deleted() {
         invalid.field_errors(),
         ["email", "phone_number", "social_links"]
     );
+    // A link without its scheme is taken as https, as the link form and the import take it.
+    let bare = api
+        .patch(&info, json!({"social_links": ["github.com/ada"]}))
+        .await;
+    assert_eq!(bare.status, StatusCode::OK, "{:?}", bare.json);
+    assert_eq!(bare.json["social_links"], json!(["https://github.com/ada"]));
     let patched = api.patch(&info, json!({"main_app": "Signal"})).await;
     assert_eq!(patched.json["main_app"], "Signal");
     assert_eq!(patched.json["email"], "ada@example.com");

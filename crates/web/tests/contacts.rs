@@ -325,6 +325,67 @@ async fn an_unknown_status_is_refused() {
 }
 
 #[tokio::test]
+async fn the_edit_pages_breadcrumb_leads_back_to_the_contact() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let grace = named(&app, &ada, "Grace").await;
+
+    let form = client.get(&format!("/contacts/{}/edit", grace.id)).await;
+
+    assert_eq!(form.status, StatusCode::OK);
+    let crumbs: Vec<String> = form
+        .html()
+        .select(&scraper::Selector::parse(".breadcrumb a").unwrap())
+        .filter_map(|a| a.value().attr("href").map(str::to_string))
+        .collect();
+    assert_eq!(
+        crumbs,
+        ["/contacts".to_string(), format!("/contacts/{}", grace.id)]
+    );
+    assert_eq!(form.texts(".breadcrumb a"), ["Contacts", "Grace"]);
+    assert_eq!(form.texts(".breadcrumb [aria-current=page]"), ["Edit"]);
+    // A new contact has no page yet: its form leads to the list.
+    let new = client.get("/contacts/new").await;
+    assert_eq!(new.texts(".breadcrumb a"), ["Contacts"]);
+}
+
+#[tokio::test]
+async fn the_birthday_hint_gives_no_format_that_contradicts_the_date_picker() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+
+    let new = client.get("/contacts/new").await;
+    assert_eq!(new.attr("#birthday", "type").as_deref(), Some("date"));
+    assert_eq!(
+        new.texts("#birthday-help"),
+        ["Optional. The dashboard reminds you when it comes round."]
+    );
+
+    // A birthday imported without its year: the picker shows the stored year, the hint says
+    // what it stands for.
+    let lisa = add_contact(
+        &app,
+        &ada,
+        ContactInput {
+            name: "Lisa".into(),
+            birthday: Some("1904-08-17".into()),
+            ..ContactInput::default()
+        },
+    )
+    .await;
+    let edit = client.get(&format!("/contacts/{}/edit", lisa.id)).await;
+    assert_eq!(
+        edit.attr("#birthday", "value").as_deref(),
+        Some("1904-08-17")
+    );
+    let hint = edit.texts("#birthday-help").join(" ");
+    assert!(
+        hint.starts_with("Saved without its year: 1904 stands for an unknown year"),
+        "{hint}"
+    );
+}
+
+#[tokio::test]
 async fn editing_a_contact_starts_from_its_values_and_saves_the_changes() {
     let app = spawn_app().await;
     let (mut client, ada) = signed_in(&app, "ada").await;
@@ -1095,20 +1156,63 @@ async fn social_links_are_added_recognised_deduplicated_and_removed() {
 }
 
 #[tokio::test]
+async fn a_link_without_https_is_added_with_it_as_the_importer_takes_it() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let grace = vip(&app, &ada, "Grace").await;
+    let path = format!("/contacts/{}", grace.id);
+
+    let r = client
+        .post_form(
+            &format!("{path}/social-links"),
+            &[("url", " github.com/grace ")],
+        )
+        .await;
+    assert_eq!(r.location(), Some(format!("{path}#contact-info").as_str()));
+    // The same address with its scheme is the same link.
+    let again = client
+        .post_form(
+            &format!("{path}/social-links"),
+            &[("url", "https://github.com/grace")],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+
+    let stored = app
+        .db
+        .contact_infos()
+        .get(&ada, &grace.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.social_links, ["https://github.com/grace"]);
+    let page = client.get(&path).await;
+    assert_eq!(
+        page.texts(".flash-success"),
+        ["That link is already listed."]
+    );
+    assert_eq!(page.texts(".social-links .platform"), ["GitHub"]);
+    assert_eq!(
+        page.attr(".social-links a.social-link", "href").as_deref(),
+        Some("https://github.com/grace")
+    );
+}
+
+#[tokio::test]
 async fn an_invalid_social_link_comes_back_beside_the_field() {
     let app = spawn_app().await;
     let (mut client, ada) = signed_in(&app, "ada").await;
     let grace = vip(&app, &ada, "Grace").await;
     let path = format!("/contacts/{}", grace.id);
 
-    for bad in ["github.com/grace", "javascript:alert(1)"] {
+    for bad in ["grace", "@grace", "javascript:alert(1)"] {
         let r = client
             .post_form(&format!("{path}/social-links"), &[("url", bad)])
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
         assert_eq!(
             r.texts("#link-url-error"),
-            ["URL must be a web address starting with https://."]
+            ["URL must be a web address like https://ada.dev or github.com/ada."]
         );
         assert_eq!(r.attr("#link-url", "value").as_deref(), Some(bad));
         assert_eq!(r.attr("#link-url", "aria-invalid").as_deref(), Some("true"));

@@ -68,6 +68,109 @@ fn text(r: &TestResponse, selector: &str) -> String {
     r.texts(selector).join(" ")
 }
 
+/// Uploads `vcard`, confirms the import, and returns the page of the one contact it made.
+async fn imported_contact_page(client: &mut Client<'_>, vcard: &str) -> TestResponse {
+    let preview = upload(client, "one.vcf", vcard.as_bytes()).await;
+    assert_eq!(text(&preview, "#new-count"), "1", "{}", preview.body);
+    let done = client
+        .post_form(
+            "/contacts/import/confirm",
+            &[("upload_id", &upload_id(&preview))],
+        )
+        .await;
+    assert_eq!(done.location(), Some("/contacts"));
+    let list = client.get("/contacts").await;
+    let href = list.attr("tbody .name-cell a", "href").unwrap();
+    client.get(&href).await
+}
+
+#[tokio::test]
+async fn a_birthday_imported_without_its_year_shows_as_a_day_with_no_age() {
+    let app = spawn_app().await;
+    let (mut client, _) = signed_in(&app, "ada").await;
+    let page = imported_contact_page(
+        &mut client,
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Lisa Meitner\r\nBDAY:--0817\r\nEND:VCARD\r\n",
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.texts("#field-birthday"), ["August 17"]);
+    let label = text(&page, "#stat-birthday .stat-label");
+    assert!(label.contains("Aug 17"), "{label}");
+    assert!(!label.contains("turns"), "{label}");
+}
+
+/// A vCard file of `n` new people (VIPs when `vip`), `n` people named like contacts the user
+/// has, and `n` records without a name.
+fn mixed_file(n: usize, vip: bool) -> String {
+    let card = |body: String| format!("BEGIN:VCARD\r\nVERSION:3.0\r\n{body}END:VCARD\r\n");
+    let mut file = String::new();
+    for i in 0..n {
+        let flag = if vip { "X-DEVHUB-VIP:1\r\n" } else { "" };
+        file.push_str(&card(format!("FN:New Person {i}\r\n{flag}")));
+        file.push_str(&card(format!("FN:Known Person {i}\r\n")));
+        file.push_str(&card("NOTE:no name\r\n".to_string()));
+    }
+    file
+}
+
+#[tokio::test]
+async fn the_import_preview_and_result_count_one_in_the_singular_and_two_in_the_plural() {
+    for (n, summary, button, done) in [
+        (
+            1,
+            [
+                "1 new contact, marked as a VIP in the file.",
+                "1 looks like a contact you already have.",
+                "1 record cannot be read and will be left out.",
+            ],
+            "Import 1 contact",
+            "Imported 1 new contact; 1 duplicate skipped, 1 unreadable record left out.",
+        ),
+        (
+            2,
+            [
+                "2 new contacts, 2 of them marked as VIPs in the file.",
+                "2 look like contacts you already have.",
+                "2 records cannot be read and will be left out.",
+            ],
+            "Import 2 contacts",
+            "Imported 2 new contacts; 2 duplicates skipped, 2 unreadable records left out.",
+        ),
+    ] {
+        let app = spawn_app().await;
+        let (mut client, ada) = signed_in(&app, "ada").await;
+        for i in 0..n {
+            let known = ContactInput {
+                name: format!("Known Person {i}"),
+                ..ContactInput::default()
+            };
+            app.db
+                .contacts()
+                .create(&ada, &known.parse().unwrap())
+                .await
+                .unwrap();
+        }
+        let preview = upload(&client, "mixed.vcf", mixed_file(n, true).as_bytes()).await;
+        assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+        assert_eq!(preview.texts("#import-summary li"), summary, "{n}");
+        assert_eq!(
+            text(&preview, "form[action=\"/contacts/import/confirm\"] button"),
+            button
+        );
+
+        let r = client
+            .post_form(
+                "/contacts/import/confirm",
+                &[("upload_id", &upload_id(&preview)), ("duplicates", "skip")],
+            )
+            .await;
+        assert_eq!(r.location(), Some("/contacts"));
+        let list = client.get("/contacts").await;
+        assert_eq!(text(&list, ".flash-success"), done, "{n}");
+    }
+}
+
 #[tokio::test]
 async fn an_import_previews_then_writes_on_confirmation_and_a_second_time_creates_nothing() {
     let app = spawn_app().await;

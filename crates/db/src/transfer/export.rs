@@ -7,7 +7,7 @@ use std::future::Future;
 use chrono::{Datelike, NaiveDate};
 use libsql::params_from_iter;
 
-use super::YEARLESS_BIRTHDAY_YEAR;
+use super::birthday_without_year;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::repo::background::{self, Background};
@@ -227,7 +227,7 @@ fn line(out: &mut String, content: &str) {
 
 /// `--MMDD` for a birthday stored without its year, `YYYYMMDD` otherwise.
 fn bday(date: NaiveDate) -> String {
-    if date.year() == YEARLESS_BIRTHDAY_YEAR {
+    if birthday_without_year(date) {
         format!("--{:02}{:02}", date.month(), date.day())
     } else {
         date.format("%Y%m%d").to_string()
@@ -344,7 +344,7 @@ fn csv_header() -> Vec<u8> {
 fn csv_row(e: &ExportedContact) -> Result<Vec<u8>> {
     let c = &e.contact;
     let birthday = c.birthday.map(|b| {
-        if b.year() == YEARLESS_BIRTHDAY_YEAR {
+        if birthday_without_year(b) {
             format!("--{:02}-{:02}", b.month(), b.day())
         } else {
             b.format("%Y-%m-%d").to_string()

@@ -29,6 +29,12 @@ pub const MAX_IMPORT_BYTES: usize = 20 * 1024 * 1024;
 /// without a year.
 pub const YEARLESS_BIRTHDAY_YEAR: i32 = 1904;
 
+/// Whether a stored birthday was given without its year ([`YEARLESS_BIRTHDAY_YEAR`]): such a
+/// birthday is shown as a day of the year, with no age, and exported without a year.
+pub fn birthday_without_year(date: NaiveDate) -> bool {
+    chrono::Datelike::year(&date) == YEARLESS_BIRTHDAY_YEAR
+}
+
 /// The formats an upload can be in, recognised from its content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportFormat {
@@ -274,19 +280,21 @@ impl RecordBuilder {
         }
     }
 
-    /// A profile or web link; `github.com/ada` is taken as `https://github.com/ada`.
+    /// A profile or web link; `github.com/ada` is taken as `https://github.com/ada`, as the
+    /// link form and the API take it ([`crate::validate::web_address`]).
     pub fn link(&mut self, raw: &str) {
         let l = raw.trim();
         if l.is_empty() {
             return;
         }
-        let l = if l.starts_with("http://") || l.starts_with("https://") {
-            l.to_string()
-        } else if l.contains('.') && !l.contains(':') && !l.contains(' ') {
-            format!("https://{l}")
-        } else {
-            self.notes.push(format!("Profile: {l}"));
-            return;
+        let l = match crate::validate::web_address(l) {
+            Ok(address) => address,
+            // An http(s) address that breaks a rule goes to the notes as a link (`finish`).
+            Err(_) if l.starts_with("http://") || l.starts_with("https://") => l.to_string(),
+            Err(_) => {
+                self.notes.push(format!("Profile: {l}"));
+                return;
+            }
         };
         if !self.links.contains(&l) {
             self.links.push(l);

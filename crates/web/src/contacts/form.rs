@@ -95,6 +95,11 @@ struct FormPage {
     relationships: Vec<String>,
     /// The latest birthday the date picker offers.
     today: String,
+    /// The contact being edited, which the breadcrumb leads back to: `(id, name)`.
+    editing: Option<(String, String)>,
+    /// The birthday in the form was given without its year (stored as
+    /// [`devhub_db::transfer::YEARLESS_BIRTHDAY_YEAR`]): the hint says what that year means.
+    birthday_without_year: bool,
 }
 
 impl FormPage {
@@ -121,8 +126,12 @@ impl FormPage {
                 format!("/contacts/{}", c.id),
             ),
         };
+        let birthday_without_year = devhub_db::validate::date(&form.birthday)
+            .is_ok_and(devhub_db::transfer::birthday_without_year);
         FormPage {
             layout: page.layout(title, "contacts"),
+            editing: editing.map(|c| (c.id.to_string(), c.name.to_string())),
+            birthday_without_year,
             heading,
             action,
             submit,

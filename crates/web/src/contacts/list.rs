@@ -12,10 +12,9 @@ use devhub_db::{
 };
 use serde::Deserialize;
 
-use super::count_of;
 use crate::error::AppError;
 use crate::flash::{self, Flash};
-use crate::format::When;
+use crate::format::{count_of, When};
 use crate::forms::safe_next;
 use crate::forms::Form;
 use crate::page::{ok, Layout, Page, Pager, QueryString};

@@ -36,24 +36,3 @@ pub fn router() -> Router<AppState> {
             post(vip::remove_social_link),
         )
 }
-
-/// "1 contact", "3 contacts".
-fn count_of(n: u64, singular: &str, plural: &str) -> String {
-    if n == 1 {
-        format!("1 {singular}")
-    } else {
-        format!("{} {plural}", crate::format::count(n))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_use_the_singular_for_one() {
-        assert_eq!(count_of(1, "contact", "contacts"), "1 contact");
-        assert_eq!(count_of(0, "contact", "contacts"), "0 contacts");
-        assert_eq!(count_of(37, "contact", "contacts"), "37 contacts");
-    }
-}

@@ -12,13 +12,14 @@ use chrono::{Datelike, NaiveDate};
 use devhub_db::{Contact, ContactId, ContactStatus, Interaction};
 use serde::Deserialize;
 
-use super::count_of;
 use super::vip::{self, BackgroundForm, InfoForm, VipView};
 use crate::birthdays::next_birthday;
 use crate::error::AppError;
 use crate::flash::{self, Flash};
 use crate::follow_ups::{self, CardReturn, ContactCard, FollowUpItem};
-use crate::format::{interaction_label, interaction_options, long_date, short_date, When};
+use crate::format::{
+    birthday_date, count_of, interaction_label, interaction_options, short_date, When,
+};
 use crate::forms::FieldErrors;
 use crate::forms::Form;
 use crate::page::{encode_query, ok, render, Layout, Page};
@@ -253,8 +254,11 @@ pub(super) async fn render_contact(
             relationship: contact.relationship,
             industry: contact.industry,
             location: contact.location,
-            birthday: contact.birthday.map(long_date),
-            age: contact.birthday.map(|b| age_on(b, today)),
+            birthday: contact.birthday.map(birthday_date),
+            age: contact
+                .birthday
+                .filter(|b| !devhub_db::transfer::birthday_without_year(*b))
+                .map(|b| age_on(b, today)),
             vip: contact.vip,
             archived: contact.status == ContactStatus::Archived,
             created: page.today.when_at(contact.created_at),

@@ -531,7 +531,7 @@ pub async fn add_social_link(
     let outcome = if form.url.trim().is_empty() {
         LinkChange::Refused("URL is required.".into())
     } else {
-        match validate::url(&form.url) {
+        match validate::web_address(&form.url) {
             Err(message) => LinkChange::Refused(format!("URL {message}.")),
             Ok(address) => {
                 change_links(&state, &page, &contact, |links| {

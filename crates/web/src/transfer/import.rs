@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::flash::{redirect, Flash};
+use crate::format::{count_of, plural};
 use crate::forms::Form;
 use crate::page::{render, Layout, Page};
 use crate::state::AppState;
@@ -63,11 +64,78 @@ pub struct PreviewPage {
     errors: Vec<Row>,
 }
 
+impl PreviewPage {
+    /// What follows the number of new contacts: "new contact", "new contacts, 2 of them
+    /// marked as VIPs in the file".
+    fn new_words(&self) -> String {
+        let (new, vips) = (self.new_count as u64, self.new_vips as u64);
+        let mut words = format!("new {}", plural(new, "contact", "contacts"));
+        if vips > 0 && vips == new && new == 1 {
+            words.push_str(", marked as a VIP in the file");
+        } else if vips > 0 {
+            words.push_str(&format!(
+                ", {vips} of them marked as {} in the file",
+                plural(vips, "a VIP", "VIPs")
+            ));
+        }
+        words
+    }
+
+    /// What follows the number of duplicates.
+    fn duplicate_words(&self) -> &'static str {
+        plural(
+            self.duplicates.len() as u64,
+            "looks like a contact you already have",
+            "look like contacts you already have",
+        )
+    }
+
+    /// What follows the number of unreadable records.
+    fn error_words(&self) -> &'static str {
+        plural(
+            self.errors.len() as u64,
+            "record cannot be read and will be left out",
+            "records cannot be read and will be left out",
+        )
+    }
+
+    /// "Import 1 contact", "Import 12 contacts".
+    fn import_label(&self) -> String {
+        format!(
+            "Import {}",
+            count_of(self.new_count as u64, "contact", "contacts")
+        )
+    }
+}
+
 pub struct BackupSummary {
     contacts: usize,
     interactions: usize,
     follow_ups: usize,
     tags: usize,
+}
+
+impl BackupSummary {
+    /// What follows the number of contacts a backup restores.
+    fn rest(&self) -> String {
+        restored_rest(
+            self.contacts as u64,
+            self.interactions as u64,
+            self.follow_ups as u64,
+            self.tags as u64,
+        )
+    }
+}
+
+/// "contacts with 3 interactions, 1 follow-up and 2 tags" after a number of contacts.
+fn restored_rest(contacts: u64, interactions: u64, follow_ups: u64, tags: u64) -> String {
+    format!(
+        "{} with {}, {} and {}",
+        plural(contacts, "contact", "contacts"),
+        count_of(interactions, "interaction", "interactions"),
+        count_of(follow_ups, "follow-up", "follow-ups"),
+        count_of(tags, "tag", "tags")
+    )
 }
 
 const SAMPLE: usize = 10;
@@ -296,22 +364,26 @@ pub async fn confirm(
         Imported::Backup {
             restored: Some(r), ..
         } => format!(
-            "Restored {} contacts, {} interactions, {} follow-ups and {} tags.",
-            r.contacts, r.interactions, r.follow_ups, r.tags
+            "Restored {} {}.",
+            crate::format::count(r.contacts),
+            restored_rest(r.contacts, r.interactions, r.follow_ups, r.tags)
         ),
         Imported::Contacts {
             summary: Some(s), ..
         } => format!(
-            "Imported {} new contacts; {} duplicates {}{}.",
-            s.created,
-            s.merged + s.skipped,
+            "Imported {}; {} {}{}.",
+            count_of(s.created, "new contact", "new contacts"),
+            count_of(s.merged + s.skipped, "duplicate", "duplicates"),
             if policy == DuplicatePolicy::Merge {
                 "merged"
             } else {
                 "skipped"
             },
             if s.unreadable > 0 {
-                format!(", {} unreadable records left out", s.unreadable)
+                format!(
+                    ", {} left out",
+                    count_of(s.unreadable, "unreadable record", "unreadable records")
+                )
             } else {
                 String::new()
             }
