@@ -58,6 +58,18 @@ impl Layout {
         self
     }
 
+    /// The layout of a page that no signed-in handler made (an error page): the visitor's
+    /// header when they are signed in, and their theme either way.
+    pub fn for_visitor(current: Option<&CurrentUser>, jar: &CookieJar) -> Self {
+        let mut layout = Layout::default().theme_from(jar);
+        if let Some(current) = current {
+            let today = Today::at(Utc::now(), current.settings.time_zone());
+            layout.username = Some(current.user.username.clone());
+            layout.follow_ups = current.follow_ups.on(today.date);
+        }
+        layout
+    }
+
     pub fn nav(mut self, nav: &'static str) -> Self {
         self.nav = nav;
         self
