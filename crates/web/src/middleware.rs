@@ -1,5 +1,5 @@
-//! The layers every request passes: request logs, panic and error pages, body limit,
-//! timeout, and the security headers and same-origin rule it shares with the studio
+//! The layers every request passes: request logs, compression, panic and error pages, body
+//! limit, timeout, and the security headers and same-origin rule it shares with the studio
 //! (`devhub-http`).
 
 use std::time::Duration;
@@ -12,6 +12,7 @@ use axum::Router;
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 use devhub_http::SameOrigin;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -59,6 +60,10 @@ pub fn wrap(router: Router<AppState>, state: AppState) -> Router {
         }))
         .layer(from_fn(devhub_http::security_headers))
         .layer(from_fn_with_state(hsts, strict_transport_security))
+        // Outside everything that writes a body (error pages included): HTML, CSS, JavaScript
+        // and JSON go out with brotli or gzip when the client accepts it (not images, which are
+        // compressed already, nor bodies too small to gain).
+        .layer(CompressionLayer::new().br(true).gzip(true))
         .layer(
             TraceLayer::new_for_http()
                 // The path only: query strings and headers (cookies, tokens) stay out of logs.
