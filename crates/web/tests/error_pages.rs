@@ -145,6 +145,10 @@ async fn add_contact(app: &TestApp, user: &UserId, name: &str) -> devhub_db::Con
         .id
 }
 
+/// A form's address, a post to it that answers with a page (messages, or something shown
+/// once), and the page a GET of the address must lead to.
+type FormCase<'a> = (String, Vec<(&'a str, &'a str)>, String);
+
 #[tokio::test]
 async fn the_address_a_form_came_back_from_leads_to_the_forms_page_when_opened_again() {
     let app = spawn_app().await;
@@ -187,9 +191,7 @@ async fn the_address_a_form_came_back_from_leads_to_the_forms_page_when_opened_a
         .id;
     let (c, i, f) = (contact.as_str(), interaction.as_str(), follow_up.as_str());
     let long = "x".repeat(10_001);
-    // Each address, a post that answers with a page (not a redirect), and where a GET of the
-    // same address must lead.
-    let cases: Vec<(String, Vec<(&str, &str)>, String)> = vec![
+    let cases: Vec<FormCase> = vec![
         (
             format!("/contacts/{c}/status"),
             vec![("status", "gone")],
