@@ -174,7 +174,10 @@ async fn a_user_builds_up_a_vip_contact_finds_it_and_archives_it() {
             }
         }
         // The toggle stores the other theme in a cookie.
-        browser.click("[data-theme-toggle]").await;
+        let other = if theme == "light" { "dark" } else { "light" };
+        browser
+            .click(&format!("[data-theme-toggle][value={other}]"))
+            .await;
     }
     browser.resize(1280, 900).await;
     println!("screenshots: {}", screenshot_dir().display());

@@ -65,6 +65,7 @@ async fn login_page(Query(query): Query<NextQuery>, jar: CookieJar) -> (CookieJa
     let (jar, flash) = flash::take(jar);
     let page = LoginPage {
         layout: Layout::new("Log in")
+            .described(LOGIN_DESCRIPTION)
             .flash(flash)
             .theme_from(&jar)
             .nav("login"),
@@ -85,6 +86,11 @@ struct LoginForm {
     next: Option<String>,
 }
 
+const LOGIN_DESCRIPTION: &str = "Log in to Developer Hub CRM, your self-hosted personal CRM: \
+    contacts, interactions and follow-ups in one place.";
+const REGISTER_DESCRIPTION: &str = "Create an account on this Developer Hub CRM: keep track of \
+    the people you meet, what you talked about, and when to get back in touch.";
+
 const TOO_MANY: &str = "Too many attempts. Please wait a minute and try again.";
 
 async fn login(
@@ -99,7 +105,10 @@ async fn login(
         render(
             status,
             &LoginPage {
-                layout: Layout::new("Log in").theme_from(&jar).nav("login"),
+                layout: Layout::new("Log in")
+                    .described(LOGIN_DESCRIPTION)
+                    .theme_from(&jar)
+                    .nav("login"),
                 username: username.clone(),
                 next: next.clone(),
                 error: Some(error.to_string()),
@@ -214,6 +223,7 @@ async fn register_page(jar: CookieJar) -> (CookieJar, Response) {
     let (jar, flash) = flash::take(jar);
     let page = RegisterPage {
         layout: Layout::new("Create an account")
+            .described(REGISTER_DESCRIPTION)
             .flash(flash)
             .theme_from(&jar)
             .nav("register"),
@@ -255,6 +265,7 @@ async fn register(
 ) -> Result<Response, AppError> {
     let mut page = RegisterPage {
         layout: Layout::new("Create an account")
+            .described(REGISTER_DESCRIPTION)
             .theme_from(&jar)
             .nav("register"),
         username: form.username.trim().to_string(),

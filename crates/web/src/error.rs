@@ -38,17 +38,36 @@ pub struct ErrorPage {
     pub message: String,
 }
 
+/// What an error page says, kept on its response: the handler that fails knows nothing of the
+/// visitor, so the layer that does (`middleware::error_pages`) renders the page again with
+/// their header and theme.
+#[derive(Debug, Clone)]
+pub struct ErrorShown {
+    pub heading: &'static str,
+    pub message: String,
+}
+
+impl ErrorShown {
+    /// The page for `status` with `layout` (the visitor's).
+    pub fn render(self, status: StatusCode, mut layout: Layout) -> Response {
+        layout.title = self.heading.to_string();
+        let page = ErrorPage {
+            layout,
+            status: status.as_u16(),
+            heading: self.heading,
+            message: self.message.clone(),
+        };
+        let mut response = render(status, &page);
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
 /// The HTML error page of a request that could not be read, saying what was wrong with it
 /// (a repeated form field, a value of the wrong type).
 pub fn error_page_saying(status: StatusCode, message: String) -> Response {
     let heading = "Request not understood";
-    let page = ErrorPage {
-        layout: Layout::new(heading),
-        status: status.as_u16(),
-        heading,
-        message,
-    };
-    render(status, &page)
+    ErrorShown { heading, message }.render(status, Layout::default())
 }
 
 /// The HTML page for an error status.
@@ -87,13 +106,8 @@ pub fn error_page(status: StatusCode) -> Response {
             "An unexpected error occurred. It has been logged; please try again.",
         ),
     };
-    let page = ErrorPage {
-        layout: Layout::new(heading),
-        status: status.as_u16(),
-        heading,
-        message: message.to_string(),
-    };
-    render(status, &page)
+    let message = message.to_string();
+    ErrorShown { heading, message }.render(status, Layout::default())
 }
 
 impl IntoResponse for AppError {

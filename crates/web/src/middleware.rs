@@ -1,5 +1,5 @@
-//! The layers every request passes: request logs, panic and error pages, body limit,
-//! timeout, and the security headers and same-origin rule it shares with the studio
+//! The layers every request passes: request logs, compression, panic and error pages, body
+//! limit, timeout, and the security headers and same-origin rule it shares with the studio
 //! (`devhub-http`).
 
 use std::time::Duration;
@@ -9,14 +9,19 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{from_fn, from_fn_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use axum_extra::extract::cookie::{Cookie, CookieJar};
 use devhub_http::SameOrigin;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-use crate::error::error_page;
+use crate::auth::session;
+use crate::auth::CurrentUser;
+use crate::error::{error_page, ErrorShown};
+use crate::page::Layout;
 use crate::state::AppState;
 
 /// The default request body limit, for every route but the import upload (which sets its own).
@@ -48,13 +53,17 @@ pub fn wrap(router: Router<AppState>, state: AppState) -> Router {
             settings.request_timeout,
         ))
         // Outside the body limit and the timeout, so that their answers get rewritten too.
-        .layer(from_fn(error_pages))
+        .layer(from_fn_with_state(state.clone(), error_pages))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a request handler panicked");
             error_page(StatusCode::INTERNAL_SERVER_ERROR)
         }))
         .layer(from_fn(devhub_http::security_headers))
         .layer(from_fn_with_state(hsts, strict_transport_security))
+        // Outside everything that writes a body (error pages included): HTML, CSS, JavaScript
+        // and JSON go out with brotli or gzip when the client accepts it (not images, which are
+        // compressed already, nor bodies too small to gain).
+        .layer(CompressionLayer::new().br(true).gzip(true))
         .layer(
             TraceLayer::new_for_http()
                 // The path only: query strings and headers (cookies, tokens) stay out of logs.
@@ -73,10 +82,13 @@ pub fn wrap(router: Router<AppState>, state: AppState) -> Router {
 
 /// Error statuses produced by layers (413 from the body limit, 408 from the timeout) or by
 /// the router (405) come back as plain text: pages get the HTML error page instead, the API
-/// a problem document.
-async fn error_pages(request: Request, next: Next) -> Response {
+/// a problem document. Every error page then gets the visitor's header and theme (see
+/// [`visitor_of`]).
+async fn error_pages(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let is_api = is_api_path(request.uri().path());
-    let response = next.run(request).await;
+    // Only read when an error page is shown.
+    let cookies = request.headers().get(header::COOKIE).cloned();
+    let mut response = next.run(request).await;
     let status = response.status();
     let content_type = response
         .headers()
@@ -100,15 +112,91 @@ async fn error_pages(request: Request, next: Next) -> Response {
             StatusCode::PAYLOAD_TOO_LARGE
                 | StatusCode::REQUEST_TIMEOUT
                 | StatusCode::UNPROCESSABLE_ENTITY
+                | StatusCode::METHOD_NOT_ALLOWED
         )
     {
-        if status == StatusCode::UNPROCESSABLE_ENTITY {
+        let page = if status == StatusCode::UNPROCESSABLE_ENTITY {
             // A form that could not even be decoded: say so plainly.
-            return error_page(StatusCode::BAD_REQUEST);
+            error_page(StatusCode::BAD_REQUEST)
+        } else {
+            error_page(status)
+        };
+        // The router's `Allow` (405) stays.
+        let (mut parts, body) = page.into_parts();
+        for (name, value) in response.headers() {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                parts.headers.insert(name.clone(), value.clone());
+            }
         }
-        return error_page(status);
+        response = Response::from_parts(parts, body);
     }
-    response
+    let Some(shown) = response.extensions().get::<ErrorShown>().cloned() else {
+        return response;
+    };
+    let jar = CookieJar::from_headers(&cookies.into_iter().map(|v| (header::COOKIE, v)).collect());
+    let status = response.status();
+    let found = response.extensions().get::<CurrentUser>().cloned();
+    let (current, renewed) = visitor_of(&state, found, status, &jar).await;
+    let (mut parts, _) = response.into_parts();
+    let page = shown.render(status, Layout::for_visitor(current.as_ref(), &jar));
+    let (page_parts, body) = page.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        page_parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .cloned()
+            .unwrap_or_else(|| HeaderValue::from_static("text/html; charset=utf-8")),
+    );
+    if let Some(cookie) = renewed.and_then(|c| HeaderValue::from_str(&c.to_string()).ok()) {
+        parts.headers.append(header::SET_COOKIE, cookie);
+    }
+    Response::from_parts(parts, body)
+}
+
+/// Who sees an error page: the user a signed-in route found (`auth::require_user` leaves them
+/// on the response), or, for what no route matched (an unknown address, a method the address
+/// does not answer, a refused request), whoever the session cookie opens — read only then,
+/// once. A server error's page is shown without: the database may be what failed.
+async fn visitor_of(
+    state: &AppState,
+    found: Option<CurrentUser>,
+    status: StatusCode,
+    jar: &CookieJar,
+) -> (Option<CurrentUser>, Option<Cookie<'static>>) {
+    if found.is_some() {
+        return (found, None);
+    }
+    let Some(token) = jar.get(session::COOKIE_NAME).map(|c| c.value().to_string()) else {
+        return (None, None);
+    };
+    if !status.is_client_error() || status == StatusCode::REQUEST_TIMEOUT {
+        return (None, None);
+    }
+    match session::validate_token(&state.db, &token).await {
+        Ok(Some(validated)) => {
+            let renewed = validated.renewed.then(|| {
+                session::session_cookie(
+                    token,
+                    validated.session.expires_at,
+                    state.settings.secure_cookies,
+                )
+            });
+            let current = CurrentUser {
+                user: validated.user,
+                session_id: validated.session.id,
+                settings: validated.settings,
+                follow_ups: validated.follow_ups,
+            };
+            (Some(current), renewed)
+        }
+        Ok(None) => (None, None),
+        Err(e) => {
+            tracing::warn!(error = %e, "the session of an error page could not be read");
+            (None, None)
+        }
+    }
 }
 
 /// Served over https (an https public URL): browsers are told to use nothing else for a year.

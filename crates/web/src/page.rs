@@ -32,7 +32,14 @@ pub struct Layout {
     pub nav: &'static str,
     /// The signed-in user's overdue and today's follow-ups, counted in the navigation.
     pub follow_ups: FollowUpCounts,
+    /// The page's `<meta name="description">`, when it has one of its own.
+    pub description: Option<&'static str>,
 }
+
+/// What every other page says of itself in `<meta name="description">` (search results, link
+/// previews).
+pub const DESCRIPTION: &str = "Developer Hub CRM: a self-hosted personal CRM for developers. \
+    The people you meet, what you talked about, and when to get back in touch.";
 
 impl Layout {
     pub fn new(title: impl Into<String>) -> Self {
@@ -58,6 +65,28 @@ impl Layout {
         self
     }
 
+    /// The layout of a page that no signed-in handler made (an error page): the visitor's
+    /// header when they are signed in, and their theme either way.
+    pub fn for_visitor(current: Option<&CurrentUser>, jar: &CookieJar) -> Self {
+        let mut layout = Layout::default().theme_from(jar);
+        if let Some(current) = current {
+            let today = Today::at(Utc::now(), current.settings.time_zone());
+            layout.username = Some(current.user.username.clone());
+            layout.follow_ups = current.follow_ups.on(today.date);
+        }
+        layout
+    }
+
+    /// A description of the page's own instead of [`DESCRIPTION`].
+    pub fn described(mut self, description: &'static str) -> Self {
+        self.description = Some(description);
+        self
+    }
+
+    pub fn description(&self) -> &'static str {
+        self.description.unwrap_or(DESCRIPTION)
+    }
+
     pub fn nav(mut self, nav: &'static str) -> Self {
         self.nav = nav;
         self
@@ -69,6 +98,10 @@ impl Layout {
 
     pub fn js(&self) -> &'static str {
         assets::js_path()
+    }
+
+    pub fn icon(&self) -> &'static str {
+        assets::icon_path()
     }
 }
 
@@ -97,6 +130,7 @@ impl Page {
             theme: self.theme.clone(),
             nav,
             follow_ups: self.follow_ups,
+            description: None,
         }
     }
 

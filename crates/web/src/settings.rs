@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::CookieJar;
@@ -31,14 +31,38 @@ use devhub_db::{
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/settings", get(settings_page))
-        .route("/settings/password", post(change_password))
+        // The forms that answer with this page (messages, a token or feed address shown
+        // once) leave their address in the address bar: opened again, it leads back here.
+        .route(
+            "/settings/password",
+            post(change_password).get(to_section("/settings#password")),
+        )
         .route("/settings/sessions/revoke", post(sign_out_everywhere))
-        .route("/settings/delete", post(delete_account))
-        .route("/settings/reminders", post(save_reminders))
-        .route("/settings/calendar", post(new_calendar_feed))
+        .route(
+            "/settings/delete",
+            post(delete_account).get(to_section("/settings#delete-account")),
+        )
+        .route(
+            "/settings/reminders",
+            post(save_reminders).get(to_section("/settings#reminders")),
+        )
+        .route(
+            "/settings/calendar",
+            post(new_calendar_feed).get(to_section("/settings#calendar")),
+        )
         .route("/settings/calendar/revoke", post(revoke_calendar_feed))
-        .route("/settings/tokens", post(create_token))
+        .route(
+            "/settings/tokens",
+            post(create_token).get(to_section("/settings#tokens")),
+        )
         .route("/settings/tokens/{id}/revoke", post(revoke_token))
+}
+
+/// A handler that answers with a 303 to `target`.
+fn to_section(
+    target: &'static str,
+) -> impl FnOnce() -> std::future::Ready<Redirect> + Clone + Send + Sync + 'static {
+    move || std::future::ready(Redirect::to(target))
 }
 
 /// The expiry choices of a new token, in days (`None`: never).

@@ -44,9 +44,15 @@
   });
 
   // Theme toggle: apply at once; the form post still stores the choice in a cookie.
+  // "system" drops the choice: the stylesheet follows the system's again.
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-theme-toggle]");
-    if (button) document.documentElement.setAttribute("data-theme", button.value);
+    if (!button) return;
+    if (button.value === "light" || button.value === "dark") {
+      document.documentElement.setAttribute("data-theme", button.value);
+    } else {
+      document.documentElement.removeAttribute("data-theme");
+    }
   });
 
   // Keyboard shortcuts, ignored while typing in a field.

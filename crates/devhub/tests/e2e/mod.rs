@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 
 #[path = "../../../db/tests/common/sqld.rs"]
@@ -293,6 +294,34 @@ impl Browser {
         }
     }
 
+    /// Makes the page's `prefers-color-scheme` `light` or `dark`, as the system's setting would
+    /// (DevTools' media emulation; it stays for the pages loaded after).
+    pub async fn emulate_color_scheme(&self, scheme: &str) {
+        self.client
+            .issue_cmd(Cdp {
+                cmd: "Emulation.setEmulatedMedia",
+                params: serde_json::json!({
+                    "features": [{ "name": "prefers-color-scheme", "value": scheme }]
+                }),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("emulating prefers-color-scheme: {scheme}: {e}"));
+    }
+
+    /// The computed value of CSS `property` of the first element matching `css`.
+    pub async fn computed_style(&self, css: &str, property: &str) -> String {
+        let value = self
+            .client
+            .execute(
+                "return getComputedStyle(document.querySelector(arguments[0]))\
+                 .getPropertyValue(arguments[1]);",
+                vec![css.into(), property.into()],
+            )
+            .await
+            .unwrap();
+        value.as_str().unwrap_or_default().to_string()
+    }
+
     pub async fn resize(&self, width: u32, height: u32) {
         self.client.set_window_size(width, height).await.unwrap();
     }
@@ -335,5 +364,30 @@ impl Browser {
         let _ = client.close().await;
         let _ = driver.kill();
         let _ = driver.wait();
+    }
+}
+
+/// A Chrome DevTools Protocol command, sent through ChromeDriver's `goog/cdp/execute`.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: serde_json::Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
     }
 }

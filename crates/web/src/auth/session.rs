@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use devhub_db::repo::session::{Session, SessionId};
 use devhub_db::{Db, FollowUpCountsNear, Owner, User, UserSettings};
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorShown};
 use crate::state::AppState;
 
 pub const COOKIE_NAME: &str = "auth-session";
@@ -172,13 +172,19 @@ pub async fn require_user(
             state.settings.secure_cookies,
         )
     });
-    request.extensions_mut().insert(CurrentUser {
+    let current = CurrentUser {
         user: validated.user,
         session_id: validated.session.id,
         settings: validated.settings,
         follow_ups: validated.follow_ups,
-    });
-    let response = next.run(request).await;
+    };
+    request.extensions_mut().insert(current.clone());
+    let mut response = next.run(request).await;
+    // An error page goes out with the signed-in header: `middleware::error_pages` renders it
+    // again with the user it finds here.
+    if response.extensions().get::<ErrorShown>().is_some() {
+        response.extensions_mut().insert(current);
+    }
     Ok(match renewed {
         Some(cookie) => (CookieJar::new().add(cookie), response).into_response(),
         None => response,

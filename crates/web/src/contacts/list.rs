@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::extract::{RawQuery, State};
-use axum::response::Response;
+use axum::response::{Redirect, Response};
 use axum_extra::extract::CookieJar;
 use devhub_db::{
     BulkAction, Contact, ContactFilter, ContactId, ContactQuery, ContactSort, ContactStatus,
@@ -359,6 +359,12 @@ struct BulkDeletePage {
 }
 
 const NOTHING_SELECTED: &str = "Select at least one contact.";
+
+/// `GET /contacts/bulk`: the address bar after a bulk delete asked for confirmation, opened
+/// again: the list.
+pub async fn to_list() -> Redirect {
+    Redirect::to("/contacts")
+}
 
 pub async fn bulk(
     State(state): State<AppState>,

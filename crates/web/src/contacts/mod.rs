@@ -11,28 +11,42 @@ use axum::routing::{get, post};
 use axum::Router;
 
 pub(crate) use list::ListParams;
-pub(crate) use show::render_contact_with_card;
+pub(crate) use show::{render_contact_with_card, to_contact_page};
 
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/contacts", get(list::list_page).post(form::create))
-        .route("/contacts/bulk", post(list::bulk))
+        // Each form's address answers GET too, with the page the form is on (see
+        // `show::to_contact_page`).
+        .route("/contacts/bulk", post(list::bulk).get(list::to_list))
         .route("/contacts/new", get(form::new_page))
         .route("/contacts/{id}", get(show::show_page).post(form::update))
         .route("/contacts/{id}/edit", get(form::edit_page))
         .route("/contacts/{id}/vip", post(show::set_vip))
-        .route("/contacts/{id}/status", post(show::set_status))
+        .route(
+            "/contacts/{id}/status",
+            post(show::set_status).get(to_contact_page),
+        )
         .route(
             "/contacts/{id}/delete",
             get(show::delete_page).post(show::delete),
         )
-        .route("/contacts/{id}/background", post(vip::save_background))
-        .route("/contacts/{id}/contact-info", post(vip::save_contact_info))
-        .route("/contacts/{id}/social-links", post(vip::add_social_link))
+        .route(
+            "/contacts/{id}/background",
+            post(vip::save_background).get(to_contact_page),
+        )
+        .route(
+            "/contacts/{id}/contact-info",
+            post(vip::save_contact_info).get(to_contact_page),
+        )
+        .route(
+            "/contacts/{id}/social-links",
+            post(vip::add_social_link).get(to_contact_page),
+        )
         .route(
             "/contacts/{id}/social-links/remove",
-            post(vip::remove_social_link),
+            post(vip::remove_social_link).get(to_contact_page),
         )
 }

@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use chrono::{Datelike, NaiveDate};
 use devhub_db::{Contact, ContactId, ContactStatus, Interaction};
@@ -282,6 +282,18 @@ pub(crate) async fn render_contact_with_card(
         ..Returned::default()
     };
     render_contact(state, page, contact, 1, returned).await
+}
+
+/// `GET` on the address a form of the contact's page posts to. A form that comes back with
+/// messages leaves that address in the address bar; opened again (a reload, a bookmark, a new
+/// tab) it leads to the contact's page, not to a 405.
+pub async fn to_contact_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let contact = owned(&state, &page, id).await?;
+    Ok(Redirect::to(&format!("/contacts/{}", contact.id)).into_response())
 }
 
 /// Whole years from `birthday` to `today`.

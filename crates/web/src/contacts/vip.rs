@@ -227,6 +227,8 @@ pub struct VipView {
     pub bg_open: bool,
     pub info: Option<ContactInfo>,
     pub tel: String,
+    /// The e-mail address in the pieces a line may break between (see [`email_pieces`]).
+    pub email_pieces: Vec<String>,
     pub info_form: InfoForm,
     pub info_errors: FieldErrors,
     /// Messages about stored values the form does not show (a bad link written elsewhere).
@@ -284,6 +286,11 @@ pub(super) fn view(
         Some((url, message)) => (url.clone(), Some(message.clone())),
         None => (String::new(), None),
     };
+    let email_pieces = info
+        .as_ref()
+        .and_then(|i| i.email.as_deref())
+        .map(email_pieces)
+        .unwrap_or_default();
     let tel = info
         .as_ref()
         .and_then(|i| i.phone_number.as_deref())
@@ -304,6 +311,7 @@ pub(super) fn view(
         bg_open,
         info,
         tel,
+        email_pieces,
         info_form,
         info_errors,
         info_other_errors,
@@ -312,6 +320,27 @@ pub(super) fn view(
         link_url,
         link_error,
     }
+}
+
+/// An e-mail address cut where a line may break when it does not fit: after the `@` and
+/// before each dot (the next line starting with "." reads as a continuation). The page puts a
+/// `<wbr>` between the pieces, so that the address breaks there rather than inside a word.
+pub fn email_pieces(email: &str) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut piece = String::new();
+    for c in email.chars() {
+        if c == '.' && !piece.is_empty() {
+            pieces.push(std::mem::take(&mut piece));
+        }
+        piece.push(c);
+        if c == '@' {
+            pieces.push(std::mem::take(&mut piece));
+        }
+    }
+    if !piece.is_empty() {
+        pieces.push(piece);
+    }
+    pieces
 }
 
 fn unprocessable() -> Option<StatusCode> {
@@ -585,6 +614,20 @@ pub async fn remove_social_link(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn e_mail_addresses_break_after_the_at_sign_and_before_dots() {
+        assert_eq!(
+            email_pieces("anita.perlman@cyberdyne.example.com"),
+            vec!["anita", ".perlman@", "cyberdyne", ".example", ".com"]
+        );
+        assert_eq!(email_pieces("ada@x"), vec!["ada@", "x"]);
+        assert_eq!(email_pieces(".odd..@"), vec![".odd", ".", ".@"]);
+        assert_eq!(email_pieces(""), Vec::<String>::new());
+        for email in ["a.b@c.d", "no-dots-at-all", "@@..", "é.ü@ß.de"] {
+            assert_eq!(email_pieces(email).concat(), email);
+        }
+    }
 
     #[test]
     fn platforms_are_recognised_from_the_host() {

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use devhub_db::{
     CadenceDays, Contact, ContactId, Error as DbError, FollowUp, FollowUpId, FollowUpInput, Snooze,
@@ -41,6 +41,17 @@ async fn find(state: &AppState, page: &Page, fid: String) -> Result<(FollowUp, C
         .get(page.user_id(), &follow_up.contact_id)
         .await?;
     Ok((follow_up, contact))
+}
+
+/// `GET /follow-ups/{fid}/snooze`: the address bar after a snooze came back with a message,
+/// opened again: the follow-up's page, where the snooze form is.
+pub(super) async fn to_follow_up_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path(fid): Path<String>,
+) -> Result<Response, AppError> {
+    let (follow_up, _) = find(&state, &page, fid).await?;
+    Ok(Redirect::to(&format!("/follow-ups/{}", follow_up.id)).into_response())
 }
 
 /// `POST /contacts/{id}/follow-ups`.

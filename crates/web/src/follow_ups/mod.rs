@@ -22,6 +22,7 @@ use devhub_db::{
 };
 use serde::Deserialize;
 
+use crate::contacts::to_contact_page;
 use crate::error::AppError;
 use crate::format::long_date;
 use crate::forms::FieldErrors;
@@ -32,15 +33,26 @@ use crate::today::Today;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/follow-ups", get(list::index))
-        .route("/contacts/{id}/follow-ups", post(actions::create))
-        .route("/contacts/{id}/cadence", post(actions::set_cadence))
+        // The addresses of forms that come back with messages answer GET with the page the
+        // form is on (`contacts::to_contact_page`).
+        .route(
+            "/contacts/{id}/follow-ups",
+            post(actions::create).get(to_contact_page),
+        )
+        .route(
+            "/contacts/{id}/cadence",
+            post(actions::set_cadence).get(to_contact_page),
+        )
         .route(
             "/follow-ups/{fid}",
             get(actions::show).post(actions::update),
         )
         .route("/follow-ups/{fid}/complete", post(actions::complete))
         .route("/follow-ups/{fid}/reopen", post(actions::reopen))
-        .route("/follow-ups/{fid}/snooze", post(actions::snooze))
+        .route(
+            "/follow-ups/{fid}/snooze",
+            post(actions::snooze).get(actions::to_follow_up_page),
+        )
         .route("/follow-ups/{fid}/delete", post(actions::delete))
 }
 

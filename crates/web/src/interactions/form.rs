@@ -7,7 +7,7 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use devhub_db::{
     Contact, ContactId, Error as DbError, FollowUpId, FollowUpPlan, Interaction, InteractionId,
@@ -317,6 +317,30 @@ pub(super) async fn create(
     }
     let target = return_to(&fields.back, format!("/contacts/{}", contact.id));
     Ok(flash::redirect(jar, Flash::success(message), &target))
+}
+
+/// `GET /contacts/{id}/interactions`: the form's page.
+pub(super) async fn to_new_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let contact = state
+        .db
+        .contacts()
+        .get(page.user_id(), &ContactId::from(id))
+        .await?;
+    Ok(Redirect::to(&format!("/contacts/{}/interactions/new", contact.id)).into_response())
+}
+
+/// `GET /interactions/{iid}`: the edit form's page.
+pub(super) async fn to_edit_page(
+    State(state): State<AppState>,
+    page: Page,
+    Path(iid): Path<String>,
+) -> Result<Response, AppError> {
+    let (interaction, _) = find(&state, &page, iid).await?;
+    Ok(Redirect::to(&format!("/interactions/{}/edit", interaction.id)).into_response())
 }
 
 /// The user's interaction `iid` and its contact; `NotFound` for anyone else's.

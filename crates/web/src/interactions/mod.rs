@@ -21,9 +21,17 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/interactions", get(list::index))
         .route("/contacts/{id}/interactions/new", get(form::new_page))
-        .route("/contacts/{id}/interactions", post(form::create))
+        // The two form addresses answer GET with the form's page, for an address bar left
+        // there by a form that came back with messages.
+        .route(
+            "/contacts/{id}/interactions",
+            post(form::create).get(form::to_new_page),
+        )
         .route("/interactions/{iid}/edit", get(form::edit_page))
-        .route("/interactions/{iid}", post(form::update))
+        .route(
+            "/interactions/{iid}",
+            post(form::update).get(form::to_edit_page),
+        )
         .route("/interactions/{iid}/delete", post(form::delete))
 }
 
