@@ -229,6 +229,21 @@ async fn the_dashboard_reads_kept_counts_and_index_ranges() {
         true,
     )
     .await;
+    let upcoming = db.follow_ups().list_open_between(
+        &me.id,
+        Some(today + chrono::Days::new(1)),
+        Some(today + chrono::Days::new(8)),
+        10,
+        0,
+        SEARCH_COUNT_LIMIT,
+    );
+    assert_bounded(&db, "upcoming follow-ups", &upcoming, true).await;
+    let plan = plans(&db, &upcoming).await.join("\n");
+    assert!(plan.contains("follow_up_user_due_idx"), "{plan}");
+    let any = db.follow_ups().any_for_user(&me.id);
+    assert_bounded(&db, "any follow-up", &any, false).await;
+    let plan = plans(&db, &any).await.join("\n");
+    assert!(plan.contains("follow_up_user_due_idx"), "{plan}");
 }
 
 #[tokio::test]

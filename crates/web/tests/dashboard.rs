@@ -137,21 +137,48 @@ fn names(r: &TestResponse, card: &str) -> Vec<String> {
 // Tests
 
 #[tokio::test]
-async fn a_brand_new_account_is_invited_to_add_its_first_contact() {
+async fn a_brand_new_account_is_welcomed_with_the_first_run_checklist_and_no_empty_boxes() {
     let app = spawn_app().await;
     let (mut client, _) = sign_up(&app, "ada").await;
 
     let r = client.get("/").await;
 
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.texts("h1"), ["Welcome back, ada"]);
-    assert_eq!(r.texts(".dash-welcome h2"), ["Add your first contact"]);
     assert_eq!(
-        r.attr(".dash-welcome a.button", "href").as_deref(),
-        Some("/contacts/new")
+        r.texts("h1"),
+        ["Welcome, ada"],
+        "not \"Welcome back\" on a first visit"
     );
-    assert!(r.texts(".dash-grid").is_empty(), "no empty cards");
+    assert_eq!(
+        steps(&r),
+        [
+            ("contact".to_string(), false),
+            ("interaction".to_string(), false),
+            ("vip".to_string(), false),
+            ("follow-up".to_string(), false),
+            ("calendar".to_string(), false),
+        ]
+    );
+    assert_eq!(
+        r.texts("#get-started .dash-step-label"),
+        [
+            "Add a contact",
+            "Log an interaction",
+            "Mark a VIP",
+            "Add a follow-up",
+            "Subscribe to the calendar feed"
+        ]
+    );
+    assert_eq!(step_link(&r, "contact").as_deref(), Some("/contacts/new"));
+    assert_eq!(
+        step_link(&r, "calendar").as_deref(),
+        Some("/settings#calendar")
+    );
+    assert_eq!(r.texts("#get-started-progress"), ["0 of 5 done"]);
+    // Nothing else: no figures, no cards with nothing in them.
     assert!(r.texts(".stat").is_empty());
+    assert!(r.texts(".dash-card").is_empty());
+    assert!(!r.body.contains("Nothing here"));
 }
 
 #[tokio::test]
@@ -496,7 +523,7 @@ async fn logging_an_interaction_from_the_reconnect_list_takes_the_contact_off_it
 }
 
 #[tokio::test]
-async fn each_card_has_a_friendly_empty_state() {
+async fn empty_groups_are_left_out_and_one_line_says_nothing_is_due() {
     let app = spawn_app().await;
     let (mut client, user) = sign_up(&app, "ada").await;
     person("Alan").store(&app, &user).await;
@@ -506,18 +533,286 @@ async fn each_card_has_a_friendly_empty_state() {
     assert_eq!(stat(&r, "contacts"), "1");
     assert_eq!(stat(&r, "vips"), "0");
     assert_eq!(stat(&r, "month"), "0");
-    for (card, start) in [
-        ("vips", "No VIPs yet."),
-        ("reconnect", "You are up to date"),
-        ("birthdays", "No birthdays in the next 30 days."),
-        ("recent", "Nothing logged yet."),
-    ] {
-        let text = r.texts(&format!("#{card} .dash-empty"));
+    for card in ["vips", "upcoming", "reconnect", "birthdays", "recent"] {
         assert!(
-            text.len() == 1 && text[0].starts_with(start),
-            "{card}: {text:?}"
+            r.texts(&format!("#{card}")).is_empty(),
+            "{card} shown with nothing in it"
         );
     }
+    assert!(r.texts(".dash-card").is_empty());
+    assert!(!r.body.contains("Nothing here"));
+    let caught_up = r.texts("#caught-up");
+    assert!(
+        caught_up.len() == 1 && caught_up[0].starts_with("All caught up"),
+        "{caught_up:?}"
+    );
+
+    // One group with something in it shows alone, and the line goes.
+    let grace = person("Grace").vip().store(&app, &user).await;
+    let r = client.get("/").await;
+    assert_eq!(r.texts("#vips .dash-chip"), ["Grace"]);
+    log(&app, &user, &grace, "call", today()).await;
+    let r = client.get("/").await;
+    assert_eq!(r.texts(".dash-card h2").len(), 2, "VIPs and recent only");
+    assert_eq!(r.texts("#recent .ix-date"), ["today"]);
+    assert!(r.texts("#upcoming, #reconnect, #birthdays").is_empty());
+    assert!(r.texts("#caught-up").is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The first-run checklist
+
+/// `(step, done)` of each step of the checklist.
+fn steps(r: &TestResponse) -> Vec<(String, bool)> {
+    let html = r.html();
+    let step = scraper::Selector::parse("#get-started .dash-step").unwrap();
+    html.select(&step)
+        .map(|li| {
+            let key = li.value().attr("data-step").unwrap_or_default().to_string();
+            let done = li.value().classes().any(|c| c == "dash-step-done");
+            (key, done)
+        })
+        .collect()
+}
+
+fn done_steps(r: &TestResponse) -> Vec<String> {
+    steps(r)
+        .into_iter()
+        .filter(|(_, done)| *done)
+        .map(|(key, _)| key)
+        .collect()
+}
+
+fn step_link(r: &TestResponse, key: &str) -> Option<String> {
+    r.attr(&format!("#get-started [data-step={key}] a"), "href")
+}
+
+async fn follow_up(app: &TestApp, user: &UserId, contact: &Contact, due: NaiveDate, note: &str) {
+    app.db
+        .follow_ups()
+        .create(
+            user,
+            &contact.id,
+            &FollowUpInput {
+                due_date: iso(due),
+                note: Some(note.into()),
+            }
+            .parse()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_checklist_ticks_each_step_from_the_data_and_goes_away_once_all_are_done() {
+    let app = spawn_app().await;
+    let (mut client, user) = sign_up(&app, "ada").await;
+    // Another account that has done everything ticks nothing of ada's.
+    let (_, other) = sign_up(&app, "bob").await;
+    let theirs = person("Theirs").vip().store(&app, &other).await;
+    log(&app, &other, &theirs, "call", today()).await;
+    follow_up(&app, &other, &theirs, today(), "theirs").await;
+    app.db
+        .user_settings()
+        .set_calendar_token(&other, &"b".repeat(64))
+        .await
+        .unwrap();
+    assert!(done_steps(&client.get("/").await).is_empty());
+
+    let alan = person("Alan").store(&app, &user).await;
+    let r = client.get("/").await;
+    assert_eq!(r.texts("h1"), ["Welcome back, ada"]);
+    assert_eq!(done_steps(&r), ["contact"]);
+    assert_eq!(r.texts("#get-started-progress"), ["1 of 5 done"]);
+    assert!(step_link(&r, "contact").is_none(), "a done step is no link");
+    assert_eq!(step_link(&r, "interaction").as_deref(), Some("/contacts"));
+
+    log(&app, &user, &alan, "email", days_ago(3)).await;
+    assert_eq!(
+        done_steps(&client.get("/").await),
+        ["contact", "interaction"]
+    );
+
+    person("Grace").vip().store(&app, &user).await;
+    assert_eq!(
+        done_steps(&client.get("/").await),
+        ["contact", "interaction", "vip"]
+    );
+
+    // A follow-up counts once added, even when it is already done.
+    follow_up(&app, &user, &alan, today(), "Send the slides").await;
+    let open = app.db.follow_ups().list_open_for_user(&user).await.unwrap();
+    app.db
+        .follow_ups()
+        .complete(&user, &open[0].follow_up.id)
+        .await
+        .unwrap();
+    let r = client.get("/").await;
+    assert_eq!(
+        done_steps(&r),
+        ["contact", "interaction", "vip", "follow-up"]
+    );
+    assert_eq!(
+        step_link(&r, "calendar").as_deref(),
+        Some("/settings#calendar")
+    );
+
+    // Subscribing from the settings page is the last step: the checklist goes.
+    let made = client.post_form("/settings/calendar", &[]).await;
+    // The page that shows the new address once.
+    assert_eq!(made.status, StatusCode::OK);
+    let r = client.get("/").await;
+    assert!(r.texts("#get-started").is_empty(), "{}", r.body);
+    assert_eq!(r.texts("h1"), ["Welcome back, ada"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Upcoming follow-ups
+
+#[tokio::test]
+async fn upcoming_lists_the_open_follow_ups_of_the_next_seven_days_soonest_first() {
+    let app = spawn_app().await;
+    let (mut client, user) = sign_up(&app, "ada").await;
+    let (_, other) = sign_up(&app, "bob").await;
+    let day = |n: i64| today() + Duration::days(n);
+    let alan = person("Alan").store(&app, &user).await;
+    let grace = person("Grace").store(&app, &user).await;
+    let linus = person("Linus").store(&app, &user).await;
+    follow_up(&app, &user, &alan, day(7), "last day of the window").await;
+    follow_up(&app, &user, &grace, day(1), "tomorrow").await;
+    follow_up(&app, &user, &linus, day(3), "in three days").await;
+    // Outside the window: overdue, today (the figures at the top count those) and day 8.
+    follow_up(&app, &user, &alan, day(-1), "overdue").await;
+    follow_up(&app, &user, &grace, day(0), "today").await;
+    follow_up(&app, &user, &linus, day(8), "too far").await;
+    // Done already.
+    follow_up(&app, &user, &alan, day(2), "done").await;
+    let done = app.db.follow_ups().list_open_for_user(&user).await.unwrap();
+    let done = done
+        .iter()
+        .find(|f| f.follow_up.note.as_deref() == Some("done"))
+        .unwrap();
+    app.db
+        .follow_ups()
+        .complete(&user, &done.follow_up.id)
+        .await
+        .unwrap();
+    // Someone else's.
+    let theirs = person("Theirs").store(&app, &other).await;
+    follow_up(&app, &other, &theirs, day(2), "theirs").await;
+
+    let r = client.get("/").await;
+
+    assert_eq!(names(&r, "upcoming"), ["Grace", "Linus", "Alan"]);
+    assert_eq!(
+        r.texts("#upcoming .dash-note"),
+        ["tomorrow", "in three days", "last day of the window"]
+    );
+    assert_eq!(
+        r.texts("#upcoming .dash-days"),
+        ["due tomorrow", "due in 3 days", "due in 7 days"]
+    );
+    let html = r.html();
+    let time = scraper::Selector::parse("#upcoming time").unwrap();
+    let dates: Vec<_> = html
+        .select(&time)
+        .filter_map(|t| t.value().attr("datetime"))
+        .collect();
+    assert_eq!(dates, [iso(day(1)), iso(day(3)), iso(day(7))]);
+    assert_eq!(
+        r.attr("#upcoming .dash-name", "href"),
+        Some(format!("/contacts/{}", grace.id))
+    );
+    assert!(r.texts("#upcoming .dash-foot").is_empty(), "all shown");
+    assert_eq!(stat(&r, "overdue"), "1");
+    assert_eq!(stat(&r, "today"), "1");
+}
+
+#[tokio::test]
+async fn upcoming_counts_its_days_from_today_where_the_user_lives() {
+    let app = spawn_app().await;
+    let (mut client, user) = sign_up(&app, "ada").await;
+    let (zone, local) = zone_off_utc().await;
+    app.db
+        .user_settings()
+        .save_preferences(
+            &user,
+            &Preferences {
+                time_zone: zone,
+                ..Preferences::default()
+            },
+        )
+        .await
+        .unwrap();
+    let day = |n: i64| local + Duration::days(n);
+    let alan = person("Alan").store(&app, &user).await;
+    for n in [0, 1, 7, 8] {
+        follow_up(&app, &user, &alan, day(n), &format!("day {n}")).await;
+    }
+
+    let r = client.get("/").await;
+
+    // UTC's date is a day off: counted from it, day 0 or day 8 would be in the window.
+    assert_eq!(r.texts("#upcoming .dash-note"), ["day 1", "day 7"]);
+    assert_eq!(stat(&r, "today"), "1");
+}
+
+#[tokio::test]
+async fn upcoming_shows_the_first_ten_and_links_to_the_rest() {
+    let app = spawn_app().await;
+    let (mut client, user) = sign_up(&app, "ada").await;
+    let alan = person("Alan").store(&app, &user).await;
+    for i in 0..13 {
+        let due = today() + Duration::days(1 + i % 7);
+        follow_up(&app, &user, &alan, due, &format!("note {i}")).await;
+    }
+
+    let r = client.get("/").await;
+
+    assert_eq!(names(&r, "upcoming").len(), 10);
+    let dates: Vec<String> = {
+        let html = r.html();
+        let time = scraper::Selector::parse("#upcoming time").unwrap();
+        html.select(&time)
+            .filter_map(|t| t.value().attr("datetime").map(str::to_string))
+            .collect()
+    };
+    let mut sorted = dates.clone();
+    sorted.sort();
+    assert_eq!(dates, sorted, "soonest first");
+    assert_eq!(
+        r.texts("#upcoming .dash-foot"),
+        ["…and 3 more in the next 7 days"]
+    );
+    assert_eq!(
+        r.attr("#upcoming .dash-foot a", "href").as_deref(),
+        Some("/follow-ups")
+    );
+}
+
+#[tokio::test]
+async fn done_from_upcoming_completes_the_follow_up_and_comes_back() {
+    let app = spawn_app().await;
+    let (mut client, user) = sign_up(&app, "ada").await;
+    let alan = person("Alan").store(&app, &user).await;
+    follow_up(
+        &app,
+        &user,
+        &alan,
+        today() + Duration::days(2),
+        "Send the slides",
+    )
+    .await;
+    let r = client.get("/").await;
+    let action = r.attr("#upcoming form", "action").unwrap();
+
+    let done = client.post_form(&action, &[("back", "/dashboard")]).await;
+
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(done.location(), Some("/dashboard"));
+    let r = client.get("/dashboard").await;
+    assert!(r.texts("#upcoming").is_empty());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -505,6 +505,18 @@ impl<'e> FollowUpRepo<'e> {
         rows.and(total)
     }
 
+    /// Whether the user has any follow-up, open or done (the dashboard's first-run checklist):
+    /// the first entry of the owner's due-date index, at any size.
+    pub fn any_for_user(&self, user: &UserId) -> Query<'e, bool> {
+        Query::one(
+            self.ex,
+            "SELECT EXISTS (SELECT 1 FROM follow_up WHERE user_id = ?1)",
+            params![user],
+            |row| Ok(row.get::<i64>(0)? != 0),
+        )
+        .map(|found| found.unwrap_or(false))
+    }
+
     /// Every open follow-up of the user, the earliest due first, with its contact's name.
     pub async fn list_open_for_user(&self, user: &UserId) -> Result<Vec<FollowUpWithContact>> {
         let conn = self.ex.conn().await?;

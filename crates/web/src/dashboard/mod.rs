@@ -1,5 +1,8 @@
 //! The dashboard: `GET /dashboard` and `GET /` when signed in. Counts, VIP quick access, the
-//! latest interactions, upcoming birthdays and the people it is time to get back in touch with.
+//! follow-ups of the next seven days, the latest interactions, upcoming birthdays and the
+//! people it is time to get back in touch with; a group with nothing in it is left out. Until
+//! the first steps are done (a contact, an interaction, a VIP, a follow-up, the calendar feed)
+//! a short checklist leads to each, ticked from the data itself.
 
 pub use askama::Template;
 use axum::extract::State;
@@ -12,6 +15,7 @@ use devhub_db::repo::interaction::InteractionQuery;
 use devhub_db::{DueContact, FollowUpCounts};
 
 use crate::error::AppError;
+use crate::follow_ups::FollowUpItem;
 use crate::format::{relative_days, short_date, When};
 use crate::interactions::InteractionRow;
 use crate::page::{ok, Layout, Page, QueryString};
@@ -31,6 +35,88 @@ const BIRTHDAYS_SHOWN: usize = 12;
 const RECONNECT_SHOWN: u32 = 10;
 /// Birthdays within this many days are "upcoming".
 const BIRTHDAY_DAYS: i64 = 30;
+const UPCOMING_SHOWN: u32 = 10;
+/// Follow-ups due on one of this many days after today are "upcoming" (today's and overdue
+/// ones are the figures at the top).
+const UPCOMING_DAYS: u64 = 7;
+
+/// One step of the first-run checklist.
+struct Step {
+    /// The `data-step` of its item, for tests and styles.
+    key: &'static str,
+    label: &'static str,
+    /// How, in a few words.
+    hint: &'static str,
+    /// Where it is done.
+    href: &'static str,
+    done: bool,
+}
+
+/// What the account has done so far, as its data shows.
+#[derive(Debug, Clone, Copy, Default)]
+struct Progress {
+    contact: bool,
+    interaction: bool,
+    vip: bool,
+    follow_up: bool,
+    calendar: bool,
+}
+
+impl Progress {
+    /// The checklist, in the order the steps are usually taken.
+    fn steps(self) -> Vec<Step> {
+        // Steps that need a contact lead to the list when there is one, else to the new form.
+        let a_contact = if self.contact {
+            "/contacts"
+        } else {
+            "/contacts/new"
+        };
+        vec![
+            Step {
+                key: "contact",
+                label: "Add a contact",
+                hint: "someone you talked to recently",
+                href: "/contacts/new",
+                done: self.contact,
+            },
+            Step {
+                key: "interaction",
+                label: "Log an interaction",
+                hint: "a meeting, call, email or message, from the contact's page",
+                href: a_contact,
+                done: self.interaction,
+            },
+            Step {
+                key: "vip",
+                label: "Mark a VIP",
+                hint: "the people who matter most, one click away here",
+                href: a_contact,
+                done: self.vip,
+            },
+            Step {
+                key: "follow-up",
+                label: "Add a follow-up",
+                hint: "a reminder to get back in touch by a date",
+                href: a_contact,
+                done: self.follow_up,
+            },
+            Step {
+                key: "calendar",
+                label: "Subscribe to the calendar feed",
+                hint: "birthdays and follow-ups in your calendar app",
+                href: "/settings#calendar",
+                done: self.calendar,
+            },
+        ]
+    }
+}
+
+/// A follow-up due in the next days, as the Upcoming group shows it.
+struct UpcomingItem {
+    item: FollowUpItem,
+    /// "Thu, Mar 5".
+    day: String,
+}
 
 struct ContactLink {
     id: String,
@@ -97,6 +183,14 @@ struct HomePage {
     vip_reconnect_days: u32,
     reconnect_days: u32,
     follow_ups: FollowUpCounts,
+    upcoming: Vec<UpcomingItem>,
+    more_upcoming: u64,
+    /// Follow-ups in the window, counted up to [`devhub_db::SEARCH_COUNT_LIMIT`].
+    upcoming_counted: u64,
+    /// "Welcome" until the first step is done, then "Welcome back".
+    greeting: &'static str,
+    /// The first-run checklist; empty once every step is done.
+    steps: Vec<Step>,
 }
 
 impl HomePage {
@@ -131,6 +225,26 @@ impl HomePage {
             self.more_birthdays as u64,
             self.birthdays_counted == devhub_db::SEARCH_COUNT_LIMIT,
         )
+    }
+
+    fn more_upcoming_shown(&self) -> String {
+        crate::format::at_least(
+            self.more_upcoming,
+            self.upcoming_counted == devhub_db::SEARCH_COUNT_LIMIT,
+        )
+    }
+
+    /// How many steps of the checklist are done.
+    fn steps_done(&self) -> usize {
+        self.steps.iter().filter(|s| s.done).count()
+    }
+
+    /// Every group is empty: one line says so instead of a card each.
+    fn nothing_due(&self) -> bool {
+        self.upcoming.is_empty()
+            && self.reconnect.is_empty()
+            && self.birthdays.is_empty()
+            && self.recent.is_empty()
     }
 
     fn more_vips(&self) -> u64 {
@@ -180,24 +294,71 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
         per_page: RECENT_SHOWN,
         ..InteractionQuery::default()
     };
+    // Tomorrow through the seventh day after today, in the user's time zone.
+    let tomorrow = today + chrono::Days::new(1);
+    let after_window = today + chrono::Days::new(UPCOMING_DAYS + 1);
+    let follow_ups = state.db.follow_ups();
     // Every read of the dashboard in one batch: one request on a server.
-    let (counts, this_month, vips, recent, (birthdays, birthdays_total), (overdue, overdue_total)) =
-        state
-            .db
-            .batch((
-                contacts.counts(user),
-                interactions.count(user, &month_query, devhub_db::SEARCH_COUNT_LIMIT),
-                contacts.active_vips(user, VIPS_SHOWN),
-                interactions.latest(user, &recent_query),
-                contacts.birthdays_between(
-                    user,
-                    today,
-                    today + chrono::Days::new(BIRTHDAY_DAYS.unsigned_abs()),
-                    BIRTHDAYS_SHOWN as u32,
-                ),
-                state.db.cadences().due(user, now, RECONNECT_SHOWN),
-            ))
-            .await?;
+    let (
+        counts,
+        this_month,
+        vips,
+        recent,
+        (birthdays, birthdays_total),
+        (overdue, overdue_total),
+        (upcoming, upcoming_total),
+        any_follow_up,
+    ) = state
+        .db
+        .batch((
+            contacts.counts(user),
+            interactions.count(user, &month_query, devhub_db::SEARCH_COUNT_LIMIT),
+            contacts.active_vips(user, VIPS_SHOWN),
+            interactions.latest(user, &recent_query),
+            contacts.birthdays_between(
+                user,
+                today,
+                today + chrono::Days::new(BIRTHDAY_DAYS.unsigned_abs()),
+                BIRTHDAYS_SHOWN as u32,
+            ),
+            state.db.cadences().due(user, now, RECONNECT_SHOWN),
+            follow_ups.list_open_between(
+                user,
+                Some(tomorrow),
+                Some(after_window),
+                UPCOMING_SHOWN,
+                0,
+                devhub_db::SEARCH_COUNT_LIMIT,
+            ),
+            follow_ups.any_for_user(user),
+        ))
+        .await?;
+    let progress = Progress {
+        contact: counts.total > 0,
+        interaction: !recent.is_empty(),
+        vip: counts.vip > 0,
+        follow_up: any_follow_up,
+        calendar: page.settings.calendar_feed_since.is_some(),
+    };
+    let steps = progress.steps();
+    let greeting = if steps.iter().any(|s| s.done) {
+        "Welcome back"
+    } else {
+        "Welcome"
+    };
+    let steps = if steps.iter().all(|s| s.done) {
+        Vec::new()
+    } else {
+        steps
+    };
+    let more_upcoming = upcoming_total.saturating_sub(upcoming.len() as u64);
+    let upcoming = upcoming
+        .iter()
+        .map(|f| UpcomingItem {
+            item: FollowUpItem::new(&f.follow_up, &f.contact_name, &page.today),
+            day: f.follow_up.due_date.format("%a, %b %-d").to_string(),
+        })
+        .collect();
     let this_month_href = QueryString::new()
         .with("from", first)
         .with("to", last)
@@ -267,6 +428,11 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
         vip_reconnect_days: preferences.vip_cadence_days.get(),
         reconnect_days: preferences.cadence_days.get(),
         follow_ups: page.follow_ups,
+        upcoming,
+        more_upcoming,
+        upcoming_counted: upcoming_total,
+        greeting,
+        steps,
     }))
 }
 
