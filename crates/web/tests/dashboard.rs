@@ -175,6 +175,10 @@ async fn a_brand_new_account_is_welcomed_with_the_first_run_checklist_and_no_emp
         Some("/settings#calendar")
     );
     assert_eq!(r.texts("#get-started-progress"), ["0 of 5 done"]);
+    assert_eq!(
+        r.attr(".page-head .button.primary", "href").as_deref(),
+        Some("/contacts/new")
+    );
     // Nothing else: no figures, no cards with nothing in them.
     assert!(r.texts(".stat").is_empty());
     assert!(r.texts(".dash-card").is_empty());
@@ -725,6 +729,8 @@ async fn upcoming_lists_the_open_follow_ups_of_the_next_seven_days_soonest_first
         Some(format!("/contacts/{}", grace.id))
     );
     assert!(r.texts("#upcoming .dash-foot").is_empty(), "all shown");
+    // The only half-width card takes the whole row rather than leave half of it empty.
+    assert!(!r.texts("#upcoming.dash-wide").is_empty());
     assert_eq!(stat(&r, "overdue"), "1");
     assert_eq!(stat(&r, "today"), "1");
 }

@@ -239,6 +239,21 @@ impl HomePage {
         self.steps.iter().filter(|s| s.done).count()
     }
 
+    /// Whether the half-width card `card` (`upcoming`, `reconnect`, `birthdays`) takes the
+    /// whole row: the last of an odd number shown, so that no half row stays empty.
+    fn wide(&self, card: &str) -> bool {
+        let shown: Vec<&str> = [
+            ("upcoming", self.upcoming.is_empty()),
+            ("reconnect", self.reconnect.is_empty()),
+            ("birthdays", self.birthdays.is_empty()),
+        ]
+        .into_iter()
+        .filter(|(_, empty)| !empty)
+        .map(|(name, _)| name)
+        .collect();
+        shown.len() % 2 == 1 && shown.last() == Some(&card)
+    }
+
     /// Every group is empty: one line says so instead of a card each.
     fn nothing_due(&self) -> bool {
         self.upcoming.is_empty()
