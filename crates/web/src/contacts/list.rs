@@ -491,13 +491,13 @@ mod tests {
 
     #[test]
     fn meaningless_list_parameters_fall_back_to_the_defaults() {
-        let p = ListParams::parse(Some("sort=bogus&dir=up&page=-1&filter=nope"));
+        let p = ListParams::for_list(Some("sort=bogus&dir=up&page=-1&filter=nope"));
         assert_eq!(p.sort, ContactSort::Name);
         assert_eq!(p.dir, SortDirection::Asc);
         assert_eq!(p.page, 1);
-        assert_eq!(p.filter, ContactFilter::All);
+        assert_eq!(p.filter, ContactFilter::Active);
         assert_eq!(p.query().url("/contacts"), "/contacts");
-        let p = ListParams::parse(Some("page=abc&sort=created&q=%20ada%20&q=x"));
+        let p = ListParams::for_list(Some("page=abc&sort=created&q=%20ada%20&q=x"));
         assert_eq!(
             (p.page, p.sort, p.dir),
             (1, ContactSort::Created, SortDirection::Desc)
@@ -507,15 +507,28 @@ mod tests {
     }
 
     #[test]
+    fn the_list_shows_the_active_contacts_and_the_exports_everything_without_a_filter() {
+        assert_eq!(ListParams::for_list(None).filter, ContactFilter::Active);
+        assert_eq!(ListParams::parse(None).filter, ContactFilter::All);
+        let everyone = ListParams::for_list(Some("filter=all"));
+        assert_eq!(everyone.filter, ContactFilter::All);
+        assert_eq!(everyone.query().url("/contacts"), "/contacts?filter=all");
+        let active = ListParams::for_list(Some("filter=active"));
+        assert_eq!(active.query().url("/contacts"), "/contacts");
+        let archived = ListParams::parse(Some("filter=archived"));
+        assert_eq!(archived.filter, ContactFilter::Archived);
+    }
+
+    #[test]
     fn the_current_sort_column_flips_its_direction_and_others_start_at_their_default() {
-        let p = ListParams::parse(Some("q=a&sort=last_contacted"));
+        let p = ListParams::for_list(Some("q=a&sort=last_contacted"));
         let same = SortHeader::new(&p, ContactSort::LastContacted);
         assert_eq!(same.href, "/contacts?q=a&sort=last_contacted&dir=asc");
         assert_eq!(same.aria_sort, "descending");
         let other = SortHeader::new(&p, ContactSort::Name);
         assert_eq!(other.href, "/contacts?q=a");
         assert_eq!(other.aria_sort, "none");
-        let by_name = ListParams::parse(None);
+        let by_name = ListParams::for_list(None);
         assert_eq!(
             SortHeader::new(&by_name, ContactSort::Name).href,
             "/contacts?dir=desc"
