@@ -1674,7 +1674,7 @@ async fn all_means_the_active_contacts_and_archived_ones_have_their_tab_with_mat
         );
         assert_eq!(
             tab.texts(".tabs a[aria-current=page] .tab-count"),
-            [n.clone()]
+            std::slice::from_ref(n)
         );
     }
     let archived = client.get("/contacts?filter=archived").await;
