@@ -30,6 +30,35 @@
       el.textContent = checked === 1 ? "1 selected" : checked + " selected";
     });
   }
+  // A form with data-bulk-form shows its bulk bar only once something is selected (without
+  // this script the bar is always there). The class is set here, so the stylesheet hides the
+  // bar only when the script runs.
+  function updateBulkBar(form) {
+    if (!form.hasAttribute("data-bulk-form")) return;
+    var any = form.querySelector("[data-select-item]:checked") !== null;
+    var bar = form.querySelector(".bulk-bar");
+    // Unticking "Select all" hides the bar it sits in: focus goes back to the first row.
+    var focusLost = !any && bar && bar.contains(document.activeElement);
+    form.classList.add("bulk-enhanced");
+    form.classList.toggle("has-selection", any);
+    if (focusLost) {
+      var first = form.querySelector("[data-select-item]");
+      if (first) first.focus();
+    }
+  }
+  function initBulkForms() {
+    document.querySelectorAll("form[data-bulk-form]").forEach(function (form) {
+      // Boxes the browser restored (back button) count as selected.
+      updateSelection(form);
+      updateBulkBar(form);
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", initBulkForms);
+  } else {
+    initBulkForms();
+  }
+  window.addEventListener("pageshow", initBulkForms);
   document.addEventListener("change", function (event) {
     var target = event.target;
     if (!target.form) return;
@@ -40,6 +69,7 @@
     }
     if (target.hasAttribute("data-select-all") || target.hasAttribute("data-select-item")) {
       updateSelection(target.form);
+      updateBulkBar(target.form);
     }
   });
 

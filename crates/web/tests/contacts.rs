@@ -1400,7 +1400,8 @@ async fn the_list_shows_each_contacts_columns_with_labels_for_small_screens() {
     )
     .await;
 
-    let r = client.get("/contacts").await;
+    // `filter=all`: active and archived together, with a status column.
+    let r = client.get("/contacts?filter=all").await;
 
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(
@@ -1418,6 +1419,12 @@ async fn the_list_shows_each_contacts_columns_with_labels_for_small_screens() {
     assert_eq!(r.texts(&format!("{row} .relationship-cell")), ["Mentor"]);
     assert_eq!(r.texts(&format!("{row} .industry-cell")), ["Computing"]);
     assert_eq!(r.texts(&format!("{row} .location-cell")), ["New York"]);
+    // The second line of a row on a phone.
+    assert_eq!(
+        r.texts(&format!("{row} .summary-cell")),
+        ["Mentor · Computing · New York"]
+    );
+    assert_eq!(r.texts("tbody tr:first-child .summary-cell"), [""]);
     assert_eq!(r.texts(&format!("{row} .status-cell")), ["Active"]);
     assert_eq!(
         r.texts(&format!("{row} .last-contacted-cell")),
@@ -1522,8 +1529,9 @@ async fn searching_matches_name_industry_location_and_relationship_inside_words_
         ("on", vec!["Ada Lovelace", "Margaret Hamilton"]),
         ("  aero ", vec!["Margaret Hamilton"]),
     ] {
+        // Archived contacts included: the search looks at every field of every contact.
         let r = client
-            .get(&format!("/contacts?q={}", q.replace(' ', "+")))
+            .get(&format!("/contacts?filter=all&q={}", q.replace(' ', "+")))
             .await;
         assert_eq!(names(&r), expected, "q={q}");
     }
@@ -1545,15 +1553,16 @@ async fn filter_tabs_and_menus_narrow_the_list_and_combine_with_the_search() {
             vec!["Ada Lovelace", "Alan Turing", "Margaret Hamilton"],
         ),
         ("filter=archived", vec!["Grace Hopper", "Linus Torvalds"]),
+        ("relationship=mentor", vec!["Margaret Hamilton"]),
         (
-            "relationship=mentor",
+            "relationship=mentor&filter=all",
             vec!["Grace Hopper", "Margaret Hamilton"],
         ),
         (
             "relationship=Mentor&filter=active",
             vec!["Margaret Hamilton"],
         ),
-        ("industry=Computing", vec!["Grace Hopper"]),
+        ("industry=Computing&filter=archived", vec!["Grace Hopper"]),
         ("filter=vip&q=ada", vec!["Ada Lovelace"]),
         (
             "filter=archived&q=o&industry=Open+source",
@@ -1566,9 +1575,10 @@ async fn filter_tabs_and_menus_narrow_the_list_and_combine_with_the_search() {
 
     let r = client.get("/contacts?filter=vip&q=a").await;
     assert_eq!(r.texts(".tabs a[aria-current=page]"), ["VIP"]);
-    assert_eq!(r.texts(".tabs a"), ["All", "VIP", "Active", "Archived"]);
+    // While a search narrows the list, the tabs carry no counts (they would not match it).
+    assert_eq!(r.texts(".tabs a"), ["All", "VIP", "Archived"]);
     assert_eq!(
-        r.attr(".tabs li:nth-child(4) a", "href").as_deref(),
+        r.attr(".tabs li:nth-child(3) a", "href").as_deref(),
         Some("/contacts?q=a&filter=archived"),
         "tabs keep the search"
     );
@@ -1613,6 +1623,170 @@ async fn filter_tabs_and_menus_narrow_the_list_and_combine_with_the_search() {
 }
 
 #[tokio::test]
+async fn all_means_the_active_contacts_and_archived_ones_have_their_tab_with_matching_counts() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let people = seed_people(&app, &ada).await;
+
+    let all = client.get("/contacts").await;
+    assert_eq!(
+        names(&all),
+        ["Ada Lovelace", "Alan Turing", "Margaret Hamilton"]
+    );
+    assert_eq!(all.texts("#contact-count"), ["3 contacts"]);
+    assert_eq!(all.texts(".tabs a"), ["All 3", "VIP 2", "Archived 2"]);
+    assert_eq!(all.texts(".tabs a[aria-current=page]"), ["All 3"]);
+    // Every row is active: no status column saying so.
+    assert_eq!(all.texts(".status-cell").len(), 0);
+    assert_eq!(all.texts("#everything-note").len(), 0);
+
+    // Each tab's count is what the tab shows once open.
+    let tabs: Vec<(String, String)> = all
+        .html()
+        .select(&scraper::Selector::parse(".tabs a").unwrap())
+        .map(|a| {
+            (
+                a.value().attr("href").unwrap().to_string(),
+                a.select(&scraper::Selector::parse(".tab-count").unwrap())
+                    .next()
+                    .unwrap()
+                    .text()
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        tabs.iter().map(|(h, _)| h.as_str()).collect::<Vec<_>>(),
+        [
+            "/contacts",
+            "/contacts?filter=vip",
+            "/contacts?filter=archived"
+        ]
+    );
+    for (href, n) in &tabs {
+        let tab = client.get(href).await;
+        assert_eq!(names(&tab).len().to_string(), *n, "{href}");
+        let contacts = if n == "1" { "contact" } else { "contacts" };
+        assert_eq!(
+            tab.texts("#contact-count"),
+            [format!("{n} {contacts}")],
+            "{href}"
+        );
+        assert_eq!(
+            tab.texts(".tabs a[aria-current=page] .tab-count"),
+            std::slice::from_ref(n)
+        );
+    }
+    let archived = client.get("/contacts?filter=archived").await;
+    assert_eq!(names(&archived), ["Grace Hopper", "Linus Torvalds"]);
+
+    // Old links keep working: `filter=active` is the "All" tab, `filter=all` shows everyone.
+    let active = client.get("/contacts?filter=active").await;
+    assert_eq!(names(&active), names(&all));
+    assert_eq!(active.texts(".tabs a[aria-current=page]"), ["All 3"]);
+    let everyone = client.get("/contacts?filter=all").await;
+    assert_eq!(names(&everyone).len(), 5);
+    assert_eq!(everyone.texts("#contact-count"), ["5 contacts"]);
+    assert_eq!(everyone.texts(".tabs a[aria-current=page]").len(), 0);
+    assert_eq!(
+        everyone.attr("#everything-note a", "href").as_deref(),
+        Some("/contacts")
+    );
+    assert_eq!(
+        everyone
+            .attr(".contacts-search input[name=filter]", "value")
+            .as_deref(),
+        Some("all"),
+        "searching keeps everyone"
+    );
+
+    // The list's exports are the list; the export without a filter (settings: "all your
+    // contacts") is still everything.
+    assert_eq!(
+        all.attr("#export-csv", "href").as_deref(),
+        Some("/contacts/export?filter=active&format=csv")
+    );
+    let csv = client
+        .get("/contacts/export?filter=active&format=csv")
+        .await;
+    assert!(csv.body.contains("Ada Lovelace"), "{}", csv.body);
+    assert!(!csv.body.contains("Grace Hopper"), "{}", csv.body);
+    let csv = client.get("/contacts/export?format=csv").await;
+    assert!(csv.body.contains("Grace Hopper"), "{}", csv.body);
+    assert_eq!(
+        everyone.attr("#export-csv", "href").as_deref(),
+        Some("/contacts/export?filter=all&format=csv")
+    );
+
+    // Archiving from the "All" tab moves the contact to the archived tab, counts included.
+    let r = bulk(
+        &mut client,
+        &[
+            ("ids", people[0].id.as_str()),
+            ("action", "archive"),
+            ("back", "/contacts"),
+        ],
+    )
+    .await;
+    let after = follow(&mut client, &r).await;
+    assert_eq!(names(&after), ["Alan Turing", "Margaret Hamilton"]);
+    assert_eq!(after.texts(".tabs a"), ["All 2", "VIP 2", "Archived 3"]);
+}
+
+#[tokio::test]
+async fn when_every_contact_is_archived_the_all_tab_leads_to_them() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    add_contact(
+        &app,
+        &ada,
+        ContactInput {
+            name: "Alan Turing".into(),
+            status: Some(ContactStatus::Archived.as_str().into()),
+            ..ContactInput::default()
+        },
+    )
+    .await;
+
+    let r = client.get("/contacts").await;
+
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.texts(".empty h2"), ["No active contacts"]);
+    assert_eq!(
+        r.attr("#see-archived", "href").as_deref(),
+        Some("/contacts?filter=archived")
+    );
+    assert_eq!(r.texts(".tabs a"), ["All 0", "VIP 0", "Archived 1"]);
+    let archived = client.get("/contacts?filter=archived").await;
+    assert_eq!(names(&archived), ["Alan Turing"]);
+    // A search that finds nothing is still "no match", not this.
+    let none = client.get("/contacts?q=zzz").await;
+    assert_eq!(none.texts(".empty h2"), ["No matching contacts"]);
+}
+
+#[tokio::test]
+async fn the_bulk_bar_is_in_the_page_for_browsers_without_javascript() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    seed_people(&app, &ada).await;
+
+    let r = client.get("/contacts").await;
+
+    // The script hides it until something is selected; the page itself never does.
+    assert_eq!(
+        r.attr("form.bulk-form", "data-bulk-form").as_deref(),
+        Some("")
+    );
+    assert_eq!(r.attr(".bulk-bar", "hidden"), None);
+    assert_eq!(r.attr(".bulk-bar", "style"), None);
+    assert_eq!(
+        r.texts(".bulk-bar button"),
+        ["Archive", "Unarchive", "Mark VIP", "Unmark VIP", "Delete"]
+    );
+    assert_eq!(r.texts(".bulk-bar #select-all").len(), 1);
+}
+
+#[tokio::test]
 async fn sortable_headers_order_the_list_and_flip_on_a_second_click() {
     let app = spawn_app().await;
     let (mut client, ada) = signed_in(&app, "ada").await;
@@ -1625,7 +1799,7 @@ async fn sortable_headers_order_the_list_and_flip_on_a_second_click() {
     set_column(&app, &people[2].id, "last_contacted", now - 86_400).await;
     set_column(&app, &people[1].id, "last_contacted", now - 5 * 86_400).await;
 
-    let by_name = client.get("/contacts").await;
+    let by_name = client.get("/contacts?filter=all").await;
     assert_eq!(
         names(&by_name),
         [
@@ -1638,17 +1812,28 @@ async fn sortable_headers_order_the_list_and_flip_on_a_second_click() {
     );
     assert_eq!(
         by_name.attr("th[aria-sort=ascending] a", "href").as_deref(),
-        Some("/contacts?dir=desc"),
+        Some("/contacts?filter=all&dir=desc"),
         "clicking the current column flips it"
     );
-    let desc = client.get("/contacts?dir=desc").await;
+    let desc = client.get("/contacts?filter=all&dir=desc").await;
     assert_eq!(names(&desc)[0], "Margaret Hamilton");
     assert_eq!(
         desc.attr("th[aria-sort=descending] a", "href").as_deref(),
-        Some("/contacts")
+        Some("/contacts?filter=all")
     );
 
-    let created = client.get("/contacts?sort=created").await;
+    // No "Added" column: the Order menu sorts by it.
+    assert!(!by_name.texts("th").iter().any(|t| t.contains("Added")));
+    assert_eq!(by_name.texts("td.created-cell").len(), 0);
+    assert_eq!(
+        by_name.texts("#sort option"),
+        ["Name", "Last contacted", "Recently added"]
+    );
+    let created = client.get("/contacts?filter=all&sort=created").await;
+    assert_eq!(
+        created.attr("#sort option[selected]", "value").as_deref(),
+        Some("created")
+    );
     assert_eq!(
         names(&created),
         [
@@ -1659,26 +1844,30 @@ async fn sortable_headers_order_the_list_and_flip_on_a_second_click() {
             "Ada Lovelace"
         ]
     );
-    let created_asc = client.get("/contacts?sort=created&dir=asc").await;
+    let created_asc = client
+        .get("/contacts?filter=all&sort=created&dir=asc")
+        .await;
     assert_eq!(names(&created_asc)[0], "Ada Lovelace");
 
-    let contacted = client.get("/contacts?sort=last_contacted").await;
+    let contacted = client.get("/contacts?filter=all&sort=last_contacted").await;
     assert_eq!(names(&contacted)[..2], ["Grace Hopper", "Alan Turing"]);
     assert_eq!(
         contacted.texts("th[aria-sort=descending] a"),
         ["Last contacted ▼"]
     );
-    let longest_ago = client.get("/contacts?sort=last_contacted&dir=asc").await;
+    let longest_ago = client
+        .get("/contacts?filter=all&sort=last_contacted&dir=asc")
+        .await;
     assert_eq!(
         names(&longest_ago)[3..],
         ["Alan Turing", "Grace Hopper"],
         "never contacted first"
     );
 
-    let with_search = client.get("/contacts?q=a&filter=active").await;
+    let with_search = client.get("/contacts?q=a&filter=vip").await;
     assert_eq!(
         with_search.attr("th:nth-child(7) a", "href").as_deref(),
-        Some("/contacts?q=a&filter=active&sort=last_contacted"),
+        Some("/contacts?q=a&filter=vip&sort=last_contacted"),
         "sort links keep the search and filter"
     );
 }
@@ -1828,7 +2017,8 @@ async fn the_list_is_a_bulk_form_with_a_checkbox_per_row_and_select_all() {
     assert_eq!(
         r.attr("form.bulk-form input[name=back]", "value")
             .as_deref(),
-        Some("/contacts?filter=active")
+        Some("/contacts"),
+        "filter=active is the list's default, left out"
     );
     assert_eq!(r.texts("input[data-select-all]").len(), 1);
     assert_eq!(

@@ -36,15 +36,28 @@ pub(crate) struct ListParams {
 }
 
 impl ListParams {
-    /// Reads the query string; the first value of a repeated parameter counts.
+    /// Reads the query string as the exports do: without a `filter`, every contact, archived
+    /// ones included ("all your contacts" links to the export without one).
     pub(crate) fn parse(raw: Option<&str>) -> Self {
+        Self::parse_with(raw, ContactFilter::All)
+    }
+
+    /// Reads the query string as the list page does: without a `filter`, the active contacts
+    /// (the "All" tab); archived ones have their tab, `filter=all` shows both.
+    pub(crate) fn for_list(raw: Option<&str>) -> Self {
+        Self::parse_with(raw, ContactFilter::Active)
+    }
+
+    /// Reads the query string; the first value of a repeated parameter counts, and a missing
+    /// or meaningless filter is `default`.
+    fn parse_with(raw: Option<&str>, default: ContactFilter) -> Self {
         let get = |key: &str| {
             url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
                 .find(|(k, _)| k == key)
                 .map(|(_, v)| v.trim().to_string())
                 .unwrap_or_default()
         };
-        let filter = ContactFilter::parse(&get("filter")).unwrap_or_default();
+        let filter = ContactFilter::parse(&get("filter")).unwrap_or(default);
         let sort = ContactSort::parse(&get("sort")).unwrap_or_default();
         let dir = SortDirection::parse(&get("dir")).unwrap_or(sort.default_direction());
         let page = get("page")
@@ -61,13 +74,6 @@ impl ListParams {
             dir,
             page,
         }
-    }
-
-    fn has_criteria(&self) -> bool {
-        !self.q.is_empty()
-            || !self.industry.is_empty()
-            || !self.relationship.is_empty()
-            || self.filter != ContactFilter::All
     }
 
     /// The list's parameters without the page, defaults left out.
@@ -101,16 +107,19 @@ impl ListParams {
     }
 }
 
-/// The filter as the URL carries it: "all" is left out.
+/// The filter as the list's URL carries it: the active contacts (the "All" tab) are left out;
+/// everything, archived included, is the explicit `filter=all` (old links and bookmarks).
 fn filter_value(filter: ContactFilter) -> &'static str {
     match filter {
-        ContactFilter::All => "",
+        ContactFilter::Active => "",
         other => other.as_str(),
     }
 }
 
 struct Tab {
     label: &'static str,
+    /// The tab's own count: the same figure as the list's count once the tab is open.
+    count: String,
     href: String,
     current: bool,
 }
@@ -161,22 +170,59 @@ impl SortHeader {
     }
 }
 
+/// One choice of the order menu.
+struct SortChoice {
+    value: &'static str,
+    label: &'static str,
+    selected: bool,
+}
+
+impl SortChoice {
+    fn all(params: &ListParams) -> Vec<SortChoice> {
+        [
+            (ContactSort::Name, "", "Name"),
+            (
+                ContactSort::LastContacted,
+                "last_contacted",
+                "Last contacted",
+            ),
+            (ContactSort::Created, "created", "Recently added"),
+        ]
+        .into_iter()
+        .map(|(sort, value, label)| SortChoice {
+            value,
+            label,
+            selected: params.sort == sort,
+        })
+        .collect()
+    }
+}
+
 struct Row {
     id: String,
     name: String,
+    /// Relationship, industry and location in one line: the row's second line on a phone.
+    summary: String,
     relationship: String,
     industry: String,
     location: String,
     vip: bool,
     archived: bool,
     last_contacted: Option<When>,
-    created: When,
 }
 
 impl Row {
     fn of(c: Contact, today: &Today) -> Self {
+        let summary = [&c.relationship, &c.industry, &c.location]
+            .into_iter()
+            .flatten()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · ");
         Row {
             id: c.id.into_string(),
+            summary,
             name: c.name,
             relationship: c.relationship.unwrap_or_default(),
             industry: c.industry.unwrap_or_default(),
@@ -184,7 +230,6 @@ impl Row {
             vip: c.vip,
             archived: c.status == ContactStatus::Archived,
             last_contacted: c.last_contacted.map(|at| today.when_day(at)),
-            created: today.when_at(c.created_at),
         }
     }
 }
@@ -200,14 +245,21 @@ struct ListPage {
     industry: String,
     relationship: String,
     filter: &'static str,
-    sort: &'static str,
     dir: &'static str,
     industries: Vec<String>,
     relationships: Vec<String>,
     tabs: Vec<Tab>,
     name_header: SortHeader,
     last_contacted_header: SortHeader,
-    created_header: SortHeader,
+    /// The order menu (every sort, "Recently added" among them, at any width).
+    sorts: Vec<SortChoice>,
+    /// The "All" tab is empty because every contact is archived.
+    all_archived: bool,
+    /// `filter=all`: archived contacts included, no tab current.
+    everything: bool,
+    /// The list mixes active and archived contacts (the VIP tab, `filter=all`): a status
+    /// column. On the other tabs every row would say the same.
+    show_status: bool,
     rows: Vec<Row>,
     count: String,
     pager: Pager,
@@ -222,16 +274,17 @@ pub async fn list_page(
     page: Page,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    let params = ListParams::parse(raw.as_deref());
+    let params = ListParams::for_list(raw.as_deref());
     let repo = state.db.contacts();
     let user = page.user_id();
     // The page's reads in one batch: one request on a server.
-    let (mut result, industries, relationships) = state
+    let (mut result, industries, relationships, counts) = state
         .db
         .batch((
             repo.list(user, &params.repo_query(params.page)),
             repo.distinct_values(user, DistinctField::Industry),
             repo.distinct_values(user, DistinctField::Relationship),
+            repo.counts(user),
         ))
         .await?;
     if result.contacts.is_empty() && result.total > 0 {
@@ -240,8 +293,7 @@ pub async fn list_page(
             .list(user, &params.repo_query(result.page_count()))
             .await?;
     }
-    let no_contacts =
-        result.total == 0 && (!params.has_criteria() || repo.counts(user).await?.total == 0);
+    let no_contacts = counts.total == 0;
     let query = params.query();
     let pager = Pager::new("/contacts", &query, result.page, result.total, PER_PAGE);
     let back = if pager.page > 1 {
@@ -250,31 +302,45 @@ pub async fn list_page(
         query.clone()
     }
     .url("/contacts");
+    // The tabs' counts are the kept ones the list itself shows for a tab; while a search or
+    // a menu narrows the list they would not match it, and are left out.
+    let narrowed =
+        !params.q.is_empty() || !params.industry.is_empty() || !params.relationship.is_empty();
+    let archived = counts.total.saturating_sub(counts.active);
     let tabs = [
-        ("All", ContactFilter::All),
-        ("VIP", ContactFilter::Vip),
-        ("Active", ContactFilter::Active),
-        ("Archived", ContactFilter::Archived),
+        ("All", ContactFilter::Active, counts.active),
+        ("VIP", ContactFilter::Vip, counts.vip),
+        ("Archived", ContactFilter::Archived, archived),
     ]
     .into_iter()
-    .map(|(label, filter)| Tab {
+    .map(|(label, filter, n)| Tab {
         label,
+        count: if narrowed {
+            String::new()
+        } else {
+            crate::format::count(n)
+        },
         href: query
             .replaced("filter", filter_value(filter))
             .url("/contacts"),
         current: params.filter == filter,
     })
     .collect();
+    // Every contact only if the list shows them all (an explicit `filter=all`).
+    let export = query.replaced("filter", params.filter.as_str());
     let list = ListPage {
         layout: page.layout("Contacts", "contacts"),
-        export_vcard: query.replaced("format", "vcard").url("/contacts/export"),
-        export_csv: query.replaced("format", "csv").url("/contacts/export"),
+        export_vcard: export.replaced("format", "vcard").url("/contacts/export"),
+        export_csv: export.replaced("format", "csv").url("/contacts/export"),
         industries: with_current(industries, &params.industry),
         relationships: with_current(relationships, &params.relationship),
         tabs,
         name_header: SortHeader::new(&params, ContactSort::Name),
         last_contacted_header: SortHeader::new(&params, ContactSort::LastContacted),
-        created_header: SortHeader::new(&params, ContactSort::Created),
+        sorts: SortChoice::all(&params),
+        all_archived: result.total == 0 && !narrowed && params.filter == ContactFilter::Active,
+        everything: params.filter == ContactFilter::All,
+        show_status: matches!(params.filter, ContactFilter::All | ContactFilter::Vip),
         count: if result.count_limit == 0 || result.total != result.count_limit {
             count_of(result.total, "contact", "contacts")
         } else {
@@ -292,11 +358,6 @@ pub async fn list_page(
         back,
         no_contacts,
         filter: filter_value(params.filter),
-        sort: if params.sort == ContactSort::Name {
-            ""
-        } else {
-            ContactSort::as_str(params.sort)
-        },
         dir: if params.dir == params.sort.default_direction() {
             ""
         } else {
@@ -430,13 +491,13 @@ mod tests {
 
     #[test]
     fn meaningless_list_parameters_fall_back_to_the_defaults() {
-        let p = ListParams::parse(Some("sort=bogus&dir=up&page=-1&filter=nope"));
+        let p = ListParams::for_list(Some("sort=bogus&dir=up&page=-1&filter=nope"));
         assert_eq!(p.sort, ContactSort::Name);
         assert_eq!(p.dir, SortDirection::Asc);
         assert_eq!(p.page, 1);
-        assert_eq!(p.filter, ContactFilter::All);
+        assert_eq!(p.filter, ContactFilter::Active);
         assert_eq!(p.query().url("/contacts"), "/contacts");
-        let p = ListParams::parse(Some("page=abc&sort=created&q=%20ada%20&q=x"));
+        let p = ListParams::for_list(Some("page=abc&sort=created&q=%20ada%20&q=x"));
         assert_eq!(
             (p.page, p.sort, p.dir),
             (1, ContactSort::Created, SortDirection::Desc)
@@ -446,15 +507,28 @@ mod tests {
     }
 
     #[test]
+    fn the_list_shows_the_active_contacts_and_the_exports_everything_without_a_filter() {
+        assert_eq!(ListParams::for_list(None).filter, ContactFilter::Active);
+        assert_eq!(ListParams::parse(None).filter, ContactFilter::All);
+        let everyone = ListParams::for_list(Some("filter=all"));
+        assert_eq!(everyone.filter, ContactFilter::All);
+        assert_eq!(everyone.query().url("/contacts"), "/contacts?filter=all");
+        let active = ListParams::for_list(Some("filter=active"));
+        assert_eq!(active.query().url("/contacts"), "/contacts");
+        let archived = ListParams::parse(Some("filter=archived"));
+        assert_eq!(archived.filter, ContactFilter::Archived);
+    }
+
+    #[test]
     fn the_current_sort_column_flips_its_direction_and_others_start_at_their_default() {
-        let p = ListParams::parse(Some("q=a&sort=last_contacted"));
+        let p = ListParams::for_list(Some("q=a&sort=last_contacted"));
         let same = SortHeader::new(&p, ContactSort::LastContacted);
         assert_eq!(same.href, "/contacts?q=a&sort=last_contacted&dir=asc");
         assert_eq!(same.aria_sort, "descending");
         let other = SortHeader::new(&p, ContactSort::Name);
         assert_eq!(other.href, "/contacts?q=a");
         assert_eq!(other.aria_sort, "none");
-        let by_name = ListParams::parse(None);
+        let by_name = ListParams::for_list(None);
         assert_eq!(
             SortHeader::new(&by_name, ContactSort::Name).href,
             "/contacts?dir=desc"
