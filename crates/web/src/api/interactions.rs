@@ -63,7 +63,6 @@ pub async fn list(
     user: ApiUser,
     ApiQuery(params): ApiQuery<InteractionListParams>,
 ) -> ApiResult<Json<InteractionList>> {
-    let paging = Paging::<InteractionCursor>::new(ORDER, params.limit, params.cursor.as_deref())?;
     let query = InteractionQuery {
         kind: params.kind,
         from: params.from,
@@ -71,20 +70,13 @@ pub async fn list(
         search: params.q,
         ..InteractionQuery::default()
     };
-    let contact_id = narrowed_to(&state, &user, params.contact_id).await?;
-    let (data, more) = state
-        .db
-        .interactions()
-        .search_after(
-            &user.user_id,
-            &query,
-            contact_id.as_ref(),
-            paging.after.as_ref(),
-            paging.limit,
-        )
-        .await?;
-    let next_cursor = paging.next_cursor(&data, more, InteractionCursor::after);
-    Ok(Json(InteractionList { data, next_cursor }))
+    let page = PageParams {
+        limit: params.limit,
+        cursor: params.cursor,
+    };
+    page_of(&state, &user, &query, params.contact_id, page)
+        .await
+        .map(Json)
 }
 
 /// List one contact's interactions, latest first (404 when the contact is unknown).
@@ -102,21 +94,36 @@ pub async fn list_for_contact(
     Path(contact_id): Path<String>,
     ApiQuery(params): ApiQuery<PageParams>,
 ) -> ApiResult<Json<InteractionList>> {
-    let paging = Paging::<InteractionCursor>::new(ORDER, params.limit, params.cursor.as_deref())?;
-    let contact_id = narrowed_to(&state, &user, Some(contact_id)).await?;
+    let query = InteractionQuery::default();
+    page_of(&state, &user, &query, Some(contact_id), params)
+        .await
+        .map(Json)
+}
+
+/// A page of the user's interactions matching `query`, or of one of their contacts' (404 when
+/// that contact is not theirs).
+async fn page_of(
+    state: &AppState,
+    user: &ApiUser,
+    query: &InteractionQuery,
+    contact_id: Option<String>,
+    page: PageParams,
+) -> ApiResult<InteractionList> {
+    let paging = Paging::<InteractionCursor>::new(ORDER, page.limit, page.cursor.as_deref())?;
+    let contact_id = narrowed_to(state, user, contact_id).await?;
     let (data, more) = state
         .db
         .interactions()
         .search_after(
             &user.user_id,
-            &InteractionQuery::default(),
+            query,
             contact_id.as_ref(),
             paging.after.as_ref(),
             paging.limit,
         )
         .await?;
     let next_cursor = paging.next_cursor(&data, more, InteractionCursor::after);
-    Ok(Json(InteractionList { data, next_cursor }))
+    Ok(InteractionList { data, next_cursor })
 }
 
 /// Log an interaction with a contact (its `last_contacted` follows).
