@@ -176,7 +176,7 @@ async fn login(
     Ok((jar, Redirect::to(&target)).into_response())
 }
 
-/// "1 second", "12 seconds": a wait, rounded up.
+/// "a second", "12 seconds": a wait, rounded up.
 fn seconds(wait: std::time::Duration) -> String {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     if secs <= 1 {
