@@ -5,17 +5,7 @@
 
 mod e2e;
 
-use e2e::{Browser, Server};
-
-const PASSWORD: &str = "correct horse battery";
-
-async fn register(browser: &Browser, server: &Server, username: &str) {
-    browser.goto(&server.url("/register")).await;
-    browser.fill("#username", username).await;
-    browser.fill("#password", PASSWORD).await;
-    browser.click("main button[type=submit]").await;
-    assert_eq!(browser.text(".nav-user").await, username);
-}
+use e2e::{Browser, Server, PASSWORD};
 
 async fn add_contact(browser: &Browser, server: &Server, name: &str) {
     browser.goto(&server.url("/contacts/new")).await;
@@ -44,7 +34,7 @@ async fn bar_display(browser: &Browser) -> String {
 async fn on_a_phone_the_first_contact_is_in_view_and_the_bulk_bar_waits_for_a_selection() {
     let server = Server::start();
     let browser = Browser::start().await;
-    register(&browser, &server, "ada").await;
+    browser.register(&server, "ada").await;
     for name in ["Alan Turing", "Grace Hopper", "Margaret Hamilton"] {
         add_contact(&browser, &server, name).await;
     }

@@ -7,16 +7,6 @@ mod e2e;
 use e2e::{screenshot_dir, Browser, Server};
 use fantoccini::Locator;
 
-const PASSWORD: &str = "correct horse battery";
-
-async fn register(browser: &Browser, server: &Server, username: &str) {
-    browser.goto(&server.url("/register")).await;
-    browser.fill("#username", username).await;
-    browser.fill("#password", PASSWORD).await;
-    browser.click("main button[type=submit]").await;
-    assert_eq!(browser.text(".nav-user").await, username);
-}
-
 /// Adds a contact through the form and returns its page's path.
 async fn add_contact(browser: &Browser, server: &Server, name: &str, industry: &str) -> String {
     browser.goto(&server.url("/contacts/new")).await;
@@ -53,7 +43,7 @@ async fn add_social_link(browser: &Browser, url: &str) {
 async fn a_user_builds_up_a_vip_contact_finds_it_and_archives_it() {
     let server = Server::start();
     let browser = Browser::start().await;
-    register(&browser, &server, "grace").await;
+    browser.register(&server, "grace").await;
 
     let contact = add_contact(&browser, &server, "Ada Lovelace", "Developer Tooling").await;
     assert_eq!(
@@ -203,7 +193,7 @@ async fn a_user_builds_up_a_vip_contact_finds_it_and_archives_it() {
 async fn the_key_steps_work_with_javascript_off() {
     let server = Server::start();
     let browser = Browser::start_without_javascript().await;
-    register(&browser, &server, "linus").await;
+    browser.register(&server, "linus").await;
 
     let contact = add_contact(&browser, &server, "Ken Thompson", "Operating Systems").await;
     browser.click(".vip-toggle button").await;

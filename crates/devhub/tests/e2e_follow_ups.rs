@@ -8,16 +8,6 @@ mod e2e;
 use e2e::{screenshot_dir, Browser, Server};
 use fantoccini::Locator;
 
-const PASSWORD: &str = "correct horse battery";
-
-async fn register(browser: &Browser, server: &Server, username: &str) {
-    browser.goto(&server.url("/register")).await;
-    browser.fill("#username", username).await;
-    browser.fill("#password", PASSWORD).await;
-    browser.click("main button[type=submit]").await;
-    assert_eq!(browser.text(".nav-user").await, username);
-}
-
 async fn add_contact(browser: &Browser, server: &Server, name: &str) -> String {
     browser.goto(&server.url("/contacts/new")).await;
     browser.fill("#name", name).await;
@@ -30,7 +20,7 @@ async fn add_contact(browser: &Browser, server: &Server, name: &str) -> String {
 async fn a_follow_up_added_from_a_contact_is_due_today_then_completed() {
     let server = Server::start();
     let browser = Browser::start().await;
-    register(&browser, &server, "grace").await;
+    browser.register(&server, "grace").await;
     let contact = add_contact(&browser, &server, "Ada Lovelace").await;
 
     // The user's zone is UTC by default: today is today in UTC.
@@ -135,7 +125,7 @@ async fn a_follow_up_added_from_a_contact_is_due_today_then_completed() {
 async fn follow_ups_work_with_javascript_off() {
     let server = Server::start();
     let browser = Browser::start_without_javascript().await;
-    register(&browser, &server, "linus").await;
+    browser.register(&server, "linus").await;
     let contact = add_contact(&browser, &server, "Ken Thompson").await;
 
     browser.press("#fu-when-1w").await;

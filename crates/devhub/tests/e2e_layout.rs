@@ -7,16 +7,6 @@ mod e2e;
 
 use e2e::{Browser, Server};
 
-const PASSWORD: &str = "correct horse battery";
-
-async fn register(browser: &Browser, server: &Server, username: &str) {
-    browser.goto(&server.url("/register")).await;
-    browser.fill("#username", username).await;
-    browser.fill("#password", PASSWORD).await;
-    browser.click("main button[type=submit]").await;
-    assert_eq!(browser.text(".nav-user").await, username);
-}
-
 /// A number the page's script computes.
 async fn number(browser: &Browser, script: &str) -> f64 {
     browser
@@ -65,7 +55,7 @@ fn contrast_is_computed_as_wcag_says() {
 async fn a_field_beside_one_with_an_error_stays_level_with_it() {
     let server = Server::start();
     let browser = Browser::start().await;
-    register(&browser, &server, "ada").await;
+    browser.register(&server, "ada").await;
 
     browser.goto(&server.url("/contacts/new")).await;
     browser.fill("#name", "Grace").await;
@@ -97,7 +87,7 @@ async fn a_field_beside_one_with_an_error_stays_level_with_it() {
 async fn the_delete_account_button_is_readable_in_both_themes() {
     let server = Server::start();
     let browser = Browser::start().await;
-    register(&browser, &server, "ada").await;
+    browser.register(&server, "ada").await;
 
     for scheme in ["light", "dark"] {
         browser.emulate_color_scheme(scheme).await;
@@ -121,7 +111,7 @@ async fn the_delete_account_button_is_readable_in_both_themes() {
 async fn a_long_e_mail_address_wraps_between_its_parts() {
     let server = Server::start();
     let browser = Browser::start().await;
-    register(&browser, &server, "ada").await;
+    browser.register(&server, "ada").await;
     browser.goto(&server.url("/contacts/new")).await;
     browser.fill("#name", "Anita Perlman").await;
     browser.click("main form button[type=submit]").await;

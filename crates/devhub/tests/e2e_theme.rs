@@ -7,18 +7,9 @@ mod e2e;
 use e2e::{Browser, Server};
 use fantoccini::Locator;
 
-const PASSWORD: &str = "correct horse battery";
 /// The page backgrounds of the two themes (`--bg`).
 const LIGHT: &str = "rgb(246, 247, 249)";
 const DARK: &str = "rgb(15, 19, 25)";
-
-async fn register(browser: &Browser, server: &Server, username: &str) {
-    browser.goto(&server.url("/register")).await;
-    browser.fill("#username", username).await;
-    browser.fill("#password", PASSWORD).await;
-    browser.click("main button[type=submit]").await;
-    assert_eq!(browser.text(".nav-user").await, username);
-}
 
 /// The values of the toggle's buttons that the user can see.
 async fn visible_toggle(browser: &Browser) -> Vec<String> {
@@ -91,7 +82,7 @@ async fn toggle_round_trip(browser: &Browser, server: &Server, system: &str, sho
 async fn under_a_dark_system_the_toggle_switches_to_light_then_back_to_the_system() {
     let server = Server::start();
     let browser = Browser::start().await;
-    register(&browser, &server, "ada").await;
+    browser.register(&server, "ada").await;
 
     toggle_round_trip(&browser, &server, "dark", "theme-dark-system").await;
     browser.resize(375, 800).await;
@@ -104,7 +95,7 @@ async fn under_a_dark_system_the_toggle_switches_to_light_then_back_to_the_syste
 async fn under_a_light_system_the_toggle_switches_to_dark_then_back_without_javascript() {
     let server = Server::start();
     let browser = Browser::start_without_javascript().await;
-    register(&browser, &server, "ada").await;
+    browser.register(&server, "ada").await;
 
     toggle_round_trip(&browser, &server, "light", "theme-light-system").await;
 

@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 
+/// The password the browser tests register their users with.
+pub const PASSWORD: &str = "correct horse battery";
+
 #[path = "../../../db/tests/common/sqld.rs"]
 mod sqld;
 
@@ -227,6 +230,15 @@ impl Browser {
             _profile: profile,
             shots,
         }
+    }
+
+    /// Registers `username` (password [`PASSWORD`]) on `server` and checks it is signed in.
+    pub async fn register(&self, server: &Server, username: &str) {
+        self.goto(&server.url("/register")).await;
+        self.fill("#username", username).await;
+        self.fill("#password", PASSWORD).await;
+        self.click("main button[type=submit]").await;
+        assert_eq!(self.text(".nav-user").await, username);
     }
 
     pub async fn goto(&self, url: &str) {
