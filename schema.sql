@@ -36,7 +36,9 @@ CREATE TABLE contact (
     last_contacted INTEGER,
     status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'archived')),
     created_at INTEGER NOT NULL DEFAULT (unixepoch()),
-    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    -- Free notes about the person, on every contact (a VIP's background has notes of its own).
+    notes TEXT
 );
 -- One index per list order and filter, each led by the owner. The name index also carries
 -- every column the contact search and filter tabs read, so that counting the matches of a
@@ -127,7 +129,8 @@ CREATE TABLE background (
 );
 CREATE UNIQUE INDEX background_contact_id_idx ON background (contact_id);
 
--- VIP contact info: at most one row per contact; social_links is a JSON array of URLs.
+-- Contact info of any contact: at most one row per contact, with its first e-mail and phone;
+-- social_links is a JSON array of URLs. The labels (work, home, mobile …) are ours.
 CREATE TABLE contact_info (
     id TEXT PRIMARY KEY NOT NULL,
     contact_id TEXT NOT NULL REFERENCES contact(id) ON DELETE CASCADE,
@@ -136,9 +139,25 @@ CREATE TABLE contact_info (
     phone_number TEXT,
     social_links TEXT,
     created_at INTEGER NOT NULL DEFAULT (unixepoch()),
-    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    email_label TEXT,
+    phone_label TEXT
 );
 CREATE UNIQUE INDEX contact_info_contact_id_idx ON contact_info (contact_id);
+
+-- A contact's further e-mails and phones, after the first of each in contact_info, in their
+-- order (position).
+CREATE TABLE contact_detail (
+    id TEXT PRIMARY KEY NOT NULL,
+    contact_id TEXT NOT NULL REFERENCES contact(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('email', 'phone')),
+    value TEXT NOT NULL,
+    label TEXT,
+    position INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+CREATE INDEX contact_detail_contact_idx ON contact_detail (contact_id, kind, position);
 
 -- A follow-up carries its owner, so that the user's open follow-ups (the navigation counts them
 -- on every page) are one range of an index rather than a walk through all their contacts; the
@@ -329,14 +348,15 @@ CREATE TRIGGER contact_fts_insert AFTER INSERT ON contact
 BEGIN
     INSERT INTO contact_fts (rowid, name, details)
     VALUES (NEW.rowid * 4, NEW.name,
-        concat_ws(' ', NEW.relationship, NEW.industry, NEW.location));
+        concat_ws(' ', NEW.relationship, NEW.industry, NEW.location, NEW.notes));
 END;
-CREATE TRIGGER contact_fts_update AFTER UPDATE OF name, relationship, industry, location ON contact
+CREATE TRIGGER contact_fts_update
+AFTER UPDATE OF name, relationship, industry, location, notes ON contact
 BEGIN
     DELETE FROM contact_fts WHERE rowid = OLD.rowid * 4;
     INSERT INTO contact_fts (rowid, name, details)
     VALUES (NEW.rowid * 4, NEW.name,
-        concat_ws(' ', NEW.relationship, NEW.industry, NEW.location));
+        concat_ws(' ', NEW.relationship, NEW.industry, NEW.location, NEW.notes));
 END;
 CREATE TRIGGER contact_fts_delete AFTER DELETE ON contact
 BEGIN
@@ -360,12 +380,23 @@ BEGIN
     DELETE FROM contact_fts
     WHERE rowid = (SELECT rowid * 4 + 1 FROM contact WHERE id = OLD.contact_id);
 END;
+-- The details row of each contact that has contact info or further e-mails and phones.
+CREATE VIEW contact_info_document AS
+SELECT c.rowid * 4 + 2 AS rid, c.id AS contact_id,
+    concat_ws(' ', i.email, i.phone_number, i.main_app, i.social_links,
+        (SELECT group_concat(d.value, ' ') FROM contact_detail d WHERE d.contact_id = c.id))
+        AS details
+FROM contact c LEFT JOIN contact_info i ON i.contact_id = c.id
+WHERE i.id IS NOT NULL OR EXISTS (SELECT 1 FROM contact_detail d WHERE d.contact_id = c.id);
 CREATE TRIGGER contact_fts_info_insert AFTER INSERT ON contact_info
 BEGIN
+    -- A document exists before only when further details came first (rare: an import adds
+    -- the contact info first); a bulk insert then adds to the index without deletions.
+    DELETE FROM contact_fts
+    WHERE rowid = (SELECT rowid * 4 + 2 FROM contact WHERE id = NEW.contact_id)
+        AND EXISTS (SELECT 1 FROM contact_detail WHERE contact_id = NEW.contact_id);
     INSERT INTO contact_fts (rowid, details)
-    SELECT rowid * 4 + 2,
-        concat_ws(' ', NEW.email, NEW.phone_number, NEW.main_app, NEW.social_links)
-    FROM contact WHERE id = NEW.contact_id;
+    SELECT rid, details FROM contact_info_document WHERE contact_id = NEW.contact_id;
 END;
 CREATE TRIGGER contact_fts_info_update
 AFTER UPDATE OF email, phone_number, main_app, social_links, contact_id ON contact_info
@@ -374,14 +405,38 @@ BEGIN
         SELECT rowid * 4 + 2 FROM contact WHERE id IN (OLD.contact_id, NEW.contact_id)
     );
     INSERT INTO contact_fts (rowid, details)
-    SELECT rowid * 4 + 2,
-        concat_ws(' ', NEW.email, NEW.phone_number, NEW.main_app, NEW.social_links)
-    FROM contact WHERE id = NEW.contact_id;
+    SELECT rid, details FROM contact_info_document
+    WHERE contact_id IN (OLD.contact_id, NEW.contact_id);
 END;
 CREATE TRIGGER contact_fts_info_delete AFTER DELETE ON contact_info
 BEGIN
     DELETE FROM contact_fts
     WHERE rowid = (SELECT rowid * 4 + 2 FROM contact WHERE id = OLD.contact_id);
+    INSERT INTO contact_fts (rowid, details)
+    SELECT rid, details FROM contact_info_document WHERE contact_id = OLD.contact_id;
+END;
+CREATE TRIGGER contact_fts_detail_insert AFTER INSERT ON contact_detail
+BEGIN
+    DELETE FROM contact_fts
+    WHERE rowid = (SELECT rowid * 4 + 2 FROM contact WHERE id = NEW.contact_id);
+    INSERT INTO contact_fts (rowid, details)
+    SELECT rid, details FROM contact_info_document WHERE contact_id = NEW.contact_id;
+END;
+CREATE TRIGGER contact_fts_detail_update AFTER UPDATE OF value, contact_id ON contact_detail
+BEGIN
+    DELETE FROM contact_fts WHERE rowid IN (
+        SELECT rowid * 4 + 2 FROM contact WHERE id IN (OLD.contact_id, NEW.contact_id)
+    );
+    INSERT INTO contact_fts (rowid, details)
+    SELECT rid, details FROM contact_info_document
+    WHERE contact_id IN (OLD.contact_id, NEW.contact_id);
+END;
+CREATE TRIGGER contact_fts_detail_delete AFTER DELETE ON contact_detail
+BEGIN
+    DELETE FROM contact_fts
+    WHERE rowid = (SELECT rowid * 4 + 2 FROM contact WHERE id = OLD.contact_id);
+    INSERT INTO contact_fts (rowid, details)
+    SELECT rid, details FROM contact_info_document WHERE contact_id = OLD.contact_id;
 END;
 -- The tags row of each contact that has tags: its tag names.
 CREATE VIEW contact_tag_document AS

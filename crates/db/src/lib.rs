@@ -30,6 +30,10 @@ pub use repo::contact::{
     ContactQuery, ContactRepo, ContactSort, ContactStatus, DistinctField, NewContact,
     SortDirection,
 };
+pub use repo::contact_detail::{
+    ContactDetail, ContactDetailRepo, ContactDetails, ContactDetailsInput, DetailKind, Labeled,
+    NewContactDetails,
+};
 pub use repo::contact_info::{
     ContactInfo, ContactInfoId, ContactInfoInput, ContactInfoRepo, NewContactInfo,
 };
@@ -63,6 +67,7 @@ macro_rules! repositories {
             pub fn interactions(&self) -> InteractionRepo<'_> { InteractionRepo::new(self) }
             pub fn backgrounds(&self) -> BackgroundRepo<'_> { BackgroundRepo::new(self) }
             pub fn contact_infos(&self) -> ContactInfoRepo<'_> { ContactInfoRepo::new(self) }
+            pub fn contact_details(&self) -> ContactDetailRepo<'_> { ContactDetailRepo::new(self) }
             pub fn follow_ups(&self) -> FollowUpRepo<'_> { FollowUpRepo::new(self) }
             pub fn tags(&self) -> TagRepo<'_> { TagRepo::new(self) }
             pub fn api_tokens(&self) -> ApiTokenRepo<'_> { ApiTokenRepo::new(self) }

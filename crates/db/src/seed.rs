@@ -298,6 +298,7 @@ pub async fn seed_user(
             location: Some(pick(&mut rng, LOCATIONS).to_string()),
             vip,
             status: Some(if archived { "archived" } else { "active" }.to_string()),
+            notes: None,
         }
         .parse()?;
         let contact_id = tx
@@ -402,6 +403,8 @@ pub async fn seed_user(
                     format!("https://github.com/{handle}{i}"),
                     format!("https://www.linkedin.com/in/{handle}-{i}"),
                 ],
+                email_label: Some("work".to_string()),
+                phone_label: Some("mobile".to_string()),
             }
             .parse()?;
             tx.contact_infos()

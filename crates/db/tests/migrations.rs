@@ -277,6 +277,7 @@ async fn the_six_original_tables_have_exactly_the_columns_of_the_design() {
                 ("status", "TEXT", true, Some("'active'"), false),
                 ("created_at", "INTEGER", true, NOW, false),
                 ("updated_at", "INTEGER", true, NOW, false),
+                ("notes", "TEXT", false, None, false),
             ],
         ),
         (
@@ -316,6 +317,8 @@ async fn the_six_original_tables_have_exactly_the_columns_of_the_design() {
                 ("social_links", "TEXT", false, None, false),
                 ("created_at", "INTEGER", true, NOW, false),
                 ("updated_at", "INTEGER", true, NOW, false),
+                ("email_label", "TEXT", false, None, false),
+                ("phone_label", "TEXT", false, None, false),
             ],
         ),
     ];

@@ -378,6 +378,7 @@ fn full_contact() -> NewContact {
         location: Some("London".into()),
         vip: true,
         status: Some("active".into()),
+        ..ContactInput::default()
     })
 }
 
@@ -2276,6 +2277,7 @@ fn full_info() -> NewContactInfo {
             "  ".into(),
             " https://mastodon.social/@ada ".into(),
         ],
+        ..ContactInfoInput::default()
     }
     .parse()
     .unwrap()
@@ -2419,12 +2421,14 @@ async fn contact_info_input_reports_every_bad_field() {
         email: Some("ada@".into()),
         phone_number: Some("call me".into()),
         social_links: vec!["javascript:alert(1)".into()],
+        ..ContactInfoInput::default()
     };
     let blank = ContactInfoInput {
         main_app: Some(" ".into()),
         email: Some(" ".into()),
         phone_number: Some("".into()),
         social_links: vec![" ".into()],
+        ..ContactInfoInput::default()
     };
 
     assert_eq!(

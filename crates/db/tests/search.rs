@@ -82,6 +82,7 @@ async fn a_search_finds_every_field_words_in_any_order_without_case_or_accents()
                 email: Some("jose@example.org".into()),
                 phone_number: Some("+34 600 123 456".into()),
                 social_links: vec!["https://github.com/jalvarez".into()],
+                ..ContactInfoInput::default()
             }
             .parse()
             .unwrap(),

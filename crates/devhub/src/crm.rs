@@ -186,6 +186,7 @@ pub async fn add(config: &DbConfig, args: &ContactAddArgs) -> Result<(), Failure
         location: args.location.clone(),
         vip: args.vip,
         status: None,
+        notes: None,
     }
     .parse()?;
     let contact = db.contacts().create(&user.id, &new).await?;

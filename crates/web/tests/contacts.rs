@@ -1507,6 +1507,7 @@ async fn seed_people(app: &TestApp, user: &UserId) -> Vec<Contact> {
                     vip,
                     status: Some(status.as_str().into()),
                     birthday: None,
+                    ..ContactInput::default()
                 },
             )
             .await,

@@ -147,14 +147,14 @@ impl PerContact for Background {
     type New = NewBackground;
     const TABLE: &'static str = "background";
     const COLUMNS: &'static str = COLUMNS;
-    const DATA: [&'static str; 4] = ["family", "company", "likes_dislikes", "misc_notes"];
+    const DATA: &'static [&'static str] = &["family", "company", "likes_dislikes", "misc_notes"];
 
     fn read(r: &mut Reader) -> Result<Self> {
         Background::read(r)
     }
 
-    fn values(new: &NewBackground) -> Result<[Value; 4]> {
-        Ok([
+    fn values(new: &NewBackground) -> Result<Vec<Value>> {
+        Ok(vec![
             new.family.clone().into(),
             new.company.clone().into(),
             new.likes_dislikes.clone().into(),

@@ -70,6 +70,8 @@ pub struct Contact {
     pub status: ContactStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Free notes about the person.
+    pub notes: Option<String>,
     /// Columns whose stored value could not be read (written by another tool); absent when
     /// every value was read.
     #[serde(skip_serializing_if = "Unreadable::is_empty")]
@@ -157,10 +159,10 @@ impl Search {
 }
 
 /// The columns a contact write sets from a [`NewContact`], in the order of its values.
-const WRITTEN: &str = "name, relationship, birthday, industry, location, vip, status";
+const WRITTEN: &str = "name, relationship, birthday, industry, location, vip, status, notes";
 
 pub(crate) const COLUMNS: &str = "id, user_id, name, relationship, birthday, industry, location, \
-     vip, last_update, last_contacted, status, created_at, updated_at";
+     vip, last_update, last_contacted, status, created_at, updated_at, notes";
 
 impl Contact {
     pub(crate) fn from_row(row: &Row) -> Result<Self> {
@@ -185,6 +187,7 @@ impl Contact {
             status: c.parsed("status", ContactStatus::parse, ContactStatus::Active)?,
             created_at: c.timestamp("created_at")?,
             updated_at: c.timestamp("updated_at")?,
+            notes: c.opt_text("notes")?,
             unreadable: Unreadable::default(),
         };
         Ok(Contact {
@@ -205,6 +208,7 @@ pub struct NewContact {
     location: Option<String>,
     vip: bool,
     status: ContactStatus,
+    notes: Option<String>,
 }
 
 impl NewContact {
@@ -229,9 +233,12 @@ impl NewContact {
     pub fn status(&self) -> ContactStatus {
         self.status
     }
+    pub fn notes(&self) -> Option<&str> {
+        self.notes.as_deref()
+    }
 
     /// The values of the columns a write sets, in the order of [`WRITTEN`].
-    fn values(&self) -> [Value; 7] {
+    fn values(&self) -> [Value; 8] {
         [
             Value::Text(self.name.as_str().to_string()),
             self.relationship.clone().into(),
@@ -240,6 +247,7 @@ impl NewContact {
             self.location.clone().into(),
             Value::Integer(i64::from(self.vip)),
             Value::Text(self.status.as_str().to_string()),
+            self.notes.clone().into(),
         ]
     }
 
@@ -250,6 +258,7 @@ impl NewContact {
         fill(&mut self.birthday, &other.birthday);
         fill(&mut self.industry, &other.industry);
         fill(&mut self.location, &other.location);
+        fill(&mut self.notes, &other.notes);
         self.vip |= other.vip;
     }
 }
@@ -285,6 +294,8 @@ pub struct ContactInput {
     pub location: Option<String>,
     pub vip: bool,
     pub status: Option<String>,
+    /// Free notes about the person.
+    pub notes: Option<String>,
 }
 
 impl ContactInput {
@@ -303,6 +314,12 @@ impl ContactInput {
         let relationship = text("relationship", &self.relationship);
         let industry = text("industry", &self.industry);
         let location = text("location", &self.location);
+        let notes = errors
+            .take(
+                "notes",
+                validate::optional_text(self.notes.as_deref(), validate::MAX_LONG_TEXT),
+            )
+            .flatten();
         let birthday = match self.birthday.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(raw) => errors.take("birthday", Birthday::parse(raw)),
@@ -321,6 +338,7 @@ impl ContactInput {
                 location,
                 vip: self.vip,
                 status,
+                notes,
             }),
             // into_result() returned the errors of both.
             _ => Err(Error::validation("name", "is required")),
@@ -575,8 +593,8 @@ impl<'e> ContactRepo<'e> {
         let mut rows = conn
             .query(
                 &format!(
-                    "UPDATE contact SET ({WRITTEN}) = (?3, ?4, ?5, ?6, ?7, ?8, ?9), \
-                     last_update = ?10, updated_at = ?10 \
+                    "UPDATE contact SET ({WRITTEN}) = (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10), \
+                     last_update = ?11, updated_at = ?11 \
                      WHERE id = ?1 AND user_id = ?2 RETURNING {COLUMNS}"
                 ),
                 params_from_iter(
@@ -602,7 +620,8 @@ impl<'e> ContactRepo<'e> {
                 "UPDATE contact SET relationship = coalesce(relationship, ?3), \
                  birthday = coalesce(birthday, ?4), industry = coalesce(industry, ?5), \
                  location = coalesce(location, ?6), vip = max(vip, ?7), \
-                 last_update = ?8, updated_at = ?8 WHERE id = ?1 AND user_id = ?2",
+                 last_update = ?8, updated_at = ?8, notes = coalesce(notes, ?9) \
+                 WHERE id = ?1 AND user_id = ?2",
                 params![
                     id,
                     user,
@@ -611,7 +630,8 @@ impl<'e> ContactRepo<'e> {
                     new.industry.clone(),
                     new.location.clone(),
                     i64::from(new.vip),
-                    now().timestamp()
+                    now().timestamp(),
+                    new.notes.clone()
                 ],
             )
             .await?;
@@ -1323,7 +1343,7 @@ fn insert_statement(
         format!(
             "INSERT INTO contact (id, user_id, {WRITTEN}, last_update, last_contacted, \
              created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
         ),
         params_from_iter(
             [(&id).into(), user.into()]

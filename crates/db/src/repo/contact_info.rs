@@ -1,5 +1,6 @@
-//! VIP contact info: the `contact_info` table, at most one row per contact (preferred app,
-//! e-mail, phone, social profile links).
+//! Contact info: the `contact_info` table, at most one row per contact (preferred app, the
+//! first e-mail and phone with their labels, social profile links). Further e-mails and phones
+//! are in `contact_detail` ([`super::contact_detail`]).
 
 use chrono::{DateTime, Utc};
 use libsql::Value;
@@ -26,6 +27,10 @@ pub struct ContactInfo {
     pub social_links: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// What the e-mail address is (work, home …).
+    pub email_label: Option<String>,
+    /// What the phone number is (mobile, work …).
+    pub phone_label: Option<String>,
     /// Columns whose stored value could not be read (written by another tool); absent when
     /// every value was read.
     #[serde(skip_serializing_if = "Unreadable::is_empty")]
@@ -33,7 +38,8 @@ pub struct ContactInfo {
 }
 
 pub(crate) const COLUMNS: &str =
-    "id, contact_id, main_app, email, phone_number, social_links, created_at, updated_at";
+    "id, contact_id, main_app, email, phone_number, social_links, created_at, updated_at, \
+     email_label, phone_label";
 
 impl ContactInfo {
     /// The one decoder of a `contact_info` row ([`COLUMNS`], in order). Other clients may
@@ -49,6 +55,8 @@ impl ContactInfo {
             social_links: c.string_list("social_links")?,
             created_at: c.timestamp("created_at")?,
             updated_at: c.timestamp("updated_at")?,
+            email_label: c.opt_text("email_label")?,
+            phone_label: c.opt_text("phone_label")?,
             unreadable: Unreadable::default(),
         };
         Ok(ContactInfo {
@@ -76,6 +84,8 @@ pub struct NewContactInfo {
     email: Option<Email>,
     phone_number: Option<PhoneNumber>,
     social_links: Vec<WebUrl>,
+    email_label: Option<String>,
+    phone_label: Option<String>,
 }
 
 impl NewContactInfo {
@@ -91,6 +101,12 @@ impl NewContactInfo {
     pub fn social_links(&self) -> &[WebUrl] {
         &self.social_links
     }
+    pub fn email_label(&self) -> Option<&str> {
+        self.email_label.as_deref()
+    }
+    pub fn phone_label(&self) -> Option<&str> {
+        self.phone_label.as_deref()
+    }
     pub fn is_empty(&self) -> bool {
         self.main_app.is_none()
             && self.email.is_none()
@@ -101,8 +117,14 @@ impl NewContactInfo {
     /// Fills what this one lacks from `other` (two records of one file for the same person).
     pub fn fill_blanks_from(&mut self, other: &NewContactInfo) {
         fill(&mut self.main_app, &other.main_app);
-        fill(&mut self.email, &other.email);
-        fill(&mut self.phone_number, &other.phone_number);
+        if self.email.is_none() {
+            self.email.clone_from(&other.email);
+            self.email_label.clone_from(&other.email_label);
+        }
+        if self.phone_number.is_none() {
+            self.phone_number.clone_from(&other.phone_number);
+            self.phone_label.clone_from(&other.phone_label);
+        }
         if self.social_links.is_empty() {
             self.social_links.clone_from(&other.social_links);
         }
@@ -134,6 +156,10 @@ pub struct ContactInfoInput {
     pub phone_number: Option<String>,
     #[serde(deserialize_with = "links_or_lines")]
     pub social_links: Vec<String>,
+    /// What the e-mail address is: work, home … (at most 40 characters).
+    pub email_label: Option<String>,
+    /// What the phone number is: mobile, work … (at most 40 characters).
+    pub phone_label: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -174,14 +200,34 @@ impl ContactInfoInput {
         let social_links = errors
             .take("social_links", validate::web_urls(&self.social_links))
             .unwrap_or_default();
+        // A label without its value means nothing and is dropped.
+        let email_label = errors
+            .take("email_label", label(self.email_label.as_deref()))
+            .flatten()
+            .filter(|_| email.is_some());
+        let phone_label = errors
+            .take("phone_label", label(self.phone_label.as_deref()))
+            .flatten()
+            .filter(|_| phone_number.is_some());
         errors.into_result()?;
         Ok(NewContactInfo {
             main_app,
             email,
             phone_number,
             social_links,
+            email_label,
+            phone_label,
         })
     }
+}
+
+/// The longest label of an e-mail address or a phone number.
+pub const MAX_LABEL: usize = 40;
+
+/// A label as typed (`work`, `Home`, `mobile`): trimmed, blank means none, lower case kept as
+/// typed.
+pub fn label(raw: Option<&str>) -> std::result::Result<Option<String>, String> {
+    validate::optional_text(raw, MAX_LABEL)
 }
 
 /// The repository of the `contact_info` table (see [`PerContactRepo`]).
@@ -191,18 +237,27 @@ impl PerContact for ContactInfo {
     type New = NewContactInfo;
     const TABLE: &'static str = "contact_info";
     const COLUMNS: &'static str = COLUMNS;
-    const DATA: [&'static str; 4] = ["main_app", "email", "phone_number", "social_links"];
+    const DATA: &'static [&'static str] = &[
+        "main_app",
+        "email",
+        "phone_number",
+        "social_links",
+        "email_label",
+        "phone_label",
+    ];
 
     fn read(r: &mut Reader) -> Result<Self> {
         ContactInfo::read(r)
     }
 
-    fn values(new: &NewContactInfo) -> Result<[Value; 4]> {
-        Ok([
+    fn values(new: &NewContactInfo) -> Result<Vec<Value>> {
+        Ok(vec![
             new.main_app.clone().into(),
             new.email.as_ref().into(),
             new.phone_number.as_ref().into(),
             encode_links(&new.social_links)?.into(),
+            new.email_label.clone().into(),
+            new.phone_label.clone().into(),
         ])
     }
 }
@@ -217,7 +272,7 @@ mod tests {
         let conn = db.conn().await.unwrap();
         let mut rows = conn
             .query(
-                "SELECT 'i', 'c', NULL, NULL, NULL, ?1, 0, 0",
+                "SELECT 'i', 'c', NULL, NULL, NULL, ?1, 0, 0, NULL, NULL",
                 [raw.map_or(libsql::Value::Null, |r| libsql::Value::Text(r.into()))],
             )
             .await

@@ -5,6 +5,7 @@ pub mod auth_attempt;
 pub mod background;
 pub mod cadence;
 pub mod contact;
+pub mod contact_detail;
 pub mod contact_info;
 pub mod follow_up;
 pub mod import_upload;
@@ -242,7 +243,7 @@ pub(crate) enum Upsert {
 
 impl Upsert {
     /// The `SET` of `ON CONFLICT … DO UPDATE` for `columns` of `table`.
-    pub(crate) fn set_clause(self, table: &str, columns: [&str; 4]) -> String {
+    pub(crate) fn set_clause(self, table: &str, columns: &[&str]) -> String {
         let mut set: Vec<String> = columns
             .iter()
             .map(|c| match self {

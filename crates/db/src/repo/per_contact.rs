@@ -21,14 +21,14 @@ pub trait PerContact: Sized + Send + 'static {
     const TABLE: &'static str;
     /// Every column, in the order [`PerContact::read`] reads them.
     const COLUMNS: &'static str;
-    /// The four columns a write sets, in the order of [`PerContact::values`].
-    const DATA: [&'static str; 4];
+    /// The columns a write sets, in the order of [`PerContact::values`].
+    const DATA: &'static [&'static str];
 
     /// The table's one row decoder.
     fn read(r: &mut Reader) -> Result<Self>;
 
     /// The values of [`PerContact::DATA`] for a write.
-    fn values(new: &Self::New) -> Result<[Value; 4]>;
+    fn values(new: &Self::New) -> Result<Vec<Value>>;
 }
 
 /// The repository of a one-per-contact table `T`.
@@ -142,14 +142,21 @@ impl<'e, T: PerContact> PerContactRepo<'e, T> {
         values.push(Value::Integer(stamps.created_at.timestamp()));
         values.push(Value::Integer(stamps.updated_at.timestamp()));
         values.push(user.into());
+        let n = T::DATA.len();
+        // ?3 … ?(n+2): the data; then the two times and the user.
+        let data: Vec<String> = (3..3 + n).map(|i| format!("?{i}")).collect();
         Stmt::new(
             format!(
                 "INSERT INTO {} (id, contact_id, {}, created_at, updated_at) \
-                 VALUES (?1, (SELECT id FROM contact WHERE id = ?2 AND user_id = ?9), \
-                 ?3, ?4, ?5, ?6, ?7, ?8) \
+                 VALUES (?1, (SELECT id FROM contact WHERE id = ?2 AND user_id = ?{}), \
+                 {}, ?{}, ?{}) \
                  ON CONFLICT (contact_id) DO UPDATE SET {}",
                 T::TABLE,
                 T::DATA.join(", "),
+                n + 5,
+                data.join(", "),
+                n + 3,
+                n + 4,
                 mode.set_clause(T::TABLE, T::DATA),
             ),
             params_from_iter(values),

@@ -76,6 +76,9 @@ pub struct BackupContact {
     pub status: ContactStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Absent in backups made before contacts had notes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
     pub cadence: Option<BackupCadence>,
     pub background: Option<BackupBackground>,
     pub contact_info: Option<BackupContactInfo>,
@@ -115,6 +118,11 @@ pub struct BackupContactInfo {
     pub social_links: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Absent in backups made before labels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_label: Option<String>,
 }
 
 /// A `contact_tag` row: the tag by its id in [`Backup::tags`].
@@ -305,6 +313,8 @@ async fn backup_contact(tx: &Tx, user: &UserId, c: Contact) -> Result<BackupCont
             },
             created_at: i.created_at,
             updated_at: i.updated_at,
+            email_label: i.email_label,
+            phone_label: i.phone_label,
         }),
         None => None,
     };
@@ -360,6 +370,7 @@ async fn backup_contact(tx: &Tx, user: &UserId, c: Contact) -> Result<BackupCont
         last_update: c.last_update,
         last_contacted: c.last_contacted,
         status: c.status,
+        notes: c.notes,
         created_at: c.created_at,
         updated_at: c.updated_at,
         cadence,
@@ -476,6 +487,7 @@ async fn restore_rows(tx: &Tx, user: &UserId, backup: &Backup) -> Result<Restore
             location: c.location.clone(),
             vip: c.vip,
             status: Some(c.status.as_str().to_string()),
+            notes: c.notes.clone(),
         }
         .parse()
         .map_err(in_record(|| record("")))?;
@@ -533,6 +545,8 @@ async fn restore_rows(tx: &Tx, user: &UserId, backup: &Backup) -> Result<Restore
                 email: i.email.clone(),
                 phone_number: i.phone_number.clone(),
                 social_links,
+                email_label: i.email_label.clone(),
+                phone_label: i.phone_label.clone(),
             }
             .parse()
             .map_err(in_record(|| record(".contact_info")))?;

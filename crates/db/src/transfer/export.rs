@@ -65,13 +65,13 @@ impl ExportedContact {
     fn read(r: &mut Reader) -> Result<Self> {
         let contact = Contact::read(r)?;
         let background = if r.next_is_null()? {
-            r.skip(BACKGROUND_COLUMNS);
+            r.skip(column_count(background::COLUMNS));
             None
         } else {
             Some(Background::read(r)?)
         };
         let info = if r.next_is_null()? {
-            r.skip(CONTACT_INFO_COLUMNS);
+            r.skip(column_count(contact_info::COLUMNS));
             None
         } else {
             Some(ContactInfo::read(r)?)
@@ -117,9 +117,10 @@ impl ExportedContact {
     }
 }
 
-/// How many columns the LEFT JOINed tables have (skipped when the join found nothing).
-const BACKGROUND_COLUMNS: i32 = 8;
-const CONTACT_INFO_COLUMNS: i32 = 8;
+/// How many columns a LEFT JOINed table has (skipped when the join found nothing).
+fn column_count(columns: &str) -> i32 {
+    columns.split(',').count() as i32
+}
 
 /// How many contacts are read per query: memory stays bounded by this, not the account.
 const CHUNK: i64 = 500;

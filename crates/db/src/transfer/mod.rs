@@ -399,6 +399,7 @@ impl RecordBuilder {
             location: self.location,
             vip: self.vip,
             status: Some(if self.archived { "archived" } else { "active" }.to_string()),
+            notes: None,
         }
         .parse()
         .map_err(why)?;
@@ -415,6 +416,7 @@ impl RecordBuilder {
             email,
             phone_number: phone,
             social_links: links,
+            ..ContactInfoInput::default()
         }
         .parse()
         .map_err(why)?;

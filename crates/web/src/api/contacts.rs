@@ -170,6 +170,7 @@ impl ContactPatch {
                 self.status
                     .unwrap_or_else(|| current.status.as_str().to_string()),
             ),
+            notes: current.notes.clone(),
         }
     }
 }

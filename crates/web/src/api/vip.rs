@@ -164,6 +164,8 @@ impl OnePerContact for ContactInfo {
             email: patch.email.unwrap_or(self.email),
             phone_number: patch.phone_number.unwrap_or(self.phone_number),
             social_links: patch.social_links.unwrap_or(self.social_links),
+            email_label: self.email_label,
+            phone_label: self.phone_label,
         }
     }
 }

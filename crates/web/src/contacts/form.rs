@@ -64,6 +64,7 @@ impl ContactForm {
             location: Some(self.location.clone()),
             vip: self.is_vip(),
             status: Some(self.status.clone()),
+            notes: None,
         }
         .parse()
     }

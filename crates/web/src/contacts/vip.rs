@@ -208,6 +208,7 @@ impl InfoForm {
             email: Some(self.email.clone()),
             phone_number: Some(self.phone_number.clone()),
             social_links,
+            ..ContactInfoInput::default()
         }
     }
 }
