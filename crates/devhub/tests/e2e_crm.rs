@@ -70,18 +70,32 @@ async fn a_user_builds_up_a_vip_contact_finds_it_and_archives_it() {
         "Analytical Engines Ltd"
     );
 
-    browser.press("#contact-info-edit summary").await;
-    browser.fill("#info-main-app-input", "Signal").await;
-    browser.fill("#info-email-input", "ada@example.com").await;
-    browser.fill("#info-phone-input", "+44 20 7946 0958").await;
-    browser
-        .click("#contact-info-edit button[type=submit]")
-        .await;
+    // Contact details, several e-mails with labels, on the contact's form.
+    browser.click("#details .section-head a").await;
+    browser.fill("#main_app", "Signal").await;
+    browser.fill("#email-0", "ada@example.com").await;
+    browser.fill("#email-label-0", "work").await;
+    browser.press("[data-add-row=emails]").await;
+    browser.fill("#email-1", "ada@home.example").await;
+    browser.fill("#email-label-1", "home").await;
+    browser.fill("#phone-0", "+44 20 7946 0958").await;
+    browser.fill("#notes", "Met at the Royal Society").await;
+    browser.click(".contact-form button[type=submit]").await;
     assert_eq!(browser.text("#info-email").await, "ada@example.com");
+    let details = browser.text("#details").await;
+    assert!(
+        details.contains("ada@home.example") && details.contains("home"),
+        "{details}"
+    );
+    assert_eq!(
+        browser.text("#contact-notes").await,
+        "Met at the Royal Society"
+    );
+    assert_eq!(browser.text("#reach-phone").await, "☎ +44 20 7946 0958");
 
     add_social_link(&browser, "https://github.com/ada").await;
     add_social_link(&browser, "https://bsky.app/profile/ada.bsky.social").await;
-    let links = browser.texts("#contact-info li").await.join(" | ");
+    let links = browser.texts("#details li").await.join(" | ");
     assert!(
         links.contains("GitHub") && links.contains("Bluesky"),
         "{links}"
@@ -202,7 +216,7 @@ async fn the_key_steps_work_with_javascript_off() {
     browser.click("#background-edit button[type=submit]").await;
     assert_eq!(browser.text("#background-company").await, "Bell Labs");
     add_social_link(&browser, "https://github.com/ken").await;
-    assert!(browser.text("#contact-info").await.contains("GitHub"));
+    assert!(browser.text("#details").await.contains("GitHub"));
     log_interaction(&browser, "email", "Asked about UTF-8").await;
     browser.goto(&server.url(&contact)).await;
     assert_eq!(browser.texts(".timeline-entry").await.len(), 1);

@@ -117,11 +117,9 @@ async fn a_long_e_mail_address_wraps_between_its_parts() {
     browser.click("main form button[type=submit]").await;
     browser.click(".vip-toggle button").await;
     let email = "anita.perlman@cyberdynesystems.example.com";
-    browser.press("#contact-info-edit summary").await;
-    browser.fill("#info-email-input", email).await;
-    browser
-        .click("#contact-info-edit button[type=submit]")
-        .await;
+    browser.click("#details .section-head a").await;
+    browser.fill("#email-0", email).await;
+    browser.click(".contact-form button[type=submit]").await;
 
     for width in [1280, 375] {
         browser.resize(width, 900).await;

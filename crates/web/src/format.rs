@@ -244,3 +244,65 @@ mod total_tests {
         assert_eq!(count(10_000), "10,000");
     }
 }
+
+/// A person's avatar without a photo: up to two initials (of the first and the last word) on
+/// one of eight colours derived from the name, so that a name always looks the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Avatar {
+    pub initials: String,
+    /// 0–7: the `avatar-N` class of the colour.
+    pub hue: u8,
+}
+
+impl Avatar {
+    pub fn of(name: &str) -> Self {
+        let words: Vec<&str> = name
+            .split_whitespace()
+            .filter(|w| w.chars().next().is_some_and(char::is_alphanumeric))
+            .collect();
+        let first = |w: &&str| w.chars().next().map(|c| c.to_uppercase().to_string());
+        let initials = match words.as_slice() {
+            [] => "?".to_string(),
+            [one] => first(one).unwrap_or_default(),
+            [one, .., last] => format!(
+                "{}{}",
+                first(one).unwrap_or_default(),
+                first(last).unwrap_or_default()
+            ),
+        };
+        // FNV-1a over the lowercased name: stable across runs and builds.
+        let hash = name.to_lowercase().bytes().fold(0x811c_9dc5_u32, |h, b| {
+            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+        });
+        Avatar {
+            initials,
+            hue: (hash % 8) as u8,
+        }
+    }
+}
+
+#[cfg(test)]
+mod avatar_tests {
+    use super::Avatar;
+
+    #[test]
+    fn initials_come_from_the_first_and_last_words_and_the_colour_from_the_name() {
+        assert_eq!(Avatar::of("Ada Lovelace").initials, "AL");
+        assert_eq!(Avatar::of("Grace Brewster Murray Hopper").initials, "GH");
+        assert_eq!(Avatar::of("linus").initials, "L");
+        assert_eq!(Avatar::of("Émile (work) Zola").initials, "ÉZ");
+        assert_eq!(Avatar::of("  ").initials, "?");
+        assert_eq!(
+            Avatar::of("Ada Lovelace").hue,
+            Avatar::of("ada lovelace").hue
+        );
+        let hues: std::collections::HashSet<u8> = [
+            "Ada", "Grace", "Linus", "Margaret", "Ken", "Barbara", "Dennis", "Frances", "Alan",
+            "Edsger",
+        ]
+        .iter()
+        .map(|n| Avatar::of(n).hue)
+        .collect();
+        assert!(hues.len() >= 4, "names spread over the colours: {hues:?}");
+    }
+}

@@ -73,6 +73,56 @@
     }
   });
 
+  // "Add another e-mail/phone": the form always has one blank row (enough without a
+  // script); this copies it, blank, with fresh ids, as often as the limit allows.
+  function initAddRows() {
+    document.querySelectorAll("[data-add-row]").forEach(function (button) {
+      button.hidden = false;
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", initAddRows);
+  } else {
+    initAddRows();
+  }
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-add-row]");
+    if (!button) return;
+    var group = button.closest("fieldset");
+    var rows = group.querySelectorAll("[data-detail-row]");
+    var last = rows[rows.length - 1];
+    if (!last || rows.length >= 10) return;
+    var n = rows.length;
+    var copy = last.cloneNode(true);
+    copy.classList.remove("has-error");
+    copy.querySelectorAll(".field-error").forEach(function (e) { e.remove(); });
+    copy.querySelectorAll("input").forEach(function (input) {
+      input.value = "";
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
+      input.id = input.id.replace(/-\d+$/, "-" + n);
+    });
+    copy.querySelectorAll("label").forEach(function (label) {
+      label.htmlFor = label.htmlFor.replace(/-\d+$/, "-" + n);
+      label.textContent = label.textContent.replace(/\d+$/, String(n + 1));
+    });
+    last.after(copy);
+    copy.querySelector("input").focus();
+    if (n + 1 >= 10) button.hidden = true;
+  });
+
+  // A link with data-focus="ID" (the contact page's "Log interaction") goes to its place and
+  // puts the cursor in the field.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-focus]");
+    if (!link) return;
+    var field = document.getElementById(link.getAttribute("data-focus"));
+    if (!field) return;
+    event.preventDefault();
+    field.focus();
+    field.scrollIntoView({ block: "center" });
+  });
+
   // Theme toggle: apply at once; the form post still stores the choice in a cookie.
   // "system" drops the choice: the stylesheet follows the system's again.
   document.addEventListener("click", function (event) {

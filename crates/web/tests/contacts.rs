@@ -491,7 +491,8 @@ async fn a_contacts_page_shows_the_stats_and_the_timeline_latest_first() {
     assert_eq!(r.texts("h1"), ["Grace"]);
     assert_eq!(r.texts("#stat-interactions .stat-value"), ["3"]);
     assert_eq!(r.texts("#stat-last-contact .stat-value"), ["12 days"]);
-    assert_eq!(r.texts("#stat-birthday .stat-value"), ["—"]);
+    // No birthday, no birthday in the glance.
+    assert!(r.texts("#stat-birthday").is_empty());
     assert_eq!(
         r.texts(".timeline-entry .badge"),
         ["Meeting", "Email", "Call"]
@@ -535,9 +536,10 @@ async fn a_contacts_page_shows_the_stats_and_the_timeline_latest_first() {
         .attr(".timeline-entry form", "data-confirm")
         .is_some_and(|m| m.starts_with("Delete this interaction?")));
     // Quick actions and the inline log form.
+    // "Log interaction" goes to the log box on the page (one form, not a second page).
     assert_eq!(
-        r.attr("#log-interaction-link", "href"),
-        Some(format!("/contacts/{}/interactions/new", grace.id))
+        r.attr("#log-interaction-link", "href").as_deref(),
+        Some("#log")
     );
     assert_eq!(
         r.attr(".log-form", "action"),
@@ -613,7 +615,7 @@ async fn a_contact_never_contacted_says_never_and_a_birthday_today_says_today() 
     assert_eq!(r.texts("#stat-interactions .stat-value"), ["0"]);
     assert_eq!(r.texts("#stat-birthday .stat-value"), ["today!"]);
     assert!(
-        r.texts("#stat-birthday .stat-label")[0].ends_with("turns 30"),
+        r.texts("#stat-birthday .stat-label")[1].ends_with("turns 30)"),
         "{:?}",
         r.texts("#stat-birthday .stat-label")
     );
@@ -704,10 +706,11 @@ async fn marking_and_unmarking_a_vip_from_the_contacts_page() {
     let page = client.get(&path).await;
     assert_eq!(
         page.texts("#vip-invite p"),
-        ["Mark as VIP to keep background and contact details: family, company, likes and dislikes, e-mail, phone and social profiles."]
+        ["For the people who matter most: mark as VIP to keep their family, company, likes and dislikes."]
     );
     assert_eq!(page.texts("#background").len(), 0);
-    assert_eq!(page.texts("#contact-info").len(), 0);
+    // Contact details are on every contact's page.
+    assert_eq!(page.texts("#details h2"), ["Details"]);
     assert_eq!(
         page.attr("#vip-invite form", "action"),
         Some(format!("{path}/vip"))
@@ -721,7 +724,6 @@ async fn marking_and_unmarking_a_vip_from_the_contacts_page() {
     let page = follow(&mut client, &r).await;
     assert_eq!(page.texts(".flash-success"), ["Grace is now a VIP."]);
     assert_eq!(page.texts("#background h2"), ["Background"]);
-    assert_eq!(page.texts("#contact-info h2"), ["Contact info"]);
     assert_eq!(page.texts(".vip-toggle button"), ["Unmark VIP"]);
 
     // Without a value, the button toggles.
@@ -868,8 +870,7 @@ async fn a_contact_that_is_not_a_vip_still_shows_the_details_it_has() {
 
     assert!(!reload(&app, &ada, &grace.id).await.vip);
     assert_eq!(page.texts("#background h2"), ["Background"]);
-    assert_eq!(page.texts("#contact-info h2"), ["Contact info"]);
-    assert!(page.texts("#contact-info")[0].contains("grace@example.com"));
+    assert!(page.texts("#details")[0].contains("grace@example.com"));
     assert!(page.texts("#background")[0].contains("Remington Rand"));
     assert_eq!(page.texts("#vip-invite").len(), 0);
     assert_eq!(page.texts(".vip-toggle button"), ["Mark as VIP"]);
@@ -1029,14 +1030,15 @@ async fn saving_contact_info_links_the_email_and_phone_and_keeps_the_social_link
         Some("tel:+15550100199")
     );
     assert_eq!(page.texts("#info-phone"), ["+1 (555) 010-0199"]);
+    // And one tap away in the header.
     assert_eq!(
-        page.attr("#info-email-input", "value").as_deref(),
-        Some("grace@navy.example")
+        page.attr("#reach-phone", "href").as_deref(),
+        Some("tel:+15550100199")
     );
 }
 
 #[tokio::test]
-async fn a_bad_email_or_phone_comes_back_beside_its_field_with_the_details_open() {
+async fn a_bad_email_or_phone_sent_to_the_contact_info_address_is_refused_with_a_message() {
     let app = spawn_app().await;
     let (mut client, ada) = signed_in(&app, "ada").await;
     let grace = vip(&app, &ada, "Grace").await;
@@ -1053,29 +1055,18 @@ async fn a_bad_email_or_phone_comes_back_beside_its_field_with_the_details_open(
         )
         .await;
 
+    // The page's form for every detail is the contact's form; this older address of the
+    // first e-mail and phone still checks them and says what is wrong, storing nothing.
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(r.attr("#contact-info-edit", "open").as_deref(), Some(""));
-    assert_eq!(
-        r.texts("#info-email-error"),
-        ["E-mail must be an e-mail address like ada@example.com."]
+    let alert = r.texts(".alert").join(" ");
+    assert!(
+        alert.contains("E-mail must be an e-mail address like ada@example.com."),
+        "{alert}"
     );
-    assert_eq!(
-        r.texts("#info-phone-error"),
-        ["Phone number must be a phone number like +44 20 7946 0958."]
+    assert!(
+        alert.contains("Phone number must be a phone number like +44 20 7946 0958."),
+        "{alert}"
     );
-    assert_eq!(
-        r.attr("#info-email-input", "aria-invalid").as_deref(),
-        Some("true")
-    );
-    assert_eq!(
-        r.attr("#info-email-input", "value").as_deref(),
-        Some("grace@navy")
-    );
-    assert_eq!(
-        r.attr("#info-main-app-input", "value").as_deref(),
-        Some("Signal")
-    );
-    assert_eq!(r.texts("#info-main-app-error").len(), 0);
     assert!(app
         .db
         .contact_infos()
@@ -2267,4 +2258,183 @@ async fn a_bulk_action_without_a_selection_asks_for_one() {
         ["Choose what to do with the selected contacts."]
     );
     assert_eq!(reload(&app, &ada, &people[0].id).await, people[0]);
+}
+
+/// The contact form's fields for Ada with two e-mails, a phone, links, tags and notes.
+fn full_form<'a>() -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("name", "Ada Lovelace"),
+        ("email", "ada@work.example"),
+        ("email_label", "work"),
+        ("email", "ada@home.example"),
+        ("email_label", "home"),
+        ("email", ""),
+        ("email_label", ""),
+        ("phone", "+44 20 7946 0958"),
+        ("phone_label", "mobile"),
+        ("main_app", "Signal"),
+        ("social_links", "github.com/ada\r\nhttps://ada.dev"),
+        ("tags", "rust, Speaker, rust"),
+        ("notes", "Met at the Royal Society."),
+    ]
+}
+
+#[tokio::test]
+async fn every_contact_keeps_emails_phones_links_notes_and_tags_from_its_form() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "owner").await;
+
+    let r = client.post_form("/contacts", &full_form()).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = follow(&mut client, &r).await;
+    // Not a VIP, and every detail is on the page, the first e-mail and phone in the header.
+    assert_eq!(page.texts(".vip-toggle button"), ["Mark as VIP"]);
+    let details = page.texts("#details").join(" ");
+    for shown in [
+        "ada@work.example",
+        "ada@home.example",
+        "work",
+        "home",
+        "mobile",
+        "Signal",
+        "github.com/ada",
+        "ada.dev",
+    ] {
+        assert!(details.contains(shown), "{shown} in {details}");
+    }
+    assert_eq!(page.texts("#contact-notes"), ["Met at the Royal Society."]);
+    assert_eq!(
+        page.attr("#reach-email", "href").as_deref(),
+        Some("mailto:ada@work.example")
+    );
+    assert_eq!(
+        page.attr("#reach-phone", "href").as_deref(),
+        Some("tel:+442079460958")
+    );
+    let contact = &app
+        .db
+        .contacts()
+        .list(&ada, &devhub_db::ContactQuery::default())
+        .await
+        .unwrap()
+        .contacts[0];
+    let tags: Vec<String> = app
+        .db
+        .tags()
+        .tags_for_contact(&ada, &contact.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    assert_eq!(tags, ["rust", "Speaker"]);
+
+    // The edit form shows them all, a blank row to add one more.
+    let edit = client.get(&format!("/contacts/{}/edit", contact.id)).await;
+    assert_eq!(
+        edit.attr("#email-1", "value").as_deref(),
+        Some("ada@home.example")
+    );
+    assert_eq!(
+        edit.attr("#email-label-1", "value").as_deref(),
+        Some("home")
+    );
+    assert_eq!(edit.attr("#email-2", "value").as_deref(), Some(""));
+    assert_eq!(
+        edit.attr("#tags", "value").as_deref(),
+        Some("rust, Speaker")
+    );
+    assert_eq!(edit.attr("#name", "autofocus").as_deref(), Some(""));
+
+    // Saving fewer removes the rest; the tag taken off stays a tag.
+    let r = client
+        .post_form(
+            &format!("/contacts/{}", contact.id),
+            &[
+                ("name", "Ada Lovelace"),
+                ("email", "ada@home.example"),
+                ("email_label", "home"),
+                ("tags", "speaker"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let got = app
+        .db
+        .contact_details()
+        .get(&ada, &contact.id)
+        .await
+        .unwrap();
+    assert_eq!(got.emails.len(), 1);
+    assert!(got.phones.is_empty());
+    let tags = app
+        .db
+        .tags()
+        .tags_for_contact(&ada, &contact.id)
+        .await
+        .unwrap();
+    assert_eq!(tags.len(), 1);
+    assert_eq!(tags[0].name, "Speaker", "matched ignoring case");
+    assert_eq!(app.db.tags().list(&ada).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_bad_detail_comes_back_beside_its_row_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "owner").await;
+    let long_tag = "x".repeat(51);
+    let mut fields = full_form();
+    fields[3] = ("email", "ada at home");
+    fields[11] = ("tags", &long_tag);
+
+    let r = client.post_form("/contacts", &fields).await;
+
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.texts("#email-1-error"),
+        ["E-mail must be an e-mail address like ada@example.com."]
+    );
+    assert_eq!(r.attr("#email-1", "aria-invalid").as_deref(), Some("true"));
+    assert_eq!(r.attr("#email-1", "value").as_deref(), Some("ada at home"));
+    assert_eq!(
+        r.attr("#email-0", "value").as_deref(),
+        Some("ada@work.example")
+    );
+    assert!(
+        r.texts("#tags-error")[0].starts_with("Tags "),
+        "{:?}",
+        r.texts("#tags-error")
+    );
+    assert_eq!(r.attr("#notes", "value"), None);
+    assert_eq!(r.texts("#notes"), ["Met at the Royal Society."]);
+    let page = app
+        .db
+        .contacts()
+        .list(&ada, &devhub_db::ContactQuery::default())
+        .await
+        .unwrap();
+    assert!(page.contacts.is_empty(), "nothing stored");
+}
+
+#[tokio::test]
+async fn another_user_cannot_change_a_contacts_details_through_the_form() {
+    let app = spawn_app().await;
+    let (_owner_client, owner) = signed_in(&app, "owner").await;
+    let (mut other, _) = signed_in(&app, "other").await;
+    let grace = named(&app, &owner, "Grace").await;
+
+    let r = other
+        .post_form(&format!("/contacts/{}", grace.id), &full_form())
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = other.get(&format!("/contacts/{}/edit", grace.id)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(app
+        .db
+        .contact_details()
+        .get(&owner, &grace.id)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(reload(&app, &owner, &grace.id).await.name, "Grace");
 }

@@ -95,7 +95,7 @@ async fn a_birthday_imported_without_its_year_shows_as_a_day_with_no_age() {
     .await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.texts("#field-birthday"), ["August 17"]);
-    let label = text(&page, "#stat-birthday .stat-label");
+    let label = page.texts("#stat-birthday .stat-label").join(" ");
     assert!(label.contains("Aug 17"), "{label}");
     assert!(!label.contains("turns"), "{label}");
 }

@@ -454,3 +454,117 @@ fn attach_statement(
         ],
     )
 }
+
+/// The most tags one contact may carry through [`TagRepo::set_names`].
+pub const MAX_TAGS_PER_CONTACT: usize = 30;
+
+/// Tag names as typed into one field, separated by commas: trimmed, blank ones dropped, a name
+/// repeated (ignoring case) kept once. Errors name the first bad one.
+pub fn tag_names(raw: &str) -> std::result::Result<Vec<String>, String> {
+    let mut names: Vec<String> = Vec::new();
+    for piece in raw.split(',') {
+        if piece.trim().is_empty() {
+            continue;
+        }
+        let name = validate::required_text(piece, MAX_TAG_NAME)
+            .map_err(|e| format!("“{}” {e}", piece.trim()))?;
+        if !names
+            .iter()
+            .any(|n| n.to_lowercase() == name.to_lowercase())
+        {
+            names.push(name);
+        }
+    }
+    if names.len() > MAX_TAGS_PER_CONTACT {
+        return Err(format!("can hold at most {MAX_TAGS_PER_CONTACT} tags"));
+    }
+    Ok(names)
+}
+
+impl TagRepo<'_> {
+    /// Makes `names` the tags of the user's contact: each an existing tag of the user (its
+    /// name matched ignoring case) or a new one; tags not named are taken off (the tags stay).
+    pub async fn set_names(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        names: &[String],
+    ) -> Result<Vec<TagId>> {
+        let tx = self.ex.begin_write().await?;
+        contact::ensure_owned(&tx, user, contact_id).await?;
+        let mut ids = Vec::new();
+        for name in names {
+            let found = query_one(
+                &*tx,
+                "SELECT id FROM tag WHERE user_id = ?1 AND name = ?2 COLLATE NOCASE",
+                params![user, name.clone()],
+                |row| Ok(TagId::from(row.get::<String>(0)?)),
+            )
+            .await?;
+            let id = match found {
+                Some(id) => id,
+                None => {
+                    let new = TagInput {
+                        name: name.clone(),
+                        color: None,
+                    }
+                    .parse()?;
+                    tx.tags().create(user, &new).await?.id
+                }
+            };
+            ids.push(id);
+        }
+        let keep: Vec<String> = ids.iter().map(|id| id.as_str().to_string()).collect();
+        tx.execute(
+            "DELETE FROM contact_tag WHERE contact_id = ?1 \
+             AND tag_id NOT IN (SELECT value FROM json_each(?2))",
+            params![
+                contact_id,
+                serde_json::to_string(&keep)
+                    .map_err(|e| Error::validation("tags", e.to_string()))?
+            ],
+        )
+        .await?;
+        for id in &ids {
+            let stmt = attach_statement(user, contact_id, id, Stamps::now())?;
+            tx.execute(&stmt.sql, stmt.values).await?;
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+}
+
+impl<'e> TagRepo<'e> {
+    /// The user's tags by name, as one read that batches with others (a form's suggestions).
+    pub fn all(&self, user: &UserId) -> crate::query::Query<'e, Vec<Tag>> {
+        crate::query::Query::rows(
+            self.ex,
+            format!(
+                "SELECT {COLUMNS} FROM tag WHERE user_id = ?1 ORDER BY name COLLATE NOCASE, id"
+            ),
+            params![user],
+            Tag::from_row,
+            Ok,
+        )
+    }
+
+    /// The tags on the user's contact by name (none for another user's contact), as one read
+    /// that batches with others.
+    pub fn of_contact(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+    ) -> crate::query::Query<'e, Vec<Tag>> {
+        crate::query::Query::rows(
+            self.ex,
+            format!(
+                "SELECT {} FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id \
+                 WHERE ct.contact_id = ?1 AND t.user_id = ?2 ORDER BY t.name COLLATE NOCASE, t.id",
+                qualified("t", COLUMNS)
+            ),
+            params![contact_id, user],
+            Tag::from_row,
+            Ok,
+        )
+    }
+}

@@ -7,9 +7,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum_extra::extract::CookieJar;
+use devhub_db::repo::contact_detail::MAX_PER_KIND;
+use devhub_db::repo::tag::tag_names;
 use devhub_db::{
-    Contact, ContactId, ContactInput, ContactStatus, DistinctField, Error as DbError, NewContact,
-    Query, UserId,
+    Contact, ContactDetails, ContactDetailsInput, ContactId, ContactInput, ContactStatus,
+    DistinctField, Error as DbError, Labeled, NewContact, NewContactDetails, Query, Tag, UserId,
+    ValidationErrors,
 };
 use serde::Deserialize;
 
@@ -19,7 +22,8 @@ use crate::forms::{FieldErrors, Form};
 use crate::page::{ok, render, Layout, Page};
 use crate::state::AppState;
 
-/// The form's fields as typed; the names are the table's columns.
+/// The form's fields as typed; the names are the table's columns, and the contact details'
+/// rows (`email` with `email_label`, `phone` with `phone_label`) repeat, in order.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct ContactForm {
@@ -31,10 +35,29 @@ pub struct ContactForm {
     /// A checkbox: present when ticked.
     pub vip: Option<String>,
     pub status: String,
+    pub notes: String,
+    pub email: Vec<String>,
+    pub email_label: Vec<String>,
+    pub phone: Vec<String>,
+    pub phone_label: Vec<String>,
+    pub main_app: String,
+    /// One link per line.
+    pub social_links: String,
+    /// Tag names separated by commas.
+    pub tags: String,
+}
+
+/// A form's contact, details and tags, validated.
+pub(crate) struct Parsed {
+    pub contact: NewContact,
+    pub details: NewContactDetails,
+    pub tags: Vec<String>,
 }
 
 impl ContactForm {
-    fn of(c: &Contact) -> Self {
+    fn of(c: &Contact, details: &ContactDetails, tags: &[Tag]) -> Self {
+        let (email, email_label) = columns(&details.emails);
+        let (phone, phone_label) = columns(&details.phones);
         ContactForm {
             name: c.name.clone(),
             relationship: c.relationship.clone().unwrap_or_default(),
@@ -46,6 +69,18 @@ impl ContactForm {
             location: c.location.clone().unwrap_or_default(),
             vip: c.vip.then(|| "on".to_string()),
             status: c.status.as_str().to_string(),
+            notes: c.notes.clone().unwrap_or_default(),
+            email,
+            email_label,
+            phone,
+            phone_label,
+            main_app: details.main_app().unwrap_or_default().to_string(),
+            social_links: details.social_links().join("\n"),
+            tags: tags
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         }
     }
 
@@ -55,20 +90,129 @@ impl ContactForm {
             .is_some_and(|v| !matches!(v.trim(), "" | "0" | "false" | "off"))
     }
 
-    fn parse(&self) -> Result<NewContact, DbError> {
-        ContactInput {
-            name: self.name.clone(),
-            relationship: Some(self.relationship.clone()),
-            birthday: Some(self.birthday.clone()),
-            industry: Some(self.industry.clone()),
-            location: Some(self.location.clone()),
-            vip: self.is_vip(),
-            status: Some(self.status.clone()),
-            notes: None,
+    /// The e-mail or phone rows as typed, paired with their labels.
+    fn rows(values: &[String], labels: &[String]) -> Vec<Labeled> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(n, value)| Labeled {
+                value: value.clone(),
+                label: labels.get(n).filter(|l| !l.trim().is_empty()).cloned(),
+            })
+            .collect()
+    }
+
+    /// Every field checked; the errors of all of them together.
+    pub(crate) fn parse(&self) -> Result<Parsed, DbError> {
+        let mut errors = ValidationErrors::new();
+        let contact = absorb(
+            &mut errors,
+            ContactInput {
+                name: self.name.clone(),
+                relationship: Some(self.relationship.clone()),
+                birthday: Some(self.birthday.clone()),
+                industry: Some(self.industry.clone()),
+                location: Some(self.location.clone()),
+                vip: self.is_vip(),
+                status: Some(self.status.clone()),
+                notes: Some(self.notes.clone()),
+            }
+            .parse(),
+        )?;
+        let details = absorb(
+            &mut errors,
+            ContactDetailsInput {
+                emails: Self::rows(&self.email, &self.email_label),
+                phones: Self::rows(&self.phone, &self.phone_label),
+                main_app: Some(self.main_app.clone()),
+                social_links: self.social_links.lines().map(str::to_string).collect(),
+            }
+            .parse(),
+        )?;
+        let tags = errors.take("tags", tag_names(&self.tags));
+        errors.into_result()?;
+        match (contact, details, tags) {
+            (Some(contact), Some(details), Some(tags)) => Ok(Parsed {
+                contact,
+                details,
+                tags,
+            }),
+            _ => Err(DbError::validation("name", "could not be read")),
         }
-        .parse()
     }
 }
+
+/// The value of `result`, or `None` with its validation errors added to `errors`.
+fn absorb<T>(
+    errors: &mut ValidationErrors,
+    result: Result<T, DbError>,
+) -> Result<Option<T>, DbError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(DbError::Validation(v)) => {
+            for e in v.iter() {
+                errors.add(e.field, e.message.clone());
+            }
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The values and labels of a list of details, as the form's repeated fields.
+fn columns(list: &[Labeled]) -> (Vec<String>, Vec<String>) {
+    list.iter()
+        .map(|l| (l.value.clone(), l.label.clone().unwrap_or_default()))
+        .unzip()
+}
+
+/// A row of the form's e-mails or phones.
+pub struct DetailRow {
+    pub n: usize,
+    pub value: String,
+    pub label: String,
+    pub error: Option<String>,
+}
+
+/// The rows as the form shows them: the non-blank ones as typed (so that `emails.N` is the
+/// N-th row), then one blank row to add another.
+fn detail_rows(
+    values: &[String],
+    labels: &[String],
+    field: &str,
+    errors: &FieldErrors,
+) -> Vec<DetailRow> {
+    let mut rows: Vec<DetailRow> = values
+        .iter()
+        .zip(
+            labels
+                .iter()
+                .map(String::as_str)
+                .chain(std::iter::repeat("")),
+        )
+        .filter(|(v, _)| !v.trim().is_empty())
+        .enumerate()
+        .map(|(n, (value, label))| DetailRow {
+            n,
+            value: value.clone(),
+            label: label.to_string(),
+            error: errors.get(&format!("{field}.{n}")).map(str::to_string),
+        })
+        .collect();
+    if rows.len() < MAX_PER_KIND {
+        rows.push(DetailRow {
+            n: rows.len(),
+            value: String::new(),
+            label: String::new(),
+            error: None,
+        });
+    }
+    rows
+}
+
+/// Labels offered while typing, besides those in use.
+pub const EMAIL_LABELS: &[&str] = &["work", "personal", "home", "other"];
+pub const PHONE_LABELS: &[&str] = &["mobile", "work", "home", "other"];
 
 const LABELS: &[(&str, &str)] = &[
     ("name", "Name"),
@@ -77,7 +221,24 @@ const LABELS: &[(&str, &str)] = &[
     ("industry", "Industry"),
     ("location", "Location"),
     ("status", "Status"),
+    ("notes", "Notes"),
+    ("emails", "E-mail addresses"),
+    ("phones", "Phone numbers"),
+    ("main_app", "Preferred app"),
+    ("social_links", "Links:"),
+    ("tags", "Tags"),
 ];
+
+/// The label of an error of a row (`emails.2`).
+fn row_label(field: &str) -> Option<&'static str> {
+    if field.starts_with("emails.") {
+        Some("E-mail")
+    } else if field.starts_with("phones.") {
+        Some("Phone")
+    } else {
+        None
+    }
+}
 
 #[derive(Template)]
 #[template(path = "contacts/form.html")]
@@ -92,8 +253,13 @@ struct FormPage {
     errors: FieldErrors,
     /// Messages for fields the form does not show.
     other_errors: Vec<String>,
+    emails: Vec<DetailRow>,
+    phones: Vec<DetailRow>,
     industries: Vec<String>,
     relationships: Vec<String>,
+    tag_names: Vec<String>,
+    email_labels: &'static [&'static str],
+    phone_labels: &'static [&'static str],
     /// The latest birthday the date picker offers.
     today: String,
     /// The contact being edited, which the breadcrumb leads back to: `(id, name)`.
@@ -103,13 +269,20 @@ struct FormPage {
     birthday_without_year: bool,
 }
 
+/// What the form offers while typing: industries, relationships and tags in use.
+struct Suggested {
+    industries: Vec<String>,
+    relationships: Vec<String>,
+    tags: Vec<String>,
+}
+
 impl FormPage {
     fn new(
         page: &Page,
         editing: Option<&Contact>,
         form: ContactForm,
         errors: FieldErrors,
-        (industries, relationships): (Vec<String>, Vec<String>),
+        suggested: Suggested,
     ) -> Self {
         let (title, heading, action, submit, cancel) = match editing {
             None => (
@@ -129,6 +302,16 @@ impl FormPage {
         };
         let birthday_without_year = devhub_db::validate::date(&form.birthday)
             .is_ok_and(devhub_db::transfer::birthday_without_year);
+        let rows: Vec<String> = ["emails", "phones"]
+            .iter()
+            .flat_map(|f| (0..MAX_PER_KIND).map(move |n| format!("{f}.{n}")))
+            .collect();
+        let shown: Vec<&str> = LABELS
+            .iter()
+            .map(|(f, _)| *f)
+            .filter(|f| !matches!(*f, "emails" | "phones"))
+            .chain(rows.iter().map(String::as_str))
+            .collect();
         FormPage {
             layout: page.layout(title, "contacts"),
             editing: editing.map(|c| (c.id.to_string(), c.name.to_string())),
@@ -138,21 +321,32 @@ impl FormPage {
             submit,
             cancel,
             vip: form.is_vip(),
+            emails: detail_rows(&form.email, &form.email_label, "emails", &errors),
+            phones: detail_rows(&form.phone, &form.phone_label, "phones", &errors),
             form,
-            other_errors: errors.others(&LABELS.iter().map(|(f, _)| *f).collect::<Vec<_>>()),
+            other_errors: errors.others(&shown),
             errors,
-            industries,
-            relationships,
+            industries: suggested.industries,
+            relationships: suggested.relationships,
+            tag_names: suggested.tags,
+            email_labels: EMAIL_LABELS,
+            phone_labels: PHONE_LABELS,
             today: page.today.iso(),
         }
     }
 }
 
-/// The industries and relationships already in use, offered while typing.
-fn suggestions<'e>(state: &'e AppState, user: &UserId) -> Query<'e, (Vec<String>, Vec<String>)> {
+/// The industries, relationships and tags already in use, offered while typing: one read.
+fn suggestions<'e>(state: &'e AppState, user: &UserId) -> Query<'e, Suggested> {
     let repo = state.db.contacts();
     repo.distinct_values(user, DistinctField::Industry)
         .and(repo.distinct_values(user, DistinctField::Relationship))
+        .and(state.db.tags().all(user))
+        .map(|((industries, relationships), tags)| Suggested {
+            industries,
+            relationships,
+            tags: tags.into_iter().map(|t| t.name).collect(),
+        })
 }
 
 pub async fn new_page(State(state): State<AppState>, page: Page) -> Result<Response, AppError> {
@@ -176,10 +370,43 @@ async fn invalid(
     let DbError::Validation(errors) = error else {
         return Err(error.into());
     };
-    let errors = FieldErrors::from_validation(&errors, LABELS);
+    let mut messages = FieldErrors::default();
+    for e in errors.iter() {
+        let label = LABELS
+            .iter()
+            .find(|(field, _)| *field == e.field)
+            .map(|(_, label)| *label)
+            .or_else(|| row_label(e.field))
+            .unwrap_or(e.field);
+        messages.add(e.field, label, &e.message);
+    }
     let suggested = suggestions(state, page.user_id()).await?;
-    let form = FormPage::new(page, editing, form, errors, suggested);
+    let form = FormPage::new(page, editing, form, messages, suggested);
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &form))
+}
+
+/// Stores the contact `id` (a new one when `None`) with its details and tags, in one unit of
+/// work.
+async fn save(
+    state: &AppState,
+    user: &UserId,
+    id: Option<&ContactId>,
+    parsed: &Parsed,
+) -> Result<Contact, DbError> {
+    state
+        .db
+        .write(async |tx| {
+            let contact = match id {
+                None => tx.contacts().create(user, &parsed.contact).await?,
+                Some(id) => tx.contacts().update(user, id, &parsed.contact).await?,
+            };
+            tx.contact_details()
+                .save(user, &contact.id, &parsed.details)
+                .await?;
+            tx.tags().set_names(user, &contact.id, &parsed.tags).await?;
+            Ok(contact)
+        })
+        .await
 }
 
 pub async fn create(
@@ -189,7 +416,7 @@ pub async fn create(
     Form(form): Form<ContactForm>,
 ) -> Result<Response, AppError> {
     let saved = match form.parse() {
-        Ok(new) => state.db.contacts().create(page.user_id(), &new).await,
+        Ok(parsed) => save(&state, page.user_id(), None, &parsed).await,
         Err(e) => Err(e),
     };
     match saved {
@@ -208,14 +435,18 @@ pub async fn edit_page(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let user = page.user_id();
-    let (contact, suggested) = state
-        .db
+    let id = ContactId::from(id);
+    let db = &state.db;
+    // Every read of the page in one batch: one request on a server.
+    let (contact, details, tags, suggested) = db
         .batch((
-            state.db.contacts().get(user, &ContactId::from(id)),
+            db.contacts().get(user, &id),
+            db.contact_details().get(user, &id),
+            db.tags().of_contact(user, &id),
             suggestions(&state, user),
         ))
         .await?;
-    let form = ContactForm::of(&contact);
+    let form = ContactForm::of(&contact, &details, &tags);
     let form = FormPage::new(
         &page,
         Some(&contact),
@@ -240,13 +471,7 @@ pub async fn update(
         .get(page.user_id(), &ContactId::from(id))
         .await?;
     let saved = match form.parse() {
-        Ok(new) => {
-            state
-                .db
-                .contacts()
-                .update(page.user_id(), &contact.id, &new)
-                .await
-        }
+        Ok(parsed) => save(&state, page.user_id(), Some(&contact.id), &parsed).await,
         Err(e) => Err(e),
     };
     match saved {

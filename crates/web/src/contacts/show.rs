@@ -1,7 +1,8 @@
-//! A contact's page (`GET /contacts/{id}`): every field, stat cards, quick actions, an inline
-//! form to log an interaction, the timeline, and the VIP sections; the quick actions behind it
-//! (`POST …/vip`, `POST …/status`) and deletion with a confirmation page that needs no script
-//! (`GET`/`POST /contacts/{id}/delete`).
+//! A contact's page (`GET /contacts/{id}`), built around the person and the timeline: a header
+//! with the avatar, name, one-tap e-mail and phone links and the quick actions; a compact log
+//! box and the timeline grouped by day as the main column; contact details, follow-ups and the
+//! VIP background beside it (contact details first on a phone). The quick actions behind it
+//! (`POST …/vip`, `POST …/status`) and deletion (`GET`/`POST /contacts/{id}/delete`).
 
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
@@ -9,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use chrono::{Datelike, NaiveDate};
-use devhub_db::{Contact, ContactId, ContactStatus, Interaction};
+use devhub_db::{Contact, ContactDetails, ContactId, ContactStatus, Interaction};
 use serde::Deserialize;
 
 use super::vip::{self, BackgroundForm, InfoForm, VipView};
@@ -18,7 +19,7 @@ use crate::error::AppError;
 use crate::flash::{self, Flash};
 use crate::follow_ups::{self, CardReturn, ContactCard, FollowUpItem};
 use crate::format::{
-    birthday_date, count_of, interaction_label, interaction_options, short_date, When,
+    birthday_date, count_of, interaction_label, interaction_options, short_date, Avatar, When,
 };
 use crate::forms::FieldErrors;
 use crate::forms::Form;
@@ -57,11 +58,75 @@ struct ContactView {
     updated: When,
     /// The columns of the contact row that could not be read.
     unreadable: Vec<&'static str>,
+    notes: Option<String>,
 }
 
 impl ContactView {
     fn is_unreadable(&self, column: &str) -> bool {
         self.unreadable.contains(&column)
+    }
+}
+
+/// The interactions of one day on the timeline.
+struct Day {
+    /// "Today", "Yesterday" or the date.
+    label: String,
+    iso: String,
+    entries: Vec<Entry>,
+}
+
+/// Consecutive entries of the same day together (the timeline is newest first).
+fn by_day(entries: Vec<Entry>) -> Vec<Day> {
+    let mut days: Vec<Day> = Vec::new();
+    for e in entries {
+        match days.last_mut() {
+            Some(day) if day.iso == e.when.iso => day.entries.push(e),
+            _ => days.push(Day {
+                label: match e.when.relative.as_str() {
+                    "today" => "Today".to_string(),
+                    "yesterday" => "Yesterday".to_string(),
+                    _ => e.when.exact.clone(),
+                },
+                iso: e.when.iso.clone(),
+                entries: vec![e],
+            }),
+        }
+    }
+    days
+}
+
+/// An e-mail address or phone number as the page shows it.
+pub(super) struct Reach {
+    pub value: String,
+    pub label: Option<String>,
+    /// The `mailto:` or `tel:` address.
+    pub href: String,
+    /// An e-mail address in the pieces a line may break between.
+    pub pieces: Vec<String>,
+}
+
+impl Reach {
+    fn email(l: devhub_db::Labeled) -> Self {
+        Reach {
+            href: format!("mailto:{}", l.value),
+            pieces: vip::email_pieces(&l.value),
+            value: l.value,
+            label: l.label,
+        }
+    }
+
+    fn phone(l: devhub_db::Labeled) -> Self {
+        let tel: String = l
+            .value
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+')
+            .collect();
+        Reach {
+            href: format!("tel:{tel}"),
+            pieces: vec![l.value.clone()],
+            value: l.value,
+            label: l.label,
+        }
     }
 }
 
@@ -90,6 +155,12 @@ impl Entry {
 struct ShowPage {
     layout: Layout,
     c: ContactView,
+    avatar: Avatar,
+    emails: Vec<Reach>,
+    phones: Vec<Reach>,
+    /// The background's company, shown under the name.
+    company: Option<String>,
+    days: Vec<Day>,
     /// The fields whose stored value could not be read.
     unreadable: Vec<String>,
     alert: Option<String>,
@@ -98,7 +169,6 @@ struct ShowPage {
     last_contacted: Option<When>,
     birthday_next: Option<String>,
     birthday_detail: Option<String>,
-    entries: Vec<Entry>,
     timeline_range: String,
     /// This page (at its timeline), where the timeline's Edit and Delete return.
     here: String,
@@ -107,7 +177,8 @@ struct ShowPage {
     newer_href: Option<String>,
     today: String,
     types: [(&'static str, &'static str); 5],
-    vip: Option<VipView>,
+    vip: VipView,
+    shows_background: bool,
     fu: ContactCard,
     /// The open follow-ups due by today, which logging an interaction offers to complete.
     due: Vec<FollowUpItem>,
@@ -138,7 +209,7 @@ pub(super) async fn render_contact(
     let mut timeline = timeline.max(1);
     let offset = |p: u32| u64::from(p - 1) * u64::from(per);
     // Every read of the page in one batch: one request on a server.
-    let (contact, (mut list, total), open, own_cadence, background, info) = db
+    let (contact, (mut list, total), open, own_cadence, background, info, more) = db
         .batch((
             db.contacts().get(user, id),
             interactions.list_for_contact(user, id, per, offset(timeline)),
@@ -146,8 +217,10 @@ pub(super) async fn render_contact(
             db.cadences().get(user, id),
             db.backgrounds().get(user, id),
             db.contact_infos().get(user, id),
+            db.contact_details().more(user, id),
         ))
         .await?;
+    let details = ContactDetails::of(info.clone(), more);
     if list.is_empty() && total > 0 {
         // Past the end (an old link): the last page.
         timeline = u32::try_from(total.div_ceil(u64::from(per))).unwrap_or(1);
@@ -186,16 +259,12 @@ pub(super) async fn render_contact(
         },
     };
     let next = contact.birthday.and_then(|b| next_birthday(b, today));
-    // The background and contact details show for VIPs and for any contact that has some
-    // (an import keeps the e-mail, phone and company it finds without making everyone a VIP);
-    // a VIP form that came back is shown even if the contact stopped being a VIP meanwhile.
+    // Every contact has its details; the background shows for VIPs and for any contact that
+    // has one (an import keeps the company it finds without making everyone a VIP), and a
+    // background form that came back is shown even if the contact stopped being a VIP.
+    let company = background.as_ref().and_then(|b| b.company.clone());
     let view = vip::view(background, info, &returned);
-    let shows_vip = contact.vip
-        || view.background.is_some()
-        || view.info.is_some()
-        || returned.background.is_some()
-        || returned.info.is_some()
-        || returned.link.is_some();
+    let shows_background = contact.vip || view.has_background() || returned.background.is_some();
     // Values another tool stored in a form the app cannot read: the rest of the page shows,
     // and these are named (and marked where they would be).
     let unreadable: Vec<String> = [
@@ -220,11 +289,20 @@ pub(super) async fn render_contact(
             .map(move |c| format!("{table}{}", c.replace('_', " ")))
     })
     .collect();
-    let vip = shows_vip.then_some(view);
+    let alert = match (&returned.alert, &returned.info) {
+        (Some(a), _) => Some(a.clone()),
+        (None, Some((_, errors))) if !errors.is_empty() => Some(errors.others(&[]).join(" ")),
+        _ => None,
+    };
     let show = ShowPage {
+        avatar: Avatar::of(&contact.name),
+        emails: details.emails.into_iter().map(Reach::email).collect(),
+        phones: details.phones.into_iter().map(Reach::phone).collect(),
+        company,
+        shows_background,
         unreadable,
         layout: page.layout(contact.name.clone(), "contacts"),
-        alert: returned.alert,
+        alert,
         interactions_total: total,
         since_last,
         last_contacted: contact.last_contacted.map(|at| page.today.when_day(at)),
@@ -233,10 +311,11 @@ pub(super) async fn render_contact(
             Some(age) => format!("{} · turns {age}", short_date(n.date)),
             None => short_date(n.date),
         }),
-        entries: list
-            .into_iter()
-            .map(|i| Entry::of(i, &page.today))
-            .collect(),
+        days: by_day(
+            list.into_iter()
+                .map(|i| Entry::of(i, &page.today))
+                .collect(),
+        ),
         timeline_range,
         here_query: encode_query(&here),
         here,
@@ -245,9 +324,11 @@ pub(super) async fn render_contact(
         today: page.today.iso(),
         fu,
         due,
-        when_options: follow_ups::when_options(),
+        when_options: std::iter::once(("", "None"))
+            .chain(follow_ups::when_options())
+            .collect(),
         types: interaction_options(),
-        vip,
+        vip: view,
         c: ContactView {
             id: contact.id.into_string(),
             name: contact.name,
@@ -264,6 +345,7 @@ pub(super) async fn render_contact(
             created: page.today.when_at(contact.created_at),
             updated: page.today.when_at(contact.last_update),
             unreadable: contact.unreadable.columns().to_vec(),
+            notes: contact.notes,
         },
     };
     Ok(render(returned.status.unwrap_or(StatusCode::OK), &show))

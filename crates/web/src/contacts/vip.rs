@@ -190,6 +190,8 @@ pub struct InfoForm {
     pub main_app: String,
     pub email: String,
     pub phone_number: String,
+    pub email_label: String,
+    pub phone_label: String,
 }
 
 impl InfoForm {
@@ -198,6 +200,8 @@ impl InfoForm {
             main_app: text(i, |i| &i.main_app),
             email: text(i, |i| &i.email),
             phone_number: text(i, |i| &i.phone_number),
+            email_label: text(i, |i| &i.email_label),
+            phone_label: text(i, |i| &i.phone_label),
         }
     }
 
@@ -208,7 +212,8 @@ impl InfoForm {
             email: Some(self.email.clone()),
             phone_number: Some(self.phone_number.clone()),
             social_links,
-            ..ContactInfoInput::default()
+            email_label: Some(self.email_label.clone()),
+            phone_label: Some(self.phone_label.clone()),
         }
     }
 }
@@ -220,21 +225,13 @@ const INFO_LABELS: &[(&str, &str)] = &[
     ("social_links", "Social links:"),
 ];
 
-/// The VIP sections of a contact's page.
+/// The contact info and background sections of a contact's page, with a form that came back.
 pub struct VipView {
     pub background: Option<Background>,
     pub bg_form: BackgroundForm,
     pub bg_errors: FieldErrors,
     pub bg_open: bool,
     pub info: Option<ContactInfo>,
-    pub tel: String,
-    /// The e-mail address in the pieces a line may break between (see [`email_pieces`]).
-    pub email_pieces: Vec<String>,
-    pub info_form: InfoForm,
-    pub info_errors: FieldErrors,
-    /// Messages about stored values the form does not show (a bad link written elsewhere).
-    pub info_other_errors: Vec<String>,
-    pub info_open: bool,
     pub links: Vec<SocialLink>,
     pub link_url: String,
     pub link_error: Option<String>,
@@ -256,12 +253,6 @@ impl VipView {
                 || b.misc_notes.is_some()
         })
     }
-
-    pub fn has_info(&self) -> bool {
-        self.info
-            .as_ref()
-            .is_some_and(|i| i.main_app.is_some() || i.email.is_some() || i.phone_number.is_some())
-    }
 }
 
 /// The VIP sections, with the values and messages of a form that came back.
@@ -278,29 +269,10 @@ pub(super) fn view(
             false,
         ),
     };
-    let (info_form, info_errors, info_open) = match &returned.info {
-        Some((form, errors)) => (form.clone(), errors.clone(), true),
-        None => (InfoForm::of(info.as_ref()), FieldErrors::default(), false),
-    };
-    let info_other_errors = info_errors.others(&["main_app", "email", "phone_number"]);
     let (link_url, link_error) = match &returned.link {
         Some((url, message)) => (url.clone(), Some(message.clone())),
         None => (String::new(), None),
     };
-    let email_pieces = info
-        .as_ref()
-        .and_then(|i| i.email.as_deref())
-        .map(email_pieces)
-        .unwrap_or_default();
-    let tel = info
-        .as_ref()
-        .and_then(|i| i.phone_number.as_deref())
-        .map(|p| {
-            p.chars()
-                .filter(|c| c.is_ascii_digit() || *c == '+')
-                .collect::<String>()
-        })
-        .unwrap_or_default();
     let links = info
         .as_ref()
         .map(|i| i.social_links.iter().map(|l| SocialLink::of(l)).collect())
@@ -311,12 +283,6 @@ pub(super) fn view(
         bg_errors,
         bg_open,
         info,
-        tel,
-        email_pieces,
-        info_form,
-        info_errors,
-        info_other_errors,
-        info_open,
         links,
         link_url,
         link_error,
