@@ -49,7 +49,10 @@ pub async fn page(page: Page) -> Response {
 pub fn tag_names(raw: &str) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for name in raw.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-        if !names.iter().any(|n| n.to_lowercase() == name.to_lowercase()) {
+        if !names
+            .iter()
+            .any(|n| n.to_lowercase() == name.to_lowercase())
+        {
             names.push(name.to_string());
         }
     }
@@ -108,7 +111,11 @@ pub async fn create(
         Ok(c) => Some(c),
         Err(DbError::Validation(e)) => {
             for e in e.iter() {
-                errors.add(e.field, if e.field == "name" { "Name" } else { e.field }, &e.message);
+                errors.add(
+                    e.field,
+                    if e.field == "name" { "Name" } else { e.field },
+                    &e.message,
+                );
             }
             None
         }
@@ -147,10 +154,7 @@ pub async fn create(
                 let existing = tx.tags().list(user).await?;
                 for new in &tags {
                     let wanted = new.name().to_lowercase();
-                    let tag = match existing
-                        .iter()
-                        .find(|t| t.name.to_lowercase() == wanted)
-                    {
+                    let tag = match existing.iter().find(|t| t.name.to_lowercase() == wanted) {
                         Some(tag) => tag.clone(),
                         None => tx.tags().create(user, new).await?,
                     };

@@ -17,10 +17,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::format::{interaction_noun, long_date};
-use crate::today::Today;
 use crate::forms::Query;
 use crate::page::{ok, Layout, Page, QueryString};
 use crate::state::AppState;
+use crate::today::Today;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/search", get(search))
@@ -271,7 +271,12 @@ fn contact_facts(contact: &Contact, line: Option<&ContactLine>) -> Vec<String> {
     facts.extend(contact.industry.clone().filter(|s| !s.trim().is_empty()));
     facts.extend(contact.location.clone().filter(|s| !s.trim().is_empty()));
     if facts.is_empty() {
-        facts.extend(contact.relationship.clone().filter(|s| !s.trim().is_empty()));
+        facts.extend(
+            contact
+                .relationship
+                .clone()
+                .filter(|s| !s.trim().is_empty()),
+        );
     }
     facts
 }
@@ -479,7 +484,10 @@ mod tests {
 
     #[test]
     fn snippets_show_the_first_word_found_in_its_context() {
-        let s = snippet("We talked about Rust and the new job at Cyberdyne.", "cyberdyne");
+        let s = snippet(
+            "We talked about Rust and the new job at Cyberdyne.",
+            "cyberdyne",
+        );
         assert_eq!(s.found, "Cyberdyne");
         assert_eq!(s.before, "We talked about Rust and the new job at ");
         assert_eq!(s.after, ".");
