@@ -360,9 +360,10 @@
         paletteGo(palette.active);
       }
       // Nothing chosen: the form goes to the results page.
-    } else if (event.key === "Escape" && palette.input.value !== "" && palette.active >= 0) {
+    } else if (event.key === "Escape") {
+      // A search box would only clear itself: Esc closes the palette.
       event.preventDefault();
-      paletteSetActive(-1);
+      palette.dialog.close();
     }
   }
   // The header's search box opens the palette with what is typed; its button too (on a
