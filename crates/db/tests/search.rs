@@ -686,7 +686,7 @@ async fn contact_lines_read_company_email_and_tags_of_the_owners_contacts_only()
         .is_empty());
     assert!(db
         .search()
-        .contact_lines(&other.id, &[ada.id.clone()])
+        .contact_lines(&other.id, std::slice::from_ref(&ada.id))
         .await
         .unwrap()
         .is_empty());

@@ -423,7 +423,8 @@ async fn quick_add_with_bad_input_comes_back_with_messages_and_writes_nothing() 
         .map(|i| format!("t{i}"))
         .collect::<Vec<_>>()
         .join(",");
-    let cases: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
+    type Fields<'a> = Vec<(&'a str, &'a str)>;
+    let cases: Vec<(Fields, &str, &str)> = vec![
         (
             vec![("name", "  "), ("email", "ok@example.org")],
             "#quick-name-error",
