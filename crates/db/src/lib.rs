@@ -48,6 +48,7 @@ pub use repo::interaction::{
     NewInteraction,
 };
 pub use repo::job_lease::JobLeaseRepo;
+pub use repo::search::{ContactLine, SearchRepo};
 pub use repo::session::{Owner, Session, SessionId, SessionRepo};
 pub use repo::sha256_hex;
 pub use repo::tag::{NewTag, Tag, TagCursor, TagId, TagInput, TagRepo};
@@ -76,6 +77,7 @@ macro_rules! repositories {
             pub fn user_settings(&self) -> UserSettingsRepo<'_> { UserSettingsRepo::new(self) }
             pub fn job_leases(&self) -> JobLeaseRepo<'_> { JobLeaseRepo::new(self) }
             pub fn auth_attempts(&self) -> AuthAttemptRepo<'_> { AuthAttemptRepo::new(self) }
+            pub fn search(&self) -> SearchRepo<'_> { SearchRepo::new(self) }
         }
     )*};
 }

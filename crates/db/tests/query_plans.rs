@@ -368,6 +368,14 @@ async fn a_contact_page_and_the_follow_ups_read_index_ranges() {
         )
         .await;
     }
+    let ids: Vec<ContactId> = vec![first.id.clone(), ContactId::from("missing")];
+    assert_bounded(
+        &db,
+        "the search's contact lines",
+        &db.search().contact_lines(&me.id, &ids),
+        false,
+    )
+    .await;
     assert_bounded(
         &db,
         "navigation counts",

@@ -605,3 +605,90 @@ async fn common_words_page_through_names_first_then_the_other_matches() {
     assert_eq!(db.contacts().list(&me.id, &vips).await.unwrap().total, 0);
     assert_indexes_intact(&db).await;
 }
+
+/// The line under each contact found by the search everywhere: company, primary e-mail and
+/// tags (sorted), read for the owner's contacts only.
+#[tokio::test]
+async fn contact_lines_read_company_email_and_tags_of_the_owners_contacts_only() {
+    let db = test_db().await;
+    let me = user(&db).await;
+    let other = user(&db).await;
+    let ada = add(&db, &me.id, "Ada").await;
+    let bob = add(&db, &me.id, "Bob").await;
+    let theirs = add(&db, &other.id, "Theirs").await;
+    let company = BackgroundInput {
+        company: Some("Analytical Engines".into()),
+        ..BackgroundInput::default()
+    }
+    .parse()
+    .unwrap();
+    db.backgrounds()
+        .upsert(&me.id, &ada.id, &company)
+        .await
+        .unwrap();
+    let email = ContactInfoInput {
+        email: Some("ada@example.org".into()),
+        ..ContactInfoInput::default()
+    }
+    .parse()
+    .unwrap();
+    db.contact_infos()
+        .upsert(&me.id, &ada.id, &email)
+        .await
+        .unwrap();
+    for name in ["zeta", "Alpha", "math"] {
+        let tag = db
+            .tags()
+            .create(
+                &me.id,
+                &TagInput {
+                    name: name.into(),
+                    color: None,
+                }
+                .parse()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        db.tags().attach(&me.id, &ada.id, &tag.id).await.unwrap();
+    }
+    db.contact_infos()
+        .upsert(&other.id, &theirs.id, &email)
+        .await
+        .unwrap();
+
+    let mut lines = db
+        .search()
+        .contact_lines(&me.id, &[ada.id.clone(), bob.id.clone(), theirs.id.clone()])
+        .await
+        .unwrap();
+    lines.sort_by(|a, b| a.contact_id.as_str().cmp(b.contact_id.as_str()));
+    let mut expected = vec![
+        ContactLine {
+            contact_id: ada.id.clone(),
+            company: Some("Analytical Engines".into()),
+            email: Some("ada@example.org".into()),
+            tags: vec!["Alpha".into(), "math".into(), "zeta".into()],
+        },
+        ContactLine {
+            contact_id: bob.id.clone(),
+            company: None,
+            email: None,
+            tags: vec![],
+        },
+    ];
+    expected.sort_by(|a, b| a.contact_id.as_str().cmp(b.contact_id.as_str()));
+    assert_eq!(lines, expected);
+    assert!(db
+        .search()
+        .contact_lines(&me.id, &[])
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(db
+        .search()
+        .contact_lines(&other.id, std::slice::from_ref(&ada.id))
+        .await
+        .unwrap()
+        .is_empty());
+}

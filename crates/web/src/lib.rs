@@ -18,6 +18,7 @@ pub mod health;
 pub mod interactions;
 pub mod middleware;
 pub mod page;
+pub mod search;
 pub mod server;
 pub mod settings;
 pub mod state;
@@ -37,6 +38,7 @@ pub fn app(state: AppState) -> Router {
         .merge(contacts::router())
         .merge(follow_ups::router())
         .merge(interactions::router())
+        .merge(search::router())
         .merge(settings::router())
         .merge(transfer::router())
         .route_layer(axum::middleware::from_fn_with_state(

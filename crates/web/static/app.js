@@ -141,9 +141,322 @@
   function typing(el) {
     return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
   }
+  function visible(el) {
+    return !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+  }
+  var FIELDS = "input:not([type=hidden]):not([disabled]), textarea:not([disabled]), select:not([disabled])";
+
+  // A page's own shortcuts: any element with data-shortcut="KEY" reacts to KEY. A field is
+  // focused; a <details> (or a form) opens and its first field is focused; anything else (a
+  // link, a button) is clicked. A closed <details> around the element opens first.
+  function pageShortcut(key) {
+    var all = document.querySelectorAll("[data-shortcut]");
+    for (var i = 0; i < all.length; i++) {
+      if (all[i].getAttribute("data-shortcut") === key) return all[i];
+    }
+    return null;
+  }
+  function runShortcut(el) {
+    for (var up = el.parentElement; up; up = up.parentElement) {
+      if (up.tagName === "DETAILS" && !up.open) up.open = true;
+    }
+    if (/^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName)) {
+      el.focus();
+      if (el.scrollIntoView) el.scrollIntoView({ block: "center" });
+    } else if (el.tagName === "DETAILS" || el.tagName === "FORM" || el.tagName === "FIELDSET") {
+      if (el.tagName === "DETAILS") el.open = true;
+      var field = el.querySelector(FIELDS);
+      var target = field || el.querySelector("summary") || el;
+      target.focus();
+      if (target.scrollIntoView) target.scrollIntoView({ block: "center" });
+    } else {
+      el.click();
+    }
+  }
+  // The shortcuts dialog lists the page's own shortcuts (their data-shortcut-label).
+  function listPageShortcuts(dialog) {
+    var box = dialog.querySelector("#page-shortcuts");
+    if (!box) return;
+    var dl = box.querySelector("dl");
+    dl.textContent = "";
+    var seen = {};
+    document.querySelectorAll("[data-shortcut]").forEach(function (el) {
+      var key = el.getAttribute("data-shortcut");
+      if (!key || seen[key]) return;
+      seen[key] = true;
+      var dt = document.createElement("dt");
+      var kbd = document.createElement("kbd");
+      kbd.textContent = key;
+      dt.appendChild(kbd);
+      var dd = document.createElement("dd");
+      dd.textContent = el.getAttribute("data-shortcut-label") || el.getAttribute("aria-label") ||
+        (el.textContent || "").trim() || key;
+      dl.appendChild(dt);
+      dl.appendChild(dd);
+    });
+    box.hidden = dl.children.length === 0;
+  }
+
+  // Dialogs close on their data-dialog-close buttons and on a click on the backdrop.
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest && event.target.closest("[data-dialog-close]");
+    if (close) {
+      var dialog = close.closest("dialog");
+      if (dialog) dialog.close();
+      return;
+    }
+    if (event.target.tagName === "DIALOG" && event.target.open) {
+      var r = event.target.getBoundingClientRect();
+      var inside = event.clientX >= r.left && event.clientX <= r.right &&
+        event.clientY >= r.top && event.clientY <= r.bottom;
+      if (!inside && event.clientX !== 0) event.target.close();
+    }
+  });
+
+  // Quick add: the header's "+" (a link to /contacts/quick without this script) and `n`
+  // open the small form in a dialog, focused on Name.
+  function openQuickAdd() {
+    var dialog = document.getElementById("quick-add");
+    if (!dialog || !dialog.showModal) {
+      window.location.href = "/contacts/quick";
+      return;
+    }
+    if (!dialog.open) dialog.showModal();
+    var name = dialog.querySelector("input[name=name]");
+    if (name) name.focus();
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("[data-quick-add]");
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    openQuickAdd();
+  });
+
+  // The search palette: the header's search box (a plain form to /search without this
+  // script), `/` and Ctrl/⌘+K open it; results come from /search as JSON as you type.
+  var palette = {
+    dialog: null, input: null, list: null, status: null,
+    timer: null, request: null, results: [], active: -1, lastQuery: null
+  };
+  function paletteInit() {
+    if (palette.dialog) return true;
+    palette.dialog = document.getElementById("palette");
+    if (!palette.dialog || !palette.dialog.showModal) {
+      palette.dialog = null;
+      return false;
+    }
+    palette.input = document.getElementById("palette-q");
+    palette.list = document.getElementById("palette-results");
+    palette.status = document.getElementById("palette-status");
+    palette.input.addEventListener("input", function () { paletteSchedule(); });
+    palette.input.addEventListener("keydown", paletteKey);
+    palette.list.addEventListener("mousedown", function (event) {
+      // Keep the focus in the box while a result is clicked.
+      event.preventDefault();
+    });
+    palette.list.addEventListener("click", function (event) {
+      var option = event.target.closest("[role=option]");
+      if (option) paletteGo(Number(option.getAttribute("data-index")));
+    });
+    palette.dialog.addEventListener("close", function () {
+      if (palette.request) palette.request.abort();
+      clearTimeout(palette.timer);
+    });
+    return true;
+  }
+  function openPalette(initial) {
+    if (!paletteInit()) {
+      var box = document.getElementById("site-search-q");
+      if (box) box.focus();
+      return;
+    }
+    var shortcuts = document.getElementById("shortcuts");
+    if (shortcuts && shortcuts.open) shortcuts.close();
+    if (!palette.dialog.open) palette.dialog.showModal();
+    palette.input.focus();
+    if (typeof initial === "string" && initial !== "") {
+      palette.input.value = initial;
+      palette.input.setSelectionRange(initial.length, initial.length);
+    } else {
+      palette.input.select();
+    }
+    palette.lastQuery = null;
+    paletteFetch();
+  }
+  function paletteSchedule() {
+    clearTimeout(palette.timer);
+    palette.timer = setTimeout(paletteFetch, 120);
+  }
+  function paletteSetActive(index) {
+    var options = palette.list.querySelectorAll("[role=option]");
+    palette.active = index;
+    options.forEach(function (option, i) {
+      var on = i === index;
+      option.setAttribute("aria-selected", on ? "true" : "false");
+      option.classList.toggle("is-active", on);
+      if (on && option.scrollIntoView) option.scrollIntoView({ block: "nearest" });
+    });
+    if (index >= 0 && options[index]) {
+      palette.input.setAttribute("aria-activedescendant", options[index].id);
+    } else {
+      palette.input.removeAttribute("aria-activedescendant");
+    }
+  }
+  function paletteRender(data, q) {
+    var list = palette.list;
+    list.textContent = "";
+    palette.results = [];
+    (data.results || []).forEach(function (r) { palette.results.push(r); });
+    if (palette.results.length) {
+      palette.results.push({
+        kind: "all",
+        title: "See all results for “" + q + "”",
+        subtitle: "",
+        url: data.url || ("/search?q=" + encodeURIComponent(q))
+      });
+    }
+    var lastKind = null;
+    palette.results.forEach(function (r, i) {
+      var li = document.createElement("li");
+      li.id = "palette-option-" + i;
+      li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", "false");
+      li.setAttribute("data-index", String(i));
+      li.className = "palette-option palette-" + r.kind + (r.kind !== lastKind ? " palette-first" : "");
+      var kind = document.createElement("span");
+      kind.className = "palette-kind";
+      kind.textContent = r.kind === "contact" ? "Contact" : r.kind === "interaction" ? "Interaction" : "Search";
+      var title = document.createElement("span");
+      title.className = "palette-title";
+      title.textContent = r.title;
+      li.appendChild(kind);
+      li.appendChild(title);
+      if (r.subtitle) {
+        var sub = document.createElement("span");
+        sub.className = "palette-subtitle";
+        sub.textContent = r.subtitle;
+        li.appendChild(sub);
+      }
+      lastKind = r.kind;
+      list.appendChild(li);
+    });
+    var any = palette.results.length > 0;
+    list.hidden = !any;
+    palette.input.setAttribute("aria-expanded", any ? "true" : "false");
+    paletteSetActive(-1);
+    var found = (data.contacts_total || 0) + (data.interactions_total || 0);
+    if (!any) {
+      palette.status.textContent = "Nothing matches “" + q + "”. Enter searches anyway.";
+    } else {
+      palette.status.textContent = (data.contacts_total || 0) + " contacts, " +
+        (data.interactions_total || 0) + " interactions found" + (found ? "." : "");
+    }
+  }
+  function paletteFetch() {
+    var q = palette.input.value.trim();
+    if (q === palette.lastQuery) return;
+    palette.lastQuery = q;
+    if (palette.request) palette.request.abort();
+    if (q.length < 2) {
+      palette.list.textContent = "";
+      palette.list.hidden = true;
+      palette.results = [];
+      palette.input.setAttribute("aria-expanded", "false");
+      paletteSetActive(-1);
+      palette.status.textContent = "Type at least two characters: a name, company, e-mail, tag or words from your notes.";
+      return;
+    }
+    var controller = window.AbortController ? new AbortController() : null;
+    palette.request = controller;
+    fetch("/search?format=json&q=" + encodeURIComponent(q), {
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+      signal: controller ? controller.signal : undefined
+    }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    }).then(function (data) {
+      if (palette.request !== controller) return;
+      palette.request = null;
+      paletteRender(data, q);
+    }).catch(function (error) {
+      if (error && error.name === "AbortError") return;
+      palette.lastQuery = null;
+      palette.status.textContent = "The search did not answer. Enter opens the results page.";
+    });
+  }
+  function paletteGo(index) {
+    var r = palette.results[index];
+    if (!r) return;
+    window.location.href = r.url;
+  }
+  function paletteKey(event) {
+    var n = palette.results.length;
+    if (event.key === "ArrowDown") {
+      event.preventDefault();
+      if (n) paletteSetActive(palette.active + 1 >= n ? 0 : palette.active + 1);
+    } else if (event.key === "ArrowUp") {
+      event.preventDefault();
+      if (n) paletteSetActive(palette.active <= 0 ? n - 1 : palette.active - 1);
+    } else if (event.key === "Home" && palette.active >= 0) {
+      event.preventDefault();
+      paletteSetActive(0);
+    } else if (event.key === "End" && palette.active >= 0) {
+      event.preventDefault();
+      paletteSetActive(n - 1);
+    } else if (event.key === "Enter") {
+      if (palette.active >= 0) {
+        event.preventDefault();
+        paletteGo(palette.active);
+      }
+      // Nothing chosen: the form goes to the results page.
+    } else if (event.key === "Escape") {
+      // A search box would only clear itself: Esc closes the palette.
+      event.preventDefault();
+      palette.dialog.close();
+    }
+  }
+  // The header's search box opens the palette with what is typed; its button too (on a
+  // narrow screen the button is all there is).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-palette-open")) return;
+    if (!paletteInit()) return;
+    event.preventDefault();
+    var box = form.querySelector("input[name=q]");
+    openPalette(box ? box.value : "");
+  });
+  // Clicking into the header's box, or typing in it, opens the palette (a Tab through the
+  // header only passes by).
+  document.addEventListener("click", function (event) {
+    var box = event.target;
+    if (box && box.id === "site-search-q" && paletteInit()) openPalette(box.value);
+  });
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (box && box.id === "site-search-q" && paletteInit()) {
+      var value = box.value;
+      box.value = "";
+      openPalette(value);
+    }
+  });
+
   document.addEventListener("keydown", function (event) {
-    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
     var key = event.key;
+    // Ctrl/⌘+K: search everywhere, even from a field.
+    if ((event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey &&
+        (key === "k" || key === "K")) {
+      event.preventDefault();
+      var open = document.getElementById("palette");
+      if (open && open.open) {
+        open.close();
+      } else {
+        openPalette();
+      }
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    if (document.querySelector("dialog[open]")) return;
     if (pendingG) {
       pendingG = false;
       clearTimeout(pendingTimer);
@@ -154,23 +467,32 @@
       }
       return;
     }
-    if (key === "g") {
+    var own = key.length === 1 ? pageShortcut(key) : null;
+    if (own) {
+      event.preventDefault();
+      runShortcut(own);
+    } else if (key === "g") {
       pendingG = true;
       pendingTimer = setTimeout(function () { pendingG = false; }, 1500);
     } else if (key === "/") {
-      var search = document.querySelector("input[type=search], input[name=q]");
-      if (search) {
-        event.preventDefault();
+      // The page's own search box (the contacts' or interactions' filter) when it has one;
+      // the palette everywhere else.
+      event.preventDefault();
+      var search = document.querySelector("main input[type=search]");
+      if (search && visible(search)) {
         search.focus();
         search.select();
+      } else {
+        openPalette();
       }
     } else if (key === "n") {
       event.preventDefault();
-      window.location.href = "/contacts/new";
+      openQuickAdd();
     } else if (key === "?") {
       var dialog = document.getElementById("shortcuts");
       if (dialog && dialog.showModal) {
         event.preventDefault();
+        listPageShortcuts(dialog);
         dialog.showModal();
       }
     }

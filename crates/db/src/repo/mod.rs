@@ -12,6 +12,7 @@ pub mod import_upload;
 pub mod interaction;
 pub mod job_lease;
 pub mod per_contact;
+pub mod search;
 pub mod session;
 pub mod tag;
 pub mod user;

@@ -387,7 +387,7 @@ async fn invalid(
 
 /// Stores the contact `id` (a new one when `None`) with its details and tags, in one unit of
 /// work.
-async fn save(
+pub(super) async fn save(
     state: &AppState,
     user: &UserId,
     id: Option<&ContactId>,

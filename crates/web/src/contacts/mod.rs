@@ -4,6 +4,7 @@
 
 mod form;
 mod list;
+mod quick;
 mod show;
 mod vip;
 
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         // `show::to_contact_page`).
         .route("/contacts/bulk", post(list::bulk).get(list::to_list))
         .route("/contacts/new", get(form::new_page))
+        .route("/contacts/quick", get(quick::page).post(quick::create))
         .route("/contacts/{id}", get(show::show_page).post(form::update))
         .route("/contacts/{id}/edit", get(form::edit_page))
         .route("/contacts/{id}/vip", post(show::set_vip))
