@@ -85,7 +85,10 @@ async fn placeholders(browser: &Browser, server: &Server) -> BTreeMap<&'static s
     };
     let mut ids = BTreeMap::new();
     browser.goto(&server.url("/contacts?filter=vip")).await;
-    ids.insert("vip", script(browser, &first("td.name-cell a.row-link")).await);
+    ids.insert(
+        "vip",
+        script(browser, &first("td.name-cell a.row-link")).await,
+    );
     browser.goto(&server.url("/contacts")).await;
     let not_vip = "const td = [...document.querySelectorAll('td.name-cell')]\
                    .find(td => !td.querySelector('.badge.vip')); \
@@ -227,7 +230,12 @@ async fn axe_finds_no_violation_on_any_page_in_either_theme() {
     let mut checked = 0;
     // Both themes, on a desktop's width and a phone's (where tables and forms lay out
     // otherwise).
-    for (theme, width) in [("light", 1280), ("dark", 1280), ("light", 375), ("dark", 375)] {
+    for (theme, width) in [
+        ("light", 1280),
+        ("dark", 1280),
+        ("light", 375),
+        ("dark", 375),
+    ] {
         browser.resize(width, 900).await;
         let theme_at = format!("{theme}, {width} px");
         let theme_at = theme_at.as_str();
@@ -287,10 +295,7 @@ fn lighthouse(lighthouse: &str, url: &str, desktop: bool, cookie: Option<&str>) 
     command
         .arg(lighthouse)
         .arg(url)
-        .arg(format!(
-            "--only-categories={}",
-            CATEGORIES.join(",")
-        ))
+        .arg(format!("--only-categories={}", CATEGORIES.join(",")))
         .arg(format!(
             "--chrome-flags=--headless=new --no-sandbox --disable-gpu --user-data-dir={}",
             profile.display()
@@ -364,7 +369,9 @@ fn only_timing(shortfalls: &[(String, f64, Vec<String>)], report: &Value) -> boo
         "max-potential-fid",
     ];
     !shortfalls.is_empty()
-        && shortfalls.iter().all(|(category, _, _)| category == "performance")
+        && shortfalls
+            .iter()
+            .all(|(category, _, _)| category == "performance")
         && report["categories"]["performance"]["auditRefs"]
             .as_array()
             .unwrap()

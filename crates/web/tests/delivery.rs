@@ -246,7 +246,11 @@ async fn a_first_visit_carries_the_stylesheet_inline_and_later_pages_link_the_ca
 
     // A browser without the stylesheet: no request holds up the first paint.
     let first = browser.get("/login").await;
-    assert!(first.attr("link[rel=stylesheet]", "href").is_none(), "{}", first.body);
+    assert!(
+        first.attr("link[rel=stylesheet]", "href").is_none(),
+        "{}",
+        first.body
+    );
     assert!(first.body.contains("<style>") && first.body.contains("--accent"));
     let prefetch = first.attr("link[rel=prefetch]", "href").unwrap();
     assert!(prefetch.starts_with("/static/app.") && prefetch.ends_with(".css"));
@@ -278,7 +282,9 @@ async fn the_content_security_policy_allows_the_inline_stylesheet_and_no_other_s
     let html = page.html();
     let selector = scraper::Selector::parse("style").unwrap();
     let css: String = html.select(&selector).next().unwrap().text().collect();
-    let policy = page.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    let policy = page.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
     use base64::Engine;
     use sha2::Digest;
     let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&css));
