@@ -53,6 +53,26 @@ pub fn css_path() -> &'static str {
     &ASSETS[0].path
 }
 
+/// The stylesheet, for the pages that carry it inline.
+pub fn css_text() -> &'static str {
+    CSS
+}
+
+/// The content security policy's `style-src` that allows the stylesheet inline: `'self'`
+/// and the SHA-256 of exactly its text.
+pub fn css_source() -> String {
+    use base64::Engine;
+    let digest = Sha256::digest(CSS.as_bytes());
+    let hash = base64::engine::general_purpose::STANDARD.encode(digest);
+    format!("style-src 'self' 'sha256-{hash}'")
+}
+
+/// The stylesheet's content hash, as in its path.
+pub fn css_hash() -> &'static str {
+    let path = css_path();
+    &path["/static/app.".len()..path.len() - ".css".len()]
+}
+
 pub fn js_path() -> &'static str {
     &ASSETS[1].path
 }

@@ -59,6 +59,9 @@ pub fn wrap(router: Router<AppState>, state: AppState) -> Router {
             error_page(StatusCode::INTERNAL_SERVER_ERROR)
         }))
         .layer(from_fn(devhub_http::security_headers))
+        // Outside the security headers: it lets the content security policy allow the
+        // stylesheet inline (by its hash) on every page, error pages included.
+        .layer(from_fn(crate::page::remember_stylesheet))
         .layer(from_fn_with_state(hsts, strict_transport_security))
         // Outside everything that writes a body (error pages included): HTML, CSS, JavaScript
         // and JSON go out with brotli or gzip when the client accepts it (not images, which are

@@ -34,6 +34,9 @@ pub struct Layout {
     pub follow_ups: FollowUpCounts,
     /// The page's `<meta name="description">`, when it has one of its own.
     pub description: Option<&'static str>,
+    /// The browser has the stylesheet in its cache (see [`remember_stylesheet`]): the page
+    /// links it. Otherwise (a first visit, an error page) it carries it inline.
+    pub css_cached: bool,
 }
 
 /// What every other page says of itself in `<meta name="description">` (search results, link
@@ -59,9 +62,10 @@ impl Layout {
         self
     }
 
-    /// The theme stored in the request's cookie.
+    /// The theme stored in the request's cookie (and whether the stylesheet is cached).
     pub fn theme_from(mut self, jar: &CookieJar) -> Self {
         self.theme = theme(jar);
+        self.css_cached = css_cached(jar);
         self
     }
 
@@ -96,6 +100,11 @@ impl Layout {
         assets::css_path()
     }
 
+    /// The stylesheet itself, for the pages that carry it inline.
+    pub fn css_text(&self) -> &'static str {
+        assets::css_text()
+    }
+
     pub fn js(&self) -> &'static str {
         assets::js_path()
     }
@@ -118,6 +127,8 @@ pub struct Page {
     /// from it.
     pub today: Today,
     pub follow_ups: FollowUpCounts,
+    /// See [`Layout::css_cached`].
+    pub css_cached: bool,
 }
 
 impl Page {
@@ -131,6 +142,7 @@ impl Page {
             nav,
             follow_ups: self.follow_ups,
             description: None,
+            css_cached: self.css_cached,
         }
     }
 
@@ -161,6 +173,7 @@ impl FromRequestParts<AppState> for Page {
             current,
             flash: flash::read(&jar),
             theme: theme(&jar),
+            css_cached: css_cached(&jar),
             settings,
             today,
             follow_ups,
@@ -178,6 +191,56 @@ pub fn theme(jar: &CookieJar) -> String {
 }
 
 pub const THEME_COOKIE: &str = "theme";
+
+/// Names the version of the stylesheet the browser was given to cache (its content hash).
+const CSS_COOKIE: &str = "devhub-css";
+
+/// Whether the browser has this version of the stylesheet in its cache, as far as we know.
+fn css_cached(jar: &CookieJar) -> bool {
+    jar.get(CSS_COOKIE)
+        .is_some_and(|c| c.value() == assets::css_hash())
+}
+
+/// The stylesheet without a render-blocking request: a page shown to a browser that does not
+/// have the stylesheet yet carries it inline (about 9 KB compressed) and has the browser
+/// prefetch the file once the page is up; this remembers that in a cookie, so that the next
+/// pages link the cached file instead of carrying it again (on every later page that saves
+/// the 9 KB; a browser whose cache was emptied since gets one blocking request, as every
+/// page did before).
+pub async fn remember_stylesheet(request: Request, next: Next) -> Response {
+    let cached = css_cached(&CookieJar::from_headers(request.headers()));
+    let mut response = next.run(request).await;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html {
+        // The policy allows this stylesheet inline, by its hash, and no other style.
+        let policy = response
+            .headers()
+            .get(header::CONTENT_SECURITY_POLICY)
+            .and_then(|v| v.to_str().ok())
+            .map(|p| p.replace("style-src 'self'", &assets::css_source()));
+        if let Some(Ok(value)) = policy.map(|p| p.parse()) {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    if html && !cached {
+        let cookie = Cookie::build((CSS_COOKIE, assets::css_hash()))
+            .path("/")
+            .http_only(true)
+            .same_site(axum_extra::extract::cookie::SameSite::Lax)
+            .max_age(cookie::time::Duration::days(365))
+            .build();
+        if let Ok(value) = cookie.to_string().parse() {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
 
 /// Removes the flash cookie once a page has been shown (any non-redirect HTML response to a
 /// request that carried it), so each message is seen once.

@@ -85,7 +85,7 @@ async fn pages_assets_and_json_are_compressed_for_clients_that_accept_it() {
     let (mut ada, user) = with_contacts(&app, 40).await;
     let token = api_token(&app.db, &user).await;
     let page = ada.get("/contacts").await;
-    let css = page.attr("link[rel=stylesheet]", "href").unwrap();
+    let css = page.attr("link[href$='.css']", "href").unwrap();
     let js = page.attr("script[src]", "src").unwrap();
 
     for (path, bearer, content_type) in [
@@ -237,4 +237,60 @@ async fn every_page_has_a_meta_description() {
     for d in &others {
         assert!(d.starts_with("Developer Hub CRM: a self-hosted"), "{d}");
     }
+}
+
+#[tokio::test]
+async fn a_first_visit_carries_the_stylesheet_inline_and_later_pages_link_the_cached_file() {
+    let app = spawn_app().await;
+    let mut browser = app.client();
+
+    // A browser without the stylesheet: no request holds up the first paint.
+    let first = browser.get("/login").await;
+    assert!(
+        first.attr("link[rel=stylesheet]", "href").is_none(),
+        "{}",
+        first.body
+    );
+    assert!(first.body.contains("<style>") && first.body.contains("--accent"));
+    let prefetch = first.attr("link[rel=prefetch]", "href").unwrap();
+    assert!(prefetch.starts_with("/static/app.") && prefetch.ends_with(".css"));
+    let remembered = first.set_cookie("devhub-css").unwrap();
+    let hash = remembered.split(';').next().unwrap();
+    let hash = hash.trim_start_matches("devhub-css=");
+    assert!(prefetch.contains(&format!(".{hash}.")), "{remembered}");
+
+    // The next page links the file it prefetched, and says nothing more.
+    let second = browser.get("/register").await;
+    assert_eq!(second.attr("link[rel=stylesheet]", "href"), Some(prefetch));
+    assert!(!second.body.contains("<style>"));
+    assert!(second.set_cookie("devhub-css").is_none());
+
+    // A new version of the stylesheet (another hash) is carried inline again.
+    browser
+        .cookies
+        .insert("devhub-css".into(), "0000000000".into());
+    let after_upgrade = browser.get("/login").await;
+    assert!(after_upgrade.body.contains("<style>"));
+    assert!(after_upgrade.set_cookie("devhub-css").is_some());
+}
+
+#[tokio::test]
+async fn the_content_security_policy_allows_the_inline_stylesheet_and_no_other_style() {
+    let app = spawn_app().await;
+    let page = app.client().get("/no-such-page").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    let html = page.html();
+    let selector = scraper::Selector::parse("style").unwrap();
+    let css: String = html.select(&selector).next().unwrap().text().collect();
+    let policy = page.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    use base64::Engine;
+    use sha2::Digest;
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&css));
+    assert!(
+        policy.contains(&format!("style-src 'self' 'sha256-{hash}';")),
+        "{policy}"
+    );
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
 }

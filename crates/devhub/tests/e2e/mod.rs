@@ -87,9 +87,30 @@ impl TestDatabase {
 
 impl Server {
     pub fn start() -> Server {
+        Self::start_seeded(&[])
+    }
+
+    /// A server whose database `devhub seed-demo` filled first, with `seed` as its arguments
+    /// (none: an empty database).
+    pub fn start_seeded(seed: &[&str]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_devhub"));
         let database = TestDatabase::new(dir.path());
+        if !seed.is_empty() {
+            let seeded = database
+                .configure(&mut Command::new(env!("CARGO_BIN_EXE_devhub")))
+                .arg("seed-demo")
+                .args(seed)
+                .current_dir(dir.path())
+                .env("RUST_LOG", "warn")
+                .output()
+                .unwrap();
+            assert!(
+                seeded.status.success(),
+                "seed-demo failed: {}",
+                String::from_utf8_lossy(&seeded.stderr)
+            );
+        }
         database.configure(&mut command);
         let database = database.server;
         let mut child = command
