@@ -21,6 +21,7 @@ pub mod page;
 pub mod server;
 pub mod settings;
 pub mod state;
+pub mod tags;
 pub mod theme;
 pub mod today;
 pub mod transfer;
@@ -35,6 +36,7 @@ pub fn app(state: AppState) -> Router {
     let pages = Router::new()
         .merge(dashboard::router())
         .merge(contacts::router())
+        .merge(tags::router())
         .merge(follow_ups::router())
         .merge(interactions::router())
         .merge(settings::router())

@@ -40,6 +40,8 @@ pub(super) struct Returned {
     pub link: Option<(String, String)>,
     /// The follow-ups card's failed form.
     pub card: CardReturn,
+    /// The tag typed into the add form, and its message.
+    pub tag: Option<(String, String)>,
 }
 
 /// The contact's fields as shown.
@@ -112,6 +114,7 @@ struct ShowPage {
     /// The open follow-ups due by today, which logging an interaction offers to complete.
     due: Vec<FollowUpItem>,
     when_options: Vec<(&'static str, &'static str)>,
+    tags: crate::tags::ContactTags,
 }
 
 /// `interactions_page=N` from the query string; anything else is the first page.
@@ -221,7 +224,11 @@ pub(super) async fn render_contact(
     })
     .collect();
     let vip = shows_vip.then_some(view);
+    let tags = crate::tags::ContactTags::load(db, user, &contact.id)
+        .await?
+        .returned(returned.tag);
     let show = ShowPage {
+        tags,
         unreadable,
         layout: page.layout(contact.name.clone(), "contacts"),
         alert: returned.alert,
@@ -279,6 +286,21 @@ pub(crate) async fn render_contact_with_card(
     let returned = Returned {
         status: Some(StatusCode::UNPROCESSABLE_ENTITY),
         card,
+        ..Returned::default()
+    };
+    render_contact(state, page, contact, 1, returned).await
+}
+
+/// The contact's page with the tag add form's failed value and message (422).
+pub(crate) async fn render_contact_with_tag(
+    state: &AppState,
+    page: &Page,
+    contact: &ContactId,
+    tag: (String, String),
+) -> Result<Response, AppError> {
+    let returned = Returned {
+        status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+        tag: Some(tag),
         ..Returned::default()
     };
     render_contact(state, page, contact, 1, returned).await
