@@ -442,9 +442,11 @@ pub fn color(raw: &str) -> Result<String, String> {
         Some(hex) if hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
             Ok(s.to_ascii_lowercase())
         }
-        _ => Err("must be a color like #3b82f6 or one of gray, red, orange, amber, green, \
+        _ => Err(
+            "must be a color like #3b82f6 or one of gray, red, orange, amber, green, \
                   teal, blue, indigo, purple, pink"
-            .into()),
+                .into(),
+        ),
     }
 }
 

@@ -145,7 +145,10 @@ async fn another_users_contacts_and_tags_are_out_of_reach() {
     // Eve's lists: her tag alone, and none of Ada's links.
     let theirs = tags.list_with_counts(&eve.id).await.unwrap();
     assert_eq!(theirs.len(), 1);
-    assert_eq!((theirs[0].tag.name.as_str(), theirs[0].contacts), ("mine", 1));
+    assert_eq!(
+        (theirs[0].tag.name.as_str(), theirs[0].contacts),
+        ("mine", 1)
+    );
     assert!(tags
         .for_contacts(&eve.id, std::slice::from_ref(&ada.id))
         .await
@@ -176,14 +179,26 @@ async fn rename_refuses_a_name_another_tag_has_and_recolor_takes_palette_names()
     }
     assert_eq!(tags.get(&me.id, &go.id).await.unwrap().name, "go");
     // Its own name in another case is a rename.
-    assert_eq!(tags.rename(&me.id, &rust.id, "Rust").await.unwrap().name, "Rust");
-    assert_eq!(tags.rename(&me.id, &go.id, "golang").await.unwrap().name, "golang");
+    assert_eq!(
+        tags.rename(&me.id, &rust.id, "Rust").await.unwrap().name,
+        "Rust"
+    );
+    assert_eq!(
+        tags.rename(&me.id, &go.id, "golang").await.unwrap().name,
+        "golang"
+    );
     assert_eq!(invalid_field(tags.rename(&me.id, &go.id, "").await), "name");
 
     let teal = tags.recolor(&me.id, &rust.id, "teal").await.unwrap();
-    assert_eq!((teal.color.as_deref(), teal.name.as_str()), (Some("teal"), "Rust"));
+    assert_eq!(
+        (teal.color.as_deref(), teal.name.as_str()),
+        (Some("teal"), "Rust")
+    );
     for bad in ["crimson", "#ff0000", "", "Teal"] {
-        assert_eq!(invalid_field(tags.recolor(&me.id, &rust.id, bad).await), "color");
+        assert_eq!(
+            invalid_field(tags.recolor(&me.id, &rust.id, bad).await),
+            "color"
+        );
     }
     assert_eq!(
         tags.get(&me.id, &rust.id).await.unwrap().color.as_deref(),
@@ -207,19 +222,34 @@ async fn merging_moves_the_contacts_once_deletes_the_tag_and_keeps_the_search_ri
         .add_to_contact(&me.id, &ada.id, "rustconfx")
         .await
         .unwrap();
-    tags.add_to_contact(&me.id, &bob.id, "rustconfx").await.unwrap();
+    tags.add_to_contact(&me.id, &bob.id, "rustconfx")
+        .await
+        .unwrap();
     let (meetup, _) = tags
         .add_to_contact(&me.id, &bob.id, "meetupz")
         .await
         .unwrap();
-    tags.add_to_contact(&me.id, &cy.id, "meetupz").await.unwrap();
+    tags.add_to_contact(&me.id, &cy.id, "meetupz")
+        .await
+        .unwrap();
 
-    assert_eq!(invalid_field(tags.merge(&me.id, &conf.id, &conf.id).await), "into");
+    assert_eq!(
+        invalid_field(tags.merge(&me.id, &conf.id, &conf.id).await),
+        "into"
+    );
     let moved = tags.merge(&me.id, &conf.id, &meetup.id).await.unwrap();
     assert_eq!(moved, 2);
-    assert!(matches!(tags.get(&me.id, &conf.id).await, Err(Error::NotFound)));
+    assert!(matches!(
+        tags.get(&me.id, &conf.id).await,
+        Err(Error::NotFound)
+    ));
     for c in [&ada, &bob, &cy] {
-        assert_eq!(tag_names(&db, &me.id, &c.id).await, ["meetupz"], "{}", c.name);
+        assert_eq!(
+            tag_names(&db, &me.id, &c.id).await,
+            ["meetupz"],
+            "{}",
+            c.name
+        );
     }
     assert_eq!(count(&db, "SELECT count(*) FROM contact_tag").await, 3);
     let counted = tags.list_with_counts(&me.id).await.unwrap();
@@ -231,14 +261,18 @@ async fn merging_moves_the_contacts_once_deletes_the_tag_and_keeps_the_search_ri
         names_with(&db, &me.id, &[], Some("meetupz")).await,
         ["Ada", "Bob", "Cy"]
     );
-    assert!(names_with(&db, &me.id, &[], Some("rustconfx")).await.is_empty());
+    assert!(names_with(&db, &me.id, &[], Some("rustconfx"))
+        .await
+        .is_empty());
     assert_eq!(
         names_with(&db, &me.id, &["MEETUPZ"], None).await,
         ["Ada", "Bob", "Cy"]
     );
 
     tags.delete(&me.id, &meetup.id).await.unwrap();
-    assert!(names_with(&db, &me.id, &[], Some("meetupz")).await.is_empty());
+    assert!(names_with(&db, &me.id, &[], Some("meetupz"))
+        .await
+        .is_empty());
     assert_eq!(count(&db, "SELECT count(*) FROM contact_tag").await, 0);
 }
 
@@ -251,7 +285,9 @@ async fn bulk_add_and_remove_touch_only_the_users_contacts_in_one_go() {
     let bob = add(&db, &me.id, "Bob").await;
     let eves = add(&db, &eve.id, "Eve's").await;
     let tags = db.tags();
-    tags.add_to_contact(&me.id, &ada.id, "Friends").await.unwrap();
+    tags.add_to_contact(&me.id, &ada.id, "Friends")
+        .await
+        .unwrap();
 
     let ids = [ada.id.clone(), bob.id.clone(), eves.id.clone()];
     let (friends, added) = tags.bulk_add(&me.id, &ids, "friends").await.unwrap();
@@ -259,8 +295,14 @@ async fn bulk_add_and_remove_touch_only_the_users_contacts_in_one_go() {
     assert!(tag_names(&db, &eve.id, &eves.id).await.is_empty());
     let (new, added) = tags.bulk_add(&me.id, &ids, "new one").await.unwrap();
     assert_eq!((new.name.as_str(), added), ("new one", 2));
-    assert_eq!(tag_names(&db, &me.id, &bob.id).await, ["Friends", "new one"]);
-    assert_eq!(invalid_field(tags.bulk_add(&me.id, &ids, " ").await), "name");
+    assert_eq!(
+        tag_names(&db, &me.id, &bob.id).await,
+        ["Friends", "new one"]
+    );
+    assert_eq!(
+        invalid_field(tags.bulk_add(&me.id, &ids, " ").await),
+        "name"
+    );
 
     let (_, removed) = tags.bulk_remove(&me.id, &ids, "FRIENDS").await.unwrap();
     assert_eq!(removed, 2);
@@ -285,20 +327,35 @@ async fn the_list_filter_keeps_contacts_with_every_chosen_tag() {
     let bob = add(&db, &me.id, "Bob").await;
     add(&db, &me.id, "Cy").await;
     tags.add_to_contact(&me.id, &ada.id, "rust").await.unwrap();
-    tags.add_to_contact(&me.id, &ada.id, "berlin").await.unwrap();
+    tags.add_to_contact(&me.id, &ada.id, "berlin")
+        .await
+        .unwrap();
     tags.add_to_contact(&me.id, &bob.id, "rust").await.unwrap();
     let eves = add(&db, &eve.id, "Eve Rust").await;
-    tags.add_to_contact(&eve.id, &eves.id, "rust").await.unwrap();
+    tags.add_to_contact(&eve.id, &eves.id, "rust")
+        .await
+        .unwrap();
 
-    assert_eq!(names_with(&db, &me.id, &["rust"], None).await, ["Ada", "Bob"]);
-    assert_eq!(names_with(&db, &me.id, &["Rust", "berlin"], None).await, ["Ada"]);
+    assert_eq!(
+        names_with(&db, &me.id, &["rust"], None).await,
+        ["Ada", "Bob"]
+    );
+    assert_eq!(
+        names_with(&db, &me.id, &["Rust", "berlin"], None).await,
+        ["Ada"]
+    );
     assert_eq!(
         names_with(&db, &me.id, &["rust", " RUST ", ""], None).await,
         ["Ada", "Bob"],
         "repeats and blanks count once or not at all"
     );
-    assert!(names_with(&db, &me.id, &["rust", "nope"], None).await.is_empty());
-    assert_eq!(names_with(&db, &me.id, &["rust"], Some("bob")).await, ["Bob"]);
+    assert!(names_with(&db, &me.id, &["rust", "nope"], None)
+        .await
+        .is_empty());
+    assert_eq!(
+        names_with(&db, &me.id, &["rust"], Some("bob")).await,
+        ["Bob"]
+    );
     assert_eq!(names_with(&db, &me.id, &["rust"], Some("b")).await, ["Bob"]);
 
     let listed = tags

@@ -97,7 +97,10 @@ async fn tag_a_contact_filter_the_list_bulk_tag_and_rename_and_merge_on_the_tags
     browser.click(".contacts-table .tags-cell a.tag-chip").await;
     assert_eq!(browser.path().await, "/contacts?tag=rust");
     assert_eq!(list_names(&browser).await, ["Alan Turing", "Grace Hopper"]);
-    assert!(browser.text("#tag-filters .tag-filter").await.starts_with("rust"));
+    assert!(browser
+        .text("#tag-filters .tag-filter")
+        .await
+        .starts_with("rust"));
     browser.shot("tags-list-filtered").await;
     // Its chip above the list takes the filter off.
     browser.click("#tag-filters .tag-filter").await;
@@ -106,7 +109,9 @@ async fn tag_a_contact_filter_the_list_bulk_tag_and_rename_and_merge_on_the_tags
     // Two contacts selected, "speaker" added from the bulk bar.
     let rows = browser
         .client
-        .find_all(Locator::Css(".contacts-table tbody tr input[data-select-item]"))
+        .find_all(Locator::Css(
+            ".contacts-table tbody tr input[data-select-item]",
+        ))
         .await
         .unwrap();
     rows[0].click().await.unwrap(); // Alan
@@ -114,12 +119,18 @@ async fn tag_a_contact_filter_the_list_bulk_tag_and_rename_and_merge_on_the_tags
     browser.fill("#bulk-tag", "speaker").await;
     browser.click("#bulk-tag-add").await;
     assert!(
-        browser.text(".flash").await.contains("Tagged 2 contacts “speaker”"),
+        browser
+            .text(".flash")
+            .await
+            .contains("Tagged 2 contacts “speaker”"),
         "{}",
         browser.text(".flash").await
     );
     browser.goto(&server.url("/contacts?tag=speaker")).await;
-    assert_eq!(list_names(&browser).await, ["Alan Turing", "Linus Torvalds"]);
+    assert_eq!(
+        list_names(&browser).await,
+        ["Alan Turing", "Linus Torvalds"]
+    );
     // Both filters at once: the contacts with both tags.
     choose(&browser, "#tag-filter", "rust").await;
     browser.click(".contacts-search button[type=submit]").await;
@@ -143,22 +154,33 @@ async fn tag_a_contact_filter_the_list_bulk_tag_and_rename_and_merge_on_the_tags
     browser
         .click("li[data-tag=\"rust\"] form[action$=\"/rename\"] button")
         .await;
-    assert!(browser.text(".flash").await.contains("Renamed “rust” to “Rust lang”"));
+    assert!(browser
+        .text(".flash")
+        .await
+        .contains("Renamed “rust” to “Rust lang”"));
     browser.press("li[data-tag=\"speaker\"] summary").await;
-    choose(&browser, "li[data-tag=\"speaker\"] select[name=into]", "Rust lang").await;
+    choose(
+        &browser,
+        "li[data-tag=\"speaker\"] select[name=into]",
+        "Rust lang",
+    )
+    .await;
     browser
         .click("li[data-tag=\"speaker\"] form[action$=\"/merge\"] button")
         .await;
     assert!(
-        browser.text(".flash").await.contains("Merged “speaker” into “Rust lang” (2 contacts)"),
+        browser
+            .text(".flash")
+            .await
+            .contains("Merged “speaker” into “Rust lang” (2 contacts)"),
         "{}",
         browser.text(".flash").await
     );
-    assert_eq!(browser.texts(".tag-row-head .tag-chip").await, ["Rust lang"]);
     assert_eq!(
-        counts(&browser).await,
-        ["3 contacts tagged Rust lang"]
+        browser.texts(".tag-row-head .tag-chip").await,
+        ["Rust lang"]
     );
+    assert_eq!(counts(&browser).await, ["3 contacts tagged Rust lang"]);
     browser.shot("tags-page").await;
 
     // Everyone who had either tag has the merged one, and the search finds them by it.

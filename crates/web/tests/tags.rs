@@ -81,8 +81,14 @@ async fn a_tag_added_on_the_contact_page_shows_as_a_chip_and_can_be_removed() {
 
     // The other tags are suggested.
     let r = ada.get(&page).await;
-    assert_eq!(r.attr("#tag-suggestions option", "value").as_deref(), Some("Rust"));
-    assert_eq!(r.attr("#tag-add-name", "list").as_deref(), Some("tag-suggestions"));
+    assert_eq!(
+        r.attr("#tag-suggestions option", "value").as_deref(),
+        Some("Rust")
+    );
+    assert_eq!(
+        r.attr("#tag-add-name", "list").as_deref(),
+        Some("tag-suggestions")
+    );
 
     // An existing tag in another case is reused, a new one made.
     let r = ada
@@ -134,7 +140,9 @@ async fn a_bad_tag_name_comes_back_with_a_message_and_changes_nothing() {
     let page = format!("/contacts/{}", grace.id);
     let long = "x".repeat(51);
     for (name, message) in [("   ", "Type a tag name."), (long.as_str(), "at most 50")] {
-        let r = ada.post_form(&format!("{page}/tags"), &[("name", name)]).await;
+        let r = ada
+            .post_form(&format!("{page}/tags"), &[("name", name)])
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
         let error = r.texts("#tag-add-error").join("");
         assert!(error.contains(message), "{error}");
@@ -181,9 +189,17 @@ async fn the_list_shows_chips_and_filters_by_every_tag_in_the_url() {
     );
     // The tag menu lists the tags; the bulk bar suggests them.
     assert_eq!(r.texts("#tag-filter option"), ["Any tag", "Berlin", "rust"]);
-    assert_eq!(r.html().select(&scraper::Selector::parse("#tag-names option").unwrap()).count(), 2);
+    assert_eq!(
+        r.html()
+            .select(&scraper::Selector::parse("#tag-names option").unwrap())
+            .count(),
+        2
+    );
 
-    assert_eq!(listed(&mut ada, "/contacts?tag=rust").await, ["Alan", "Grace"]);
+    assert_eq!(
+        listed(&mut ada, "/contacts?tag=rust").await,
+        ["Alan", "Grace"]
+    );
     assert_eq!(
         listed(&mut ada, "/contacts?tag=RUST&tag=berlin").await,
         ["Grace"]
@@ -220,9 +236,13 @@ async fn the_list_shows_chips_and_filters_by_every_tag_in_the_url() {
             .map(|a| a.value().attr("href").unwrap().to_string())
             .collect()
     };
-    assert!(tabs.iter().all(|t| t.contains("tag=rust&tag=Berlin")), "{tabs:?}");
+    assert!(
+        tabs.iter().all(|t| t.contains("tag=rust&tag=Berlin")),
+        "{tabs:?}"
+    );
     let hidden: Vec<String> = {
-        let sel = scraper::Selector::parse(".contacts-search input[type=hidden][name=tag]").unwrap();
+        let sel =
+            scraper::Selector::parse(".contacts-search input[type=hidden][name=tag]").unwrap();
         r.html()
             .select(&sel)
             .map(|a| a.value().attr("value").unwrap().to_string())
@@ -233,7 +253,11 @@ async fn the_list_shows_chips_and_filters_by_every_tag_in_the_url() {
     let export = r.attr("#export-csv", "href").unwrap();
     assert!(export.contains("tag=rust&tag=Berlin"), "{export}");
     let csv = ada.get(&export).await;
-    assert!(csv.body.contains("Grace") && !csv.body.contains("Alan"), "{}", csv.body);
+    assert!(
+        csv.body.contains("Grace") && !csv.body.contains("Alan"),
+        "{}",
+        csv.body
+    );
 }
 
 #[tokio::test]
@@ -299,7 +323,11 @@ async fn bulk_add_and_remove_a_tag_on_the_selected_contacts() {
                 ],
             )
             .await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{action} {name}");
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{action} {name}"
+        );
         let shown = r.texts(".flash-error").join("");
         assert!(shown.contains(message), "{shown}");
         assert_eq!(r.attr("#bulk-tag", "value").as_deref(), Some(name));
@@ -350,7 +378,8 @@ async fn the_tags_page_renames_recolours_merges_and_deletes_with_counts() {
     let error = r.texts(&format!("#error-{}", conf.id)).join("");
     assert!(error.contains("You already have a tag “Rust”"), "{error}");
     assert_eq!(
-        r.attr(".tag-merge-offer input[name=into]", "value").as_deref(),
+        r.attr(".tag-merge-offer input[name=into]", "value")
+            .as_deref(),
         Some(rust.id.as_str())
     );
     assert_eq!(tags.get(&me, &conf.id).await.unwrap().name, "rustconf");
@@ -367,7 +396,10 @@ async fn the_tags_page_renames_recolours_merges_and_deletes_with_counts() {
         .post_form(&format!("/tags/{}/color", rust.id), &[("color", "teal")])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    assert_eq!(tags.get(&me, &rust.id).await.unwrap().color.as_deref(), Some("teal"));
+    assert_eq!(
+        tags.get(&me, &rust.id).await.unwrap().color.as_deref(),
+        Some("teal")
+    );
     for bad in ["crimson", "#ff0000", ""] {
         let r = ada
             .post_form(&format!("/tags/{}/color", rust.id), &[("color", bad)])
@@ -375,11 +407,18 @@ async fn the_tags_page_renames_recolours_merges_and_deletes_with_counts() {
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
         assert!(r.body.contains("must be one of gray, red"), "{bad}");
     }
-    assert_eq!(tags.get(&me, &rust.id).await.unwrap().color.as_deref(), Some("teal"));
-    let r = ada.get("/tags").await;
-    assert!(r.attr(".tag-row-head .tag-chip", "class").unwrap().contains("tag-teal"));
     assert_eq!(
-        r.attr(&format!("#color-{} option[selected]", rust.id), "value").as_deref(),
+        tags.get(&me, &rust.id).await.unwrap().color.as_deref(),
+        Some("teal")
+    );
+    let r = ada.get("/tags").await;
+    assert!(r
+        .attr(".tag-row-head .tag-chip", "class")
+        .unwrap()
+        .contains("tag-teal"));
+    assert_eq!(
+        r.attr(&format!("#color-{} option[selected]", rust.id), "value")
+            .as_deref(),
         Some("teal")
     );
 
@@ -391,7 +430,10 @@ async fn the_tags_page_renames_recolours_merges_and_deletes_with_counts() {
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
     let r = ada
-        .post_form(&format!("/tags/{}/merge", conf.id), &[("into", rust.id.as_str())])
+        .post_form(
+            &format!("/tags/{}/merge", conf.id),
+            &[("into", rust.id.as_str())],
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(tags.get(&me, &conf.id).await.is_err());
@@ -399,10 +441,15 @@ async fn the_tags_page_renames_recolours_merges_and_deletes_with_counts() {
     let r = ada.get("/tags").await;
     assert_eq!(r.texts(".tag-row-head .tag-chip"), ["Rust"]);
     // The search finds the merged contacts by the tag they carry.
-    assert_eq!(listed(&mut ada, "/contacts?q=rust").await, ["Alan", "Grace"]);
+    assert_eq!(
+        listed(&mut ada, "/contacts?q=rust").await,
+        ["Alan", "Grace"]
+    );
 
     // Delete: the tag goes, the contacts stay.
-    let r = ada.post_form(&format!("/tags/{}/delete", rust.id), &[]).await;
+    let r = ada
+        .post_form(&format!("/tags/{}/delete", rust.id), &[])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), Some("/tags"));
     assert!(flash(&r).contains("Deleted"), "{}", flash(&r));
@@ -480,7 +527,11 @@ async fn another_users_tags_and_contacts_are_out_of_reach() {
     let r = eve
         .post_form(
             "/contacts/bulk",
-            &[("ids", grace.id.as_str()), ("action", "tag_add"), ("tag", "hijack")],
+            &[
+                ("ids", grace.id.as_str()),
+                ("action", "tag_add"),
+                ("tag", "hijack"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);

@@ -454,17 +454,14 @@ impl ContactQuery {
     /// The tag filter's names, trimmed, blanks and repeats (ignoring case) left out.
     pub fn tag_names(&self) -> impl Iterator<Item = &str> {
         let mut seen: Vec<String> = Vec::new();
-        self.tags
-            .iter()
-            .map(|t| t.trim())
-            .filter(move |t| {
-                let key = t.to_lowercase();
-                if t.is_empty() || seen.contains(&key) {
-                    return false;
-                }
-                seen.push(key);
-                true
-            })
+        self.tags.iter().map(|t| t.trim()).filter(move |t| {
+            let key = t.to_lowercase();
+            if t.is_empty() || seen.contains(&key) {
+                return false;
+            }
+            seen.push(key);
+            true
+        })
     }
 
     /// The list ordered by `sort`, in `direction` or, when none is asked for, the sort's

@@ -593,7 +593,11 @@ impl<'e> TagRepo<'e> {
     /// The tags of each of the user's contacts among `ids`, by name: `(contact, tag)` pairs
     /// in the order of the contacts' ids, then the tags' names. Each contact is looked up by
     /// the primary key of `contact_tag`.
-    pub fn for_contacts(&self, user: &UserId, ids: &[ContactId]) -> Query<'e, Vec<(ContactId, Tag)>> {
+    pub fn for_contacts(
+        &self,
+        user: &UserId,
+        ids: &[ContactId],
+    ) -> Query<'e, Vec<(ContactId, Tag)>> {
         let mut values: Vec<Value> = vec![user.into()];
         values.extend(ids.iter().take(MAX_LOOKUP).map(Value::from));
         let placeholders = vec!["?"; values.len() - 1].join(", ");
@@ -649,9 +653,7 @@ async fn find_by_name(
 ) -> Result<Option<Tag>> {
     query_one(
         conn,
-        &format!(
-            "SELECT {COLUMNS} FROM tag WHERE user_id = ?1 AND name = ?2 COLLATE NOCASE"
-        ),
+        &format!("SELECT {COLUMNS} FROM tag WHERE user_id = ?1 AND name = ?2 COLLATE NOCASE"),
         params![user, name],
         Tag::from_row,
     )

@@ -18,10 +18,10 @@ use crate::format::{count_of, When};
 use crate::forms::safe_next;
 use crate::forms::Form;
 use crate::page::{ok, render, Layout, Page, Pager, QueryString};
-use crate::tags::{Chip, TagMap};
-use axum::http::StatusCode;
 use crate::state::AppState;
+use crate::tags::{Chip, TagMap};
 use crate::today::Today;
+use axum::http::StatusCode;
 
 pub const PER_PAGE: u32 = 50;
 
@@ -387,7 +387,11 @@ async fn render_list(
     // A chip in a row adds its tag to the filter (on the first page).
     let unpaged = query.clone();
     let with_tag = |mut chip: Chip| {
-        if !params.tags.iter().any(|t| t.eq_ignore_ascii_case(&chip.name)) {
+        if !params
+            .tags
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(&chip.name))
+        {
             let mut q = unpaged.clone();
             q.push("tag", &chip.name);
             chip.href = q.url("/contacts");
@@ -557,7 +561,16 @@ pub async fn bulk(
         return Ok(flash::redirect(jar, Flash::error(NOTHING_SELECTED), &back));
     }
     if let action @ ("tag_add" | "tag_remove") = form.action.trim() {
-        return bulk_tag(&state, page, jar, &ids, action == "tag_add", &form.tag, &back).await;
+        return bulk_tag(
+            &state,
+            page,
+            jar,
+            &ids,
+            action == "tag_add",
+            &form.tag,
+            &back,
+        )
+        .await;
     }
     let Some((action, done)) = bulk_action(form.action.trim()) else {
         return Ok(flash::redirect(

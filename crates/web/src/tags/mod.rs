@@ -316,7 +316,9 @@ async fn render_tags(
     let tags: Vec<TagCount> = state.db.tags().list_with_counts(page.user_id()).await?;
     // The message shows at the tag's form; the top of the page says where.
     let alert = returned.error.as_ref().and_then(|_| {
-        let tag = tags.iter().find(|t| Some(&t.tag.id) == returned.tag.as_ref())?;
+        let tag = tags
+            .iter()
+            .find(|t| Some(&t.tag.id) == returned.tag.as_ref())?;
         Some(format!("“{}” was not changed: see below.", tag.tag.name))
     });
     let rows = tags
@@ -508,7 +510,10 @@ async fn merge(
             let returned = Returned {
                 typed: from.name.clone(),
                 tag: Some(id),
-                error: Some(format!("Choose another of your tags to merge “{}” into.", from.name)),
+                error: Some(format!(
+                    "Choose another of your tags to merge “{}” into.",
+                    from.name
+                )),
                 merge_offer: None,
             };
             return render_tags(&state, &page, StatusCode::UNPROCESSABLE_ENTITY, returned).await;
