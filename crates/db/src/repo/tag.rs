@@ -590,6 +590,33 @@ impl<'e> TagRepo<'e> {
         Ok((tag, removed))
     }
 
+    /// [`Self::list`] as a query of a batch.
+    pub fn all(&self, user: &UserId) -> Query<'e, Vec<Tag>> {
+        Query::all(
+            self.ex,
+            format!(
+                "SELECT {COLUMNS} FROM tag WHERE user_id = ?1 ORDER BY name COLLATE NOCASE, id"
+            ),
+            params![user],
+            Tag::from_row,
+        )
+    }
+
+    /// The user's tags on the contact, by name, as a query of a batch (empty for a contact
+    /// that is not the user's: only the user's tags are read).
+    pub fn of_contact(&self, user: &UserId, contact_id: &ContactId) -> Query<'e, Vec<Tag>> {
+        Query::all(
+            self.ex,
+            format!(
+                "SELECT {} FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id \
+                 WHERE ct.contact_id = ?1 AND t.user_id = ?2 ORDER BY t.name COLLATE NOCASE, t.id",
+                qualified("t", COLUMNS)
+            ),
+            params![contact_id, user],
+            Tag::from_row,
+        )
+    }
+
     /// The tags of each of the user's contacts among `ids`, by name: `(contact, tag)` pairs
     /// in the order of the contacts' ids, then the tags' names. Each contact is looked up by
     /// the primary key of `contact_tag`.

@@ -329,13 +329,14 @@ async fn render_list(
     let repo = state.db.contacts();
     let user = page.user_id();
     // The page's reads in one batch: one request on a server.
-    let (mut result, industries, relationships, counts) = state
+    let (mut result, industries, relationships, counts, all_tags) = state
         .db
         .batch((
             repo.list(user, &params.repo_query(params.page)),
             repo.distinct_values(user, DistinctField::Industry),
             repo.distinct_values(user, DistinctField::Relationship),
             repo.counts(user),
+            state.db.tags().all(user),
         ))
         .await?;
     if result.contacts.is_empty() && result.total > 0 {
@@ -383,7 +384,6 @@ async fn render_list(
     let export = query.replaced("filter", params.filter.as_str());
     let ids: Vec<ContactId> = result.contacts.iter().map(|c| c.id.clone()).collect();
     let tagged = TagMap::load(&state.db, user, &ids).await?;
-    let all_tags = state.db.tags().list(user).await?;
     // A chip in a row adds its tag to the filter (on the first page).
     let unpaged = query.clone();
     let with_tag = |mut chip: Chip| {

@@ -141,7 +141,7 @@ pub(super) async fn render_contact(
     let mut timeline = timeline.max(1);
     let offset = |p: u32| u64::from(p - 1) * u64::from(per);
     // Every read of the page in one batch: one request on a server.
-    let (contact, (mut list, total), open, own_cadence, background, info) = db
+    let (contact, (mut list, total), open, own_cadence, background, info, tags) = db
         .batch((
             db.contacts().get(user, id),
             interactions.list_for_contact(user, id, per, offset(timeline)),
@@ -149,6 +149,7 @@ pub(super) async fn render_contact(
             db.cadences().get(user, id),
             db.backgrounds().get(user, id),
             db.contact_infos().get(user, id),
+            crate::tags::ContactTags::query(db, user, id),
         ))
         .await?;
     if list.is_empty() && total > 0 {
@@ -224,9 +225,7 @@ pub(super) async fn render_contact(
     })
     .collect();
     let vip = shows_vip.then_some(view);
-    let tags = crate::tags::ContactTags::load(db, user, &contact.id)
-        .await?
-        .returned(returned.tag);
+    let tags = tags.returned(returned.tag);
     let show = ShowPage {
         tags,
         unreadable,

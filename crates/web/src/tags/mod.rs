@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::CookieJar;
 use devhub_db::validate::TAG_PALETTE;
-use devhub_db::{ContactId, Db, Error as DbError, Tag, TagCount, TagId, UserId};
+use devhub_db::{ContactId, Db, Error as DbError, Query, Tag, TagCount, TagId, UserId};
 use serde::Deserialize;
 
 use crate::error::AppError;
@@ -157,21 +157,26 @@ pub struct ContactTags {
 }
 
 impl ContactTags {
-    pub async fn load(db: &Db, user: &UserId, id: &ContactId) -> Result<Self, AppError> {
-        let on = db.tags().tags_for_contact(user, id).await?;
-        let all = db.tags().list(user).await?;
-        let suggestions = all
-            .into_iter()
-            .filter(|t| !on.iter().any(|o| o.id == t.id))
-            .map(|t| t.name)
-            .collect();
-        Ok(ContactTags {
-            contact_id: id.as_str().to_string(),
-            chips: on.iter().map(Chip::of).collect(),
-            suggestions,
-            typed: String::new(),
-            error: None,
-        })
+    /// The contact's tags and the user's others, as one query of the page's batch.
+    pub fn query<'e>(db: &'e Db, user: &UserId, id: &ContactId) -> Query<'e, Self> {
+        let contact_id = id.as_str().to_string();
+        db.tags()
+            .of_contact(user, id)
+            .and(db.tags().all(user))
+            .map(move |(on, all)| {
+                let suggestions = all
+                    .into_iter()
+                    .filter(|t| !on.iter().any(|o| o.id == t.id))
+                    .map(|t| t.name)
+                    .collect();
+                ContactTags {
+                    contact_id,
+                    chips: on.iter().map(Chip::of).collect(),
+                    suggestions,
+                    typed: String::new(),
+                    error: None,
+                }
+            })
     }
 
     /// With the add form's typed name and message, when it came back.
