@@ -51,7 +51,7 @@ pub use repo::job_lease::JobLeaseRepo;
 pub use repo::search::{ContactLine, SearchRepo};
 pub use repo::session::{Owner, Session, SessionId, SessionRepo};
 pub use repo::sha256_hex;
-pub use repo::tag::{NewTag, Tag, TagCursor, TagId, TagInput, TagRepo};
+pub use repo::tag::{NewTag, Tag, TagCount, TagCursor, TagId, TagInput, TagRepo};
 pub use repo::user::{NewUser, User, UserId, UserRepo};
 pub use repo::user_settings::{
     CadenceDays, Preferences, PreferencesInput, TimeZone, UserSettings, UserSettingsRepo,

@@ -115,8 +115,17 @@ pub fn url_shape() -> String {
     )
 }
 
-/// [`color`]'s shape as a regular expression, without anchors.
-pub const COLOR_SHAPE: &str = "#[0-9A-Fa-f]{6}";
+/// [`color`]'s shape as a regular expression, without anchors: `#rrggbb` or a name of the
+/// [`TAG_PALETTE`].
+pub const COLOR_SHAPE: &str =
+    "#[0-9A-Fa-f]{6}|gray|red|orange|amber|green|teal|blue|indigo|purple|pink";
+
+/// The named colours a tag can have in the app (the tags page offers these); `tag.color`
+/// stores the name. Other stored values (a `#rrggbb` from the API, anything another tool
+/// wrote) show as the nearest of these, or gray.
+pub const TAG_PALETTE: [&str; 10] = [
+    "gray", "red", "orange", "amber", "green", "teal", "blue", "indigo", "purple", "pink",
+];
 
 /// The dates from 1900-01-01 through `last` written `YYYY-MM-DD`, as a regular expression
 /// without anchors: the rule of [`sane_date`] (and of [`birthday`] through today), exactly,
@@ -398,7 +407,7 @@ text_type!(
     web_address
 );
 text_type!(
-    /// A colour written `#rrggbb`, stored lowercase.
+    /// A colour written `#rrggbb` (stored lowercase) or a name of the [`TAG_PALETTE`].
     TagColor,
     color
 );
@@ -426,12 +435,29 @@ impl Birthday {
 /// A colour written `#rrggbb` (stored lowercase).
 pub fn color(raw: &str) -> Result<String, String> {
     let s = raw.trim();
+    if TAG_PALETTE.contains(&s) {
+        return Ok(s.to_string());
+    }
     match s.strip_prefix('#') {
         Some(hex) if hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
             Ok(s.to_ascii_lowercase())
         }
-        _ => Err("must be a color like #3b82f6".into()),
+        _ => Err(
+            "must be a color like #3b82f6 or one of gray, red, orange, amber, green, \
+                  teal, blue, indigo, purple, pink"
+                .into(),
+        ),
     }
+}
+
+/// A colour of the [`TAG_PALETTE`], by name (what the tags page offers).
+pub fn palette_color(raw: &str) -> Result<&'static str, String> {
+    let s = raw.trim();
+    TAG_PALETTE
+        .iter()
+        .find(|c| **c == s)
+        .copied()
+        .ok_or_else(|| format!("must be one of {}", TAG_PALETTE.join(", ")))
 }
 
 /// Profile links: at most [`MAX_SOCIAL_LINKS`] web addresses, blanks dropped.
@@ -543,14 +569,19 @@ mod tests {
     }
 
     #[test]
-    fn colors_are_hex_triplets_stored_lowercase() {
+    fn colors_are_hex_triplets_stored_lowercase_or_palette_names() {
         assert_eq!(TagColor::parse(" #3B82F6 ").unwrap(), "#3b82f6");
+        assert_eq!(TagColor::parse(" teal ").unwrap(), "teal");
+        assert_eq!(palette_color("pink").unwrap(), "pink");
+        assert!(palette_color("#3b82f6").is_err());
+        assert!(palette_color("crimson").unwrap_err().contains("gray, red"));
         for bad in [
             "3b82f6",
             "#3b82f",
             "#3b82f6a",
             "#gggggg",
-            "red",
+            "crimson",
+            "Red",
             "#fff",
             "javascript:1",
         ] {

@@ -2972,7 +2972,7 @@ async fn a_tag_name_the_user_already_has_is_a_conflict_on_name_ignoring_case() {
 async fn tag_input_reports_every_bad_field() {
     let bad = TagInput {
         name: "x".repeat(51),
-        color: Some("red".into()),
+        color: Some("crimson".into()),
     };
     let blank = TagInput {
         name: " ".into(),

@@ -22,6 +22,7 @@ pub mod search;
 pub mod server;
 pub mod settings;
 pub mod state;
+pub mod tags;
 pub mod theme;
 pub mod today;
 pub mod transfer;
@@ -36,6 +37,7 @@ pub fn app(state: AppState) -> Router {
     let pages = Router::new()
         .merge(dashboard::router())
         .merge(contacts::router())
+        .merge(tags::router())
         .merge(follow_ups::router())
         .merge(interactions::router())
         .merge(search::router())

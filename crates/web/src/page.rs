@@ -325,6 +325,22 @@ impl QueryString {
         }
     }
 
+    /// Adds another `key=value` (a repeated parameter), unless the value is empty.
+    pub fn push(&mut self, key: &str, value: impl ToString) {
+        let value = value.to_string();
+        if !value.is_empty() {
+            self.pairs.push((key.to_string(), value));
+        }
+    }
+
+    /// A copy without the `key=value` pairs whose value is `value` (ignoring case).
+    pub fn without(&self, key: &str, value: &str) -> Self {
+        let mut copy = self.clone();
+        copy.pairs
+            .retain(|(k, v)| !(k == key && v.to_lowercase() == value.to_lowercase()));
+        copy
+    }
+
     /// A copy with `key` set to `value`.
     pub fn replaced(&self, key: &str, value: impl ToString) -> Self {
         let mut copy = self.clone();

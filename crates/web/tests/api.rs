@@ -968,7 +968,10 @@ async fn tags_are_created_renamed_put_on_contacts_and_deleted() {
         .await;
     assert!(taken.is_problem(StatusCode::CONFLICT));
     let bad_color = api
-        .patch(&format!("/api/v1/tags/{rust_id}"), json!({"color": "red"}))
+        .patch(
+            &format!("/api/v1/tags/{rust_id}"),
+            json!({"color": "crimson"}),
+        )
         .await;
     assert_eq!(bad_color.field_errors(), ["color"]);
     assert_eq!(

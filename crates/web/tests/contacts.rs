@@ -1773,7 +1773,15 @@ async fn the_bulk_bar_is_in_the_page_for_browsers_without_javascript() {
     assert_eq!(r.attr(".bulk-bar", "style"), None);
     assert_eq!(
         r.texts(".bulk-bar button"),
-        ["Archive", "Unarchive", "Mark VIP", "Unmark VIP", "Delete"]
+        [
+            "Add tag",
+            "Remove tag",
+            "Archive",
+            "Unarchive",
+            "Mark VIP",
+            "Unmark VIP",
+            "Delete"
+        ]
     );
     assert_eq!(r.texts(".bulk-bar #select-all").len(), 1);
 }
@@ -1858,7 +1866,7 @@ async fn sortable_headers_order_the_list_and_flip_on_a_second_click() {
 
     let with_search = client.get("/contacts?q=a&filter=vip").await;
     assert_eq!(
-        with_search.attr("th:nth-child(7) a", "href").as_deref(),
+        with_search.attr("th:nth-child(8) a", "href").as_deref(),
         Some("/contacts?q=a&filter=vip&sort=last_contacted"),
         "sort links keep the search and filter"
     );
@@ -2031,7 +2039,18 @@ async fn the_list_is_a_bulk_form_with_a_checkbox_per_row_and_select_all() {
         .select(&scraper::Selector::parse("button[name=action]").unwrap())
         .filter_map(|b| b.value().attr("value").map(str::to_string))
         .collect();
-    assert_eq!(actions, ["archive", "unarchive", "vip", "unvip", "delete"]);
+    assert_eq!(
+        actions,
+        [
+            "tag_add",
+            "tag_remove",
+            "archive",
+            "unarchive",
+            "vip",
+            "unvip",
+            "delete"
+        ]
+    );
     assert_eq!(
         r.attr("button[value=delete]", "data-confirm").as_deref(),
         Some("Delete {count} selected contacts? This cannot be undone.")

@@ -66,6 +66,7 @@ impl Theirs {
             "{id}" if under("/api/v1/interactions/") => self.interaction.clone(),
             "{id}" if under("/api/v1/follow-ups/") => self.follow_up.clone(),
             "{id}" if under("/api/v1/tags/") => self.tag.clone(),
+            "{id}" if under("/tags/") => self.tag.clone(),
             "{id}" if under("/settings/tokens/") => self.token.clone(),
             "{file}" if under("/calendar/") => format!("{}.ics", self.old_feed),
             "{*rest}" if under("/api/") => format!("v1/contacts/{}/nothing", self.contact),
@@ -115,6 +116,10 @@ impl Theirs {
             ("ids", &self.contact),
             ("contact_id", &self.contact),
             ("upload_id", &self.upload),
+            ("tag_id", &self.tag),
+            ("into", &self.tag),
+            ("color", "red"),
+            ("tag", "hijacked"),
         ];
         fields
             .iter()
@@ -405,6 +410,11 @@ async fn every_route_and_method_with_another_users_ids_is_404_and_changes_nothin
         "PUT /api/v1/contacts/{contact_id}/tags/{tag_id}",
         "POST /contacts/import/confirm",
         "POST /contacts/bulk",
+        "POST /contacts/{id}/tags",
+        "POST /contacts/{id}/tags/remove",
+        "POST /tags/{id}/rename",
+        "POST /tags/{id}/merge",
+        "POST /tags/{id}/delete",
     ] {
         assert!(
             checked.iter().any(|c| c == expected),

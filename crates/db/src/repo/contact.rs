@@ -443,6 +443,9 @@ pub struct ContactQuery {
     pub industry: Option<String>,
     /// Exact (case-insensitive) relationship.
     pub relationship: Option<String>,
+    /// Tag names (case-insensitive): the contacts that carry every one of them. A name the
+    /// user has no tag of matches nothing.
+    pub tags: Vec<String>,
     pub sort: ContactSort,
     pub direction: SortDirection,
     pub page: u32,
@@ -456,6 +459,7 @@ impl Default for ContactQuery {
             filter: ContactFilter::All,
             industry: None,
             relationship: None,
+            tags: Vec::new(),
             sort: ContactSort::Name,
             direction: SortDirection::Asc,
             page: 1,
@@ -465,6 +469,19 @@ impl Default for ContactQuery {
 }
 
 impl ContactQuery {
+    /// The tag filter's names, trimmed, blanks and repeats (ignoring case) left out.
+    pub fn tag_names(&self) -> impl Iterator<Item = &str> {
+        let mut seen: Vec<String> = Vec::new();
+        self.tags.iter().map(|t| t.trim()).filter(move |t| {
+            let key = t.to_lowercase();
+            if t.is_empty() || seen.contains(&key) {
+                return false;
+            }
+            seen.push(key);
+            true
+        })
+    }
+
     /// The list ordered by `sort`, in `direction` or, when none is asked for, the sort's
     /// own default direction.
     pub fn ordered(mut self, sort: ContactSort, direction: Option<SortDirection>) -> Self {
@@ -773,7 +790,8 @@ impl<'e> ContactRepo<'e> {
         let blank = |v: &Option<String>| v.as_deref().is_none_or(|v| v.trim().is_empty());
         let unfiltered = query.search.as_deref().and_then(Search::parse).is_none()
             && blank(&query.industry)
-            && blank(&query.relationship);
+            && blank(&query.relationship)
+            && query.tag_names().next().is_none();
         // A text search counts its matches (each looked up) up to SEARCH_COUNT_LIMIT.
         let count_limit = if query.search.as_deref().and_then(Search::parse).is_some() {
             crate::SEARCH_COUNT_LIMIT
@@ -1234,6 +1252,17 @@ pub(crate) fn list_conditions(user: &UserId, query: &ContactQuery) -> (Vec<Strin
             conditions.push(format!("{column} = ? COLLATE NOCASE"));
             values.push(Value::Text(v.to_string()));
         }
+    }
+    // Each tag: its id from the names index, then its contacts from `contact_tag`'s own index
+    // on the tag, tested against this contact's id.
+    for name in query.tag_names() {
+        conditions.push(
+            "id IN (SELECT ct.contact_id FROM contact_tag ct WHERE ct.tag_id = \
+             (SELECT t.id FROM tag t WHERE t.user_id = ? AND t.name = ? COLLATE NOCASE))"
+                .to_string(),
+        );
+        values.push(user.into());
+        values.push(Value::Text(name.to_string()));
     }
     (conditions, values)
 }

@@ -3,14 +3,14 @@
 
 use crate::repo::Runner;
 use chrono::{DateTime, Utc};
-use libsql::{params, Row};
+use libsql::{params, params_from_iter, Row, Value};
 
 use super::contact::{self, ContactId};
 use super::user::UserId;
 use super::{qualified, query_all, query_one};
 use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
-use crate::query::Stmt;
+use crate::query::{Query, Stmt};
 use crate::row::{id_type, now, Reader, Stamps, Unreadable};
 use crate::validate::{self, TagColor};
 
@@ -27,7 +27,7 @@ pub struct Tag {
     pub id: TagId,
     pub user_id: UserId,
     pub name: String,
-    /// `#rrggbb`, lowercase.
+    /// A name of the palette (`validate::TAG_PALETTE`) or `#rrggbb`, lowercase.
     pub color: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -404,6 +404,332 @@ impl<'e> TagRepo<'e> {
     }
 }
 
+impl<'e> TagRepo<'e> {
+    /// The user's tags by name, each with how many of the user's contacts carry it.
+    pub async fn list_with_counts(&self, user: &UserId) -> Result<Vec<TagCount>> {
+        let conn = self.ex.conn().await?;
+        query_all(
+            &conn,
+            &format!(
+                "SELECT {}, (SELECT count(*) FROM contact_tag ct WHERE ct.tag_id = t.id) \
+                 FROM tag t WHERE t.user_id = ?1 ORDER BY t.name COLLATE NOCASE, t.id",
+                qualified("t", COLUMNS)
+            ),
+            [user],
+            |row| {
+                let tag = Tag::read(&mut Reader::new(row))?;
+                let contacts = u64::try_from(row.get::<i64>(6)?).unwrap_or(0);
+                Ok(TagCount { tag, contacts })
+            },
+        )
+        .await
+    }
+
+    /// The user's tag of that name (ignoring case and surrounding spaces), if any.
+    pub async fn find_by_name(&self, user: &UserId, name: &str) -> Result<Option<Tag>> {
+        let conn = self.ex.conn().await?;
+        find_by_name(&conn, user, name.trim()).await
+    }
+
+    /// Renames the tag, keeping its colour. A name another tag of the user has (ignoring case)
+    /// is a `Conflict` on `name`; the same name in another case is a rename.
+    pub async fn rename(&self, user: &UserId, id: &TagId, name: &str) -> Result<Tag> {
+        let name = tag_name(name)?;
+        let conn = self.ex.conn().await?;
+        query_one(
+            &conn,
+            &format!(
+                "UPDATE tag SET name = ?3, updated_at = ?4 WHERE id = ?1 AND user_id = ?2 \
+                 RETURNING {COLUMNS}"
+            ),
+            params![id, user, name, now().timestamp()],
+            Tag::from_row,
+        )
+        .await
+        .map_err(|e| e.map_unique(UNIQUE_NAME, "name", NAME_TAKEN))?
+        .ok_or(Error::NotFound)
+    }
+
+    /// Gives the tag a colour of the palette ([`validate::TAG_PALETTE`]), stored by name.
+    pub async fn recolor(&self, user: &UserId, id: &TagId, color: &str) -> Result<Tag> {
+        let color = validate::palette_color(color).map_err(|m| Error::validation("color", m))?;
+        let conn = self.ex.conn().await?;
+        query_one(
+            &conn,
+            &format!(
+                "UPDATE tag SET color = ?3, updated_at = ?4 WHERE id = ?1 AND user_id = ?2 \
+                 RETURNING {COLUMNS}"
+            ),
+            params![id, user, color, now().timestamp()],
+            Tag::from_row,
+        )
+        .await?
+        .ok_or(Error::NotFound)
+    }
+
+    /// Merges `from` into `into` in one unit of work: every contact that carried `from` carries
+    /// `into` (once, however many of them had both), and `from` is deleted. Answers the number
+    /// of contacts that carried `from`. Both must be the user's; merging a tag into itself is
+    /// a validation error on `into`.
+    pub async fn merge(&self, user: &UserId, from: &TagId, into: &TagId) -> Result<u64> {
+        if from == into {
+            return Err(Error::validation("into", "must be another tag"));
+        }
+        let tx = self.ex.begin_write().await?;
+        ensure_owned(&tx, user, from).await?;
+        ensure_owned(&tx, user, into).await?;
+        let at = now().timestamp();
+        tx.execute(
+            "INSERT INTO contact_tag (contact_id, tag_id, created_at, updated_at) \
+             SELECT contact_id, ?2, created_at, ?3 FROM contact_tag WHERE tag_id = ?1 \
+             ON CONFLICT (contact_id, tag_id) DO NOTHING",
+            params![from, into, at],
+        )
+        .await?;
+        // The links go one by one before the tag, so that the search index's trigger on
+        // `contact_tag` writes each contact's tags again (now without `from`).
+        let moved = tx
+            .execute("DELETE FROM contact_tag WHERE tag_id = ?1", params![from])
+            .await?;
+        tx.execute(
+            "DELETE FROM tag WHERE id = ?1 AND user_id = ?2",
+            params![from, user],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(moved)
+    }
+
+    /// Puts the tag called `name` on the user's contact: the user's tag of that name (ignoring
+    /// case), or a new one. Answers the tag and whether the contact did not carry it yet.
+    pub async fn add_to_contact(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        name: &str,
+    ) -> Result<(Tag, bool)> {
+        let name = tag_name(name)?;
+        let tx = self.ex.begin_write().await?;
+        contact::ensure_owned(&tx, user, contact_id).await?;
+        let tag = find_or_create(&tx, user, &name).await?;
+        let stmt = attach_statement(user, contact_id, &tag.id, Stamps::now())?;
+        let added = tx.execute(&stmt.sql, stmt.values).await?;
+        tx.commit().await?;
+        Ok((tag, added > 0))
+    }
+
+    /// Puts the tag called `name` (the user's, or a new one) on those of `ids` that are the
+    /// user's contacts, in one unit of work. Answers the tag and how many contacts got it;
+    /// when none of `ids` is the user's, nothing is written (no new tag either) and the
+    /// answer is `NotFound`.
+    pub async fn bulk_add(
+        &self,
+        user: &UserId,
+        ids: &[ContactId],
+        name: &str,
+    ) -> Result<(Tag, u64)> {
+        let name = tag_name(name)?;
+        let tx = self.ex.begin_write().await?;
+        let owned = owned_contacts(&tx, user, ids).await?;
+        if owned == 0 {
+            return Err(Error::NotFound);
+        }
+        let tag = find_or_create(&tx, user, &name).await?;
+        let at = now().timestamp();
+        let mut added = 0;
+        for chunk in ids.chunks(CHUNK) {
+            let placeholders = vec!["?"; chunk.len()].join(", ");
+            let mut values: Vec<Value> = vec![tag.id.as_str().into(), Value::Integer(at)];
+            values.push(user.into());
+            values.extend(chunk.iter().map(Value::from));
+            added += tx
+                .execute(
+                    &format!(
+                        "INSERT INTO contact_tag (contact_id, tag_id, created_at, updated_at) \
+                         SELECT id, ?1, ?2, ?2 FROM contact WHERE user_id = ?3 \
+                         AND id IN ({placeholders}) ON CONFLICT (contact_id, tag_id) DO NOTHING"
+                    ),
+                    params_from_iter(values),
+                )
+                .await?;
+        }
+        tx.commit().await?;
+        Ok((tag, added))
+    }
+
+    /// Takes the user's tag called `name` (ignoring case) off those of `ids` that are the
+    /// user's contacts, in one unit of work; answers the tag and how many contacts lost it.
+    /// A name the user has no tag of is `NotFound`.
+    pub async fn bulk_remove(
+        &self,
+        user: &UserId,
+        ids: &[ContactId],
+        name: &str,
+    ) -> Result<(Tag, u64)> {
+        let name = tag_name(name)?;
+        let tx = self.ex.begin_write().await?;
+        let tag = find_by_name(&tx, user, &name)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let mut removed = 0;
+        for chunk in ids.chunks(CHUNK) {
+            let placeholders = vec!["?"; chunk.len()].join(", ");
+            let mut values: Vec<Value> = vec![tag.id.as_str().into(), user.into()];
+            values.extend(chunk.iter().map(Value::from));
+            removed += tx
+                .execute(
+                    &format!(
+                        "DELETE FROM contact_tag WHERE tag_id = ?1 AND contact_id IN \
+                         (SELECT id FROM contact WHERE user_id = ?2 AND id IN ({placeholders}))"
+                    ),
+                    params_from_iter(values),
+                )
+                .await?;
+        }
+        tx.commit().await?;
+        Ok((tag, removed))
+    }
+
+    /// [`Self::list`] as a query of a batch.
+    pub fn all(&self, user: &UserId) -> Query<'e, Vec<Tag>> {
+        Query::all(
+            self.ex,
+            format!(
+                "SELECT {COLUMNS} FROM tag WHERE user_id = ?1 ORDER BY name COLLATE NOCASE, id"
+            ),
+            params![user],
+            Tag::from_row,
+        )
+    }
+
+    /// The user's tags on the contact, by name, as a query of a batch (empty for a contact
+    /// that is not the user's: only the user's tags are read).
+    pub fn of_contact(&self, user: &UserId, contact_id: &ContactId) -> Query<'e, Vec<Tag>> {
+        Query::all(
+            self.ex,
+            format!(
+                "SELECT {} FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id \
+                 WHERE ct.contact_id = ?1 AND t.user_id = ?2 ORDER BY t.name COLLATE NOCASE, t.id",
+                qualified("t", COLUMNS)
+            ),
+            params![contact_id, user],
+            Tag::from_row,
+        )
+    }
+
+    /// The tags of each of the user's contacts among `ids`, by name: `(contact, tag)` pairs
+    /// in the order of the contacts' ids, then the tags' names. Each contact is looked up by
+    /// the primary key of `contact_tag`.
+    pub fn for_contacts(
+        &self,
+        user: &UserId,
+        ids: &[ContactId],
+    ) -> Query<'e, Vec<(ContactId, Tag)>> {
+        let mut values: Vec<Value> = vec![user.into()];
+        values.extend(ids.iter().take(MAX_LOOKUP).map(Value::from));
+        let placeholders = vec!["?"; values.len() - 1].join(", ");
+        let placeholders = if placeholders.is_empty() {
+            "NULL".to_string()
+        } else {
+            placeholders
+        };
+        Query::all(
+            self.ex,
+            format!(
+                "SELECT {}, ct.contact_id FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id \
+                 WHERE ct.contact_id IN ({placeholders}) AND t.user_id = ? \
+                 ORDER BY ct.contact_id, t.name COLLATE NOCASE, t.id",
+                qualified("t", COLUMNS)
+            ),
+            params_from_iter({
+                // The user comes last in the statement.
+                let user = values.remove(0);
+                values.push(user);
+                values
+            }),
+            |row| {
+                let tag = Tag::read(&mut Reader::new(row))?;
+                let contact = ContactId::from(row.get::<String>(6)?);
+                Ok((contact, tag))
+            },
+        )
+    }
+}
+
+/// A tag and how many contacts carry it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagCount {
+    pub tag: Tag,
+    pub contacts: u64,
+}
+
+/// Ids per statement of a bulk write: well under SQLite's parameter limit.
+const CHUNK: usize = 500;
+/// The most contacts [`TagRepo::for_contacts`] looks up at once (a page of a list).
+const MAX_LOOKUP: usize = 500;
+
+/// A tag name as typed: trimmed, required, at most [`MAX_TAG_NAME`] characters.
+fn tag_name(raw: &str) -> Result<String> {
+    validate::required_text(raw, MAX_TAG_NAME).map_err(|m| Error::validation("name", m))
+}
+
+async fn find_by_name(
+    conn: &(impl Runner + ?Sized),
+    user: &UserId,
+    name: &str,
+) -> Result<Option<Tag>> {
+    query_one(
+        conn,
+        &format!("SELECT {COLUMNS} FROM tag WHERE user_id = ?1 AND name = ?2 COLLATE NOCASE"),
+        params![user, name],
+        Tag::from_row,
+    )
+    .await
+}
+
+/// The user's tag called `name` (ignoring case), created (without a colour) if there is none.
+async fn find_or_create(conn: &(impl Runner + ?Sized), user: &UserId, name: &str) -> Result<Tag> {
+    if let Some(tag) = find_by_name(conn, user, name).await? {
+        return Ok(tag);
+    }
+    let at = now().timestamp();
+    query_one(
+        conn,
+        &format!(
+            "INSERT INTO tag (id, user_id, name, color, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, NULL, ?4, ?4) RETURNING {COLUMNS}"
+        ),
+        params![TagId::generate(), user, name, at],
+        Tag::from_row,
+    )
+    .await
+    .map_err(|e| e.map_unique(UNIQUE_NAME, "name", NAME_TAKEN))?
+    .ok_or(Error::NotFound)
+}
+
+/// How many of `ids` are the user's contacts.
+async fn owned_contacts(
+    conn: &(impl Runner + ?Sized),
+    user: &UserId,
+    ids: &[ContactId],
+) -> Result<u64> {
+    let mut owned = 0;
+    for chunk in ids.chunks(CHUNK) {
+        let placeholders = vec!["?"; chunk.len()].join(", ");
+        let mut values: Vec<Value> = vec![user.into()];
+        values.extend(chunk.iter().map(Value::from));
+        owned += query_one(
+            conn,
+            &format!("SELECT count(*) FROM contact WHERE user_id = ? AND id IN ({placeholders})"),
+            params_from_iter(values),
+            |row| Ok(u64::try_from(row.get::<i64>(0)?).unwrap_or(0)),
+        )
+        .await?
+        .unwrap_or(0);
+    }
+    Ok(owned)
+}
+
 /// The sort keys of a tag, where the next page of a keyset listing starts.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TagCursor {
@@ -531,40 +857,5 @@ impl TagRepo<'_> {
         }
         tx.commit().await?;
         Ok(ids)
-    }
-}
-
-impl<'e> TagRepo<'e> {
-    /// The user's tags by name, as one read that batches with others (a form's suggestions).
-    pub fn all(&self, user: &UserId) -> crate::query::Query<'e, Vec<Tag>> {
-        crate::query::Query::rows(
-            self.ex,
-            format!(
-                "SELECT {COLUMNS} FROM tag WHERE user_id = ?1 ORDER BY name COLLATE NOCASE, id"
-            ),
-            params![user],
-            Tag::from_row,
-            Ok,
-        )
-    }
-
-    /// The tags on the user's contact by name (none for another user's contact), as one read
-    /// that batches with others.
-    pub fn of_contact(
-        &self,
-        user: &UserId,
-        contact_id: &ContactId,
-    ) -> crate::query::Query<'e, Vec<Tag>> {
-        crate::query::Query::rows(
-            self.ex,
-            format!(
-                "SELECT {} FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id \
-                 WHERE ct.contact_id = ?1 AND t.user_id = ?2 ORDER BY t.name COLLATE NOCASE, t.id",
-                qualified("t", COLUMNS)
-            ),
-            params![contact_id, user],
-            Tag::from_row,
-            Ok,
-        )
     }
 }

@@ -89,7 +89,8 @@ pub async fn get(
 pub struct TagPatch {
     #[serde(default)]
     name: Option<String>,
-    /// `#rrggbb`.
+    /// `#rrggbb`, or a palette name (gray, red, orange, amber, green, teal, blue, indigo,
+    /// purple, pink).
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     color: Option<Option<String>>,

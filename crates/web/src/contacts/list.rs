@@ -17,9 +17,11 @@ use crate::flash::{self, Flash};
 use crate::format::{count_of, When};
 use crate::forms::safe_next;
 use crate::forms::Form;
-use crate::page::{ok, Layout, Page, Pager, QueryString};
+use crate::page::{ok, render, Layout, Page, Pager, QueryString};
 use crate::state::AppState;
+use crate::tags::{Chip, TagMap};
 use crate::today::Today;
+use axum::http::StatusCode;
 
 pub const PER_PAGE: u32 = 50;
 
@@ -30,10 +32,15 @@ pub(crate) struct ListParams {
     filter: ContactFilter,
     industry: String,
     relationship: String,
+    /// `tag=NAME`, repeatable: the contacts with every one of these tags.
+    tags: Vec<String>,
     sort: ContactSort,
     dir: SortDirection,
     page: u32,
 }
+
+/// The most tags a list is filtered by at once.
+const MAX_TAG_FILTERS: usize = 10;
 
 impl ListParams {
     /// Reads the query string as the exports do: without a `filter`, every contact, archived
@@ -48,9 +55,20 @@ impl ListParams {
         Self::parse_with(raw, ContactFilter::Active)
     }
 
-    /// Reads the query string; the first value of a repeated parameter counts, and a missing
-    /// or meaningless filter is `default`.
+    /// Reads the query string; the first value of a repeated parameter counts (but every
+    /// `tag`), and a missing or meaningless filter is `default`.
     fn parse_with(raw: Option<&str>, default: ContactFilter) -> Self {
+        let mut tags: Vec<String> = Vec::new();
+        for (k, v) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+            let v = v.trim();
+            if k == "tag"
+                && !v.is_empty()
+                && tags.len() < MAX_TAG_FILTERS
+                && !tags.iter().any(|t| t.to_lowercase() == v.to_lowercase())
+            {
+                tags.push(v.to_string());
+            }
+        }
         let get = |key: &str| {
             url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
                 .find(|(k, _)| k == key)
@@ -70,6 +88,7 @@ impl ListParams {
             filter,
             industry: get("industry"),
             relationship: get("relationship"),
+            tags,
             sort,
             dir,
             page,
@@ -83,6 +102,9 @@ impl ListParams {
             .with("filter", filter_value(self.filter))
             .with("industry", &self.industry)
             .with("relationship", &self.relationship);
+        for tag in &self.tags {
+            q.push("tag", tag);
+        }
         if self.sort != ContactSort::Name {
             q.set("sort", ContactSort::as_str(self.sort));
         }
@@ -99,6 +121,7 @@ impl ListParams {
             filter: self.filter,
             industry: opt(&self.industry),
             relationship: opt(&self.relationship),
+            tags: self.tags.clone(),
             sort: self.sort,
             direction: self.dir,
             page,
@@ -209,10 +232,12 @@ struct Row {
     vip: bool,
     archived: bool,
     last_contacted: Option<When>,
+    /// The contact's tags; each adds itself to the list's tag filter.
+    tags: Vec<Chip>,
 }
 
 impl Row {
-    fn of(c: Contact, today: &Today) -> Self {
+    fn of(c: Contact, today: &Today, tags: Vec<Chip>) -> Self {
         let summary = [&c.relationship, &c.industry, &c.location]
             .into_iter()
             .flatten()
@@ -230,8 +255,15 @@ impl Row {
             vip: c.vip,
             archived: c.status == ContactStatus::Archived,
             last_contacted: c.last_contacted.map(|at| today.when_day(at)),
+            tags,
         }
     }
+}
+
+/// A tag the list is filtered by, and the list without it.
+struct TagFilter {
+    chip: Chip,
+    remove_href: String,
 }
 
 #[derive(Template)]
@@ -267,6 +299,14 @@ struct ListPage {
     back: String,
     /// The user has no contacts at all.
     no_contacts: bool,
+    /// The tags the list is filtered by (`tag=`), each removable.
+    tag_filters: Vec<TagFilter>,
+    /// The list without any tag filter.
+    clear_tags_href: String,
+    /// The user's tag names: the tag filter's and the bulk bar's suggestions.
+    tag_names: Vec<String>,
+    /// The bulk bar's tag name that came back with a message.
+    bulk_tag: String,
 }
 
 pub async fn list_page(
@@ -274,17 +314,29 @@ pub async fn list_page(
     page: Page,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    let params = ListParams::for_list(raw.as_deref());
+    render_list(&state, page, raw.as_deref(), None).await
+}
+
+/// The list at the query `raw`; `returned` is a bulk form that came back: its message (shown
+/// as the page's flash, answered with a 422) and the tag name typed.
+async fn render_list(
+    state: &AppState,
+    mut page: Page,
+    raw: Option<&str>,
+    returned: Option<(String, String)>,
+) -> Result<Response, AppError> {
+    let params = ListParams::for_list(raw);
     let repo = state.db.contacts();
     let user = page.user_id();
     // The page's reads in one batch: one request on a server.
-    let (mut result, industries, relationships, counts) = state
+    let (mut result, industries, relationships, counts, all_tags) = state
         .db
         .batch((
             repo.list(user, &params.repo_query(params.page)),
             repo.distinct_values(user, DistinctField::Industry),
             repo.distinct_values(user, DistinctField::Relationship),
             repo.counts(user),
+            state.db.tags().all(user),
         ))
         .await?;
     if result.contacts.is_empty() && result.total > 0 {
@@ -304,8 +356,10 @@ pub async fn list_page(
     .url("/contacts");
     // The tabs' counts are the kept ones the list itself shows for a tab; while a search or
     // a menu narrows the list they would not match it, and are left out.
-    let narrowed =
-        !params.q.is_empty() || !params.industry.is_empty() || !params.relationship.is_empty();
+    let narrowed = !params.q.is_empty()
+        || !params.industry.is_empty()
+        || !params.relationship.is_empty()
+        || !params.tags.is_empty();
     let archived = counts.total.saturating_sub(counts.active);
     let tabs = [
         ("All", ContactFilter::Active, counts.active),
@@ -328,6 +382,50 @@ pub async fn list_page(
     .collect();
     // Every contact only if the list shows them all (an explicit `filter=all`).
     let export = query.replaced("filter", params.filter.as_str());
+    let ids: Vec<ContactId> = result.contacts.iter().map(|c| c.id.clone()).collect();
+    let tagged = TagMap::load(&state.db, user, &ids).await?;
+    // A chip in a row adds its tag to the filter (on the first page).
+    let unpaged = query.clone();
+    let with_tag = |mut chip: Chip| {
+        if !params
+            .tags
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(&chip.name))
+        {
+            let mut q = unpaged.clone();
+            q.push("tag", &chip.name);
+            chip.href = q.url("/contacts");
+        } else {
+            chip.href = unpaged.url("/contacts");
+        }
+        chip
+    };
+    let tag_filters = params
+        .tags
+        .iter()
+        .map(|name| TagFilter {
+            chip: all_tags
+                .iter()
+                .find(|t| t.name.eq_ignore_ascii_case(name))
+                .map(Chip::of)
+                .unwrap_or_else(|| Chip {
+                    id: String::new(),
+                    name: name.clone(),
+                    color: "gray",
+                    href: String::new(),
+                }),
+            remove_href: query.without("tag", name).url("/contacts"),
+        })
+        .collect();
+    let mut clear_tags = query.clone();
+    clear_tags.set("tag", "");
+    let (status, bulk_tag) = match returned {
+        Some((message, typed)) => {
+            page.flash = Some(Flash::error(message));
+            (StatusCode::UNPROCESSABLE_ENTITY, typed)
+        }
+        None => (StatusCode::OK, String::new()),
+    };
     let list = ListPage {
         layout: page.layout("Contacts", "contacts"),
         export_vcard: export.replaced("format", "vcard").url("/contacts/export"),
@@ -352,8 +450,15 @@ pub async fn list_page(
         rows: result
             .contacts
             .into_iter()
-            .map(|c| Row::of(c, &page.today))
+            .map(|c| {
+                let chips = tagged.chips(c.id.as_str());
+                Row::of(c, &page.today, chips.into_iter().map(with_tag).collect())
+            })
             .collect(),
+        tag_filters,
+        clear_tags_href: clear_tags.url("/contacts"),
+        tag_names: all_tags.into_iter().map(|t| t.name).collect(),
+        bulk_tag,
         pager,
         back,
         no_contacts,
@@ -367,7 +472,16 @@ pub async fn list_page(
         industry: params.industry,
         relationship: params.relationship,
     };
-    Ok(ok(&list))
+    Ok(render(status, &list))
+}
+
+impl ListPage {
+    /// Whether the list is filtered by the tag `name` already.
+    fn is_filtered(&self, name: &str) -> bool {
+        self.tag_filters
+            .iter()
+            .any(|f| f.chip.name.eq_ignore_ascii_case(name))
+    }
 }
 
 /// The menu's choices, with the chosen value added when no contact has it (an old link), so
@@ -389,6 +503,8 @@ pub struct BulkForm {
     /// `off` when the browser runs no script (a `<noscript>` field): its dialog never asked.
     js: String,
     back: String,
+    /// The tag name of `tag_add` and `tag_remove`.
+    tag: String,
 }
 
 fn bulk_action(action: &str) -> Option<(BulkAction, &'static str)> {
@@ -444,6 +560,18 @@ pub async fn bulk(
     if ids.is_empty() {
         return Ok(flash::redirect(jar, Flash::error(NOTHING_SELECTED), &back));
     }
+    if let action @ ("tag_add" | "tag_remove") = form.action.trim() {
+        return bulk_tag(
+            &state,
+            page,
+            jar,
+            &ids,
+            action == "tag_add",
+            &form.tag,
+            &back,
+        )
+        .await;
+    }
     let Some((action, done)) = bulk_action(form.action.trim()) else {
         return Ok(flash::redirect(
             jar,
@@ -483,6 +611,54 @@ pub async fn bulk(
     }
     let message = format!("{} {done}.", count_of(touched, "contact", "contacts"));
     Ok(flash::redirect(jar, Flash::success(message), &back))
+}
+
+/// The bulk bar's "Add tag" and "Remove tag": the tag typed on the selected contacts, or off
+/// them, in one transaction. A blank or too long name, or one the user has no tag of (to
+/// remove), comes back to the list with a message (422), nothing changed.
+async fn bulk_tag(
+    state: &AppState,
+    page: Page,
+    jar: CookieJar,
+    ids: &[ContactId],
+    add: bool,
+    name: &str,
+    back: &str,
+) -> Result<Response, AppError> {
+    let tags = state.db.tags();
+    let user = page.user_id().clone();
+    let result = if add {
+        tags.bulk_add(&user, ids, name).await
+    } else {
+        tags.bulk_remove(&user, ids, name).await
+    };
+    let query = back.split_once('?').map(|(_, q)| q.to_string());
+    let came_back = |message: String| (message, name.chars().take(200).collect::<String>());
+    match result {
+        Ok((tag, n)) => {
+            let contacts = count_of(n, "contact", "contacts");
+            let message = match (add, n) {
+                (true, 0) => format!("The selected contacts already had the tag “{}”.", tag.name),
+                (true, _) => format!("Tagged {contacts} “{}”.", tag.name),
+                (false, 0) => format!("None of the selected contacts had the tag “{}”.", tag.name),
+                (false, _) => format!("Removed the tag “{}” from {contacts}.", tag.name),
+            };
+            Ok(flash::redirect(jar, Flash::success(message), back))
+        }
+        Err(DbError::Validation(errors)) => {
+            let message = match errors.get("name") {
+                Some("is required") | None => "Type the tag to add or remove.".to_string(),
+                Some(m) => format!("The tag name {m}."),
+            };
+            render_list(state, page, query.as_deref(), Some(came_back(message))).await
+        }
+        Err(DbError::NotFound) if !add && !name.trim().is_empty() => {
+            let message = format!("You have no tag “{}”.", name.trim());
+            render_list(state, page, query.as_deref(), Some(came_back(message))).await
+        }
+        Err(DbError::NotFound) => Ok(flash::redirect(jar, Flash::error(NOTHING_SELECTED), back)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[cfg(test)]

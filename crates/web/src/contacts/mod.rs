@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 pub(crate) use list::ListParams;
-pub(crate) use show::{render_contact_with_card, to_contact_page};
+pub(crate) use show::{render_contact_with_card, render_contact_with_tag, to_contact_page};
 
 use crate::state::AppState;
 

@@ -41,6 +41,8 @@ pub(super) struct Returned {
     pub link: Option<(String, String)>,
     /// The follow-ups card's failed form.
     pub card: CardReturn,
+    /// The tag typed into the add form, and its message.
+    pub tag: Option<(String, String)>,
 }
 
 /// The contact's fields as shown.
@@ -183,6 +185,7 @@ struct ShowPage {
     /// The open follow-ups due by today, which logging an interaction offers to complete.
     due: Vec<FollowUpItem>,
     when_options: Vec<(&'static str, &'static str)>,
+    tags: crate::tags::ContactTags,
 }
 
 /// `interactions_page=N` from the query string; anything else is the first page.
@@ -209,7 +212,7 @@ pub(super) async fn render_contact(
     let mut timeline = timeline.max(1);
     let offset = |p: u32| u64::from(p - 1) * u64::from(per);
     // Every read of the page in one batch: one request on a server.
-    let (contact, (mut list, total), open, own_cadence, background, info, more) = db
+    let (contact, (mut list, total), open, own_cadence, background, info, more, tags) = db
         .batch((
             db.contacts().get(user, id),
             interactions.list_for_contact(user, id, per, offset(timeline)),
@@ -218,6 +221,7 @@ pub(super) async fn render_contact(
             db.backgrounds().get(user, id),
             db.contact_infos().get(user, id),
             db.contact_details().more(user, id),
+            crate::tags::ContactTags::query(db, user, id),
         ))
         .await?;
     let details = ContactDetails::of(info.clone(), more);
@@ -294,7 +298,9 @@ pub(super) async fn render_contact(
         (None, Some((_, errors))) if !errors.is_empty() => Some(errors.others(&[]).join(" ")),
         _ => None,
     };
+    let tags = tags.returned(returned.tag);
     let show = ShowPage {
+        tags,
         avatar: Avatar::of(&contact.name),
         emails: details.emails.into_iter().map(Reach::email).collect(),
         phones: details.phones.into_iter().map(Reach::phone).collect(),
@@ -361,6 +367,21 @@ pub(crate) async fn render_contact_with_card(
     let returned = Returned {
         status: Some(StatusCode::UNPROCESSABLE_ENTITY),
         card,
+        ..Returned::default()
+    };
+    render_contact(state, page, contact, 1, returned).await
+}
+
+/// The contact's page with the tag add form's failed value and message (422).
+pub(crate) async fn render_contact_with_tag(
+    state: &AppState,
+    page: &Page,
+    contact: &ContactId,
+    tag: (String, String),
+) -> Result<Response, AppError> {
+    let returned = Returned {
+        status: Some(StatusCode::UNPROCESSABLE_ENTITY),
+        tag: Some(tag),
         ..Returned::default()
     };
     render_contact(state, page, contact, 1, returned).await

@@ -121,6 +121,7 @@ struct UpcomingItem {
 struct ContactLink {
     id: String,
     name: String,
+    tags: Vec<crate::tags::Chip>,
 }
 
 struct BirthdayItem {
@@ -146,6 +147,7 @@ struct ReconnectItem {
     /// The last interaction; `None` when never contacted (the cadence counts from when the
     /// contact was added).
     last: Option<When>,
+    tags: Vec<crate::tags::Chip>,
 }
 
 impl ReconnectItem {
@@ -290,6 +292,7 @@ fn reconnect_item(due: DueContact, today: &Today) -> ReconnectItem {
         cadence_days: due.cadence_days,
         own_cadence: due.own_cadence,
         last: contact.last_contacted.map(|at| today.when_day(at)),
+        tags: Vec::new(),
     }
 }
 
@@ -379,9 +382,17 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
         .with("to", last)
         .url("/interactions");
 
+    // The tags of the contacts the dashboard names, in one query.
+    let named: Vec<devhub_db::ContactId> = vips
+        .iter()
+        .map(|c| c.id.clone())
+        .chain(overdue.iter().map(|d| d.contact.id.clone()))
+        .collect();
+    let tagged = crate::tags::TagMap::load(&state.db, user, &named).await?;
     let vips = vips
         .into_iter()
         .map(|c| ContactLink {
+            tags: tagged.chips(c.id.as_str()),
             id: c.id.into_string(),
             name: c.name,
         })
@@ -421,7 +432,10 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
     let reconnect_counted = overdue_total;
     let reconnect = overdue
         .into_iter()
-        .map(|c| reconnect_item(c, &page.today))
+        .map(|c| ReconnectItem {
+            tags: tagged.chips(c.contact.id.as_str()),
+            ..reconnect_item(c, &page.today)
+        })
         .collect();
     let preferences = page.settings.preferences;
 
