@@ -75,19 +75,39 @@ fn google_vcards_map_names_birthdays_company_address_emails_links_and_notes() {
     );
     assert!(!ada.contact.vip(), "details alone do not make a VIP");
     assert_eq!(ada.background.company(), Some("Analytical Engines Ltd"));
-    assert_eq!(ada.info.email().map(Email::as_str), Some("ada@example.com"));
+    assert_eq!(ada.details.info().email().map(Email::as_str), Some("ada@example.com"));
     assert_eq!(
-        ada.info.phone_number().map(PhoneNumber::as_str),
+        ada.details.info().phone_number().map(PhoneNumber::as_str),
         Some("+44 20 7946 0958")
     );
-    assert_eq!(links(&ada.info), vec!["https://github.com/ada".to_string()]);
-    let notes = ada.background.misc_notes().unwrap_or("");
+    assert_eq!(links(&ada.details.info()), vec!["https://github.com/ada".to_string()]);
+    // NOTE is the contact's notes; what has no field of its own, the background's.
+    let notes = ada.contact.notes().unwrap_or("");
     assert!(notes.starts_with("Met at the Difference Engine meetup.\nWants to talk about Bernoulli numbers, loops; and more."), "{notes}");
-    assert!(notes.contains("Title: Mathematician"), "{notes}");
-    assert!(
-        notes.contains("Other e-mails: ada.lovelace@analytical.example"),
-        "{notes}"
+    let extra = ada.background.misc_notes().unwrap_or("");
+    assert!(extra.contains("Title: Mathematician"), "{extra}");
+    // Every e-mail and phone, with the label its TYPE gives.
+    let input = ada.details.to_input();
+    let labeled = |l: &[devhub_db::Labeled]| {
+        l.iter()
+            .map(|x| (x.value.clone(), x.label.clone().unwrap_or_default()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        labeled(&input.emails),
+        [
+            ("ada@example.com".to_string(), "home".to_string()),
+            (
+                "ada.lovelace@analytical.example".to_string(),
+                "work".to_string()
+            )
+        ]
     );
+    assert_eq!(
+        labeled(&input.phones),
+        [("+44 20 7946 0958".to_string(), "mobile".to_string())]
+    );
+    assert!(!extra.contains("Other e-mails"), "{extra}");
     assert_eq!(ada.tags, vec!["Mentors".to_string()]);
     assert_eq!(
         ada.emails,
@@ -109,7 +129,7 @@ fn google_vcards_map_names_birthdays_company_address_emails_links_and_notes() {
         "from N when FN is missing"
     );
     assert_eq!(
-        kenji.info.phone_number().map(PhoneNumber::as_str),
+        kenji.details.info().phone_number().map(PhoneNumber::as_str),
         Some("+81 3-1234-5678")
     );
 }
@@ -132,17 +152,17 @@ fn apple_vcards_unfold_lines_skip_photos_and_read_social_profiles() {
     );
     assert_eq!(grace.background.company(), Some("US Navy"));
     assert_eq!(
-        grace.info.phone_number().map(PhoneNumber::as_str),
+        grace.details.info().phone_number().map(PhoneNumber::as_str),
         Some("(555) 010-2030")
     );
     assert_eq!(
-        links(&grace.info),
+        links(&grace.details.info()),
         vec![
             "https://twitter.com/gracehopper".to_string(),
             "https://www.linkedin.com/in/grace".to_string()
         ]
     );
-    let notes = grace.background.misc_notes().unwrap_or("");
+    let notes = grace.contact.notes().unwrap_or("");
     assert!(
         notes.starts_with("She found the first actual bug. This note is deliberately long so that the exporter folds it over more than one line, as Apple Contacts does."),
         "{notes}"
@@ -162,7 +182,7 @@ fn links_without_a_scheme_are_taken_as_https_by_the_rule_the_forms_use() {
         panic!("one card: {parsed:?}");
     };
     assert_eq!(
-        links(&ada.info),
+        links(&ada.details.info()),
         ["https://github.com/ada", "https://ada.dev"]
     );
     // What is no web address is kept in the notes, not dropped.
@@ -201,19 +221,33 @@ fn outlook_quoted_printable_values_decode_in_their_charset() {
         Some("Straße 1, München, 80331, Deutschland")
     );
     assert_eq!(
-        jorg.info.phone_number().map(PhoneNumber::as_str),
+        jorg.details.info().phone_number().map(PhoneNumber::as_str),
         Some("+49 30 1234567")
     );
     assert_eq!(
-        links(&jorg.info),
+        links(&jorg.details.info()),
         vec!["http://contoso.example/joerg".to_string()]
     );
-    let notes = jorg.background.misc_notes().unwrap_or("");
+    let notes = jorg.contact.notes().unwrap_or("");
     assert!(
         notes.starts_with("Kennt sich mit Rust aus.\r\nMöchte einen Vortrag halten."),
         "{notes:?}"
     );
-    assert!(notes.contains("Other phones: +49 170 7654321"), "{notes}");
+    // Outlook's bare `TEL;WORK;VOICE` and `TEL;CELL;VOICE` give the labels.
+    let phones: Vec<(String, Option<String>)> = jorg
+        .details
+        .to_input()
+        .phones
+        .into_iter()
+        .map(|p| (p.value, p.label))
+        .collect();
+    assert_eq!(
+        phones,
+        [
+            ("+49 30 1234567".to_string(), Some("work".to_string())),
+            ("+49 170 7654321".to_string(), Some("mobile".to_string()))
+        ]
+    );
 }
 
 #[test]
@@ -227,7 +261,7 @@ fn vcard4_cards_without_a_name_are_reported_with_their_line() {
         NaiveDate::from_ymd_opt(1969, 12, 28)
     );
     assert_eq!(
-        linus.info.phone_number().map(PhoneNumber::as_str),
+        linus.details.info().phone_number().map(PhoneNumber::as_str),
         Some("+1-555-555-0100")
     );
     // An e-mail that is no address still names the card; it is kept in the notes.
@@ -254,16 +288,15 @@ fn google_csv_and_linkedin_connections_are_recognised_and_mapped() {
         Some("1 Main St, Cambridge, MA 02139, USA")
     );
     assert_eq!(
-        margaret.info.email().map(Email::as_str),
+        margaret.details.info().email().map(Email::as_str),
         Some("margaret@example.com")
     );
     assert_eq!(margaret.emails.len(), 3);
     assert_eq!(margaret.tags, vec!["Mentors".to_string()]);
-    assert!(
-        margaret.background.misc_notes().is_some_and(
-            |n| n.starts_with("Apollo guidance software.\nAsk about the \"Lauren bug\".")
-        )
-    );
+    assert!(margaret.contact.notes().is_some_and(
+        |n| n.starts_with("Apollo guidance software.\nAsk about the \"Lauren bug\".")
+    ));
+    assert_eq!(margaret.details.to_input().emails.len(), 3);
     assert_eq!(soren.contact.name().as_str(), "Søren Kierkegaard");
     assert_eq!(
         soren.contact.birthday(),
@@ -287,11 +320,11 @@ fn google_csv_and_linkedin_connections_are_recognised_and_mapped() {
     assert_eq!(barbara.line, 5);
     assert_eq!(barbara.background.company(), Some("MIT"));
     assert_eq!(
-        barbara.info.email().map(Email::as_str),
+        barbara.details.info().email().map(Email::as_str),
         Some("barbara@example.com")
     );
     assert_eq!(
-        links(&barbara.info),
+        links(&barbara.details.info()),
         vec!["https://www.linkedin.com/in/barbara-liskov".to_string()]
     );
     assert_eq!(
