@@ -810,6 +810,15 @@ async fn every_contact_has_details_read_and_replaced_as_a_whole() {
         .await;
     assert!(too_many.is_problem(StatusCode::UNPROCESSABLE_ENTITY));
     assert_eq!(too_many.field_errors(), ["emails"]);
+    // A blank value is dropped, unless it is longer than the document allows.
+    let blank = api
+        .put(&url, json!({"phones": [{"value": " ".repeat(41)}]}))
+        .await;
+    assert!(
+        blank.is_problem(StatusCode::UNPROCESSABLE_ENTITY),
+        "{blank:?}"
+    );
+    assert_eq!(blank.field_errors(), ["phones"]);
     let unknown = api
         .put(
             &url,

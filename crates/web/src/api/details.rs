@@ -7,6 +7,8 @@
 use axum::extract::{Path, State};
 use axum::Json;
 use devhub_db::repo::contact_detail::MAX_PER_KIND;
+use devhub_db::repo::contact_info::label;
+use devhub_db::validate::{MAX_EMAIL, MAX_PHONE};
 use devhub_db::{ContactDetails, ContactDetailsInput, ContactId, Labeled};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -114,6 +116,26 @@ pub async fn put(
             .into());
         }
     }
+    // A blank value is dropped, but one longer than its field's limit, or with a label the
+    // rules refuse, is refused as the document says (its own place has no number, as only
+    // values that are not blank are counted).
+    let mut errors = devhub_db::ValidationErrors::new();
+    for (field, list, max) in [
+        ("emails", &input.emails, MAX_EMAIL),
+        ("phones", &input.phones, MAX_PHONE),
+    ] {
+        for item in list.iter().filter(|i| i.value.trim().is_empty()) {
+            if item.value.chars().count() > max {
+                errors.add(
+                    field,
+                    format!("a blank value must be at most {max} characters"),
+                );
+            } else if let Err(e) = label(item.label.as_deref()) {
+                errors.add(field, format!("label {e}"));
+            }
+        }
+    }
+    errors.into_result()?;
     let new = input.parse()?;
     let contact_id = ContactId::from(contact_id);
     let details = state
