@@ -185,10 +185,9 @@ pub async fn export_contacts(
                    SELECT t.name FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id \
                     WHERE ct.contact_id = c.id AND t.user_id = c.user_id \
                     ORDER BY t.name COLLATE NOCASE)), \
-                (SELECT json_group_array(json_array(kind, value, label)) FROM ( \
+                (SELECT nullif(json_group_array(json_array(kind, value, label)), '[]') FROM ( \
                    SELECT d.kind, d.value, d.label FROM contact_detail d \
-                    WHERE d.contact_id = c.id ORDER BY d.kind, d.position, d.id) \
-                  HAVING count(*) > 0), \
+                    WHERE d.contact_id = c.id ORDER BY d.kind, d.position, d.id)), \
                 s.n \
            FROM selected s JOIN contact c ON c.id = s.id \
            LEFT JOIN background b ON b.contact_id = c.id \
