@@ -84,7 +84,7 @@ fn google_vcards_map_names_birthdays_company_address_emails_links_and_notes() {
         Some("+44 20 7946 0958")
     );
     assert_eq!(
-        links(&ada.details.info()),
+        links(ada.details.info()),
         vec!["https://github.com/ada".to_string()]
     );
     // NOTE is the contact's notes; what has no field of its own, the background's.
@@ -162,7 +162,7 @@ fn apple_vcards_unfold_lines_skip_photos_and_read_social_profiles() {
         Some("(555) 010-2030")
     );
     assert_eq!(
-        links(&grace.details.info()),
+        links(grace.details.info()),
         vec![
             "https://twitter.com/gracehopper".to_string(),
             "https://www.linkedin.com/in/grace".to_string()
@@ -188,7 +188,7 @@ fn links_without_a_scheme_are_taken_as_https_by_the_rule_the_forms_use() {
         panic!("one card: {parsed:?}");
     };
     assert_eq!(
-        links(&ada.details.info()),
+        links(ada.details.info()),
         ["https://github.com/ada", "https://ada.dev"]
     );
     // What is no web address is kept in the notes, not dropped.
@@ -231,7 +231,7 @@ fn outlook_quoted_printable_values_decode_in_their_charset() {
         Some("+49 30 1234567")
     );
     assert_eq!(
-        links(&jorg.details.info()),
+        links(jorg.details.info()),
         vec!["http://contoso.example/joerg".to_string()]
     );
     let notes = jorg.contact.notes().unwrap_or("");
@@ -332,7 +332,7 @@ fn google_csv_and_linkedin_connections_are_recognised_and_mapped() {
         Some("barbara@example.com")
     );
     assert_eq!(
-        links(&barbara.details.info()),
+        links(barbara.details.info()),
         vec!["https://www.linkedin.com/in/barbara-liskov".to_string()]
     );
     assert_eq!(
@@ -996,17 +996,21 @@ async fn only_contact_details(db: &Db, user: &UserId) -> String {
         .contacts()
         .list(user, &ContactQuery::default())
         .await
-        .unwrap();
+        .expect("list");
     let [c] = &page.contacts[..] else {
         panic!("one contact: {page:?}");
     };
-    let details = db.contact_details().get(user, &c.id).await.unwrap();
-    let background = db.backgrounds().get(user, &c.id).await.unwrap();
+    let details = db
+        .contact_details()
+        .get(user, &c.id)
+        .await
+        .expect("details");
+    let background = db.backgrounds().get(user, &c.id).await.expect("background");
     let mut tags: Vec<String> = db
         .tags()
         .list(user)
         .await
-        .unwrap()
+        .expect("tags")
         .into_iter()
         .map(|t| t.name)
         .collect();
