@@ -40,7 +40,7 @@ async fn home_lists_tables_and_views_with_counts_and_internal_tables_apart() {
     r.assert_status(StatusCode::OK);
     let tables = r.texts("#tables tbody tr");
     assert!(
-        tables.iter().any(|t| t == "contact table 12 13"),
+        tables.iter().any(|t| t == "contact table 12 14"),
         "{tables:?}"
     );
     assert!(
