@@ -15,7 +15,7 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::repo::background::BackgroundInput;
 use crate::repo::contact::{self, ContactInput, ContactStamps};
-use crate::repo::contact_info::ContactInfoInput;
+use crate::repo::contact_detail::{ContactDetailsInput, Labeled};
 use crate::repo::follow_up::{Completion, FollowUpInput};
 use crate::repo::interaction::InteractionInput;
 use crate::repo::user::{NewUser, User};
@@ -216,6 +216,22 @@ const NOTES: &[&str] = &[
     "Followed up on the meetup; want to co-organise the next one.",
     "",
 ];
+const CONTACT_NOTES: &[&str] = &[
+    "Prefers e-mail over calls; answers within a day.",
+    "Introduced by a former colleague. Interested in mentoring.",
+    "Speaks at conferences about distributed systems.",
+    "Vegetarian; likes small quiet places for lunch.",
+    "Maintains a popular open-source crate; ask about contributing.",
+    "Moving to a new team next quarter.",
+];
+
+fn labeled((value, label): (String, &str)) -> Labeled {
+    Labeled {
+        value,
+        label: Some(label.to_string()),
+    }
+}
+
 const FAMILY: &[&str] = &[
     "Married, two kids (Mia and Leo)",
     "Partner Sam, a dog called Byte",
@@ -276,6 +292,8 @@ pub async fn seed_user(
     let user_id = &user.id;
     // A generator of its own, so that follow-ups leave the rest of the demo data as it was.
     let mut follow_up_rng = StdRng::seed_from_u64(options.seed ^ 0x0f01_10e5 ^ u64::from(n));
+    // And one for the contact details and notes of contacts who are not VIPs.
+    let mut details_rng = StdRng::seed_from_u64(options.seed ^ 0xde7a_115e ^ u64::from(n));
 
     let mut interactions = 0u64;
     for i in 0..options.contacts_per_user {
@@ -298,7 +316,10 @@ pub async fn seed_user(
             location: Some(pick(&mut rng, LOCATIONS).to_string()),
             vip,
             status: Some(if archived { "archived" } else { "active" }.to_string()),
-            notes: None,
+            // One contact in five has notes.
+            notes: details_rng
+                .gen_ratio(1, 5)
+                .then(|| pick(&mut details_rng, CONTACT_NOTES).to_string()),
         }
         .parse()?;
         let contact_id = tx
@@ -391,24 +412,60 @@ pub async fn seed_user(
                 last.to_lowercase().replace([' ', '-'], "")
             );
             let handle: String = handle.chars().filter(char::is_ascii_alphanumeric).collect();
-            let info = ContactInfoInput {
-                main_app: Some(pick(&mut rng, APPS).to_string()),
-                email: Some(format!("{handle}.{i}@example.com")),
-                phone_number: Some(format!(
-                    "+1 555 01{:02} {:04}",
-                    i % 100,
-                    rng.gen_range(0..10_000)
-                )),
-                social_links: vec![
-                    format!("https://github.com/{handle}{i}"),
-                    format!("https://www.linkedin.com/in/{handle}-{i}"),
-                ],
-                email_label: Some("work".to_string()),
-                phone_label: Some("mobile".to_string()),
+            // The same draws in the same order as before there were further details.
+            let main_app = Some(pick(&mut rng, APPS).to_string());
+            let phone = format!("+1 555 01{:02} {:04}", i % 100, rng.gen_range(0..10_000));
+            let details =
+                ContactDetailsInput {
+                    main_app,
+                    // Every other VIP has a second e-mail and a second phone.
+                    emails: [(format!("{handle}.{i}@example.com"), "work")]
+                        .into_iter()
+                        .chain((i % 20 == 0).then(|| (format!("{handle}{i}@home.example"), "home")))
+                        .map(labeled)
+                        .collect(),
+                    phones: [(phone, "mobile")]
+                        .into_iter()
+                        .chain((i % 20 == 0).then(|| {
+                            (format!("+1 555 02{:02} {:04}", i % 100, i % 10_000), "work")
+                        }))
+                        .map(labeled)
+                        .collect(),
+                    social_links: vec![
+                        format!("https://github.com/{handle}{i}"),
+                        format!("https://www.linkedin.com/in/{handle}-{i}"),
+                    ],
+                }
+                .parse()?;
+            tx.contact_details()
+                .create_deferred(user_id, contact_id, &details, Stamps::at(now_at))
+                .await?;
+        } else if details_rng.gen_ratio(1, 2) {
+            // Half of the others have an e-mail and a phone, some a second e-mail.
+            let handle: String = format!("{first}.{last}")
+                .to_lowercase()
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+                .collect();
+            let mut emails = vec![labeled((format!("{handle}.{i}@example.org"), "home"))];
+            if details_rng.gen_ratio(1, 4) {
+                emails.push(labeled((format!("{handle}.{i}@work.example"), "work")));
+            }
+            let details = ContactDetailsInput {
+                emails,
+                phones: vec![labeled((
+                    format!(
+                        "+1 555 03{:02} {:04}",
+                        i % 100,
+                        details_rng.gen_range(0..10_000)
+                    ),
+                    "mobile",
+                ))],
+                ..ContactDetailsInput::default()
             }
             .parse()?;
-            tx.contact_infos()
-                .upsert_deferred(user_id, contact_id, &info, Stamps::at(now_at))
+            tx.contact_details()
+                .create_deferred(user_id, contact_id, &details, Stamps::at(now_at))
                 .await?;
         }
     }

@@ -253,6 +253,11 @@ pub fn url(raw: &str) -> Result<String, String> {
         return Err(format!("must be at most {MAX_URL} characters"));
     }
     let s = raw.trim();
+    // The URL parser drops tabs and line breaks inside an address and takes other white space
+    // and controls too, but the address is stored as given: refuse them.
+    if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("must be a web address without spaces".into());
+    }
     match url::Url::parse(s) {
         Ok(u)
             if matches!(u.scheme(), "http" | "https")
@@ -480,6 +485,20 @@ mod tests {
         assert!(Username::parse("ada lovelace").is_err());
         assert!(Username::parse("adé").is_err());
         assert!(Username::parse(&"a".repeat(32)).is_ok());
+    }
+
+    #[test]
+    fn web_addresses_hold_no_white_space_or_controls_inside() {
+        assert_eq!(url(" https://ada.dev/x ").unwrap(), "https://ada.dev/x");
+        for bad in [
+            "https://ada.dev/a b",
+            "https://ada.dev/a\rb",
+            "https://ada.dev/a\u{2003}b",
+            "http://pA.Z.x/=oP'J1%\u{2003}\r\u{b}\r\u{2008}*",
+        ] {
+            assert!(url(bad).is_err(), "{bad:?}");
+            assert!(web_address(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

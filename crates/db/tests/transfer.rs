@@ -75,19 +75,45 @@ fn google_vcards_map_names_birthdays_company_address_emails_links_and_notes() {
     );
     assert!(!ada.contact.vip(), "details alone do not make a VIP");
     assert_eq!(ada.background.company(), Some("Analytical Engines Ltd"));
-    assert_eq!(ada.info.email().map(Email::as_str), Some("ada@example.com"));
     assert_eq!(
-        ada.info.phone_number().map(PhoneNumber::as_str),
+        ada.details.info().email().map(Email::as_str),
+        Some("ada@example.com")
+    );
+    assert_eq!(
+        ada.details.info().phone_number().map(PhoneNumber::as_str),
         Some("+44 20 7946 0958")
     );
-    assert_eq!(links(&ada.info), vec!["https://github.com/ada".to_string()]);
-    let notes = ada.background.misc_notes().unwrap_or("");
-    assert!(notes.starts_with("Met at the Difference Engine meetup.\nWants to talk about Bernoulli numbers, loops; and more."), "{notes}");
-    assert!(notes.contains("Title: Mathematician"), "{notes}");
-    assert!(
-        notes.contains("Other e-mails: ada.lovelace@analytical.example"),
-        "{notes}"
+    assert_eq!(
+        links(ada.details.info()),
+        vec!["https://github.com/ada".to_string()]
     );
+    // NOTE is the contact's notes; what has no field of its own, the background's.
+    let notes = ada.contact.notes().unwrap_or("");
+    assert!(notes.starts_with("Met at the Difference Engine meetup.\nWants to talk about Bernoulli numbers, loops; and more."), "{notes}");
+    let extra = ada.background.misc_notes().unwrap_or("");
+    assert!(extra.contains("Title: Mathematician"), "{extra}");
+    // Every e-mail and phone, with the label its TYPE gives.
+    let input = ada.details.to_input();
+    let labeled = |l: &[devhub_db::Labeled]| {
+        l.iter()
+            .map(|x| (x.value.clone(), x.label.clone().unwrap_or_default()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        labeled(&input.emails),
+        [
+            ("ada@example.com".to_string(), "home".to_string()),
+            (
+                "ada.lovelace@analytical.example".to_string(),
+                "work".to_string()
+            )
+        ]
+    );
+    assert_eq!(
+        labeled(&input.phones),
+        [("+44 20 7946 0958".to_string(), "mobile".to_string())]
+    );
+    assert!(!extra.contains("Other e-mails"), "{extra}");
     assert_eq!(ada.tags, vec!["Mentors".to_string()]);
     assert_eq!(
         ada.emails,
@@ -109,7 +135,7 @@ fn google_vcards_map_names_birthdays_company_address_emails_links_and_notes() {
         "from N when FN is missing"
     );
     assert_eq!(
-        kenji.info.phone_number().map(PhoneNumber::as_str),
+        kenji.details.info().phone_number().map(PhoneNumber::as_str),
         Some("+81 3-1234-5678")
     );
 }
@@ -132,17 +158,17 @@ fn apple_vcards_unfold_lines_skip_photos_and_read_social_profiles() {
     );
     assert_eq!(grace.background.company(), Some("US Navy"));
     assert_eq!(
-        grace.info.phone_number().map(PhoneNumber::as_str),
+        grace.details.info().phone_number().map(PhoneNumber::as_str),
         Some("(555) 010-2030")
     );
     assert_eq!(
-        links(&grace.info),
+        links(grace.details.info()),
         vec![
             "https://twitter.com/gracehopper".to_string(),
             "https://www.linkedin.com/in/grace".to_string()
         ]
     );
-    let notes = grace.background.misc_notes().unwrap_or("");
+    let notes = grace.contact.notes().unwrap_or("");
     assert!(
         notes.starts_with("She found the first actual bug. This note is deliberately long so that the exporter folds it over more than one line, as Apple Contacts does."),
         "{notes}"
@@ -162,7 +188,7 @@ fn links_without_a_scheme_are_taken_as_https_by_the_rule_the_forms_use() {
         panic!("one card: {parsed:?}");
     };
     assert_eq!(
-        links(&ada.info),
+        links(ada.details.info()),
         ["https://github.com/ada", "https://ada.dev"]
     );
     // What is no web address is kept in the notes, not dropped.
@@ -201,19 +227,33 @@ fn outlook_quoted_printable_values_decode_in_their_charset() {
         Some("Straße 1, München, 80331, Deutschland")
     );
     assert_eq!(
-        jorg.info.phone_number().map(PhoneNumber::as_str),
+        jorg.details.info().phone_number().map(PhoneNumber::as_str),
         Some("+49 30 1234567")
     );
     assert_eq!(
-        links(&jorg.info),
+        links(jorg.details.info()),
         vec!["http://contoso.example/joerg".to_string()]
     );
-    let notes = jorg.background.misc_notes().unwrap_or("");
+    let notes = jorg.contact.notes().unwrap_or("");
     assert!(
         notes.starts_with("Kennt sich mit Rust aus.\r\nMöchte einen Vortrag halten."),
         "{notes:?}"
     );
-    assert!(notes.contains("Other phones: +49 170 7654321"), "{notes}");
+    // Outlook's bare `TEL;WORK;VOICE` and `TEL;CELL;VOICE` give the labels.
+    let phones: Vec<(String, Option<String>)> = jorg
+        .details
+        .to_input()
+        .phones
+        .into_iter()
+        .map(|p| (p.value, p.label))
+        .collect();
+    assert_eq!(
+        phones,
+        [
+            ("+49 30 1234567".to_string(), Some("work".to_string())),
+            ("+49 170 7654321".to_string(), Some("mobile".to_string()))
+        ]
+    );
 }
 
 #[test]
@@ -227,7 +267,7 @@ fn vcard4_cards_without_a_name_are_reported_with_their_line() {
         NaiveDate::from_ymd_opt(1969, 12, 28)
     );
     assert_eq!(
-        linus.info.phone_number().map(PhoneNumber::as_str),
+        linus.details.info().phone_number().map(PhoneNumber::as_str),
         Some("+1-555-555-0100")
     );
     // An e-mail that is no address still names the card; it is kept in the notes.
@@ -254,16 +294,17 @@ fn google_csv_and_linkedin_connections_are_recognised_and_mapped() {
         Some("1 Main St, Cambridge, MA 02139, USA")
     );
     assert_eq!(
-        margaret.info.email().map(Email::as_str),
+        margaret.details.info().email().map(Email::as_str),
         Some("margaret@example.com")
     );
     assert_eq!(margaret.emails.len(), 3);
     assert_eq!(margaret.tags, vec!["Mentors".to_string()]);
     assert!(
-        margaret.background.misc_notes().is_some_and(
+        margaret.contact.notes().is_some_and(
             |n| n.starts_with("Apollo guidance software.\nAsk about the \"Lauren bug\".")
         )
     );
+    assert_eq!(margaret.details.to_input().emails.len(), 3);
     assert_eq!(soren.contact.name().as_str(), "Søren Kierkegaard");
     assert_eq!(
         soren.contact.birthday(),
@@ -287,11 +328,11 @@ fn google_csv_and_linkedin_connections_are_recognised_and_mapped() {
     assert_eq!(barbara.line, 5);
     assert_eq!(barbara.background.company(), Some("MIT"));
     assert_eq!(
-        barbara.info.email().map(Email::as_str),
+        barbara.details.info().email().map(Email::as_str),
         Some("barbara@example.com")
     );
     assert_eq!(
-        links(&barbara.info),
+        links(barbara.details.info()),
         vec!["https://www.linkedin.com/in/barbara-liskov".to_string()]
     );
     assert_eq!(
@@ -945,4 +986,206 @@ async fn cells_a_spreadsheet_would_run_are_exported_neutralised_and_import_back_
     assert_eq!(original[0][0].as_deref(), Some(evil), "{original:?}");
     assert_eq!(stored_texts(&db, &target.id).await, original);
     assert_eq!(export(&db, &target.id, ContactFormat::Csv).await, exported);
+}
+
+/// Everything a person's details are, as read back from the account of `user` (which has
+/// this one contact): name, notes, every e-mail and phone with its label, app, links, tag
+/// names and the background's notes.
+async fn only_contact_details(db: &Db, user: &UserId) -> String {
+    let page = db
+        .contacts()
+        .list(user, &ContactQuery::default())
+        .await
+        .expect("list");
+    let [c] = &page.contacts[..] else {
+        panic!("one contact: {page:?}");
+    };
+    let details = db
+        .contact_details()
+        .get(user, &c.id)
+        .await
+        .expect("details");
+    let background = db.backgrounds().get(user, &c.id).await.expect("background");
+    let mut tags: Vec<String> = db
+        .tags()
+        .list(user)
+        .await
+        .expect("tags")
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    tags.sort();
+    format!(
+        "{} | notes {:?} | emails {:?} | phones {:?} | app {:?} | links {:?} | tags {:?} | \
+         background notes {:?}",
+        c.name,
+        c.notes,
+        details.emails,
+        details.phones,
+        details.main_app(),
+        details.social_links(),
+        tags,
+        background.and_then(|b| b.misc_notes),
+    )
+}
+
+#[tokio::test]
+async fn every_detail_of_a_contact_survives_vcard_csv_and_backup_round_trips() {
+    let db = test_db().await;
+    let source = user(&db).await;
+    let new = devhub_db::ContactInput {
+        name: "Ada Lovelace".into(),
+        vip: true,
+        notes: Some("Met at the meetup.\nLikes, commas; and semicolons: \"quoted\".".into()),
+        ..devhub_db::ContactInput::default()
+    }
+    .parse()
+    .unwrap();
+    let ada = db.contacts().create(&source.id, &new).await.unwrap();
+    let labeled = |value: &str, label: Option<&str>| devhub_db::Labeled {
+        value: value.into(),
+        label: label.map(str::to_string),
+    };
+    let details = devhub_db::ContactDetailsInput {
+        emails: vec![
+            labeled("ada@work.example", Some("work")),
+            labeled("ada@home.example", Some("Home")),
+            labeled("ada@club.example", Some("Chess club, Tuesdays; 2nd floor")),
+        ],
+        phones: vec![
+            labeled("+44 20 7946 0958", Some("mobile")),
+            labeled("+44 20 7946 0000", None),
+        ],
+        main_app: Some("Signal".into()),
+        social_links: vec!["https://github.com/ada".into()],
+    }
+    .parse()
+    .unwrap();
+    db.contact_details()
+        .save(&source.id, &ada.id, &details)
+        .await
+        .unwrap();
+    let background = BackgroundInput {
+        company: Some("Analytical Engines".into()),
+        misc_notes: Some("Background: wrote the first program.".into()),
+        ..BackgroundInput::default()
+    }
+    .parse()
+    .unwrap();
+    db.backgrounds()
+        .upsert(&source.id, &ada.id, &background)
+        .await
+        .unwrap();
+    for name in ["Mentors", "London"] {
+        let tag = db
+            .tags()
+            .create(
+                &source.id,
+                &TagInput {
+                    name: name.into(),
+                    color: None,
+                }
+                .parse()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        db.tags()
+            .attach(&source.id, &ada.id, &tag.id)
+            .await
+            .unwrap();
+    }
+    let expected = only_contact_details(&db, &source.id).await;
+    assert!(
+        expected.contains("Chess club, Tuesdays; 2nd floor") && expected.contains("Mentors"),
+        "{expected}"
+    );
+
+    let vcard = export(&db, &source.id, ContactFormat::Vcard).await;
+    assert!(
+        vcard.contains("EMAIL;TYPE=work:ada@work.example"),
+        "{vcard}"
+    );
+    assert!(vcard.contains("TEL;TYPE=cell:+44 20 7946 0958"), "{vcard}");
+    assert!(
+        vcard.contains("NOTE:Met at the meetup.\\nLikes\\, commas\\; and"),
+        "{vcard}"
+    );
+    let csv = export(&db, &source.id, ContactFormat::Csv).await;
+    let header = csv.lines().next().unwrap_or_default();
+    assert!(
+        header.contains("E-mail 3 - Label") && header.contains("Phone 2 - Value"),
+        "{header}"
+    );
+    assert!(!header.contains("E-mail 4"), "{header}");
+    for (format, text) in [("vCard", vcard), ("CSV", csv)] {
+        let target = user(&db).await;
+        let summary = import(&db, &target.id, text.as_bytes(), DuplicatePolicy::Skip).await;
+        assert_eq!(summary.created, 1, "{format}");
+        assert_eq!(
+            only_contact_details(&db, &target.id).await,
+            expected,
+            "{format}"
+        );
+    }
+
+    let backup = backup_of(&db, &source.id).await;
+    assert_eq!(
+        backup.contacts[0].details.len(),
+        3,
+        "the further e-mails and phones"
+    );
+    let target = user(&db).await;
+    backup::restore(&db, &target.id, &backup).await.unwrap();
+    assert_eq!(
+        only_contact_details(&db, &target.id).await,
+        expected,
+        "backup"
+    );
+    assert_eq!(
+        backup_of(&db, &target.id).await.without_ids(),
+        backup.without_ids(),
+        "the restored rows, times included"
+    );
+}
+
+#[tokio::test]
+async fn an_import_merging_into_a_contact_adds_the_emails_and_phones_it_lacks() {
+    let db = test_db().await;
+    let u = user(&db).await;
+    let ada = db
+        .contacts()
+        .create(&u.id, &contact("Ada Lovelace"))
+        .await
+        .unwrap();
+    let details = devhub_db::ContactDetailsInput {
+        emails: vec![devhub_db::Labeled {
+            value: "ada@work.example".into(),
+            label: Some("work".into()),
+        }],
+        ..devhub_db::ContactDetailsInput::default()
+    }
+    .parse()
+    .unwrap();
+    db.contact_details()
+        .save(&u.id, &ada.id, &details)
+        .await
+        .unwrap();
+    // Recognised by its second e-mail, which the stored contact has as its first.
+    let card = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ada L.\r\n\
+                EMAIL;TYPE=home:ada@home.example\r\nEMAIL:ADA@work.example\r\n\
+                TEL;TYPE=cell:+44 20 7946 0958\r\nEND:VCARD\r\n";
+    let summary = import(&db, &u.id, card.as_bytes(), DuplicatePolicy::Merge).await;
+    assert_eq!((summary.created, summary.merged), (0, 1));
+    let stored = db.contact_details().get(&u.id, &ada.id).await.unwrap();
+    let values = |l: &[devhub_db::Labeled]| {
+        l.iter()
+            .map(|x| format!("{} ({})", x.value, x.label.as_deref().unwrap_or("")))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        values(&stored.emails),
+        ["ada@work.example (work)", "ada@home.example (home)"]
+    );
+    assert_eq!(values(&stored.phones), ["+44 20 7946 0958 (mobile)"]);
 }

@@ -77,8 +77,19 @@ async fn seeding_a_user_on_a_server_sends_hundreds_of_rows_per_request() {
         .await,
         900
     );
-    // Every 10th contact is a VIP with a background and contact details.
-    for table in ["background", "contact_info"] {
+    // About half of the others have contact details too, and every other VIP a second
+    // e-mail and phone (in contact_detail).
+    let count = |table: &str| {
+        q(&format!(
+            "SELECT count(*) FROM {table} t JOIN contact c ON c.id = t.contact_id \
+             WHERE c.user_id = ?U"
+        ))
+    };
+    let infos = rows(&db, &count("contact_info")).await;
+    assert!((100..=200).contains(&infos), "{infos} contact_info rows");
+    assert!(rows(&db, &count("contact_detail")).await >= 30);
+    // Every 10th contact is a VIP with a background.
+    for table in ["background"] {
         assert_eq!(
             rows(
                 &db,

@@ -208,6 +208,17 @@ pub struct ContactAddArgs {
     pub birthday: Option<String>,
     #[arg(long)]
     pub vip: bool,
+    /// An e-mail address, optionally with a label: `--email work:ada@example.com`; repeat for
+    /// more (the first is the main one)
+    #[arg(long = "email", value_name = "[LABEL:]ADDRESS")]
+    pub emails: Vec<String>,
+    /// A phone number, optionally with a label: `--phone mobile:+44 20 7946 0958`; repeat for
+    /// more
+    #[arg(long = "phone", value_name = "[LABEL:]NUMBER")]
+    pub phones: Vec<String>,
+    /// Free notes about the person
+    #[arg(long)]
+    pub notes: Option<String>,
     /// Print JSON
     #[arg(long)]
     pub json: bool,

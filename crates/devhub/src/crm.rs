@@ -3,8 +3,8 @@
 
 use devhub_db::repo::contact::MAX_PER_PAGE;
 use devhub_db::{
-    Contact, ContactCursor, ContactInput, ContactQuery, Db, DbConfig, FollowUpPlan,
-    InteractionInput, User,
+    Contact, ContactCursor, ContactDetailsInput, ContactInput, ContactQuery, Db, DbConfig,
+    FollowUpPlan, InteractionInput, Labeled, User,
 };
 
 use crate::cli::{
@@ -119,7 +119,8 @@ pub async fn show(config: &DbConfig, args: &ContactShowArgs) -> Result<(), Failu
     let (db, user) = open_user(config, &args.user).await?;
     let contact = resolve(&db, &user, &args.contact).await?;
     let background = db.backgrounds().get(&user.id, &contact.id).await?;
-    let info = db.contact_infos().get(&user.id, &contact.id).await?;
+    let details = db.contact_details().get(&user.id, &contact.id).await?;
+    let info = details.info.clone();
     let (interactions, _) = db
         .interactions()
         .list_for_contact(&user.id, &contact.id, 10, 0)
@@ -129,6 +130,8 @@ pub async fn show(config: &DbConfig, args: &ContactShowArgs) -> Result<(), Failu
             "contact": contact,
             "background": background,
             "contact_info": info,
+            "emails": details.emails,
+            "phones": details.phones,
             "interactions": interactions,
         }));
     }
@@ -139,26 +142,29 @@ pub async fn show(config: &DbConfig, args: &ContactShowArgs) -> Result<(), Failu
     if let Some(at) = contact.last_contacted {
         out.push_str(&format!("  last contacted: {}\n", at.date_naive()));
     }
-    if let Some(i) = &info {
-        for (label, v) in [
-            ("e-mail", &i.email),
-            ("phone", &i.phone_number),
-            ("app", &i.main_app),
-        ] {
-            if let Some(v) = v {
-                out.push_str(&format!("  {label}: {v}\n"));
+    for (kind, list) in [("e-mail", &details.emails), ("phone", &details.phones)] {
+        for item in list {
+            match &item.label {
+                Some(label) => out.push_str(&format!("  {kind}: {} ({label})\n", item.value)),
+                None => out.push_str(&format!("  {kind}: {}\n", item.value)),
             }
         }
-        for l in &i.social_links {
-            out.push_str(&format!("  link: {l}\n"));
-        }
+    }
+    if let Some(app) = details.main_app() {
+        out.push_str(&format!("  app: {app}\n"));
+    }
+    for l in details.social_links() {
+        out.push_str(&format!("  link: {l}\n"));
+    }
+    if let Some(notes) = &contact.notes {
+        out.push_str(&format!("  notes: {}\n", notes.replace('\n', "\n    ")));
     }
     if let Some(b) = &background {
         for (label, v) in [
             ("company", &b.company),
             ("family", &b.family),
             ("likes/dislikes", &b.likes_dislikes),
-            ("notes", &b.misc_notes),
+            ("background notes", &b.misc_notes),
         ] {
             if let Some(v) = v {
                 out.push_str(&format!("  {label}: {}\n", v.replace('\n', "\n    ")));
@@ -186,14 +192,50 @@ pub async fn add(config: &DbConfig, args: &ContactAddArgs) -> Result<(), Failure
         location: args.location.clone(),
         vip: args.vip,
         status: None,
-        notes: None,
+        notes: args.notes.clone(),
     }
     .parse()?;
-    let contact = db.contacts().create(&user.id, &new).await?;
+    let details = ContactDetailsInput {
+        emails: args.emails.iter().map(|e| labeled(e)).collect(),
+        phones: args.phones.iter().map(|p| labeled(p)).collect(),
+        ..ContactDetailsInput::default()
+    }
+    .parse()?;
+    // The contact and its details in one unit of work: a bad detail adds nothing.
+    let contact = db
+        .write(async |tx| {
+            let contact = tx.contacts().create(&user.id, &new).await?;
+            tx.contact_details()
+                .save(&user.id, &contact.id, &details)
+                .await?;
+            Ok(contact)
+        })
+        .await?;
     if args.json {
         return json_line(&contact);
     }
     print(&format!("Added {}\n", line_of(&contact)))
+}
+
+/// `work:ada@example.com` as a labelled value; without a label (or when what comes before the
+/// first `:` has a space or an `@`, as in `+1 555: 0100`), the whole text is the value.
+fn labeled(raw: &str) -> Labeled {
+    match raw.split_once(':') {
+        Some((label, value))
+            if !label.trim().is_empty()
+                && !label.contains(['@', ' ', '+'])
+                && !label.trim().chars().all(|c| c.is_ascii_digit()) =>
+        {
+            Labeled {
+                value: value.trim().to_string(),
+                label: Some(label.trim().to_string()),
+            }
+        }
+        _ => Labeled {
+            value: raw.trim().to_string(),
+            label: None,
+        },
+    }
 }
 
 pub async fn log(config: &DbConfig, args: &LogArgs) -> Result<(), Failure> {

@@ -261,6 +261,74 @@ async fn contacts_are_added_listed_shown_and_logged_by_id_or_unambiguous_name() 
     assert_eq!(o.status.code(), Some(2));
 }
 
+#[tokio::test]
+async fn contact_add_takes_labelled_emails_and_phones_and_notes_and_show_prints_them() {
+    let dir = tempfile::tempdir().unwrap();
+    database_with_users(dir.path(), &["ada"]).await;
+    let d = dir.path();
+    let added = devhub(
+        d,
+        &[
+            "contact",
+            "add",
+            "Grace Hopper",
+            "--user",
+            "ada",
+            "--email",
+            "work:grace@navy.example",
+            "--email",
+            "grace@home.example",
+            "--phone",
+            "mobile:+1 555 0100",
+            "--phone",
+            "+1 555 0199",
+            "--notes",
+            "Found the first bug.",
+        ],
+    );
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let shown = out(&devhub(d, &["contact", "show", "Grace", "--user", "ada"]));
+    for line in [
+        "  e-mail: grace@navy.example (work)\n",
+        "  e-mail: grace@home.example\n",
+        "  phone: +1 555 0100 (mobile)\n",
+        "  phone: +1 555 0199\n",
+        "  notes: Found the first bug.\n",
+    ] {
+        assert!(shown.contains(line), "{line:?} in {shown}");
+    }
+    let json = devhub(d, &["contact", "show", "Grace", "--user", "ada", "--json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(doc["contact"]["notes"], "Found the first bug.");
+    assert_eq!(doc["contact_info"]["email"], "grace@navy.example");
+    assert_eq!(doc["emails"][1]["value"], "grace@home.example");
+    assert_eq!(doc["phones"][0]["label"], "mobile");
+
+    // A bad e-mail names its place, and the contact is not added either.
+    let o = devhub(
+        d,
+        &[
+            "contact",
+            "add",
+            "Linus",
+            "--user",
+            "ada",
+            "--email",
+            "a@b.example",
+            "--email",
+            "nope",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("emails.1"), "{err}");
+    assert!(!out(&devhub(d, &["contact", "list", "--user", "ada"])).contains("Linus"));
+}
+
 /// `devhub serve` on the database in `dir`, on a free port; killed when dropped.
 struct Served(std::process::Child, String);
 

@@ -697,6 +697,168 @@ async fn interactions_are_logged_listed_filtered_patched_and_deleted() {
 }
 
 #[tokio::test]
+async fn notes_are_created_patched_kept_when_absent_and_cleared_with_null() {
+    let app = spawn_app().await;
+    let api = api_for(&app, "ada").await;
+    let r = api
+        .post(
+            "/api/v1/contacts",
+            json!({"name": "Grace", "notes": "Found the first bug."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+    assert_eq!(r.json["notes"], "Found the first bug.");
+    let id = r.json["id"].as_str().unwrap().to_string();
+    let url = format!("/api/v1/contacts/{id}");
+    let kept = api.patch(&url, json!({"location": "Arlington"})).await;
+    assert_eq!(kept.json["notes"], "Found the first bug.");
+    let changed = api.patch(&url, json!({"notes": "Likes COBOL."})).await;
+    assert_eq!(changed.json["notes"], "Likes COBOL.");
+    assert_eq!(api.get(&url).await.json["notes"], "Likes COBOL.");
+    let too_long = api.patch(&url, json!({"notes": "x".repeat(20_001)})).await;
+    assert!(
+        too_long.is_problem(StatusCode::UNPROCESSABLE_ENTITY),
+        "{too_long:?}"
+    );
+    assert_eq!(too_long.field_errors(), ["notes"]);
+    let cleared = api.patch(&url, json!({"notes": null})).await;
+    assert_eq!(cleared.json["notes"], Value::Null);
+}
+
+#[tokio::test]
+async fn every_contact_has_details_read_and_replaced_as_a_whole() {
+    let app = spawn_app().await;
+    let api = api_for(&app, "ada").await;
+    // Not a VIP: details are for everyone.
+    let id = api.contact(json!({"name": "Ada"})).await;
+    let url = format!("/api/v1/contacts/{id}/details");
+    let empty = api.get(&url).await;
+    assert_eq!(empty.status, StatusCode::OK, "{:?}", empty.json);
+    assert_eq!(
+        empty.json,
+        json!({"emails": [], "phones": [], "main_app": null, "social_links": []})
+    );
+
+    let put = api
+        .put(
+            &url,
+            json!({
+                "emails": [
+                    {"value": " ada@work.example ", "label": "work"},
+                    {"value": "", "label": "ignored"},
+                    {"value": "ada@home.example", "label": "home"},
+                    {"value": "ada@club.example"}
+                ],
+                "phones": [{"value": "+44 20 7946 0958", "label": "mobile"}, {"value": "+44 20 7946 0000", "label": "work"}],
+                "main_app": "Signal",
+                "social_links": ["github.com/ada"]
+            }),
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{:?}", put.json);
+    let expected = json!({
+        "emails": [
+            {"value": "ada@work.example", "label": "work"},
+            {"value": "ada@home.example", "label": "home"},
+            {"value": "ada@club.example"}
+        ],
+        "phones": [
+            {"value": "+44 20 7946 0958", "label": "mobile"},
+            {"value": "+44 20 7946 0000", "label": "work"}
+        ],
+        "main_app": "Signal",
+        "social_links": ["https://github.com/ada"]
+    });
+    assert_eq!(put.json, expected);
+    assert_eq!(api.get(&url).await.json, expected);
+    // The seed's one row still holds the first of each, with its label, for its clients.
+    let info = api
+        .get(&format!("/api/v1/contacts/{id}/contact-info"))
+        .await;
+    assert_eq!(info.json["email"], "ada@work.example");
+    assert_eq!(info.json["email_label"], "work");
+    assert_eq!(info.json["phone_label"], "mobile");
+    // A change through /contact-info shows here too, the further ones kept.
+    let patched = api
+        .patch(
+            &format!("/api/v1/contacts/{id}/contact-info"),
+            json!({"email": "ada@new.example", "email_label": "personal"}),
+        )
+        .await;
+    assert_eq!(patched.status, StatusCode::OK, "{:?}", patched.json);
+    let got = api.get(&url).await;
+    assert_eq!(
+        got.json["emails"][0],
+        json!({"value": "ada@new.example", "label": "personal"})
+    );
+    assert_eq!(got.json["emails"][1]["value"], "ada@home.example");
+
+    // Every bad value is named by its place; nothing is written.
+    let bad = api
+        .put(
+            &url,
+            json!({
+                "emails": [{"value": "ada@work.example"}, {"value": "not an address"}],
+                "phones": [{"value": "+44 20 7946 0958", "label": "x".repeat(41)}]
+            }),
+        )
+        .await;
+    assert!(bad.is_problem(StatusCode::UNPROCESSABLE_ENTITY), "{bad:?}");
+    assert_eq!(bad.field_errors(), ["emails.1", "phones.0"]);
+    let too_many = api
+        .put(&url, json!({"emails": vec![json!({"value": ""}); 11]}))
+        .await;
+    assert!(too_many.is_problem(StatusCode::UNPROCESSABLE_ENTITY));
+    assert_eq!(too_many.field_errors(), ["emails"]);
+    // A blank value is dropped, unless it is longer than the document allows.
+    let blank = api
+        .put(&url, json!({"phones": [{"value": " ".repeat(41)}]}))
+        .await;
+    assert!(
+        blank.is_problem(StatusCode::UNPROCESSABLE_ENTITY),
+        "{blank:?}"
+    );
+    assert_eq!(blank.field_errors(), ["phones"]);
+    let unknown = api
+        .put(
+            &url,
+            json!({"emails": [{"value": "a@b.example", "kind": "x"}]}),
+        )
+        .await;
+    assert!(
+        unknown.is_problem(StatusCode::UNPROCESSABLE_ENTITY),
+        "{unknown:?}"
+    );
+    assert_eq!(api.get(&url).await.json, got.json);
+
+    // An empty document removes every detail, the contact-info row included.
+    let cleared = api.put(&url, json!({})).await;
+    assert_eq!(cleared.json, empty.json);
+    assert!(api
+        .get(&format!("/api/v1/contacts/{id}/contact-info"))
+        .await
+        .is_problem(StatusCode::NOT_FOUND));
+
+    // Another user's contact is a 404, read or written, and stays as it was.
+    api.put(&url, json!({"emails": [{"value": "ada@work.example"}]}))
+        .await;
+    let eve = api_for(&app, "eve").await;
+    assert!(eve.get(&url).await.is_problem(StatusCode::NOT_FOUND));
+    assert!(eve
+        .put(&url, json!({"emails": [{"value": "eve@example.com"}]}))
+        .await
+        .is_problem(StatusCode::NOT_FOUND));
+    assert_eq!(
+        api.get(&url).await.json["emails"],
+        json!([{"value": "ada@work.example"}])
+    );
+    assert!(api
+        .get("/api/v1/contacts/nope/details")
+        .await
+        .is_problem(StatusCode::NOT_FOUND));
+}
+
+#[tokio::test]
 async fn background_and_contact_info_are_put_patched_read_and_deleted() {
     let app = spawn_app().await;
     let api = api_for(&app, "ada").await;
@@ -1266,6 +1428,10 @@ fn sample_body(method: &str, template: &str) -> Option<Value> {
             json!({"email": "ada@example.org", "social_links": ["https://example.org/ada"]})
         }
         ("patch", "/api/v1/contacts/{contact_id}/contact-info") => json!({"main_app": "Signal"}),
+        ("put", "/api/v1/contacts/{contact_id}/details") => json!({
+            "emails": [{"value": "ada@example.org", "label": "work"}, {"value": "ada@home.example"}],
+            "phones": [{"value": "+1 555 0100", "label": "mobile"}]
+        }),
         ("post", "/api/v1/contacts/{contact_id}/follow-ups") => {
             json!({"due_date": "2031-01-01", "note": "call"})
         }
@@ -1587,6 +1753,8 @@ async fn every_documented_operation_answers_as_the_openapi_document_says() {
         "put /api/v1/contacts/{contact_id}/contact-info",
         "patch /api/v1/contacts/{contact_id}/contact-info",
         "delete /api/v1/contacts/{contact_id}/contact-info",
+        "get /api/v1/contacts/{contact_id}/details",
+        "put /api/v1/contacts/{contact_id}/details",
         "get /api/v1/follow-ups",
         "post /api/v1/contacts/{contact_id}/follow-ups",
         "get /api/v1/contacts/{contact_id}/follow-ups",
@@ -1647,7 +1815,7 @@ async fn every_operation_on_another_users_data_is_404() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 29);
+    assert_eq!(checked, 31);
 
     // Mixing one's own contact with another user's tag is a 404 too.
     let own = eve.contact(json!({"name": "Mallory"})).await;
@@ -1895,7 +2063,7 @@ async fn every_body_taking_operation_refuses_anything_but_a_json_object() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 12);
+    assert_eq!(checked, 13);
     // Nothing was renamed, no contact was made.
     let after = api.get(&format!("/api/v1/contacts/{}", data.contact)).await;
     assert_eq!(after.json, before.json);

@@ -136,6 +136,7 @@ impl Theirs {
             (_, "{tag_id}") => return None,
             (_, "background") => json!({"family": "hijacked"}),
             (_, "contact-info") => json!({"email": "hijack@example.com"}),
+            (_, "details") => json!({"emails": [{"value": "hijack@example.com"}]}),
             ("POST", "interactions") => {
                 json!({"type": "call", "date": "2024-01-01", "notes": "hijacked"})
             }

@@ -27,7 +27,9 @@ id_type!(
 pub const MAX_PER_KIND: usize = 10;
 
 /// What a further detail is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum DetailKind {
     Email,
@@ -400,4 +402,205 @@ impl<'e> ContactDetailRepo<'e> {
         }
         tx.commit().await
     }
+}
+
+// Bulk writes and conversions for the transfers (imports, backups, the demo seed).
+
+impl NewDetail {
+    /// One further detail, checked as [`ContactDetailsInput::parse`] checks it (a backup's
+    /// rows, restored one by one with their own times).
+    pub fn parse(
+        kind: DetailKind,
+        value: &str,
+        label: Option<&str>,
+    ) -> std::result::Result<NewDetail, String> {
+        let value = match kind {
+            DetailKind::Email => Email::parse(value).map(|e| e.as_str().to_string())?,
+            DetailKind::Phone => PhoneNumber::parse(value).map(|p| p.as_str().to_string())?,
+        };
+        let label = super::contact_info::label(label).map_err(|e| format!("label {e}"))?;
+        Ok(NewDetail { kind, value, label })
+    }
+}
+
+impl NewContactDetails {
+    /// The same details as input again (to combine two sets and parse the result).
+    pub fn to_input(&self) -> ContactDetailsInput {
+        let mut input = ContactDetailsInput {
+            main_app: self.info.main_app().map(str::to_string),
+            social_links: self
+                .info
+                .social_links()
+                .iter()
+                .map(|l| l.as_str().to_string())
+                .collect(),
+            ..ContactDetailsInput::default()
+        };
+        if let Some(e) = self.info.email() {
+            input.emails.push(Labeled {
+                value: e.as_str().to_string(),
+                label: self.info.email_label().map(str::to_string),
+            });
+        }
+        if let Some(p) = self.info.phone_number() {
+            input.phones.push(Labeled {
+                value: p.as_str().to_string(),
+                label: self.info.phone_label().map(str::to_string),
+            });
+        }
+        for (kind, value, label) in self.more() {
+            let item = Labeled {
+                value: value.to_string(),
+                label: label.map(str::to_string),
+            };
+            match kind {
+                DetailKind::Email => input.emails.push(item),
+                DetailKind::Phone => input.phones.push(item),
+            }
+        }
+        input
+    }
+
+    /// These details with those of `other` this one lacks (two records of one import for the
+    /// same person): the e-mails and phones it does not have after its own, up to
+    /// [`MAX_PER_KIND`] of each; the app and the links when it has none.
+    pub fn fill_blanks_from(&mut self, other: &NewContactDetails) {
+        *self = self.combined_with(&other.to_input());
+    }
+
+    /// [`Self::fill_blanks_from`] with details as input.
+    pub fn combined_with(&self, other: &ContactDetailsInput) -> NewContactDetails {
+        // Both sides were valid, so the combination is; should it not be, nothing changes.
+        combine(self.to_input(), other.clone())
+            .parse()
+            .unwrap_or_else(|_| self.clone())
+    }
+
+    /// Every e-mail address, lowercased (what an import recognises duplicates by).
+    pub fn emails(&self) -> impl Iterator<Item = String> + '_ {
+        self.info
+            .email()
+            .map(|e| e.as_str().to_lowercase())
+            .into_iter()
+            .chain(
+                self.more
+                    .iter()
+                    .filter(|d| d.kind == DetailKind::Email)
+                    .map(|d| d.value.to_lowercase()),
+            )
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.info.is_empty() && self.more.is_empty()
+    }
+}
+
+impl<'e> ContactDetailRepo<'e> {
+    /// Adds one further detail at `position` among those of its kind, deferred inside a unit
+    /// of work (a restore, the demo seed): only to the user's own contact, whose id a subquery
+    /// yields (NULL otherwise, which the NOT NULL column refuses, at the latest at commit).
+    pub async fn insert_deferred(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        detail: &NewDetail,
+        position: usize,
+        stamps: crate::row::Stamps,
+    ) -> Result<()> {
+        let stmt = crate::query::Stmt::new(
+            "INSERT INTO contact_detail \
+             (id, contact_id, kind, value, label, position, created_at, updated_at) \
+             VALUES (?1, (SELECT id FROM contact WHERE id = ?2 AND user_id = ?3), \
+             ?4, ?5, ?6, ?7, ?8, ?9)",
+            vec![
+                Value::Text(new_id()),
+                contact_id.into(),
+                user.into(),
+                Value::Text(detail.kind.as_str().to_string()),
+                Value::Text(detail.value.clone()),
+                detail.label.clone().into(),
+                Value::Integer(position as i64),
+                Value::Integer(stamps.created_at.timestamp()),
+                Value::Integer(stamps.updated_at.timestamp()),
+            ],
+        )?;
+        self.ex.defer(stmt).await
+    }
+
+    /// Writes every detail of a contact that has none yet (a new contact of an import or of
+    /// the seed), deferred like [`Self::insert_deferred`].
+    pub async fn create_deferred(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        new: &NewContactDetails,
+        stamps: crate::row::Stamps,
+    ) -> Result<()> {
+        if !new.info.is_empty() {
+            ContactInfoRepo::new(self.ex)
+                .upsert_deferred(user, contact_id, &new.info, stamps)
+                .await?;
+        }
+        for (position, d) in new.more.iter().enumerate() {
+            self.insert_deferred(user, contact_id, d, position, stamps)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Adds what `new` has and the contact lacks (an import merging into an existing
+    /// contact): its e-mails and phones after the contact's own, the app and the links when
+    /// it has none. Never removes or changes a stored detail.
+    pub async fn merge(
+        &self,
+        user: &UserId,
+        contact_id: &ContactId,
+        new: &NewContactDetails,
+    ) -> Result<()> {
+        let current = self.get(user, contact_id).await?;
+        let current_input = ContactDetailsInput {
+            emails: current.emails.clone(),
+            phones: current.phones.clone(),
+            main_app: current.main_app().map(str::to_string),
+            social_links: current.social_links().to_vec(),
+        };
+        let combined = combine(current_input.clone(), new.to_input());
+        let unchanged = combined.emails == current_input.emails
+            && combined.phones == current_input.phones
+            && combined.main_app == current_input.main_app
+            && combined.social_links == current_input.social_links;
+        if unchanged {
+            return Ok(());
+        }
+        // Stored values another client wrote that our rules refuse are left as they are.
+        let Ok(combined) = combined.parse() else {
+            return Ok(());
+        };
+        self.save(user, contact_id, &combined).await
+    }
+}
+
+/// `base` with what `other` adds: its e-mails and phones that `base` lacks after `base`'s own
+/// (up to [`MAX_PER_KIND`] of each), its app and links when `base` has none.
+fn combine(mut base: ContactDetailsInput, other: ContactDetailsInput) -> ContactDetailsInput {
+    for (mine, theirs) in [
+        (&mut base.emails, other.emails),
+        (&mut base.phones, other.phones),
+    ] {
+        for item in theirs {
+            let known = mine
+                .iter()
+                .any(|m| m.value.trim().eq_ignore_ascii_case(item.value.trim()));
+            if mine.len() < MAX_PER_KIND && !known && !item.value.trim().is_empty() {
+                mine.push(item);
+            }
+        }
+    }
+    if base.main_app.is_none() {
+        base.main_app = other.main_app;
+    }
+    if base.social_links.is_empty() {
+        base.social_links = other.social_links;
+    }
+    base
 }

@@ -17,6 +17,7 @@ use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
 use crate::repo::background::BackgroundInput;
 use crate::repo::contact::{Contact, ContactId, ContactInput, ContactStamps, ContactStatus};
+use crate::repo::contact_detail::{DetailKind, NewDetail};
 use crate::repo::contact_info::ContactInfoInput;
 use crate::repo::follow_up::{Completion, FollowUpInput};
 use crate::repo::interaction::{InteractionInput, InteractionType};
@@ -82,6 +83,10 @@ pub struct BackupContact {
     pub cadence: Option<BackupCadence>,
     pub background: Option<BackupBackground>,
     pub contact_info: Option<BackupContactInfo>,
+    /// The further e-mails and phones (`contact_detail`), each kind in its order; absent in
+    /// backups made before them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<BackupContactDetail>,
     pub tags: Vec<BackupContactTag>,
     pub interactions: Vec<BackupInteraction>,
     pub follow_ups: Vec<BackupFollowUp>,
@@ -123,6 +128,19 @@ pub struct BackupContactInfo {
     pub email_label: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_label: Option<String>,
+}
+
+/// A `contact_detail` row: an e-mail address or phone number after the contact's first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupContactDetail {
+    pub id: String,
+    pub kind: DetailKind,
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// A `contact_tag` row: the tag by its id in [`Backup::tags`].
@@ -179,6 +197,9 @@ impl Backup {
             }
             if let Some(i) = &mut c.contact_info {
                 i.id.clear();
+            }
+            for d in &mut c.details {
+                d.id.clear();
             }
             for t in &mut c.tags {
                 t.tag_id = tag_names.get(&t.tag_id).cloned().unwrap_or_default();
@@ -318,6 +339,20 @@ async fn backup_contact(tx: &Tx, user: &UserId, c: Contact) -> Result<BackupCont
         }),
         None => None,
     };
+    let details = tx
+        .contact_details()
+        .more(user, id)
+        .await?
+        .into_iter()
+        .map(|d| BackupContactDetail {
+            id: d.id.into_string(),
+            kind: d.kind,
+            value: d.value,
+            label: d.label,
+            created_at: d.created_at,
+            updated_at: d.updated_at,
+        })
+        .collect();
     let tags = tx
         .tags()
         .links_of_contact(user, id)
@@ -376,6 +411,7 @@ async fn backup_contact(tx: &Tx, user: &UserId, c: Contact) -> Result<BackupCont
         cadence,
         background,
         contact_info,
+        details,
         tags,
         interactions,
         follow_ups,
@@ -553,6 +589,26 @@ async fn restore_rows(tx: &Tx, user: &UserId, backup: &Backup) -> Result<Restore
             tx.contact_infos()
                 .upsert_deferred(user, id, &new, stamps(i.created_at, i.updated_at))
                 .await?;
+        }
+        let mut positions = std::collections::HashMap::new();
+        for (k, d) in c.details.iter().enumerate() {
+            let new = NewDetail::parse(d.kind, &d.value, d.label.as_deref()).map_err(|m| {
+                Error::validation(
+                    "file",
+                    format!("{}: {m}", record(&format!(".details[{k}]"))),
+                )
+            })?;
+            let position = positions.entry(d.kind.as_str()).or_insert(0usize);
+            tx.contact_details()
+                .insert_deferred(
+                    user,
+                    id,
+                    &new,
+                    *position,
+                    stamps(d.created_at, d.updated_at),
+                )
+                .await?;
+            *position += 1;
         }
         for t in &c.tags {
             let tag = tag_ids.get(t.tag_id.as_str()).ok_or_else(|| {

@@ -204,7 +204,9 @@ fn google(f: &Fields) -> RecordBuilder {
     r.set_company(&first(&["organization name", "organization 1 - name"]));
     r.set_title(&first(&["organization title", "organization 1 - title"]));
     r.birthday = birthday(field("birthday"));
-    r.note(field("notes"));
+    r.contact_note(field("notes"));
+    // Our own export's column of the background's notes.
+    r.note(field("background notes"));
     for label in first(&["labels", "group membership"]).split(":::") {
         let tag = label.trim().trim_start_matches("* ").trim();
         if !tag.is_empty() && !tag.eq_ignore_ascii_case("myContacts") {
@@ -219,10 +221,17 @@ fn google(f: &Fields) -> RecordBuilder {
             continue;
         }
         let entries = value.split(":::").map(str::trim);
+        // "E-mail 2 - Label" names the entries of "E-mail 2 - Value" (Google writes "* Other"
+        // or "Mobile"; the `* ` marks the primary one).
+        let label = || {
+            let column = h.replace(" - value", " - label");
+            let label = f.get(&column).trim().trim_start_matches("* ").trim();
+            (!label.is_empty()).then(|| label.to_string())
+        };
         if h.starts_with("e-mail ") && h.ends_with(" - value") {
-            entries.for_each(|e| r.email(e));
+            entries.for_each(|e| r.labeled_email(e, label()));
         } else if h.starts_with("phone ") && h.ends_with(" - value") {
-            entries.for_each(|p| r.phone(p));
+            entries.for_each(|p| r.labeled_phone(p, label()));
         } else if h.starts_with("website ") && h.ends_with(" - value") {
             entries.for_each(|l| r.link(l));
         } else if h.starts_with("address ") && h.ends_with(" - formatted") {

@@ -12,6 +12,7 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::repo::background::{self, Background};
 use crate::repo::contact::{self, Contact, ContactQuery, ContactStatus};
+use crate::repo::contact_detail::Labeled;
 use crate::repo::contact_info::{self, ContactInfo};
 use crate::repo::qualified;
 use crate::repo::user::UserId;
@@ -53,6 +54,9 @@ pub struct ExportedContact {
     pub contact: Contact,
     pub background: Option<Background>,
     pub info: Option<ContactInfo>,
+    /// Every e-mail and phone with its label, the first (from `info`) first.
+    pub emails: Vec<Labeled>,
+    pub phones: Vec<Labeled>,
     pub tags: Vec<String>,
     /// Stored values that could not be read (`contact.birthday`, …): left out of the
     /// export, and named in it.
@@ -81,6 +85,35 @@ impl ExportedContact {
             .opt_text()?
             .map(|t| t.split('\u{1f}').map(str::to_string).collect())
             .unwrap_or_default();
+        // The further e-mails and phones as a JSON array of `[kind, value, label]`.
+        let more: Vec<(String, String, Option<String>)> = match r.opt_text()? {
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| Error::Config(format!("cannot read contact details: {e}")))?,
+            None => Vec::new(),
+        };
+        let mut emails = Vec::new();
+        let mut phones = Vec::new();
+        if let Some(i) = &info {
+            if let Some(e) = &i.email {
+                emails.push(Labeled {
+                    value: e.clone(),
+                    label: i.email_label.clone(),
+                });
+            }
+            if let Some(p) = &i.phone_number {
+                phones.push(Labeled {
+                    value: p.clone(),
+                    label: i.phone_label.clone(),
+                });
+            }
+        }
+        for (kind, value, label) in more {
+            let item = Labeled { value, label };
+            match kind.as_str() {
+                "email" => emails.push(item),
+                _ => phones.push(item),
+            }
+        }
         let unreadable = [
             ("contact", Some(&contact.unreadable)),
             ("background", background.as_ref().map(|b| &b.unreadable)),
@@ -99,6 +132,8 @@ impl ExportedContact {
             contact,
             background,
             info,
+            emails,
+            phones,
             tags,
             unreadable,
         })
@@ -150,6 +185,9 @@ pub async fn export_contacts(
                    SELECT t.name FROM contact_tag ct JOIN tag t ON t.id = ct.tag_id \
                     WHERE ct.contact_id = c.id AND t.user_id = c.user_id \
                     ORDER BY t.name COLLATE NOCASE)), \
+                (SELECT nullif(json_group_array(json_array(kind, value, label)), '[]') FROM ( \
+                   SELECT d.kind, d.value, d.label FROM contact_detail d \
+                    WHERE d.contact_id = c.id ORDER BY d.kind, d.position, d.id)), \
                 s.n \
            FROM selected s JOIN contact c ON c.id = s.id \
            LEFT JOIN background b ON b.contact_id = c.id \
@@ -160,8 +198,9 @@ pub async fn export_contacts(
         qualified("i", contact_info::COLUMNS),
     );
     let tx = db.begin_read().await?;
+    let widths = csv_widths(&tx, user).await?;
     if format == ContactFormat::Csv {
-        sink.write(csv_header()).await?;
+        sink.write(csv_header(widths)).await?;
     }
     let mut after = 0i64;
     let mut written = 0u64;
@@ -182,7 +221,7 @@ pub async fn export_contacts(
         for c in &contacts {
             let bytes = match format {
                 ContactFormat::Vcard => vcard(c).into_bytes(),
-                ContactFormat::Csv => csv_row(c)?,
+                ContactFormat::Csv => csv_row(c, widths)?,
             };
             sink.write(bytes).await?;
             written += 1;
@@ -235,6 +274,35 @@ fn bday(date: NaiveDate) -> String {
     }
 }
 
+/// The parameters of an `EMAIL` or `TEL` with a label: `TYPE=work` / `TYPE=home` (and
+/// `TYPE=cell` for a mobile phone), which every app understands; any other label, or one
+/// spelled otherwise, also as `X-DEVHUB-LABEL`, which our import reads back as it was.
+fn label_params(item: &Labeled, phone: bool) -> String {
+    let Some(label) = item.label.as_deref() else {
+        return String::new();
+    };
+    let lower = label.to_lowercase();
+    let kind = match lower.as_str() {
+        "work" | "home" => Some(lower.clone()),
+        "mobile" | "cell" if phone => Some("cell".to_string()),
+        _ => None,
+    };
+    let mut out = String::new();
+    if let Some(kind) = &kind {
+        out.push_str(&format!(";TYPE={kind}"));
+    }
+    let same = kind.is_some() && (label == lower && (lower != "cell" || !phone));
+    if !same {
+        // A parameter value is quoted; it cannot hold a double quote (RFC 6350 §3.3).
+        let value: String = label
+            .chars()
+            .map(|c| if c == '"' { '\'' } else { c })
+            .collect();
+        out.push_str(&format!(";X-DEVHUB-LABEL=\"{value}\""));
+    }
+    out
+}
+
 /// One contact as a vCard 4.0. What vCard has no property for goes into `X-DEVHUB-…`
 /// properties, which our import reads back and other apps ignore.
 pub fn vcard(e: &ExportedContact) -> String {
@@ -263,17 +331,33 @@ pub fn vcard(e: &ExportedContact) -> String {
     if let Some(location) = &c.location {
         line(&mut out, &format!("ADR:;;;{};;;", escape(location)));
     }
-    if let Some(email) = e.info(|i| &i.email) {
-        line(&mut out, &format!("EMAIL:{}", escape(email)));
+    for email in &e.emails {
+        line(
+            &mut out,
+            &format!(
+                "EMAIL{}:{}",
+                label_params(email, false),
+                escape(&email.value)
+            ),
+        );
     }
-    if let Some(phone) = e.info(|i| &i.phone_number) {
-        line(&mut out, &format!("TEL:{}", escape(phone)));
+    for phone in &e.phones {
+        line(
+            &mut out,
+            &format!("TEL{}:{}", label_params(phone, true), escape(&phone.value)),
+        );
     }
     for link in e.links() {
         line(&mut out, &format!("URL:{}", escape(link)));
     }
-    if let Some(notes) = e.background(|b| &b.misc_notes) {
+    if let Some(notes) = &c.notes {
         line(&mut out, &format!("NOTE:{}", escape(notes)));
+    }
+    if let Some(notes) = e.background(|b| &b.misc_notes) {
+        line(
+            &mut out,
+            &format!("X-DEVHUB-BACKGROUND-NOTES:{}", escape(notes)),
+        );
     }
     if !e.tags.is_empty() {
         let tags: Vec<String> = e.tags.iter().map(|t| escape(t)).collect();
@@ -309,40 +393,84 @@ pub fn vcard(e: &ExportedContact) -> String {
     out
 }
 
-/// Google Contacts' current CSV layout (so that Google imports it, and so do we), with our
-/// fields that have no Google column at the end.
-pub const CSV_COLUMNS: [&str; 17] = [
-    "First Name",
-    "Middle Name",
-    "Last Name",
-    "Organization Name",
-    "Birthday",
-    "Notes",
-    "Labels",
-    "E-mail 1 - Label",
-    "E-mail 1 - Value",
-    "Phone 1 - Label",
-    "Phone 1 - Value",
-    "Address 1 - Formatted",
-    "Website 1 - Value",
-    "Relationship 1 - Value",
-    "Industry",
-    "Family",
-    "Likes and Dislikes",
-];
+/// How many "E-mail N" and "Phone N" columns a CSV export has: as many as the user's contact
+/// with the most e-mails (phones) needs, at least one.
+#[derive(Debug, Clone, Copy)]
+struct CsvWidths {
+    emails: usize,
+    phones: usize,
+}
 
-fn csv_header() -> Vec<u8> {
+async fn csv_widths(tx: &crate::db::Tx, user: &UserId) -> Result<CsvWidths> {
+    let row = crate::repo::query_all(
+        tx,
+        "SELECT \
+           coalesce(max(CASE WHEN kind = 'email' THEN n END), 0), \
+           coalesce(max(CASE WHEN kind = 'phone' THEN n END), 0) \
+         FROM (SELECT d.kind, count(*) AS n FROM contact_detail d \
+               JOIN contact c ON c.id = d.contact_id \
+               WHERE c.user_id = ?1 GROUP BY d.contact_id, d.kind)",
+        [user.as_str()],
+        |row| Ok((row.get::<i64>(0)?, row.get::<i64>(1)?)),
+    )
+    .await?;
+    let (emails, phones) = row.first().copied().unwrap_or((0, 0));
+    Ok(CsvWidths {
+        emails: 1 + emails.max(0) as usize,
+        phones: 1 + phones.max(0) as usize,
+    })
+}
+
+/// Google Contacts' current CSV layout (so that Google imports it, and so do we): a label and
+/// a value column per e-mail and phone ("E-mail 2 - Label", "E-mail 2 - Value" …), then our
+/// fields that have no Google column. "Notes" holds the contact's notes, "Background Notes"
+/// the background's.
+fn csv_columns(widths: CsvWidths) -> Vec<String> {
+    let mut columns: Vec<String> = [
+        "First Name",
+        "Middle Name",
+        "Last Name",
+        "Organization Name",
+        "Birthday",
+        "Notes",
+        "Labels",
+    ]
+    .map(String::from)
+    .to_vec();
+    for n in 1..=widths.emails {
+        columns.push(format!("E-mail {n} - Label"));
+        columns.push(format!("E-mail {n} - Value"));
+    }
+    for n in 1..=widths.phones {
+        columns.push(format!("Phone {n} - Label"));
+        columns.push(format!("Phone {n} - Value"));
+    }
+    columns.extend(
+        [
+            "Address 1 - Formatted",
+            "Website 1 - Value",
+            "Relationship 1 - Value",
+            "Industry",
+            "Family",
+            "Likes and Dislikes",
+            "Main App",
+            "VIP",
+            "Status",
+            "Background Notes",
+        ]
+        .map(String::from),
+    );
+    columns
+}
+
+fn csv_header(widths: CsvWidths) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     // Writing into memory cannot fail.
-    let _ = w.write_record(
-        CSV_COLUMNS
-            .iter()
-            .chain(["Main App", "VIP", "Status"].iter()),
-    );
+    let _ = w.write_record(csv_columns(widths));
     w.into_inner().unwrap_or_default()
 }
 
-fn csv_row(e: &ExportedContact) -> Result<Vec<u8>> {
+fn csv_row(e: &ExportedContact, widths: CsvWidths) -> Result<Vec<u8>> {
     let c = &e.contact;
     let birthday = c.birthday.map(|b| {
         if birthday_without_year(b) {
@@ -353,7 +481,7 @@ fn csv_row(e: &ExportedContact) -> Result<Vec<u8>> {
     });
     let o = |v: Option<&str>| v.unwrap_or_default().to_string();
     // What could not be read is left out, and the notes say so.
-    let mut notes = o(e.background(|b| &b.misc_notes));
+    let mut notes = o(c.notes.as_deref());
     if !e.unreadable.is_empty() {
         if !notes.is_empty() {
             notes.push_str("\n\n");
@@ -363,10 +491,8 @@ fn csv_row(e: &ExportedContact) -> Result<Vec<u8>> {
             e.unreadable.join(", ")
         ));
     }
-    let email = e.info(|i| &i.email);
-    let phone = e.info(|i| &i.phone_number);
     // The whole name goes into "First Name": splitting it would not round-trip.
-    let fields = [
+    let mut fields = vec![
         c.name.clone(),
         String::new(),
         String::new(),
@@ -374,18 +500,15 @@ fn csv_row(e: &ExportedContact) -> Result<Vec<u8>> {
         birthday.unwrap_or_default(),
         notes,
         e.tags.join(" ::: "),
-        if email.is_some() {
-            "* Other".into()
-        } else {
-            String::new()
-        },
-        o(email),
-        if phone.is_some() {
-            "Mobile".into()
-        } else {
-            String::new()
-        },
-        o(phone),
+    ];
+    for (list, width) in [(&e.emails, widths.emails), (&e.phones, widths.phones)] {
+        for n in 0..width {
+            let item = list.get(n);
+            fields.push(o(item.and_then(|i| i.label.as_deref())));
+            fields.push(o(item.map(|i| i.value.as_str())));
+        }
+    }
+    fields.extend([
         o(c.location.as_deref()),
         e.links().join(" ::: "),
         o(c.relationship.as_deref()),
@@ -399,7 +522,8 @@ fn csv_row(e: &ExportedContact) -> Result<Vec<u8>> {
         } else {
             String::new()
         },
-    ];
+        o(e.background(|b| &b.misc_notes)),
+    ]);
     // Every cell quoted, and those that start like a formula neutralised (OWASP's advice
     // against CSV injection): a spreadsheet opening the export shows text, runs nothing.
     let mut w = csv::WriterBuilder::new()

@@ -17,7 +17,7 @@ use chrono::NaiveDate;
 
 use crate::repo::background::{BackgroundInput, NewBackground};
 use crate::repo::contact::{ContactInput, NewContact};
-use crate::repo::contact_info::{ContactInfoInput, NewContactInfo};
+use crate::repo::contact_detail::{ContactDetailsInput, Labeled, NewContactDetails, MAX_PER_KIND};
 use crate::validate::MAX_LONG_TEXT;
 
 /// The largest file an import accepts: 5,000 cards with small photos fit comfortably.
@@ -64,8 +64,9 @@ pub struct ImportedContact {
     pub contact: NewContact,
     /// Company, notes and the details that have no column of their own.
     pub background: NewBackground,
-    /// The first e-mail and phone, the profile links.
-    pub info: NewContactInfo,
+    /// Every e-mail and phone with its label (the first of each in `contact_info`), the
+    /// profile links.
+    pub details: NewContactDetails,
     /// Tag names (vCard `CATEGORIES`).
     pub tags: Vec<String>,
     /// Every e-mail of the record, lowercased: what duplicates are recognised by.
@@ -242,9 +243,12 @@ pub(crate) struct RecordBuilder {
     pub industry: Option<String>,
     pub relationship: Option<String>,
     pub location: Option<String>,
-    pub emails: Vec<String>,
-    pub phones: Vec<String>,
+    pub emails: Vec<Labeled>,
+    pub phones: Vec<Labeled>,
     pub links: Vec<String>,
+    /// Notes about the person (vCard `NOTE`, Google's "Notes"): the contact's notes.
+    pub contact_notes: Vec<String>,
+    /// What has no field of its own (a title, other e-mails …): the background's notes.
     pub notes: Vec<String>,
     pub family: Option<String>,
     pub likes_dislikes: Option<String>,
@@ -267,16 +271,22 @@ fn set_once(slot: &mut Option<String>, value: &str) {
 
 impl RecordBuilder {
     pub fn email(&mut self, raw: &str) {
+        self.labeled_email(raw, None);
+    }
+
+    /// An e-mail address with its label (work, home …), when the file gives one.
+    pub fn labeled_email(&mut self, raw: &str, label: Option<String>) {
         let e = raw.trim().trim_start_matches("mailto:").trim();
-        if !e.is_empty() && !self.emails.iter().any(|x| x.eq_ignore_ascii_case(e)) {
-            self.emails.push(e.to_string());
+        if !e.is_empty() && !self.emails.iter().any(|x| x.value.eq_ignore_ascii_case(e)) {
+            self.emails.push(labeled(e, label));
         }
     }
 
-    pub fn phone(&mut self, raw: &str) {
+    /// A phone number with its label (mobile, work …), when the file gives one.
+    pub fn labeled_phone(&mut self, raw: &str, label: Option<String>) {
         let p = raw.trim().trim_start_matches("tel:").trim();
-        if !p.is_empty() && !self.phones.iter().any(|x| x == p) {
-            self.phones.push(p.to_string());
+        if !p.is_empty() && !self.phones.iter().any(|x| x.value == p) {
+            self.phones.push(labeled(p, label));
         }
     }
 
@@ -301,9 +311,17 @@ impl RecordBuilder {
         }
     }
 
+    /// A note for the background's notes (details without a field of their own).
     pub fn note(&mut self, raw: &str) {
         if let Some(n) = clean(raw) {
             self.notes.push(n);
+        }
+    }
+
+    /// A note about the person: the contact's notes.
+    pub fn contact_note(&mut self, raw: &str) {
+        if let Some(n) = clean(raw) {
+            self.contact_notes.push(n);
         }
     }
 
@@ -327,7 +345,7 @@ impl RecordBuilder {
             .name
             .take()
             .or_else(|| self.company.clone())
-            .or_else(|| self.emails.first().cloned())
+            .or_else(|| self.emails.first().map(|e| e.value.clone()))
             .ok_or_else(|| fail("the record has no name".into()))?;
 
         // Details without a column of their own go into the notes, so nothing is dropped.
@@ -335,36 +353,15 @@ impl RecordBuilder {
         if let Some(title) = &self.title {
             extra.push(format!("Title: {title}"));
         }
-        let mut emails = self.emails.iter();
-        let email = emails.find(|e| crate::validate::email(e).is_ok()).cloned();
-        let others: Vec<&String> = self
-            .emails
-            .iter()
-            .filter(|e| Some(*e) != email.as_ref())
-            .collect();
+        // The e-mails and phones our rules accept become contact details (up to the limit);
+        // the others are kept in the notes.
+        let (emails, others) = usable(&self.emails, |v| crate::validate::email(v).is_ok());
         if !others.is_empty() {
-            extra.push(format!(
-                "Other e-mails: {}",
-                others
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+            extra.push(format!("Other e-mails: {}", others.join(", ")));
         }
-        let phone = self
-            .phones
-            .iter()
-            .find(|p| crate::validate::phone(p).is_ok())
-            .cloned();
-        let other_phones: Vec<&str> = self
-            .phones
-            .iter()
-            .filter(|p| Some(*p) != phone.as_ref())
-            .map(String::as_str)
-            .collect();
-        if !other_phones.is_empty() {
-            extra.push(format!("Other phones: {}", other_phones.join(", ")));
+        let (phones, others) = usable(&self.phones, |v| crate::validate::phone(v).is_ok());
+        if !others.is_empty() {
+            extra.push(format!("Other phones: {}", others.join(", ")));
         }
         let mut links = Vec::new();
         for l in self.links {
@@ -376,10 +373,8 @@ impl RecordBuilder {
         }
         let mut notes = self.notes;
         notes.extend(extra);
-        let mut misc_notes = notes.join("\n\n");
-        if misc_notes.chars().count() > MAX_LONG_TEXT {
-            misc_notes = misc_notes.chars().take(MAX_LONG_TEXT).collect();
-        }
+        let misc_notes = at_most_long_text(notes.join("\n\n"));
+        let contact_notes = at_most_long_text(self.contact_notes.join("\n\n"));
 
         let birthday = self
             .birthday
@@ -399,7 +394,7 @@ impl RecordBuilder {
             location: self.location,
             vip: self.vip,
             status: Some(if self.archived { "archived" } else { "active" }.to_string()),
-            notes: None,
+            notes: clean(&contact_notes),
         }
         .parse()
         .map_err(why)?;
@@ -411,12 +406,11 @@ impl RecordBuilder {
         }
         .parse()
         .map_err(why)?;
-        let info = ContactInfoInput {
+        let details = ContactDetailsInput {
+            emails,
+            phones,
             main_app: self.main_app,
-            email,
-            phone_number: phone,
             social_links: links,
-            ..ContactInfoInput::default()
         }
         .parse()
         .map_err(why)?;
@@ -424,9 +418,9 @@ impl RecordBuilder {
             line,
             contact,
             background,
-            info,
+            details,
             tags: self.tags,
-            emails: self.emails.iter().map(|e| e.to_lowercase()).collect(),
+            emails: self.emails.iter().map(|e| e.value.to_lowercase()).collect(),
         };
         for tag in &imported.tags {
             if tag.chars().count() > crate::validate::MAX_SHORT_TEXT {
@@ -434,6 +428,39 @@ impl RecordBuilder {
             }
         }
         Ok(imported)
+    }
+}
+
+fn labeled(value: &str, label: Option<String>) -> Labeled {
+    Labeled {
+        value: value.to_string(),
+        // A label our rules refuse (too long) is dropped rather than the value.
+        label: crate::repo::contact_info::label(label.as_deref())
+            .ok()
+            .flatten(),
+    }
+}
+
+/// The values `accept` takes, up to [`MAX_PER_KIND`], and the others.
+fn usable(all: &[Labeled], accept: impl Fn(&str) -> bool) -> (Vec<Labeled>, Vec<&str>) {
+    let mut kept = Vec::new();
+    let mut others = Vec::new();
+    for item in all {
+        if kept.len() < MAX_PER_KIND && accept(&item.value) {
+            kept.push(item.clone());
+        } else {
+            others.push(item.value.as_str());
+        }
+    }
+    (kept, others)
+}
+
+/// `text`, cut to the longest text a notes field holds.
+fn at_most_long_text(text: String) -> String {
+    if text.chars().count() > MAX_LONG_TEXT {
+        text.chars().take(MAX_LONG_TEXT).collect()
+    } else {
+        text
     }
 }
 

@@ -132,6 +132,25 @@ async fn existing(conn: &(impl crate::repo::Runner + ?Sized), user: &UserId) -> 
             .entry(name_key(&name))
             .or_insert_with(|| (id, name));
     }
+    // The further e-mails count too, after every first one.
+    let more = crate::repo::query_all(
+        conn,
+        "SELECT c.id, c.name, lower(d.value) FROM contact_detail d \
+         JOIN contact c ON c.id = d.contact_id \
+         WHERE c.user_id = ?1 AND d.kind = 'email' ORDER BY c.created_at, c.id, d.position",
+        [user.as_str()],
+        |row| {
+            Ok((
+                ContactId::from(row.get::<String>(0)?),
+                row.get::<String>(1)?,
+                row.get::<String>(2)?,
+            ))
+        },
+    )
+    .await?;
+    for (id, name, email) in more {
+        out.by_email.entry(email).or_insert((id, name));
+    }
     Ok(out)
 }
 
@@ -258,7 +277,7 @@ pub async fn apply(
             .contacts()
             .insert_deferred(user, &record.contact, ContactStamps::now())
             .await?;
-        write_details(&tx, user, &id, record).await?;
+        write_details(&tx, user, &id, record, true).await?;
         tags.attach(&tx, user, &id, &record.tags).await?;
         summary.created += 1;
     }
@@ -267,7 +286,7 @@ pub async fn apply(
         tx.contacts()
             .fill_blanks(user, &id, &record.contact)
             .await?;
-        write_details(&tx, user, &id, record).await?;
+        write_details(&tx, user, &id, record, false).await?;
         tags.attach(&tx, user, &id, &record.tags).await?;
         summary.merged += 1;
     }
@@ -279,7 +298,7 @@ pub async fn apply(
 fn fill_in(into: &mut ImportedContact, from: &ImportedContact) {
     into.contact.fill_blanks_from(&from.contact);
     into.background.fill_blanks_from(&from.background);
-    into.info.fill_blanks_from(&from.info);
+    into.details.fill_blanks_from(&from.details);
     for t in &from.tags {
         if !into.tags.iter().any(|x| x.eq_ignore_ascii_case(t)) {
             into.tags.push(t.clone());
@@ -294,15 +313,23 @@ async fn write_details(
     user: &UserId,
     contact_id: &ContactId,
     record: &ImportedContact,
+    new: bool,
 ) -> Result<()> {
     if !record.background.is_empty() {
         tx.backgrounds()
             .merge_deferred(user, contact_id, &record.background)
             .await?;
     }
-    if !record.info.is_empty() {
-        tx.contact_infos()
-            .merge_deferred(user, contact_id, &record.info)
+    if record.details.is_empty() {
+        return Ok(());
+    }
+    if new {
+        tx.contact_details()
+            .create_deferred(user, contact_id, &record.details, Stamps::now())
+            .await?;
+    } else {
+        tx.contact_details()
+            .merge(user, contact_id, &record.details)
             .await?;
     }
     Ok(())

@@ -156,10 +156,12 @@ fn read_card(text: &str, line: usize) -> Result<ImportedContact, RecordError> {
                     .collect();
                 record.set_location(&parts.join(", "));
             }
-            "EMAIL" => record.email(&unescape(&value)),
-            "TEL" => record.phone(&unescape(&value)),
+            "EMAIL" => record.labeled_email(&unescape(&value), label_of(prop)),
+            "TEL" => record.labeled_phone(&unescape(&value), label_of(prop)),
             "URL" | "X-SOCIALPROFILE" => record.link(&unescape(&value)),
-            "NOTE" => record.note(&unescape(&value)),
+            "NOTE" => record.contact_note(&unescape(&value)),
+            // Our own export's background notes (a VIP's "Notes" beside the contact's).
+            "X-DEVHUB-BACKGROUND-NOTES" => record.note(&unescape(&value)),
             "CATEGORIES" => {
                 for tag in split_list(&value) {
                     let tag = tag.trim();
@@ -190,6 +192,38 @@ fn read_card(text: &str, line: usize) -> Result<ImportedContact, RecordError> {
         }
     }
     record.finish(line)
+}
+
+/// The label of an `EMAIL` or `TEL`: our export's `X-DEVHUB-LABEL` as it was, else the first
+/// `TYPE` that says what the value is (`cell` is called mobile; `internet`, `voice`, `pref`
+/// and the like say nothing a person would call a label).
+fn label_of(prop: &Property) -> Option<String> {
+    if let Some(label) = param(prop, "X-DEVHUB-LABEL").and_then(|v| v.first()) {
+        return non_empty(label.trim_matches('"').to_string());
+    }
+    const NOT_LABELS: [&str; 8] = [
+        "internet",
+        "voice",
+        "pref",
+        "x400",
+        "text",
+        "msg",
+        "uri",
+        "textphone",
+    ];
+    // `TYPE=INTERNET;TYPE=HOME` is two parameters, `TYPE=INTERNET,HOME` one with two values.
+    prop.params
+        .iter()
+        .flatten()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("TYPE"))
+        .flat_map(|(_, v)| v)
+        .flat_map(|t| t.split(','))
+        .map(|t| t.trim().trim_matches('"').to_ascii_lowercase())
+        .find(|t| !t.is_empty() && !NOT_LABELS.contains(&t.as_str()))
+        .map(|t| match t.as_str() {
+            "cell" => "mobile".to_string(),
+            _ => t.strip_prefix("x-").map(str::to_string).unwrap_or(t),
+        })
 }
 
 fn non_empty(s: String) -> Option<String> {

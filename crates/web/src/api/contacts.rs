@@ -150,6 +150,10 @@ pub struct ContactPatch {
     /// `active` or `archived`.
     #[serde(default)]
     status: Option<String>,
+    /// Free notes about the person.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    notes: Option<Option<String>>,
 }
 
 impl ContactPatch {
@@ -170,7 +174,7 @@ impl ContactPatch {
                 self.status
                     .unwrap_or_else(|| current.status.as_str().to_string()),
             ),
-            notes: current.notes.clone(),
+            notes: self.notes.unwrap_or_else(|| current.notes.clone()),
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod auth;
 mod contacts;
+mod details;
 pub mod error;
 pub mod extract;
 mod follow_ups;
@@ -38,7 +39,7 @@ use extract::ApiUser;
     info(
         title = "Developer Hub CRM API",
         version = "1",
-        description = "Contacts, interactions, VIP background and contact info, follow-ups and \
+        description = "Contacts, interactions, contact details, VIP background, follow-ups and \
             tags. Authenticate with a personal access token from Settings: \
             `Authorization: Bearer <token>`. Lists take `limit` (1–500, default 50) and the \
             `cursor` of the previous page's `next_cursor`. Timestamps are RFC 3339, dates \
@@ -58,7 +59,8 @@ use extract::ApiUser;
         (name = "contacts"),
         (name = "interactions"),
         (name = "background", description = "A contact's background: at most one per contact."),
-        (name = "contact info", description = "A contact's details: at most one per contact."),
+        (name = "contact info", description = "A contact's info row: its first e-mail and phone, app and links; at most one per contact."),
+        (name = "contact details", description = "Every e-mail and phone of a contact, each with a label, with its app and links: any contact has them."),
         (name = "follow-ups"),
         (name = "tags"),
     )
@@ -158,6 +160,7 @@ fn v1() -> OpenApiRouter<AppState> {
             vip::patch_contact_info,
             vip::delete_contact_info
         ))
+        .routes(routes!(details::get, details::put))
         .routes(routes!(follow_ups::list))
         .routes(routes!(follow_ups::list_for_contact, follow_ups::create))
         .routes(routes!(

@@ -4,6 +4,8 @@
 //! is refused by the server too. Also the response links between operations.
 
 use chrono::Utc;
+use devhub_db::repo::contact_detail::MAX_PER_KIND;
+use devhub_db::repo::contact_info::MAX_LABEL;
 use devhub_db::repo::follow_up::MAX_FOLLOW_UP_NOTE;
 use devhub_db::repo::tag::MAX_TAG_NAME;
 use devhub_db::validate::{
@@ -28,6 +30,8 @@ enum Rule {
     },
     /// A list of at most `max_items` of `item`.
     List { max_items: usize, item: Box<Rule> },
+    /// A list of at most [`MAX_PER_KIND`] `{value, label}` objects, each value by this rule.
+    LabeledList(Box<Rule>),
 }
 
 impl Rule {
@@ -84,6 +88,23 @@ impl Rule {
                 item.apply(&mut items);
                 schema.insert("items".into(), Value::Object(items));
             }
+            Rule::LabeledList(value_rule) => {
+                let mut value = Map::new();
+                value.insert("type".into(), json!("string"));
+                value_rule.apply(&mut value);
+                let mut label = Map::new();
+                label.insert("type".into(), json!(["string", "null"]));
+                Rule::Text(MAX_LABEL).apply(&mut label);
+                schema.insert("maxItems".into(), json!(MAX_PER_KIND));
+                schema.insert(
+                    "items".into(),
+                    json!({
+                        "type": "object",
+                        "additionalProperties": false,
+                        "properties": {"value": value, "label": label},
+                    }),
+                );
+            }
         }
     }
 }
@@ -137,6 +158,7 @@ fn body_rules() -> (FieldRules, RequiredFields) {
             (schema, "location", Rule::Text(MAX_SHORT_TEXT)),
             (schema, "birthday", birthday()),
             (schema, "status", status()),
+            (schema, "notes", Rule::Text(MAX_LONG_TEXT)),
         ]);
     }
     rules.extend([
@@ -166,8 +188,28 @@ fn body_rules() -> (FieldRules, RequiredFields) {
             (schema, "email", email()),
             (schema, "phone_number", phone()),
             (schema, "social_links", links()),
+            (schema, "email_label", Rule::Text(MAX_LABEL)),
+            (schema, "phone_label", Rule::Text(MAX_LABEL)),
         ]);
     }
+    rules.extend([
+        (
+            "ContactDetailsInput",
+            "main_app",
+            Rule::Text(MAX_SHORT_TEXT),
+        ),
+        ("ContactDetailsInput", "social_links", links()),
+        (
+            "ContactDetailsInput",
+            "emails",
+            Rule::LabeledList(Box::new(email())),
+        ),
+        (
+            "ContactDetailsInput",
+            "phones",
+            Rule::LabeledList(Box::new(phone())),
+        ),
+    ]);
     let required: RequiredFields = vec![
         ("ContactInput", &["name"]),
         ("InteractionInput", &["type", "date"]),
@@ -253,6 +295,8 @@ fn add_links(doc: &mut Value) {
             "create_follow_up",
             "put_background",
             "put_contact_info",
+            "get_contact_details",
+            "put_contact_details",
             "list_contact_tags",
         ],
         "contact_id",

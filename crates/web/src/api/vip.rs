@@ -164,8 +164,8 @@ impl OnePerContact for ContactInfo {
             email: patch.email.unwrap_or(self.email),
             phone_number: patch.phone_number.unwrap_or(self.phone_number),
             social_links: patch.social_links.unwrap_or(self.social_links),
-            email_label: self.email_label,
-            phone_label: self.phone_label,
+            email_label: patch.email_label.unwrap_or(self.email_label),
+            phone_label: patch.phone_label.unwrap_or(self.phone_label),
         }
     }
 }
@@ -348,6 +348,14 @@ pub struct ContactInfoPatch {
     /// The whole new list of profile URLs.
     #[serde(default)]
     social_links: Option<Vec<String>>,
+    /// What the e-mail address is: work, home … (at most 40 characters).
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    email_label: Option<Option<String>>,
+    /// What the phone number is: mobile, work … (at most 40 characters).
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    phone_label: Option<Option<String>>,
 }
 
 /// Change some fields of a contact's contact info (404 when it has none).
