@@ -47,6 +47,9 @@ pub use repo::job_lease::JobLeaseRepo;
 pub use repo::session::{Owner, Session, SessionId, SessionRepo};
 pub use repo::sha256_hex;
 pub use repo::tag::{NewTag, Tag, TagCursor, TagId, TagInput, TagRepo};
+pub use repo::trash::{
+    DeletedContact, DeletedContactId, Deleted, Restored, TrashRepo, UndoId, UndoOutcome, Undone,
+};
 pub use repo::user::{NewUser, User, UserId, UserRepo};
 pub use repo::user_settings::{
     CadenceDays, Preferences, PreferencesInput, TimeZone, UserSettings, UserSettingsRepo,
@@ -71,6 +74,7 @@ macro_rules! repositories {
             pub fn user_settings(&self) -> UserSettingsRepo<'_> { UserSettingsRepo::new(self) }
             pub fn job_leases(&self) -> JobLeaseRepo<'_> { JobLeaseRepo::new(self) }
             pub fn auth_attempts(&self) -> AuthAttemptRepo<'_> { AuthAttemptRepo::new(self) }
+            pub fn trash(&self) -> TrashRepo<'_> { TrashRepo::new(self) }
         }
     )*};
 }

@@ -13,6 +13,7 @@ pub mod job_lease;
 pub mod per_contact;
 pub mod session;
 pub mod tag;
+pub mod trash;
 pub mod user;
 pub mod user_settings;
 
