@@ -48,7 +48,7 @@ pub use repo::session::{Owner, Session, SessionId, SessionRepo};
 pub use repo::sha256_hex;
 pub use repo::tag::{NewTag, Tag, TagCursor, TagId, TagInput, TagRepo};
 pub use repo::trash::{
-    DeletedContact, DeletedContactId, Deleted, Restored, TrashRepo, UndoId, UndoOutcome, Undone,
+    Deleted, DeletedContact, DeletedContactId, Restored, TrashRepo, UndoId, UndoOutcome, Undone,
 };
 pub use repo::user::{NewUser, User, UserId, UserRepo};
 pub use repo::user_settings::{

@@ -41,7 +41,10 @@ async fn everything(db: &Db, id: &str) -> Vec<(&'static str, Vec<Vec<Value>>)> {
             "interaction",
             "SELECT * FROM interaction WHERE contact_id = ?1 ORDER BY id",
         ),
-        ("background", "SELECT * FROM background WHERE contact_id = ?1"),
+        (
+            "background",
+            "SELECT * FROM background WHERE contact_id = ?1",
+        ),
         (
             "contact_info",
             "SELECT * FROM contact_info WHERE contact_id = ?1",
@@ -72,7 +75,11 @@ async fn everything(db: &Db, id: &str) -> Vec<(&'static str, Vec<Vec<Value>>)> {
 /// A contact with a row in every table that references contacts, and odd values (NULLs, a
 /// real, old timestamps) that a hand-written copy would get wrong.
 async fn full_contact(db: &Db, user: &User, name: &str) -> ContactId {
-    let c = db.contacts().create(&user.id, &contact(name)).await.unwrap();
+    let c = db
+        .contacts()
+        .create(&user.id, &contact(name))
+        .await
+        .unwrap();
     let id = c.id.as_str();
     let u = user.id.as_str();
     exec(
@@ -84,7 +91,12 @@ async fn full_contact(db: &Db, user: &User, name: &str) -> ContactId {
     )
     .await;
     for (iid, kind, date, notes) in [
-        ("i1", "call", 1_700_000_000_i64, Some("talked about Cyberdyne")),
+        (
+            "i1",
+            "call",
+            1_700_000_000_i64,
+            Some("talked about Cyberdyne"),
+        ),
         ("i2", "meeting", 1_690_000_000, None),
     ] {
         exec(
@@ -351,7 +363,13 @@ async fn a_bulk_archive_undo_sets_back_only_the_contacts_that_changed() {
     let ada = user(&db).await;
     let mut ids = Vec::new();
     for name in ["A", "B", "C"] {
-        ids.push(db.contacts().create(&ada.id, &contact(name)).await.unwrap().id);
+        ids.push(
+            db.contacts()
+                .create(&ada.id, &contact(name))
+                .await
+                .unwrap()
+                .id,
+        );
     }
     db.contacts()
         .set_status(&ada.id, &ids[2], ContactStatus::Archived)
@@ -459,8 +477,16 @@ async fn an_undone_interaction_delete_puts_the_row_back() {
 async fn expired_undos_and_old_snapshots_are_refused_and_purged() {
     let db = test_db().await;
     let ada = user(&db).await;
-    let keep = db.contacts().create(&ada.id, &contact("Keep")).await.unwrap();
-    let old = db.contacts().create(&ada.id, &contact("Old")).await.unwrap();
+    let keep = db
+        .contacts()
+        .create(&ada.id, &contact("Keep"))
+        .await
+        .unwrap();
+    let old = db
+        .contacts()
+        .create(&ada.id, &contact("Old"))
+        .await
+        .unwrap();
     let recent = db
         .trash()
         .delete_contacts(&ada.id, &[keep.id.clone()], "/contacts")
@@ -577,7 +603,11 @@ async fn another_users_snapshots_and_undos_are_not_found() {
         Err(Error::NotFound)
     ));
     assert_eq!(
-        db.contacts().get(&ada.id, &archived.id).await.unwrap().status,
+        db.contacts()
+            .get(&ada.id, &archived.id)
+            .await
+            .unwrap()
+            .status,
         ContactStatus::Archived
     );
     assert_eq!(db.trash().list(&ada.id).await.unwrap().len(), 1);

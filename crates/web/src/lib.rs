@@ -24,6 +24,7 @@ pub mod state;
 pub mod theme;
 pub mod today;
 pub mod transfer;
+pub mod undo;
 
 use axum::Router;
 
@@ -39,6 +40,7 @@ pub fn app(state: AppState) -> Router {
         .merge(interactions::router())
         .merge(settings::router())
         .merge(transfer::router())
+        .merge(undo::router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_user,

@@ -139,15 +139,25 @@ pub enum Undone {
     },
     /// An archive, unarchive or VIP change set back on `count` contacts; `action` is what the
     /// flash called it ("archive", "unmark VIP"…).
-    Contacts { action: String, count: usize },
-    FollowUps { count: usize },
-    Interaction { contact_id: ContactId },
+    Contacts {
+        action: String,
+        count: usize,
+    },
+    FollowUps {
+        count: usize,
+    },
+    Interaction {
+        contact_id: ContactId,
+    },
 }
 
 /// The answer to an undo.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UndoOutcome {
-    Done { undone: Undone, back: String },
+    Done {
+        undone: Undone,
+        back: String,
+    },
     /// Used already.
     AlreadyUndone,
     /// Past its [`UNDO_LIFETIME_SECS`].
@@ -491,6 +501,33 @@ impl<'e> TrashRepo<'e> {
             DeletedContact::from_row,
         )
         .await
+    }
+
+    /// The user's snapshot `id`, while it can be restored.
+    pub async fn get(&self, user: &UserId, id: &DeletedContactId) -> Result<DeletedContact> {
+        let conn = self.ex.conn().await?;
+        query_one(
+            &conn,
+            "SELECT id, contact_id, name, interactions, deleted_at FROM deleted_contact \
+             WHERE id = ?1 AND user_id = ?2 AND deleted_at >= ?3",
+            params![id, user, oldest_kept(now())],
+            DeletedContact::from_row,
+        )
+        .await?
+        .ok_or(Error::NotFound)
+    }
+
+    /// `NotFound` unless `id` is one of the user's undo records (used or not).
+    pub async fn ensure_undo(&self, user: &UserId, id: &UndoId) -> Result<()> {
+        let conn = self.ex.conn().await?;
+        query_one(
+            &conn,
+            "SELECT 1 FROM undo_action WHERE id = ?1 AND user_id = ?2",
+            params![id, user],
+            |_| Ok(()),
+        )
+        .await?
+        .ok_or(Error::NotFound)
     }
 
     /// Deletes the user's snapshot `id` for good ("Delete forever").
