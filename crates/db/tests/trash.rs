@@ -191,7 +191,7 @@ async fn a_deleted_contact_comes_back_exactly_with_everything_it_had() {
 
     let deleted = db
         .trash()
-        .delete_contacts(&ada.id, &[id.clone()], "/contacts")
+        .delete_contacts(&ada.id, std::slice::from_ref(&id), "/contacts")
         .await
         .unwrap();
     assert_eq!(deleted.contacts.len(), 1);
@@ -250,7 +250,7 @@ async fn a_tag_deleted_meanwhile_comes_back_by_name_and_colour() {
     let id = full_contact(&db, &ada, "Ada Lovelace").await;
     let deleted = db
         .trash()
-        .delete_contacts(&ada.id, &[id.clone()], "/contacts")
+        .delete_contacts(&ada.id, std::slice::from_ref(&id), "/contacts")
         .await
         .unwrap();
     // One tag deleted, the other replaced by a new tag of the same name.
@@ -299,7 +299,7 @@ async fn a_double_restore_answers_clearly_and_writes_nothing() {
     let id = full_contact(&db, &ada, "Ada Lovelace").await;
     let deleted = db
         .trash()
-        .delete_contacts(&ada.id, &[id.clone()], "/contacts/x")
+        .delete_contacts(&ada.id, std::slice::from_ref(&id), "/contacts/x")
         .await
         .unwrap();
     // The undo restores; the second undo and a restore from the list find nothing more to do.
@@ -328,7 +328,7 @@ async fn a_double_restore_answers_clearly_and_writes_nothing() {
     // A contact with the snapshot's id exists (an import brought it back): nothing written.
     let again = db
         .trash()
-        .delete_contacts(&ada.id, &[id.clone()], "/contacts")
+        .delete_contacts(&ada.id, std::slice::from_ref(&id), "/contacts")
         .await
         .unwrap();
     exec(
@@ -489,12 +489,12 @@ async fn expired_undos_and_old_snapshots_are_refused_and_purged() {
         .unwrap();
     let recent = db
         .trash()
-        .delete_contacts(&ada.id, &[keep.id.clone()], "/contacts")
+        .delete_contacts(&ada.id, std::slice::from_ref(&keep.id), "/contacts")
         .await
         .unwrap();
     let aged = db
         .trash()
-        .delete_contacts(&ada.id, &[old.id.clone()], "/contacts")
+        .delete_contacts(&ada.id, std::slice::from_ref(&old.id), "/contacts")
         .await
         .unwrap();
     // The second deletion happened 31 days ago, and its undo expired a day later.
@@ -561,24 +561,34 @@ async fn another_users_snapshots_and_undos_are_not_found() {
     // Eve cannot delete or archive Ada's contacts.
     assert!(matches!(
         db.trash()
-            .delete_contacts(&eve.id, &[id.clone()], "/contacts")
+            .delete_contacts(&eve.id, std::slice::from_ref(&id), "/contacts")
             .await,
         Err(Error::NotFound)
     ));
     let (touched, undo) = db
         .trash()
-        .change_contacts(&eve.id, &[archived.id.clone()], BulkAction::Archive, "/")
+        .change_contacts(
+            &eve.id,
+            std::slice::from_ref(&archived.id),
+            BulkAction::Archive,
+            "/",
+        )
         .await
         .unwrap();
     assert_eq!((touched, undo), (0, None));
     let (_, undo) = db
         .trash()
-        .change_contacts(&ada.id, &[archived.id.clone()], BulkAction::Archive, "/")
+        .change_contacts(
+            &ada.id,
+            std::slice::from_ref(&archived.id),
+            BulkAction::Archive,
+            "/",
+        )
         .await
         .unwrap();
     let deleted = db
         .trash()
-        .delete_contacts(&ada.id, &[id.clone()], "/contacts")
+        .delete_contacts(&ada.id, std::slice::from_ref(&id), "/contacts")
         .await
         .unwrap();
     // Nor see, restore, forget or undo them.

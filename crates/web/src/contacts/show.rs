@@ -353,8 +353,14 @@ pub async fn set_vip(
     } else {
         devhub_db::BulkAction::UnmarkVip
     };
-    let (touched, undo) =
-        crate::undo::change_contacts(&state, &page, &[contact.id.clone()], action, &here).await?;
+    let (touched, undo) = crate::undo::change_contacts(
+        &state,
+        &page,
+        std::slice::from_ref(&contact.id),
+        action,
+        &here,
+    )
+    .await?;
     if touched == 0 {
         return Err(AppError::NotFound);
     }
@@ -400,8 +406,14 @@ pub async fn set_status(
         ContactStatus::Archived => devhub_db::BulkAction::Archive,
         ContactStatus::Active => devhub_db::BulkAction::Unarchive,
     };
-    let (touched, undo) =
-        crate::undo::change_contacts(&state, &page, &[contact.id.clone()], action, &here).await?;
+    let (touched, undo) = crate::undo::change_contacts(
+        &state,
+        &page,
+        std::slice::from_ref(&contact.id),
+        action,
+        &here,
+    )
+    .await?;
     if touched == 0 {
         return Err(AppError::NotFound);
     }

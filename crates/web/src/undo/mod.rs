@@ -288,7 +288,7 @@ pub(crate) struct DeletedRow {
     pub id: String,
     pub name: String,
     pub when: When,
-    /// "3 interactions".
+    /// How many interactions went with it.
     pub interactions: String,
 }
 
@@ -307,7 +307,7 @@ pub(crate) async fn recently_deleted(
             id: d.id.into_string(),
             name: d.name,
             when: page.today.when_at(d.deleted_at),
-            interactions: count_of(d.interactions, "interaction", "interactions"),
+            interactions: count(d.interactions),
         })
         .collect())
 }
