@@ -489,3 +489,40 @@ BEGIN
     INSERT INTO interaction_fts (interaction_fts, rowid, notes)
     VALUES ('delete', OLD.rowid, OLD.notes);
 END;
+
+-- Contacts deleted from the web app, kept for 30 days so that they can be restored exactly:
+-- `snapshot` is a JSON document holding every column of the contact's row and of every row
+-- of the tables that reference it (interactions, details, follow-ups, tags…, found from the
+-- schema's foreign keys, so a table added later is covered), and the tags it had. Restoring
+-- inserts them back and deletes the snapshot. The API and the CLI delete for good.
+CREATE TABLE deleted_contact (
+    id TEXT PRIMARY KEY NOT NULL,
+    user_id TEXT NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    contact_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    interactions INTEGER NOT NULL DEFAULT 0,
+    snapshot TEXT NOT NULL,
+    deleted_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+CREATE INDEX deleted_contact_user_deleted_idx ON deleted_contact (user_id, deleted_at);
+-- The purge of snapshots past 30 days, across users.
+CREATE INDEX deleted_contact_deleted_at_idx ON deleted_contact (deleted_at);
+
+-- What the flash's "Undo" sets back: one row per undoable action of the web app, with the
+-- previous values of exactly the rows it changed (`payload`, JSON), or the snapshots of the
+-- contacts it deleted. Undone once (`undone_at`); past `expires_at` it can no longer be used
+-- and is purged.
+CREATE TABLE undo_action (
+    id TEXT PRIMARY KEY NOT NULL,
+    user_id TEXT NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    undone_at INTEGER,
+    expires_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+CREATE INDEX undo_action_user_id_idx ON undo_action (user_id);
+CREATE INDEX undo_action_expires_at_idx ON undo_action (expires_at);

@@ -52,6 +52,9 @@ pub use repo::search::{ContactLine, SearchRepo};
 pub use repo::session::{Owner, Session, SessionId, SessionRepo};
 pub use repo::sha256_hex;
 pub use repo::tag::{NewTag, Tag, TagCount, TagCursor, TagId, TagInput, TagRepo};
+pub use repo::trash::{
+    Deleted, DeletedContact, DeletedContactId, Restored, TrashRepo, UndoId, UndoOutcome, Undone,
+};
 pub use repo::user::{NewUser, User, UserId, UserRepo};
 pub use repo::user_settings::{
     CadenceDays, Preferences, PreferencesInput, TimeZone, UserSettings, UserSettingsRepo,
@@ -78,6 +81,7 @@ macro_rules! repositories {
             pub fn job_leases(&self) -> JobLeaseRepo<'_> { JobLeaseRepo::new(self) }
             pub fn auth_attempts(&self) -> AuthAttemptRepo<'_> { AuthAttemptRepo::new(self) }
             pub fn search(&self) -> SearchRepo<'_> { SearchRepo::new(self) }
+            pub fn trash(&self) -> TrashRepo<'_> { TrashRepo::new(self) }
         }
     )*};
 }

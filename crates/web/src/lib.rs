@@ -26,6 +26,7 @@ pub mod tags;
 pub mod theme;
 pub mod today;
 pub mod transfer;
+pub mod undo;
 
 use axum::Router;
 
@@ -43,6 +44,7 @@ pub fn app(state: AppState) -> Router {
         .merge(search::router())
         .merge(settings::router())
         .merge(transfer::router())
+        .merge(undo::router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_user,

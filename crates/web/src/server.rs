@@ -119,5 +119,17 @@ async fn sweep_sessions(db: Db, every: Duration) {
         if let Err(e) = db.auth_attempts().sweep(before).await {
             tracing::warn!(error = %e, "sweep of log-in attempts failed");
         }
+        // Deleted contacts past their 30 days, and undos past their day.
+        match db.trash().purge(now).await {
+            Ok((0, 0)) => {}
+            Ok((snapshots, undos)) => {
+                tracing::info!(
+                    snapshots,
+                    undos,
+                    "purged deleted contacts and expired undos"
+                );
+            }
+            Err(e) => tracing::warn!(error = %e, "purge of deleted contacts failed"),
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! `/settings`: reminders (time zone, default reconnect cadences), the private calendar feed
 //! (create, regenerate, revoke), personal access tokens for the API (create, list, revoke),
-//! change password, sign out everywhere, delete the account.
+//! recently deleted contacts (restore, delete for good: `crate::undo`), change password, sign
+//! out everywhere, delete the account.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -142,6 +143,8 @@ struct SettingsPage {
     token_expires_in: String,
     token_errors: FieldErrors,
     token_expiry_choices: [(&'static str, &'static str); 5],
+    /// Contacts deleted in the last 30 days, the latest first.
+    deleted: Vec<crate::undo::DeletedRow>,
 }
 
 impl SettingsPage {
@@ -185,6 +188,7 @@ impl SettingsPage {
             .iter()
             .map(|t| TokenRow::new(t, now))
             .collect();
+        settings.deleted = crate::undo::recently_deleted(state, page).await?;
         Ok(settings)
     }
 }

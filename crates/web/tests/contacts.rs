@@ -532,9 +532,11 @@ async fn a_contacts_page_shows_the_stats_and_the_timeline_latest_first() {
         r.attr(".timeline-entry form", "action"),
         Some(format!("/interactions/{iid}/delete"))
     );
-    assert!(r
-        .attr(".timeline-entry form", "data-confirm")
-        .is_some_and(|m| m.starts_with("Delete this interaction?")));
+    assert_eq!(
+        r.attr(".timeline-entry form", "data-confirm"),
+        None,
+        "undone, not asked"
+    );
     // Quick actions and the inline log form.
     // "Log interaction" goes to the log box on the page (one form, not a second page).
     assert_eq!(
@@ -556,7 +558,7 @@ async fn a_contacts_page_shows_the_stats_and_the_timeline_latest_first() {
     assert_eq!(r.attr("#log-date", "value"), Some(iso(today())));
     assert_eq!(r.attr("#log-notes", "name").as_deref(), Some("notes"));
     assert_eq!(
-        r.attr(".quick-actions a[href$='/delete']", "href"),
+        r.attr(".quick-actions form[action$='/delete']", "action"),
         Some(format!("/contacts/{}/delete", grace.id))
     );
 }
@@ -777,7 +779,7 @@ async fn archiving_and_unarchiving_a_contact() {
 }
 
 #[tokio::test]
-async fn deleting_a_contact_asks_first_then_removes_it_with_its_interactions() {
+async fn deleting_a_contact_removes_it_at_once_with_an_undo_in_the_flash() {
     let app = spawn_app().await;
     let (mut client, ada) = signed_in(&app, "ada").await;
     let grace = named(&app, &ada, "Grace").await;
@@ -785,25 +787,18 @@ async fn deleting_a_contact_asks_first_then_removes_it_with_its_interactions() {
     log(&app, &ada, &grace.id, "call", "2024-01-01", "hi").await;
     log(&app, &ada, &keep.id, "call", "2024-01-01", "hi").await;
     let path = format!("/contacts/{}", grace.id);
-
-    let confirm = client.get(&format!("{path}/delete")).await;
-    assert_eq!(confirm.status, StatusCode::OK);
-    assert_eq!(confirm.texts("h1"), ["Delete Grace?"]);
-    assert!(confirm.texts(".confirm-card p")[0].contains("1 interaction,"));
+    let before = reload(&app, &ada, &grace.id).await;
+    let page = client.get(&path).await;
     assert_eq!(
-        confirm.attr(".confirm-card form", "action"),
-        Some(format!("{path}/delete"))
+        page.texts(&format!(
+            "form[method=post][action='{path}/delete'] #delete-contact"
+        )),
+        ["Delete"]
     );
-    assert_eq!(
-        confirm.attr(".confirm-card form", "method").as_deref(),
-        Some("post")
-    );
-    assert_eq!(
-        confirm.attr(".confirm-card a", "href"),
-        Some(path.clone()),
-        "cancel goes back"
-    );
-    assert_eq!(count(&app.db, "contact").await, 2, "asking deletes nothing");
+    // The confirmation page is gone: its old address leads to the contact's page.
+    let old = client.get(&format!("{path}/delete")).await;
+    assert_eq!(old.status, StatusCode::SEE_OTHER);
+    assert_eq!(old.location(), Some(path.as_str()));
 
     let r = client.post_form(&format!("{path}/delete"), &[]).await;
 
@@ -812,7 +807,21 @@ async fn deleting_a_contact_asks_first_then_removes_it_with_its_interactions() {
     assert_eq!(count(&app.db, "interaction").await, 1);
     let list = follow(&mut client, &r).await;
     assert_eq!(list.texts(".flash-success"), ["Contact Grace deleted."]);
+    let undo = list.attr(".flash-undo", "action").unwrap();
+    assert!(undo.starts_with("/undo/"), "{undo}");
+    assert_eq!(list.texts(".flash-undo button"), ["Undo"]);
     assert_eq!(client.get(&path).await.status, StatusCode::NOT_FOUND);
+
+    let undone = client.post_form(&undo, &[]).await;
+    assert_eq!(undone.location(), Some(path.as_str()));
+    let back = follow(&mut client, &undone).await;
+    assert_eq!(back.texts(".flash-success"), ["Restored Grace."]);
+    assert_eq!(back.texts("#stat-interactions .stat-value"), ["1"]);
+    assert_eq!(
+        reload(&app, &ada, &grace.id).await,
+        before,
+        "exactly as it was"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2051,10 +2060,8 @@ async fn the_list_is_a_bulk_form_with_a_checkbox_per_row_and_select_all() {
             "delete"
         ]
     );
-    assert_eq!(
-        r.attr("button[value=delete]", "data-confirm").as_deref(),
-        Some("Delete {count} selected contacts? This cannot be undone.")
-    );
+    // Deleting happens at once, with an Undo: nothing asks first.
+    assert_eq!(r.attr("button[value=delete]", "data-confirm"), None);
 }
 
 #[tokio::test]
@@ -2157,7 +2164,7 @@ async fn bulk_actions_ignore_other_users_contacts_and_off_site_returns() {
 }
 
 #[tokio::test]
-async fn a_bulk_delete_without_confirmation_shows_a_confirmation_page() {
+async fn a_bulk_delete_happens_at_once_and_its_undo_brings_all_back() {
     let app = spawn_app().await;
     let (_, bob) = signed_in(&app, "bob").await;
     let (mut client, ada) = signed_in(&app, "ada").await;
@@ -2183,68 +2190,33 @@ async fn a_bulk_delete_without_confirmation_shows_a_confirmation_page() {
     )
     .await;
 
-    assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.texts("h1"), ["Delete 3 contacts?"]);
-    assert_eq!(
-        r.texts(".confirm-list li"),
-        ["Ada Lovelace", "Grace Hopper", "Linus Torvalds"]
-    );
-    assert_eq!(count(&app.db, "contact").await, 6, "nothing deleted yet");
-    let hidden: Vec<(String, String)> = r
-        .html()
-        .select(&scraper::Selector::parse(".confirm-card form input[type=hidden]").unwrap())
-        .map(|e| {
-            (
-                e.value().attr("name").unwrap().to_string(),
-                e.value().attr("value").unwrap().to_string(),
-            )
-        })
-        .collect();
-    let expected: Vec<(String, String)> = ids
-        .iter()
-        .map(|id| ("ids".to_string(), id.clone()))
-        .chain([
-            ("action".to_string(), "delete".to_string()),
-            ("confirm".to_string(), "yes".to_string()),
-            ("back".to_string(), back.to_string()),
-        ])
-        .collect();
-    assert_eq!(hidden, expected, "the foreign id is not carried on");
-    assert_eq!(
-        r.attr(".confirm-card form", "action").as_deref(),
-        Some("/contacts/bulk")
-    );
-    assert_eq!(r.attr(".confirm-card a", "href").as_deref(), Some(back));
-    assert_eq!(r.texts(".confirm-card button"), ["Delete 3 contacts"]);
-
-    // A browser without script sends js=off with the list's confirm=yes: it never asked.
-    let no_js = bulk(
-        &mut client,
-        &[
-            ("ids", &ids[0]),
-            ("action", "delete"),
-            ("confirm", "yes"),
-            ("js", "off"),
-        ],
-    )
-    .await;
-    assert_eq!(no_js.texts("h1"), ["Delete 1 contact?"]);
-    assert_eq!(count(&app.db, "contact").await, 6);
-
-    let body: Vec<(&str, &str)> = hidden
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let confirmed = bulk(&mut client, &body).await;
-    assert_eq!(confirmed.location(), Some(back));
+    assert_eq!(r.location(), Some(back));
     assert_eq!(count(&app.db, "contact").await, 3);
-    assert_eq!(
-        follow(&mut client, &confirmed)
-            .await
-            .texts(".flash-success"),
-        ["3 contacts deleted."]
-    );
+    let list = follow(&mut client, &r).await;
+    assert_eq!(list.texts(".flash-success"), ["3 contacts deleted."]);
     assert_eq!(reload(&app, &bob, &theirs.id).await, theirs);
+    // In Settings → Recently deleted, the latest first.
+    let settings = client.get("/settings").await;
+    let mut listed = settings.texts("#deleted-list .deleted-name");
+    listed.sort();
+    assert_eq!(listed, ["Ada Lovelace", "Grace Hopper", "Linus Torvalds"]);
+
+    let undo = list.attr(".flash-undo", "action").unwrap();
+    let undone = client.post_form(&undo, &[]).await;
+    assert_eq!(undone.location(), Some(back));
+    assert_eq!(
+        follow(&mut client, &undone).await.texts(".flash-success"),
+        ["Restored 3 contacts."]
+    );
+    assert_eq!(count(&app.db, "contact").await, 6);
+    for p in [&people[0], &people[2], &people[3]] {
+        assert_eq!(reload(&app, &ada, &p.id).await, *p);
+    }
+    assert!(client
+        .get("/settings")
+        .await
+        .texts("#deleted-list .deleted-name")
+        .is_empty());
 }
 
 #[tokio::test]

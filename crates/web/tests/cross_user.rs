@@ -47,6 +47,9 @@ struct Theirs {
     tag: String,
     token: String,
     upload: String,
+    /// A contact of theirs in Recently deleted, and the undo of its deletion.
+    deleted: String,
+    undo: String,
     /// A calendar feed address that was theirs (replaced since): the feed is a capability
     /// address, so a stale one must lead nowhere.
     old_feed: String,
@@ -68,6 +71,8 @@ impl Theirs {
             "{id}" if under("/api/v1/tags/") => self.tag.clone(),
             "{id}" if under("/tags/") => self.tag.clone(),
             "{id}" if under("/settings/tokens/") => self.token.clone(),
+            "{id}" if under("/settings/recently-deleted/") => self.deleted.clone(),
+            "{id}" if under("/undo/") => self.undo.clone(),
             "{file}" if under("/calendar/") => format!("{}.ics", self.old_feed),
             "{*rest}" if under("/api/") => format!("v1/contacts/{}/nothing", self.contact),
             _ => return None,
@@ -221,6 +226,10 @@ async fn snapshot(app: &TestApp, user: &UserId, cookie: &str) -> String {
     for sql in [
         "SELECT group_concat(id || name, ',') FROM api_token WHERE user_id = ?1 ORDER BY id",
         "SELECT calendar_token_hash FROM user_settings WHERE user_id = ?1",
+        // What they deleted, and what of it was undone.
+        "SELECT group_concat(id || name, ',') FROM deleted_contact WHERE user_id = ?1",
+        "SELECT group_concat(id || coalesce(undone_at, '-'), ',') FROM undo_action \
+          WHERE user_id = ?1",
         // Rows pointing at one owner's contact but written as another's.
         "SELECT count(*) FROM interaction i JOIN contact c ON c.id = i.contact_id \
           WHERE i.user_id != c.user_id AND ?1 IS NOT NULL",
@@ -316,6 +325,18 @@ async fn every_route_and_method_with_another_users_ids_is_404_and_changes_nothin
         .await
         .unwrap()
         .to_string();
+    let gone = id(api(
+        Method::POST,
+        "/api/v1/contacts".into(),
+        json!({"name": "Ada's old friend"}),
+    )
+    .await);
+    let deleted = app
+        .db
+        .trash()
+        .delete_contacts(&ada, &[devhub_db::ContactId::from(gone)], "/contacts")
+        .await
+        .unwrap();
     let settings = app.db.user_settings();
     let old_feed = "oldfeedtoken0000000000000000000000";
     settings
@@ -333,6 +354,8 @@ async fn every_route_and_method_with_another_users_ids_is_404_and_changes_nothin
         tag,
         token,
         upload,
+        deleted: deleted.contacts[0].id.to_string(),
+        undo: deleted.undo.to_string(),
         old_feed: old_feed.into(),
     };
 
@@ -416,6 +439,10 @@ async fn every_route_and_method_with_another_users_ids_is_404_and_changes_nothin
         "POST /tags/{id}/rename",
         "POST /tags/{id}/merge",
         "POST /tags/{id}/delete",
+        "POST /undo/{id}",
+        "GET /undo/{id}",
+        "POST /settings/recently-deleted/{id}/restore",
+        "POST /settings/recently-deleted/{id}/delete",
     ] {
         assert!(
             checked.iter().any(|c| c == expected),

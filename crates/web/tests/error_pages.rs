@@ -238,11 +238,6 @@ async fn the_address_a_form_came_back_from_leads_to_the_forms_page_when_opened_a
             format!("/interactions/{i}/edit"),
         ),
         (
-            "/contacts/bulk".into(),
-            vec![("ids", c), ("action", "delete")],
-            "/contacts".into(),
-        ),
-        (
             "/settings/reminders".into(),
             vec![("time_zone", "Mars/Olympus")],
             "/settings#reminders".into(),

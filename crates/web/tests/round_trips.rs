@@ -86,7 +86,6 @@ async fn every_page_costs_at_most_three_round_trips_on_a_server() {
         "/follow-ups".to_string(),
         "/settings".to_string(),
         "/contacts/new".to_string(),
-        format!("{base}/delete"),
         format!("{base}/interactions/new"),
         "/follow-ups?show=completed".to_string(),
         "/contacts/import".to_string(),

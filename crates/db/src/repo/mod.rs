@@ -15,6 +15,7 @@ pub mod per_contact;
 pub mod search;
 pub mod session;
 pub mod tag;
+pub mod trash;
 pub mod user;
 pub mod user_settings;
 

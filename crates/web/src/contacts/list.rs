@@ -1,6 +1,7 @@
 //! `GET /contacts`: the list with search, filter tabs, industry and relationship menus,
 //! sortable columns and pages, all state in the URL; `POST /contacts/bulk`: archive,
-//! unarchive, mark or unmark VIP, or delete the selected contacts in one transaction.
+//! unarchive, mark or unmark VIP, or delete the selected contacts in one transaction, at once,
+//! with an Undo in the flash (see `crate::undo`).
 
 use askama::Template;
 use axum::extract::{RawQuery, State};
@@ -17,7 +18,7 @@ use crate::flash::{self, Flash};
 use crate::format::{count_of, When};
 use crate::forms::safe_next;
 use crate::forms::Form;
-use crate::page::{ok, render, Layout, Page, Pager, QueryString};
+use crate::page::{render, Layout, Page, Pager, QueryString};
 use crate::state::AppState;
 use crate::tags::{Chip, TagMap};
 use crate::today::Today;
@@ -498,10 +499,6 @@ fn with_current(mut values: Vec<String>, current: &str) -> Vec<String> {
 pub struct BulkForm {
     ids: Vec<String>,
     action: String,
-    /// `yes` once the deletion is confirmed (the confirmation page, or the script's dialog).
-    confirm: String,
-    /// `off` when the browser runs no script (a `<noscript>` field): its dialog never asked.
-    js: String,
     back: String,
     /// The tag name of `tag_add` and `tag_remove`.
     tag: String,
@@ -525,20 +522,10 @@ fn list_back(back: &str) -> String {
         .unwrap_or_else(|| "/contacts".to_string())
 }
 
-#[derive(Template)]
-#[template(path = "contacts/bulk_delete.html")]
-struct BulkDeletePage {
-    layout: Layout,
-    heading: String,
-    button: String,
-    contacts: Vec<(String, String)>,
-    back: String,
-}
-
 const NOTHING_SELECTED: &str = "Select at least one contact.";
 
-/// `GET /contacts/bulk`: the address bar after a bulk delete asked for confirmation, opened
-/// again: the list.
+/// `GET /contacts/bulk`: the address of the bulk form, opened again (an old bookmark of the
+/// confirmation page bulk deletes once had): the list.
 pub async fn to_list() -> Redirect {
     Redirect::to("/contacts")
 }
@@ -579,38 +566,24 @@ pub async fn bulk(
             &back,
         ));
     };
-    let confirmed = form.confirm == "yes" && form.js != "off";
-    if action == BulkAction::Delete && !confirmed {
-        let mut contacts = Vec::new();
-        for id in &ids {
-            match state.db.contacts().get(page.user_id(), id).await {
-                Ok(c) => contacts.push((c.id.into_string(), c.name)),
-                Err(DbError::NotFound) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        if contacts.is_empty() {
-            return Ok(flash::redirect(jar, Flash::error(NOTHING_SELECTED), &back));
-        }
-        let what = count_of(contacts.len() as u64, "contact", "contacts");
-        return Ok(ok(&BulkDeletePage {
-            layout: page.layout(format!("Delete {what}?"), "contacts"),
-            heading: format!("Delete {what}?"),
-            button: format!("Delete {what}"),
-            contacts,
-            back,
-        }));
+    if action == BulkAction::Delete {
+        return Ok(
+            match crate::undo::delete_contacts(&state, &page, &ids, &back).await? {
+                Some(flash) => flash::redirect(jar, flash, &back),
+                None => flash::redirect(jar, Flash::error(NOTHING_SELECTED), &back),
+            },
+        );
     }
-    let touched = state
-        .db
-        .contacts()
-        .bulk(page.user_id(), &ids, action)
-        .await?;
+    let (touched, undo) = crate::undo::change_contacts(&state, &page, &ids, action, &back).await?;
     if touched == 0 {
         return Ok(flash::redirect(jar, Flash::error(NOTHING_SELECTED), &back));
     }
     let message = format!("{} {done}.", count_of(touched, "contact", "contacts"));
-    Ok(flash::redirect(jar, Flash::success(message), &back))
+    Ok(flash::redirect(
+        jar,
+        Flash::success(message).with_undo(undo),
+        &back,
+    ))
 }
 
 /// The bulk bar's "Add tag" and "Remove tag": the tag typed on the selected contacts, or off

@@ -31,9 +31,11 @@ pub fn router() -> Router<AppState> {
             "/contacts/{id}/status",
             post(show::set_status).get(to_contact_page),
         )
+        // Deleting happens at once, with an Undo in the flash; the confirmation page that was
+        // at this address leads to the contact's page.
         .route(
             "/contacts/{id}/delete",
-            get(show::delete_page).post(show::delete),
+            post(show::delete).get(to_contact_page),
         )
         .route(
             "/contacts/{id}/background",

@@ -2,7 +2,8 @@
 //! with the avatar, name, one-tap e-mail and phone links and the quick actions; a compact log
 //! box and the timeline grouped by day as the main column; contact details, follow-ups and the
 //! VIP background beside it (contact details first on a phone). The quick actions behind it
-//! (`POST …/vip`, `POST …/status`) and deletion (`GET`/`POST /contacts/{id}/delete`).
+//! (`POST …/vip`, `POST …/status`) and deletion (`POST /contacts/{id}/delete`), each at once with an Undo in the flash (see
+//! `crate::undo`).
 
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
@@ -23,7 +24,7 @@ use crate::format::{
 };
 use crate::forms::FieldErrors;
 use crate::forms::Form;
-use crate::page::{encode_query, ok, render, Layout, Page};
+use crate::page::{encode_query, render, Layout, Page};
 use crate::state::AppState;
 use crate::today::Today;
 
@@ -450,11 +451,23 @@ pub async fn set_vip(
         "false" | "0" | "off" | "no" => false,
         _ => !contact.vip,
     };
-    let contact = state
-        .db
-        .contacts()
-        .set_vip(page.user_id(), &contact.id, vip)
-        .await?;
+    let here = format!("/contacts/{}", contact.id);
+    let action = if vip {
+        devhub_db::BulkAction::MarkVip
+    } else {
+        devhub_db::BulkAction::UnmarkVip
+    };
+    let (touched, undo) = crate::undo::change_contacts(
+        &state,
+        &page,
+        std::slice::from_ref(&contact.id),
+        action,
+        &here,
+    )
+    .await?;
+    if touched == 0 {
+        return Err(AppError::NotFound);
+    }
     let message = if vip {
         format!("{} is now a VIP.", contact.name)
     } else {
@@ -462,8 +475,8 @@ pub async fn set_vip(
     };
     Ok(flash::redirect(
         jar,
-        Flash::success(message),
-        &format!("/contacts/{}", contact.id),
+        Flash::success(message).with_undo(undo),
+        &here,
     ))
 }
 
@@ -492,48 +505,31 @@ pub async fn set_status(
             return render_contact(&state, &page, &contact.id, 1, returned).await;
         }
     };
-    let contact = state
-        .db
-        .contacts()
-        .set_status(page.user_id(), &contact.id, status)
-        .await?;
+    let here = format!("/contacts/{}", contact.id);
+    let action = match status {
+        ContactStatus::Archived => devhub_db::BulkAction::Archive,
+        ContactStatus::Active => devhub_db::BulkAction::Unarchive,
+    };
+    let (touched, undo) = crate::undo::change_contacts(
+        &state,
+        &page,
+        std::slice::from_ref(&contact.id),
+        action,
+        &here,
+    )
+    .await?;
+    if touched == 0 {
+        return Err(AppError::NotFound);
+    }
     let message = match status {
         ContactStatus::Archived => format!("{} archived.", contact.name),
         ContactStatus::Active => format!("{} is active again.", contact.name),
     };
     Ok(flash::redirect(
         jar,
-        Flash::success(message),
-        &format!("/contacts/{}", contact.id),
+        Flash::success(message).with_undo(undo),
+        &here,
     ))
-}
-
-#[derive(Template)]
-#[template(path = "contacts/delete.html")]
-struct DeletePage {
-    layout: Layout,
-    id: String,
-    name: String,
-    interactions: String,
-}
-
-pub async fn delete_page(
-    State(state): State<AppState>,
-    page: Page,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let contact = owned(&state, &page, id).await?;
-    let (_, total) = state
-        .db
-        .interactions()
-        .list_for_contact(page.user_id(), &contact.id, 1, 0)
-        .await?;
-    Ok(ok(&DeletePage {
-        layout: page.layout(format!("Delete {}?", contact.name), "contacts"),
-        id: contact.id.into_string(),
-        name: contact.name,
-        interactions: count_of(total, "interaction", "interactions"),
-    }))
 }
 
 pub async fn delete(
@@ -543,16 +539,10 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let contact = owned(&state, &page, id).await?;
-    state
-        .db
-        .contacts()
-        .delete(page.user_id(), &contact.id)
-        .await?;
-    Ok(flash::redirect(
-        jar,
-        Flash::success(format!("Contact {} deleted.", contact.name)),
-        "/contacts",
-    ))
+    let flash = crate::undo::delete_contacts(&state, &page, &[contact.id], "/contacts")
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(flash::redirect(jar, flash, "/contacts"))
 }
 
 #[cfg(test)]

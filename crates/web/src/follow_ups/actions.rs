@@ -303,24 +303,30 @@ async fn set_completed(
 ) -> Result<Response, AppError> {
     let (follow_up, contact) = find(state, page, fid).await?;
     let back = form.back;
-    let repo = state.db.follow_ups();
-    let (message, fallback) = if completed {
-        repo.complete(page.user_id(), &follow_up.id).await?;
-        (
-            format!("Follow-up with {} done.", contact.name),
-            "/follow-ups",
-        )
-    } else {
-        repo.reopen(page.user_id(), &follow_up.id).await?;
-        (
-            format!("Follow-up with {} is open again.", contact.name),
-            "/follow-ups?tab=completed",
-        )
-    };
+    if completed {
+        // Done at once, with an Undo in the flash that opens it again.
+        let target = return_to(&back, "/follow-ups".to_string());
+        let undo = state
+            .db
+            .trash()
+            .complete_follow_up(page.user_id(), &follow_up.id, &target)
+            .await?;
+        let message = format!("Follow-up with {} done.", contact.name);
+        return Ok(flash::redirect(
+            jar,
+            Flash::success(message).with_undo(undo),
+            &target,
+        ));
+    }
+    state
+        .db
+        .follow_ups()
+        .reopen(page.user_id(), &follow_up.id)
+        .await?;
     Ok(flash::redirect(
         jar,
-        Flash::success(message),
-        &return_to(&back, fallback.to_string()),
+        Flash::success(format!("Follow-up with {} is open again.", contact.name)),
+        &return_to(&back, "/follow-ups?tab=completed".to_string()),
     ))
 }
 

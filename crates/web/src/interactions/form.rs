@@ -129,8 +129,8 @@ struct FormPage {
     contact_name: String,
     action: String,
     submit_label: &'static str,
-    /// The edit page's delete form: its action and confirmation question.
-    delete: Option<(String, String)>,
+    /// The edit page's delete form's action (it deletes at once, with an Undo in the flash).
+    delete: Option<String>,
     cancel: String,
     fields: InteractionFields,
     type_error: Option<String>,
@@ -226,10 +226,7 @@ impl FormPage {
             contact_name: contact.name.clone(),
             action: format!("/interactions/{}", interaction.id),
             submit_label: "Save changes",
-            delete: Some((
-                format!("/interactions/{}/delete", interaction.id),
-                format!("Delete this {what}? This cannot be undone."),
-            )),
+            delete: Some(format!("/interactions/{}/delete", interaction.id)),
             cancel: return_to(&fields.back, contact_page),
             fields,
             type_error: None,
@@ -409,8 +406,8 @@ pub(super) async fn update(
     ))
 }
 
-/// `POST /interactions/{iid}/delete`: a plain post (the button asks first when JavaScript is
-/// on); the contact's `last_contacted` falls back to the latest interaction left.
+/// `POST /interactions/{iid}/delete`: at once, with an Undo in the flash that puts it back; the
+/// contact's `last_contacted` falls back to the latest interaction left.
 pub(super) async fn delete(
     State(state): State<AppState>,
     page: Page,
@@ -420,19 +417,20 @@ pub(super) async fn delete(
 ) -> Result<Response, AppError> {
     let (interaction, contact) = find(&state, &page, iid).await?;
     let back = form.back;
-    state
-        .db
-        .interactions()
-        .delete(page.user_id(), &interaction.id)
-        .await?;
     let target = return_to(&back, format!("/contacts/{}", contact.id));
+    let undo = state
+        .db
+        .trash()
+        .delete_interaction(page.user_id(), &interaction.id, &target)
+        .await?;
     Ok(flash::redirect(
         jar,
         Flash::success(format!(
             "{} with {} deleted.",
             interaction_noun(interaction.type_),
             contact.name
-        )),
+        ))
+        .with_undo(Some(undo)),
         &target,
     ))
 }
