@@ -639,7 +639,7 @@ async fn a_table_and_a_column_added_later_are_kept_with_no_change_to_the_snapsho
     // What the contact details work adds: a child table and a nullable column on `contact`.
     exec(
         &db,
-        "CREATE TABLE contact_detail (id TEXT PRIMARY KEY NOT NULL, \
+        "CREATE TABLE contact_pet_name (id TEXT PRIMARY KEY NOT NULL, \
          contact_id TEXT NOT NULL REFERENCES contact(id) ON DELETE CASCADE, \
          kind TEXT NOT NULL, value TEXT NOT NULL, label TEXT, \
          position INTEGER NOT NULL DEFAULT 0, \
@@ -648,24 +648,24 @@ async fn a_table_and_a_column_added_later_are_kept_with_no_change_to_the_snapsho
         (),
     )
     .await;
-    exec(&db, "ALTER TABLE contact ADD COLUMN notes TEXT", ()).await;
+    exec(&db, "ALTER TABLE contact ADD COLUMN pronouns TEXT", ()).await;
     let id = full_contact(&db, &ada, "Ada Lovelace").await;
     exec(
         &db,
-        "UPDATE contact SET notes = 'Met at the Analytical Society' WHERE id = ?1",
+        "UPDATE contact SET pronouns = 'she/her' WHERE id = ?1",
         [id.as_str()],
     )
     .await;
     exec(
         &db,
-        "INSERT INTO contact_detail (id, contact_id, kind, value, label, position, created_at, \
+        "INSERT INTO contact_pet_name (id, contact_id, kind, value, label, position, created_at, \
          updated_at) VALUES ('d1', ?1, 'email', 'ada@work.example', 'work', 1, 31, 32), \
          ('d2', ?1, 'phone', '+44 20 0000', NULL, 0, 33, 34)",
         [id.as_str()],
     )
     .await;
     db.sync().await.unwrap();
-    let details = "SELECT * FROM contact_detail WHERE contact_id = ?1 ORDER BY id";
+    let details = "SELECT * FROM contact_pet_name WHERE contact_id = ?1 ORDER BY id";
     let before = (
         everything(&db, id.as_str()).await,
         rows(&db, details, id.as_str()).await,

@@ -42,7 +42,6 @@ const PAGES: &[&str] = &[
     "/contacts/{contact}",
     "/contacts/{vip}/edit",
     "/contacts/{contact}/edit",
-    "/contacts/{contact}/delete",
     "/contacts/{contact}/interactions/new",
     "/interactions",
     "/interactions/{interaction}/edit",
@@ -50,6 +49,10 @@ const PAGES: &[&str] = &[
     "/follow-ups/{follow_up}",
     "/settings",
     "/contacts/import",
+    "/tags",
+    "/search?q=an",
+    "/search?q=no+such+person",
+    "/contacts/quick",
     "/no-such-page",
 ];
 

@@ -401,3 +401,71 @@ async fn the_api_delete_stays_a_hard_delete() {
         .texts("#deleted-list .deleted-name")
         .is_empty());
 }
+
+#[tokio::test]
+async fn a_bulk_tag_add_or_remove_is_undone_for_exactly_the_contacts_it_changed() {
+    let app = common::spawn_app().await;
+    let (mut client, ada) = sign_up(&app, "ada").await;
+    let a = named(&app, &ada, "A").await;
+    let b = named(&app, &ada, "B").await;
+    // B has the tag already: adding it changes A alone.
+    app.db
+        .tags()
+        .set_names(&ada, &b.id, &["speaker".to_string()])
+        .await
+        .unwrap();
+    let tag_names = |id: ContactId| {
+        let app = &app;
+        let ada = ada.clone();
+        async move {
+            app.db
+                .tags()
+                .tags_for_contact(&ada, &id)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|t| t.name)
+                .collect::<Vec<_>>()
+        }
+    };
+    let bulk = |action: &'static str| {
+        [
+            ("ids", a.id.to_string()),
+            ("ids", b.id.to_string()),
+            ("action", action.to_string()),
+            ("tag", "Speaker".to_string()),
+            ("back", "/contacts".to_string()),
+        ]
+    };
+    let fields = |f: &[(&'static str, String)]| -> Vec<(&'static str, String)> { f.to_vec() };
+    let add = fields(&bulk("tag_add"));
+    let add: Vec<(&str, &str)> = add.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = client.post_form("/contacts/bulk", &add).await;
+    let list = follow(&mut client, &r).await;
+    assert_eq!(tag_names(a.id.clone()).await, ["speaker"]);
+    let undone = client.post_form(&undo_of(&list), &[]).await;
+    assert_eq!(
+        follow(&mut client, &undone).await.texts(".flash-success"),
+        ["Tag “speaker” taken off 1 contact."]
+    );
+    assert!(tag_names(a.id.clone()).await.is_empty());
+    assert_eq!(
+        tag_names(b.id.clone()).await,
+        ["speaker"],
+        "B had it before"
+    );
+
+    // Removing it from both, then undoing, puts it back on B alone (A had none).
+    let remove = fields(&bulk("tag_remove"));
+    let remove: Vec<(&str, &str)> = remove.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = client.post_form("/contacts/bulk", &remove).await;
+    let list = follow(&mut client, &r).await;
+    assert!(tag_names(b.id.clone()).await.is_empty());
+    let undone = client.post_form(&undo_of(&list), &[]).await;
+    assert_eq!(
+        follow(&mut client, &undone).await.texts(".flash-success"),
+        ["Tag “speaker” put back on 1 contact."]
+    );
+    assert_eq!(tag_names(b.id.clone()).await, ["speaker"]);
+    assert!(tag_names(a.id.clone()).await.is_empty());
+}

@@ -116,6 +116,14 @@ enum Payload {
     FollowUps { rows: Vec<PreviousFollowUp> },
     /// An interaction deleted: its row, every column.
     Interaction { row: Map<String, Json> },
+    /// A tag put on (`added`) or taken off contacts: the `contact_tag` rows that changed, with
+    /// their times.
+    Tags {
+        tag_id: String,
+        name: String,
+        added: bool,
+        rows: Vec<(String, i64, i64)>,
+    },
 }
 
 impl Payload {
@@ -125,6 +133,7 @@ impl Payload {
             Payload::Contacts { .. } => "contacts",
             Payload::FollowUps { .. } => "follow_ups",
             Payload::Interaction { .. } => "interaction",
+            Payload::Tags { .. } => "tags",
         }
     }
 }
@@ -148,6 +157,12 @@ pub enum Undone {
     },
     Interaction {
         contact_id: ContactId,
+    },
+    /// A tag taken off again (`added`) or put back on `count` contacts.
+    Tags {
+        name: String,
+        added: bool,
+        count: usize,
     },
 }
 
@@ -684,6 +699,86 @@ impl<'e> TrashRepo<'e> {
         Ok(undo)
     }
 
+    /// Puts the user's tag `name` on (`add`) or takes it off those of `ids` that are the
+    /// user's contacts (as `TagRepo::bulk_add` / `bulk_remove`), with the undo that sets back
+    /// exactly the links that changed (none when nothing changed).
+    pub async fn tag_contacts(
+        &self,
+        user: &UserId,
+        ids: &[ContactId],
+        name: &str,
+        add: bool,
+        back: &str,
+    ) -> Result<(super::tag::Tag, u64, Option<UndoId>)> {
+        let tx = self.ex.begin_write().await?;
+        let tags = super::tag::TagRepo::new(&*tx);
+        // The links there before, among the selected contacts (none for a tag still to make).
+        let before = |tag_id: Option<String>| {
+            let tx = &tx;
+            async move {
+                let Some(tag_id) = tag_id else {
+                    return Ok::<_, Error>(Vec::new());
+                };
+                let mut rows = Vec::new();
+                for chunk in ids.chunks(CHUNK) {
+                    let marks = vec!["?"; chunk.len()].join(", ");
+                    let mut values = vec![Value::from(tag_id.as_str()), Value::from(user)];
+                    values.extend(chunk.iter().map(Value::from));
+                    rows.extend(
+                        super::query_all(
+                            &**tx,
+                            &format!(
+                                "SELECT ct.contact_id, ct.created_at, ct.updated_at \
+                                 FROM contact_tag ct JOIN contact c ON c.id = ct.contact_id \
+                                 WHERE ct.tag_id = ? AND c.user_id = ? AND c.id IN ({marks})"
+                            ),
+                            libsql::params_from_iter(values),
+                            |row| {
+                                Ok((
+                                    row.get::<String>(0)?,
+                                    row.get::<i64>(1)?,
+                                    row.get::<i64>(2)?,
+                                ))
+                            },
+                        )
+                        .await?,
+                    );
+                }
+                Ok(rows)
+            }
+        };
+        let existing = tags.find_by_name(user, name.trim()).await?;
+        let had = before(existing.map(|t| t.id.to_string())).await?;
+        let (tag, changed) = if add {
+            tags.bulk_add(user, ids, name).await?
+        } else {
+            tags.bulk_remove(user, ids, name).await?
+        };
+        let rows = if add {
+            let had: Vec<&str> = had.iter().map(|(c, _, _)| c.as_str()).collect();
+            before(Some(tag.id.to_string()))
+                .await?
+                .into_iter()
+                .filter(|(c, _, _)| !had.contains(&c.as_str()))
+                .collect()
+        } else {
+            had
+        };
+        let undo = if changed == 0 || rows.is_empty() {
+            None
+        } else {
+            let payload = Payload::Tags {
+                tag_id: tag.id.to_string(),
+                name: tag.name.clone(),
+                added: add,
+                rows,
+            };
+            Some(record(&*tx, user, back, payload).await?)
+        };
+        tx.commit().await?;
+        Ok((tag, changed, undo))
+    }
+
     /// Undoes the user's action `id`: `NotFound` for another user's or an unknown one (or one
     /// purged), [`UndoOutcome::Expired`] past its lifetime, [`UndoOutcome::AlreadyUndone`]
     /// the second time. All of it or nothing.
@@ -843,6 +938,48 @@ async fn apply(
             insert_row(&**tx, "interaction", &columns, &row).await?;
             super::contact::refresh_last_contacted(&**tx, &contact_id).await?;
             Undone::Interaction { contact_id }
+        }
+        Payload::Tags {
+            tag_id,
+            name,
+            added,
+            rows,
+        } => {
+            let mut count = 0;
+            for (contact_id, created_at, updated_at) in &rows {
+                // Only the user's own tag and contacts (the tag may be gone since: then
+                // nothing is put back).
+                count += if added {
+                    execute(
+                        &**tx,
+                        "DELETE FROM contact_tag WHERE contact_id = ?1 AND tag_id = ?2 \
+                         AND tag_id IN (SELECT id FROM tag WHERE user_id = ?3)",
+                        params![contact_id.clone(), tag_id.clone(), user],
+                    )
+                    .await?
+                } else {
+                    execute(
+                        &**tx,
+                        "INSERT INTO contact_tag (contact_id, tag_id, created_at, updated_at) \
+                         SELECT c.id, t.id, ?4, ?5 FROM contact c, tag t \
+                         WHERE c.id = ?1 AND t.id = ?2 AND c.user_id = ?3 AND t.user_id = ?3 \
+                         ON CONFLICT (contact_id, tag_id) DO NOTHING",
+                        params![
+                            contact_id.clone(),
+                            tag_id.clone(),
+                            user,
+                            *created_at,
+                            *updated_at
+                        ],
+                    )
+                    .await?
+                };
+            }
+            Undone::Tags {
+                name,
+                added,
+                count: usize::try_from(count).unwrap_or(usize::MAX),
+            }
         }
     })
 }

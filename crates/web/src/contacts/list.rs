@@ -598,17 +598,16 @@ async fn bulk_tag(
     name: &str,
     back: &str,
 ) -> Result<Response, AppError> {
-    let tags = state.db.tags();
     let user = page.user_id().clone();
-    let result = if add {
-        tags.bulk_add(&user, ids, name).await
-    } else {
-        tags.bulk_remove(&user, ids, name).await
-    };
+    let result = state
+        .db
+        .trash()
+        .tag_contacts(&user, ids, name, add, back)
+        .await;
     let query = back.split_once('?').map(|(_, q)| q.to_string());
     let came_back = |message: String| (message, name.chars().take(200).collect::<String>());
     match result {
-        Ok((tag, n)) => {
+        Ok((tag, n, undo)) => {
             let contacts = count_of(n, "contact", "contacts");
             let message = match (add, n) {
                 (true, 0) => format!("The selected contacts already had the tag “{}”.", tag.name),
@@ -616,7 +615,11 @@ async fn bulk_tag(
                 (false, 0) => format!("None of the selected contacts had the tag “{}”.", tag.name),
                 (false, _) => format!("Removed the tag “{}” from {contacts}.", tag.name),
             };
-            Ok(flash::redirect(jar, Flash::success(message), back))
+            Ok(flash::redirect(
+                jar,
+                Flash::success(message).with_undo(undo),
+                back,
+            ))
         }
         Err(DbError::Validation(errors)) => {
             let message = match errors.get("name") {

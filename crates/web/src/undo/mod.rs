@@ -164,6 +164,14 @@ async fn undo(
         ),
         Undone::FollowUps { .. } => (Flash::success("Follow-up open again."), back),
         Undone::Interaction { .. } => (Flash::success("Interaction restored."), back),
+        Undone::Tags { name, added, count } => (
+            Flash::success(format!(
+                "Tag “{name}” {} {}.",
+                if added { "taken off" } else { "put back on" },
+                count_of(count as u64, "contact", "contacts")
+            )),
+            back,
+        ),
     };
     Ok(flash::redirect(jar, flash, &target))
 }
