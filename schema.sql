@@ -270,6 +270,17 @@ CREATE TABLE contact_tag (
 ) WITHOUT ROWID;
 CREATE INDEX contact_tag_tag_id_idx ON contact_tag (tag_id);
 
+-- A contact's photo (uploaded on its page), at most one; the avatar shows it instead of the
+-- initials.
+CREATE TABLE contact_photo (
+    contact_id TEXT PRIMARY KEY NOT NULL REFERENCES contact(id) ON DELETE CASCADE,
+    content_type TEXT NOT NULL
+        CHECK (content_type IN ('image/jpeg', 'image/png', 'image/webp', 'image/gif')),
+    data BLOB NOT NULL,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+
 -- Personal access tokens for the API: only the sha256 of the token is stored.
 CREATE TABLE api_token (
     id TEXT PRIMARY KEY NOT NULL,

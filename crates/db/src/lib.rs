@@ -37,6 +37,7 @@ pub use repo::contact_detail::{
 pub use repo::contact_info::{
     ContactInfo, ContactInfoId, ContactInfoInput, ContactInfoRepo, NewContactInfo,
 };
+pub use repo::contact_photo::{ContactPhotoRepo, Photo};
 pub use repo::follow_up::{
     DueIn, FollowUp, FollowUpCounts, FollowUpCountsNear, FollowUpCursor, FollowUpId, FollowUpInput,
     FollowUpRepo, FollowUpStatus, FollowUpWithContact, NewFollowUp, Snooze,
@@ -72,6 +73,7 @@ macro_rules! repositories {
             pub fn backgrounds(&self) -> BackgroundRepo<'_> { BackgroundRepo::new(self) }
             pub fn contact_infos(&self) -> ContactInfoRepo<'_> { ContactInfoRepo::new(self) }
             pub fn contact_details(&self) -> ContactDetailRepo<'_> { ContactDetailRepo::new(self) }
+            pub fn contact_photos(&self) -> ContactPhotoRepo<'_> { ContactPhotoRepo::new(self) }
             pub fn follow_ups(&self) -> FollowUpRepo<'_> { FollowUpRepo::new(self) }
             pub fn tags(&self) -> TagRepo<'_> { TagRepo::new(self) }
             pub fn api_tokens(&self) -> ApiTokenRepo<'_> { ApiTokenRepo::new(self) }

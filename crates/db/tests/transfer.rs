@@ -1189,3 +1189,82 @@ async fn an_import_merging_into_a_contact_adds_the_emails_and_phones_it_lacks() 
     );
     assert_eq!(values(&stored.phones), ["+44 20 7946 0958 (mobile)"]);
 }
+
+#[tokio::test]
+async fn a_contacts_photo_survives_a_backup_and_a_bad_one_is_refused_on_restore() {
+    let db = test_db().await;
+    let source = user(&db).await;
+    let target = user(&db).await;
+    let ada = db
+        .contacts()
+        .create(&source.id, &contact("Ada"))
+        .await
+        .unwrap();
+    let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4, 5];
+    db.contact_photos()
+        .set(&source.id, &ada.id, &jpeg)
+        .await
+        .unwrap();
+    let saved = backup_of(&db, &source.id).await;
+    backup::restore(&db, &target.id, &saved).await.unwrap();
+    let restored = db
+        .contacts()
+        .list(&target.id, &ContactQuery::default())
+        .await
+        .unwrap()
+        .contacts;
+    let photo = db
+        .contact_photos()
+        .get(&target.id, &restored[0].id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (photo.content_type.as_str(), photo.data.as_slice()),
+        ("image/jpeg", &jpeg[..])
+    );
+
+    // Bytes that are not an image: the restore says which record, and writes nothing.
+    let other = user(&db).await;
+    let mut broken = saved.clone();
+    broken.contacts[0].photo.as_mut().unwrap().data = "aGVsbG8=".into();
+    let err = backup::restore(&db, &other.id, &broken).await.unwrap_err();
+    assert!(err.to_string().contains("photo"), "{err}");
+    assert!(db
+        .contacts()
+        .list(&other.id, &ContactQuery::default())
+        .await
+        .unwrap()
+        .contacts
+        .is_empty());
+}
+
+#[tokio::test]
+async fn an_inline_vcard_photo_becomes_the_contacts_photo() {
+    use base64::Engine;
+    let db = test_db().await;
+    let u = user(&db).await;
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    let encoded = base64::engine::general_purpose::STANDARD.encode(png);
+    let file = format!(
+        "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ada Four\r\nPHOTO:data:image/png;base64,{encoded}\r\nEND:VCARD\r\n\
+         BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada Three\r\nPHOTO;ENCODING=b;TYPE=PNG:{encoded}\r\nEND:VCARD\r\n\
+         BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada Linked\r\nPHOTO;VALUE=uri:https://example.com/a.png\r\nEND:VCARD\r\n\
+         BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ada Text\r\nPHOTO:data:image/png;base64,aGVsbG8=\r\nEND:VCARD\r\n"
+    );
+    import(&db, &u.id, file.as_bytes(), DuplicatePolicy::Skip).await;
+    let contacts = db
+        .contacts()
+        .list(&u.id, &ContactQuery::default())
+        .await
+        .unwrap()
+        .contacts;
+    assert_eq!(contacts.len(), 4);
+    for c in contacts {
+        let photo = db.contact_photos().get(&u.id, &c.id).await;
+        match c.name.as_str() {
+            "Ada Four" | "Ada Three" => assert_eq!(photo.unwrap().data, png, "{}", c.name),
+            // An address to fetch, and bytes that are not an image: no photo, the rest kept.
+            _ => assert!(photo.is_err(), "{}", c.name),
+        }
+    }
+}

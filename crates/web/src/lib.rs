@@ -56,11 +56,14 @@ pub fn app(state: AppState) -> Router {
         .merge(health::router())
         .merge(assets::router())
         .merge(theme::router());
-    // The import upload has its own, larger body limit; everything else the default one.
-    let uploads = transfer::upload_router().route_layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        auth::require_user,
-    ));
+    // The import upload and a contact's photo have their own, larger body limits; everything
+    // else the default one.
+    let uploads = transfer::upload_router()
+        .merge(contacts::photo_router())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_user,
+        ));
     let limited = middleware::body_limit(Router::new().merge(pages).merge(public), &state);
     middleware::wrap(limited.merge(uploads), state)
 }

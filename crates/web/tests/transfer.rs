@@ -5,12 +5,9 @@
 mod common;
 use common::sign_up as signed_in;
 
-use axum::body::Body;
-use axum::extract::ConnectInfo;
-use axum::http::{header, Request, StatusCode};
+use axum::http::{header, StatusCode};
 use common::{count, spawn_app, Client, TestResponse};
 use devhub_db::ContactInput;
-use tower::ServiceExt;
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/../db/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -19,45 +16,7 @@ fn fixture(name: &str) -> Vec<u8> {
 
 /// Posts `bytes` as the import form's file, as a browser does.
 async fn upload(client: &Client<'_>, file_name: &str, bytes: &[u8]) -> TestResponse {
-    let boundary = "----devhubTestBoundary7MA4YWxkTrZu0gW";
-    let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
-             Content-Type: application/octet-stream\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let cookie = client
-        .cookies
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("; ");
-    let mut request = Request::post("/contacts/import")
-        .header(header::HOST, "localhost:3000")
-        .header(header::ORIGIN, "http://localhost:3000")
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .header(header::COOKIE, cookie)
-        .body(Body::from(body))
-        .unwrap();
-    request.extensions_mut().insert(ConnectInfo(client.peer));
-    let response = client.app.router.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap();
-    TestResponse {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-    }
+    common::post_file(client, "/contacts/import", "file", file_name, bytes).await
 }
 
 fn upload_id(preview: &TestResponse) -> String {

@@ -7,6 +7,7 @@ pub mod cadence;
 pub mod contact;
 pub mod contact_detail;
 pub mod contact_info;
+pub mod contact_photo;
 pub mod follow_up;
 pub mod import_upload;
 pub mod interaction;

@@ -87,9 +87,20 @@ pub struct BackupContact {
     /// backups made before them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub details: Vec<BackupContactDetail>,
+    /// The contact's photo; absent without one (and in backups made before photos).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<BackupPhoto>,
     pub tags: Vec<BackupContactTag>,
     pub interactions: Vec<BackupInteraction>,
     pub follow_ups: Vec<BackupFollowUp>,
+}
+
+/// A contact's photo: its type and its bytes in standard base64.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupPhoto {
+    pub content_type: String,
+    pub data: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -339,6 +350,14 @@ async fn backup_contact(tx: &Tx, user: &UserId, c: Contact) -> Result<BackupCont
         }),
         None => None,
     };
+    let photo = match tx.contact_photos().get(user, id).await {
+        Ok(p) => Some(BackupPhoto {
+            content_type: p.content_type,
+            data: base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &p.data),
+        }),
+        Err(Error::NotFound) => None,
+        Err(e) => return Err(e),
+    };
     let details = tx
         .contact_details()
         .more(user, id)
@@ -412,6 +431,7 @@ async fn backup_contact(tx: &Tx, user: &UserId, c: Contact) -> Result<BackupCont
         background,
         contact_info,
         details,
+        photo,
         tags,
         interactions,
         follow_ups,
@@ -609,6 +629,26 @@ async fn restore_rows(tx: &Tx, user: &UserId, backup: &Backup) -> Result<Restore
                 )
                 .await?;
             *position += 1;
+        }
+        if let Some(p) = &c.photo {
+            let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &p.data)
+                .map_err(|e| {
+                    Error::validation("file", format!("{}: {e}", record(".photo.data")))
+                })?;
+            tx.contact_photos()
+                .set(user, id, &bytes)
+                .await
+                .map_err(|e| match e {
+                    Error::Validation(v) => Error::validation(
+                        "file",
+                        format!(
+                            "{}: the photo {}",
+                            record(".photo"),
+                            v.get("photo").unwrap_or("could not be read")
+                        ),
+                    ),
+                    other => other,
+                })?;
         }
         for t in &c.tags {
             let tag = tag_ids.get(t.tag_id.as_str()).ok_or_else(|| {

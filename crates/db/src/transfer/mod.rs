@@ -71,6 +71,8 @@ pub struct ImportedContact {
     pub tags: Vec<String>,
     /// Every e-mail of the record, lowercased: what duplicates are recognised by.
     pub emails: Vec<String>,
+    /// The person's photo (vCard `PHOTO`, inline), when it is one we keep.
+    pub photo: Option<Vec<u8>>,
 }
 
 /// A record that could not be read: where it starts and why.
@@ -256,6 +258,7 @@ pub(crate) struct RecordBuilder {
     pub tags: Vec<String>,
     pub vip: bool,
     pub archived: bool,
+    pub photo: Option<Vec<u8>>,
 }
 
 fn clean(value: &str) -> Option<String> {
@@ -421,6 +424,7 @@ impl RecordBuilder {
             details,
             tags: self.tags,
             emails: self.emails.iter().map(|e| e.value.to_lowercase()).collect(),
+            photo: self.photo,
         };
         for tag in &imported.tags {
             if tag.chars().count() > crate::validate::MAX_SHORT_TEXT {

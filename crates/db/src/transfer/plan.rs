@@ -320,6 +320,10 @@ async fn write_details(
             .merge_deferred(user, contact_id, &record.background)
             .await?;
     }
+    // A photo comes with a new contact; a merge keeps the photo the contact has (or has not).
+    if let (true, Some(photo)) = (new, &record.photo) {
+        tx.contact_photos().set(user, contact_id, photo).await?;
+    }
     if record.details.is_empty() {
         return Ok(());
     }

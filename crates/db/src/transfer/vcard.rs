@@ -181,8 +181,9 @@ fn read_card(text: &str, line: usize) -> Result<ImportedContact, RecordError> {
             "X-DEVHUB-MAIN-APP" => record.main_app = non_empty(unescape(&value)),
             "X-DEVHUB-VIP" => record.vip = value.trim() == "1",
             "X-DEVHUB-STATUS" => record.archived = value.trim().eq_ignore_ascii_case("archived"),
-            // PHOTO, LOGO, SOUND, KEY (often large base64), UID, REV, PRODID, VERSION and the
-            // rest have no place in our tables.
+            "PHOTO" if record.photo.is_none() => record.photo = photo(prop, raw),
+            // LOGO, SOUND, KEY, UID, REV, PRODID, VERSION and the rest have no place in our
+            // tables.
             _ => {}
         }
     }
@@ -192,6 +193,32 @@ fn read_card(text: &str, line: usize) -> Result<ImportedContact, RecordError> {
         }
     }
     record.finish(line)
+}
+
+/// The bytes of an inline `PHOTO` (vCard 4's `data:image/…;base64,…` or vCard 3's
+/// `ENCODING=b`), when they are an image we keep; a photo given by its address, or anything
+/// else, is left out.
+fn photo(prop: &Property, raw: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let inline = match raw.trim().strip_prefix("data:") {
+        Some(uri) => uri.split_once(";base64,")?.1.to_string(),
+        None => {
+            let encoded = param(prop, "ENCODING").is_some_and(|v| {
+                v.iter()
+                    .any(|e| e.eq_ignore_ascii_case("b") || e.eq_ignore_ascii_case("BASE64"))
+            });
+            if !encoded {
+                return None;
+            }
+            raw.to_string()
+        }
+    };
+    let compact: String = inline.chars().filter(|c| !c.is_whitespace()).collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(compact.as_bytes())
+        .ok()?;
+    crate::repo::contact_photo::image_type(&bytes).ok()?;
+    Some(bytes)
 }
 
 /// The label of an `EMAIL` or `TEL`: our export's `X-DEVHUB-LABEL` as it was, else the first

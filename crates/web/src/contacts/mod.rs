@@ -4,6 +4,7 @@
 
 mod form;
 mod list;
+mod photo;
 mod quick;
 mod show;
 mod vip;
@@ -12,6 +13,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 pub(crate) use list::ListParams;
+pub use photo::router as photo_router;
 pub(crate) use show::{render_contact_with_card, render_contact_with_tag, to_contact_page};
 
 use crate::state::AppState;

@@ -159,6 +159,8 @@ struct ShowPage {
     layout: Layout,
     c: ContactView,
     avatar: Avatar,
+    /// When the contact's photo last changed (its address's version), if it has one.
+    photo: Option<i64>,
     emails: Vec<Reach>,
     phones: Vec<Reach>,
     /// The background's company, shown under the name.
@@ -213,7 +215,7 @@ pub(super) async fn render_contact(
     let mut timeline = timeline.max(1);
     let offset = |p: u32| u64::from(p - 1) * u64::from(per);
     // Every read of the page in one batch: one request on a server.
-    let (contact, (mut list, total), open, own_cadence, background, info, more, tags) = db
+    let (contact, (mut list, total), open, own_cadence, background, info, (more, photo), tags) = db
         .batch((
             db.contacts().get(user, id),
             interactions.list_for_contact(user, id, per, offset(timeline)),
@@ -221,7 +223,9 @@ pub(super) async fn render_contact(
             db.cadences().get(user, id),
             db.backgrounds().get(user, id),
             db.contact_infos().get(user, id),
-            db.contact_details().more(user, id),
+            db.contact_details()
+                .more(user, id)
+                .and(db.contact_photos().changed_at(user, id)),
             crate::tags::ContactTags::query(db, user, id),
         ))
         .await?;
@@ -303,6 +307,7 @@ pub(super) async fn render_contact(
     let show = ShowPage {
         tags,
         avatar: Avatar::of(&contact.name),
+        photo,
         emails: details.emails.into_iter().map(Reach::email).collect(),
         phones: details.phones.into_iter().map(Reach::phone).collect(),
         company,

@@ -276,3 +276,52 @@ pub async fn sign_up<'a>(app: &'a TestApp, username: &str) -> (Client<'a>, devhu
         .unwrap();
     (client, user.id)
 }
+
+/// Posts `bytes` as the file `field` of a multipart form to `path`, as a browser does.
+pub async fn post_file(
+    client: &Client<'_>,
+    path: &str,
+    field: &str,
+    file_name: &str,
+    bytes: &[u8],
+) -> TestResponse {
+    let boundary = "----devhubTestBoundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let cookie = client
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut request = Request::post(path)
+        .header(header::HOST, client.host)
+        .header(header::ORIGIN, format!("http://{}", client.host))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header(header::COOKIE, cookie)
+        .body(Body::from(body))
+        .unwrap();
+    request.extensions_mut().insert(ConnectInfo(client.peer));
+    let response = client.app.router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    TestResponse {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
