@@ -645,8 +645,8 @@ async fn the_log_lists_every_interaction_latest_first_with_its_contact_linked() 
         Some("March 1, 2024")
     );
     assert_eq!(
-        r.texts(".ix-month-heading"),
-        ["March 2024", "February 2024", "January 2024"]
+        r.texts(".ix-day-heading"),
+        ["March 1, 2024", "February 10, 2024", "January 5, 2024"]
     );
     assert_eq!(r.texts(".ix-count"), ["3 interactions"]);
     assert_eq!(r.texts(".pager").len(), 0, "one page: no pager");

@@ -1,4 +1,4 @@
-//! `GET /interactions`: every interaction of the user, latest first, grouped by month, with
+//! `GET /interactions`: every interaction of the user, latest first, grouped by day, with
 //! filters (type, date range, text) and pages, all kept in the URL.
 
 use askama::Template;
@@ -32,8 +32,8 @@ pub(super) struct ListParams {
     page: String,
 }
 
-/// The interactions of one month, under its heading.
-struct MonthGroup {
+/// The interactions of one day, under its heading.
+struct DayGroup {
     label: String,
     rows: Vec<InteractionRow>,
 }
@@ -52,7 +52,7 @@ struct ListPage {
     notices: Vec<String>,
     /// Whether any filter is in effect.
     filtered: bool,
-    groups: Vec<MonthGroup>,
+    groups: Vec<DayGroup>,
     total: u64,
     /// Where counting stopped for this list.
     count_limit: u64,
@@ -153,17 +153,17 @@ pub(super) async fn index(
         found = repo.search(page.user_id(), &query).await?.0;
     }
 
-    let mut groups: Vec<MonthGroup> = Vec::new();
+    let mut groups: Vec<DayGroup> = Vec::new();
     for row in found
         .into_iter()
         .map(|r| InteractionRow::new(r, &page.today))
     {
         match groups.last_mut() {
-            Some(group) if group.rows.last().is_some_and(|last| last.same_month(&row)) => {
+            Some(group) if group.rows.last().is_some_and(|last| last.same_day(&row)) => {
                 group.rows.push(row);
             }
-            _ => groups.push(MonthGroup {
-                label: row.month(),
+            _ => groups.push(DayGroup {
+                label: row.day(),
                 rows: vec![row],
             }),
         }

@@ -10,7 +10,7 @@ mod list;
 
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use devhub_db::InteractionWithContact;
 
 use crate::format::{interaction_label, When};
@@ -76,16 +76,16 @@ impl InteractionRow {
         )
     }
 
-    /// "March 2024": the heading of the month the interaction falls in.
-    pub(crate) fn month(&self) -> String {
-        format!(
-            "{} {:04}",
-            crate::format::month_name(self.date),
-            self.date.year()
-        )
+    /// "Today", "Yesterday" or "March 3, 2024": the heading of the day of the interaction.
+    pub(crate) fn day(&self) -> String {
+        match self.when.relative.as_str() {
+            "today" => "Today".to_string(),
+            "yesterday" => "Yesterday".to_string(),
+            _ => self.when.exact.clone(),
+        }
     }
 
-    pub(crate) fn same_month(&self, other: &InteractionRow) -> bool {
-        (self.date.year(), self.date.month()) == (other.date.year(), other.date.month())
+    pub(crate) fn same_day(&self, other: &InteractionRow) -> bool {
+        self.date == other.date
     }
 }
