@@ -133,7 +133,7 @@ async fn a_user_builds_up_a_vip_contact_finds_it_and_archives_it() {
     browser.goto(&server.url("/dashboard")).await;
     assert!(browser.text("#vips").await.contains("Ada Lovelace"));
 
-    // Keyboard shortcuts: `g c` goes to contacts, `/` focuses the search box, `?` lists them.
+    // Keyboard shortcuts: `g c` goes to contacts, `/` opens the search palette, `?` lists them.
     let body = browser.client.find(Locator::Css("body")).await.unwrap();
     body.send_keys("gc").await.unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -148,7 +148,10 @@ async fn a_user_builds_up_a_vip_contact_finds_it_and_archives_it() {
     let body = browser.client.find(Locator::Css("body")).await.unwrap();
     body.send_keys("/").await.unwrap();
     let focused = browser.client.active_element().await.unwrap();
-    assert_eq!(focused.attr("id").await.unwrap().as_deref(), Some("q"));
+    assert_eq!(
+        focused.attr("id").await.unwrap().as_deref(),
+        Some("palette-q")
+    );
     focused.send_keys("n").await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(
@@ -156,6 +159,10 @@ async fn a_user_builds_up_a_vip_contact_finds_it_and_archives_it() {
         "/contacts",
         "typing in a field is not a shortcut"
     );
+    focused
+        .send_keys(&String::from(char::from(fantoccini::key::Key::Escape)))
+        .await
+        .unwrap();
     let body = browser.client.find(Locator::Css("body")).await.unwrap();
     body.send_keys("?").await.unwrap();
     assert!(browser

@@ -475,16 +475,10 @@
       pendingG = true;
       pendingTimer = setTimeout(function () { pendingG = false; }, 1500);
     } else if (key === "/") {
-      // The page's own search box (the contacts' or interactions' filter) when it has one;
-      // the palette everywhere else.
+      // The palette on every page (the contacts' and interactions' own boxes filter their
+      // list, and are a Tab away).
       event.preventDefault();
-      var search = document.querySelector("main input[type=search]");
-      if (search && visible(search)) {
-        search.focus();
-        search.select();
-      } else {
-        openPalette();
-      }
+      openPalette();
     } else if (key === "n") {
       event.preventDefault();
       openQuickAdd();
