@@ -15,6 +15,15 @@ pub struct When {
 }
 
 impl When {
+    /// "Today", "Yesterday" or the date: the heading of a day's entries in a timeline.
+    pub fn day_heading(&self) -> String {
+        match self.relative.as_str() {
+            "today" => "Today".to_string(),
+            "yesterday" => "Yesterday".to_string(),
+            _ => self.exact.clone(),
+        }
+    }
+
     pub fn of_date(date: NaiveDate, today: NaiveDate) -> Self {
         When {
             relative: relative_days((today - date).num_days()),

@@ -2,8 +2,8 @@
 //! with the avatar, name, one-tap e-mail and phone links and the quick actions; a compact log
 //! box and the timeline grouped by day as the main column; contact details, follow-ups and the
 //! VIP background beside it (contact details first on a phone). The quick actions behind it
-//! (`POST …/vip`, `POST …/status`) and deletion (`POST /contacts/{id}/delete`), each at once with an Undo in the flash (see
-//! `crate::undo`).
+//! (`POST …/vip`, `POST …/status`) and deletion (`POST /contacts/{id}/delete`), each at once
+//! with an Undo in the flash (see `crate::undo`).
 
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
@@ -85,11 +85,7 @@ fn by_day(entries: Vec<Entry>) -> Vec<Day> {
         match days.last_mut() {
             Some(day) if day.iso == e.when.iso => day.entries.push(e),
             _ => days.push(Day {
-                label: match e.when.relative.as_str() {
-                    "today" => "Today".to_string(),
-                    "yesterday" => "Yesterday".to_string(),
-                    _ => e.when.exact.clone(),
-                },
+                label: e.when.day_heading(),
                 iso: e.when.iso.clone(),
                 entries: vec![e],
             }),

@@ -78,11 +78,7 @@ impl InteractionRow {
 
     /// "Today", "Yesterday" or "March 3, 2024": the heading of the day of the interaction.
     pub(crate) fn day(&self) -> String {
-        match self.when.relative.as_str() {
-            "today" => "Today".to_string(),
-            "yesterday" => "Yesterday".to_string(),
-            _ => self.when.exact.clone(),
-        }
+        self.when.day_heading()
     }
 
     pub(crate) fn same_day(&self, other: &InteractionRow) -> bool {
