@@ -820,25 +820,7 @@ impl TagRepo<'_> {
         contact::ensure_owned(&tx, user, contact_id).await?;
         let mut ids = Vec::new();
         for name in names {
-            let found = query_one(
-                &*tx,
-                "SELECT id FROM tag WHERE user_id = ?1 AND name = ?2 COLLATE NOCASE",
-                params![user, name.clone()],
-                |row| Ok(TagId::from(row.get::<String>(0)?)),
-            )
-            .await?;
-            let id = match found {
-                Some(id) => id,
-                None => {
-                    let new = TagInput {
-                        name: name.clone(),
-                        color: None,
-                    }
-                    .parse()?;
-                    tx.tags().create(user, &new).await?.id
-                }
-            };
-            ids.push(id);
+            ids.push(find_or_create(&*tx, user, &tag_name(name)?).await?.id);
         }
         let keep: Vec<String> = ids.iter().map(|id| id.as_str().to_string()).collect();
         tx.execute(
