@@ -19,6 +19,13 @@ async fn exec(db: &Db, sql: &str, params: impl libsql::params::IntoParams) {
     conn.execute(sql, params).await.unwrap();
 }
 
+/// A schema change as a later migration would make it: through the database's own connection
+/// (on an embedded replica, its write path), so that its next writes see the new schema.
+async fn ddl(db: &Db, sql: &str) {
+    db.conn().await.unwrap().execute(sql, ()).await.unwrap();
+    db.sync().await.unwrap();
+}
+
 /// Every row of `sql` (one text parameter), every column, in order.
 async fn rows(db: &Db, sql: &str, param: &str) -> Vec<Vec<Value>> {
     let conn = db.primary().conn().await.unwrap();
@@ -637,7 +644,7 @@ async fn a_table_and_a_column_added_later_are_kept_with_no_change_to_the_snapsho
     let db = test_db().await;
     let ada = user(&db).await;
     // What the contact details work adds: a child table and a nullable column on `contact`.
-    exec(
+    ddl(
         &db,
         "CREATE TABLE contact_pet_name (id TEXT PRIMARY KEY NOT NULL, \
          contact_id TEXT NOT NULL REFERENCES contact(id) ON DELETE CASCADE, \
@@ -645,10 +652,9 @@ async fn a_table_and_a_column_added_later_are_kept_with_no_change_to_the_snapsho
          position INTEGER NOT NULL DEFAULT 0, \
          created_at INTEGER NOT NULL DEFAULT (unixepoch()), \
          updated_at INTEGER NOT NULL DEFAULT (unixepoch()))",
-        (),
     )
     .await;
-    exec(&db, "ALTER TABLE contact ADD COLUMN pronouns TEXT", ()).await;
+    ddl(&db, "ALTER TABLE contact ADD COLUMN pronouns TEXT").await;
     let id = full_contact(&db, &ada, "Ada Lovelace").await;
     exec(
         &db,
