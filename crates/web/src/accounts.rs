@@ -162,7 +162,8 @@ async fn login(
         .await?;
     // With two-factor log-in on (and this browser not remembered for it), the password is
     // half of it: the code comes next, on a page of its own.
-    let jar = match crate::two_factor::login::challenge_if_needed(&state, jar, &user, &next).await? {
+    let jar = match crate::two_factor::login::challenge_if_needed(&state, jar, &user, &next).await?
+    {
         Ok(jar) => jar,
         Err(challenge) => return Ok(challenge),
     };

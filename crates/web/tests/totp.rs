@@ -43,7 +43,13 @@ fn the_verifier_accepts_the_steps_either_side_of_now_and_no_further() {
     assert_eq!(key.len(), 20, "160 bits");
     let ours = Totp::new(&secret, "ada").unwrap();
     // Several moments, including the first and last second of a step.
-    for now in [1_700_000_000u64, 1_700_000_010, 1_700_000_019, 1_700_000_020, 1_111_111_109] {
+    for now in [
+        1_700_000_000u64,
+        1_700_000_010,
+        1_700_000_019,
+        1_700_000_020,
+        1_111_111_109,
+    ] {
         let step = (now / STEP_SECONDS) as i64;
         let at = |offset: i64| totp(&key, ((step + offset) as u64) * STEP_SECONDS, 6);
         let window = [at(-1), at(0), at(1)];
@@ -63,7 +69,10 @@ fn the_verifier_accepts_the_steps_either_side_of_now_and_no_further() {
             }
         }
         // A code from another secret, and what is not a code.
-        assert_eq!(ours.verify(&totp(b"another secret 12345", now, 6), now), None);
+        assert_eq!(
+            ours.verify(&totp(b"another secret 12345", now, 6), now),
+            None
+        );
         assert_eq!(ours.verify("", now), None);
         assert_eq!(ours.verify(&totp(&key, now, 8), now), None, "8 digits");
     }

@@ -246,13 +246,15 @@ async fn submit_code(
             &user.username,
         ) {
             Some(totp) => match totp.verify(&code, unix_now()) {
-                Some(step) if db.two_factor().use_step(&user.id, step).await? => {
-                    Ok(Passed::Code)
-                }
+                Some(step) if db.two_factor().use_step(&user.id, step).await? => Ok(Passed::Code),
                 Some(_) => Err("That code was used already. Wait for the next one and enter it."),
                 None => Err("That code is not right. Check your app and try again."),
             },
-            None => return Err(AppError::Internal("a stored TOTP secret is not base32".into())),
+            None => {
+                return Err(AppError::Internal(
+                    "a stored TOTP secret is not base32".into(),
+                ))
+            }
         },
         None => {
             let hash = recovery_code_hash(&form.recovery_code);
@@ -287,7 +289,10 @@ async fn submit_code(
             } else {
                 format!("{left} tries left")
             };
-            return Ok(page(StatusCode::UNAUTHORIZED, format!("{message} ({tries})")));
+            return Ok(page(
+                StatusCode::UNAUTHORIZED,
+                format!("{message} ({tries})"),
+            ));
         }
     };
     db.auth_attempts().forget(&recorded).await?;

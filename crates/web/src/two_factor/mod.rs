@@ -195,7 +195,10 @@ async fn enable(
         return refuse_code(&state, &page, form.code, message).await;
     };
     let codes = new_recovery_codes();
-    let hashes: Vec<String> = codes.iter().map(|c| recovery_code_hash(c.expose())).collect();
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|c| recovery_code_hash(c.expose()))
+        .collect();
     match db.two_factor().enable(&user.id, step, &hashes).await {
         Ok(()) => {}
         // Confirmed meanwhile in another tab.
@@ -258,9 +261,8 @@ async fn recheck_password(
         Ok(attempt) => attempt,
         Err(wait) => {
             let mut settings = SettingsPage::load(state, page).await?;
-            *field(&mut settings) = Some(
-                "could not be checked: too many wrong passwords; please wait a minute".into(),
-            );
+            *field(&mut settings) =
+                Some("could not be checked: too many wrong passwords; please wait a minute".into());
             return Ok(Err(retry_after(
                 render(StatusCode::TOO_MANY_REQUESTS, &settings),
                 wait,
@@ -319,7 +321,10 @@ async fn regenerate_codes(
         return Ok(refused);
     }
     let codes = new_recovery_codes();
-    let hashes: Vec<String> = codes.iter().map(|c| recovery_code_hash(c.expose())).collect();
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|c| recovery_code_hash(c.expose()))
+        .collect();
     match state
         .db
         .two_factor()

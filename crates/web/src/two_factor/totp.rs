@@ -146,7 +146,11 @@ mod tests {
         assert_eq!(normalize_code("12345"), None);
         assert_eq!(normalize_code("1234567"), None);
         assert_eq!(normalize_code("12345a"), None);
-        assert_eq!(normalize_code("١٢٣٤٥٦"), None, "other scripts' digits are not ASCII");
+        assert_eq!(
+            normalize_code("١٢٣٤٥٦"),
+            None,
+            "other scripts' digits are not ASCII"
+        );
     }
 
     #[test]
@@ -166,7 +170,10 @@ mod tests {
         assert!(svg.starts_with("<svg class=\"qr\""), "{svg:.80}");
         assert!(!svg.contains("style"), "the CSP forbids inline styles");
         assert!(Totp::new("not base32!", "ada").is_none());
-        assert!(Totp::new("GEZDGNBV", "ada").is_none(), "40 bits are too few");
+        assert!(
+            Totp::new("GEZDGNBV", "ada").is_none(),
+            "40 bits are too few"
+        );
         assert_eq!(grouped("ABCDEFGHIJ"), "ABCD EFGH IJ");
     }
 }

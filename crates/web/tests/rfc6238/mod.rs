@@ -43,7 +43,6 @@ pub fn base32_decode(s: &str) -> Vec<u8> {
     out
 }
 
-
 /// The code a phone shows for the base32 `secret` at Unix time `t` (six digits).
 pub fn code(secret: &str, t: u64) -> String {
     totp(&base32_decode(secret), t, 6)
