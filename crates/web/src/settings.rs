@@ -145,8 +145,6 @@ struct SettingsPage {
     token_expiry_choices: [(&'static str, &'static str); 5],
     /// Contacts deleted in the last 30 days, the latest first.
     deleted: Vec<crate::undo::DeletedRow>,
-    /// Two-factor log-in is on (its card links to `/settings/two-factor`).
-    two_factor_on: bool,
 }
 
 impl SettingsPage {
@@ -191,7 +189,6 @@ impl SettingsPage {
             .map(|t| TokenRow::new(t, now))
             .collect();
         settings.deleted = crate::undo::recently_deleted(state, page).await?;
-        settings.two_factor_on = state.db.two_factor().is_enabled(page.user_id()).await?;
         Ok(settings)
     }
 }

@@ -92,7 +92,6 @@ async fn set_up_is_refused_with_a_wrong_code_and_on_with_the_right_one() {
         settings.attr("#two-factor-link", "href").as_deref(),
         Some("/settings/two-factor")
     );
-    assert!(settings.texts("#two-factor-summary")[0].starts_with("Off"));
     let page = ada.get("/settings/two-factor").await;
     assert_eq!(page.texts("#two-factor-state"), ["Off"]);
 
@@ -164,7 +163,6 @@ async fn set_up_is_refused_with_a_wrong_code_and_on_with_the_right_one() {
         page.texts("#codes-left"),
         ["10 unused recovery codes left."]
     );
-    assert!(ada.get("/settings").await.texts("#two-factor-summary")[0].starts_with("On"));
     // A second set-up is refused while it is on.
     let r = ada.post_form("/settings/two-factor/setup", &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
