@@ -341,6 +341,73 @@ CREATE TABLE known_device (
 );
 CREATE INDEX known_device_user_id_idx ON known_device (user_id);
 
+-- Two-factor log-in with a time-based one-time password (TOTP, RFC 6238: HMAC-SHA1, six
+-- digits, 30-second steps). At most one row per user. `secret` is the shared key in base32, as
+-- authenticator apps take it: the server must compute codes from it, so it cannot be hashed.
+-- `enabled_at` is NULL while the set-up awaits its confirmation code (the second factor is off
+-- until then); `last_used_step` is the time step (Unix seconds / 30) of the last code accepted:
+-- a code of that step or an earlier one is refused, so a code seen over a shoulder or a
+-- network cannot be replayed within its window.
+CREATE TABLE two_factor (
+    user_id TEXT PRIMARY KEY NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    secret TEXT NOT NULL,
+    enabled_at INTEGER,
+    last_used_step INTEGER,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+
+-- Single-use recovery codes, ten at a time, shown once: `code_hash` is the lowercase hex
+-- sha256 of the normalised code (80 random bits each, so a fast hash is enough; see
+-- repo::two_factor). `used_at` is set when one is spent.
+CREATE TABLE recovery_code (
+    id TEXT PRIMARY KEY NOT NULL,
+    user_id TEXT NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    code_hash TEXT NOT NULL,
+    used_at INTEGER,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+CREATE INDEX recovery_code_user_id_idx ON recovery_code (user_id, code_hash);
+
+-- A log-in halfway done: the password was right, the second factor is still to come. `id` is
+-- the sha256 of a random token kept in a short-lived cookie; in the database so that the code
+-- may be checked by another instance than the one that checked the password. A few minutes of
+-- life and a few attempts.
+CREATE TABLE two_factor_challenge (
+    id TEXT PRIMARY KEY NOT NULL,
+    user_id TEXT NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    next TEXT,
+    expires_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+CREATE INDEX two_factor_challenge_user_id_idx ON two_factor_challenge (user_id, expires_at);
+
+-- Browsers where the user ticked "remember this device for 30 days": a log-in from one asks
+-- for the password only. `id` is the sha256 of the token in the browser's cookie.
+CREATE TABLE remembered_device (
+    id TEXT PRIMARY KEY NOT NULL,
+    user_id TEXT NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+CREATE INDEX remembered_device_user_id_idx ON remembered_device (user_id, expires_at);
+-- Every remembered browser is forgotten when the second factor goes (turned off, cleared by an
+-- admin, or the row deleted by any other tool) and when the password changes (by the user, a
+-- reset, the command line): the database does it, so no write path can forget to.
+CREATE TRIGGER two_factor_off_forgets_devices AFTER DELETE ON two_factor
+BEGIN
+    DELETE FROM remembered_device WHERE user_id = OLD.user_id;
+END;
+CREATE TRIGGER password_change_forgets_devices AFTER UPDATE OF password_hash ON user
+WHEN NEW.password_hash IS NOT OLD.password_hash
+BEGIN
+    DELETE FROM remembered_device WHERE user_id = NEW.id;
+END;
+
 -- Full-text search over contacts: a trigram index (substrings of three characters or more,
 -- case- and accent-insensitive) of each contact's name and details, kept current by triggers
 -- on every table it reads, so rows written by other tools (the original app's Drizzle client,

@@ -56,6 +56,7 @@ pub use repo::tag::{NewTag, Tag, TagCount, TagCursor, TagId, TagInput, TagRepo};
 pub use repo::trash::{
     Deleted, DeletedContact, DeletedContactId, Restored, TrashRepo, UndoId, UndoOutcome, Undone,
 };
+pub use repo::two_factor::{Challenge, ChallengeId, TwoFactor, TwoFactorRepo};
 pub use repo::user::{NewUser, User, UserId, UserRepo};
 pub use repo::user_settings::{
     CadenceDays, Preferences, PreferencesInput, TimeZone, UserSettings, UserSettingsRepo,
@@ -84,6 +85,7 @@ macro_rules! repositories {
             pub fn auth_attempts(&self) -> AuthAttemptRepo<'_> { AuthAttemptRepo::new(self) }
             pub fn search(&self) -> SearchRepo<'_> { SearchRepo::new(self) }
             pub fn trash(&self) -> TrashRepo<'_> { TrashRepo::new(self) }
+            pub fn two_factor(&self) -> TwoFactorRepo<'_> { TwoFactorRepo::new(self) }
         }
     )*};
 }

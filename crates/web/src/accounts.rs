@@ -160,24 +160,45 @@ async fn login(
     attempt.succeeded(&state.db).await?;
     let jar = rate_limit::remember_device(&state.db, jar, &user.id, state.settings.secure_cookies)
         .await?;
-    // A new session on every log-in: a session planted before log-in is worth nothing.
-    let jar = end_cookie_session(&state, jar).await?;
-    let (token, session) = create_session(&state.db, &user).await?;
-    let jar = jar.add(session_cookie(
+    // With two-factor log-in on (and this browser not remembered for it), the password is
+    // half of it: the code comes next, on a page of its own.
+    let jar = match crate::two_factor::login::challenge_if_needed(&state, jar, &user, &next).await?
+    {
+        Ok(jar) => jar,
+        Err(challenge) => return Ok(challenge),
+    };
+    let jar = start_session(&state, jar, &user).await?;
+    Ok((jar, Redirect::to(&after_login(&next))).into_response())
+}
+
+/// What every log-in ends with, with a password alone or after its second factor: a new
+/// session, whose cookie the returned jar carries. The session the browser held before ends
+/// (a session planted before log-in is worth nothing).
+pub(crate) async fn start_session(
+    state: &AppState,
+    jar: CookieJar,
+    user: &devhub_db::User,
+) -> Result<CookieJar, AppError> {
+    let jar = end_cookie_session(state, jar).await?;
+    let (token, session) = create_session(&state.db, user).await?;
+    Ok(jar.add(session_cookie(
         token,
         session.expires_at,
         state.settings.secure_cookies,
-    ));
-    let target = if next.is_empty() {
+    )))
+}
+
+/// Where a log-in goes: `next` (a local path, [`safe_next`]) or home.
+pub(crate) fn after_login(next: &str) -> String {
+    if next.is_empty() {
         "/".to_string()
     } else {
-        next
-    };
-    Ok((jar, Redirect::to(&target)).into_response())
+        next.to_string()
+    }
 }
 
 /// "a second", "12 seconds": a wait, rounded up.
-fn seconds(wait: std::time::Duration) -> String {
+pub(crate) fn seconds(wait: std::time::Duration) -> String {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     if secs <= 1 {
         "a second".into()

@@ -26,6 +26,7 @@ pub mod tags;
 pub mod theme;
 pub mod today;
 pub mod transfer;
+pub mod two_factor;
 pub mod undo;
 
 use axum::Router;
@@ -45,6 +46,7 @@ pub fn app(state: AppState) -> Router {
         .merge(settings::router())
         .merge(transfer::router())
         .merge(undo::router())
+        .merge(two_factor::router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_user,
@@ -52,6 +54,7 @@ pub fn app(state: AppState) -> Router {
     let public = Router::new()
         .merge(api::router(state.clone()))
         .merge(accounts::router())
+        .merge(two_factor::public_router())
         .merge(calendar::router())
         .merge(health::router())
         .merge(assets::router())

@@ -226,6 +226,12 @@ async fn snapshot(app: &TestApp, user: &UserId, cookie: &str) -> String {
     for sql in [
         "SELECT group_concat(id || name, ',') FROM api_token WHERE user_id = ?1 ORDER BY id",
         "SELECT calendar_token_hash FROM user_settings WHERE user_id = ?1",
+        // Their second factor: its secret and state, recovery codes, remembered browsers.
+        "SELECT group_concat(secret || coalesce(enabled_at, '-') || coalesce(last_used_step, '-')) \
+          FROM two_factor WHERE user_id = ?1",
+        "SELECT group_concat(code_hash || coalesce(used_at, '-'), ',') FROM recovery_code \
+          WHERE user_id = ?1",
+        "SELECT group_concat(id || expires_at, ',') FROM remembered_device WHERE user_id = ?1",
         // What they deleted, and what of it was undone.
         "SELECT group_concat(id || name, ',') FROM deleted_contact WHERE user_id = ?1",
         "SELECT group_concat(id || coalesce(undone_at, '-'), ',') FROM undo_action \
@@ -347,6 +353,24 @@ async fn every_route_and_method_with_another_users_ids_is_404_and_changes_nothin
         .set_calendar_token(&ada, &devhub_db::sha256_hex("currentfeedtoken000000000000"))
         .await
         .unwrap();
+    // Ada's second factor is on, with a browser remembered.
+    let two_factor = app.db.two_factor();
+    two_factor
+        .begin_setup(&ada, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
+        .await
+        .unwrap();
+    two_factor
+        .enable(&ada, 7, &[devhub_db::sha256_hex("ada's recovery code")])
+        .await
+        .unwrap();
+    two_factor
+        .remember_device(
+            &ada,
+            &devhub_db::sha256_hex("ada's browser"),
+            devhub_db::row::now() + chrono::Duration::days(30),
+        )
+        .await
+        .unwrap();
     let theirs = Theirs {
         contact,
         interaction,
@@ -446,6 +470,9 @@ async fn every_route_and_method_with_another_users_ids_is_404_and_changes_nothin
         "GET /undo/{id}",
         "POST /settings/recently-deleted/{id}/restore",
         "POST /settings/recently-deleted/{id}/delete",
+        "POST /settings/two-factor/disable",
+        "POST /settings/two-factor/recovery-codes",
+        "POST /login/two-factor",
     ] {
         assert!(
             checked.iter().any(|c| c == expected),

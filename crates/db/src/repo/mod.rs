@@ -17,6 +17,7 @@ pub mod search;
 pub mod session;
 pub mod tag;
 pub mod trash;
+pub mod two_factor;
 pub mod user;
 pub mod user_settings;
 
