@@ -19,6 +19,7 @@ pub mod interactions;
 pub mod middleware;
 pub mod page;
 pub mod search;
+pub mod security;
 pub mod server;
 pub mod settings;
 pub mod state;
@@ -43,6 +44,7 @@ pub fn app(state: AppState) -> Router {
         .merge(interactions::router())
         .merge(search::router())
         .merge(settings::router())
+        .merge(security::router())
         .merge(transfer::router())
         .merge(undo::router())
         .route_layer(axum::middleware::from_fn_with_state(

@@ -387,9 +387,13 @@ async fn every_route_and_method_with_another_users_ids_is_404_and_changes_nothin
             };
             if ends_own_session(path) {
                 // A fresh session for each: the one before may have been ended.
-                let (token, _) = devhub_web::auth::session::create_session(&app.db, &eve_user)
-                    .await
-                    .unwrap();
+                let (token, _) = devhub_web::auth::session::create_session(
+                    &app.db,
+                    &eve_user,
+                    &Default::default(),
+                )
+                .await
+                .unwrap();
                 eve_cookie = token;
             }
             let (cookie, bearer) = if is_api {
