@@ -357,6 +357,52 @@ mod tests {
         assert_eq!(Moment::at(&today, earlier).iso, "2026-12-01T08:05:00Z");
     }
 
+    /// What the admin page does with the partial.
+    #[derive(Template)]
+    #[template(
+        source = "<section>{% include \"security/instance_events.html\" %}</section>",
+        ext = "html"
+    )]
+    struct Including {
+        instance_events: Vec<EventRow>,
+    }
+
+    #[test]
+    fn the_instance_events_partial_lists_each_event_with_its_account() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 6, 12, 0, 0).unwrap();
+        let today = Today::at(now, devhub_db::TimeZone::default());
+        let event = SecurityEvent {
+            id: devhub_db::SecurityEventId::from("e1"),
+            user_id: None,
+            kind: Some(SecurityEventKind::AccountDeleted),
+            raw_kind: "account_deleted".into(),
+            ip: Some("192.0.2.1".into()),
+            user_agent: Some("curl/8.5.0".into()),
+            detail: Some("<ada> (deleted their own account)".into()),
+            count: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let html = Including {
+            instance_events: vec![EventRow::new(&today, &event)],
+        }
+        .render()
+        .unwrap();
+        assert!(html.contains("Account deleted"), "{html}");
+        assert!(
+            html.contains("&#60;ada&#62; (deleted their own account)")
+                || html.contains("&lt;ada&gt;"),
+            "{html}"
+        );
+        assert!(html.contains("today, 12:00"));
+        let empty = Including {
+            instance_events: Vec::new(),
+        }
+        .render()
+        .unwrap();
+        assert!(empty.contains("instance-events-empty"));
+    }
+
     #[test]
     fn user_agents_are_capped() {
         let long = "x".repeat(1000);
