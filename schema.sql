@@ -318,6 +318,44 @@ CREATE TABLE job_lease (
     updated_at INTEGER NOT NULL DEFAULT (unixepoch())
 );
 
+-- What the Sessions page shows of a session, beside it (the `session` table keeps the original
+-- design's columns): where and with what browser it was made, and when it was last used
+-- (written at most every few minutes). `public_id` names the session in pages and forms, which
+-- never show the session's own id. A session made by another tool has no row here: it still
+-- works, and is listed as an unknown device.
+CREATE TABLE session_meta (
+    session_id TEXT PRIMARY KEY NOT NULL REFERENCES session(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    public_id TEXT NOT NULL UNIQUE,
+    ip TEXT,
+    user_agent TEXT,
+    last_used_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+CREATE INDEX session_meta_user_id_idx ON session_meta (user_id);
+
+-- The security log: what happened to an account (log-ins, failed log-in bursts, password and
+-- second-factor changes, tokens, calendar feeds, sessions ended), with the address and browser
+-- it came from. `user_id` NULL is an instance-level event (registrations, accounts disabled or
+-- deleted, invitations…) for the admin page; its `detail` names the account and who acted,
+-- since a deleted user's own rows are gone. `count` is how many failed log-ins a burst row
+-- stands for. Kept 90 days (the hourly sweep).
+CREATE TABLE security_event (
+    id TEXT PRIMARY KEY NOT NULL,
+    user_id TEXT REFERENCES user(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    ip TEXT,
+    user_agent TEXT,
+    detail TEXT,
+    count INTEGER NOT NULL DEFAULT 1,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+CREATE INDEX security_event_user_created_idx ON security_event (user_id, created_at);
+-- The sweep of events past 90 days, across users.
+CREATE INDEX security_event_created_idx ON security_event (created_at);
+
 -- Log-in and registration attempts, for their rate limits: one row per attempt and limited key
 -- (`key` is hex(sha256) of "login-ip:…", "login-user:…" and the like, so neither addresses nor
 -- names are stored). In the database, so the limits hold across every instance of the app;

@@ -50,7 +50,11 @@ pub use repo::interaction::{
 };
 pub use repo::job_lease::JobLeaseRepo;
 pub use repo::search::{ContactLine, SearchRepo};
+pub use repo::security_event::{
+    NewSecurityEvent, SecurityEvent, SecurityEventId, SecurityEventKind, SecurityEventRepo,
+};
 pub use repo::session::{Owner, Session, SessionId, SessionRepo};
+pub use repo::session_meta::{ActiveSession, ClientInfo, SessionMetaRepo};
 pub use repo::sha256_hex;
 pub use repo::tag::{NewTag, Tag, TagCount, TagCursor, TagId, TagInput, TagRepo};
 pub use repo::trash::{
@@ -86,6 +90,8 @@ macro_rules! repositories {
             pub fn search(&self) -> SearchRepo<'_> { SearchRepo::new(self) }
             pub fn trash(&self) -> TrashRepo<'_> { TrashRepo::new(self) }
             pub fn two_factor(&self) -> TwoFactorRepo<'_> { TwoFactorRepo::new(self) }
+            pub fn security_events(&self) -> SecurityEventRepo<'_> { SecurityEventRepo::new(self) }
+            pub fn session_meta(&self) -> SessionMetaRepo<'_> { SessionMetaRepo::new(self) }
         }
     )*};
 }

@@ -48,6 +48,8 @@ const PAGES: &[&str] = &[
     "/follow-ups",
     "/follow-ups/{follow_up}",
     "/settings",
+    "/settings/sessions",
+    "/settings/security",
     "/contacts/import",
     "/tags",
     "/search?q=an",

@@ -8,19 +8,20 @@ use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::CookieJar;
 use devhub_db::validate::Username;
-use devhub_db::{Error as DbError, NewUser};
+use devhub_db::{Error as DbError, NewUser, SecurityEventKind};
 use serde::Deserialize;
 
 use crate::auth::password;
 use crate::auth::rate_limit::{self, ClientIp};
 use crate::auth::session::{
-    create_session, ignore_not_found, removal_cookie, session_cookie, COOKIE_NAME,
+    create_session_recording, ignore_not_found, removal_cookie, session_cookie, COOKIE_NAME,
 };
 use crate::error::AppError;
 use crate::flash::{self, Flash};
 use crate::forms::{safe_next, Form, Query};
 use crate::middleware::retry_after;
 use crate::page::{render, Layout};
+use crate::security::{self, RequestInfo};
 use crate::state::AppState;
 
 pub const MIN_PASSWORD: usize = 8;
@@ -96,6 +97,7 @@ const TOO_MANY: &str = "Too many attempts. Please wait a minute and try again.";
 async fn login(
     State(state): State<AppState>,
     client: ClientIp,
+    info: RequestInfo,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
@@ -154,8 +156,17 @@ async fn login(
         Some(user) => password::verify_password(form.password, user.password_hash.clone()).await?,
         None => password::dummy_verify(form.password).await?,
     };
-    let Some(user) = user.filter(|_| verified) else {
-        return Ok(page(StatusCode::UNAUTHORIZED, BAD_CREDENTIALS));
+    let user = match user {
+        Some(user) if verified => user,
+        other => {
+            // The owner's security log shows failed attempts on their account (a burst of
+            // them as one entry).
+            if let Some(user) = other {
+                let failed = info.event(&user.id, SecurityEventKind::LoginFailed);
+                security::record(&state.db, &failed).await?;
+            }
+            return Ok(page(StatusCode::UNAUTHORIZED, BAD_CREDENTIALS));
+        }
     };
     attempt.succeeded(&state.db).await?;
     let jar = rate_limit::remember_device(&state.db, jar, &user.id, state.settings.secure_cookies)
@@ -167,20 +178,28 @@ async fn login(
         Ok(jar) => jar,
         Err(challenge) => return Ok(challenge),
     };
-    let jar = start_session(&state, jar, &user).await?;
+    let jar = start_session(&state, jar, &user, &info).await?;
     Ok((jar, Redirect::to(&after_login(&next))).into_response())
 }
 
 /// What every log-in ends with, with a password alone or after its second factor: a new
-/// session, whose cookie the returned jar carries. The session the browser held before ends
-/// (a session planted before log-in is worth nothing).
+/// session, whose cookie the returned jar carries, recorded in the user's security log with
+/// this browser and address. The session the browser held before ends (a session planted
+/// before log-in is worth nothing).
 pub(crate) async fn start_session(
     state: &AppState,
     jar: CookieJar,
     user: &devhub_db::User,
+    info: &RequestInfo,
 ) -> Result<CookieJar, AppError> {
     let jar = end_cookie_session(state, jar).await?;
-    let (token, session) = create_session(&state.db, user).await?;
+    let (token, session) = create_session_recording(
+        &state.db,
+        user,
+        &info.client(),
+        &[info.event(&user.id, SecurityEventKind::Login)],
+    )
+    .await?;
     Ok(jar.add(session_cookie(
         token,
         session.expires_at,
@@ -281,6 +300,7 @@ pub fn check_password(password: &str, username: &str) -> Result<(), String> {
 async fn register(
     State(state): State<AppState>,
     client: ClientIp,
+    info: RequestInfo,
     jar: CookieJar,
     Form(form): Form<RegisterForm>,
 ) -> Result<Response, AppError> {
@@ -329,7 +349,16 @@ async fn register(
     let jar = end_cookie_session(&state, jar).await?;
     let jar = rate_limit::remember_device(&state.db, jar, &user.id, state.settings.secure_cookies)
         .await?;
-    let (token, session) = create_session(&state.db, &user).await?;
+    // The account's first log entry, and the instance's (the admin page lists registrations).
+    let registered = [
+        info.event(&user.id, SecurityEventKind::Registered),
+        info.instance_event(
+            SecurityEventKind::Registered,
+            format!("{} (signed up)", user.username),
+        ),
+    ];
+    let (token, session) =
+        create_session_recording(&state.db, &user, &info.client(), &registered).await?;
     let jar = jar.add(session_cookie(
         token,
         session.expires_at,

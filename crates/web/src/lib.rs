@@ -19,6 +19,7 @@ pub mod interactions;
 pub mod middleware;
 pub mod page;
 pub mod search;
+pub mod security;
 pub mod server;
 pub mod settings;
 pub mod state;
@@ -44,6 +45,7 @@ pub fn app(state: AppState) -> Router {
         .merge(interactions::router())
         .merge(search::router())
         .merge(settings::router())
+        .merge(security::router())
         .merge(transfer::router())
         .merge(undo::router())
         .merge(two_factor::router())

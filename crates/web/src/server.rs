@@ -1,5 +1,5 @@
-//! `devhub serve`: open and migrate the database, listen, sweep expired sessions, and shut
-//! down gracefully on SIGINT / SIGTERM.
+//! `devhub serve`: open and migrate the database, listen, sweep expired sessions (and the
+//! security log's old entries), and shut down gracefully on SIGINT / SIGTERM.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -109,27 +109,41 @@ async fn sweep_sessions(db: Db, every: Duration) {
                 continue;
             }
         }
-        match db.sessions().delete_expired(now).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(sessions = n, "deleted expired sessions"),
-            Err(e) => tracing::warn!(error = %e, "session sweep failed"),
+        sweep_once(&db, now).await;
+    }
+}
+
+/// One period's sweep (the holder of the lease runs it): expired sessions, log-in attempts
+/// past every window, security log entries past 90 days, deleted contacts and undos past
+/// theirs. Each failure is logged; the rest goes on.
+pub async fn sweep_once(db: &Db, now: chrono::DateTime<chrono::Utc>) {
+    match db.sessions().delete_expired(now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(sessions = n, "deleted expired sessions"),
+        Err(e) => tracing::warn!(error = %e, "session sweep failed"),
+    }
+    // Log-in attempts older than any rate limit's window count for nothing.
+    let before = now - chrono::Duration::from_std(LONGEST_WINDOW).unwrap_or_default();
+    if let Err(e) = db.auth_attempts().sweep(before).await {
+        tracing::warn!(error = %e, "sweep of log-in attempts failed");
+    }
+    // Security log entries past their 90 days.
+    let kept = chrono::Duration::days(devhub_db::repo::security_event::KEPT_DAYS);
+    match db.security_events().sweep(now - kept).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(events = n, "deleted security log entries past 90 days"),
+        Err(e) => tracing::warn!(error = %e, "sweep of the security log failed"),
+    }
+    // Deleted contacts past their 30 days, and undos past their day.
+    match db.trash().purge(now).await {
+        Ok((0, 0)) => {}
+        Ok((snapshots, undos)) => {
+            tracing::info!(
+                snapshots,
+                undos,
+                "purged deleted contacts and expired undos"
+            );
         }
-        // Log-in attempts older than any rate limit's window count for nothing.
-        let before = now - chrono::Duration::from_std(LONGEST_WINDOW).unwrap_or_default();
-        if let Err(e) = db.auth_attempts().sweep(before).await {
-            tracing::warn!(error = %e, "sweep of log-in attempts failed");
-        }
-        // Deleted contacts past their 30 days, and undos past their day.
-        match db.trash().purge(now).await {
-            Ok((0, 0)) => {}
-            Ok((snapshots, undos)) => {
-                tracing::info!(
-                    snapshots,
-                    undos,
-                    "purged deleted contacts and expired undos"
-                );
-            }
-            Err(e) => tracing::warn!(error = %e, "purge of deleted contacts failed"),
-        }
+        Err(e) => tracing::warn!(error = %e, "purge of deleted contacts failed"),
     }
 }

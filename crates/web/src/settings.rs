@@ -22,11 +22,12 @@ use crate::flash::{self, Flash};
 use crate::forms::{FieldErrors, Form, FormOrEmpty};
 use crate::middleware::retry_after;
 use crate::page::{ok, render, Layout, Page};
+use crate::security::RequestInfo;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use devhub_db::{
-    sha256_hex, validate, ApiToken, ApiTokenId, Error as DbError, PreferencesInput, TimeZone,
-    ValidationErrors,
+    sha256_hex, validate, ApiToken, ApiTokenId, Error as DbError, PreferencesInput,
+    SecurityEventKind, TimeZone, ValidationErrors,
 };
 
 pub fn router() -> Router<AppState> {
@@ -198,6 +199,7 @@ impl SettingsPage {
 async fn create_token(
     State(state): State<AppState>,
     page: Page,
+    info: RequestInfo,
     FormOrEmpty(form): FormOrEmpty<TokenForm>,
 ) -> Result<Response, AppError> {
     let issued = match TOKEN_EXPIRY_CHOICES
@@ -207,8 +209,17 @@ async fn create_token(
         Some((_, days)) => {
             state
                 .db
-                .api_tokens()
-                .issue(page.user_id(), &form.name, *days)
+                .write(async |tx| {
+                    let issued = tx
+                        .api_tokens()
+                        .issue(page.user_id(), &form.name, *days)
+                        .await?;
+                    let created = info
+                        .event(page.user_id(), SecurityEventKind::TokenCreated)
+                        .detail(issued.token.name.clone());
+                    tx.security_events().record(&created).await?;
+                    Ok(issued)
+                })
                 .await
         }
         None => {
@@ -250,13 +261,27 @@ async fn create_token(
 async fn revoke_token(
     State(state): State<AppState>,
     page: Page,
+    info: RequestInfo,
     jar: CookieJar,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
+    let id = ApiTokenId::from(id);
+    let user = page.user_id();
     state
         .db
-        .api_tokens()
-        .delete(page.user_id(), &ApiTokenId::from(id))
+        .write(async |tx| {
+            let tokens = tx.api_tokens().list(user).await?;
+            let name = tokens
+                .into_iter()
+                .find(|t| t.id == id)
+                .map(|t| t.name)
+                .ok_or(DbError::NotFound)?;
+            tx.api_tokens().delete(user, &id).await?;
+            let revoked = info
+                .event(user, SecurityEventKind::TokenRevoked)
+                .detail(name);
+            tx.security_events().record(&revoked).await
+        })
         .await?;
     Ok(flash::redirect(
         jar,
@@ -311,13 +336,23 @@ async fn save_reminders(
 async fn new_calendar_feed(
     State(state): State<AppState>,
     page: Page,
+    info: RequestInfo,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let token = generate_token();
+    let replaced = page.settings.calendar_feed_since.is_some();
     state
         .db
-        .user_settings()
-        .set_calendar_token(page.user_id(), &sha256_hex(&token))
+        .write(async |tx| {
+            tx.user_settings()
+                .set_calendar_token(page.user_id(), &sha256_hex(&token))
+                .await?;
+            let mut created = info.event(page.user_id(), SecurityEventKind::CalendarFeedCreated);
+            if replaced {
+                created = created.detail("the previous address stopped working");
+            }
+            tx.security_events().record(&created).await
+        })
         .await?;
     let base = crate::calendar::base_url(&state, &headers);
     let path = crate::calendar::feed_path(&token);
@@ -337,12 +372,22 @@ async fn new_calendar_feed(
 async fn revoke_calendar_feed(
     State(state): State<AppState>,
     page: Page,
+    info: RequestInfo,
     jar: CookieJar,
 ) -> Result<Response, AppError> {
+    let had_feed = page.settings.calendar_feed_since.is_some();
     state
         .db
-        .user_settings()
-        .revoke_calendar_token(page.user_id())
+        .write(async |tx| {
+            tx.user_settings()
+                .revoke_calendar_token(page.user_id())
+                .await?;
+            if had_feed {
+                let revoked = info.event(page.user_id(), SecurityEventKind::CalendarFeedRevoked);
+                tx.security_events().record(&revoked).await?;
+            }
+            Ok(())
+        })
         .await?;
     Ok(flash::redirect(
         jar,
@@ -392,6 +437,7 @@ async fn recheck(
 async fn change_password(
     State(state): State<AppState>,
     client: ClientIp,
+    info: RequestInfo,
     page: Page,
     jar: CookieJar,
     Form(form): Form<PasswordForm>,
@@ -426,14 +472,25 @@ async fn change_password(
     let hash = password::hash_password(form.new_password).await?;
     state
         .db
-        .users()
-        .update_password_hash(&current.user.id, &hash)
-        .await?;
-    // Whoever else held a session (a stolen cookie, another device) must log in again.
-    state
-        .db
-        .sessions()
-        .delete_all_for_user(&current.user.id, Some(&current.session_id))
+        .write(async |tx| {
+            tx.users()
+                .update_password_hash(&current.user.id, &hash)
+                .await?;
+            // Whoever else held a session (a stolen cookie, another device) must log in again.
+            let ended = tx
+                .sessions()
+                .delete_all_for_user(&current.user.id, Some(&current.session_id))
+                .await?;
+            let mut changed = info.event(&current.user.id, SecurityEventKind::PasswordChanged);
+            if ended > 0 {
+                changed = changed.detail(format!(
+                    "{} other {} signed out",
+                    ended,
+                    crate::format::plural(ended, "session", "sessions")
+                ));
+            }
+            tx.security_events().record(&changed).await
+        })
         .await?;
     Ok(flash::redirect(
         jar,
@@ -445,12 +502,25 @@ async fn change_password(
 async fn sign_out_everywhere(
     State(state): State<AppState>,
     current: CurrentUser,
+    info: RequestInfo,
     jar: CookieJar,
 ) -> Result<Response, AppError> {
     state
         .db
-        .sessions()
-        .delete_all_for_user(&current.user.id, None)
+        .write(async |tx| {
+            let ended = tx
+                .sessions()
+                .delete_all_for_user(&current.user.id, None)
+                .await?;
+            let everywhere = info
+                .event(&current.user.id, SecurityEventKind::SignedOutEverywhere)
+                .detail(format!(
+                    "{} {} ended",
+                    ended,
+                    crate::format::plural(ended, "session", "sessions")
+                ));
+            tx.security_events().record(&everywhere).await
+        })
         .await?;
     let jar = jar.add(removal_cookie(state.settings.secure_cookies));
     Ok(flash::redirect(
@@ -469,6 +539,7 @@ struct DeleteForm {
 async fn delete_account(
     State(state): State<AppState>,
     client: ClientIp,
+    info: RequestInfo,
     page: Page,
     jar: CookieJar,
     Form(form): Form<DeleteForm>,
@@ -488,8 +559,19 @@ async fn delete_account(
         return Ok(render(StatusCode::UNAUTHORIZED, &page));
     }
     attempt.succeeded(&state.db).await?;
-    // One transaction; the schema's cascades remove every row of the user.
-    state.db.users().delete(&current.user.id).await?;
+    // One transaction; the schema's cascades remove every row of the user, and the instance's
+    // log keeps a line naming the account.
+    state
+        .db
+        .write(async |tx| {
+            tx.users().delete(&current.user.id).await?;
+            let deleted = info.instance_event(
+                SecurityEventKind::AccountDeleted,
+                format!("{} (deleted their own account)", current.user.username),
+            );
+            tx.security_events().record(&deleted).await
+        })
+        .await?;
     let jar = jar.add(removal_cookie(state.settings.secure_cookies));
     Ok(flash::redirect(
         jar,

@@ -53,6 +53,8 @@ struct Theirs {
     /// A calendar feed address that was theirs (replaced since): the feed is a capability
     /// address, so a stale one must lead nowhere.
     old_feed: String,
+    /// The public id of their browser's session (Settings → Sessions).
+    session: String,
 }
 
 impl Theirs {
@@ -72,6 +74,7 @@ impl Theirs {
             "{id}" if under("/tags/") => self.tag.clone(),
             "{id}" if under("/settings/tokens/") => self.token.clone(),
             "{id}" if under("/settings/recently-deleted/") => self.deleted.clone(),
+            "{id}" if under("/settings/sessions/") => self.session.clone(),
             "{id}" if under("/undo/") => self.undo.clone(),
             "{file}" if under("/calendar/") => format!("{}.ics", self.old_feed),
             "{*rest}" if under("/api/") => format!("v1/contacts/{}/nothing", self.contact),
@@ -232,6 +235,9 @@ async fn snapshot(app: &TestApp, user: &UserId, cookie: &str) -> String {
         "SELECT group_concat(code_hash || coalesce(used_at, '-'), ',') FROM recovery_code \
           WHERE user_id = ?1",
         "SELECT group_concat(id || expires_at, ',') FROM remembered_device WHERE user_id = ?1",
+        // Their sessions, and their security log.
+        "SELECT group_concat(id, ',') FROM (SELECT id FROM session WHERE user_id = ?1 ORDER BY id)",
+        "SELECT count(*) FROM security_event WHERE user_id = ?1",
         // What they deleted, and what of it was undone.
         "SELECT group_concat(id || name, ',') FROM deleted_contact WHERE user_id = ?1",
         "SELECT group_concat(id || coalesce(undone_at, '-'), ',') FROM undo_action \
@@ -381,6 +387,14 @@ async fn every_route_and_method_with_another_users_ids_is_404_and_changes_nothin
         deleted: deleted.contacts[0].id.to_string(),
         undo: deleted.undo.to_string(),
         old_feed: old_feed.into(),
+        session: app
+            .db
+            .session_meta()
+            .list_for_user(&ada, devhub_db::row::now())
+            .await
+            .unwrap()[0]
+            .public_id
+            .clone(),
     };
 
     let (eve_browser, eve) = sign_up(&app, "eve").await;
@@ -411,9 +425,13 @@ async fn every_route_and_method_with_another_users_ids_is_404_and_changes_nothin
             };
             if ends_own_session(path) {
                 // A fresh session for each: the one before may have been ended.
-                let (token, _) = devhub_web::auth::session::create_session(&app.db, &eve_user)
-                    .await
-                    .unwrap();
+                let (token, _) = devhub_web::auth::session::create_session(
+                    &app.db,
+                    &eve_user,
+                    &Default::default(),
+                )
+                .await
+                .unwrap();
                 eve_cookie = token;
             }
             let (cookie, bearer) = if is_api {
@@ -473,6 +491,9 @@ async fn every_route_and_method_with_another_users_ids_is_404_and_changes_nothin
         "POST /settings/two-factor/disable",
         "POST /settings/two-factor/recovery-codes",
         "POST /login/two-factor",
+        "POST /settings/sessions/{id}/end",
+        "GET /settings/sessions",
+        "GET /settings/security",
     ] {
         assert!(
             checked.iter().any(|c| c == expected),

@@ -95,6 +95,8 @@ const FORMS: &[(&str, &[&str])] = &[
     ("/settings/calendar/revoke", &[]),
     ("/settings/tokens", &["name", "expires_in"]),
     ("/settings/tokens/{tid}/revoke", &[]),
+    // Another kind of id than a session's public id: always 404, the path parsed all the same.
+    ("/settings/sessions/{tid}/end", &[]),
     ("/theme", &["theme", "back"]),
     ("/login", &["username", "password", "next"]),
     ("/register", &["username", "password"]),
@@ -127,6 +129,8 @@ const PAGES: &[(&str, &[&str])] = &[
     ("/follow-ups", &["tab", "page", "group"]),
     ("/follow-ups/{fid}", &["back"]),
     ("/settings", &[]),
+    ("/settings/sessions", &[]),
+    ("/settings/security", &[]),
     (
         "/contacts/export",
         &["format", "q", "filter", "industry", "sort", "dir"],

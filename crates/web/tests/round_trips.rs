@@ -85,6 +85,8 @@ async fn every_page_costs_at_most_three_round_trips_on_a_server() {
         "/interactions".to_string(),
         "/follow-ups".to_string(),
         "/settings".to_string(),
+        "/settings/sessions".to_string(),
+        "/settings/security".to_string(),
         "/contacts/new".to_string(),
         format!("{base}/interactions/new"),
         "/follow-ups?show=completed".to_string(),

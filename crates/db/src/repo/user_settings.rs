@@ -60,6 +60,11 @@ impl TimeZone {
         at.with_timezone(&self.0).date_naive()
     }
 
+    /// The wall-clock time at `at` in this zone.
+    pub fn local_time(&self, at: DateTime<Utc>) -> chrono::NaiveDateTime {
+        at.with_timezone(&self.0).naive_local()
+    }
+
     /// Every zone name the database knows, for pickers.
     pub fn all_names() -> impl Iterator<Item = &'static str> {
         chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())

@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use chrono::{DateTime, Duration, Utc};
 use devhub_db::repo::session::{Session, SessionId};
-use devhub_db::{Db, FollowUpCountsNear, Owner, User, UserSettings};
+use devhub_db::{
+    ClientInfo, Db, FollowUpCountsNear, NewSecurityEvent, Owner, Tx, User, UserSettings,
+};
 
 use crate::error::{AppError, ErrorShown};
 use crate::state::AppState;
@@ -22,15 +24,50 @@ pub const RENEW_BELOW_DAYS: i64 = 15;
 /// A session cookie's token: 160 random bits in lowercase base32.
 pub use devhub_db::secret::random_token as generate_token;
 
-/// Stores a new session for `user` and returns its cookie token.
-pub async fn create_session(db: &Db, user: &User) -> Result<(String, Session), AppError> {
+/// Stores a new session for `user`, made from `client` (the Sessions page shows its address
+/// and browser), and returns its cookie token.
+pub async fn create_session(
+    db: &Db,
+    user: &User,
+    client: &ClientInfo,
+) -> Result<(String, Session), AppError> {
+    create_session_recording(db, user, client, &[]).await
+}
+
+/// [`create_session`], recording `events` in the same unit of work (a log-in, a
+/// registration).
+pub async fn create_session_recording(
+    db: &Db,
+    user: &User,
+    client: &ClientInfo,
+    events: &[NewSecurityEvent],
+) -> Result<(String, Session), AppError> {
+    Ok(db
+        .write(async |tx| {
+            let made = start_session(tx, user, client).await?;
+            for event in events {
+                tx.security_events().record(event).await?;
+            }
+            Ok(made)
+        })
+        .await?)
+}
+
+/// Stores a new session for `user` and its meta row inside the unit of work `tx`; returns its
+/// cookie token.
+pub async fn start_session(
+    tx: &Tx,
+    user: &User,
+    client: &ClientInfo,
+) -> Result<(String, Session), devhub_db::Error> {
     let token = generate_token();
     let session = Session {
         id: SessionId::from_token(&token),
         user_id: user.id.clone(),
         expires_at: devhub_db::row::now() + Duration::days(SESSION_DAYS),
     };
-    db.sessions().create(&session).await?;
+    tx.sessions().create(&session).await?;
+    tx.session_meta().create(&session, client).await?;
     Ok((token, session))
 }
 
@@ -109,8 +146,12 @@ pub async fn validate_token(db: &Db, token: &str) -> Result<Option<Validated>, A
     // batch: one request on a server without a replica.
     db.caught_up_since(arrived).await?;
     let session = Owner::Session(&id);
-    let (found, (settings, follow_ups)) = db
-        .batch((db.sessions().find(&id), page_data(session)))
+    let (found, (settings, follow_ups), last_used) = db
+        .batch((
+            db.sessions().find(&id),
+            page_data(session),
+            db.session_meta().last_used(&id),
+        ))
         .await?;
     let Some((mut session, user)) = found else {
         return Ok(None);
@@ -127,6 +168,19 @@ pub async fn validate_token(db: &Db, token: &str) -> Result<Option<Validated>, A
         db.sessions()
             .set_expires_at(&id, session.expires_at)
             .await?;
+    }
+    // The Sessions page's "last used", written once every few minutes rather than on every
+    // request (never for a session without a meta row: another tool made it). Not worth
+    // failing the request over.
+    if last_used.is_some_and(|at| now - at >= crate::security::TOUCH_EVERY) {
+        let touched = db
+            .primary()
+            .session_meta()
+            .touch(&id, now, now - crate::security::TOUCH_EVERY)
+            .await;
+        if let Err(e) = touched {
+            tracing::warn!(error = %e, "could not record a session's last use");
+        }
     }
     Ok(Some(Validated {
         session,

@@ -27,6 +27,8 @@ use crate::flash::{self, Flash};
 use crate::forms::Form;
 use crate::middleware::retry_after;
 use crate::page::{render, Layout};
+use crate::security::RequestInfo;
+use devhub_db::SecurityEventKind;
 use crate::state::AppState;
 
 /// The cookie naming the log-in that waits for its code.
@@ -180,6 +182,7 @@ struct CodeForm {
 async fn submit_code(
     State(state): State<AppState>,
     jar: CookieJar,
+    info: RequestInfo,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, AppError> {
     let Some(challenge) = current_challenge(&state, &jar).await? else {
@@ -260,7 +263,9 @@ async fn submit_code(
             let hash = recovery_code_hash(&form.recovery_code);
             match db.two_factor().use_recovery_code(&user.id, &hash).await? {
                 Some(left) => {
-                    // SECURITY-LOG: recovery_code_used (user, codes left)
+                    let mut used = info.event(&user.id, SecurityEventKind::RecoveryCodeUsed);
+                    used.detail = Some(format!("{left} left"));
+                    db.security_events().record(&used).await?;
                     Ok(Passed::RecoveryCode { left })
                 }
                 None => Err("That recovery code is not valid or was used already."),
@@ -314,7 +319,7 @@ async fn submit_code(
                 .build(),
         );
     }
-    let jar = crate::accounts::start_session(&state, jar, &user).await?;
+    let jar = crate::accounts::start_session(&state, jar, &user, &info).await?;
     let target = crate::accounts::after_login(challenge.next.as_deref().unwrap_or_default());
     Ok(match passed {
         Passed::Code => (jar, Redirect::to(&target)).into_response(),

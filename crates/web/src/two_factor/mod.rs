@@ -25,6 +25,8 @@ use crate::flash::{self, Flash};
 use crate::forms::{Form, FormOrEmpty};
 use crate::middleware::retry_after;
 use crate::page::{ok, render, Layout, Page};
+use crate::security::{self, RequestInfo};
+use devhub_db::SecurityEventKind;
 use crate::state::AppState;
 use totp::{grouped, normalize_code, unix_now, Totp};
 
@@ -167,6 +169,7 @@ async fn enable(
     State(state): State<AppState>,
     page: Page,
     jar: CookieJar,
+    info: RequestInfo,
     FormOrEmpty(form): FormOrEmpty<CodeForm>,
 ) -> Result<Response, AppError> {
     let user = &page.current.user;
@@ -205,7 +208,11 @@ async fn enable(
         Err(DbError::NotFound) => return Ok(Redirect::to(PAGE).into_response()),
         Err(e) => return Err(e.into()),
     }
-    // SECURITY-LOG: two_factor_enabled (user)
+    security::record(
+        &state.db,
+        &info.event(&user.id, SecurityEventKind::TwoFactorEnabled),
+    )
+    .await?;
     let mut settings = SettingsPage::load(&state, &page).await?;
     settings.new_codes = codes.iter().map(|c| c.expose().to_string()).collect();
     settings.layout.flash = Some(Flash::success(
@@ -285,6 +292,7 @@ async fn disable(
     client: ClientIp,
     page: Page,
     jar: CookieJar,
+    info: RequestInfo,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
     if let Err(refused) = recheck_password(&state, client, &page, form.password, |p| {
@@ -295,7 +303,8 @@ async fn disable(
         return Ok(refused);
     }
     if state.db.two_factor().clear(page.user_id()).await? {
-        // SECURITY-LOG: two_factor_disabled (user)
+        let off = info.event(page.user_id(), SecurityEventKind::TwoFactorDisabled);
+        security::record(&state.db, &off).await?;
     }
     Ok(flash::redirect(
         jar,
@@ -357,13 +366,17 @@ async fn regenerate_codes(
 pub async fn admin_clear(
     State(state): State<AppState>,
     jar: CookieJar,
+    admin: crate::auth::session::CurrentUser,
+    info: RequestInfo,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let user_id = UserId::from(id);
     let user = state.db.primary().users().get(&user_id).await?;
     let was_on = state.db.two_factor().clear(&user.id).await?;
     let message = if was_on {
-        // SECURITY-LOG: two_factor_cleared (user, by the admin)
+        let mut cleared = info.event(&user.id, SecurityEventKind::TwoFactorCleared);
+        cleared.detail = Some(format!("by admin {}", admin.user.username));
+        security::record(&state.db, &cleared).await?;
         format!(
             "Second factor of {} cleared: they log in with their password alone until they \
              set it up again.",
