@@ -48,7 +48,13 @@ pub use repo::interaction::{
     InteractionQuery, InteractionRepo, InteractionType, InteractionWithContact, LoggedInteraction,
     NewInteraction,
 };
+pub use repo::instance_setting::{InstanceSettingRepo, RegistrationMode};
+pub use repo::invitation::{
+    Invitation, InvitationId, InvitationListing, InvitationProblem, InvitationRepo,
+    InvitationStatus, IssuedInvitation,
+};
 pub use repo::job_lease::JobLeaseRepo;
+pub use repo::password_reset::{IssuedReset, PasswordReset, PasswordResetRepo, ResetProblem};
 pub use repo::search::{ContactLine, SearchRepo};
 pub use repo::session::{Owner, Session, SessionId, SessionRepo};
 pub use repo::sha256_hex;
@@ -56,7 +62,7 @@ pub use repo::tag::{NewTag, Tag, TagCount, TagCursor, TagId, TagInput, TagRepo};
 pub use repo::trash::{
     Deleted, DeletedContact, DeletedContactId, Restored, TrashRepo, UndoId, UndoOutcome, Undone,
 };
-pub use repo::user::{NewUser, User, UserId, UserRepo};
+pub use repo::user::{AccountSummary, NewUser, Refusal, Role, User, UserId, UserRepo};
 pub use repo::user_settings::{
     CadenceDays, Preferences, PreferencesInput, TimeZone, UserSettings, UserSettingsRepo,
 };
@@ -84,6 +90,9 @@ macro_rules! repositories {
             pub fn auth_attempts(&self) -> AuthAttemptRepo<'_> { AuthAttemptRepo::new(self) }
             pub fn search(&self) -> SearchRepo<'_> { SearchRepo::new(self) }
             pub fn trash(&self) -> TrashRepo<'_> { TrashRepo::new(self) }
+            pub fn instance_settings(&self) -> InstanceSettingRepo<'_> { InstanceSettingRepo::new(self) }
+            pub fn invitations(&self) -> InvitationRepo<'_> { InvitationRepo::new(self) }
+            pub fn password_resets(&self) -> PasswordResetRepo<'_> { PasswordResetRepo::new(self) }
         }
     )*};
 }
