@@ -43,12 +43,12 @@ pub use repo::follow_up::{
     FollowUpRepo, FollowUpStatus, FollowUpWithContact, NewFollowUp, Snooze,
 };
 pub use repo::import_upload::{ImportUpload, ImportUploadId, ImportUploadRepo};
+pub use repo::instance_setting::{InstanceSettingRepo, RegistrationMode};
 pub use repo::interaction::{
     FollowUpPlan, Interaction, InteractionCursor, InteractionId, InteractionInput,
     InteractionQuery, InteractionRepo, InteractionType, InteractionWithContact, LoggedInteraction,
     NewInteraction,
 };
-pub use repo::instance_setting::{InstanceSettingRepo, RegistrationMode};
 pub use repo::invitation::{
     Invitation, InvitationId, InvitationListing, InvitationProblem, InvitationRepo,
     InvitationStatus, IssuedInvitation,

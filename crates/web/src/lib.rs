@@ -2,6 +2,7 @@
 //! module per area, with the session authentication of DESIGN.md §4.
 
 pub mod accounts;
+pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod auth;
@@ -52,6 +53,7 @@ pub fn app(state: AppState) -> Router {
     let public = Router::new()
         .merge(api::router(state.clone()))
         .merge(accounts::router())
+        .merge(admin::router(state.clone()))
         .merge(calendar::router())
         .merge(health::router())
         .merge(assets::router())

@@ -488,8 +488,22 @@ async fn delete_account(
         return Ok(render(StatusCode::UNAUTHORIZED, &page));
     }
     attempt.succeeded(&state.db).await?;
-    // One transaction; the schema's cascades remove every row of the user.
-    state.db.users().delete(&current.user.id).await?;
+    // One transaction; the schema's cascades remove every row of the user. The instance's
+    // last admin stays while other accounts exist.
+    match state.db.users().delete_account(&current.user.id).await {
+        Ok(()) => {}
+        Err(DbError::Conflict { .. }) => {
+            let mut page = SettingsPage::load(&state, &page).await?;
+            page.delete_password_error = Some(
+                "is your password, but you are this instance's last admin: make another account an \
+                 admin on the Admin page first"
+                    .into(),
+            );
+            return Ok(render(StatusCode::CONFLICT, &page));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    // SECURITY-LOG: account deleted (current.user.id, by its owner)
     let jar = jar.add(removal_cookie(state.settings.secure_cookies));
     Ok(flash::redirect(
         jar,

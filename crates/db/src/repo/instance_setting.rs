@@ -136,7 +136,10 @@ async fn set_on(conn: &(impl super::Runner + ?Sized), key: &str, value: &str) ->
 
 /// The registration mode, read inside a unit of work (registration decides in the same
 /// transaction as it inserts).
-pub(crate) async fn registration_in(tx: &Tx, starting: RegistrationMode) -> Result<RegistrationMode> {
+pub(crate) async fn registration_in(
+    tx: &Tx,
+    starting: RegistrationMode,
+) -> Result<RegistrationMode> {
     let saved = query_one(
         tx,
         "SELECT value FROM instance_setting WHERE key = ?1",

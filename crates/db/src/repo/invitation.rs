@@ -139,7 +139,8 @@ impl Invitation {
     }
 }
 
-const COLUMNS: &str = "id, token_hash, created_by, note, expires_at, used_at, used_by, revoked_at, \
+const COLUMNS: &str =
+    "id, token_hash, created_by, note, expires_at, used_at, used_by, revoked_at, \
      created_at, updated_at";
 
 /// An invitation as the admin page lists it: with the names of who made and who used it.
@@ -209,7 +210,10 @@ impl<'e> InvitationRepo<'e> {
             ));
         }
         if !super::is_sha256_hex(token_hash) {
-            return Err(Error::validation("token_hash", "must be a lowercase hex sha256"));
+            return Err(Error::validation(
+                "token_hash",
+                "must be a lowercase hex sha256",
+            ));
         }
         let conn = self.ex.conn().await?;
         query_one(

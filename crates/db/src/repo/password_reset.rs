@@ -137,7 +137,10 @@ impl<'e> PasswordResetRepo<'e> {
         expires_at: DateTime<Utc>,
     ) -> Result<PasswordReset> {
         if !super::is_sha256_hex(token_hash) {
-            return Err(Error::validation("token_hash", "must be a lowercase hex sha256"));
+            return Err(Error::validation(
+                "token_hash",
+                "must be a lowercase hex sha256",
+            ));
         }
         let tx = self.ex.begin_write().await?;
         tx.execute(
@@ -151,7 +154,13 @@ impl<'e> PasswordResetRepo<'e> {
                 "INSERT INTO password_reset (id, user_id, created_by, expires_at, created_at, \
                  updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING {COLUMNS}"
             ),
-            params![token_hash, user, created_by, expires_at.timestamp(), now().timestamp()],
+            params![
+                token_hash,
+                user,
+                created_by,
+                expires_at.timestamp(),
+                now().timestamp()
+            ],
             PasswordReset::from_row,
         )
         .await

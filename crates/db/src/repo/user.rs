@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use libsql::{params, Row};
 
-use super::invitation::{self, InvitationProblem};
 use super::instance_setting::{self, RegistrationMode};
+use super::invitation::{self, InvitationProblem};
 use super::{query_all, query_count, query_one};
 use crate::db::{Executor, Scope};
 use crate::error::{Error, Result};
@@ -123,9 +123,7 @@ const ROLE_OF_NEW: &str = "CASE WHEN EXISTS (SELECT 1 FROM user) THEN 'member' E
 fn last_admin(action: &str) -> Error {
     Error::Conflict {
         field: "role",
-        message: format!(
-            "cannot {action} the last admin: promote another account to admin first"
-        ),
+        message: format!("cannot {action} the last admin: promote another account to admin first"),
     }
 }
 
@@ -414,7 +412,9 @@ impl<'e> UserRepo<'e> {
         }
         let user = query_one(
             &*tx,
-            &format!("UPDATE user SET role = ?2, updated_at = ?3 WHERE id = ?1 RETURNING {COLUMNS}"),
+            &format!(
+                "UPDATE user SET role = ?2, updated_at = ?3 WHERE id = ?1 RETURNING {COLUMNS}"
+            ),
             params![id, role.as_str(), now().timestamp()],
             User::from_row,
         )
