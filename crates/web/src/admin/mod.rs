@@ -79,7 +79,7 @@ impl AccountRow {
             admin: user.is_admin(),
             disabled: user.is_disabled(),
             me: &user.id == me,
-            created: crate::format::long_date(user.created_at.date_naive()),
+            created: user.created_at.format("%b %-d, %Y").to_string(),
             created_iso: user.created_at.to_rfc3339(),
             last_activity: summary
                 .last_activity
@@ -90,9 +90,9 @@ impl AccountRow {
     }
 }
 
-/// "December 1, 2026 14:05 UTC".
+/// "Dec 1, 2026 14:05 UTC".
 fn moment(at: DateTime<Utc>) -> String {
-    at.format("%B %-d, %Y %H:%M UTC").to_string()
+    at.format("%b %-d, %Y %H:%M UTC").to_string()
 }
 
 /// "512 B", "3.4 KB", "12.0 MB": a size as people read it (powers of 1,000).
