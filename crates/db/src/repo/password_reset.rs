@@ -118,8 +118,9 @@ impl<'e> PasswordResetRepo<'e> {
     /// stop working (one link at a time).
     pub async fn issue(&self, user: &UserId, created_by: Option<&UserId>) -> Result<IssuedReset> {
         let token = crate::secret::random_token();
+        let at = now();
         let reset = self
-            .create(user, created_by, &sha256_hex(&token), now() + VALID_FOR)
+            .create_at(user, created_by, &sha256_hex(&token), at + VALID_FOR, at)
             .await?;
         Ok(IssuedReset {
             reset,
@@ -135,6 +136,18 @@ impl<'e> PasswordResetRepo<'e> {
         created_by: Option<&UserId>,
         token_hash: &str,
         expires_at: DateTime<Utc>,
+    ) -> Result<PasswordReset> {
+        self.create_at(user, created_by, token_hash, expires_at, now())
+            .await
+    }
+
+    async fn create_at(
+        &self,
+        user: &UserId,
+        created_by: Option<&UserId>,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+        at: DateTime<Utc>,
     ) -> Result<PasswordReset> {
         if !super::is_sha256_hex(token_hash) {
             return Err(Error::validation(
@@ -159,7 +172,7 @@ impl<'e> PasswordResetRepo<'e> {
                 user,
                 created_by,
                 expires_at.timestamp(),
-                now().timestamp()
+                at.timestamp()
             ],
             PasswordReset::from_row,
         )
