@@ -168,6 +168,8 @@ pub struct AccountSummary {
 
 /// The summaries' query: one row per account, each figure a correlated subquery on an index
 /// led by the owner.
+// SECURITY-LOG: last activity from session_meta.last_used_at (the newest of the account's
+// sessions' last use joins the `max(...)` of last activity below).
 const SUMMARY: &str = "SELECT {COLUMNS},
     coalesce((SELECT total FROM contact_count WHERE user_id = u.id), 0),
     (SELECT count(*) FROM interaction WHERE user_id = u.id),
