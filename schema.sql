@@ -11,8 +11,16 @@ CREATE TABLE user (
     username TEXT NOT NULL UNIQUE,
     password_hash TEXT NOT NULL,
     created_at INTEGER NOT NULL DEFAULT (unixepoch()),
-    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    -- What the account may do: the first account of an instance is its admin (the admin page,
+    -- registration, invitations); every other one a member. An instance keeps one admin.
+    role TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('admin', 'member')),
+    -- When an admin disabled the account (NULL: enabled): it cannot log in, and its sessions
+    -- and API tokens do not work.
+    disabled_at INTEGER
 );
+-- The admins (an instance always keeps one), found without reading every account.
+CREATE INDEX user_role_idx ON user (role, disabled_at);
 
 -- id is the lowercase hex sha256 of the cookie token; no timestamp columns by design.
 CREATE TABLE session (
@@ -642,3 +650,46 @@ CREATE TABLE undo_action (
 );
 CREATE INDEX undo_action_user_id_idx ON undo_action (user_id);
 CREATE INDEX undo_action_expires_at_idx ON undo_action (expires_at);
+
+-- Instance-wide settings an admin changes on the admin page, one row per key:
+-- `registration` = open | invite | closed (no row: the value `serve` starts with).
+CREATE TABLE instance_setting (
+    key TEXT PRIMARY KEY NOT NULL,
+    value TEXT NOT NULL,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+
+-- Invitations to register while registration is by invitation: single-use links with an
+-- expiry. Only the sha256 of the link's token is stored; the link is shown once.
+CREATE TABLE invitation (
+    id TEXT PRIMARY KEY NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_by TEXT REFERENCES user(id) ON DELETE SET NULL,
+    note TEXT,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER,
+    used_by TEXT REFERENCES user(id) ON DELETE SET NULL,
+    revoked_at INTEGER,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+-- The admin page lists invitations newest first.
+CREATE INDEX invitation_created_at_idx ON invitation (created_at);
+CREATE INDEX invitation_created_by_idx ON invitation (created_by);
+CREATE INDEX invitation_used_by_idx ON invitation (used_by);
+
+-- One-time password-reset links an admin makes for a user who forgot their password: `id` is
+-- the lowercase hex sha256 of the link's token (the token is shown once). A link works for an
+-- hour, once.
+CREATE TABLE password_reset (
+    id TEXT PRIMARY KEY NOT NULL,
+    user_id TEXT NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    created_by TEXT REFERENCES user(id) ON DELETE SET NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+CREATE INDEX password_reset_user_id_idx ON password_reset (user_id);
+CREATE INDEX password_reset_created_by_idx ON password_reset (created_by);

@@ -43,12 +43,18 @@ pub use repo::follow_up::{
     FollowUpRepo, FollowUpStatus, FollowUpWithContact, NewFollowUp, Snooze,
 };
 pub use repo::import_upload::{ImportUpload, ImportUploadId, ImportUploadRepo};
+pub use repo::instance_setting::{InstanceSettingRepo, RegistrationMode};
 pub use repo::interaction::{
     FollowUpPlan, Interaction, InteractionCursor, InteractionId, InteractionInput,
     InteractionQuery, InteractionRepo, InteractionType, InteractionWithContact, LoggedInteraction,
     NewInteraction,
 };
+pub use repo::invitation::{
+    Invitation, InvitationId, InvitationListing, InvitationProblem, InvitationRepo,
+    InvitationStatus, IssuedInvitation,
+};
 pub use repo::job_lease::JobLeaseRepo;
+pub use repo::password_reset::{IssuedReset, PasswordReset, PasswordResetRepo, ResetProblem};
 pub use repo::search::{ContactLine, SearchRepo};
 pub use repo::security_event::{
     NewSecurityEvent, SecurityEvent, SecurityEventId, SecurityEventKind, SecurityEventRepo,
@@ -61,7 +67,7 @@ pub use repo::trash::{
     Deleted, DeletedContact, DeletedContactId, Restored, TrashRepo, UndoId, UndoOutcome, Undone,
 };
 pub use repo::two_factor::{Challenge, ChallengeId, TwoFactor, TwoFactorRepo};
-pub use repo::user::{NewUser, User, UserId, UserRepo};
+pub use repo::user::{AccountSummary, NewUser, Refusal, Role, User, UserId, UserRepo};
 pub use repo::user_settings::{
     CadenceDays, Preferences, PreferencesInput, TimeZone, UserSettings, UserSettingsRepo,
 };
@@ -92,6 +98,9 @@ macro_rules! repositories {
             pub fn two_factor(&self) -> TwoFactorRepo<'_> { TwoFactorRepo::new(self) }
             pub fn security_events(&self) -> SecurityEventRepo<'_> { SecurityEventRepo::new(self) }
             pub fn session_meta(&self) -> SessionMetaRepo<'_> { SessionMetaRepo::new(self) }
+            pub fn instance_settings(&self) -> InstanceSettingRepo<'_> { InstanceSettingRepo::new(self) }
+            pub fn invitations(&self) -> InvitationRepo<'_> { InvitationRepo::new(self) }
+            pub fn password_resets(&self) -> PasswordResetRepo<'_> { PasswordResetRepo::new(self) }
         }
     )*};
 }

@@ -251,6 +251,9 @@ async fn the_six_original_tables_have_exactly_the_columns_of_the_design() {
                 ("password_hash", "TEXT", true, None, false),
                 ("created_at", "INTEGER", true, NOW, false),
                 ("updated_at", "INTEGER", true, NOW, false),
+                // Ours (issue 16): defaulted and nullable, so the seed's inserts still work.
+                ("role", "TEXT", true, Some("'member'"), false),
+                ("disabled_at", "INTEGER", false, None, false),
             ],
         ),
         (

@@ -97,6 +97,87 @@ pub enum Command {
     /// Creates, lists and revokes personal access tokens for the JSON API
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manages accounts: list, create, disable, enable, delete, reset passwords, roles
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Lists every account with its role, state, contacts and last activity
+    List(UserListArgs),
+    /// Creates an account (the instance's first account is its admin)
+    Create(UserCreateArgs),
+    /// Disables an account: it is signed out at once and cannot log in or use its API tokens
+    Disable(UserNameArgs),
+    /// Enables a disabled account again
+    Enable(UserNameArgs),
+    /// Deletes an account and everything it holds (asks, or needs --yes without a terminal)
+    Delete(UserDeleteArgs),
+    /// Prints a one-time password-reset link (an hour), or sets the password from stdin
+    ResetPassword(UserResetArgs),
+    /// Makes an account an admin
+    Promote(UserNameArgs),
+    /// Makes an admin a member again (never the last admin)
+    Demote(UserNameArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UserListArgs {
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UserNameArgs {
+    /// The account's username
+    pub name: String,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UserCreateArgs {
+    /// The new account's username (3–32 characters: a–z, 0–9, _ and -)
+    pub name: String,
+    /// Read the password from the first line of standard input instead of asking for it
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Make the account an admin (the first account is one anyway)
+    #[arg(long)]
+    pub admin: bool,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UserDeleteArgs {
+    /// The account's username
+    pub name: String,
+    /// Delete without asking (required without a terminal)
+    #[arg(long)]
+    pub yes: bool,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UserResetArgs {
+    /// The account's username
+    pub name: String,
+    /// Set the password read from the first line of standard input instead of making a link
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// The address users reach the app at, for the link (default: http://127.0.0.1:3000)
+    #[arg(long, env = "PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -361,6 +442,14 @@ pub struct ServeArgs {
         default_value = ""
     )]
     pub trusted_proxies: devhub_http::TrustedProxies,
+    /// Who may register until an admin chooses on the admin page: open, invite or closed
+    #[arg(
+        long,
+        env = "DEVHUB_REGISTRATION",
+        default_value = "open",
+        value_name = "MODE"
+    )]
+    pub registration: devhub_db::RegistrationMode,
 }
 
 #[derive(Debug, Args)]

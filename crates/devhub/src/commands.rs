@@ -188,6 +188,7 @@ pub async fn serve(config: &DbConfig, args: &ServeArgs) -> Result<(), Failure> {
         .map(|url| url.trim_end_matches('/').to_string());
     serve.settings.auth_attempts_per_minute = args.auth_attempts_per_minute;
     serve.settings.trusted_proxies = std::sync::Arc::new(args.trusted_proxies.clone());
+    serve.settings.registration = args.registration;
     devhub_web::serve(config, serve).await.map_err(|e| match e {
         devhub_web::server::ServeError::Config(m) => Failure::Usage(m),
         devhub_web::server::ServeError::Failed(m) => Failure::Failed(m),

@@ -4,6 +4,7 @@ pub mod cli;
 mod commands;
 mod crm;
 mod transfer;
+mod users;
 
 use std::process::ExitCode;
 
@@ -77,6 +78,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Token(cli::TokenCommand::Create(args)) => crm::token_create(&config, &args).await,
         Command::Token(cli::TokenCommand::List(args)) => crm::token_list(&config, &args).await,
         Command::Token(cli::TokenCommand::Revoke(args)) => crm::token_revoke(&config, &args).await,
+        Command::User(command) => users::run(&config, command).await,
     }
 }
 

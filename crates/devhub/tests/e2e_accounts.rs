@@ -28,7 +28,8 @@ async fn a_new_user_registers_logs_out_logs_in_and_opens_settings() {
     browser.click("button[type=submit]").await;
     assert_eq!(
         browser.text(".flash-success").await,
-        "Welcome, ada! Your account is ready."
+        "Welcome, ada! Your account is ready. As the first account here, you are this \
+         instance's admin: see the Admin page."
     );
     assert_eq!(browser.path().await, "/");
     assert_eq!(browser.text(".nav-user").await, "ada");

@@ -2,6 +2,7 @@
 //! module per area, with the session authentication of DESIGN.md §4.
 
 pub mod accounts;
+pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod auth;
@@ -57,6 +58,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api::router(state.clone()))
         .merge(accounts::router())
         .merge(two_factor::public_router())
+        .merge(admin::router(state.clone()))
         .merge(calendar::router())
         .merge(health::router())
         .merge(assets::router())

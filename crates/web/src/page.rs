@@ -37,6 +37,8 @@ pub struct Layout {
     /// The browser has the stylesheet in its cache (see [`remember_stylesheet`]): the page
     /// links it. Otherwise (a first visit, an error page) it carries it inline.
     pub css_cached: bool,
+    /// The signed-in user is an admin: the navigation links the admin page.
+    pub admin: bool,
 }
 
 /// What every other page says of itself in `<meta name="description">` (search results, link
@@ -76,6 +78,7 @@ impl Layout {
         if let Some(current) = current {
             let today = Today::at(Utc::now(), current.settings.time_zone());
             layout.username = Some(current.user.username.clone());
+            layout.admin = current.user.is_admin();
             layout.follow_ups = current.follow_ups.on(today.date);
         }
         layout
@@ -143,6 +146,7 @@ impl Page {
             follow_ups: self.follow_ups,
             description: None,
             css_cached: self.css_cached,
+            admin: self.current.user.is_admin(),
         }
     }
 

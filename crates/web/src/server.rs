@@ -55,6 +55,15 @@ pub async fn serve(db_config: &DbConfig, config: ServeConfig) -> Result<(), Serv
             tracing::info!(migration = %m.label(), "applied migration");
         }
     }
+    // An instance always has an admin: one whose accounts predate roles gets its oldest.
+    match db.users().ensure_admin().await {
+        Ok(Some(user)) => tracing::info!(
+            username = %user.username,
+            "no admin account: promoted the oldest account to admin"
+        ),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "could not check that the instance has an admin"),
+    }
     let (listener, local) = devhub_http::listen(&config.host, config.port).await?;
 
     let sweeper = tokio::spawn(sweep_sessions(db.clone(), config.sweep_every));

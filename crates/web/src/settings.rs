@@ -560,18 +560,32 @@ async fn delete_account(
     }
     attempt.succeeded(&state.db).await?;
     // One transaction; the schema's cascades remove every row of the user, and the instance's
-    // log keeps a line naming the account.
-    state
+    // log keeps a line naming the account. The instance's last admin stays while other
+    // accounts exist.
+    let deleted = state
         .db
         .write(async |tx| {
-            tx.users().delete(&current.user.id).await?;
+            tx.users().delete_account(&current.user.id).await?;
             let deleted = info.instance_event(
                 SecurityEventKind::AccountDeleted,
                 format!("{} (deleted their own account)", current.user.username),
             );
             tx.security_events().record(&deleted).await
         })
-        .await?;
+        .await;
+    match deleted {
+        Ok(()) => {}
+        Err(DbError::Conflict { .. }) => {
+            let mut page = SettingsPage::load(&state, &page).await?;
+            page.delete_password_error = Some(
+                "is your password, but you are this instance's last admin: make another account an \
+                 admin on the Admin page first"
+                    .into(),
+            );
+            return Ok(render(StatusCode::CONFLICT, &page));
+        }
+        Err(e) => return Err(e.into()),
+    }
     let jar = jar.add(removal_cookie(state.settings.secure_cookies));
     Ok(flash::redirect(
         jar,

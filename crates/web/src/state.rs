@@ -29,6 +29,9 @@ pub struct Settings {
     /// How long a rendered calendar feed is served again before it is rendered anew (see
     /// [`crate::calendar::FeedCache`]).
     pub feed_fresh: Duration,
+    /// Who may register while no admin has chosen on the admin page (`DEVHUB_REGISTRATION`):
+    /// the starting value of the instance setting.
+    pub registration: devhub_db::RegistrationMode,
 }
 
 impl Default for Settings {
@@ -41,6 +44,7 @@ impl Default for Settings {
             auth_attempts_per_minute: 10,
             trusted_proxies: Arc::default(),
             feed_fresh: Duration::from_secs(300),
+            registration: devhub_db::RegistrationMode::Open,
         }
     }
 }

@@ -55,6 +55,10 @@ struct Theirs {
     old_feed: String,
     /// The public id of their browser's session (Settings → Sessions).
     session: String,
+    /// Their account (the instance's admin: the first account) and an invitation they made:
+    /// the admin pages answer 404 to anyone else.
+    user: String,
+    invitation: String,
 }
 
 impl Theirs {
@@ -77,6 +81,10 @@ impl Theirs {
             "{id}" if under("/settings/sessions/") => self.session.clone(),
             "{id}" if under("/undo/") => self.undo.clone(),
             "{file}" if under("/calendar/") => format!("{}.ics", self.old_feed),
+            "{id}" if under("/admin/users/") => self.user.clone(),
+            "{id}" if under("/admin/invitations/") => self.invitation.clone(),
+            // A reset link is a capability address: one that is not a live link leads nowhere.
+            "{token}" if under("/reset-password/") => "notaresettoken0000000000000000000".into(),
             "{*rest}" if under("/api/") => format!("v1/contacts/{}/nothing", self.contact),
             _ => return None,
         })
@@ -238,6 +246,12 @@ async fn snapshot(app: &TestApp, user: &UserId, cookie: &str) -> String {
         // Their sessions, and their security log.
         "SELECT group_concat(id, ',') FROM (SELECT id FROM session WHERE user_id = ?1 ORDER BY id)",
         "SELECT count(*) FROM security_event WHERE user_id = ?1",
+        // Their account's role and state, their invitations, their reset links.
+        "SELECT role || coalesce(disabled_at, '-') || password_hash FROM user WHERE id = ?1",
+        "SELECT group_concat(id || coalesce(revoked_at, '-') || coalesce(used_at, '-'), ',') \
+          FROM invitation WHERE created_by = ?1",
+        "SELECT count(*) FROM password_reset WHERE user_id = ?1",
+        "SELECT value FROM instance_setting WHERE key = 'registration' AND ?1 IS NOT NULL",
         // What they deleted, and what of it was undone.
         "SELECT group_concat(id || name, ',') FROM deleted_contact WHERE user_id = ?1",
         "SELECT group_concat(id || coalesce(undone_at, '-'), ',') FROM undo_action \
@@ -377,7 +391,18 @@ async fn every_route_and_method_with_another_users_ids_is_404_and_changes_nothin
         )
         .await
         .unwrap();
+    let invitation = app
+        .db
+        .invitations()
+        .issue(Some(&ada), Some("for a friend"), 7)
+        .await
+        .unwrap()
+        .invitation
+        .id
+        .to_string();
     let theirs = Theirs {
+        user: ada.to_string(),
+        invitation,
         contact,
         interaction,
         follow_up,
@@ -494,6 +519,17 @@ async fn every_route_and_method_with_another_users_ids_is_404_and_changes_nothin
         "POST /settings/sessions/{id}/end",
         "GET /settings/sessions",
         "GET /settings/security",
+        "GET /admin",
+        "POST /admin/registration",
+        "POST /admin/invitations",
+        "POST /admin/invitations/{id}/revoke",
+        "POST /admin/users/{id}/disable",
+        "POST /admin/users/{id}/demote",
+        "POST /admin/users/{id}/reset-link",
+        "GET /admin/users/{id}/delete",
+        "POST /admin/users/{id}/delete",
+        "GET /reset-password/{token}",
+        "POST /reset-password/{token}",
     ] {
         assert!(
             checked.iter().any(|c| c == expected),

@@ -534,35 +534,43 @@ async fn nobody_else_can_touch_your_second_factor() {
 #[tokio::test]
 async fn an_admins_clear_turns_the_second_factor_off() {
     let app = common::spawn_app().await;
+    // The instance's first account is its admin.
+    let (mut root, _) = sign_up(&app, "root").await;
     let (mut ada, ada_id) = sign_up(&app, "ada").await;
     turn_on(&mut ada).await;
     log_out(&mut ada).await;
     password_step(&mut ada, "ada").await;
 
-    // The handler the admin page mounts (behind its admin guard, outside this crate's router).
-    let admin = axum::Router::new()
-        .route(
-            "/admin/users/{id}/two-factor/clear",
-            axum::routing::post(devhub_web::two_factor::admin_clear),
-        )
-        .with_state(devhub_web::AppState::new(
-            app.db.clone(),
-            devhub_web::Settings::default(),
-        ));
-    let post = |path: String| {
-        let admin = admin.clone();
-        async move {
-            use tower::ServiceExt;
-            let request = axum::http::Request::post(path)
-                .body(axum::body::Body::empty())
-                .unwrap();
-            admin.oneshot(request).await.unwrap()
-        }
-    };
-    let r = post("/admin/users/no-such-user/two-factor/clear".into()).await;
-    assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let r = post(format!("/admin/users/{ada_id}/two-factor/clear")).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The admin page offers the button for Ada, who has a second factor, and not for root.
+    let page = root.get("/admin").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let clear = format!("/admin/users/{ada_id}/two-factor/clear");
+    assert!(page.body.contains(&clear), "{}", page.body);
+    assert_eq!(page.body.matches("/two-factor/clear").count(), 1);
+
+    // A member cannot clear anyone's: the admin pages are not there for them.
+    let (mut eve, eve_id) = sign_up(&app, "eve").await;
+    let r = eve.post_form(&clear, &[]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(app.db.two_factor().is_enabled(&ada_id).await.unwrap());
+
+    let r = root
+        .post_form("/admin/users/no-such-user/two-factor/clear", &[])
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = root.post_form(&clear, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Ada's own log says an admin did it, and so does the instance's.
+    let log = ada_log(&app, &ada_id).await;
+    assert!(log.contains(&"two_factor_cleared".to_string()), "{log:?}");
+    let events = app.db.security_events().list_instance(100).await.unwrap();
+    assert!(
+        events.iter().any(|e| e.raw_kind == "two_factor_cleared"
+            && e.detail.as_deref() == Some("ada, by admin root")),
+        "{events:?}"
+    );
+    assert!(app.db.two_factor().is_enabled(&ada_id).await.unwrap() == false);
+    let _ = eve_id;
     assert!(!app.db.two_factor().is_enabled(&ada_id).await.unwrap());
     for table in [
         "two_factor",
@@ -584,4 +592,16 @@ async fn an_admins_clear_turns_the_second_factor_off() {
     turn_on(&mut ada).await;
     assert!(app.db.two_factor().clear(&ada_id).await.unwrap());
     assert!(!app.db.two_factor().is_enabled(&ada_id).await.unwrap());
+}
+
+/// The kinds of the events in `user`'s security log.
+async fn ada_log(app: &TestApp, user: &devhub_db::UserId) -> Vec<String> {
+    app.db
+        .security_events()
+        .list_for_user(user, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.raw_kind.clone())
+        .collect()
 }

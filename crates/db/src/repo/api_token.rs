@@ -165,12 +165,16 @@ impl<'e> ApiTokenRepo<'e> {
     }
 
     /// The token with this hash, whoever owns it (this is the authentication), expired or not:
-    /// the caller checks [`ApiToken::is_expired`].
+    /// the caller checks [`ApiToken::is_expired`]. The tokens of a disabled account are not
+    /// found.
     pub async fn find_by_hash(&self, token_hash: &str) -> Result<Option<ApiToken>> {
         let conn = self.ex.conn().await?;
         query_one(
             &conn,
-            &format!("SELECT {COLUMNS} FROM api_token WHERE token_hash = ?1"),
+            &format!(
+                "SELECT {COLUMNS} FROM api_token WHERE token_hash = ?1 AND NOT EXISTS \
+                 (SELECT 1 FROM user WHERE id = api_token.user_id AND disabled_at IS NOT NULL)"
+            ),
             [token_hash],
             ApiToken::from_row,
         )

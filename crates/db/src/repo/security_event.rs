@@ -56,10 +56,11 @@ pub enum SecurityEventKind {
     InvitationRevoked,
     InvitationUsed,
     RegistrationModeChanged,
+    ResetLinkCreated,
 }
 
 impl SecurityEventKind {
-    pub const ALL: [SecurityEventKind; 23] = [
+    pub const ALL: [SecurityEventKind; 24] = [
         Self::Login,
         Self::LoginFailed,
         Self::PasswordChanged,
@@ -83,6 +84,7 @@ impl SecurityEventKind {
         Self::InvitationRevoked,
         Self::InvitationUsed,
         Self::RegistrationModeChanged,
+        Self::ResetLinkCreated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -110,6 +112,7 @@ impl SecurityEventKind {
             Self::InvitationRevoked => "invitation_revoked",
             Self::InvitationUsed => "invitation_used",
             Self::RegistrationModeChanged => "registration_mode_changed",
+            Self::ResetLinkCreated => "reset_link_created",
         }
     }
 
@@ -144,6 +147,7 @@ impl SecurityEventKind {
             Self::InvitationRevoked => "Invitation revoked",
             Self::InvitationUsed => "Invitation used",
             Self::RegistrationModeChanged => "Registration mode changed",
+            Self::ResetLinkCreated => "Password-reset link made",
         }
     }
 

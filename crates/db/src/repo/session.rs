@@ -105,12 +105,14 @@ impl<'e> SessionRepo<'e> {
     }
 
     /// The session `id` and its user, expired or not: the caller checks
-    /// [`Session::is_expired`] (and deletes an expired session).
+    /// [`Session::is_expired`] (and deletes an expired session). A disabled user's session
+    /// is not found (disabling deletes them too; this holds for a session made at that moment).
     pub fn find(&self, id: &SessionId) -> Query<'e, Option<(Session, User)>> {
         Query::one(
             self.ex,
             format!(
-                "SELECT {}, {} FROM session s JOIN user u ON u.id = s.user_id WHERE s.id = ?1",
+                "SELECT {}, {} FROM session s JOIN user u ON u.id = s.user_id \
+                 WHERE s.id = ?1 AND u.disabled_at IS NULL",
                 qualified("u", user::COLUMNS),
                 qualified("s", COLUMNS)
             ),

@@ -3,16 +3,52 @@
 use chrono::{DateTime, Utc};
 use libsql::{params, Row};
 
-use super::query_one;
-use crate::db::Executor;
+use super::instance_setting::{self, RegistrationMode};
+use super::invitation::{self, InvitationProblem};
+use super::{query_all, query_count, query_one};
+use crate::db::{Executor, Scope};
 use crate::error::{Error, Result};
-use crate::row::{id_type, now, timestamp, Stamps};
+use crate::row::{id_type, now, opt_timestamp, timestamp, Stamps};
 use crate::validate::Username;
 
 id_type!(
     /// The id of a `user` row.
     UserId
 );
+
+/// What an account may do. The first account of an instance is its admin; an instance always
+/// keeps at least one enabled admin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Manages the instance: the admin page, registration, invitations, other accounts.
+    Admin,
+    /// Everyone else.
+    Member,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Member => "member",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Role> {
+        match raw.trim() {
+            "admin" => Some(Role::Admin),
+            "member" => Some(Role::Member),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct User {
@@ -22,6 +58,19 @@ pub struct User {
     pub password_hash: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub role: Role,
+    /// When an admin disabled the account; `None`: enabled.
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+impl User {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    pub fn is_disabled(&self) -> bool {
+        self.disabled_at.is_some()
+    }
 }
 
 impl std::fmt::Debug for User {
@@ -30,6 +79,8 @@ impl std::fmt::Debug for User {
             .field("id", &self.id)
             .field("username", &self.username)
             .field("password_hash", &"[redacted]")
+            .field("role", &self.role)
+            .field("disabled_at", &self.disabled_at)
             .finish_non_exhaustive()
     }
 }
@@ -58,18 +109,134 @@ impl NewUser {
     }
 }
 
-pub(crate) const COLUMNS: &str = "id, username, password_hash, created_at, updated_at";
+pub(crate) const COLUMNS: &str =
+    "id, username, password_hash, created_at, updated_at, role, disabled_at";
 /// How many columns [`COLUMNS`] names: where the next table's columns start in a join.
-pub(crate) const COLUMN_COUNT: i32 = 5;
+pub(crate) const COLUMN_COUNT: i32 = 7;
+
+/// The role of an account inserted now: admin when it is the instance's first account. Part of
+/// the insert itself, so two first registrations at once cannot both become admin (SQLite runs
+/// one write at a time, and the statement sees the other's row once it committed).
+const ROLE_OF_NEW: &str = "CASE WHEN EXISTS (SELECT 1 FROM user) THEN 'member' ELSE 'admin' END";
+
+/// The refusal of a change that would leave the instance without an enabled admin.
+fn last_admin(action: &str) -> Error {
+    Error::Conflict {
+        field: "role",
+        message: format!("cannot {action} the last admin: promote another account to admin first"),
+    }
+}
+
+/// Why a registration was refused (the registration mode, or the invitation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Registration is closed.
+    Closed,
+    /// Registration is by invitation and none was given.
+    InvitationRequired,
+    /// The invitation given cannot be used.
+    Invitation(InvitationProblem),
+}
+
+impl Refusal {
+    pub fn message(self) -> &'static str {
+        match self {
+            Refusal::Closed => "Registration is closed on this instance. Ask its administrator for an account.",
+            Refusal::InvitationRequired => "Registration on this instance is by invitation: open the invitation link you were sent.",
+            Refusal::Invitation(problem) => problem.message(),
+        }
+    }
+}
+
+/// What the admin page shows of an account: never its data, only how much there is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountSummary {
+    pub user: User,
+    pub contacts: u64,
+    pub interactions: u64,
+    pub follow_ups: u64,
+    /// The latest sign of use the database keeps: an API token's last use, a contact changed,
+    /// an interaction logged.
+    pub last_activity: Option<DateTime<Utc>>,
+    /// An estimate of the account's share of the database, in bytes: the lengths of the text
+    /// of its contacts (name, relationship, industry, location, notes), interactions' notes,
+    /// VIP backgrounds, contact info and further details, follow-up notes, tag names, photos,
+    /// pending import uploads and recently deleted snapshots. Indexes and row overhead are
+    /// not counted.
+    pub storage_bytes: u64,
+    /// Whether two-factor log-in is on (an admin can clear it for a user who lost it).
+    pub two_factor: bool,
+}
+
+/// The summaries' query: one row per account, each figure a correlated subquery on an index
+/// led by the owner.
+const SUMMARY: &str = "SELECT {COLUMNS},
+    coalesce((SELECT total FROM contact_count WHERE user_id = u.id), 0),
+    (SELECT count(*) FROM interaction WHERE user_id = u.id),
+    (SELECT count(*) FROM follow_up WHERE user_id = u.id),
+    max(coalesce((SELECT max(last_used_at) FROM session_meta WHERE user_id = u.id), 0),
+        coalesce((SELECT max(last_used_at) FROM api_token WHERE user_id = u.id), 0),
+        coalesce((SELECT max(last_update) FROM contact WHERE user_id = u.id), 0),
+        coalesce((SELECT max(created_at) FROM interaction WHERE user_id = u.id), 0)),
+    coalesce((SELECT sum(length(name) + coalesce(length(relationship), 0)
+        + coalesce(length(industry), 0) + coalesce(length(location), 0)
+        + coalesce(length(notes), 0)) FROM contact WHERE user_id = u.id), 0)
+    + coalesce((SELECT sum(coalesce(length(notes), 0)) FROM interaction WHERE user_id = u.id), 0)
+    + coalesce((SELECT sum(coalesce(length(b.family), 0) + coalesce(length(b.company), 0)
+        + coalesce(length(b.likes_dislikes), 0) + coalesce(length(b.misc_notes), 0))
+        FROM background b JOIN contact c ON c.id = b.contact_id WHERE c.user_id = u.id), 0)
+    + coalesce((SELECT sum(coalesce(length(i.email), 0) + coalesce(length(i.phone_number), 0)
+        + coalesce(length(i.main_app), 0) + coalesce(length(i.social_links), 0))
+        FROM contact_info i JOIN contact c ON c.id = i.contact_id WHERE c.user_id = u.id), 0)
+    + coalesce((SELECT sum(length(d.value) + coalesce(length(d.label), 0))
+        FROM contact_detail d JOIN contact c ON c.id = d.contact_id WHERE c.user_id = u.id), 0)
+    + coalesce((SELECT sum(coalesce(length(note), 0)) FROM follow_up WHERE user_id = u.id), 0)
+    + coalesce((SELECT sum(length(name)) FROM tag WHERE user_id = u.id), 0)
+    + coalesce((SELECT sum(length(p.data)) FROM contact_photo p
+        JOIN contact c ON c.id = p.contact_id WHERE c.user_id = u.id), 0)
+    + coalesce((SELECT sum(length(content)) FROM import_upload WHERE user_id = u.id), 0)
+    + coalesce((SELECT sum(length(snapshot)) FROM deleted_contact WHERE user_id = u.id), 0),
+    EXISTS (SELECT 1 FROM two_factor WHERE user_id = u.id AND enabled_at IS NOT NULL)
+    FROM user u";
+
+impl AccountSummary {
+    fn from_row(row: &Row) -> Result<Self> {
+        let n = COLUMN_COUNT;
+        let count = |i: i32| -> Result<u64> { Ok(u64::try_from(row.get::<i64>(i)?).unwrap_or(0)) };
+        let last: i64 = row.get(n + 3)?;
+        Ok(AccountSummary {
+            user: User::from_row(row)?,
+            contacts: count(n)?,
+            interactions: count(n + 1)?,
+            follow_ups: count(n + 2)?,
+            last_activity: opt_timestamp((last > 0).then_some(last), "last activity")?,
+            storage_bytes: count(n + 4)?,
+            two_factor: row.get::<i64>(n + 5)? != 0,
+        })
+    }
+}
 
 impl User {
     pub(crate) fn from_row(row: &Row) -> Result<Self> {
+        Self::from_row_at(row, 0)
+    }
+
+    /// Reads the user's columns starting at column `s` (they follow another table's in a join).
+    pub(crate) fn from_row_at(row: &Row, s: i32) -> Result<Self> {
         Ok(User {
-            id: UserId::from(row.get::<String>(0)?),
-            username: row.get(1)?,
-            password_hash: row.get(2)?,
-            created_at: timestamp(row.get(3)?, "user.created_at")?,
-            updated_at: timestamp(row.get(4)?, "user.updated_at")?,
+            id: UserId::from(row.get::<String>(s)?),
+            username: row.get(s + 1)?,
+            password_hash: row.get(s + 2)?,
+            created_at: timestamp(row.get(s + 3)?, "user.created_at")?,
+            updated_at: timestamp(row.get(s + 4)?, "user.updated_at")?,
+            role: {
+                let raw: String = row.get(s + 5)?;
+                Role::parse(&raw).ok_or_else(|| Error::Decode {
+                    column: "user.role",
+                    reason: format!("{raw:?} is not admin or member"),
+                })?
+            },
+            disabled_at: opt_timestamp(row.get(s + 6)?, "user.disabled_at")?,
         })
     }
 }
@@ -98,8 +265,8 @@ impl<'e> UserRepo<'e> {
         query_one(
             &conn,
             &format!(
-                "INSERT INTO user (id, username, password_hash, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) RETURNING {COLUMNS}"
+                "INSERT INTO user (id, username, password_hash, created_at, updated_at, role) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, {ROLE_OF_NEW}) RETURNING {COLUMNS}"
             ),
             params![
                 id,
@@ -180,4 +347,202 @@ impl<'e> UserRepo<'e> {
         }
         Ok(out)
     }
+
+    /// Registers an account through the register page: the registration mode (the instance
+    /// setting, or `starting` while none is saved) and the invitation `invite` (a token) are
+    /// checked, the account inserted (admin when it is the first) and the invitation marked
+    /// used, all in one write transaction. `Ok(Err(_))` says why registration was refused.
+    pub async fn register(
+        &self,
+        new: &NewUser,
+        starting: RegistrationMode,
+        invite: Option<&str>,
+    ) -> Result<std::result::Result<User, Refusal>> {
+        let tx = self.ex.begin_write().await?;
+        let mode = instance_setting::registration_in(&tx, starting).await?;
+        let at = now();
+        let invitation = match mode {
+            RegistrationMode::Closed => return Ok(Err(Refusal::Closed)),
+            RegistrationMode::Open => None,
+            RegistrationMode::Invite => {
+                let Some(token) = invite else {
+                    return Ok(Err(Refusal::InvitationRequired));
+                };
+                match invitation::usable_in(&tx, token, at).await? {
+                    Ok(found) => Some(found),
+                    Err(problem) => return Ok(Err(Refusal::Invitation(problem))),
+                }
+            }
+        };
+        let user = insert(&tx, new, Stamps::at(at)).await?;
+        if let Some(invitation) = invitation {
+            invitation::mark_used_in(&tx, &invitation, &user.id, at).await?;
+        }
+        tx.commit().await?;
+        Ok(Ok(user))
+    }
+
+    /// Every account with what the admin page shows of it, oldest first.
+    pub async fn summaries(&self) -> Result<Vec<AccountSummary>> {
+        let conn = self.ex.conn().await?;
+        query_all(
+            &conn,
+            &format!("{} ORDER BY u.created_at, u.rowid", summary_sql()),
+            (),
+            AccountSummary::from_row,
+        )
+        .await
+    }
+
+    /// One account's summary (the delete confirmation's counts).
+    pub async fn summary(&self, id: &UserId) -> Result<AccountSummary> {
+        let conn = self.ex.conn().await?;
+        query_one(
+            &conn,
+            &format!("{} WHERE u.id = ?1", summary_sql()),
+            [id],
+            AccountSummary::from_row,
+        )
+        .await?
+        .ok_or(Error::NotFound)
+    }
+
+    /// Makes the account an admin or a member. Demoting the last enabled admin is refused
+    /// (a `Conflict`), checked in the same transaction as the change.
+    pub async fn set_role(&self, id: &UserId, role: Role) -> Result<User> {
+        let tx = self.ex.begin_write().await?;
+        let user = get_in(&tx, id).await?;
+        if role == Role::Member && is_last_admin(&tx, &user).await? {
+            return Err(last_admin("demote"));
+        }
+        let user = query_one(
+            &*tx,
+            &format!(
+                "UPDATE user SET role = ?2, updated_at = ?3 WHERE id = ?1 RETURNING {COLUMNS}"
+            ),
+            params![id, role.as_str(), now().timestamp()],
+            User::from_row,
+        )
+        .await?
+        .ok_or(Error::NotFound)?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Disables the account (it cannot log in; its sessions are deleted at once, its API tokens
+    /// refused) or enables it again. Disabling the last enabled admin is refused. Returns the
+    /// account and how many sessions ended.
+    pub async fn set_disabled(&self, id: &UserId, disabled: bool) -> Result<(User, u64)> {
+        let tx = self.ex.begin_write().await?;
+        let user = get_in(&tx, id).await?;
+        if disabled && is_last_admin(&tx, &user).await? {
+            return Err(last_admin("disable"));
+        }
+        let at = now().timestamp();
+        let user = query_one(
+            &*tx,
+            &format!(
+                "UPDATE user SET disabled_at = CASE WHEN ?2 THEN coalesce(disabled_at, ?3) END, \
+                 updated_at = ?3 WHERE id = ?1 RETURNING {COLUMNS}"
+            ),
+            params![id, disabled, at],
+            User::from_row,
+        )
+        .await?
+        .ok_or(Error::NotFound)?;
+        let ended = if disabled {
+            tx.execute("DELETE FROM session WHERE user_id = ?1", [id])
+                .await?
+        } else {
+            0
+        };
+        tx.commit().await?;
+        Ok((user, ended))
+    }
+
+    /// Deletes an account and everything it holds (the admin page, the CLI, the account's own
+    /// Settings). The last enabled admin is kept while other accounts exist; as the only
+    /// account it may go (the next registration makes the next admin).
+    pub async fn delete_account(&self, id: &UserId) -> Result<()> {
+        let tx = self.ex.begin_write().await?;
+        let user = get_in(&tx, id).await?;
+        if is_last_admin(&tx, &user).await?
+            && query_count(&*tx, "SELECT count(*) FROM user WHERE id != ?1", [id]).await? > 0
+        {
+            return Err(last_admin("delete"));
+        }
+        tx.execute("DELETE FROM user WHERE id = ?1", [id]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Makes sure the instance has an enabled admin: on an instance whose accounts predate
+    /// roles (or lost their admin to the database's own tools), the oldest enabled account is
+    /// promoted. Returns it, or `None` when there was an admin (or no account) already.
+    pub async fn ensure_admin(&self) -> Result<Option<User>> {
+        let conn = self.ex.conn().await?;
+        query_one(
+            &conn,
+            &format!(
+                "UPDATE user SET role = 'admin', updated_at = ?1 WHERE id = (\
+                 SELECT id FROM user WHERE disabled_at IS NULL ORDER BY created_at, rowid LIMIT 1) \
+                 AND NOT EXISTS (SELECT 1 FROM user WHERE role = 'admin' AND disabled_at IS NULL) \
+                 RETURNING {COLUMNS}"
+            ),
+            [now().timestamp()],
+            User::from_row,
+        )
+        .await
+    }
+}
+
+fn summary_sql() -> String {
+    SUMMARY.replace("{COLUMNS}", &super::qualified("u", COLUMNS))
+}
+
+/// Inserts an account inside a write transaction (its role: [`ROLE_OF_NEW`]).
+async fn insert(tx: &Scope<'_>, new: &NewUser, stamps: Stamps) -> Result<User> {
+    query_one(
+        &**tx,
+        &format!(
+            "INSERT INTO user (id, username, password_hash, created_at, updated_at, role) \
+             VALUES (?1, ?2, ?3, ?4, ?5, {ROLE_OF_NEW}) RETURNING {COLUMNS}"
+        ),
+        params![
+            UserId::generate(),
+            new.username.as_str(),
+            new.password_hash.as_str(),
+            stamps.created_at.timestamp(),
+            stamps.updated_at.timestamp()
+        ],
+        User::from_row,
+    )
+    .await
+    .map_err(|e| e.map_unique("user.username", "username", "is already taken"))?
+    .ok_or(Error::NotFound)
+}
+
+async fn get_in(tx: &Scope<'_>, id: &UserId) -> Result<User> {
+    query_one(
+        &**tx,
+        &format!("SELECT {COLUMNS} FROM user WHERE id = ?1"),
+        [id],
+        User::from_row,
+    )
+    .await?
+    .ok_or(Error::NotFound)
+}
+
+/// Whether `user` is an enabled admin and no other enabled admin exists.
+async fn is_last_admin(tx: &Scope<'_>, user: &User) -> Result<bool> {
+    if !user.is_admin() || user.is_disabled() {
+        return Ok(false);
+    }
+    let others = query_count(
+        &**tx,
+        "SELECT count(*) FROM user WHERE role = 'admin' AND disabled_at IS NULL AND id != ?1",
+        [&user.id],
+    )
+    .await?;
+    Ok(others == 0)
 }

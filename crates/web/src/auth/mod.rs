@@ -5,4 +5,4 @@ pub use devhub_db::password;
 pub mod rate_limit;
 pub mod session;
 
-pub use session::{require_user, CurrentUser};
+pub use session::{require_admin, require_user, CurrentUser};

@@ -203,21 +203,52 @@ pub fn ignore_not_found(e: devhub_db::Error) -> Result<(), devhub_db::Error> {
 pub async fn require_user(
     State(state): State<AppState>,
     jar: CookieJar,
-    mut request: Request,
+    request: Request,
     next: Next,
 ) -> Result<Response, AppError> {
-    let token = jar.get(COOKIE_NAME).map(|c| c.value().to_string());
-    let validated = match token {
-        Some(token) => validate_token(&state.db, &token).await?.map(|v| (token, v)),
-        None => None,
-    };
-    let Some((token, validated)) = validated else {
+    let Some((current, renewed)) = signed_in(&state, &jar).await? else {
         let had_cookie = jar.get(COOKIE_NAME).is_some();
         return Ok(unauthenticated(
             &request,
             had_cookie,
             state.settings.secure_cookies,
         ));
+    };
+    Ok(run_as(current, renewed, request, next).await)
+}
+
+/// Middleware of the admin pages: only an admin reaches them. Anyone else, signed in or not,
+/// gets the 404 page, as for an address that does not exist (no hint that it does).
+pub async fn require_admin(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    request: Request,
+    next: Next,
+) -> Result<Response, AppError> {
+    match signed_in(&state, &jar).await? {
+        Some((current, renewed)) if current.user.is_admin() => {
+            Ok(run_as(current, renewed, request, next).await)
+        }
+        Some((current, _)) => {
+            let mut response = AppError::NotFound.into_response();
+            response.extensions_mut().insert(current);
+            Ok(response)
+        }
+        None => Err(AppError::NotFound),
+    }
+}
+
+/// The user the request's session cookie opens, and the cookie to send again when the
+/// session was renewed.
+async fn signed_in(
+    state: &AppState,
+    jar: &CookieJar,
+) -> Result<Option<(CurrentUser, Option<Cookie<'static>>)>, AppError> {
+    let Some(token) = jar.get(COOKIE_NAME).map(|c| c.value().to_string()) else {
+        return Ok(None);
+    };
+    let Some(validated) = validate_token(&state.db, &token).await? else {
+        return Ok(None);
     };
     let renewed = validated.renewed.then(|| {
         session_cookie(
@@ -232,6 +263,16 @@ pub async fn require_user(
         settings: validated.settings,
         follow_ups: validated.follow_ups,
     };
+    Ok(Some((current, renewed)))
+}
+
+/// Runs the rest of the request as `current`.
+async fn run_as(
+    current: CurrentUser,
+    renewed: Option<Cookie<'static>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     request.extensions_mut().insert(current.clone());
     let mut response = next.run(request).await;
     // An error page goes out with the signed-in header: `middleware::error_pages` renders it
@@ -239,10 +280,10 @@ pub async fn require_user(
     if response.extensions().get::<ErrorShown>().is_some() {
         response.extensions_mut().insert(current);
     }
-    Ok(match renewed {
+    match renewed {
         Some(cookie) => (CookieJar::new().add(cookie), response).into_response(),
         None => response,
-    })
+    }
 }
 
 fn unauthenticated(request: &Request, had_cookie: bool, secure: bool) -> Response {

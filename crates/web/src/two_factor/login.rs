@@ -28,8 +28,8 @@ use crate::forms::Form;
 use crate::middleware::retry_after;
 use crate::page::{render, Layout};
 use crate::security::RequestInfo;
-use devhub_db::SecurityEventKind;
 use crate::state::AppState;
+use devhub_db::SecurityEventKind;
 
 /// The cookie naming the log-in that waits for its code.
 pub const CHALLENGE_COOKIE: &str = "devhub-2fa-challenge";

@@ -26,8 +26,8 @@ use crate::forms::{Form, FormOrEmpty};
 use crate::middleware::retry_after;
 use crate::page::{ok, render, Layout, Page};
 use crate::security::{self, RequestInfo};
-use devhub_db::SecurityEventKind;
 use crate::state::AppState;
+use devhub_db::SecurityEventKind;
 use totp::{grouped, normalize_code, unix_now, Totp};
 
 const PAGE: &str = "/settings/two-factor";
@@ -374,9 +374,9 @@ pub async fn admin_clear(
     let user = state.db.primary().users().get(&user_id).await?;
     let was_on = state.db.two_factor().clear(&user.id).await?;
     let message = if was_on {
-        let mut cleared = info.event(&user.id, SecurityEventKind::TwoFactorCleared);
-        cleared.detail = Some(format!("by admin {}", admin.user.username));
-        security::record(&state.db, &cleared).await?;
+        let account = Some((&user.id, user.username.as_str()));
+        let kind = SecurityEventKind::TwoFactorCleared;
+        crate::admin::log_action(&state, &info, &admin.user.username, kind, account, "").await?;
         format!(
             "Second factor of {} cleared: they log in with their password alone until they \
              set it up again.",
