@@ -1,6 +1,7 @@
 //! The data layer of Developer Hub CRM: connecting to libSQL (local file, remote server or
 //! embedded replica), migrations and schema tooling, row types and repositories.
 
+pub mod backup;
 pub mod config;
 mod db;
 pub mod error;
