@@ -97,6 +97,25 @@ pub enum Command {
     /// Creates, lists and revokes personal access tokens for the JSON API
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Writes a verified copy of the whole database to FILE while the app keeps running
+    Backup(BackupArgs),
+    /// Verifies a backup FILE and copies it into the empty DATABASE_URL location
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The copy to write: a new local SQLite file
+    pub file: PathBuf,
+    /// Replace FILE if it exists
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// A file written by `devhub backup`
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,5 +1,6 @@
 //! The `devhub` binary's library: one function per subcommand.
 
+mod backup;
 pub mod cli;
 mod commands;
 mod crm;
@@ -77,6 +78,8 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Token(cli::TokenCommand::Create(args)) => crm::token_create(&config, &args).await,
         Command::Token(cli::TokenCommand::List(args)) => crm::token_list(&config, &args).await,
         Command::Token(cli::TokenCommand::Revoke(args)) => crm::token_revoke(&config, &args).await,
+        Command::Backup(args) => backup::backup(&config, &args).await,
+        Command::Restore(args) => backup::restore(&config, &args).await,
     }
 }
 
