@@ -380,6 +380,17 @@ pub struct ServeArgs {
         default_value = ""
     )]
     pub trusted_proxies: devhub_http::TrustedProxies,
+    /// Serve Prometheus metrics at /metrics (to loopback, or with --metrics-token)
+    #[arg(long, env = "DEVHUB_METRICS")]
+    pub metrics: bool,
+    /// A bearer token that lets other addresses scrape /metrics
+    #[arg(
+        long,
+        env = "DEVHUB_METRICS_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Debug, Args)]

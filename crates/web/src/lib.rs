@@ -16,6 +16,7 @@ pub mod format;
 pub mod forms;
 pub mod health;
 pub mod interactions;
+pub mod metrics;
 pub mod middleware;
 pub mod page;
 pub mod search;
@@ -49,13 +50,16 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             auth::require_user,
         ));
-    let public = Router::new()
+    let mut public = Router::new()
         .merge(api::router(state.clone()))
         .merge(accounts::router())
         .merge(calendar::router())
         .merge(health::router())
         .merge(assets::router())
         .merge(theme::router());
+    if state.metrics.is_some() {
+        public = public.merge(metrics::router());
+    }
     // The import upload and a contact's photo have their own, larger body limits; everything
     // else the default one.
     let uploads = transfer::upload_router()
@@ -65,5 +69,15 @@ pub fn app(state: AppState) -> Router {
             auth::require_user,
         ));
     let limited = middleware::body_limit(Router::new().merge(pages).merge(public), &state);
-    middleware::wrap(limited.merge(uploads), state)
+    let recorder = state.metrics.clone();
+    let app = middleware::wrap(limited.merge(uploads), state);
+    match recorder {
+        // Outermost: every answer is counted, the timeout's and the error pages' too, by the
+        // template of the route that matched.
+        Some(metrics) => app.layer(axum::middleware::from_fn_with_state(
+            metrics,
+            metrics::track,
+        )),
+        None => app,
+    }
 }

@@ -29,6 +29,8 @@ pub struct Settings {
     /// How long a rendered calendar feed is served again before it is rendered anew (see
     /// [`crate::calendar::FeedCache`]).
     pub feed_fresh: Duration,
+    /// `GET /metrics` (`--metrics`, `--metrics-token`).
+    pub metrics: crate::metrics::MetricsSettings,
 }
 
 impl Default for Settings {
@@ -41,6 +43,7 @@ impl Default for Settings {
             auth_attempts_per_minute: 10,
             trusted_proxies: Arc::default(),
             feed_fresh: Duration::from_secs(300),
+            metrics: crate::metrics::MetricsSettings::default(),
         }
     }
 }
@@ -52,12 +55,19 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// Calendar feeds rendered in the last few minutes ([`crate::calendar::FeedCache`]).
     pub feeds: Arc<crate::calendar::FeedCache>,
+    /// The metrics of `/metrics`, when they are on.
+    pub metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl AppState {
     pub fn new(db: Db, settings: Settings) -> Self {
         let limiter = RateLimiter::new(settings.auth_attempts_per_minute);
+        let metrics = settings
+            .metrics
+            .enabled
+            .then(|| Arc::new(crate::metrics::Metrics::new(&db)));
         AppState {
+            metrics,
             db,
             settings: Arc::new(settings),
             limiter: Arc::new(limiter),
