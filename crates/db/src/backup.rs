@@ -502,7 +502,10 @@ async fn copy_rows(source: &Connection, dest: &Dest<'_>, table: &TableInfo) -> R
             let order = if pk.is_empty() {
                 columns.join(", ")
             } else {
-                pk.iter().map(|(_, c)| c.as_str()).collect::<Vec<_>>().join(", ")
+                pk.iter()
+                    .map(|(_, c)| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             (
                 format!(
@@ -542,7 +545,10 @@ pub async fn verify(file: &Path) -> Result<Summary> {
     let meta = std::fs::metadata(file)
         .map_err(|e| Failure::Refused(format!("cannot read {}: {e}", file.display())))?;
     if !meta.is_file() {
-        return Err(Failure::Refused(format!("{} is not a file", file.display())));
+        return Err(Failure::Refused(format!(
+            "{} is not a file",
+            file.display()
+        )));
     }
     let mut header = [0u8; 16];
     let read = std::fs::File::open(file)

@@ -20,7 +20,10 @@ const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"
 
 /// An empty location of the mode under test: a new file, or a fresh server of its own.
 fn empty_location(dir: &Path) -> (Location, Option<sqld::Sqld>) {
-    match std::env::var("DEVHUB_TEST_MODE").unwrap_or_default().as_str() {
+    match std::env::var("DEVHUB_TEST_MODE")
+        .unwrap_or_default()
+        .as_str()
+    {
         "remote" => {
             let server = sqld::Sqld::start(dir);
             let url = server.url();
@@ -146,7 +149,11 @@ async fn assert_whole(conn: &libsql::Connection) {
     )
     .await;
     assert_eq!(mismatched, 0, "contact_count disagrees with the contacts");
-    let writers = one(conn, "SELECT count(*) FROM contact WHERE name LIKE 'writer %'").await;
+    let writers = one(
+        conn,
+        "SELECT count(*) FROM contact WHERE name LIKE 'writer %'",
+    )
+    .await;
     let indexed = one(
         conn,
         "SELECT count(*) FROM contact_fts WHERE contact_fts MATCH '\"writer\"'",
@@ -209,7 +216,12 @@ async fn a_backup_under_eight_writers_holds_every_acknowledged_write_and_restore
     }
     // Let every writer write a few times first.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while common::count(&db, "SELECT count(*) FROM contact WHERE name LIKE 'writer %'").await < 80
+    while common::count(
+        &db,
+        "SELECT count(*) FROM contact WHERE name LIKE 'writer %'",
+    )
+    .await
+        < 80
     {
         assert!(std::time::Instant::now() < deadline, "writers are stuck");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -281,8 +293,7 @@ async fn a_backup_under_eight_writers_holds_every_acknowledged_write_and_restore
     assert_eq!(copied.len(), after_restore.len());
     for (table, rows) in &copied {
         assert_eq!(
-            rows,
-            &after_restore[table],
+            rows, &after_restore[table],
             "table {table} differs after the restore"
         );
     }
@@ -311,7 +322,10 @@ async fn a_backup_under_eight_writers_holds_every_acknowledged_write_and_restore
     match backup::restore(&file, &target).await {
         // "holds a database", or for a local file still open here, "in use".
         Err(Failure::Refused(m)) => {
-            assert!(m.contains("restore only into") || m.contains("in use"), "{m}")
+            assert!(
+                m.contains("restore only into") || m.contains("in use"),
+                "{m}"
+            )
         }
         other => panic!("expected a refusal, got {other:?}"),
     }

@@ -116,13 +116,19 @@ fn a_backup_of_a_running_instance_under_eight_writers_restores_whole() {
     }
     assert!(o.status.success(), "{}", text(&o.stderr));
     let line = text(&o.stdout);
-    eprintln!("{line}{} before, {during} during or after", acknowledged.len());
+    eprintln!(
+        "{line}{} before, {during} during or after",
+        acknowledged.len()
+    );
     assert_eq!(line.lines().count(), 1, "{line}");
     assert!(
         line.contains("1 user,") && line.contains("tables") && line.contains("migration 00"),
         "{line}"
     );
-    assert!(acknowledged.len() >= 8, "every writer wrote before the backup");
+    assert!(
+        acknowledged.len() >= 8,
+        "every writer wrote before the backup"
+    );
     assert!(during > 0, "the writers kept writing during the backup");
 
     // Again to the same name: refused (exit 2), and the copy is left as it was.
@@ -135,14 +141,25 @@ fn a_backup_of_a_running_instance_under_eight_writers_restores_whole() {
     let restored = dir.path().join("restored.db");
     let o = run(&restored, &["restore", file.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert!(text(&o.stdout).starts_with("restored "), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stdout).starts_with("restored "),
+        "{}",
+        text(&o.stdout)
+    );
     let ids: std::collections::HashSet<String> = contact_ids(&restored).into_iter().collect();
     for id in &acknowledged {
-        assert!(ids.contains(id), "contact {id} missing from the restored copy");
+        assert!(
+            ids.contains(id),
+            "contact {id} missing from the restored copy"
+        );
     }
     let o = run(&restored, &["db", "status"]);
     assert!(o.status.success());
-    assert!(text(&o.stdout).contains(" 0 pending"), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stdout).contains(" 0 pending"),
+        "{}",
+        text(&o.stdout)
+    );
     assert!(!text(&o.stdout).contains("CHANGED"));
 
     // Restoring into the live database: refused, exit 2, with the reason.

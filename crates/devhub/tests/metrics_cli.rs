@@ -32,7 +32,10 @@ fn serve_with_metrics_answers_loopback_and_without_is_404() {
         (&[][..], &[("DEVHUB_METRICS", "true")][..], 200),
     ] {
         let (mut child, url) = support::spawn_announced(serve(&db, extra, env));
-        let addr = url.trim_start_matches("http://").trim_end_matches('/').to_string();
+        let addr = url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
         assert_eq!(support::http_get(&addr, "/healthz").0, 200);
         let (got, body) = support::http_get(&addr, "/metrics");
         let _ = child.kill();

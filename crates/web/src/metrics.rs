@@ -132,10 +132,9 @@ impl Metrics {
             "HTTP requests answered, by method, route template and status",
             requests.clone(),
         );
-        let latency =
-            Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(
-                latency_histogram,
-            );
+        let latency = Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+            latency_histogram,
+        );
         registry.register(
             "devhub_http_request_duration_seconds",
             "Time to answer an HTTP request, by method and route template",

@@ -65,7 +65,9 @@ fn parse(body: &str) -> Scrape {
                 .map(|n| (n.clone(), set.get_label_value(n).unwrap().to_string()))
                 .collect();
             let value = match &sample.value {
-                PrometheusValue::Unknown(n) | PrometheusValue::Gauge(n) => Value::Single(n.as_f64()),
+                PrometheusValue::Unknown(n) | PrometheusValue::Gauge(n) => {
+                    Value::Single(n.as_f64())
+                }
                 PrometheusValue::Counter(c) => Value::Single(c.value.as_f64()),
                 PrometheusValue::Histogram(h) => Value::Histogram(
                     h.buckets
@@ -119,7 +121,9 @@ async fn requests_are_counted_by_route_template_and_status_and_parse_as_promethe
     let app = app_with_metrics().await;
     // A client on this machine, straight to the server.
     let mut alice = app.client().with_peer("127.0.0.1:40000");
-    alice.register("alice_private", "correct horse battery").await;
+    alice
+        .register("alice_private", "correct horse battery")
+        .await;
     let created = alice
         .post_form(
             "/contacts",
@@ -160,7 +164,11 @@ async fn requests_are_counted_by_route_template_and_status_and_parse_as_promethe
         one_value(
             &scrape,
             requests,
-            &[("method", "POST"), ("route", "/register"), ("status", "303")]
+            &[
+                ("method", "POST"),
+                ("route", "/register"),
+                ("status", "303")
+            ]
         ),
         1.0
     );
@@ -168,7 +176,11 @@ async fn requests_are_counted_by_route_template_and_status_and_parse_as_promethe
         one_value(
             &scrape,
             requests,
-            &[("method", "POST"), ("route", "/contacts"), ("status", "303")]
+            &[
+                ("method", "POST"),
+                ("route", "/contacts"),
+                ("status", "303")
+            ]
         ),
         1.0
     );
@@ -210,7 +222,9 @@ async fn requests_are_counted_by_route_template_and_status_and_parse_as_promethe
     };
     assert_eq!(*count, 2);
     assert!(buckets.len() >= 10, "{buckets:?}");
-    assert!(buckets.windows(2).all(|w| w[0].1 <= w[1].1 && w[0].0 < w[1].0));
+    assert!(buckets
+        .windows(2)
+        .all(|w| w[0].1 <= w[1].1 && w[0].0 < w[1].0));
     let last = buckets.last().unwrap();
     assert!(last.0.is_infinite());
     assert_eq!(last.1, 2.0);
@@ -322,7 +336,10 @@ async fn only_loopback_or_the_bearer_token_gets_the_metrics() {
     for (peer, forwarded) in [("10.1.2.3:5000", "198.51.100.7"), ("203.0.113.9:5000", "")] {
         let r = scrape(
             peer,
-            &[("x-forwarded-for", forwarded), ("authorization", &authorized)],
+            &[
+                ("x-forwarded-for", forwarded),
+                ("authorization", &authorized),
+            ],
         )
         .await;
         assert_eq!(r.status, StatusCode::OK, "{peer}");
