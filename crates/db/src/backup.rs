@@ -19,6 +19,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use libsql::{Builder, Connection, OpenFlags, Value};
 
@@ -117,6 +118,7 @@ fn human_bytes(bytes: u64) -> String {
 /// only then gives it its name. An existing `file` is refused unless `force`.
 pub async fn backup(db: &Db, file: &Path, force: bool) -> Result<Summary> {
     check_target_file(file, force)?;
+    refuse_own_files(db.location(), file)?;
     let tmp = TempFile::beside(file)?;
     match db.location() {
         Location::Local(_) | Location::Memory => vacuum_into(db, tmp.path()).await?,
@@ -159,6 +161,31 @@ fn check_target_file(file: &Path, force: bool) -> Result<()> {
             file.display()
         ))),
     }
+}
+
+/// `--force` never replaces the database itself (or its embedded replica) with its copy.
+fn refuse_own_files(location: &Location, file: &Path) -> Result<()> {
+    let own = match location {
+        Location::Local(path) | Location::Replica { path, .. } => path,
+        Location::Memory | Location::Remote { .. } => return Ok(()),
+    };
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    let mut sides = vec![own.clone()];
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let mut side = own.as_os_str().to_owned();
+        side.push(suffix);
+        sides.push(PathBuf::from(side));
+    }
+    if sides.iter().any(|side| same(side, file)) {
+        return Err(Failure::Refused(format!(
+            "{} is the database itself: write the backup to another file",
+            file.display()
+        )));
+    }
+    Ok(())
 }
 
 fn parent_of(file: &Path) -> &Path {
@@ -291,7 +318,23 @@ async fn copy_from_server(primary: &Db, tmp: &Path) -> Result<()> {
 /// hundreds per request.
 enum Dest<'a> {
     Local(&'a Connection),
-    Server(&'a Tx),
+    /// With the bytes of values deferred since the last request.
+    Server(&'a Tx, AtomicUsize),
+}
+
+/// A server request carries at most about this many bytes of values (photos are large):
+/// beyond it, the deferred statements go before the next one is added.
+const REQUEST_BYTES: usize = 4 * 1024 * 1024;
+
+fn value_bytes(values: &[Value]) -> usize {
+    values
+        .iter()
+        .map(|v| match v {
+            Value::Text(t) => t.len(),
+            Value::Blob(b) => 2 * b.len(),
+            _ => 8,
+        })
+        .sum()
 }
 
 impl Dest<'_> {
@@ -300,7 +343,14 @@ impl Dest<'_> {
             Dest::Local(conn) => {
                 conn.execute(sql, values).await?;
             }
-            Dest::Server(tx) => tx.defer(Stmt::new(sql, values)?).await?,
+            Dest::Server(tx, pending) => {
+                let bytes = value_bytes(&values);
+                if pending.fetch_add(bytes, Ordering::Relaxed) + bytes > REQUEST_BYTES {
+                    tx.flush().await?;
+                    pending.store(bytes, Ordering::Relaxed);
+                }
+                tx.defer(Stmt::new(sql, values)?).await?
+            }
         }
         Ok(())
     }
@@ -308,8 +358,9 @@ impl Dest<'_> {
     async fn has_table(&self, name: &str) -> Result<bool> {
         let conn: &Connection = match self {
             Dest::Local(conn) => conn,
-            Dest::Server(tx) => {
+            Dest::Server(tx, pending) => {
                 tx.flush().await?;
+                pending.store(0, Ordering::Relaxed);
                 tx
             }
         };
@@ -394,7 +445,7 @@ async fn copy_database(source: &Connection, dest: &Dest<'_>) -> Result<()> {
     // On a server, where foreign keys are on, the indexes come before the rows: a reference
     // to a parent key needs its unique index ("foreign key mismatch" otherwise). Locally they
     // come after (faster).
-    let indexes_first = matches!(dest, Dest::Server(_));
+    let indexes_first = matches!(dest, Dest::Server(..));
     if indexes_first {
         create_objects(&objects, dest, &["index"]).await?;
     }
@@ -761,7 +812,7 @@ async fn restore_to_server(file: &Path, target: &Location) -> Result<()> {
     tx.execute("PRAGMA defer_foreign_keys = ON", ()).await?;
     let source = open_local(file, true).await?;
     source.execute("BEGIN", ()).await?;
-    let copied = copy_database(&source, &Dest::Server(&tx)).await;
+    let copied = copy_database(&source, &Dest::Server(&tx, AtomicUsize::new(0))).await;
     let _ = source.execute("ROLLBACK", ()).await;
     copied?;
     tx.commit().await?;

@@ -185,6 +185,23 @@ async fn a_backup_under_eight_writers_holds_every_acknowledged_write_and_restore
         users.push(user(&db).await);
     }
 
+    // Photos: large blobs (a restore to a server sends them a few per request).
+    for (n, owner) in users.iter().enumerate() {
+        let c = db
+            .contacts()
+            .create(&owner.id, &contact(&format!("Photographed {n}")))
+            .await
+            .unwrap();
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        png.extend(
+            (0..1_500_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 ^ n as u8),
+        );
+        db.contact_photos()
+            .set(&owner.id, &c.id, &png)
+            .await
+            .unwrap();
+    }
+
     let started = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
     let mut writers = Vec::new();
@@ -244,7 +261,7 @@ async fn a_backup_under_eight_writers_holds_every_acknowledged_write_and_restore
         acknowledged.len()
     );
     assert!(during > 0, "the writers kept writing during the backup");
-    assert!(summary.rows_of("contact").unwrap() >= acknowledged.len() as i64 + 60);
+    assert!(summary.rows_of("contact").unwrap() >= acknowledged.len() as i64 + 64);
     assert_eq!(summary.rows_of("user"), Some(5));
     assert!(summary.last_migration.starts_with(&format!(
         "{:04}_",
@@ -298,6 +315,7 @@ async fn a_backup_under_eight_writers_holds_every_acknowledged_write_and_restore
         );
     }
     assert!(!copied["contact_fts:writer"].is_empty());
+    assert_eq!(copied["contact_photo"].len(), 4);
     assert_whole(&conn).await;
     drop(conn);
     // The restored instance works: a new contact is found by the search.
@@ -452,4 +470,15 @@ async fn a_failed_backup_leaves_no_file_and_force_replaces() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, ["backup.db"]);
+
+    // Never over the database itself, even with --force.
+    if let Location::Local(path) = db.location() {
+        let before = std::fs::metadata(path).unwrap().len();
+        match backup::backup(&db, path, true).await {
+            Err(Failure::Refused(m)) => assert!(m.contains("the database itself"), "{m}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(std::fs::metadata(path).unwrap().len(), before);
+        assert_eq!(common::count(&db, "SELECT count(*) FROM contact").await, 1);
+    }
 }
