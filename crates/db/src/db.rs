@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 use std::ops::Deref;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use libsql::{Builder, Connection, Database, Statement, Transaction, TransactionBehavior};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -22,6 +22,10 @@ pub const PULL_TIMEOUT: Duration = Duration::from_secs(3);
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The page cache of each pooled connection to a local file, in KiB.
 const CACHE_KIB: u32 = 4096;
+
+/// Called with how long each checkout of a pooled connection waited for a free one
+/// ([`Db::observe_pool_waits`]; the metrics' histogram).
+pub type PoolWaitObserver = Arc<dyn Fn(Duration) + Send + Sync>;
 
 /// Whether opening may create a missing local file (only `serve`, `db migrate` and
 /// `seed-demo` do; everything else says the file does not exist).
@@ -45,6 +49,10 @@ struct Inner {
     synchronous: Synchronous,
     idle: Mutex<Vec<(Connection, Prepared)>>,
     permits: Arc<Semaphore>,
+    /// How many connections the pool holds at most (its permits).
+    size: usize,
+    /// See [`PoolWaitObserver`]: set once, by `serve` with metrics on.
+    wait_observer: OnceLock<PoolWaitObserver>,
     /// An embedded replica's pulls for [`Db::caught_up_since`], one at a time: when the
     /// last one that completed had started.
     pulled: tokio::sync::Mutex<Option<std::time::Instant>>,
@@ -124,6 +132,8 @@ impl Db {
                 synchronous,
                 idle: Mutex::new(Vec::new()),
                 permits: Arc::new(Semaphore::new(size)),
+                size,
+                wait_observer: OnceLock::new(),
                 pulled: tokio::sync::Mutex::new(None),
                 writer: Arc::new(Semaphore::new(1)),
             }),
@@ -158,12 +168,36 @@ impl Db {
         &self.inner.location
     }
 
+    /// Calls `observe` with how long each later checkout of a connection waited for a free
+    /// one (this pool's and, with an embedded replica, its primary's). Set once; later calls
+    /// are ignored.
+    pub fn observe_pool_waits(&self, observe: PoolWaitObserver) {
+        if let Some(primary) = &self.inner.primary {
+            primary.observe_pool_waits(Arc::clone(&observe));
+        }
+        let _ = self.inner.wait_observer.set(observe);
+    }
+
+    /// Connections checked out right now (this pool's and its primary's).
+    pub fn connections_in_use(&self) -> usize {
+        let own = self.inner.size - self.inner.permits.available_permits().min(self.inner.size);
+        own + self
+            .inner
+            .primary
+            .as_ref()
+            .map_or(0, Db::connections_in_use)
+    }
+
     /// Checks a connection out of the pool, opening one when none is idle.
     pub async fn conn(&self) -> Result<PooledConn> {
+        let waiting = Instant::now();
         let permit = Arc::clone(&self.inner.permits)
             .acquire_owned()
             .await
             .map_err(|_| Error::Config("the database has been closed".into()))?;
+        if let Some(observe) = self.inner.wait_observer.get() {
+            observe(waiting.elapsed());
+        }
         let idle = self.inner.idle.lock().ok().and_then(|mut idle| idle.pop());
         let (conn, prepared) = match idle {
             Some(idle) => idle,

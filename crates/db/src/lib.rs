@@ -1,6 +1,7 @@
 //! The data layer of Developer Hub CRM: connecting to libSQL (local file, remote server or
 //! embedded replica), migrations and schema tooling, row types and repositories.
 
+pub mod backup;
 pub mod config;
 mod db;
 pub mod error;
@@ -12,11 +13,12 @@ pub mod repo;
 pub mod row;
 pub mod secret;
 pub mod seed;
+pub mod stats;
 pub mod transfer;
 pub mod validate;
 
 pub use config::{DbConfig, Location, Synchronous, DEFAULT_DATABASE_URL};
-pub use db::{Db, Executor, OpenMode, PooledConn, Tx};
+pub use db::{Db, Executor, OpenMode, PoolWaitObserver, PooledConn, Tx};
 pub use error::{Error, FieldError, Result, ValidationErrors};
 pub use query::{Batch, Query, COUNT_LIMIT, SEARCH_COUNT_LIMIT};
 pub use repo::api_token::{ApiToken, ApiTokenId, ApiTokenRepo};

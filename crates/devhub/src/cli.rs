@@ -97,6 +97,10 @@ pub enum Command {
     /// Creates, lists and revokes personal access tokens for the JSON API
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Writes a verified copy of the whole database to FILE while the app keeps running
+    Backup(BackupArgs),
+    /// Verifies a backup FILE and copies it into the empty DATABASE_URL location
+    Restore(RestoreArgs),
     /// Manages accounts: list, create, disable, enable, delete, reset passwords, roles
     #[command(subcommand)]
     User(UserCommand),
@@ -178,6 +182,21 @@ pub struct UserResetArgs {
     /// Print JSON
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The copy to write: a new local SQLite file
+    pub file: PathBuf,
+    /// Replace FILE if it exists
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// A file written by `devhub backup`
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -450,6 +469,17 @@ pub struct ServeArgs {
         value_name = "MODE"
     )]
     pub registration: devhub_db::RegistrationMode,
+    /// Serve Prometheus metrics at /metrics (to loopback, or with --metrics-token)
+    #[arg(long, env = "DEVHUB_METRICS")]
+    pub metrics: bool,
+    /// A bearer token that lets other addresses scrape /metrics
+    #[arg(
+        long,
+        env = "DEVHUB_METRICS_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -189,6 +189,19 @@ pub async fn serve(config: &DbConfig, args: &ServeArgs) -> Result<(), Failure> {
     serve.settings.auth_attempts_per_minute = args.auth_attempts_per_minute;
     serve.settings.trusted_proxies = std::sync::Arc::new(args.trusted_proxies.clone());
     serve.settings.registration = args.registration;
+    serve.settings.metrics = devhub_web::metrics::MetricsSettings {
+        enabled: args.metrics,
+        token: args
+            .metrics_token
+            .as_deref()
+            .and_then(devhub_web::metrics::MetricsToken::new),
+    };
+    if serve.settings.metrics.token.is_some() && !args.metrics {
+        return Err(Failure::Usage(
+            "DEVHUB_METRICS_TOKEN is set but metrics are off: add --metrics (DEVHUB_METRICS=true)"
+                .into(),
+        ));
+    }
     devhub_web::serve(config, serve).await.map_err(|e| match e {
         devhub_web::server::ServeError::Config(m) => Failure::Usage(m),
         devhub_web::server::ServeError::Failed(m) => Failure::Failed(m),

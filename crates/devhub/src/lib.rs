@@ -1,5 +1,6 @@
 //! The `devhub` binary's library: one function per subcommand.
 
+mod backup;
 pub mod cli;
 mod commands;
 mod crm;
@@ -79,6 +80,8 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Token(cli::TokenCommand::List(args)) => crm::token_list(&config, &args).await,
         Command::Token(cli::TokenCommand::Revoke(args)) => crm::token_revoke(&config, &args).await,
         Command::User(command) => users::run(&config, command).await,
+        Command::Backup(args) => backup::backup(&config, &args).await,
+        Command::Restore(args) => backup::restore(&config, &args).await,
     }
 }
 

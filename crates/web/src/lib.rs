@@ -17,6 +17,7 @@ pub mod format;
 pub mod forms;
 pub mod health;
 pub mod interactions;
+pub mod metrics;
 pub mod middleware;
 pub mod page;
 pub mod search;
@@ -54,7 +55,7 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             auth::require_user,
         ));
-    let public = Router::new()
+    let mut public = Router::new()
         .merge(api::router(state.clone()))
         .merge(accounts::router())
         .merge(two_factor::public_router())
@@ -63,6 +64,9 @@ pub fn app(state: AppState) -> Router {
         .merge(health::router())
         .merge(assets::router())
         .merge(theme::router());
+    if state.metrics.is_some() {
+        public = public.merge(metrics::router());
+    }
     // The import upload and a contact's photo have their own, larger body limits; everything
     // else the default one.
     let uploads = transfer::upload_router()
@@ -72,5 +76,15 @@ pub fn app(state: AppState) -> Router {
             auth::require_user,
         ));
     let limited = middleware::body_limit(Router::new().merge(pages).merge(public), &state);
-    middleware::wrap(limited.merge(uploads), state)
+    let recorder = state.metrics.clone();
+    let app = middleware::wrap(limited.merge(uploads), state);
+    match recorder {
+        // Outermost: every answer is counted, the timeout's and the error pages' too, by the
+        // template of the route that matched.
+        Some(metrics) => app.layer(axum::middleware::from_fn_with_state(
+            metrics,
+            metrics::track,
+        )),
+        None => app,
+    }
 }

@@ -32,6 +32,8 @@ pub struct Settings {
     /// Who may register while no admin has chosen on the admin page (`DEVHUB_REGISTRATION`):
     /// the starting value of the instance setting.
     pub registration: devhub_db::RegistrationMode,
+    /// `GET /metrics` (`--metrics`, `--metrics-token`).
+    pub metrics: crate::metrics::MetricsSettings,
 }
 
 impl Default for Settings {
@@ -45,6 +47,7 @@ impl Default for Settings {
             trusted_proxies: Arc::default(),
             feed_fresh: Duration::from_secs(300),
             registration: devhub_db::RegistrationMode::Open,
+            metrics: crate::metrics::MetricsSettings::default(),
         }
     }
 }
@@ -56,12 +59,19 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     /// Calendar feeds rendered in the last few minutes ([`crate::calendar::FeedCache`]).
     pub feeds: Arc<crate::calendar::FeedCache>,
+    /// The metrics of `/metrics`, when they are on.
+    pub metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl AppState {
     pub fn new(db: Db, settings: Settings) -> Self {
         let limiter = RateLimiter::new(settings.auth_attempts_per_minute);
+        let metrics = settings
+            .metrics
+            .enabled
+            .then(|| Arc::new(crate::metrics::Metrics::new(&db)));
         AppState {
+            metrics,
             db,
             settings: Arc::new(settings),
             limiter: Arc::new(limiter),

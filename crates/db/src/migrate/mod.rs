@@ -215,7 +215,7 @@ pub async fn status(db: &Db, migrations: &[Migration]) -> Result<Vec<MigrationSt
 }
 
 /// Refuses when an applied migration's file changed or is unknown to this binary.
-fn verify_applied(applied: &[AppliedMigration], migrations: &[Migration]) -> Result<()> {
+pub(crate) fn verify_applied(applied: &[AppliedMigration], migrations: &[Migration]) -> Result<()> {
     for a in applied {
         match migrations.iter().find(|m| m.id == a.id) {
             None => {
