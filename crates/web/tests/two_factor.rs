@@ -569,7 +569,7 @@ async fn an_admins_clear_turns_the_second_factor_off() {
             && e.detail.as_deref() == Some("ada, by admin root")),
         "{events:?}"
     );
-    assert!(app.db.two_factor().is_enabled(&ada_id).await.unwrap() == false);
+    assert!(!app.db.two_factor().is_enabled(&ada_id).await.unwrap());
     let _ = eve_id;
     assert!(!app.db.two_factor().is_enabled(&ada_id).await.unwrap());
     for table in [
