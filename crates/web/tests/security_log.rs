@@ -219,6 +219,8 @@ async fn password_token_feed_and_session_changes_are_logged() {
 #[tokio::test]
 async fn registrations_and_deleted_accounts_are_instance_events() {
     let app = common::spawn_app().await;
+    // The first account is the instance's admin (which cannot delete itself while others exist).
+    sign_up(&app, "root").await;
     let (mut ada, ada_id) = sign_up(&app, "ada").await;
     sign_up(&app, "bob").await;
     assert_eq!(kinds(&app, &ada_id).await, [Kind::Registered]);
@@ -241,6 +243,10 @@ async fn registrations_and_deleted_accounts_are_instance_events() {
             ),
             (Kind::Registered, "bob (signed up)".to_string()),
             (Kind::Registered, "ada (signed up)".to_string()),
+            (
+                Kind::Registered,
+                "root (signed up, the instance's first account: admin)".to_string()
+            ),
         ]
     );
     assert!(instance.iter().all(|e| e.ip.as_deref() == Some("10.0.0.1")));
