@@ -41,14 +41,18 @@ pub(super) async fn set_registration(
         .await;
     };
     state.db.instance_settings().set_registration(mode).await?;
-    let what = format!("now {}", mode.as_str());
+    let what = match mode {
+        RegistrationMode::Open => "now open",
+        RegistrationMode::Invite => "now by invitation",
+        RegistrationMode::Closed => "now closed",
+    };
     log_action(
         &state,
         &info,
         &page.current.user.username,
         Kind::RegistrationModeChanged,
         None,
-        &what,
+        what,
     )
     .await?;
     let said = match mode {
