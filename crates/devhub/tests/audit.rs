@@ -428,8 +428,12 @@ async fn lighthouse_scores_100_in_every_category_on_the_main_pages() {
             let mut report = lighthouse(&cli, &url, desktop, signed_in);
             let mut missing = shortfalls(&report);
             // Performance lost to timing alone (a busy two-core CI machine stretches the
-            // trace the simulation starts from) is measured once more; nothing else is.
-            if only_timing(&missing, &report) {
+            // trace the simulation starts from: Total Blocking Time of 100–220 ms one run, 0
+            // the next, on the same page) is measured up to twice more; nothing else is.
+            for _ in 0..2 {
+                if !only_timing(&missing, &report) {
+                    break;
+                }
                 eprintln!("{path} ({preset}): {missing:?}; measuring once more");
                 report = lighthouse(&cli, &url, desktop, signed_in);
                 missing = shortfalls(&report);
