@@ -162,7 +162,9 @@ impl RateLimiter {
         db: &Db,
         keys: &[(String, Rule)],
     ) -> Result<Result<Attempt, Duration>, AppError> {
-        let now = devhub_db::row::now();
+        // Milliseconds, not the rows' whole seconds: a back-off of one second measured in
+        // whole seconds lets an attempt through early when the second turns over between two.
+        let now = chrono::Utc::now();
         Ok(db
             .primary()
             .auth_attempts()

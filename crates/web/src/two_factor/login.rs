@@ -224,7 +224,7 @@ async fn submit_code(
         cap: FAILURE_CAP,
     };
     let keys = [(format!("two-factor-user:{}", user.id), rule)];
-    let recorded = match db.auth_attempts().hit(&keys, devhub_db::row::now()).await? {
+    let recorded = match db.auth_attempts().hit(&keys, chrono::Utc::now()).await? {
         Ok(recorded) => recorded,
         Err(wait) => {
             let message = format!(
