@@ -96,7 +96,11 @@ fn parts(message: &mail_parser::Message<'_>) -> (String, String) {
             _ => {}
         }
     }
-    assert_eq!((text.len(), html.len()), (1, 1), "one text and one HTML part");
+    assert_eq!(
+        (text.len(), html.len()),
+        (1, 1),
+        "one text and one HTML part"
+    );
     (text.remove(0), html.remove(0))
 }
 
@@ -147,6 +151,7 @@ async fn a_digest_arrives_with_both_parts_every_contact_linked_and_one_click_uns
 
     let (text, html) = parts(&message);
     if let Ok(path) = std::env::var("REMINDER_MAIL_PREVIEW") {
+        std::fs::write(format!("{path}.txt"), &text).unwrap();
         std::fs::write(path, &html).unwrap();
     }
     for item in all_items(&r) {
@@ -166,7 +171,10 @@ async fn a_digest_arrives_with_both_parts_every_contact_linked_and_one_click_uns
         assert!(part.contains("2 more"), "{part}");
     }
     // The text part is plain: the names stay as written.
-    assert!(text.contains("<script>alert(1)</script> & \"Bob\""), "{text}");
+    assert!(
+        text.contains("<script>alert(1)</script> & \"Bob\""),
+        "{text}"
+    );
     // The HTML part escapes them: read back, every link shows the name exactly as written,
     // and no element came from a name or a detail.
     let doc = scraper::Html::parse_document(&html);
@@ -178,9 +186,17 @@ async fn a_digest_arrives_with_both_parts_every_contact_linked_and_one_click_uns
     }
     for tag in ["script", "b"] {
         let selector = scraper::Selector::parse(tag).unwrap();
-        assert_eq!(doc.select(&selector).count(), 0, "a <{tag}> element:\n{html}");
+        assert_eq!(
+            doc.select(&selector).count(),
+            0,
+            "a <{tag}> element:\n{html}"
+        );
     }
-    assert!(html.contains("3 days overdue: send the &#60;b&#62;contract&#60;/b&#62;") || html.contains("send the &lt;b&gt;contract"), "{html}");
+    assert!(
+        html.contains("3 days overdue: send the &#60;b&#62;contract&#60;/b&#62;")
+            || html.contains("send the &lt;b&gt;contract"),
+        "{html}"
+    );
 }
 
 #[tokio::test]
@@ -215,10 +231,7 @@ async fn a_retry_of_one_delivery_carries_the_same_message_id() {
     assert_eq!(raw.len(), 2);
     for bytes in &raw {
         let message = MessageParser::default().parse(bytes).unwrap();
-        assert_eq!(
-            message.message_id(),
-            Some("same-delivery@crm.example.com")
-        );
+        assert_eq!(message.message_id(), Some("same-delivery@crm.example.com"));
     }
 }
 
@@ -238,7 +251,10 @@ async fn a_plain_message_arrives_with_its_subject_and_both_parts() {
     assert!(outcome.is_sent(), "{outcome:?}");
     let raw = sink.messages();
     let message = MessageParser::default().parse(&raw[0]).unwrap();
-    assert_eq!(message.subject(), Some("Confirm your address for reminders"));
+    assert_eq!(
+        message.subject(),
+        Some("Confirm your address for reminders")
+    );
     assert_eq!(message.message_id(), Some("confirm-1@crm.example.com"));
     let (text, html) = parts(&message);
     assert!(text.contains(link));
@@ -340,16 +356,28 @@ async fn a_recipient_that_is_not_an_address_is_permanent() {
 #[test]
 fn bad_smtp_urls_are_refused_with_a_clear_message_and_never_the_password() {
     let cases = [
-        ("ftp://user:hunter2secret@mail.example.com", "smtp:// or smtps://"),
+        (
+            "ftp://user:hunter2secret@mail.example.com",
+            "smtp:// or smtps://",
+        ),
         ("smtp://user:hunter2secret@:587", "host"),
         ("smtp://", "host"),
         ("smtp://user:hunter2secret@mail.example.com:99999", "port"),
         ("smtp://user:hunter2secret@mail.example.com:abc", "port"),
         ("smtp://user:hunter2secret@mail.example.com:0", "port"),
         ("mail.example.com", "URL"),
-        ("smtp://user:hunter2secret@mail.example.com?tls=maybe", "tls=maybe"),
-        ("smtps://user:hunter2secret@mail.example.com?tls=none", "smtps://"),
-        ("smtp://user:hunter2secret@mail.example.com?tls=none", "unencrypted"),
+        (
+            "smtp://user:hunter2secret@mail.example.com?tls=maybe",
+            "tls=maybe",
+        ),
+        (
+            "smtps://user:hunter2secret@mail.example.com?tls=none",
+            "smtps://",
+        ),
+        (
+            "smtp://user:hunter2secret@mail.example.com?tls=none",
+            "unencrypted",
+        ),
         ("smtp://user:hunter2secret@mail.example.com/path", "path"),
         ("smtp://:hunter2secret@mail.example.com", "user name"),
     ];
@@ -556,7 +584,14 @@ async fn http_answers_are_classified() {
     }
     assert_eq!(
         labels,
-        ["permanent", "permanent", "temporary", "temporary", "temporary", "permanent"]
+        [
+            "permanent",
+            "permanent",
+            "temporary",
+            "temporary",
+            "temporary",
+            "permanent"
+        ]
     );
 }
 
@@ -575,7 +610,10 @@ async fn a_redirect_is_not_followed_and_is_permanent() {
         .await;
     assert_eq!(outcome.label(), "permanent", "{outcome:?}");
     assert!(outcome.response().starts_with("301"), "{outcome:?}");
-    assert!(rx.hits.lock().unwrap().is_empty(), "the redirect was followed");
+    assert!(
+        rx.hits.lock().unwrap().is_empty(),
+        "the redirect was followed"
+    );
 }
 
 #[tokio::test]
@@ -607,7 +645,10 @@ async fn nobody_listening_is_temporary_and_the_url_is_not_repeated() {
     let url = format!("http://127.0.0.1:{port}/hook/sekret-topic-token");
     let outcome = Pusher::new().ntfy(&url, &digest(), &links()).await;
     assert!(outcome.is_temporary(), "{outcome:?}");
-    assert!(!outcome.response().contains("sekret-topic-token"), "{outcome:?}");
+    assert!(
+        !outcome.response().contains("sekret-topic-token"),
+        "{outcome:?}"
+    );
 }
 
 #[tokio::test]
@@ -615,7 +656,14 @@ async fn a_receiver_that_does_not_answer_in_time_is_temporary() {
     let (base, _rx) = receiver(&[], Duration::from_secs(30)).await;
     let started = std::time::Instant::now();
     let outcome = Pusher::new()
-        .webhook(&format!("{base}/hook"), SECRET, &digest(), &links(), "dlv-5", now())
+        .webhook(
+            &format!("{base}/hook"),
+            SECRET,
+            &digest(),
+            &links(),
+            "dlv-5",
+            now(),
+        )
         .await;
     assert!(outcome.is_temporary(), "{outcome:?}");
     assert!(outcome.response().contains("no answer"), "{outcome:?}");
@@ -634,7 +682,11 @@ async fn an_ntfy_push_has_a_title_a_click_target_and_one_line_per_contact() {
     // One follow-up: the click opens that contact.
     let single = Reminder {
         kind: Kind::FollowUpDue,
-        due_today: vec![item("c-42", "Grace Hopper", "due today: call about the offer")],
+        due_today: vec![item(
+            "c-42",
+            "Grace Hopper",
+            "due today: call about the offer",
+        )],
         overdue: vec![],
         birthdays: vec![],
         reconnect: vec![],
@@ -667,7 +719,10 @@ async fn an_ntfy_push_has_a_title_a_click_target_and_one_line_per_contact() {
 
     let single_hit = &hits[1];
     assert_eq!(h(single_hit, "title"), "Follow-up due: Grace Hopper");
-    assert_eq!(h(single_hit, "click"), "https://crm.example.com/contacts/c-42");
+    assert_eq!(
+        h(single_hit, "click"),
+        "https://crm.example.com/contacts/c-42"
+    );
     assert_eq!(
         String::from_utf8(single_hit.body.to_vec()).unwrap(),
         "Due today · Grace Hopper: due today: call about the offer"

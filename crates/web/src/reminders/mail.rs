@@ -399,9 +399,11 @@ mod tests {
 
     #[test]
     fn smtp_urls_choose_the_security_and_default_port() {
-        let m = Mailer::new("smtp://u:p@mail.example.com", "a@example.com").unwrap_or_else(|e| panic!("{e}"));
+        let m = Mailer::new("smtp://u:p@mail.example.com", "a@example.com")
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(m.server(), "mail.example.com:587 (STARTTLS)");
-        let m = Mailer::new("smtps://u:p@mail.example.com", "a@example.com").unwrap_or_else(|e| panic!("{e}"));
+        let m = Mailer::new("smtps://u:p@mail.example.com", "a@example.com")
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(m.server(), "mail.example.com:465 (TLS)");
         let m = Mailer::new("smtp://127.0.0.1:2525?tls=none", "Hub <a@example.com>")
             .unwrap_or_else(|e| panic!("{e}"));

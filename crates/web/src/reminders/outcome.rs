@@ -91,7 +91,10 @@ mod tests {
         assert!(Outcome::of_http_status(200, "").is_sent());
         assert!(Outcome::of_http_status(204, "").is_sent());
         for status in [408, 429, 500, 502, 503, 504] {
-            assert!(Outcome::of_http_status(status, "").is_temporary(), "{status}");
+            assert!(
+                Outcome::of_http_status(status, "").is_temporary(),
+                "{status}"
+            );
         }
         for status in [301, 302, 400, 401, 403, 404, 410, 413] {
             assert_eq!(
@@ -109,6 +112,9 @@ mod tests {
             Outcome::temporary(&long).response().chars().count(),
             RESPONSE_MAX
         );
-        assert_eq!(Outcome::sent("250 ok\r\n  queued").response(), "250 ok queued");
+        assert_eq!(
+            Outcome::sent("250 ok\r\n  queued").response(),
+            "250 ok queued"
+        );
     }
 }

@@ -78,7 +78,6 @@ impl Pusher {
     }
 
     /// Posts the reminder as signed JSON (the scheme is in the module's documentation).
-    #[allow(clippy::too_many_arguments)]
     pub async fn webhook(
         &self,
         url: &str,
@@ -225,7 +224,9 @@ fn http_url(url: &str) -> Result<reqwest::Url, Outcome> {
             "the push URL must start with http:// or https:// (it starts with {}:)",
             url.scheme()
         ))),
-        Err(e) => Err(Outcome::permanent(format!("the push URL is not valid: {e}"))),
+        Err(e) => Err(Outcome::permanent(format!(
+            "the push URL is not valid: {e}"
+        ))),
     }
 }
 
