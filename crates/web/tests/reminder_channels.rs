@@ -757,3 +757,17 @@ async fn a_title_with_non_ascii_letters_is_sent_as_an_encoded_word() {
         .unwrap();
     assert_eq!(String::from_utf8(decoded).unwrap(), "Follow-up due: Zoë");
 }
+
+#[tokio::test]
+async fn a_failed_tls_handshake_is_temporary() {
+    // smtps:// to a server that speaks plain SMTP: the handshake reads "220 …" and fails.
+    let sink = SmtpSink::start(SinkMode::Accept);
+    let mailer = Mailer::new(&format!("smtps://127.0.0.1:{}", sink.port), FROM).unwrap();
+    let outcome = mailer
+        .with_timeout(Duration::from_secs(5))
+        .send_reminder(TO, &digest(), &links(), "<tls2@crm.example.com>")
+        .await;
+    eprintln!("{outcome:?}");
+    assert!(outcome.is_temporary(), "{outcome:?}");
+    assert!(sink.messages().is_empty());
+}

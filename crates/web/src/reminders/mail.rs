@@ -376,6 +376,10 @@ fn classify(e: &lettre::transport::smtp::Error, server: &str) -> Outcome {
         }
         source = s.source();
     }
+    // Nested errors repeat their kind ("Connection error: Connection error: …"): once is enough.
+    let mut segments: Vec<&str> = line.split(": ").collect();
+    segments.dedup();
+    let line = segments.join(": ");
     let what = if e.is_timeout() {
         "timed out"
     } else if e.is_tls() {
