@@ -20,6 +20,7 @@ pub mod interactions;
 pub mod metrics;
 pub mod middleware;
 pub mod page;
+pub mod reminders;
 pub mod search;
 pub mod security;
 pub mod server;
