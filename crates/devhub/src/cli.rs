@@ -104,6 +104,42 @@ pub enum Command {
     /// Manages accounts: list, create, disable, enable, delete, reset passwords, roles
     #[command(subcommand)]
     User(UserCommand),
+    /// Reminders: send what is due now (for cron, instead of the server's own schedule)
+    #[command(subcommand)]
+    Reminders(RemindersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RemindersCommand {
+    /// Sends every reminder due now (digests, follow-ups, retries), or shows them with --dry-run
+    RunOnce(RunOnceArgs),
+}
+
+/// Where reminder e-mails go out and where their links point.
+#[derive(Debug, Clone, Args)]
+pub struct MailArgs {
+    /// SMTP server for reminder e-mails: smtp://user:pass@host:587 (STARTTLS),
+    /// smtps://user:pass@host:465 (TLS) or smtp://localhost:25?tls=none (a local relay)
+    #[arg(long, env = "SMTP_URL", hide_env_values = true, value_name = "URL")]
+    pub smtp_url: Option<String>,
+    /// The sender of reminder e-mails: devhub@example.com or "Developer Hub <devhub@example.com>"
+    #[arg(long, env = "SMTP_FROM", value_name = "ADDRESS")]
+    pub smtp_from: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunOnceArgs {
+    /// Show what is due without sending or changing anything
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Act as if it were this moment (RFC 3339, e.g. 2026-12-07T08:00:00+13:00) instead of now
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// The public address of the app, which links in reminders point to
+    #[arg(long, env = "PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    #[command(flatten)]
+    pub mail: MailArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -480,6 +516,11 @@ pub struct ServeArgs {
         value_name = "TOKEN"
     )]
     pub metrics_token: Option<String>,
+    #[command(flatten)]
+    pub mail: MailArgs,
+    /// Do not send reminders from this server (run `devhub reminders run-once` from cron instead)
+    #[arg(long, env = "DEVHUB_NO_REMINDERS")]
+    pub no_reminders: bool,
 }
 
 #[derive(Debug, Args)]

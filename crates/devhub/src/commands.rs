@@ -202,6 +202,10 @@ pub async fn serve(config: &DbConfig, args: &ServeArgs) -> Result<(), Failure> {
                 .into(),
         ));
     }
+    serve.settings.mailer = crate::reminders::mailer(&args.mail)?;
+    if args.no_reminders {
+        serve.settings.reminders_every = None;
+    }
     devhub_web::serve(config, serve).await.map_err(|e| match e {
         devhub_web::server::ServeError::Config(m) => Failure::Usage(m),
         devhub_web::server::ServeError::Failed(m) => Failure::Failed(m),

@@ -4,6 +4,7 @@ mod backup;
 pub mod cli;
 mod commands;
 mod crm;
+mod reminders;
 mod transfer;
 mod users;
 
@@ -82,6 +83,9 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::User(command) => users::run(&config, command).await,
         Command::Backup(args) => backup::backup(&config, &args).await,
         Command::Restore(args) => backup::restore(&config, &args).await,
+        Command::Reminders(cli::RemindersCommand::RunOnce(args)) => {
+            reminders::run_once(&config, &args).await
+        }
     }
 }
 

@@ -113,7 +113,16 @@ pub struct Metrics {
     sessions: Gauge,
     database_up: Gauge,
     uptime: Gauge<f64, AtomicU64>,
+    reminder_attempts: Family<ReminderLabels, Counter>,
+    reminders_pending: Gauge,
     started: Instant,
+}
+
+/// A reminder's channel and how an attempt went.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReminderLabels {
+    channel: &'static str,
+    outcome: &'static str,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -199,7 +208,22 @@ impl Metrics {
             "The running devhub's version (always 1)",
             build,
         );
+        let reminder_attempts = Family::<ReminderLabels, Counter>::default();
+        registry.register(
+            "devhub_reminder_attempts",
+            "Attempts to send a reminder, by channel (email, webhook, ntfy) and outcome \
+             (sent, temporary, permanent)",
+            reminder_attempts.clone(),
+        );
+        let reminders_pending = Gauge::default();
+        registry.register(
+            "devhub_reminders_pending",
+            "Reminders waiting to be sent or retried, over every instance",
+            reminders_pending.clone(),
+        );
         Metrics {
+            reminder_attempts,
+            reminders_pending,
             registry,
             requests,
             latency,
@@ -210,6 +234,13 @@ impl Metrics {
             uptime,
             started: Instant::now(),
         }
+    }
+
+    /// Counts one attempt to send a reminder.
+    pub fn reminder_attempt(&self, channel: &'static str, outcome: &'static str) {
+        self.reminder_attempts
+            .get_or_create(&ReminderLabels { channel, outcome })
+            .inc();
     }
 
     fn record(&self, method: &Method, route: String, status: StatusCode, took: Duration) {
@@ -241,6 +272,13 @@ impl Metrics {
                 tracing::warn!(error = %e, "metrics: the database did not answer the counts");
                 self.database_up.set(0);
             }
+        }
+        match db.reminders().pending_count().await {
+            Ok(n) => {
+                self.reminders_pending
+                    .set(i64::try_from(n).unwrap_or(i64::MAX));
+            }
+            Err(e) => tracing::warn!(error = %e, "metrics: the pending reminders were not counted"),
         }
         self.pool_in_use
             .set(i64::try_from(db.connections_in_use()).unwrap_or(i64::MAX));

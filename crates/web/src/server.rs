@@ -67,7 +67,27 @@ pub async fn serve(db_config: &DbConfig, config: ServeConfig) -> Result<(), Serv
     let (listener, local) = devhub_http::listen(&config.host, config.port).await?;
 
     let sweeper = tokio::spawn(sweep_sessions(db.clone(), config.sweep_every));
-    let app = crate::app(AppState::new(db.clone(), config.settings.clone()));
+    // Links in reminders point to PUBLIC_URL, or to this server as it listens.
+    let base = match &config.settings.public_url {
+        Some(url) => url.clone(),
+        None => {
+            if config.settings.mailer.is_some() {
+                tracing::warn!(
+                    "PUBLIC_URL is not set: links in reminder e-mails point to http://{local}"
+                );
+            }
+            format!("http://{local}")
+        }
+    };
+    let state = AppState::with_base(db.clone(), config.settings.clone(), &base);
+    let reminders = config.settings.reminders_every.map(|every| {
+        tokio::spawn(crate::reminders::engine::run_forever(
+            state.reminders.clone(),
+            db.clone(),
+            every,
+        ))
+    });
+    let app = crate::app(state);
     tracing::info!(database = %db.location().describe(), "serving on http://{local}");
     println!("Developer Hub CRM is running on http://{local} (press Ctrl+C to stop)");
 
@@ -92,6 +112,9 @@ pub async fn serve(db_config: &DbConfig, config: ServeConfig) -> Result<(), Serv
         } => tracing::warn!("requests still running after {grace:?}; stopping anyway"),
     }
     sweeper.abort();
+    if let Some(reminders) = reminders {
+        reminders.abort();
+    }
     db.close();
     tracing::info!("stopped");
     Ok(())
@@ -142,6 +165,11 @@ pub async fn sweep_once(db: &Db, now: chrono::DateTime<chrono::Utc>) {
         Ok(0) => {}
         Ok(n) => tracing::info!(events = n, "deleted security log entries past 90 days"),
         Err(e) => tracing::warn!(error = %e, "sweep of the security log failed"),
+    }
+    // The record of reminders past its 90 days.
+    let kept = chrono::Duration::days(devhub_db::repo::reminder::KEPT_DAYS);
+    if let Err(e) = db.reminders().sweep(now - kept).await {
+        tracing::warn!(error = %e, "sweep of the reminders' record failed");
     }
     // Deleted contacts past their 30 days, and undos past their day.
     match db.trash().purge(now).await {

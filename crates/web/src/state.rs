@@ -34,6 +34,11 @@ pub struct Settings {
     pub registration: devhub_db::RegistrationMode,
     /// `GET /metrics` (`--metrics`, `--metrics-token`).
     pub metrics: crate::metrics::MetricsSettings,
+    /// The operator's SMTP server for reminder e-mails (`SMTP_URL`, `SMTP_FROM`), if any.
+    pub mailer: Option<crate::reminders::Mailer>,
+    /// How often `serve` sends the reminders due; `None`: never (`--no-reminders`, for
+    /// those who run `devhub reminders run-once` from cron instead).
+    pub reminders_every: Option<Duration>,
 }
 
 impl Default for Settings {
@@ -48,6 +53,8 @@ impl Default for Settings {
             feed_fresh: Duration::from_secs(300),
             registration: devhub_db::RegistrationMode::Open,
             metrics: crate::metrics::MetricsSettings::default(),
+            mailer: None,
+            reminders_every: Some(crate::reminders::engine::DEFAULT_EVERY),
         }
     }
 }
@@ -61,16 +68,35 @@ pub struct AppState {
     pub feeds: Arc<crate::calendar::FeedCache>,
     /// The metrics of `/metrics`, when they are on.
     pub metrics: Option<Arc<crate::metrics::Metrics>>,
+    /// Reminders: their channels and the engine that sends them.
+    pub reminders: Arc<crate::reminders::Engine>,
 }
 
 impl AppState {
+    /// The state of an app whose links leave the browser at `PUBLIC_URL`, or at
+    /// `http://localhost:3000` when none is set (see [`AppState::with_base`]).
     pub fn new(db: Db, settings: Settings) -> Self {
+        let base = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| "http://localhost:3000".into());
+        Self::with_base(db, settings, &base)
+    }
+
+    /// The state of an app whose reminders link to `base`.
+    pub fn with_base(db: Db, settings: Settings, base: &str) -> Self {
         let limiter = RateLimiter::new(settings.auth_attempts_per_minute);
         let metrics = settings
             .metrics
             .enabled
             .then(|| Arc::new(crate::metrics::Metrics::new(&db)));
+        let reminders = Arc::new(crate::reminders::Engine::new(
+            settings.mailer.clone(),
+            base,
+            metrics.clone(),
+        ));
         AppState {
+            reminders,
             metrics,
             db,
             settings: Arc::new(settings),

@@ -816,7 +816,8 @@ impl<'e> ReminderRepo<'e> {
              ORDER BY d.next_attempt_at, d.id",
             [now.timestamp()],
             |row| {
-                let kind = DeliveryKind::from_column(&row.get::<String>(0)?, "reminder_delivery.kind")?;
+                let kind =
+                    DeliveryKind::from_column(&row.get::<String>(0)?, "reminder_delivery.kind")?;
                 let due = timestamp(row.get(3)?, "reminder_delivery.due_at")?;
                 let attempts = row.get::<i64>(4)?;
                 let retry = if attempts > 0 {

@@ -141,7 +141,7 @@ impl Engine {
             .start_now(user, DeliveryKind::Test, channel, &self.holder, now)
             .await?;
         let outcome = self.send(db, &delivery, &settings, now).await?;
-        let outcome = outcome.unwrap_or_else(|why| Outcome::permanent(why));
+        let outcome = outcome.unwrap_or_else(Outcome::permanent);
         self.record(db, &delivery, &outcome, false, now).await?;
         Ok(outcome)
     }
@@ -157,7 +157,13 @@ impl Engine {
     ) -> devhub_db::Result<Outcome> {
         let delivery = db
             .reminders()
-            .start_now(user, DeliveryKind::Confirm, Channel::Email, &self.holder, now)
+            .start_now(
+                user,
+                DeliveryKind::Confirm,
+                Channel::Email,
+                &self.holder,
+                now,
+            )
             .await?;
         let outcome = match &self.mailer {
             None => Outcome::permanent("e-mail is not configured on this server"),
@@ -221,8 +227,7 @@ impl Engine {
         settings: &ReminderSettings,
         now: DateTime<Utc>,
     ) -> devhub_db::Result<Result<Outcome, String>> {
-        if delivery.kind != DeliveryKind::Test && !settings.channels().contains(&delivery.channel)
-        {
+        if delivery.kind != DeliveryKind::Test && !settings.channels().contains(&delivery.channel) {
             return Ok(Err(format!(
                 "{} reminders were switched off",
                 delivery.channel.label()
@@ -253,7 +258,14 @@ impl Engine {
                 };
                 // The signature's time is the wall clock's, whatever `now` the run was given.
                 self.pusher
-                    .webhook(url, secret, &reminder, &self.links(None), &delivery.id, Utc::now())
+                    .webhook(
+                        url,
+                        secret,
+                        &reminder,
+                        &self.links(None),
+                        &delivery.id,
+                        Utc::now(),
+                    )
                     .await
             }
             Channel::Ntfy => {
@@ -398,8 +410,13 @@ impl Engine {
         let follow_ups = db.follow_ups();
         let contacts = db.contacts();
         let tomorrow = today + chrono::Days::new(1);
-        let ((due, due_total), (overdue, overdue_total), (birthdays, _), (reconnect, reconnect_total)) =
-            db.batch((
+        let (
+            (due, due_total),
+            (overdue, overdue_total),
+            (birthdays, _),
+            (reconnect, reconnect_total),
+        ) = db
+            .batch((
                 follow_ups.list_open_between(user, Some(today), Some(tomorrow), LISTED, 0, 1000),
                 follow_ups.list_open_between(user, None, Some(today), LISTED, 0, 1000),
                 contacts.birthdays_between(
@@ -470,7 +487,6 @@ impl Engine {
             reminder.reconnect = reconnect
                 .into_iter()
                 .map(|due| {
-                    let overdue = due.days_overdue(now);
                     let since = match due.contact.last_contacted {
                         Some(last) => format!(
                             "{} days since you last talked (every {})",
@@ -479,7 +495,6 @@ impl Engine {
                         ),
                         None => format!("never contacted (every {} days)", due.cadence_days),
                     };
-                    let _ = overdue;
                     Item {
                         contact_id: due.contact.id.into_string(),
                         name: due.contact.name,

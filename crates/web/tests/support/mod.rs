@@ -51,7 +51,9 @@ impl SmtpSink {
             ),
         }
         let dir = tempfile::tempdir().unwrap();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_sink.py");
+        // From the web crate's tests, and from the devhub crate's, which include this module.
+        let script =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/tests/support/smtp_sink.py");
         let flag = match mode {
             SinkMode::Accept => "--accept",
             SinkMode::Tempfail => "--tempfail",
