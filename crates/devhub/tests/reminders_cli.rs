@@ -703,3 +703,146 @@ async fn bad_arguments_are_one_line_errors_with_exit_2() {
     assert_one_line_failure(&o, 2, "devhub db migrate");
     let _ = Path::new(target.dir.path());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_follow_up_is_pushed_to_ntfy_on_its_day_unless_done_before() {
+    let target = Target::file();
+    let db = target.db().await;
+    let (user, _) = user_with_a_digest(&db).await;
+    let receiver = Receiver::start();
+    let zone = TimeZone::parse("Pacific/Auckland").unwrap();
+    let input = ReminderInput {
+        frequency: Frequency::Off,
+        hour: 8,
+        weekday: Weekday::Mon,
+        includes: Includes::default(),
+        follow_up_push: true,
+        email_on: false,
+        webhook_url: None,
+        ntfy_url: Some(receiver.url.clone()),
+    };
+    db.reminders()
+        .save(&user, &input, zone, at(T) - chrono::Duration::days(1))
+        .await
+        .unwrap();
+    // A second follow-up that day, done before its push.
+    let conn = db.conn().await.unwrap();
+    let mut rows = conn
+        .query(
+            "SELECT contact_id FROM follow_up WHERE user_id = ?1",
+            [user.as_str()],
+        )
+        .await
+        .unwrap();
+    let grace = devhub_db::ContactId::from(
+        rows.next()
+            .await
+            .unwrap()
+            .unwrap()
+            .get::<String>(0)
+            .unwrap(),
+    );
+    drop(rows);
+    drop(conn);
+    let done = FollowUpInput {
+        due_date: "2026-12-08".into(),
+        note: Some("already handled".into()),
+    }
+    .parse()
+    .unwrap();
+    let done = db.follow_ups().create(&user, &grace, &done).await.unwrap();
+    db.follow_ups().complete(&user, &done.id).await.unwrap();
+    let sink = SmtpSink::start(SinkMode::Accept);
+
+    // At 07:00 there: nothing yet.
+    let o = target
+        .run_once(&sink.url(), "2026-12-08T07:00:00+13:00")
+        .output()
+        .unwrap();
+    assert!(ok(&o).contains("0 planned"), "{}", text(&o.stdout));
+    // At 08:00: the open one is pushed (the receiver's 500 makes it a retry), then sent.
+    let o = target.run_once(&sink.url(), T).output().unwrap();
+    assert!(
+        ok(&o).contains("1 planned, 0 sent, 1 to retry"),
+        "{}",
+        text(&o.stdout)
+    );
+    let o = target
+        .run_once(&sink.url(), "2026-12-08T08:05:00+13:00")
+        .output()
+        .unwrap();
+    assert!(ok(&o).contains("1 sent"), "{}", text(&o.stdout));
+    let requests = receiver.requests.lock().unwrap().clone();
+    assert_eq!(requests.len(), 2);
+    let (headers, body) = &requests[1];
+    let title = headers
+        .iter()
+        .find(|(k, _)| k == "title")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    assert!(title.starts_with("Follow-up due: Grace Hopper"), "{title}");
+    let click = headers
+        .iter()
+        .find(|(k, _)| k == "click")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    assert!(
+        click.starts_with("https://crm.example.com/contacts/"),
+        "{click}"
+    );
+    let body = text(body);
+    assert!(body.contains("send the compiler paper"), "{body}");
+    assert!(!body.contains("already handled"), "{body}");
+    assert!(sink.messages().is_empty());
+
+    // Done between the planning and its turn: skipped, and said so in the record.
+    let later = FollowUpInput {
+        due_date: "2026-12-09".into(),
+        note: None,
+    }
+    .parse()
+    .unwrap();
+    let later = db.follow_ups().create(&user, &grace, &later).await.unwrap();
+    let o = target
+        .devhub(&[
+            "reminders",
+            "run-once",
+            "--dry-run",
+            "--now",
+            "2026-12-09T08:00:00+13:00",
+        ])
+        .env_remove("SMTP_FROM")
+        .output()
+        .unwrap();
+    assert!(
+        ok(&o).contains("would send follow-up due for reader"),
+        "{}",
+        text(&o.stdout)
+    );
+    let conn = db.conn().await.unwrap();
+    // Plan it by hand as the scheduler would, then do the follow-up before the send.
+    drop(conn);
+    let planned = db
+        .reminders()
+        .plan_follow_ups(at("2026-12-09T08:00:00+13:00"))
+        .await
+        .unwrap();
+    assert_eq!(planned, 1);
+    db.follow_ups().complete(&user, &later.id).await.unwrap();
+    let o = target
+        .run_once(&sink.url(), "2026-12-09T08:00:30+13:00")
+        .output()
+        .unwrap();
+    assert!(
+        ok(&o).contains("0 sent, 0 to retry, 0 failed, 1 with nothing to send"),
+        "{}",
+        text(&o.stdout)
+    );
+    let rows = db.reminders().deliveries(&user, 10).await.unwrap();
+    assert_eq!(rows[0].status, devhub_db::DeliveryStatus::Skipped);
+    assert_eq!(
+        rows[0].last_error.as_deref(),
+        Some("the follow-up was done or moved")
+    );
+    assert_eq!(receiver.requests.lock().unwrap().len(), 2);
+}
