@@ -693,3 +693,85 @@ CREATE TABLE password_reset (
 );
 CREATE INDEX password_reset_user_id_idx ON password_reset (user_id);
 CREATE INDEX password_reset_created_by_idx ON password_reset (created_by);
+
+-- Reminders (Settings → Reminders): how and when each user is told about follow-ups,
+-- birthdays and the reconnect list. One row per user who set anything; a user without one gets
+-- no reminders. The digest goes at `digest_hour` in the user's time zone (user_settings), every
+-- day or on `digest_weekday` (ISO: 1 = Monday); `next_digest_at` is that moment in UTC, which
+-- the scheduler looks for. The e-mail address receives nothing until its confirmation link
+-- (sha256 in `email_token_hash`) was used; the unsubscribe link of every reminder e-mail
+-- (`unsubscribe_token`, which can do nothing but switch `email_on` off) works without logging
+-- in. `webhook_secret` signs the webhook's requests (HMAC-SHA256), so it is kept as is.
+CREATE TABLE reminder_settings (
+    user_id TEXT PRIMARY KEY NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    digest TEXT NOT NULL DEFAULT 'off' CHECK (digest IN ('off', 'daily', 'weekly')),
+    digest_hour INTEGER NOT NULL DEFAULT 8 CHECK (digest_hour BETWEEN 0 AND 23),
+    digest_weekday INTEGER NOT NULL DEFAULT 1 CHECK (digest_weekday BETWEEN 1 AND 7),
+    include_due INTEGER NOT NULL DEFAULT 1 CHECK (include_due IN (0, 1)),
+    include_overdue INTEGER NOT NULL DEFAULT 1 CHECK (include_overdue IN (0, 1)),
+    include_birthdays INTEGER NOT NULL DEFAULT 1 CHECK (include_birthdays IN (0, 1)),
+    include_reconnect INTEGER NOT NULL DEFAULT 1 CHECK (include_reconnect IN (0, 1)),
+    follow_up_push INTEGER NOT NULL DEFAULT 0 CHECK (follow_up_push IN (0, 1)),
+    email TEXT,
+    email_confirmed_at INTEGER,
+    email_token_hash TEXT UNIQUE,
+    email_token_expires_at INTEGER,
+    email_on INTEGER NOT NULL DEFAULT 1 CHECK (email_on IN (0, 1)),
+    unsubscribe_token TEXT UNIQUE,
+    webhook_url TEXT,
+    webhook_secret TEXT,
+    ntfy_url TEXT,
+    next_digest_at INTEGER,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+-- The scheduler's question: whose digest is due?
+CREATE INDEX reminder_settings_next_digest_idx ON reminder_settings (next_digest_at);
+
+-- The schedule and the record of every reminder: one row per reminder per channel, made when
+-- it falls due and kept with its outcome. `slot` names the reminder ("digest:2026-12-07",
+-- "follow-up:<id>:2026-12-07"); it is unique per user and channel, so planning a reminder twice
+-- (two instances, a restart) makes it once. A sender claims a pending row with a lease
+-- (`lease_holder` until `lease_until`): a crashed sender's row is claimed again once its lease
+-- lapses. Temporary failures are retried at `next_attempt_at`, with a back-off, for a day. A
+-- reminder with nothing left to say when its turn came (the follow-up was done, the digest is
+-- empty) is 'skipped', with the reason in `last_error`.
+CREATE TABLE reminder_delivery (
+    id TEXT PRIMARY KEY NOT NULL,
+    user_id TEXT NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('digest', 'follow_up', 'test', 'confirm')),
+    channel TEXT NOT NULL CHECK (channel IN ('email', 'webhook', 'ntfy')),
+    slot TEXT NOT NULL,
+    follow_up_id TEXT REFERENCES follow_up(id) ON DELETE CASCADE,
+    due_at INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed', 'skipped')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    lease_holder TEXT,
+    lease_until INTEGER,
+    last_error TEXT,
+    sent_at INTEGER,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+CREATE UNIQUE INDEX reminder_delivery_slot_idx ON reminder_delivery (user_id, channel, slot);
+-- The senders' question: what is pending and due?
+CREATE INDEX reminder_delivery_pending_idx ON reminder_delivery (status, next_attempt_at);
+-- A user's record, newest first.
+CREATE INDEX reminder_delivery_user_idx ON reminder_delivery (user_id, created_at);
+CREATE INDEX reminder_delivery_follow_up_id_idx ON reminder_delivery (follow_up_id);
+
+-- Every attempt to send a reminder: when, how it went ('temporary' failures are retried,
+-- 'permanent' ones are not) and what the server answered.
+CREATE TABLE reminder_attempt (
+    id TEXT PRIMARY KEY NOT NULL,
+    delivery_id TEXT NOT NULL REFERENCES reminder_delivery(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    at INTEGER NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('sent', 'temporary', 'permanent')),
+    response TEXT,
+    created_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    updated_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+CREATE INDEX reminder_attempt_delivery_idx ON reminder_attempt (delivery_id, at);
+CREATE INDEX reminder_attempt_user_id_idx ON reminder_attempt (user_id);

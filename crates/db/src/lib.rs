@@ -57,6 +57,10 @@ pub use repo::invitation::{
 };
 pub use repo::job_lease::JobLeaseRepo;
 pub use repo::password_reset::{IssuedReset, PasswordReset, PasswordResetRepo, ResetProblem};
+pub use repo::reminder::{
+    AttemptOutcome, Channel, Delivery, DeliveryKind, DeliveryRow, DeliveryStatus, Frequency,
+    Includes, ReminderInput, ReminderRepo, ReminderSettings,
+};
 pub use repo::search::{ContactLine, SearchRepo};
 pub use repo::security_event::{
     NewSecurityEvent, SecurityEvent, SecurityEventId, SecurityEventKind, SecurityEventRepo,
@@ -103,6 +107,7 @@ macro_rules! repositories {
             pub fn instance_settings(&self) -> InstanceSettingRepo<'_> { InstanceSettingRepo::new(self) }
             pub fn invitations(&self) -> InvitationRepo<'_> { InvitationRepo::new(self) }
             pub fn password_resets(&self) -> PasswordResetRepo<'_> { PasswordResetRepo::new(self) }
+            pub fn reminders(&self) -> ReminderRepo<'_> { ReminderRepo::new(self) }
         }
     )*};
 }

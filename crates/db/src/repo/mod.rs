@@ -16,6 +16,7 @@ pub mod invitation;
 pub mod job_lease;
 pub mod password_reset;
 pub mod per_contact;
+pub mod reminder;
 pub mod search;
 pub mod security_event;
 pub mod session;

@@ -60,6 +60,21 @@ impl TimeZone {
         at.with_timezone(&self.0).date_naive()
     }
 
+    /// The moment the wall clock here shows `local`: the earlier of two when the clocks go
+    /// back, and the first moment after the gap when they go forward (02:30 on a spring-forward
+    /// night is 03:00 or later).
+    pub fn moment(&self, local: chrono::NaiveDateTime) -> DateTime<Utc> {
+        use chrono::TimeZone as _;
+        let mut at = local;
+        for _ in 0..4 {
+            if let Some(t) = self.0.from_local_datetime(&at).earliest() {
+                return t.with_timezone(&Utc);
+            }
+            at += chrono::Duration::minutes(30);
+        }
+        local.and_utc()
+    }
+
     /// The wall-clock time at `at` in this zone.
     pub fn local_time(&self, at: DateTime<Utc>) -> chrono::NaiveDateTime {
         at.with_timezone(&self.0).naive_local()
