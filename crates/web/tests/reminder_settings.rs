@@ -288,7 +288,7 @@ async fn without_smtp_the_email_block_says_so_and_its_forms_are_refused() {
         page.texts("#email-not-configured"),
         ["E-mail is not configured on this server (ask the operator to set SMTP_URL)."]
     );
-    assert!(page.texts("#email").is_empty(), "no address field");
+    assert!(page.texts("#email input").is_empty(), "no address field");
     let before = stored(&app, &user).await;
 
     for (path, fields) in [

@@ -10,7 +10,7 @@ use axum::response::Response;
 use axum_extra::extract::CookieJar;
 use chrono::{DateTime, Utc, Weekday};
 use devhub_db::{
-    validate, Channel, DeliveryRow, DeliveryStatus, Error as DbError, Frequency,
+    Channel, DeliveryRow, Error as DbError, Frequency,
     Includes, ReminderInput, ReminderSettings, TimeZone, ValidationErrors,
 };
 use serde::Deserialize;
@@ -117,7 +117,14 @@ impl ScheduleForm {
             webhook_url: url(&self.webhook_url),
             ntfy_url: url(&self.ntfy_url),
         };
-        // REMINDERS: also report the URLs' errors with these (ReminderInput::validated).
+        // The URLs' messages too, so that every wrong field is marked at once.
+        if let Err(DbError::Validation(more)) = input.validated() {
+            for e in more.iter() {
+                if !errors.iter().any(|known| known.field == e.field) {
+                    errors.add(e.field, e.message.clone());
+                }
+            }
+        }
         if errors.is_empty() {
             Ok(input)
         } else {
@@ -168,7 +175,8 @@ pub struct DeliveryView {
 impl DeliveryView {
     fn new(row: &DeliveryRow, zone: TimeZone) -> Self {
         let at = row.sent_at.unwrap_or(row.updated_at);
-        let retry = (row.status == DeliveryStatus::Pending && row.attempts > 0)
+        let retry = row
+            .retrying()
             .then(|| format!("next try {}", local_time(row.next_attempt_at, zone)));
         DeliveryView {
             when: local_time(at, zone),
@@ -402,33 +410,30 @@ pub async fn set_email(
     }
     let user = page.user_id();
     let address = form.email.trim();
-    let checked = if address.is_empty() {
-        Ok(None)
-    } else {
-        validate::email(address).map(Some)
-    };
-    let set = match checked {
-        Ok(email) => state
-            .db
-            .reminders()
-            .set_email(user, email.as_deref(), Utc::now())
-            .await
-            .map(|token| (email, token)),
-        Err(message) => {
-            let mut errors = ValidationErrors::new();
-            errors.add("email", &message);
-            Err(DbError::Validation(errors))
-        }
-    };
+    let address = (!address.is_empty()).then_some(address);
+    let set = state
+        .db
+        .reminders()
+        .set_email(user, address, Utc::now())
+        .await;
+    let to_block = format!("{PAGE}#email");
     match set {
-        Ok((Some(email), Some(token))) => {
+        Ok(Some(token)) => {
+            // The repository took it: the address as it was stored.
+            let saved = state.db.reminders().get(user).await?;
+            let email = saved.email.unwrap_or_default();
             let flash = send_confirmation(&state, &page, &email, &token).await?;
-            Ok(flash::redirect(jar, flash, &format!("{PAGE}#email")))
+            Ok(flash::redirect(jar, flash, &to_block))
         }
-        Ok(_) => Ok(flash::redirect(
+        Ok(None) if address.is_some() => Ok(flash::redirect(
+            jar,
+            Flash::success("This address is confirmed already: reminders go to it."),
+            &to_block,
+        )),
+        Ok(None) => Ok(flash::redirect(
             jar,
             Flash::success("E-mail address removed: no reminders go to it any more."),
-            &format!("{PAGE}#email"),
+            &to_block,
         )),
         Err(DbError::Validation(errors)) => {
             let mut shown = RemindersPage::load(&state, &page).await?;
