@@ -55,8 +55,17 @@ async fn set_up_weekly_digest(browser: &Browser, server: &Server) {
     browser.press("input[name=digest][value=weekly]").await;
     choose(browser, "#hour", "09:00").await;
     choose(browser, "#weekday", "Friday").await;
-    browser.press("#include_due").await;
-    browser.press("#include_birthdays").await;
+    // Two kinds of the four (all four are ticked until the user chooses).
+    for (css, on) in [
+        ("#include_due", true),
+        ("#include_overdue", false),
+        ("#include_birthdays", true),
+        ("#include_reconnect", false),
+    ] {
+        if is_checked(browser, css).await != on {
+            browser.press(css).await;
+        }
+    }
     browser
         .fill("#webhook_url", "https://hooks.example.com/devhub")
         .await;
