@@ -364,6 +364,27 @@ impl<'e> FollowUpRepo<'e> {
         .ok_or(Error::NotFound)
     }
 
+    /// The user's open follow-up `id` with its contact's name; `None` when it is done,
+    /// deleted or not theirs (a reminder of it has nothing left to say).
+    pub async fn open_with_contact(
+        &self,
+        user: &UserId,
+        id: &str,
+    ) -> Result<Option<FollowUpWithContact>> {
+        let conn = self.ex.conn().await?;
+        query_one(
+            &conn,
+            &format!(
+                "SELECT {}, c.name FROM follow_up f JOIN contact c ON c.id = f.contact_id \
+                 WHERE f.id = ?1 AND f.user_id = ?2 AND f.completed = 0",
+                qualified("f", COLUMNS)
+            ),
+            params![id, user],
+            FollowUpWithContact::from_row,
+        )
+        .await
+    }
+
     /// Replaces the due date and the note.
     pub async fn update(
         &self,

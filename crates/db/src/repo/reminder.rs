@@ -795,6 +795,49 @@ impl<'e> ReminderRepo<'e> {
         Ok(made)
     }
 
+    /// What a run at `now` would send, without changing anything: planning happens in a
+    /// unit of work that is rolled back. One line per delivery: "digest for ada by email
+    /// (due 2026-12-07 08:00 UTC)".
+    pub async fn due_preview(&self, now: DateTime<Utc>) -> Result<Vec<String>> {
+        let Executor::Pool(db) = self.ex else {
+            return Err(Error::Config(
+                "a preview of the reminders needs a unit of work of its own".into(),
+            ));
+        };
+        let tx = db.begin_write().await?;
+        tx.reminders().plan_digests(now, u32::MAX).await?;
+        tx.reminders().plan_follow_ups(now).await?;
+        let lines = query_all(
+            &tx,
+            "SELECT d.kind, u.username, d.channel, d.due_at, d.attempts FROM reminder_delivery d \
+             JOIN user u ON u.id = d.user_id \
+             WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 \
+             AND (d.lease_until IS NULL OR d.lease_until <= ?1) \
+             ORDER BY d.next_attempt_at, d.id",
+            [now.timestamp()],
+            |row| {
+                let kind = DeliveryKind::from_column(&row.get::<String>(0)?, "reminder_delivery.kind")?;
+                let due = timestamp(row.get(3)?, "reminder_delivery.due_at")?;
+                let attempts = row.get::<i64>(4)?;
+                let retry = if attempts > 0 {
+                    format!(", retry after {attempts} attempts")
+                } else {
+                    String::new()
+                };
+                Ok(format!(
+                    "{} for {} by {} (due {}{retry})",
+                    kind.label().to_lowercase(),
+                    row.get::<String>(1)?,
+                    row.get::<String>(2)?,
+                    due.format("%Y-%m-%d %H:%M UTC")
+                ))
+            },
+        )
+        .await?;
+        tx.rollback().await?;
+        Ok(lines)
+    }
+
     /// A delivery sent at once, outside the schedule (a test, an address confirmation),
     /// already claimed by `holder`.
     pub async fn start_now(
