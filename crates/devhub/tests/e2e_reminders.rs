@@ -117,9 +117,7 @@ async fn a_weekly_digest_with_a_webhook_is_saved_and_kept_after_a_reload() {
         .text("#webhook-url-error")
         .await
         .starts_with("Webhook URL"));
-    browser
-        .goto(&server.url("/settings/reminders"))
-        .await;
+    browser.goto(&server.url("/settings/reminders")).await;
     assert_kept(&browser).await;
 
     // Screenshots: both themes, desktop and phone, the page and the dashboard.

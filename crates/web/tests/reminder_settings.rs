@@ -12,6 +12,9 @@ use devhub_db::{Frequency, UserId};
 
 const PAGE: &str = "/settings/reminders";
 
+/// A wrong form, the id of its message and the label the message starts with.
+type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);
+
 /// The form as a browser sends it with these values (ticked checkboxes only).
 fn schedule<'a>(
     digest: &'a str,
@@ -71,7 +74,11 @@ async fn delivery(
     // Test-made ids and messages only: nothing to escape.
     let error = last_error.map_or("NULL".to_string(), |e| format!("'{e}'"));
     let at = at.timestamp();
-    let sent_at = if status == "sent" { at.to_string() } else { "NULL".into() };
+    let sent_at = if status == "sent" {
+        at.to_string()
+    } else {
+        "NULL".into()
+    };
     conn.execute(
         &format!(
             "INSERT INTO reminder_delivery (id, user_id, kind, channel, slot, due_at, status, \
@@ -130,7 +137,10 @@ async fn saving_the_schedule_and_channels_round_trips() {
 
     let page = ada.get(PAGE).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert_eq!(page.attr("input[name=digest][checked]", "value").as_deref(), Some("off"));
+    assert_eq!(
+        page.attr("input[name=digest][checked]", "value").as_deref(),
+        Some("off")
+    );
     assert_eq!(page.texts("#deliveries-empty").len(), 1);
     assert_eq!(page.texts("#test-none").len(), 1);
     // The hours are in the user's time zone, with a way to change it.
@@ -168,15 +178,28 @@ async fn saving_the_schedule_and_channels_round_trips() {
         settings.webhook_url.as_deref(),
         Some("https://hooks.example.com/devhub")
     );
-    assert_eq!(settings.ntfy_url.as_deref(), Some("https://ntfy.sh/ada-reminders"));
+    assert_eq!(
+        settings.ntfy_url.as_deref(),
+        Some("https://ntfy.sh/ada-reminders")
+    );
     let secret = settings.webhook_secret.clone().unwrap();
     assert!(secret.len() >= 32, "{secret}");
     assert!(settings.next_digest_at.is_some());
 
     let page = ada.get(PAGE).await;
-    assert!(page.texts(".flash").concat().contains("saved"), "{:?}", page.texts(".flash"));
-    assert_eq!(page.attr("input[name=digest][checked]", "value").as_deref(), Some("weekly"));
-    assert_eq!(page.attr("#hour option[selected]", "value").as_deref(), Some("9"));
+    assert!(
+        page.texts(".flash").concat().contains("saved"),
+        "{:?}",
+        page.texts(".flash")
+    );
+    assert_eq!(
+        page.attr("input[name=digest][checked]", "value").as_deref(),
+        Some("weekly")
+    );
+    assert_eq!(
+        page.attr("#hour option[selected]", "value").as_deref(),
+        Some("9")
+    );
     assert_eq!(page.texts("#hour option[selected]"), ["09:00"]);
     assert_eq!(page.texts("#weekday option[selected]"), ["Friday"]);
     for (id, on) in [
@@ -196,7 +219,7 @@ async fn saving_the_schedule_and_channels_round_trips() {
         page.attr("#webhook_url", "value").as_deref(),
         Some("https://hooks.example.com/devhub")
     );
-    assert_eq!(page.texts("#webhook-secret"), [secret.clone()]);
+    assert_eq!(page.texts("#webhook-secret"), [secret.as_str()]);
     assert!(page.texts("#next-digest")[0].contains("Friday"));
     // One "send a test now" per active channel.
     assert_eq!(page.texts("#test-webhook").len(), 1);
@@ -204,7 +227,9 @@ async fn saving_the_schedule_and_channels_round_trips() {
     assert!(page.texts("#test-email").is_empty());
 
     // A new secret replaces the old one.
-    let r = ada.post_form("/settings/reminders/webhook/secret", &[]).await;
+    let r = ada
+        .post_form("/settings/reminders/webhook/secret", &[])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let renewed = app.db.reminders().get(&user).await.unwrap().webhook_secret;
     assert!(renewed.is_some() && renewed.as_deref() != Some(secret.as_str()));
@@ -233,10 +258,13 @@ async fn bad_input_comes_back_beside_its_field_with_422_and_nothing_saved() {
         "https://hooks.example.com/a",
         "https://ntfy.sh/a",
     );
-    assert_eq!(ada.post_form(PAGE, &good).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        ada.post_form(PAGE, &good).await.status,
+        StatusCode::SEE_OTHER
+    );
     let before = stored(&app, &user).await;
 
-    let cases: [(Vec<(&str, &str)>, &str, &str); 5] = [
+    let cases: [Case; 5] = [
         (
             schedule("daily", "24", "1", &[], "", ""),
             "#hour-error",
@@ -270,11 +298,17 @@ async fn bad_input_comes_back_beside_its_field_with_422_and_nothing_saved() {
         assert_eq!(messages.len(), 1, "{error}: {}", r.body);
         assert!(messages[0].starts_with(label), "{messages:?}");
         // The input comes back as typed.
-        if let Some((_, url)) = fields.iter().find(|(k, v)| *k == "webhook_url" && !v.is_empty())
+        if let Some((_, url)) = fields
+            .iter()
+            .find(|(k, v)| *k == "webhook_url" && !v.is_empty())
         {
             assert_eq!(r.attr("#webhook_url", "value").as_deref(), Some(*url));
         }
-        assert_eq!(stored(&app, &user).await, before, "{fields:?} changed something");
+        assert_eq!(
+            stored(&app, &user).await,
+            before,
+            "{fields:?} changed something"
+        );
     }
 }
 
@@ -292,14 +326,19 @@ async fn without_smtp_the_email_block_says_so_and_its_forms_are_refused() {
     let before = stored(&app, &user).await;
 
     for (path, fields) in [
-        ("/settings/reminders/email", vec![("email", "ada@example.com")]),
+        (
+            "/settings/reminders/email",
+            vec![("email", "ada@example.com")],
+        ),
         ("/settings/reminders/email/resend", vec![]),
         ("/settings/reminders/email/switch", vec![("on", "1")]),
     ] {
         let r = ada.post_form(path, &fields).await;
         assert_eq!(r.status, StatusCode::CONFLICT, "{path}");
         assert!(
-            r.texts(".flash").concat().contains("E-mail is not configured"),
+            r.texts(".flash")
+                .concat()
+                .contains("E-mail is not configured"),
             "{path}: {:?}",
             r.texts(".flash")
         );
@@ -387,7 +426,10 @@ async fn the_unsubscribe_link_asks_on_get_and_a_one_click_post_turns_email_off()
     let r = app.client().get(&path).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.texts("#unsubscribe-button"), ["Stop e-mail reminders"]);
-    assert_eq!(r.attr("form[method=post]", "action").as_deref(), Some(path.as_str()));
+    assert_eq!(
+        r.attr("form[method=post]", "action").as_deref(),
+        Some(path.as_str())
+    );
     assert!(r.texts("#link-message")[0].contains("ada@example.com"));
     assert_eq!(stored(&app, &user).await, before);
     assert!(app.db.reminders().get(&user).await.unwrap().email_active());
@@ -463,7 +505,17 @@ async fn the_delivery_record_shows_the_last_deliveries_with_their_failures() {
     let app = spawn_app().await;
     let (mut ada, user) = sign_up(&app, "ada").await;
     let now = Utc::now();
-    delivery(&app, &user, "d1", "sent", 1, None, now - Duration::hours(30), now).await;
+    delivery(
+        &app,
+        &user,
+        "d1",
+        "sent",
+        1,
+        None,
+        now - Duration::hours(30),
+        now,
+    )
+    .await;
     delivery(
         &app,
         &user,
@@ -495,10 +547,28 @@ async fn the_dashboard_shows_a_banner_for_a_reminder_that_could_not_be_delivered
     let (mut ada, user) = sign_up(&app, "ada").await;
     let now = Utc::now();
 
-    assert!(ada.get("/dashboard").await.texts("#reminder-failure").is_empty());
+    assert!(ada
+        .get("/dashboard")
+        .await
+        .texts("#reminder-failure")
+        .is_empty());
 
-    delivery(&app, &user, "d1", "sent", 1, None, now - Duration::hours(30), now).await;
-    assert!(ada.get("/dashboard").await.texts("#reminder-failure").is_empty());
+    delivery(
+        &app,
+        &user,
+        "d1",
+        "sent",
+        1,
+        None,
+        now - Duration::hours(30),
+        now,
+    )
+    .await;
+    assert!(ada
+        .get("/dashboard")
+        .await
+        .texts("#reminder-failure")
+        .is_empty());
 
     delivery(
         &app,
@@ -535,23 +605,48 @@ async fn the_dashboard_shows_a_banner_for_a_reminder_that_could_not_be_delivered
         now,
     )
     .await;
-    let banner = ada.get("/dashboard").await.texts("#reminder-failure").concat();
+    let banner = ada
+        .get("/dashboard")
+        .await
+        .texts("#reminder-failure")
+        .concat();
     assert!(
         banner.contains("Your last reminder could not be delivered: 550 mailbox unavailable."),
         "{banner}"
     );
     // Not on anyone else's dashboard.
     let (mut eve, _) = sign_up(&app, "eve").await;
-    assert!(eve.get("/dashboard").await.texts("#reminder-failure").is_empty());
+    assert!(eve
+        .get("/dashboard")
+        .await
+        .texts("#reminder-failure")
+        .is_empty());
 }
 
 #[tokio::test]
 async fn a_new_time_zone_moves_the_next_digest() {
     let app = spawn_app().await;
     let (mut ada, user) = sign_up(&app, "ada").await;
-    ada.post_form(PAGE, &schedule("daily", "8", "1", &["include_due"], "https://h.example.com/x", ""))
-        .await;
-    let in_utc = app.db.reminders().get(&user).await.unwrap().next_digest_at.unwrap();
+    ada.post_form(
+        PAGE,
+        &schedule(
+            "daily",
+            "8",
+            "1",
+            &["include_due"],
+            "https://h.example.com/x",
+            "",
+        ),
+    )
+    .await;
+    let in_utc = app
+        .db
+        .reminders()
+        .get(&user)
+        .await
+        .unwrap()
+        .next_digest_at
+        .unwrap();
 
     let r = ada
         .post_form(
@@ -565,7 +660,14 @@ async fn a_new_time_zone_moves_the_next_digest() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
 
-    let moved = app.db.reminders().get(&user).await.unwrap().next_digest_at.unwrap();
+    let moved = app
+        .db
+        .reminders()
+        .get(&user)
+        .await
+        .unwrap()
+        .next_digest_at
+        .unwrap();
     assert_ne!(moved, in_utc);
     let zone = devhub_db::TimeZone::parse("Pacific/Auckland").unwrap();
     assert_eq!(zone.local_time(moved).format("%H:%M").to_string(), "08:00");
@@ -577,10 +679,24 @@ async fn another_user_cannot_see_or_change_anyones_reminder_settings() {
     let (mut ada, ada_id) = sign_up(&app, "ada").await;
     ada.post_form(
         PAGE,
-        &schedule("daily", "7", "1", &["include_due"], "https://ada.example.com/hook", "https://ntfy.sh/ada"),
+        &schedule(
+            "daily",
+            "7",
+            "1",
+            &["include_due"],
+            "https://ada.example.com/hook",
+            "https://ntfy.sh/ada",
+        ),
     )
     .await;
-    let ada_secret = app.db.reminders().get(&ada_id).await.unwrap().webhook_secret.unwrap();
+    let ada_secret = app
+        .db
+        .reminders()
+        .get(&ada_id)
+        .await
+        .unwrap()
+        .webhook_secret
+        .unwrap();
     let before = stored(&app, &ada_id).await;
     let (mut eve, eve_id) = sign_up(&app, "eve").await;
 
@@ -588,19 +704,30 @@ async fn another_user_cannot_see_or_change_anyones_reminder_settings() {
     assert!(!page.body.contains("ada.example.com"));
     assert!(!page.body.contains(&ada_secret));
     for (path, fields) in [
-        (PAGE, schedule("weekly", "3", "2", &[], "https://eve.example.com/hook", "")),
+        (
+            PAGE,
+            schedule("weekly", "3", "2", &[], "https://eve.example.com/hook", ""),
+        ),
         ("/settings/reminders/webhook/secret", vec![]),
     ] {
         eve.post_form(path, &fields).await;
     }
     // Eve's test goes to her own channels only: Ada's webhook is not hers.
     assert_eq!(
-        eve.post_form("/settings/reminders/test/ntfy", &[]).await.status,
+        eve.post_form("/settings/reminders/test/ntfy", &[])
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
     assert_eq!(stored(&app, &ada_id).await, before);
     assert_eq!(
-        app.db.reminders().get(&eve_id).await.unwrap().webhook_url.as_deref(),
+        app.db
+            .reminders()
+            .get(&eve_id)
+            .await
+            .unwrap()
+            .webhook_url
+            .as_deref(),
         Some("https://eve.example.com/hook")
     );
 }

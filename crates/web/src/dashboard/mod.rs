@@ -125,9 +125,8 @@ impl ReminderFailure {
             .last_error
             .clone()
             .unwrap_or_else(|| "no answer".to_string());
-        let retry_at = (row.status == devhub_db::DeliveryStatus::Pending).then(|| {
-            crate::reminders::settings::local_time(row.next_attempt_at, zone)
-        });
+        let retry_at = (row.status == devhub_db::DeliveryStatus::Pending)
+            .then(|| crate::reminders::settings::local_time(row.next_attempt_at, zone));
         ReminderFailure { error, retry_at }
     }
 }

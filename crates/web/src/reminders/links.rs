@@ -40,12 +40,7 @@ pub struct LinkPage {
     pub settings_label: &'static str,
 }
 
-fn page(
-    jar: &CookieJar,
-    status: StatusCode,
-    heading: &'static str,
-    message: String,
-) -> Response {
+fn page(jar: &CookieJar, status: StatusCode, heading: &'static str, message: String) -> Response {
     render(
         status,
         &LinkPage {
@@ -112,7 +107,9 @@ pub async fn unsubscribe_page(
     };
     let message = match settings.email {
         Some(email) if settings.email_on => {
-            format!("Stop the reminder e-mails to {email}? Webhook and ntfy reminders, if any, go on.")
+            format!(
+                "Stop the reminder e-mails to {email}? Webhook and ntfy reminders, if any, go on."
+            )
         }
         Some(email) => format!("Reminder e-mails to {email} are already off."),
         None => "No reminder e-mails are sent for this link any more.".to_string(),

@@ -10,8 +10,8 @@ use axum::response::Response;
 use axum_extra::extract::CookieJar;
 use chrono::{DateTime, Utc, Weekday};
 use devhub_db::{
-    Channel, DeliveryRow, Error as DbError, Frequency,
-    Includes, ReminderInput, ReminderSettings, TimeZone, ValidationErrors,
+    Channel, DeliveryRow, Error as DbError, Frequency, Includes, ReminderInput, ReminderSettings,
+    TimeZone, ValidationErrors,
 };
 use serde::Deserialize;
 
@@ -80,12 +80,7 @@ impl ScheduleForm {
         if frequency.is_none() {
             errors.add("digest", "must be off, daily or weekly");
         }
-        let hour = self
-            .hour
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|h| *h < 24);
+        let hour = self.hour.trim().parse::<u32>().ok().filter(|h| *h < 24);
         if hour.is_none() {
             errors.add("hour", "must be an hour from 00:00 to 23:00");
         }
@@ -406,7 +401,7 @@ pub async fn set_email(
     FormOrEmpty(form): FormOrEmpty<EmailForm>,
 ) -> Result<Response, AppError> {
     if !super::routes::email_configured(&state) {
-        return Ok(refused_without_smtp(&state, &page).await?);
+        return refused_without_smtp(&state, &page).await;
     }
     let user = page.user_id();
     let address = form.email.trim();
@@ -475,7 +470,7 @@ pub async fn resend_confirmation(
     jar: CookieJar,
 ) -> Result<Response, AppError> {
     if !super::routes::email_configured(&state) {
-        return Ok(refused_without_smtp(&state, &page).await?);
+        return refused_without_smtp(&state, &page).await;
     }
     let user = page.user_id();
     let saved = state.db.reminders().get(user).await?;
@@ -515,7 +510,7 @@ pub async fn switch_email(
     FormOrEmpty(form): FormOrEmpty<SwitchForm>,
 ) -> Result<Response, AppError> {
     if !super::routes::email_configured(&state) {
-        return Ok(refused_without_smtp(&state, &page).await?);
+        return refused_without_smtp(&state, &page).await;
     }
     let user = page.user_id();
     let on = form.on.trim() == "1";
