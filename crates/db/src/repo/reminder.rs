@@ -20,6 +20,7 @@ use super::user_settings::TimeZone;
 use super::{query_all, query_one, sha256_hex};
 use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
+use crate::query::Query;
 use crate::row::{new_id, opt_timestamp, timestamp};
 use crate::secret::random_token;
 use crate::validate;
@@ -816,7 +817,8 @@ impl<'e> ReminderRepo<'e> {
              ORDER BY d.next_attempt_at, d.id",
             [now.timestamp()],
             |row| {
-                let kind = DeliveryKind::from_column(&row.get::<String>(0)?, "reminder_delivery.kind")?;
+                let kind =
+                    DeliveryKind::from_column(&row.get::<String>(0)?, "reminder_delivery.kind")?;
                 let due = timestamp(row.get(3)?, "reminder_delivery.due_at")?;
                 let attempts = row.get::<i64>(4)?;
                 let retry = if attempts > 0 {
@@ -1016,21 +1018,22 @@ impl<'e> ReminderRepo<'e> {
 
     /// The user's newest scheduled reminder (a digest or a follow-up) when it failed for good
     /// or is being retried after a failure; `None` when it went out or is still to go.
-    pub async fn last_failure(&self, user: &UserId) -> Result<Option<DeliveryRow>> {
-        let conn = self.ex.conn().await?;
-        let newest = query_one(
-            &conn,
-            &format!(
+    /// A query, so that the dashboard reads it in its one batch.
+    pub fn last_failure(&self, user: &UserId) -> Query<'e, Option<DeliveryRow>> {
+        Query::one(
+            self.ex,
+            format!(
                 "SELECT {ROW_COLUMNS} FROM reminder_delivery WHERE user_id = ?1 \
                  AND kind IN ('digest', 'follow_up') \
                  AND (status IN ('sent', 'failed') OR (status = 'pending' AND last_error IS NOT NULL)) \
                  ORDER BY updated_at DESC, id DESC LIMIT 1"
             ),
-            [user.as_str()],
+            params![user.as_str()],
             DeliveryRow::from_row,
         )
-        .await?;
-        Ok(newest.filter(|d| d.status == DeliveryStatus::Failed || d.retrying()))
+        .map(|newest| {
+            newest.filter(|d| d.status == DeliveryStatus::Failed || d.retrying())
+        })
     }
 
     /// Deliveries waiting to be sent, over every user (for `/metrics`).

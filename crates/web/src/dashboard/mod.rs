@@ -347,7 +347,7 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
         (birthdays, birthdays_total),
         (overdue, overdue_total),
         (upcoming, upcoming_total),
-        any_follow_up,
+        (any_follow_up, reminder_failure),
     ) = state
         .db
         .batch((
@@ -370,7 +370,9 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
                 0,
                 devhub_db::SEARCH_COUNT_LIMIT,
             ),
-            follow_ups.any_for_user(user),
+            follow_ups
+                .any_for_user(user)
+                .and(state.db.reminders().last_failure(user)),
         ))
         .await?;
     let progress = Progress {
@@ -461,13 +463,8 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
         .collect();
     let preferences = page.settings.preferences;
 
-    // One more read, by the primary key's index: the user's newest delivery.
-    let reminder_failure = state
-        .db
-        .reminders()
-        .last_failure(user)
-        .await?
-        .map(|row| ReminderFailure::new(&row, page.settings.time_zone()));
+    let reminder_failure =
+        reminder_failure.map(|row| ReminderFailure::new(&row, page.settings.time_zone()));
 
     Ok(ok(&HomePage {
         reminder_failure,
