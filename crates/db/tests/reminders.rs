@@ -256,11 +256,15 @@ async fn each_digest_is_planned_once_and_claimed_by_one_sender() {
         reminders.claim("two", now),
         reminders.claim("three", now),
     );
-    let claimed: Vec<_> = [x, y, z].into_iter().filter_map(|c| c.unwrap()).collect();
+    let claimed: Vec<_> = ["one", "two", "three"]
+        .into_iter()
+        .zip([x, y, z])
+        .filter_map(|(holder, c)| c.unwrap().map(|d| (holder, d)))
+        .collect();
     assert_eq!(claimed.len(), 2);
-    assert_ne!(claimed[0].id, claimed[1].id);
+    assert_ne!(claimed[0].1.id, claimed[1].1.id);
     assert!(db.reminders().claim("four", now).await.unwrap().is_none());
-    for d in &claimed {
+    for (_, d) in &claimed {
         assert_eq!(d.kind, DeliveryKind::Digest);
         assert_eq!(d.slot_date().unwrap().to_string(), "2026-12-07");
         assert_eq!(d.attempts, 1);
@@ -268,7 +272,13 @@ async fn each_digest_is_planned_once_and_claimed_by_one_sender() {
 
     // A sender that crashed holds its lease until it lapses; then another gets the row and
     // the first one's late answer is not recorded.
-    let crashed = &claimed[0];
+    let (holder, delivered) = &claimed[1];
+    db.reminders()
+        .record(delivered, holder, AttemptOutcome::Sent, "250 ok", true, now)
+        .await
+        .unwrap()
+        .unwrap();
+    let crashed = &claimed[0].1;
     let later = now + Duration::seconds(devhub_db::repo::reminder::LEASE_SECONDS);
     let again = db.reminders().claim("four", later).await.unwrap().unwrap();
     assert_eq!(again.id, crashed.id);
@@ -301,8 +311,8 @@ async fn each_digest_is_planned_once_and_claimed_by_one_sender() {
     assert_eq!(sent, Some(DeliveryStatus::Sent));
     assert_eq!(
         count(&db, "SELECT count(*) FROM reminder_attempt").await,
-        1,
-        "one attempt recorded: the crashed one never answered"
+        2,
+        "one attempt recorded each: the crashed one never answered"
     );
 }
 

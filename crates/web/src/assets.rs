@@ -24,6 +24,7 @@ const CSS: &str = concat!(
     include_str!("../static/css/tags.css"),
     include_str!("../static/css/two_factor.css"),
     include_str!("../static/css/security.css"),
+    include_str!("../static/css/reminders.css"),
 );
 const JS: &str = include_str!("../static/app.js");
 /// The brand mark (the header's ◆ on the accent colour), for browsers that take an SVG icon.

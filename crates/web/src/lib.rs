@@ -52,6 +52,7 @@ pub fn app(state: AppState) -> Router {
         .merge(transfer::router())
         .merge(undo::router())
         .merge(two_factor::router())
+        .merge(reminders::routes::router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_user,
@@ -62,6 +63,7 @@ pub fn app(state: AppState) -> Router {
         .merge(two_factor::public_router())
         .merge(admin::router(state.clone()))
         .merge(calendar::router())
+        .merge(reminders::routes::public_router())
         .merge(health::router())
         .merge(assets::router())
         .merge(theme::router());

@@ -36,8 +36,10 @@ pub fn wrap(router: Router<AppState>, state: AppState) -> Router {
     let settings = state.settings.clone();
     // A state-changing request needs this origin (as the client addressed it, through the
     // trusted proxies, or the public address) unless it carries an API token: see
-    // `SameOrigin::allows`.
+    // `SameOrigin::allows`. An unsubscribe link is the one exception: a mail provider's
+    // RFC 8058 one-click POST comes from elsewhere, and the token in its path is all it uses.
     let same_origin = SameOrigin::new(|| error_page(StatusCode::FORBIDDEN))
+        .except(crate::reminders::links::is_one_click_target)
         .public_url(settings.public_url.as_deref())
         .trusted_proxies(settings.trusted_proxies.clone());
     let hsts = settings

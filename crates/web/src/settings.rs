@@ -44,8 +44,10 @@ pub fn router() -> Router<AppState> {
             "/settings/delete",
             post(delete_account).get(to_section("/settings#delete-account")),
         )
+        // Time zone and cadences; Settings → Reminders itself is `/settings/reminders`
+        // (`crate::reminders`).
         .route(
-            "/settings/reminders",
+            "/settings/preferences",
             post(save_reminders).get(to_section("/settings#reminders")),
         )
         .route(
@@ -290,7 +292,8 @@ async fn revoke_token(
     ))
 }
 
-/// `POST /settings/reminders`: time zone and default cadences.
+/// `POST /settings/preferences`: time zone and default cadences. A new time zone moves the
+/// next digest to the chosen hour in it.
 async fn save_reminders(
     State(state): State<AppState>,
     page: Page,
@@ -300,10 +303,21 @@ async fn save_reminders(
     let input = form;
     let saved = match input.parse() {
         Ok(preferences) => {
+            let user = page.user_id();
+            let moved = preferences.time_zone != page.settings.time_zone();
             state
                 .db
-                .user_settings()
-                .save_preferences(page.user_id(), &preferences)
+                .write(async |tx| {
+                    tx.user_settings()
+                        .save_preferences(user, &preferences)
+                        .await?;
+                    if moved {
+                        tx.reminders()
+                            .reschedule(user, preferences.time_zone, Utc::now())
+                            .await?;
+                    }
+                    Ok(())
+                })
                 .await
         }
         Err(e) => Err(e),

@@ -85,6 +85,10 @@ impl Theirs {
             "{id}" if under("/admin/invitations/") => self.invitation.clone(),
             // A reset link is a capability address: one that is not a live link leads nowhere.
             "{token}" if under("/reset-password/") => "notaresettoken0000000000000000000".into(),
+            // So is a reminder e-mail's link (confirm, unsubscribe).
+            "{token}" if under("/reminders/") => "notareminderlink00000000000000000".into(),
+            // A channel of theirs (Ada has a webhook): a test goes to one's own channels only.
+            "{channel}" if under("/settings/reminders/test/") => "webhook".into(),
             "{*rest}" if under("/api/") => format!("v1/contacts/{}/nothing", self.contact),
             _ => return None,
         })
@@ -251,6 +255,13 @@ async fn snapshot(app: &TestApp, user: &UserId, cookie: &str) -> String {
         "SELECT group_concat(id || coalesce(revoked_at, '-') || coalesce(used_at, '-'), ',') \
           FROM invitation WHERE created_by = ?1",
         "SELECT count(*) FROM password_reset WHERE user_id = ?1",
+        // Their reminder settings (schedule, channels, secret, address) and deliveries.
+        "SELECT digest || digest_hour || digest_weekday || follow_up_push || coalesce(email, '-') \
+          || email_on || coalesce(email_confirmed_at, '-') || coalesce(webhook_url, '-') \
+          || coalesce(webhook_secret, '-') || coalesce(ntfy_url, '-') FROM reminder_settings \
+          WHERE user_id = ?1",
+        "SELECT group_concat(id || status || attempts, ',') FROM reminder_delivery \
+          WHERE user_id = ?1",
         "SELECT value FROM instance_setting WHERE key = 'registration' AND ?1 IS NOT NULL",
         // What they deleted, and what of it was undone.
         "SELECT group_concat(id || name, ',') FROM deleted_contact WHERE user_id = ?1",
@@ -400,6 +411,47 @@ async fn every_route_and_method_with_another_users_ids_is_404_and_changes_nothin
         .invitation
         .id
         .to_string();
+    // Ada's reminders: a weekly digest to a confirmed address and a webhook, one delivery.
+    let reminders = app.db.reminders();
+    let ada_form = devhub_db::ReminderInput {
+        frequency: devhub_db::Frequency::Weekly,
+        hour: 9,
+        weekday: chrono::Weekday::Fri,
+        includes: devhub_db::Includes {
+            due: true,
+            overdue: true,
+            birthdays: false,
+            reconnect: false,
+        },
+        follow_up_push: true,
+        email_on: true,
+        webhook_url: Some("https://ada.example.com/hook".into()),
+        ntfy_url: Some("https://ntfy.sh/ada".into()),
+    };
+    let now = devhub_db::row::now();
+    reminders
+        .save(&ada, &ada_form, devhub_db::TimeZone::default(), now)
+        .await
+        .unwrap();
+    let link = reminders
+        .set_email(&ada, Some("ada@example.com"), now)
+        .await
+        .unwrap()
+        .unwrap();
+    reminders.confirm_email(&link, now).await.unwrap();
+    app.db
+        .conn()
+        .await
+        .unwrap()
+        .execute(
+            "INSERT INTO reminder_delivery (id, user_id, kind, channel, slot, due_at, status, \
+             attempts, next_attempt_at, last_error, created_at, updated_at) \
+             VALUES ('ada-delivery', ?1, 'digest', 'webhook', 'ada-slot', 0, 'failed', 3, 0, \
+             'HTTP 500', 0, 0)",
+            [ada.as_str()],
+        )
+        .await
+        .unwrap();
     let theirs = Theirs {
         user: ada.to_string(),
         invitation,
@@ -530,6 +582,14 @@ async fn every_route_and_method_with_another_users_ids_is_404_and_changes_nothin
         "POST /admin/users/{id}/delete",
         "GET /reset-password/{token}",
         "POST /reset-password/{token}",
+        "GET /settings/reminders",
+        "POST /settings/reminders",
+        "POST /settings/reminders/email",
+        "POST /settings/reminders/webhook/secret",
+        "POST /settings/reminders/test/{channel}",
+        "GET /reminders/confirm/{token}",
+        "GET /reminders/unsubscribe/{token}",
+        "POST /reminders/unsubscribe/{token}",
     ] {
         assert!(
             checked.iter().any(|c| c == expected),

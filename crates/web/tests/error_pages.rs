@@ -238,7 +238,7 @@ async fn the_address_a_form_came_back_from_leads_to_the_forms_page_when_opened_a
             format!("/interactions/{i}/edit"),
         ),
         (
-            "/settings/reminders".into(),
+            "/settings/preferences".into(),
             vec![("time_zone", "Mars/Olympus")],
             "/settings#reminders".into(),
         ),

@@ -877,7 +877,7 @@ async fn reminder_settings_save_the_time_zone_and_default_cadences_and_refuse_ba
 
     let bad = client
         .post_form(
-            "/settings/reminders",
+            "/settings/preferences",
             &[
                 ("time_zone", "Europe/Atlantis"),
                 ("cadence_days", "0"),
@@ -903,7 +903,7 @@ async fn reminder_settings_save_the_time_zone_and_default_cadences_and_refuse_ba
 
     let saved = client
         .post_form(
-            "/settings/reminders",
+            "/settings/preferences",
             &[
                 ("time_zone", "america/new_york"),
                 ("cadence_days", "45"),

@@ -88,7 +88,7 @@ const FORMS: &[(&str, &[&str])] = &[
     ("/settings/sessions/revoke", &[]),
     ("/settings/delete", &["password"]),
     (
-        "/settings/reminders",
+        "/settings/preferences",
         &["time_zone", "cadence_days", "vip_cadence_days"],
     ),
     ("/settings/calendar", &[]),

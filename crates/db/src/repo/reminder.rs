@@ -20,6 +20,7 @@ use super::user_settings::TimeZone;
 use super::{query_all, query_one, sha256_hex};
 use crate::db::Executor;
 use crate::error::{Error, Result, ValidationErrors};
+use crate::query::Query;
 use crate::row::{new_id, opt_timestamp, timestamp};
 use crate::secret::random_token;
 use crate::validate;
@@ -887,7 +888,7 @@ impl<'e> ReminderRepo<'e> {
                  WHERE id = (SELECT id FROM reminder_delivery \
                    WHERE status = 'pending' AND next_attempt_at <= ?2 \
                    AND (lease_until IS NULL OR lease_until <= ?2) \
-                   ORDER BY next_attempt_at LIMIT 1) \
+                   ORDER BY next_attempt_at, id LIMIT 1) \
                  AND status = 'pending' AND (lease_until IS NULL OR lease_until <= ?2) \
                  RETURNING {DELIVERY_COLUMNS}"
             ),
@@ -1017,21 +1018,22 @@ impl<'e> ReminderRepo<'e> {
 
     /// The user's newest scheduled reminder (a digest or a follow-up) when it failed for good
     /// or is being retried after a failure; `None` when it went out or is still to go.
-    pub async fn last_failure(&self, user: &UserId) -> Result<Option<DeliveryRow>> {
-        let conn = self.ex.conn().await?;
-        let newest = query_one(
-            &conn,
-            &format!(
+    /// A query, so that the dashboard reads it in its one batch.
+    pub fn last_failure(&self, user: &UserId) -> Query<'e, Option<DeliveryRow>> {
+        Query::one(
+            self.ex,
+            format!(
                 "SELECT {ROW_COLUMNS} FROM reminder_delivery WHERE user_id = ?1 \
                  AND kind IN ('digest', 'follow_up') \
                  AND (status IN ('sent', 'failed') OR (status = 'pending' AND last_error IS NOT NULL)) \
                  ORDER BY updated_at DESC, id DESC LIMIT 1"
             ),
-            [user.as_str()],
+            params![user.as_str()],
             DeliveryRow::from_row,
         )
-        .await?;
-        Ok(newest.filter(|d| d.status == DeliveryStatus::Failed || d.retrying()))
+        .map(|newest| {
+            newest.filter(|d| d.status == DeliveryStatus::Failed || d.retrying())
+        })
     }
 
     /// Deliveries waiting to be sent, over every user (for `/metrics`).

@@ -229,6 +229,9 @@ impl Browser {
         caps.insert("goog:chromeOptions".into(), options);
         let webdriver = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(30);
+        // Two rustls crypto providers are compiled into the tests (fantoccini's aws-lc-rs, the
+        // app's ring): rustls picks none by itself then, so this process names one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = loop {
             match ClientBuilder::rustls()
                 .expect("rustls")

@@ -111,6 +111,26 @@ impl Progress {
     }
 }
 
+/// The banner of a reminder that could not be delivered: failed for good, or waiting for its
+/// next try.
+struct ReminderFailure {
+    error: String,
+    /// "Dec 6, 08:15" (the user's time) when it is tried again; `None` when it failed for good.
+    retry_at: Option<String>,
+}
+
+impl ReminderFailure {
+    fn new(row: &devhub_db::DeliveryRow, zone: devhub_db::TimeZone) -> Self {
+        let error = row
+            .last_error
+            .clone()
+            .unwrap_or_else(|| "no answer".to_string());
+        let retry_at = (row.status == devhub_db::DeliveryStatus::Pending)
+            .then(|| crate::reminders::settings::local_time(row.next_attempt_at, zone));
+        ReminderFailure { error, retry_at }
+    }
+}
+
 /// A follow-up due in the next days, as the Upcoming group shows it.
 struct UpcomingItem {
     item: FollowUpItem,
@@ -183,6 +203,8 @@ struct HomePage {
     /// Contacts due, counted up to [`devhub_db::SEARCH_COUNT_LIMIT`].
     reconnect_counted: u64,
     vip_reconnect_days: u32,
+    /// The newest reminder, when it could not be delivered (or not yet).
+    reminder_failure: Option<ReminderFailure>,
     reconnect_days: u32,
     follow_ups: FollowUpCounts,
     upcoming: Vec<UpcomingItem>,
@@ -325,7 +347,7 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
         (birthdays, birthdays_total),
         (overdue, overdue_total),
         (upcoming, upcoming_total),
-        any_follow_up,
+        (any_follow_up, reminder_failure),
     ) = state
         .db
         .batch((
@@ -348,7 +370,9 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
                 0,
                 devhub_db::SEARCH_COUNT_LIMIT,
             ),
-            follow_ups.any_for_user(user),
+            follow_ups
+                .any_for_user(user)
+                .and(state.db.reminders().last_failure(user)),
         ))
         .await?;
     let progress = Progress {
@@ -439,7 +463,11 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
         .collect();
     let preferences = page.settings.preferences;
 
+    let reminder_failure =
+        reminder_failure.map(|row| ReminderFailure::new(&row, page.settings.time_zone()));
+
     Ok(ok(&HomePage {
+        reminder_failure,
         layout: page.layout("Dashboard", "dashboard"),
         username: page.current.user.username.clone(),
         counts,
