@@ -846,3 +846,51 @@ async fn each_follow_up_is_pushed_to_ntfy_on_its_day_unless_done_before() {
     );
     assert_eq!(receiver.requests.lock().unwrap().len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_weekly_digest_lists_the_follow_ups_of_its_week() {
+    let target = Target::file();
+    let db = target.db().await;
+    let (user, _) = user_with_a_digest(&db).await;
+    let receiver = Receiver::start();
+    let zone = TimeZone::parse("Pacific/Auckland").unwrap();
+    let input = ReminderInput {
+        frequency: Frequency::Weekly,
+        hour: 8,
+        weekday: Weekday::Mon,
+        includes: Includes::default(),
+        follow_up_push: false,
+        email_on: false,
+        webhook_url: Some(receiver.url.clone()),
+        ntfy_url: None,
+    };
+    db.reminders()
+        .save(&user, &input, zone, at("2026-12-05T00:00:00Z"))
+        .await
+        .unwrap();
+    let sink = SmtpSink::start(SinkMode::Accept);
+    // Monday 7 December, 08:00 in Auckland: the week from then.
+    let o = target
+        .run_once(&sink.url(), "2026-12-07T08:00:00+13:00")
+        .output()
+        .unwrap();
+    assert!(ok(&o).contains("1 planned"), "{}", text(&o.stdout));
+    let requests = receiver.requests.lock().unwrap().clone();
+    let json: serde_json::Value = serde_json::from_slice(&requests[0].1).unwrap();
+    assert_eq!(json["kind"], "weekly");
+    assert_eq!(json["date"], "Monday, December 7");
+    assert_eq!(
+        json["due_today"][0]["detail"],
+        "due tomorrow: send the compiler paper"
+    );
+    assert!(
+        json["subject"].as_str().unwrap().contains("due this week"),
+        "{json}"
+    );
+    // Not again until the next Monday.
+    let o = target
+        .run_once(&sink.url(), "2026-12-10T08:00:00+13:00")
+        .output()
+        .unwrap();
+    assert!(ok(&o).contains("0 planned"), "{}", text(&o.stdout));
+}

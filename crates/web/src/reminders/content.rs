@@ -159,7 +159,7 @@ impl Reminder {
     pub fn summary(&self) -> String {
         let mut parts = Vec::new();
         if !self.due_today.is_empty() {
-            parts.push(format!("{} due today", self.due_today.len()));
+            parts.push(format!("{} {}", self.due_today.len(), self.due_words()));
         }
         if !self.overdue.is_empty() {
             parts.push(format!("{} overdue", self.overdue.len()));
@@ -184,10 +184,22 @@ impl Reminder {
         }
     }
 
+    /// What `due_today` holds: a weekly digest lists the follow-ups of its whole week.
+    fn due_words(&self) -> &'static str {
+        match self.kind {
+            Kind::Weekly => "due this week",
+            _ => "due today",
+        }
+    }
+
     /// The non-empty lists, in the order the digest shows them, each item with its link.
     pub fn sections<'a>(&'a self, links: &Links) -> Vec<Section<'a>> {
+        let due = match self.kind {
+            Kind::Weekly => "Due this week",
+            _ => "Due today",
+        };
         let lists: [(&'static str, &'a Vec<Item>); 4] = [
-            ("Due today", &self.due_today),
+            (due, &self.due_today),
             ("Overdue", &self.overdue),
             ("Birthdays this week", &self.birthdays),
             ("Time to reconnect", &self.reconnect),

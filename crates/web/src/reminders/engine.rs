@@ -103,8 +103,12 @@ impl Engine {
             }
         }
         report.planned += db.reminders().plan_follow_ups(now).await?;
-        while let Some(delivery) = db.reminders().claim(&self.holder, now).await? {
-            match self.deliver(db, &delivery, now).await? {
+        // The run's clock: `now`, advanced by the time the run has taken, so that a lease taken
+        // late in a long run still lasts its two minutes.
+        let started = std::time::Instant::now();
+        let clock = || now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+        while let Some(delivery) = db.reminders().claim(&self.holder, clock()).await? {
+            match self.deliver(db, &delivery, clock()).await? {
                 Done::Skipped => report.skipped += 1,
                 Done::Recorded(AttemptOutcome::Sent) => report.sent += 1,
                 Done::Recorded(_) | Done::Lost => {}
@@ -409,7 +413,8 @@ impl Engine {
         };
         let follow_ups = db.follow_ups();
         let contacts = db.contacts();
-        let tomorrow = today + chrono::Days::new(1);
+        // A weekly digest lists the follow-ups of the week it starts.
+        let due_until = today + chrono::Days::new(if kind == Kind::Weekly { 7 } else { 1 });
         let (
             (due, due_total),
             (overdue, overdue_total),
@@ -417,7 +422,7 @@ impl Engine {
             (reconnect, reconnect_total),
         ) = db
             .batch((
-                follow_ups.list_open_between(user, Some(today), Some(tomorrow), LISTED, 0, 1000),
+                follow_ups.list_open_between(user, Some(today), Some(due_until), LISTED, 0, 1000),
                 follow_ups.list_open_between(user, None, Some(today), LISTED, 0, 1000),
                 contacts.birthdays_between(
                     user,
@@ -433,10 +438,17 @@ impl Engine {
             more += due_total.saturating_sub(due.len() as u64);
             reminder.due_today = due
                 .into_iter()
-                .map(|f| Item {
-                    contact_id: f.follow_up.contact_id.as_str().to_string(),
-                    name: f.contact_name,
-                    detail: with_note("due today", f.follow_up.note.as_deref()),
+                .map(|f| {
+                    let when = match (f.follow_up.due_date - today).num_days() {
+                        0 => "due today".to_string(),
+                        1 => "due tomorrow".to_string(),
+                        _ => format!("due {}", f.follow_up.due_date.format("%a, %b %-d")),
+                    };
+                    Item {
+                        contact_id: f.follow_up.contact_id.as_str().to_string(),
+                        name: f.contact_name,
+                        detail: with_note(&when, f.follow_up.note.as_deref()),
+                    }
                 })
                 .collect();
         }
