@@ -53,7 +53,10 @@ async fn live(db: &Db) -> migrate::Schema {
 
 /// The database's schema is the one `schema` declares.
 async fn assert_matches(db: &Db, schema: &str) {
-    let left = migrate::differences(&live(db).await, &migrate::schema_of_sql(schema).await.unwrap());
+    let left = migrate::differences(
+        &live(db).await,
+        &migrate::schema_of_sql(schema).await.unwrap(),
+    );
     assert!(left.is_empty(), "{left:?}");
 }
 
@@ -83,13 +86,18 @@ CREATE TABLE visit (
 
     assert_eq!(count(&db, "SELECT count(*) FROM person").await, 3);
     assert_eq!(count(&db, "SELECT count(*) FROM pet").await, 2);
-    assert_eq!(count(&db, "SELECT count(*) FROM person WHERE email IS NULL").await, 3);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM person WHERE email IS NULL").await,
+        3
+    );
     assert_matches(&db, &schema).await;
     // The marker: one row, with schema.sql's checksum and the statements applied.
     let recorded = pushes(&db).await;
     assert_eq!(recorded, vec![record.clone()]);
     assert_eq!(record.schema_checksum.len(), 64);
-    assert!(record.statements.contains("ALTER TABLE \"person\" ADD COLUMN email TEXT;"));
+    assert!(record
+        .statements
+        .contains("ALTER TABLE \"person\" ADD COLUMN email TEXT;"));
     assert!(record.statements.contains("CREATE TABLE visit"));
     assert_eq!(record.resolved_at, None);
 
@@ -131,14 +139,21 @@ async fn a_change_that_needs_a_rebuild_keeps_the_rows_and_those_that_reference_t
     assert_eq!(count(&db, "SELECT count(*) FROM person").await, 3);
     assert_eq!(count(&db, "SELECT count(*) FROM pet").await, 2);
     assert_eq!(
-        count(&db, "SELECT count(*) FROM person WHERE name = 'Grace' AND city = 'Arlington'").await,
+        count(
+            &db,
+            "SELECT count(*) FROM person WHERE name = 'Grace' AND city = 'Arlington'"
+        )
+        .await,
         1
     );
     assert_matches(&db, &schema).await;
     // Foreign keys are back on for the connections that follow.
     let conn = db.primary().conn().await.unwrap();
     assert!(conn
-        .execute("INSERT INTO pet (id, person_id, name) VALUES (9, 99, 'Ghost')", ())
+        .execute(
+            "INSERT INTO pet (id, person_id, name) VALUES (9, 99, 'Ghost')",
+            ()
+        )
         .await
         .is_err());
 }
@@ -146,12 +161,18 @@ async fn a_change_that_needs_a_rebuild_keeps_the_rows_and_those_that_reference_t
 #[tokio::test]
 async fn dropping_a_column_is_refused_without_allow_data_loss_and_applied_with_it() {
     let db = raw_db().await;
-    let schema = BASE.replace("    name TEXT NOT NULL,\n    city TEXT\n", "    name TEXT NOT NULL\n");
+    let schema = BASE.replace(
+        "    name TEXT NOT NULL,\n    city TEXT\n",
+        "    name TEXT NOT NULL\n",
+    );
     let before = live(&db).await;
     let prepared = push::prepare(&db, &schema, &[], &GenerateOptions::default())
         .await
         .unwrap();
-    assert_eq!(prepared.plan.data_loss, vec!["column person.city".to_string()]);
+    assert_eq!(
+        prepared.plan.data_loss,
+        vec!["column person.city".to_string()]
+    );
 
     let refused = push::apply(&db, &prepared, PushOptions::default())
         .await
@@ -174,7 +195,11 @@ async fn dropping_a_column_is_refused_without_allow_data_loss_and_applied_with_i
     assert_eq!(count(&db, "SELECT count(*) FROM person").await, 3);
     assert_eq!(count(&db, "SELECT count(*) FROM pet").await, 2);
     assert_eq!(
-        count(&db, "SELECT count(*) FROM pragma_table_info('person') WHERE name = 'city'").await,
+        count(
+            &db,
+            "SELECT count(*) FROM pragma_table_info('person') WHERE name = 'city'"
+        )
+        .await,
         0
     );
 }
@@ -232,7 +257,11 @@ async fn a_push_that_contradicts_applied_migrations_needs_force() {
     let prepared = push::prepare(&db, &added, &migrations, &GenerateOptions::default())
         .await
         .unwrap();
-    assert!(prepared.contradicted.is_empty(), "{:?}", prepared.contradicted);
+    assert!(
+        prepared.contradicted.is_empty(),
+        "{:?}",
+        prepared.contradicted
+    );
     assert_eq!(prepared.last_migration, Some((1, "init".to_string())));
 
     // Dropping an index and changing a column that the migration created: refused.
@@ -254,7 +283,10 @@ async fn a_push_that_contradicts_applied_migrations_needs_force() {
         .await
         .unwrap_err()
         .to_string();
-    assert!(refused.contains("contradicts the applied migrations"), "{refused}");
+    assert!(
+        refused.contains("contradicts the applied migrations"),
+        "{refused}"
+    );
     assert_eq!(live(&db).await, before);
 
     // With --force it goes through (the NULL city cannot be copied into NOT NULL: the
@@ -314,15 +346,25 @@ async fn migrate_after_a_push_says_what_to_do_and_mark_applied_brings_it_back() 
     .unwrap();
     let mut second = first.clone();
     second.push(migration(2, "visits", &generated.to_sql()));
-    let error = migrate::migrate(&db, &second).await.unwrap_err().to_string();
+    let error = migrate::migrate(&db, &second)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("changed with `db push`"), "{error}");
     assert!(error.contains("--mark-applied"), "{error}");
     assert!(!error.contains('\n'), "{error}");
-    assert_eq!(count(&db, "SELECT count(*) FROM __devhub_migrations").await, 1);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM __devhub_migrations").await,
+        1
+    );
 
     // A migration that does not produce what the database has: nothing marked.
     let mut wrong = first.clone();
-    wrong.push(migration(2, "other", "CREATE TABLE other (id INTEGER PRIMARY KEY);"));
+    wrong.push(migration(
+        2,
+        "other",
+        "CREATE TABLE other (id INTEGER PRIMARY KEY);",
+    ));
     match push::mark_applied(&db, &wrong).await.unwrap() {
         MarkApplied::Differs(left) => {
             let text = left.join("; ");
@@ -331,7 +373,10 @@ async fn migrate_after_a_push_says_what_to_do_and_mark_applied_brings_it_back() 
         }
         other => panic!("expected Differs, got {other:?}"),
     }
-    assert_eq!(count(&db, "SELECT count(*) FROM __devhub_migrations").await, 1);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM __devhub_migrations").await,
+        1
+    );
 
     // The right one: recorded as applied without running, the push accounted for.
     match push::mark_applied(&db, &second).await.unwrap() {
@@ -348,20 +393,27 @@ async fn migrate_after_a_push_says_what_to_do_and_mark_applied_brings_it_back() 
     assert!(push::unresolved_push(&conn).await.unwrap().is_none());
     drop(conn);
     assert!(migrate::migrate(&db, &second).await.unwrap().is_empty());
-    assert_eq!(count(&db, "SELECT count(*) FROM __devhub_migrations").await, 2);
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM __devhub_migrations").await,
+        2
+    );
     assert_eq!(count(&db, "SELECT count(*) FROM person").await, 3);
 
     // Later migrations run as usual.
     let mut third = second.clone();
-    third.push(migration(3, "more", "CREATE INDEX visit_pet ON visit (pet_id);"));
+    third.push(migration(
+        3,
+        "more",
+        "CREATE INDEX visit_pet ON visit (pet_id);",
+    ));
     assert_eq!(migrate::migrate(&db, &third).await.unwrap().len(), 1);
 }
 
 #[tokio::test]
 async fn pushing_the_products_schema_to_an_empty_database_then_marking_it_applied() {
     let db = common::empty_db().await;
-    let schema = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../schema.sql"))
-        .unwrap();
+    let schema =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../schema.sql")).unwrap();
     let embedded = migrate::embedded().unwrap();
     let prepared = push::prepare(&db, &schema, &embedded, &GenerateOptions::default())
         .await
@@ -377,7 +429,10 @@ async fn pushing_the_products_schema_to_an_empty_database_then_marking_it_applie
         .await
         .unwrap();
 
-    let error = migrate::migrate(&db, &embedded).await.unwrap_err().to_string();
+    let error = migrate::migrate(&db, &embedded)
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("db push"), "{error}");
     assert!(matches!(
         push::mark_applied(&db, &embedded).await.unwrap(),
@@ -385,4 +440,43 @@ async fn pushing_the_products_schema_to_an_empty_database_then_marking_it_applie
     ));
     assert!(migrate::migrate(&db, &embedded).await.unwrap().is_empty());
     assert_eq!(count(&db, "SELECT count(*) FROM contact").await, 1);
+}
+
+#[tokio::test]
+async fn a_rebuild_remakes_the_triggers_that_read_a_view_over_the_rebuilt_table() {
+    // The shape of `contact_fts_tag_insert`: a trigger on pet reads a view over person; when
+    // person is rebuilt the view goes with it, and the rename of the new table fails unless
+    // the trigger is dropped and made again too.
+    let objects = "CREATE TABLE log (person_name TEXT);
+CREATE VIEW person_doc AS SELECT id, name FROM person;
+CREATE TRIGGER pet_logged AFTER INSERT ON pet BEGIN
+    INSERT INTO log (person_name) SELECT d.name FROM person_doc d WHERE d.id = NEW.person_id;
+END;
+";
+    let db = raw_db().await;
+    let conn = db.primary().conn().await.unwrap();
+    conn.execute_batch(objects).await.unwrap();
+    drop(conn);
+    db.sync().await.unwrap();
+    let schema = BASE.replace("    city TEXT\n", "    city TEXT CHECK (city != '')\n") + objects;
+    let prepared = push::prepare(&db, &schema, &[], &GenerateOptions::default())
+        .await
+        .unwrap();
+    push::apply(&db, &prepared, PushOptions::default())
+        .await
+        .unwrap();
+    assert_matches(&db, &schema).await;
+    let conn = db.primary().conn().await.unwrap();
+    conn.execute(
+        "INSERT INTO pet (id, person_id, name) VALUES (5, 2, 'Bit')",
+        (),
+    )
+    .await
+    .unwrap();
+    drop(conn);
+    db.sync().await.unwrap();
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM log WHERE person_name = 'Grace'").await,
+        1
+    );
 }

@@ -174,7 +174,10 @@ pub async fn mark_applied(config: &DbConfig) -> Result<(), Failure> {
             pushes_resolved,
         } => {
             for m in &migrations {
-                outln!("marked applied {} (not run: the database has it already)", m.label());
+                outln!(
+                    "marked applied {} (not run: the database has it already)",
+                    m.label()
+                );
             }
             if migrations.is_empty() {
                 outln!("No pending migrations; the database is what the migrations produce.");
