@@ -480,3 +480,27 @@ END;
         1
     );
 }
+
+#[tokio::test]
+async fn the_push_record_is_not_part_of_the_schema_so_a_backup_of_a_pushed_database_verifies() {
+    let db = common::empty_db().await;
+    let schema =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../schema.sql")).unwrap();
+    let embedded = migrate::embedded().unwrap();
+    let prepared = push::prepare(&db, &schema, &embedded, &GenerateOptions::default())
+        .await
+        .unwrap();
+    push::apply(&db, &prepared, PushOptions::default())
+        .await
+        .unwrap();
+    push::mark_applied(&db, &embedded).await.unwrap();
+    let conn = db.conn().await.unwrap();
+    let read = migrate::Schema::read(&conn).await.unwrap();
+    assert!(read.table("__devhub_push").is_none());
+    assert_eq!(pushes(&db).await.len(), 1);
+    drop(conn);
+
+    let file = db.dir.path().join("backup.db");
+    devhub_db::backup::backup(&db, &file, false).await.unwrap();
+    devhub_db::backup::verify(&file).await.unwrap();
+}

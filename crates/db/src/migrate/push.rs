@@ -339,8 +339,13 @@ pub async fn unresolved_push(conn: &Connection) -> Result<Option<PushRecord>> {
 /// Why `db migrate` (and `serve`, which migrates at start) refuses a pushed database with
 /// pending migrations, and what to do.
 pub fn pushed_message(push: &PushRecord, pending: usize) -> String {
+    let when = if push.last_migration == 0 {
+        "and has no migration applied"
+    } else {
+        "after its last migration"
+    };
     format!(
-        "this database was changed with `db push` ({}) after its last migration, and {pending} \
+        "this database was changed with `db push` ({}) {when}, and {pending} \
          migration(s) are pending: to put it back under migrations, generate the migration \
          (`devhub db generate NAME`) and mark it applied with `devhub db migrate --mark-applied`, \
          or recreate the database; to keep developing with push, run `devhub serve --no-migrate`",
