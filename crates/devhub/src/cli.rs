@@ -419,13 +419,42 @@ pub struct ExportArgs {
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
     /// Apply pending migrations (creates the database file if missing)
-    Migrate,
+    Migrate(MigrateArgs),
     /// List applied and pending migrations
     Status,
     /// Write the next migration from the difference between schema.sql and the migrations
     Generate(GenerateArgs),
     /// Fail when schema.sql and the migrations disagree
     Check(SourceArgs),
+    /// Development: apply schema.sql to the database directly, without a migration
+    Push(PushArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct MigrateArgs {
+    /// Record the pending migrations as applied without running them, when the database
+    /// already is what they produce (after `db push` and `db generate`)
+    #[arg(long)]
+    pub mark_applied: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PushArgs {
+    /// The declarative schema to push
+    #[arg(long, default_value = "schema.sql", value_name = "FILE")]
+    pub schema: PathBuf,
+    /// Print the statements (and what they would drop) and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Push even where schema.sql changes or drops what applied migrations created
+    #[arg(long)]
+    pub force: bool,
+    /// Drop tables and columns without asking (needed without a terminal)
+    #[arg(long)]
+    pub allow_data_loss: bool,
+    /// A renamed column, as table.old=new (repeatable), so its values are kept
+    #[arg(long = "rename", value_name = "TABLE.OLD=NEW")]
+    pub renames: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]

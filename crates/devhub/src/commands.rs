@@ -37,6 +37,7 @@ fn source_paths(args: &SourceArgs) -> SourcePaths {
 
 pub async fn db_migrate(config: &DbConfig) -> Result<(), Failure> {
     let db = Db::open(config, OpenMode::CreateIfMissing).await?;
+    crate::push::refuse_pushed(&db).await?;
     let applied = migrate::migrate(&db, &migrate::embedded()?).await?;
     if applied.is_empty() {
         outln!("Database is up to date ({}).", db.location().describe());

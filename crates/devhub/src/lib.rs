@@ -4,6 +4,7 @@ mod backup;
 pub mod cli;
 mod commands;
 mod crm;
+mod push;
 mod reminders;
 mod transfer;
 mod users;
@@ -64,7 +65,11 @@ fn one_line(message: &str) -> String {
 async fn dispatch(cli: Cli) -> Result<(), Failure> {
     let config = commands::db_config(&cli.database)?;
     match cli.command {
-        Command::Db(DbCommand::Migrate) => commands::db_migrate(&config).await,
+        Command::Db(DbCommand::Migrate(args)) if args.mark_applied => {
+            push::mark_applied(&config).await
+        }
+        Command::Db(DbCommand::Migrate(_)) => commands::db_migrate(&config).await,
+        Command::Db(DbCommand::Push(args)) => push::push(&config, &args).await,
         Command::Db(DbCommand::Status) => commands::db_status(&config).await,
         Command::Db(DbCommand::Generate(args)) => commands::db_generate(&args).await,
         Command::Db(DbCommand::Check(args)) => commands::db_check(&args).await,

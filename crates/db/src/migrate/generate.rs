@@ -166,11 +166,45 @@ pub async fn plan(current: &Schema, desired: &Schema, options: &GenerateOptions)
     // Views, triggers and virtual tables: dropped first (a rebuild would break the views and
     // triggers that name its table: they are dropped and made again around it), created last,
     // once every table they read exists.
-    let stale = |old: &Object| match desired.object(old.kind, &old.name) {
-        None => true,
-        Some(new) if new.normalized != old.normalized => true,
-        Some(_) => old.kind != ObjectKind::VirtualTable && rebuilt.iter().any(|t| old.mentions(t)),
+    // What a rebuild's `ALTER TABLE … RENAME` finds missing must be made again after it: the
+    // views and triggers that name a rebuilt table, and, in turn, those that name such a view
+    // or a dropped or changed view or virtual table (a trigger on `contact_tag` that reads a
+    // view over `tag`, when `tag` is rebuilt).
+    let changed = |old: &Object| {
+        desired
+            .object(old.kind, &old.name)
+            .is_none_or(|new| new.normalized != old.normalized)
     };
+    let mut remade: Vec<String> = Vec::new();
+    if !rebuilt.is_empty() {
+        let mut gone: Vec<String> = rebuilt.clone();
+        gone.extend(
+            current
+                .objects
+                .iter()
+                .filter(|o| o.kind != ObjectKind::Trigger && changed(o))
+                .map(|o| o.name.to_ascii_lowercase()),
+        );
+        loop {
+            let before = remade.len();
+            for old in &current.objects {
+                let name = old.name.to_ascii_lowercase();
+                if old.kind == ObjectKind::VirtualTable || remade.contains(&name) {
+                    continue;
+                }
+                if gone.iter().any(|t| *t != name && old.mentions(t)) {
+                    remade.push(name.clone());
+                    if !gone.contains(&name) {
+                        gone.push(name);
+                    }
+                }
+            }
+            if remade.len() == before {
+                break;
+            }
+        }
+    }
+    let stale = |old: &Object| changed(old) || remade.contains(&old.name.to_ascii_lowercase());
     let mut object_drops = Vec::new();
     for old in current.objects.iter().rev() {
         if !stale(old) {

@@ -2,6 +2,7 @@
 //! tooling (`db generate`, `db check`).
 
 mod generate;
+pub mod push;
 mod schema;
 pub mod sqltext;
 
@@ -251,6 +252,11 @@ pub async fn migrate(db: &Db, migrations: &[Migration]) -> Result<Vec<Migration>
     verify_applied(&recorded, migrations)?;
     if recorded.len() == migrations.len() {
         return Ok(Vec::new());
+    }
+    // A database changed by `db push` since its last migration: say what to do rather than
+    // fail on a `CREATE TABLE` of something the push made already.
+    if let Some(message) = push::refuse_pushed(&conn, migrations.len() - recorded.len()).await? {
+        return Err(Error::Migration(message));
     }
     conn.execute(CREATE_MIGRATIONS_TABLE, ()).await?;
 

@@ -167,12 +167,14 @@ impl Schema {
             .filter(move |i| i.table.eq_ignore_ascii_case(table))
     }
 
-    /// Reads the schema of the database behind `conn`.
+    /// Reads the schema of the database behind `conn`: devhub's bookkeeping tables
+    /// (`__devhub_migrations`, `__devhub_push`, …) are not part of it.
     pub async fn read(conn: &Connection) -> Result<Schema> {
         let mut rows = conn
             .query(
                 "SELECT type, name, tbl_name, sql FROM sqlite_schema \
                  WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name != ?1 \
+                 AND tbl_name NOT LIKE '\\_\\_devhub\\_%' ESCAPE '\\' \
                  ORDER BY rowid",
                 [MIGRATIONS_TABLE],
             )
