@@ -55,7 +55,12 @@ async fn an_added_column_is_reported() {
     let db = test_db().await;
     exec(&db, "ALTER TABLE contact ADD COLUMN nickname TEXT").await;
     let d = drift(&db).await;
-    let line = only(&d, DriftKind::Extra, DriftObject::Column, "contact.nickname");
+    let line = only(
+        &d,
+        DriftKind::Extra,
+        DriftObject::Column,
+        "contact.nickname",
+    );
     assert_eq!(
         line,
         "column contact.nickname exists in the database but not in the migrations"

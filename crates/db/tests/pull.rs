@@ -10,13 +10,15 @@ use common::{empty_db, test_db, TestDb};
 
 use std::path::{Path, PathBuf};
 
-use devhub_db::migrate::{self, differences, schema_sql, Schema};
 use devhub_db::migrate::sqltext::normalize;
+use devhub_db::migrate::{self, differences, schema_sql, Schema};
 use devhub_db::Db;
 
 fn common_mode_is_local() -> bool {
     matches!(
-        std::env::var("DEVHUB_TEST_MODE").unwrap_or_default().as_str(),
+        std::env::var("DEVHUB_TEST_MODE")
+            .unwrap_or_default()
+            .as_str(),
         "" | "local"
     )
 }
@@ -78,7 +80,10 @@ async fn the_pulled_sql_recreates_a_migrated_database_without_differences() {
     // Every kind of object is there.
     assert!(has(&pulled, "CREATE VIRTUAL TABLE contact_fts USING fts5("));
     assert!(has(&pulled, "CREATE VIEW contact_info_document AS"));
-    assert!(has(&pulled, "CREATE TRIGGER contact_fts_insert AFTER INSERT ON contact"));
+    assert!(has(
+        &pulled,
+        "CREATE TRIGGER contact_fts_insert AFTER INSERT ON contact"
+    ));
     assert!(has(&pulled, "CREATE UNIQUE INDEX contact_id_user_idx"));
     assert!(has(&pulled, "ON DELETE CASCADE"));
 }
@@ -95,13 +100,22 @@ async fn pulling_is_stable_pull_apply_pull_gives_the_same_text() {
     } else {
         // The server re-renders what it is given: the same statements, and from the second
         // pull on the very same text.
-        assert_eq!(normalized_statements(&first), normalized_statements(&second));
+        assert_eq!(
+            normalized_statements(&first),
+            normalized_statements(&second)
+        );
         let third = pulled_body(&applied_to_fresh(&second).await.db).await;
         assert_eq!(second, third);
     }
     // … and to a local in-memory one.
     let local = Db::open_in_memory().await.unwrap();
-    local.conn().await.unwrap().execute_batch(&first).await.unwrap();
+    local
+        .conn()
+        .await
+        .unwrap()
+        .execute_batch(&first)
+        .await
+        .unwrap();
     let conn = local.conn().await.unwrap();
     assert_eq!(schema_sql(&Schema::read(&conn).await.unwrap()), first);
     // Each statement ends in `;` and is separated from the next by one blank line.
@@ -134,12 +148,12 @@ async fn pulling_the_products_own_database_reproduces_schema_sql() {
                     .iter()
                     .map(|i| (format!("index {}", i.name), normalize(&i.sql))),
             )
-            .chain(schema.objects.iter().map(|o| {
-                (
-                    format!("{} {}", o.kind.noun(), o.name),
-                    normalize(&o.sql),
-                )
-            }))
+            .chain(
+                schema
+                    .objects
+                    .iter()
+                    .map(|o| (format!("{} {}", o.kind.noun(), o.name), normalize(&o.sql))),
+            )
             .collect();
         out.sort();
         out
@@ -155,6 +169,42 @@ async fn pulling_the_products_own_database_reproduces_schema_sql() {
         .map(|(p, d)| format!("{}:\n  pulled:   {}\n  declared: {}", p.0, p.1, d.1))
         .collect();
     assert!(differing.is_empty(), "{}", differing.join("\n"));
+
+    // Byte for byte, what differs (stored as SQLite keeps it: ALTER TABLE ADD COLUMN and
+    // rebuilds leave other text than schema.sql's; comments between statements are not kept).
+    let raw = |schema: &Schema| -> Vec<(String, String)> {
+        let mut out: Vec<_> = schema
+            .tables
+            .iter()
+            .map(|t| (t.name.clone(), t.sql.clone()))
+            .chain(
+                schema
+                    .indexes
+                    .iter()
+                    .map(|i| (i.name.clone(), i.sql.clone())),
+            )
+            .chain(
+                schema
+                    .objects
+                    .iter()
+                    .map(|o| (o.name.clone(), o.sql.clone())),
+            )
+            .collect();
+        out.sort();
+        out
+    };
+    let not_verbatim: Vec<_> = raw(&from_pull)
+        .into_iter()
+        .zip(raw(&declared))
+        .filter(|(p, d)| p.1 != d.1)
+        .map(|(p, _)| p.0)
+        .collect();
+    eprintln!(
+        "{} of {} statements are not verbatim those of schema.sql: {}",
+        not_verbatim.len(),
+        pulled_statements.len(),
+        not_verbatim.join(", ")
+    );
 }
 
 /// A database as the original app's Drizzle migrator leaves it: the fixture's file when it
@@ -184,9 +234,11 @@ async fn drizzle_database() -> TestDb {
         .unwrap();
         return test;
     }
-    eprintln!("(no {}: building it from the fixture's migration)", file.display());
-    let migration =
-        std::fs::read_to_string(fixture.join("migrations/0000_init.sql")).unwrap();
+    eprintln!(
+        "(no {}: building it from the fixture's migration)",
+        file.display()
+    );
+    let migration = std::fs::read_to_string(fixture.join("migrations/0000_init.sql")).unwrap();
     let mut sql = String::from(
         "CREATE TABLE IF NOT EXISTS \"__drizzle_migrations\" (\n\t\t\tid SERIAL PRIMARY KEY,\n\t\t\thash text NOT NULL,\n\t\t\tcreated_at numeric\n\t\t);\n",
     );
@@ -194,7 +246,9 @@ async fn drizzle_database() -> TestDb {
         sql.push_str(statement.trim());
         sql.push('\n');
     }
-    sql.push_str("INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('x', 1700000000000);");
+    sql.push_str(
+        "INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('x', 1700000000000);",
+    );
     applied_to_fresh(&sql).await
 }
 
@@ -206,8 +260,14 @@ async fn a_database_of_the_original_app_pulls_into_sql_that_recreates_it() {
     let pulled = pulled_body(&db).await;
     // drizzle-kit's quoting and its foreign keys' actions are kept as written.
     assert!(has(&pulled, "CREATE TABLE `contact` ("), "{pulled}");
-    assert!(has(&pulled, "ON UPDATE no action ON DELETE no action"), "{pulled}");
-    assert!(has(&pulled, "CREATE UNIQUE INDEX `user_username_unique`"), "{pulled}");
+    assert!(
+        has(&pulled, "ON UPDATE no action ON DELETE no action"),
+        "{pulled}"
+    );
+    assert!(
+        has(&pulled, "CREATE UNIQUE INDEX `user_username_unique`"),
+        "{pulled}"
+    );
     assert!(has(&pulled, "__drizzle_migrations"), "{pulled}");
 
     let recreated = migrate::schema_of_sql(&pulled).await.unwrap();

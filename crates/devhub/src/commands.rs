@@ -4,7 +4,9 @@ use devhub_db::migrate::{self, GenerateOptions, Generated, MigrationState, Sourc
 use devhub_db::password;
 use devhub_db::{seed, Db, DbConfig, Location, OpenMode, Synchronous};
 
-use crate::cli::{CheckArgs, DatabaseArgs, GenerateArgs, SeedArgs, ServeArgs, SourceArgs, StudioArgs};
+use crate::cli::{
+    CheckArgs, DatabaseArgs, GenerateArgs, SeedArgs, ServeArgs, SourceArgs, StudioArgs,
+};
 use crate::Failure;
 
 /// `println!` that does not panic when stdout is closed (`devhub … | head`).

@@ -66,14 +66,9 @@ pub async fn pull(config: &DbConfig, args: &PullArgs) -> Result<(), Failure> {
             let _ = std::io::stdout().write_all(sql.as_bytes());
         }
         Some(out) => {
-            std::fs::write(out, &sql).map_err(|e| {
-                Failure::Failed(format!("cannot write {}: {e}", out.display()))
-            })?;
-            outln!(
-                "wrote {} from {}",
-                out.display(),
-                db.location().describe()
-            );
+            std::fs::write(out, &sql)
+                .map_err(|e| Failure::Failed(format!("cannot write {}: {e}", out.display())))?;
+            outln!("wrote {} from {}", out.display(), db.location().describe());
         }
     }
     Ok(())

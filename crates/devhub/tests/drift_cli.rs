@@ -93,7 +93,9 @@ fn status_lists_drift_and_check_database_fails_on_it() {
     let out = text(&o.stdout);
     assert!(out.contains(" applied, 0 pending"), "{out}");
     assert!(
-        out.contains("drift: column contact.nickname exists in the database but not in the migrations\n"),
+        out.contains(
+            "drift: column contact.nickname exists in the database but not in the migrations\n"
+        ),
         "{out}"
     );
     assert!(
@@ -108,9 +110,13 @@ fn status_lists_drift_and_check_database_fails_on_it() {
     let lines: Vec<_> = err.trim_end().lines().collect();
     assert_eq!(lines.len(), 3, "{err}");
     assert!(lines[0].contains("drift: column contact.nickname"), "{err}");
-    assert!(lines[1].contains("drift: index contact_user_created_idx"), "{err}");
     assert!(
-        lines[2].starts_with("devhub: the database has drifted from its migrations (2 differences)"),
+        lines[1].contains("drift: index contact_user_created_idx"),
+        "{err}"
+    );
+    assert!(
+        lines[2]
+            .starts_with("devhub: the database has drifted from its migrations (2 differences)"),
         "{err}"
     );
     // Without --database, check compares schema.sql and the migrations only.
@@ -157,7 +163,9 @@ fn serve_starts_with_an_extra_index_and_logs_it() {
     let out = child.wait_with_output().unwrap();
     let err = text(&out.stderr);
     assert!(
-        err.contains("drift: index contact_by_hand_idx exists in the database but not in the migrations"),
+        err.contains(
+            "drift: index contact_by_hand_idx exists in the database but not in the migrations"
+        ),
         "{err}"
     );
 }
@@ -169,7 +177,10 @@ fn pull_writes_stdout_or_a_file_and_refuses_to_overwrite_without_force() {
     let o = run(&db, &["db", "pull"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let sql = text(&o.stdout);
-    assert!(sql.starts_with("-- Pulled by `devhub db pull` from local file "), "{sql}");
+    assert!(
+        sql.starts_with("-- Pulled by `devhub db pull` from local file "),
+        "{sql}"
+    );
     assert!(sql.contains("\n\nCREATE TABLE user (\n"), "{sql}");
     assert!(!sql.contains("__devhub_migrations"), "{sql}");
 
@@ -225,7 +236,9 @@ fn status_check_and_pull_read_a_server_directly_and_through_a_replica() {
     hand_edit(&url, "CREATE TABLE foo (x TEXT)");
 
     for replica in [None, Some(replica.as_path())] {
-        let o = devhub_url(&url, replica, &["db", "status"]).output().unwrap();
+        let o = devhub_url(&url, replica, &["db", "status"])
+            .output()
+            .unwrap();
         assert!(o.status.success(), "{}", text(&o.stderr));
         let out = text(&o.stdout);
         assert!(

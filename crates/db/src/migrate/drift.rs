@@ -267,19 +267,19 @@ fn list_or_none(items: &[String]) -> String {
 }
 
 /// Column by column: missing, extra, and changed type / default / NOT NULL / key / definition.
-fn compare_columns(
-    want: &super::schema::Table,
-    have: &super::schema::Table,
-    out: &mut Vec<Drift>,
-) {
+fn compare_columns(want: &super::schema::Table, have: &super::schema::Table, out: &mut Vec<Drift>) {
     let find = |columns: &[Column], name: &str| {
         columns
             .iter()
             .find(|c| c.name.eq_ignore_ascii_case(name))
             .cloned()
     };
-    let want_defs = table_items(&want.sql).map(|i| i.columns).unwrap_or_default();
-    let have_defs = table_items(&have.sql).map(|i| i.columns).unwrap_or_default();
+    let want_defs = table_items(&want.sql)
+        .map(|i| i.columns)
+        .unwrap_or_default();
+    let have_defs = table_items(&have.sql)
+        .map(|i| i.columns)
+        .unwrap_or_default();
     for w in &want.columns {
         let name = format!("{}.{}", want.name, w.name);
         let Some(h) = find(&have.columns, &w.name) else {

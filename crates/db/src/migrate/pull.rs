@@ -1,6 +1,7 @@
 //! `devhub db pull`: a `schema.sql` written from what a database holds.
 
 use super::schema::{ObjectKind, Schema};
+use super::sqltext::{normalize, table_items};
 use crate::db::Db;
 use crate::error::Result;
 
@@ -18,7 +19,8 @@ pub async fn pull(db: &Db) -> Result<String> {
     ))
 }
 
-/// The statements that recreate `schema`, each as SQLite stores it, ending in `;` and
+/// The statements that recreate `schema`, each as SQLite stores it (a table's added columns
+/// put on lines of their own: [`tidy_added_columns`]), ending in `;` and
 /// separated by a blank line, in an order that runs: tables in creation order, then indexes,
 /// virtual tables, views (which may read either) and triggers (which may write any of them).
 /// devhub's own bookkeeping tables (`__devhub_…`) are left out.
@@ -27,20 +29,20 @@ pub fn schema_sql(schema: &Schema) -> String {
         name.to_ascii_lowercase()
             .starts_with(super::drift::BOOKKEEPING_PREFIX)
     };
-    let mut statements: Vec<&str> = Vec::new();
+    let mut statements: Vec<String> = Vec::new();
     statements.extend(
         schema
             .tables
             .iter()
             .filter(|t| !bookkeeping(&t.name))
-            .map(|t| t.sql.as_str()),
+            .map(|t| tidy_added_columns(&t.sql)),
     );
     statements.extend(
         schema
             .indexes
             .iter()
             .filter(|i| !bookkeeping(&i.table))
-            .map(|i| i.sql.as_str()),
+            .map(|i| i.sql.clone()),
     );
     for kind in [
         ObjectKind::VirtualTable,
@@ -52,7 +54,7 @@ pub fn schema_sql(schema: &Schema) -> String {
                 .objects
                 .iter()
                 .filter(|o| o.kind == kind && !bookkeeping(&o.name) && !bookkeeping(&o.table))
-                .map(|o| o.sql.as_str()),
+                .map(|o| o.sql.clone()),
         );
     }
     let mut out = String::new();
@@ -64,4 +66,71 @@ pub fn schema_sql(schema: &Schema) -> String {
         out.push_str(";\n");
     }
     out
+}
+
+/// A table that `ALTER TABLE … ADD COLUMN` changed, with its added columns on lines of their
+/// own like the others. SQLite stores such a table as its original text with `, <column>`
+/// put before the closing parenthesis (`…updated_at INTEGER\n, role TEXT, disabled_at
+/// INTEGER)`); this puts each added column on its own line with the indentation of the
+/// column above. The result must normalise to the stored text (the same table to SQLite),
+/// or the stored text is kept as it is.
+fn tidy_added_columns(sql: &str) -> String {
+    let unchanged = || sql.to_string();
+    let Some(pos) = sql.find("\n, ") else {
+        return unchanged();
+    };
+    let Some(items) = table_items(sql) else {
+        return unchanged();
+    };
+    let Some(close) = sql.rfind(')').filter(|close| *close > pos) else {
+        return unchanged();
+    };
+    let inner = &sql[pos + 1..close];
+    let indent: String = sql[..pos]
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .chars()
+        .take_while(|c| c.is_whitespace())
+        .collect();
+    let mut out = sql[..pos].to_string();
+    for column in &items.columns {
+        if inner.contains(&column.source) {
+            out.push_str(",\n");
+            out.push_str(&indent);
+            out.push_str(&column.source);
+        }
+    }
+    out.push('\n');
+    out.push_str(&sql[close..]);
+    if normalize(&out) == normalize(sql) {
+        out
+    } else {
+        unchanged()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tidy_added_columns;
+
+    #[test]
+    fn added_columns_go_on_lines_of_their_own() {
+        let stored = "CREATE TABLE user (\n    id TEXT PRIMARY KEY,\n    created_at INTEGER DEFAULT (unixepoch())\n, role TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('admin', 'member')), disabled_at INTEGER)";
+        assert_eq!(
+            tidy_added_columns(stored),
+            "CREATE TABLE user (\n    id TEXT PRIMARY KEY,\n    created_at INTEGER DEFAULT (unixepoch()),\n    role TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('admin', 'member')),\n    disabled_at INTEGER\n)"
+        );
+    }
+
+    #[test]
+    fn other_tables_are_kept_as_stored() {
+        for sql in [
+            "CREATE TABLE t (a TEXT, b INTEGER)",
+            "CREATE TABLE t (\n  a TEXT,\n  b INTEGER\n)",
+            "CREATE TABLE t (a TEXT CHECK (a <> '\n, x'))",
+        ] {
+            assert_eq!(tidy_added_columns(sql), sql);
+        }
+    }
 }
