@@ -256,3 +256,19 @@ fn status_check_and_pull_read_a_server_directly_and_through_a_replica() {
         assert!(sql.contains("CREATE TABLE contact ("), "{sql}");
     }
 }
+
+#[test]
+fn help_lists_pull_and_the_new_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("none.db");
+    let help = |args: &[&str]| text(&run(&db, args).stdout);
+    let db_help = help(&["db", "--help"]);
+    assert!(
+        db_help.lines().any(|l| l.trim_start().starts_with("pull")),
+        "{db_help}"
+    );
+    assert!(help(&["db", "check", "--help"]).contains("--database"));
+    let pull_help = help(&["db", "pull", "--help"]);
+    assert!(pull_help.contains("--out <FILE>"), "{pull_help}");
+    assert!(pull_help.contains("--force"), "{pull_help}");
+}
