@@ -420,14 +420,18 @@ pub struct ExportArgs {
 pub enum DbCommand {
     /// Apply pending migrations (creates the database file if missing)
     Migrate(MigrateArgs),
-    /// List applied and pending migrations
+    /// List applied and pending migrations, then any drift (where the database's schema
+    /// differs from the one its applied migrations make)
     Status,
     /// Write the next migration from the difference between schema.sql and the migrations
     Generate(GenerateArgs),
-    /// Fail when schema.sql and the migrations disagree
-    Check(SourceArgs),
+    /// Fail when schema.sql and the migrations disagree (and, with --database, when the
+    /// database has drifted from its migrations)
+    Check(CheckArgs),
     /// Development: apply schema.sql to the database directly, without a migration
     Push(PushArgs),
+    /// Write a schema.sql from what a database (DATABASE_URL: a file or a server) holds
+    Pull(PullArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -455,6 +459,26 @@ pub struct PushArgs {
     /// A renamed column, as table.old=new (repeatable), so its values are kept
     #[arg(long = "rename", value_name = "TABLE.OLD=NEW")]
     pub renames: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Also compare the live database (DATABASE_URL) with the migrations it has applied, and
+    /// fail on any drift
+    #[arg(long)]
+    pub database: bool,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// Write to this file instead of standard output
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Overwrite FILE when it exists
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Args)]

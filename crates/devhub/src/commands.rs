@@ -4,7 +4,9 @@ use devhub_db::migrate::{self, GenerateOptions, Generated, MigrationState, Sourc
 use devhub_db::password;
 use devhub_db::{seed, Db, DbConfig, Location, OpenMode, Synchronous};
 
-use crate::cli::{DatabaseArgs, GenerateArgs, SeedArgs, ServeArgs, SourceArgs, StudioArgs};
+use crate::cli::{
+    CheckArgs, DatabaseArgs, GenerateArgs, SeedArgs, ServeArgs, SourceArgs, StudioArgs,
+};
 use crate::Failure;
 
 /// `println!` that does not panic when stdout is closed (`devhub … | head`).
@@ -70,6 +72,7 @@ pub async fn db_status(config: &DbConfig) -> Result<(), Failure> {
         }
     }
     outln!("{} applied, {pending} pending", statuses.len() - pending);
+    crate::drift::print_drift(&db).await;
     Ok(())
 }
 
@@ -100,19 +103,33 @@ pub async fn db_generate(args: &GenerateArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-pub async fn db_check(args: &SourceArgs) -> Result<(), Failure> {
-    let differences = migrate::check(&source_paths(args)).await?;
+pub async fn db_check(config: &DbConfig, args: &CheckArgs) -> Result<(), Failure> {
+    let differences = migrate::check(&source_paths(&args.source)).await?;
     if differences.is_empty() {
         outln!("schema.sql and the migrations agree.");
-        return Ok(());
     }
     for d in &differences {
         eprintln!("  {d}");
     }
-    Err(Failure::Failed(format!(
-        "schema.sql and the migrations disagree ({} differences): run `devhub db generate <name>`",
-        differences.len()
-    )))
+    let drift = if args.database {
+        crate::drift::check_database(config).await?
+    } else {
+        0
+    };
+    match (differences.len(), drift) {
+        (0, 0) => Ok(()),
+        (0, n) => Err(Failure::Failed(format!(
+            "the database has drifted from its migrations ({n} differences): put an intended \
+             change in a migration, or undo the hand edit"
+        ))),
+        (n, 0) => Err(Failure::Failed(format!(
+            "schema.sql and the migrations disagree ({n} differences): run `devhub db generate <name>`"
+        ))),
+        (n, d) => Err(Failure::Failed(format!(
+            "schema.sql and the migrations disagree ({n} differences): run `devhub db generate \
+             <name>`; and the database has drifted from its migrations ({d} differences)"
+        ))),
+    }
 }
 
 /// `devhub seed-demo`: demo users `demo1` … with deterministic contacts and interactions.

@@ -4,6 +4,7 @@ mod backup;
 pub mod cli;
 mod commands;
 mod crm;
+mod drift;
 mod push;
 mod reminders;
 mod transfer;
@@ -72,7 +73,8 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Db(DbCommand::Push(args)) => push::push(&config, &args).await,
         Command::Db(DbCommand::Status) => commands::db_status(&config).await,
         Command::Db(DbCommand::Generate(args)) => commands::db_generate(&args).await,
-        Command::Db(DbCommand::Check(args)) => commands::db_check(&args).await,
+        Command::Db(DbCommand::Check(args)) => commands::db_check(&config, &args).await,
+        Command::Db(DbCommand::Pull(args)) => drift::pull(&config, &args).await,
         Command::SeedDemo(args) => commands::seed_demo(&config, &args).await,
         Command::Serve(args) => commands::serve(&config, &args).await,
         Command::Studio(args) => commands::studio(&config, &args).await,

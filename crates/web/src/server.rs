@@ -44,6 +44,36 @@ fn db_error(e: devhub_db::Error) -> ServeError {
     }
 }
 
+/// Logs where the database's schema differs from what its applied migrations make, and
+/// refuses to start when a table or column they create is missing (every page would fail on
+/// it); anything else (an extra column, a missing index) is a warning.
+async fn check_drift(db: &Db) -> Result<(), ServeError> {
+    let migrations = migrate::embedded().map_err(db_error)?;
+    let drift = match migrate::drift(db, &migrations).await {
+        Ok(drift) => drift,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not compare the database with its migrations");
+            return Ok(());
+        }
+    };
+    for d in &drift {
+        tracing::warn!("drift: {d}");
+    }
+    let breaking: Vec<String> = drift
+        .iter()
+        .filter(|d| d.breaks_the_app())
+        .map(|d| d.to_string())
+        .collect();
+    if breaking.is_empty() {
+        return Ok(());
+    }
+    Err(ServeError::Config(format!(
+        "refusing to start: the database has drifted from its migrations: {}. Restore it \
+         (undo the hand edit, or restore a backup); `devhub db status` lists every difference",
+        breaking.join("; ")
+    )))
+}
+
 /// Runs the web app until SIGINT or SIGTERM.
 pub async fn serve(db_config: &DbConfig, config: ServeConfig) -> Result<(), ServeError> {
     let db = Db::open(db_config, OpenMode::CreateIfMissing)
@@ -55,6 +85,7 @@ pub async fn serve(db_config: &DbConfig, config: ServeConfig) -> Result<(), Serv
             tracing::info!(migration = %m.label(), "applied migration");
         }
     }
+    check_drift(&db).await?;
     // An instance always has an admin: one whose accounts predate roles gets its oldest.
     match db.users().ensure_admin().await {
         Ok(Some(user)) => tracing::info!(

@@ -1,7 +1,9 @@
 //! Migrations: the embedded files, the runner (`db migrate`, `db status`) and the schema
 //! tooling (`db generate`, `db check`).
 
+pub mod drift;
 mod generate;
+pub mod pull;
 pub mod push;
 mod schema;
 pub mod sqltext;
@@ -12,7 +14,9 @@ use chrono::{DateTime, Utc};
 use libsql::Connection;
 use sha2::{Digest, Sha256};
 
+pub use drift::{drift, Drift, DriftKind, DriftObject};
 pub use generate::{differences, plan, GenerateOptions, Plan};
+pub use pull::{pull, schema_sql};
 pub use schema::{Column, ForeignKey, Index, Object, ObjectKind, Schema, Table, MIGRATIONS_TABLE};
 
 use crate::db::Db;
