@@ -426,6 +426,19 @@ pub enum DbCommand {
     Generate(GenerateArgs),
     /// Fail when schema.sql and the migrations disagree
     Check(SourceArgs),
+    /// Bring a database of the original app (SvelteKit + Drizzle) to devhub's schema, in place,
+    /// keeping every row
+    Adopt(AdoptArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AdoptArgs {
+    /// Do everything and check it, then roll back: shows what adopting would do
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the result as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -1,5 +1,6 @@
 //! The `devhub` binary's library: one function per subcommand.
 
+mod adopt;
 mod backup;
 pub mod cli;
 mod commands;
@@ -68,6 +69,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Db(DbCommand::Status) => commands::db_status(&config).await,
         Command::Db(DbCommand::Generate(args)) => commands::db_generate(&args).await,
         Command::Db(DbCommand::Check(args)) => commands::db_check(&args).await,
+        Command::Db(DbCommand::Adopt(args)) => adopt::adopt(&config, &args).await,
         Command::SeedDemo(args) => commands::seed_demo(&config, &args).await,
         Command::Serve(args) => commands::serve(&config, &args).await,
         Command::Studio(args) => commands::studio(&config, &args).await,
