@@ -304,10 +304,54 @@ async fn migrate_refuses_adopt_adopts_once_and_the_adopted_accounts_log_in_after
     );
     assert!(body.contains("mastodon: @mh@hachyderm.io"), "{body}");
     assert!(body.contains("1936"), "the birthday before 1970: {body}");
-    // The admin page (ada is the admin) lists both accounts.
+    // The admin page (ada is the admin) flags the account still to reset, with its link.
     let (status, _, body) = request(&addr, "GET", "/admin", &cookie, "");
     assert_eq!(status, 200);
-    assert!(body.contains("grace"), "{body}");
+    assert_eq!(
+        body.matches("Needs a password reset</span>").count(),
+        0,
+        "{body}"
+    );
+    child.stop();
+    let db = devhub_db::Db::open(
+        &devhub_db::DbConfig::local(dir.path().join("local.db")),
+        devhub_db::OpenMode::MustExist,
+    )
+    .await
+    .unwrap();
+    db.conn()
+        .await
+        .unwrap()
+        .execute(
+            "UPDATE user SET password_hash = 'scrypt$c2FsdA$aGFzaA' WHERE username = 'grace'",
+            (),
+        )
+        .await
+        .unwrap();
+    db.close();
+    let (child, url) = support::spawn_announced({
+        let mut c = Command::new(env!("CARGO_BIN_EXE_devhub"));
+        c.args(["serve", "--port", "0", "--no-reminders"])
+            .current_dir(dir.path())
+            .env_remove("DATABASE_URL")
+            .env_remove("DATABASE_REPLICA_PATH")
+            .env("RUST_LOG", "warn");
+        c
+    });
+    let mut child = scopeguard(child);
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let (status, _, body) = request(&addr, "GET", "/admin", &cookie, "");
+    assert_eq!(status, 200);
+    let row = body
+        .split("data-username=\"grace\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</tr>").next())
+        .unwrap_or_else(|| panic!("no row for grace: {body}"));
+    assert!(row.contains("Needs a password reset"), "{row}");
+    assert!(row.contains("/reset-link"), "{row}");
     child.stop();
 }
 
