@@ -441,7 +441,8 @@ async fn check_source(conn: &libsql::Connection, report: &mut AdoptReport) -> Re
             }
         }
     }
-    // Tables of devhub's that the database already has under another meaning.
+    // Other tables stay as they are (one named like a table of devhub's makes its migration
+    // fail, and everything rolls back).
     for t in &schema.tables {
         let name = t.name.as_str();
         if ORIGINAL.iter().any(|(o, _)| *o == name) || name == DRIZZLE_TABLE {
@@ -632,10 +633,6 @@ pub fn convert_social_links(raw: &str) -> Option<String> {
             }
             items.iter().filter_map(|v| link(None, &text(v))).collect()
         }
-        Ok(serde_json::Value::Object(map)) => map
-            .iter()
-            .filter_map(|(k, v)| link(Some(k), &text(v)))
-            .collect(),
         Ok(serde_json::Value::Null) => return None,
         Ok(other) => link(None, &text(&other)).into_iter().collect(),
         Err(_) => link(None, raw).into_iter().collect(),
