@@ -66,8 +66,8 @@ fn assert_usage_error(o: &Output, needle: &str) {
     assert!(!err.contains("panicked"), "{err}");
 }
 
-/// `./local.db` in `dir`: a database of the original app (a copy of the fixture's, or one made
-/// the way the original app's stack makes it).
+/// `./local.db` in `dir`: a database of the original app, made the way the original app's
+/// stack makes it (always the generated one: the assertions below name its rows).
 async fn original_app(dir: &Path) {
     let path = dir.join("local.db");
     let db = devhub_db::Db::open(
@@ -76,7 +76,9 @@ async fn original_app(dir: &Path) {
     )
     .await
     .unwrap();
-    drizzle::load(&db).await;
+    let conn = db.conn().await.unwrap();
+    conn.execute_batch(&drizzle::generated_sql()).await.unwrap();
+    drop(conn);
     db.close();
 }
 
