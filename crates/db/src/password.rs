@@ -31,6 +31,13 @@ pub async fn hash_password(password: String) -> Result<String, PasswordError> {
     tokio::task::spawn_blocking(move || hash_password_blocking(&password)).await?
 }
 
+/// Whether devhub can verify a password against `hash`: an argon2 PHC string. A database
+/// adopted from another app may hold hashes of other schemes (`scrypt$…`); their accounts
+/// need a password reset.
+pub fn is_supported_hash(hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| h.algorithm.as_str().starts_with("argon2"))
+}
+
 /// Whether `password` matches the PHC string `hash` (with the parameters stored in it).
 /// A malformed hash never matches.
 pub fn verify_password_blocking(password: &str, hash: &str) -> bool {
@@ -74,5 +81,9 @@ mod tests {
         assert!(verify_password_blocking("correct horse", &hash));
         assert!(!verify_password_blocking("wrong horse", &hash));
         assert!(!verify_password_blocking("correct horse", "not a hash"));
+        assert!(is_supported_hash(&hash));
+        assert!(!is_supported_hash("scrypt$c2FsdA$aGFzaA"));
+        assert!(!is_supported_hash("$scrypt$ln=15,r=8,p=1$c2FsdA$aGFzaA"));
+        assert!(!is_supported_hash(""));
     }
 }

@@ -432,6 +432,9 @@ pub enum DbCommand {
     Push(PushArgs),
     /// Write a schema.sql from what a database (DATABASE_URL: a file or a server) holds
     Pull(PullArgs),
+    /// Bring a database of the original app (SvelteKit + Drizzle) to devhub's schema, in place,
+    /// keeping every row
+    Adopt(AdoptArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -479,6 +482,16 @@ pub struct PullArgs {
     /// Overwrite FILE when it exists
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AdoptArgs {
+    /// Do everything and check it, then roll back: shows what adopting would do
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the result as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -1,5 +1,6 @@
 //! The `devhub` binary's library: one function per subcommand.
 
+mod adopt;
 mod backup;
 pub mod cli;
 mod commands;
@@ -75,6 +76,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Db(DbCommand::Generate(args)) => commands::db_generate(&args).await,
         Command::Db(DbCommand::Check(args)) => commands::db_check(&config, &args).await,
         Command::Db(DbCommand::Pull(args)) => drift::pull(&config, &args).await,
+        Command::Db(DbCommand::Adopt(args)) => adopt::adopt(&config, &args).await,
         Command::SeedDemo(args) => commands::seed_demo(&config, &args).await,
         Command::Serve(args) => commands::serve(&config, &args).await,
         Command::Studio(args) => commands::studio(&config, &args).await,

@@ -181,6 +181,12 @@ const DISABLED: &str =
 
 const TOO_MANY: &str = "Too many attempts. Please wait a minute and try again.";
 
+/// An account whose password hash devhub cannot verify (adopted from the original app with
+/// `devhub db adopt`): no password can log in until it is reset.
+const NEEDS_RESET: &str = "This account needs a new password: its password was set in another \
+    app and cannot be checked here. Ask the administrator of this instance for a password-reset \
+    link.";
+
 async fn login(
     State(state): State<AppState>,
     client: ClientIp,
@@ -239,6 +245,12 @@ async fn login(
             ));
         }
     };
+    if user
+        .as_ref()
+        .is_some_and(|u| !password::is_supported_hash(&u.password_hash))
+    {
+        return Ok(page(StatusCode::FORBIDDEN, NEEDS_RESET));
+    }
     let verified = match &user {
         Some(user) => password::verify_password(form.password, user.password_hash.clone()).await?,
         None => password::dummy_verify(form.password).await?,

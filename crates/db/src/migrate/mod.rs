@@ -1,6 +1,7 @@
 //! Migrations: the embedded files, the runner (`db migrate`, `db status`) and the schema
 //! tooling (`db generate`, `db check`).
 
+pub mod adopt;
 pub mod drift;
 mod generate;
 pub mod pull;
@@ -252,6 +253,8 @@ pub(crate) fn verify_applied(applied: &[AppliedMigration], migrations: &[Migrati
 /// the migration commits. A failing migration rolls back completely.
 pub async fn migrate(db: &Db, migrations: &[Migration]) -> Result<Vec<Migration>> {
     let conn = db.conn().await?;
+    // The original app's database needs `db adopt`, not migrations.
+    adopt::refuse_unadopted(&conn).await?;
     let recorded = applied(&conn).await?;
     verify_applied(&recorded, migrations)?;
     if recorded.len() == migrations.len() {

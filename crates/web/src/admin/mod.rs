@@ -106,6 +106,9 @@ struct AccountRow {
     contacts: String,
     storage: String,
     two_factor: bool,
+    /// Its password hash is one devhub cannot verify (adopted from the original app): it
+    /// cannot log in until it gets a reset link.
+    needs_reset: bool,
 }
 
 impl AccountRow {
@@ -125,6 +128,7 @@ impl AccountRow {
             contacts: crate::format::count(summary.contacts),
             storage: bytes(summary.storage_bytes),
             two_factor: summary.two_factor,
+            needs_reset: !devhub_db::password::is_supported_hash(&user.password_hash),
         }
     }
 }
