@@ -129,6 +129,37 @@ fn assert_one_line_failure(o: &Output, code: i32, needle: &str) {
     assert!(!err.contains("panicked"), "{err}");
 }
 
+/// A daily digest at 08:00 by e-mail, every part included, no pushes.
+fn daily_at_eight() -> ReminderInput {
+    ReminderInput {
+        frequency: Frequency::Daily,
+        hour: 8,
+        weekday: Weekday::Mon,
+        includes: Includes::default(),
+        follow_up_push: false,
+        email_on: true,
+        webhook_url: None,
+        ntfy_url: None,
+    }
+}
+
+/// The user's first contact (each test user has one).
+async fn first_contact(db: &Db, user: &UserId) -> devhub_db::ContactId {
+    let conn = db.conn().await.unwrap();
+    let mut rows = conn
+        .query("SELECT id FROM contact WHERE user_id = ?1", [user.as_str()])
+        .await
+        .unwrap();
+    devhub_db::ContactId::from(
+        rows.next()
+            .await
+            .unwrap()
+            .unwrap()
+            .get::<String>(0)
+            .unwrap(),
+    )
+}
+
 static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
 
 /// A user in Auckland with a contact, a follow-up due on T's day and a daily digest at 08:00
@@ -174,16 +205,7 @@ async fn user_with_a_digest(db: &Db) -> (UserId, String) {
         .await
         .unwrap();
     let saved_at = at(T) - chrono::Duration::days(1);
-    let input = ReminderInput {
-        frequency: Frequency::Daily,
-        hour: 8,
-        weekday: Weekday::Mon,
-        includes: Includes::default(),
-        follow_up_push: false,
-        email_on: true,
-        webhook_url: None,
-        ntfy_url: None,
-    };
+    let input = daily_at_eight();
     db.reminders()
         .save(&user.id, &input, zone, saved_at)
         .await
@@ -389,21 +411,7 @@ async fn a_restarted_server_does_not_send_again() {
         .date_at(Utc::now())
         .pred_opt()
         .unwrap();
-    let conn = db.conn().await.unwrap();
-    let mut rows = conn
-        .query("SELECT id FROM contact WHERE user_id = ?1", [user.as_str()])
-        .await
-        .unwrap();
-    let grace = devhub_db::ContactId::from(
-        rows.next()
-            .await
-            .unwrap()
-            .unwrap()
-            .get::<String>(0)
-            .unwrap(),
-    );
-    drop(rows);
-    drop(conn);
+    let grace = first_contact(&db, &user).await;
     let overdue = FollowUpInput {
         due_date: yesterday.to_string(),
         note: None,
@@ -566,14 +574,9 @@ async fn a_webhook_is_signed_and_retried_after_a_500() {
     let receiver = Receiver::start();
     let zone = TimeZone::parse("Pacific/Auckland").unwrap();
     let input = ReminderInput {
-        frequency: Frequency::Daily,
-        hour: 8,
-        weekday: Weekday::Mon,
-        includes: Includes::default(),
-        follow_up_push: false,
         email_on: false,
         webhook_url: Some(receiver.url.clone()),
-        ntfy_url: None,
+        ..daily_at_eight()
     };
     let saved = db
         .reminders()
@@ -713,37 +716,17 @@ async fn each_follow_up_is_pushed_to_ntfy_on_its_day_unless_done_before() {
     let zone = TimeZone::parse("Pacific/Auckland").unwrap();
     let input = ReminderInput {
         frequency: Frequency::Off,
-        hour: 8,
-        weekday: Weekday::Mon,
-        includes: Includes::default(),
         follow_up_push: true,
         email_on: false,
-        webhook_url: None,
         ntfy_url: Some(receiver.url.clone()),
+        ..daily_at_eight()
     };
     db.reminders()
         .save(&user, &input, zone, at(T) - chrono::Duration::days(1))
         .await
         .unwrap();
     // A second follow-up that day, done before its push.
-    let conn = db.conn().await.unwrap();
-    let mut rows = conn
-        .query(
-            "SELECT contact_id FROM follow_up WHERE user_id = ?1",
-            [user.as_str()],
-        )
-        .await
-        .unwrap();
-    let grace = devhub_db::ContactId::from(
-        rows.next()
-            .await
-            .unwrap()
-            .unwrap()
-            .get::<String>(0)
-            .unwrap(),
-    );
-    drop(rows);
-    drop(conn);
+    let grace = first_contact(&db, &user).await;
     let done = FollowUpInput {
         due_date: "2026-12-08".into(),
         note: Some("already handled".into()),
@@ -856,13 +839,9 @@ async fn a_weekly_digest_lists_the_follow_ups_of_its_week() {
     let zone = TimeZone::parse("Pacific/Auckland").unwrap();
     let input = ReminderInput {
         frequency: Frequency::Weekly,
-        hour: 8,
-        weekday: Weekday::Mon,
-        includes: Includes::default(),
-        follow_up_push: false,
         email_on: false,
         webhook_url: Some(receiver.url.clone()),
-        ntfy_url: None,
+        ..daily_at_eight()
     };
     db.reminders()
         .save(&user, &input, zone, at("2026-12-05T00:00:00Z"))
