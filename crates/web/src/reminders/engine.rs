@@ -9,9 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use devhub_db::{
-    AttemptOutcome, Channel, Db, Delivery, DeliveryKind, ReminderSettings, TimeZone, UserId,
-};
+use devhub_db::{AttemptOutcome, Channel, Db, Delivery, DeliveryKind, ReminderSettings, UserId};
 
 use super::content::{Item, Kind, Links, Reminder};
 use super::mail::Mailer;
@@ -87,10 +85,6 @@ impl Engine {
         self.mailer.is_some()
     }
 
-    pub fn mailer(&self) -> Option<&Mailer> {
-        self.mailer.as_ref()
-    }
-
     /// Plans what is due at `now` and sends everything due, one delivery at a time, until
     /// nothing is left to claim.
     pub async fn run_due(&self, db: &Db, now: DateTime<Utc>) -> devhub_db::Result<RunReport> {
@@ -110,8 +104,8 @@ impl Engine {
         while let Some(delivery) = db.reminders().claim(&self.holder, clock()).await? {
             match self.deliver(db, &delivery, clock()).await? {
                 Done::Skipped => report.skipped += 1,
-                Done::Recorded(AttemptOutcome::Sent) => report.sent += 1,
-                Done::Recorded(_) | Done::Lost => {}
+                Done::Sent => report.sent += 1,
+                Done::Lost => {}
                 Done::Retrying => report.retrying += 1,
                 Done::Failed => report.failed += 1,
             }
@@ -336,7 +330,7 @@ impl Engine {
                     channel = delivery.channel.as_str(),
                     "reminder sent"
                 );
-                Done::Recorded(kind)
+                Done::Sent
             }
         };
         Ok(done)
@@ -525,7 +519,7 @@ impl Engine {
 
 /// How a delivery ended this time.
 enum Done {
-    Recorded(AttemptOutcome),
+    Sent,
     Retrying,
     Failed,
     Skipped,
@@ -592,9 +586,4 @@ pub async fn send_confirmation(
         .reminders
         .send_confirmation(&state.db, user, email, token, Utc::now())
         .await?)
-}
-
-/// The zone a user's reminders follow.
-pub async fn zone_of(db: &Db, user: &UserId) -> devhub_db::Result<TimeZone> {
-    Ok(db.user_settings().get(user).await?.time_zone())
 }
