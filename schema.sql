@@ -91,6 +91,13 @@ CREATE INDEX contact_user_birthday_idx ON contact (
 CREATE INDEX contact_user_reconnect_idx ON contact (
     user_id, status, vip, coalesce(last_contacted, created_at), name COLLATE NOCASE, id
 );
+-- An import's duplicates by name (case and spacing aside): most names are found in the name
+-- index (`COLLATE NOCASE`); the few whose key may differ from their ASCII-lowercased self
+-- (another character than printable ASCII or Latin-1's lowercase letters, a double space, a
+-- space at either end) are read from this index and compared one by one. The condition is the
+-- one of `IRREGULAR_NAME` in crates/db/src/transfer/plan.rs.
+CREATE INDEX contact_user_irregular_name_idx ON contact (user_id)
+WHERE (name GLOB '*[^ -~ß-ÿ]*' OR name GLOB '*  *' OR name GLOB ' *' OR name GLOB '* ');
 
 -- An interaction carries its owner (`user_id`, added after the original design), so that the
 -- interaction log, the dashboard and the API read one range of the owner's index instead of
@@ -152,6 +159,8 @@ CREATE TABLE contact_info (
     phone_label TEXT
 );
 CREATE UNIQUE INDEX contact_info_contact_id_idx ON contact_info (contact_id);
+-- An import's duplicates by e-mail: the contacts with one of a file's e-mails, lowercased.
+CREATE INDEX contact_info_email_idx ON contact_info (lower(email));
 
 -- A contact's further e-mails and phones, after the first of each in contact_info, in their
 -- order (position).
@@ -166,6 +175,8 @@ CREATE TABLE contact_detail (
     updated_at INTEGER NOT NULL DEFAULT (unixepoch())
 );
 CREATE INDEX contact_detail_contact_idx ON contact_detail (contact_id, kind, position);
+-- An import's duplicates by a further e-mail, lowercased.
+CREATE INDEX contact_detail_email_idx ON contact_detail (lower(value)) WHERE kind = 'email';
 
 -- A follow-up carries its owner, so that the user's open follow-ups (the navigation counts them
 -- on every page) are one range of an index rather than a walk through all their contacts; the

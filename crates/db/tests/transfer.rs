@@ -1268,3 +1268,197 @@ async fn an_inline_vcard_photo_becomes_the_contacts_photo() {
         }
     }
 }
+
+/// A vCard of one person (name, e-mails).
+fn card(name: &str, emails: &[&str]) -> String {
+    let mut card = format!("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:{name}\r\n");
+    for e in emails {
+        card.push_str(&format!("EMAIL:{e}\r\n"));
+    }
+    card.push_str("END:VCARD\r\n");
+    card
+}
+
+/// Contacts written as another tool would (any name, any creation time), with their first
+/// e-mail and further ones.
+async fn raw_contact(
+    db: &Db,
+    user: &UserId,
+    id: &str,
+    name: &str,
+    created_at: i64,
+    emails: &[&str],
+) {
+    let conn = db.conn().await.unwrap();
+    conn.execute(
+        "INSERT INTO contact (id, user_id, name, created_at) VALUES (?1, ?2, ?3, ?4)",
+        libsql::params![id, user.as_str(), name, created_at],
+    )
+    .await
+    .unwrap();
+    if let Some((first, further)) = emails.split_first() {
+        conn.execute(
+            "INSERT INTO contact_info (id, contact_id, email) VALUES (?1, ?2, ?3)",
+            libsql::params![format!("{id}-info"), id, *first],
+        )
+        .await
+        .unwrap();
+        for (position, e) in further.iter().enumerate() {
+            conn.execute(
+                "INSERT INTO contact_detail (id, contact_id, kind, value, position) \
+                 VALUES (?1, ?2, 'email', ?3, ?4)",
+                libsql::params![format!("{id}-d{position}"), id, *e, position as i64],
+            )
+            .await
+            .unwrap();
+        }
+    }
+}
+
+/// Which existing contact (by id) or earlier record each record of `file` duplicates, and how.
+async fn duplicates_of(db: &Db, user: &UserId, file: &str) -> Vec<(String, String, Match)> {
+    let preview = plan::preview(db, user, parse_upload(file.as_bytes()).unwrap())
+        .await
+        .unwrap();
+    preview
+        .duplicates
+        .into_iter()
+        .map(|d| {
+            let target = match d.target {
+                Target::Existing { id, .. } => id.as_str().to_string(),
+                Target::InFile { index, .. } => format!("file #{index}"),
+            };
+            (
+                d.record.contact.name().as_str().to_string(),
+                target,
+                d.matched,
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn duplicates_are_found_by_any_email_and_by_names_differing_in_case_spacing_and_letters() {
+    let db = test_db().await;
+    let u = user(&db).await;
+    let other = user(&db).await;
+    // Further e-mails (contact_detail), in either case.
+    raw_contact(
+        &db,
+        &u.id,
+        "further",
+        "Further Owner",
+        100,
+        &["first@example.com", "Second@Example.ORG"],
+    )
+    .await;
+    // A first e-mail wins over an older contact's further one.
+    raw_contact(
+        &db,
+        &u.id,
+        "older",
+        "Older",
+        50,
+        &["o@example.com", "shared@example.com"],
+    )
+    .await;
+    raw_contact(
+        &db,
+        &u.id,
+        "primary",
+        "Primary",
+        200,
+        &["SHARED@example.com"],
+    )
+    .await;
+    // Of two contacts with one name, the older one.
+    raw_contact(&db, &u.id, "grace-new", "grace hopper", 300, &[]).await;
+    raw_contact(&db, &u.id, "grace-old", "GRACE   HOPPER", 250, &[]).await;
+    // Uppercase letters beyond ASCII, other whitespace, spaces at the ends, a Kelvin sign.
+    raw_contact(&db, &u.id, "emile", "ÉMILE ZOLA", 100, &[]).await;
+    raw_contact(&db, &u.id, "asa", "\u{a0}Åsa\tLindqvist ", 100, &[]).await;
+    raw_contact(&db, &u.id, "kelvin", "\u{212a}elvin", 100, &[]).await;
+    raw_contact(&db, &u.id, "zoe", "Zoë Müller", 100, &[]).await;
+    // Another user's contacts are never matched, by e-mail or by name.
+    raw_contact(
+        &db,
+        &other.id,
+        "bobs",
+        "Linus Torvalds",
+        1,
+        &["linus@example.com", "l2@example.com"],
+    )
+    .await;
+
+    let file = [
+        card("Someone", &["second@example.org"]),
+        card("Someone Else", &["shared@example.com"]),
+        card("Grace Hopper", &[]),
+        card("émile zola", &[]),
+        card("ÅSA LINDQVIST", &[]),
+        card("Kelvin", &[]),
+        card("ZOË MÜLLER", &[]),
+        card("Linus Torvalds", &["l2@example.com"]),
+        card("Nobody Known", &["nobody@example.com"]),
+    ]
+    .concat();
+    let email = |e: &str| Match::Email(e.to_string());
+    assert_eq!(
+        duplicates_of(&db, &u.id, &file).await,
+        [
+            (
+                "Someone".into(),
+                "further".into(),
+                email("second@example.org")
+            ),
+            (
+                "Someone Else".into(),
+                "primary".into(),
+                email("shared@example.com")
+            ),
+            ("Grace Hopper".into(), "grace-old".into(), Match::Name),
+            ("émile zola".into(), "emile".into(), Match::Name),
+            ("ÅSA LINDQVIST".into(), "asa".into(), Match::Name),
+            ("Kelvin".into(), "kelvin".into(), Match::Name),
+            ("ZOË MÜLLER".into(), "zoe".into(), Match::Name),
+        ]
+    );
+    // The other user finds their own contact by its further e-mail, and nothing of ours.
+    assert_eq!(
+        duplicates_of(&db, &other.id, &file).await,
+        [(
+            "Linus Torvalds".into(),
+            "bobs".into(),
+            email("l2@example.com")
+        )]
+    );
+}
+
+#[tokio::test]
+async fn duplicates_are_found_in_every_batch_of_a_large_file() {
+    let db = test_db().await;
+    let u = user(&db).await;
+    // More names and e-mails than one lookup carries: matches in the first batch of names
+    // ("person 0" comes first) and the last, shorter one of e-mails ("p9@…" comes last).
+    raw_contact(&db, &u.id, "first", "PERSON 0", 1, &[]).await;
+    raw_contact(&db, &u.id, "last", "Somebody", 1, &["P9@example.com"]).await;
+    let file: String = (0..1050)
+        .map(|i| card(&format!("Person {i}"), &[&format!("p{i}@example.com")]))
+        .collect();
+    let preview = plan::preview(&db, &u.id, parse_upload(file.as_bytes()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(preview.new_contacts.len(), 1048);
+    let found: Vec<_> = preview
+        .duplicates
+        .iter()
+        .map(|d| (d.record.contact.name().as_str(), d.matched.clone()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("Person 0", Match::Name),
+            ("Person 9", Match::Email("p9@example.com".into()))
+        ]
+    );
+}

@@ -102,54 +102,211 @@ struct Existing {
     by_name: HashMap<String, (ContactId, String)>,
 }
 
-async fn existing(conn: &(impl crate::repo::Runner + ?Sized), user: &UserId) -> Result<Existing> {
-    let rows = crate::repo::query_all(
-        conn,
-        "SELECT c.id, c.name, lower(i.email) FROM contact c \
-         LEFT JOIN contact_info i ON i.contact_id = c.id \
-         WHERE c.user_id = ?1 ORDER BY c.created_at, c.id",
-        [user.as_str()],
-        |row| {
-            Ok((
-                ContactId::from(row.get::<String>(0)?),
-                row.get::<String>(1)?,
-                row.get::<Option<String>>(2)?,
-            ))
-        },
-    )
-    .await?;
+/// How many e-mails or names one lookup statement carries (it always carries this many: the
+/// last batch repeats a value, so that one prepared statement serves every batch).
+const LOOKUP_BATCH: usize = 200;
+
+/// Names whose key ([`name_key`]) may differ from the name with its ASCII letters lowercased:
+/// any character outside printable ASCII and the lowercase half of Latin-1 (another letter
+/// that may have a lowercase form of its own, other whitespace), a double space, a space at
+/// either end. Every other name's key is the name lowercased the way `COLLATE NOCASE`
+/// compares, so an index lookup finds it; these few are read and compared one by one. The
+/// same condition as the partial index `contact_user_irregular_name_idx` in schema.sql.
+const IRREGULAR_NAME: &str = "(name GLOB '*[^ -~ß-ÿ]*' OR name GLOB '*  *' \
+     OR name GLOB ' *' OR name GLOB '* ')";
+
+/// Where a contact comes in the order `ORDER BY created_at, id` gives (SQLite's order of
+/// values: NULL, numbers, text, blobs), for the first of several matches to win.
+#[derive(Debug, Clone, PartialEq)]
+enum SortValue {
+    Null,
+    Number(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl SortValue {
+    fn of(value: libsql::Value) -> Self {
+        match value {
+            libsql::Value::Null => SortValue::Null,
+            libsql::Value::Integer(n) => SortValue::Number(n as f64),
+            libsql::Value::Real(x) => SortValue::Number(x),
+            libsql::Value::Text(s) => SortValue::Text(s),
+            libsql::Value::Blob(b) => SortValue::Blob(b),
+        }
+    }
+
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        use SortValue::*;
+        let rank = |v: &SortValue| match v {
+            Null => 0,
+            Number(_) => 1,
+            Text(_) => 2,
+            Blob(_) => 3,
+        };
+        match (self, other) {
+            (Number(a), Number(b)) => a.total_cmp(b),
+            (Text(a), Text(b)) => a.as_bytes().cmp(b.as_bytes()),
+            (Blob(a), Blob(b)) => a.cmp(b),
+            _ => rank(self).cmp(&rank(other)),
+        }
+    }
+}
+
+/// A contact a lookup found, with what orders it among the others.
+struct Found {
+    id: ContactId,
+    name: String,
+    created_at: SortValue,
+    position: SortValue,
+    key: String,
+}
+
+impl Found {
+    fn order(a: &Found, b: &Found) -> std::cmp::Ordering {
+        a.created_at
+            .cmp(&b.created_at)
+            .then_with(|| a.id.as_str().as_bytes().cmp(b.id.as_str().as_bytes()))
+            .then_with(|| a.position.cmp(&b.position))
+    }
+}
+
+/// Runs `sql` (whose `?1` is the user and `?2`… the values, `LOOKUP_BATCH` of them) once per
+/// batch of `values`.
+async fn lookup(
+    conn: &(impl crate::repo::Runner + ?Sized),
+    user: &UserId,
+    sql: &str,
+    values: &[&str],
+    read: impl Fn(&libsql::Row) -> Result<Found>,
+) -> Result<Vec<Found>> {
+    let placeholders = (2..LOOKUP_BATCH + 2)
+        .map(|n| format!("?{n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = sql.replace("{values}", &placeholders);
+    let mut out = Vec::new();
+    for chunk in values.chunks(LOOKUP_BATCH) {
+        let mut params = vec![libsql::Value::from(user.as_str().to_string())];
+        params.extend(
+            (0..LOOKUP_BATCH)
+                .map(|i| libsql::Value::from(chunk[i.min(chunk.len() - 1)].to_string())),
+        );
+        out.extend(
+            crate::repo::query_all(conn, &sql, libsql::params_from_iter(params), &read).await?,
+        );
+    }
+    Ok(out)
+}
+
+/// The user's contacts that records of the file may duplicate: those with one of the records'
+/// e-mails, those with one of their names (case and spacing aside). Each is looked up in an
+/// index, a batch at a time, instead of reading all of the user's contacts: what each key
+/// finds is what the first (oldest) of all the user's contacts with that key would be.
+async fn existing(
+    conn: &(impl crate::repo::Runner + ?Sized),
+    user: &UserId,
+    records: &[ImportedContact],
+) -> Result<Existing> {
+    let mut emails: Vec<&str> = records
+        .iter()
+        .flat_map(|r| r.emails.iter().map(String::as_str))
+        .collect();
+    emails.sort_unstable();
+    emails.dedup();
+    let keys: std::collections::HashSet<String> = records
+        .iter()
+        .map(|r| name_key(r.contact.name().as_str()))
+        .collect();
+    let mut names: Vec<&str> = keys.iter().map(String::as_str).collect();
+    names.sort_unstable();
+
     let mut out = Existing {
         by_email: HashMap::new(),
         by_name: HashMap::new(),
     };
-    for (id, name, email) in rows {
-        if let Some(email) = email {
-            out.by_email
-                .entry(email)
-                .or_insert_with(|| (id.clone(), name.clone()));
+    let keep = |found: &mut Vec<Found>, into: &mut HashMap<String, (ContactId, String)>| {
+        found.sort_by(Found::order);
+        for f in found.drain(..) {
+            into.entry(f.key).or_insert((f.id, f.name));
         }
-        out.by_name
-            .entry(name_key(&name))
-            .or_insert_with(|| (id, name));
+    };
+    if !emails.is_empty() {
+        // The first e-mail of each contact (contact_info), then the further ones: a further
+        // e-mail counts only where no contact has it as its first.
+        let mut first = lookup(
+            conn,
+            user,
+            "SELECT c.id, c.name, c.created_at, lower(i.email) FROM contact_info i \
+             JOIN contact c ON c.id = i.contact_id \
+             WHERE lower(i.email) IN ({values}) AND c.user_id = ?1",
+            &emails,
+            |row| {
+                Ok(Found {
+                    id: ContactId::from(row.get::<String>(0)?),
+                    name: row.get::<String>(1)?,
+                    created_at: SortValue::of(row.get_value(2)?),
+                    position: SortValue::Null,
+                    key: row.get::<String>(3)?,
+                })
+            },
+        )
+        .await?;
+        keep(&mut first, &mut out.by_email);
+        let mut further = lookup(
+            conn,
+            user,
+            "SELECT c.id, c.name, c.created_at, d.position, lower(d.value) FROM contact_detail d \
+             JOIN contact c ON c.id = d.contact_id \
+             WHERE d.kind = 'email' AND lower(d.value) IN ({values}) AND c.user_id = ?1",
+            &emails,
+            |row| {
+                Ok(Found {
+                    id: ContactId::from(row.get::<String>(0)?),
+                    name: row.get::<String>(1)?,
+                    created_at: SortValue::of(row.get_value(2)?),
+                    position: SortValue::of(row.get_value(3)?),
+                    key: row.get::<String>(4)?,
+                })
+            },
+        )
+        .await?;
+        keep(&mut further, &mut out.by_email);
     }
-    // The further e-mails count too, after every first one.
-    let more = crate::repo::query_all(
-        conn,
-        "SELECT c.id, c.name, lower(d.value) FROM contact_detail d \
-         JOIN contact c ON c.id = d.contact_id \
-         WHERE c.user_id = ?1 AND d.kind = 'email' ORDER BY c.created_at, c.id, d.position",
-        [user.as_str()],
-        |row| {
-            Ok((
-                ContactId::from(row.get::<String>(0)?),
-                row.get::<String>(1)?,
-                row.get::<String>(2)?,
-            ))
-        },
-    )
-    .await?;
-    for (id, name, email) in more {
-        out.by_email.entry(email).or_insert((id, name));
+    if !names.is_empty() {
+        let read = |row: &libsql::Row| {
+            let name = row.get::<String>(1)?;
+            Ok(Found {
+                id: ContactId::from(row.get::<String>(0)?),
+                key: name_key(&name),
+                name,
+                created_at: SortValue::of(row.get_value(2)?),
+                position: SortValue::Null,
+            })
+        };
+        let mut found = lookup(
+            conn,
+            user,
+            "SELECT id, name, created_at FROM contact \
+             WHERE user_id = ?1 AND name COLLATE NOCASE IN ({values})",
+            &names,
+            read,
+        )
+        .await?;
+        found.extend(
+            crate::repo::query_all(
+                conn,
+                &format!(
+                    "SELECT id, name, created_at FROM contact \
+                     WHERE user_id = ?1 AND {IRREGULAR_NAME}"
+                ),
+                [user.as_str()],
+                read,
+            )
+            .await?,
+        );
+        found.retain(|f| keys.contains(&f.key));
+        keep(&mut found, &mut out.by_name);
     }
     Ok(out)
 }
@@ -236,7 +393,7 @@ fn classify(parsed: ParsedImport, existing: &Existing) -> Preview {
 /// What importing `parsed` into the account of `user` would do. Reads only.
 pub async fn preview(db: &Db, user: &UserId, parsed: ParsedImport) -> Result<Preview> {
     let conn = db.conn().await?;
-    let existing = existing(&conn, user).await?;
+    let existing = existing(&conn, user, &parsed.contacts).await?;
     Ok(classify(parsed, &existing))
 }
 
@@ -249,7 +406,7 @@ pub async fn apply(
     policy: DuplicatePolicy,
 ) -> Result<ImportSummary> {
     let tx = db.begin_write().await?;
-    let existing = existing(&tx, user).await?;
+    let existing = existing(&tx, user, &parsed.contacts).await?;
     let mut preview = classify(parsed, &existing);
     let mut summary = ImportSummary {
         unreadable: preview.errors.len() as u64,
