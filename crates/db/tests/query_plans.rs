@@ -410,3 +410,31 @@ async fn a_common_words_page_walks_the_owners_index_in_order() {
         assert!(plan.contains("USING INDEX contact_user_"), "{plan}");
     }
 }
+
+/// An import looks up its file's e-mails and names in indexes, whatever the size of the
+/// account: no step reads all of the user's contacts, details or e-mails.
+#[tokio::test]
+async fn an_imports_duplicate_lookups_read_indexes() {
+    let (db, me, _) = seeded().await;
+    let expected = [
+        "contact_info_email_idx",
+        "contact_detail_email_idx",
+        "contact_user_name_idx",
+        "contact_user_irregular_name_idx",
+    ];
+    let lookups = devhub_db::transfer::plan::duplicate_lookups();
+    assert_eq!(lookups.len(), expected.len());
+    for ((sql, values), index) in lookups.iter().zip(expected) {
+        let mut params = vec![libsql::Value::from(me.id.as_str().to_string())];
+        params.extend((0..*values).map(|i| libsql::Value::from(format!("person {i}"))));
+        let plan = explain(&db, sql, &params).await;
+        assert!(
+            plan.contains(&format!("INDEX {index} ")),
+            "{sql}: not through {index}: {plan}"
+        );
+        for step in plan.lines().map(str::trim) {
+            assert!(!step.starts_with("SCAN "), "{sql}: scans: {plan}");
+            assert!(!step.contains("TEMP B-TREE"), "{sql}: sorts: {plan}");
+        }
+    }
+}

@@ -115,6 +115,42 @@ const LOOKUP_BATCH: usize = 200;
 const IRREGULAR_NAME: &str = "(name GLOB '*[^ -~ß-ÿ]*' OR name GLOB '*  *' \
      OR name GLOB ' *' OR name GLOB '* ')";
 
+/// The lookups of [`existing`]: `?1` is the user, `{values}` the batch of e-mails or names.
+/// The e-mails' index is read first (`CROSS JOIN` keeps that order: without statistics the
+/// planner would rather walk all of the user's contacts and look up each one's e-mail).
+const BY_FIRST_EMAIL: &str = "SELECT c.id, c.name, c.created_at, lower(i.email) \
+     FROM contact_info i CROSS JOIN contact c ON c.id = i.contact_id \
+     WHERE lower(i.email) IN ({values}) AND c.user_id = ?1";
+const BY_FURTHER_EMAIL: &str = "SELECT c.id, c.name, c.created_at, d.position, lower(d.value) \
+     FROM contact_detail d CROSS JOIN contact c ON c.id = d.contact_id \
+     WHERE d.kind = 'email' AND lower(d.value) IN ({values}) AND c.user_id = ?1";
+const BY_NAME: &str = "SELECT id, name, created_at FROM contact \
+     WHERE user_id = ?1 AND name COLLATE NOCASE IN ({values})";
+
+fn irregular_names() -> String {
+    format!("SELECT id, name, created_at FROM contact WHERE user_id = ?1 AND {IRREGULAR_NAME}")
+}
+
+/// The statements that look for a file's duplicates, each with how many values follow the
+/// user (its batch size), for tests of their query plans.
+pub fn duplicate_lookups() -> Vec<(String, usize)> {
+    let batch = |sql: &str| (sql.replace("{values}", &placeholders()), LOOKUP_BATCH);
+    vec![
+        batch(BY_FIRST_EMAIL),
+        batch(BY_FURTHER_EMAIL),
+        batch(BY_NAME),
+        (irregular_names(), 0),
+    ]
+}
+
+/// `?2, ?3, …`: one placeholder per value of a batch.
+fn placeholders() -> String {
+    (2..LOOKUP_BATCH + 2)
+        .map(|n| format!("?{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Where a contact comes in the order `ORDER BY created_at, id` gives (SQLite's order of
 /// values: NULL, numbers, text, blobs), for the first of several matches to win.
 #[derive(Debug, Clone, PartialEq)]
@@ -180,11 +216,7 @@ async fn lookup(
     values: &[&str],
     read: impl Fn(&libsql::Row) -> Result<Found>,
 ) -> Result<Vec<Found>> {
-    let placeholders = (2..LOOKUP_BATCH + 2)
-        .map(|n| format!("?{n}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = sql.replace("{values}", &placeholders);
+    let sql = sql.replace("{values}", &placeholders());
     let mut out = Vec::new();
     for chunk in values.chunks(LOOKUP_BATCH) {
         let mut params = vec![libsql::Value::from(user.as_str().to_string())];
@@ -234,42 +266,26 @@ async fn existing(
     if !emails.is_empty() {
         // The first e-mail of each contact (contact_info), then the further ones: a further
         // e-mail counts only where no contact has it as its first.
-        let mut first = lookup(
-            conn,
-            user,
-            "SELECT c.id, c.name, c.created_at, lower(i.email) FROM contact_info i \
-             JOIN contact c ON c.id = i.contact_id \
-             WHERE lower(i.email) IN ({values}) AND c.user_id = ?1",
-            &emails,
-            |row| {
-                Ok(Found {
-                    id: ContactId::from(row.get::<String>(0)?),
-                    name: row.get::<String>(1)?,
-                    created_at: SortValue::of(row.get_value(2)?),
-                    position: SortValue::Null,
-                    key: row.get::<String>(3)?,
-                })
-            },
-        )
+        let mut first = lookup(conn, user, BY_FIRST_EMAIL, &emails, |row| {
+            Ok(Found {
+                id: ContactId::from(row.get::<String>(0)?),
+                name: row.get::<String>(1)?,
+                created_at: SortValue::of(row.get_value(2)?),
+                position: SortValue::Null,
+                key: row.get::<String>(3)?,
+            })
+        })
         .await?;
         keep(&mut first, &mut out.by_email);
-        let mut further = lookup(
-            conn,
-            user,
-            "SELECT c.id, c.name, c.created_at, d.position, lower(d.value) FROM contact_detail d \
-             JOIN contact c ON c.id = d.contact_id \
-             WHERE d.kind = 'email' AND lower(d.value) IN ({values}) AND c.user_id = ?1",
-            &emails,
-            |row| {
-                Ok(Found {
-                    id: ContactId::from(row.get::<String>(0)?),
-                    name: row.get::<String>(1)?,
-                    created_at: SortValue::of(row.get_value(2)?),
-                    position: SortValue::of(row.get_value(3)?),
-                    key: row.get::<String>(4)?,
-                })
-            },
-        )
+        let mut further = lookup(conn, user, BY_FURTHER_EMAIL, &emails, |row| {
+            Ok(Found {
+                id: ContactId::from(row.get::<String>(0)?),
+                name: row.get::<String>(1)?,
+                created_at: SortValue::of(row.get_value(2)?),
+                position: SortValue::of(row.get_value(3)?),
+                key: row.get::<String>(4)?,
+            })
+        })
         .await?;
         keep(&mut further, &mut out.by_email);
     }
@@ -284,27 +300,9 @@ async fn existing(
                 position: SortValue::Null,
             })
         };
-        let mut found = lookup(
-            conn,
-            user,
-            "SELECT id, name, created_at FROM contact \
-             WHERE user_id = ?1 AND name COLLATE NOCASE IN ({values})",
-            &names,
-            read,
-        )
-        .await?;
-        found.extend(
-            crate::repo::query_all(
-                conn,
-                &format!(
-                    "SELECT id, name, created_at FROM contact \
-                     WHERE user_id = ?1 AND {IRREGULAR_NAME}"
-                ),
-                [user.as_str()],
-                read,
-            )
-            .await?,
-        );
+        let mut found = lookup(conn, user, BY_NAME, &names, read).await?;
+        found
+            .extend(crate::repo::query_all(conn, &irregular_names(), [user.as_str()], read).await?);
         found.retain(|f| keys.contains(&f.key));
         keep(&mut found, &mut out.by_name);
     }
