@@ -1289,20 +1289,20 @@ async fn raw_contact(
     created_at: i64,
     emails: &[&str],
 ) {
-    let conn = db.conn().await.unwrap();
+    let conn = db.conn().await.expect("connection");
     conn.execute(
         "INSERT INTO contact (id, user_id, name, created_at) VALUES (?1, ?2, ?3, ?4)",
         libsql::params![id, user.as_str(), name, created_at],
     )
     .await
-    .unwrap();
+    .expect("contact");
     if let Some((first, further)) = emails.split_first() {
         conn.execute(
             "INSERT INTO contact_info (id, contact_id, email) VALUES (?1, ?2, ?3)",
             libsql::params![format!("{id}-info"), id, *first],
         )
         .await
-        .unwrap();
+        .expect("contact info");
         for (position, e) in further.iter().enumerate() {
             conn.execute(
                 "INSERT INTO contact_detail (id, contact_id, kind, value, position) \
@@ -1310,16 +1310,20 @@ async fn raw_contact(
                 libsql::params![format!("{id}-d{position}"), id, *e, position as i64],
             )
             .await
-            .unwrap();
+            .expect("further e-mail");
         }
     }
 }
 
 /// Which existing contact (by id) or earlier record each record of `file` duplicates, and how.
 async fn duplicates_of(db: &Db, user: &UserId, file: &str) -> Vec<(String, String, Match)> {
-    let preview = plan::preview(db, user, parse_upload(file.as_bytes()).unwrap())
-        .await
-        .unwrap();
+    let preview = plan::preview(
+        db,
+        user,
+        parse_upload(file.as_bytes()).expect("a readable file"),
+    )
+    .await
+    .expect("preview");
     preview
         .duplicates
         .into_iter()
