@@ -20,7 +20,7 @@ pub mod validate;
 pub use config::{DbConfig, Location, Synchronous, DEFAULT_DATABASE_URL};
 pub use db::{Db, Executor, OpenMode, PoolWaitObserver, PooledConn, Tx};
 pub use error::{Error, FieldError, Result, ValidationErrors};
-pub use query::{Batch, Query, COUNT_LIMIT, SEARCH_COUNT_LIMIT};
+pub use query::{Batch, Query, COUNT_LIMIT, FIGURE_COUNT_LIMIT, SEARCH_COUNT_LIMIT};
 pub use repo::api_token::{ApiToken, ApiTokenId, ApiTokenRepo};
 pub use repo::auth_attempt::{AuthAttemptRepo, Recorded, Rule};
 pub use repo::background::{

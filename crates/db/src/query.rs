@@ -51,10 +51,15 @@ type Item = Box<dyn Any + Send>;
 /// exactly this many reads "at least".
 pub const COUNT_LIMIT: u64 = 10_000;
 
-/// Where the totals of text searches stop counting (each counted row is looked up and tested
-/// against the search), and the dashboard's figures (several counts on one page): a total of
-/// exactly this many reads "at least".
-pub const SEARCH_COUNT_LIMIT: u64 = 1_000;
+/// Where the totals of text searches stop counting on their first pages (each counted row is
+/// looked up and tested against the search): "200+ contacts". A page further on counts to the
+/// next multiple of it past its own rows, so that the pager always reaches the next page
+/// (`repo::search_count_limit`). A total of exactly the limit reads "at least".
+pub const SEARCH_COUNT_LIMIT: u64 = 200;
+
+/// Where the dashboard's figures and the navigation's and follow-ups' counts stop counting
+/// (several counts on one page): a total of exactly this many reads "at least" ("1,000+").
+pub const FIGURE_COUNT_LIMIT: u64 = 1_000;
 
 type Convert<'e> = Box<dyn Fn(&Row) -> Result<Item> + Send + Sync + 'e>;
 type Decode<'e, T> = Box<dyn FnOnce(&mut Answers) -> Result<T> + Send + 'e>;

@@ -692,3 +692,162 @@ async fn contact_lines_read_company_email_and_tags_of_the_owners_contacts_only()
         .unwrap()
         .is_empty());
 }
+
+/// A search's total counts to SEARCH_COUNT_LIMIT on its first pages ("200+"), and on a page
+/// further on to the next multiple of it past that page's rows: the pager's next page is
+/// always there while matches remain, the total is exact once they run out, and another
+/// user's matches never count.
+#[tokio::test]
+async fn a_search_counts_at_least_its_first_pages_and_always_reaches_the_next() {
+    use devhub_db::repo::contact::search_count_limit;
+    assert_eq!(SEARCH_COUNT_LIMIT, 200);
+    assert_eq!(search_count_limit(1, 50), 200);
+    assert_eq!(search_count_limit(3, 50), 200);
+    assert_eq!(search_count_limit(4, 50), 400);
+    assert_eq!(search_count_limit(9, 50), 600);
+    assert_eq!(search_count_limit(1, 500), 600);
+    let db = test_db().await;
+    let me = user(&db).await;
+    let other = user(&db).await;
+    // "paris": 450 of mine (in their location), 300 of another user's.
+    many_contacts(&db, &me.id, 450, "Pat", "Paris").await;
+    many_contacts(&db, &other.id, 300, "Paz", "Paris").await;
+    let page = |page: u32| {
+        let db = &db;
+        let me = me.id.clone();
+        let query = ContactQuery {
+            search: Some("paris".to_string()),
+            page,
+            ..ContactQuery::default()
+        };
+        async move {
+            let found = db.contacts().list(&me, &query).await.unwrap();
+            let first = found.contacts.first().map(|c| c.name.clone());
+            (first, found.contacts.len(), found.total, found.count_limit)
+        }
+    };
+    assert_eq!(page(1).await, (Some("Pat 0000".into()), 50, 200, 200));
+    assert_eq!(page(3).await, (Some("Pat 0100".into()), 50, 200, 200));
+    // Page 4 counts to 400: at least 400, so pages 5 to 8 are there.
+    assert_eq!(page(4).await, (Some("Pat 0150".into()), 50, 400, 400));
+    // Page 8 counts to 600: all 450, exactly; page 9 is the last.
+    assert_eq!(page(8).await, (Some("Pat 0350".into()), 50, 450, 600));
+    assert_eq!(page(9).await, (Some("Pat 0400".into()), 50, 450, 600));
+    // With a filter the count is the filtered one: no VIP matches.
+    let vips = ContactQuery {
+        search: Some("paris".into()),
+        filter: ContactFilter::Vip,
+        ..ContactQuery::default()
+    };
+    assert_eq!(db.contacts().list(&me.id, &vips).await.unwrap().total, 0);
+    // The other user counts theirs alone: 300, at least 200 on page 1, exact on page 6.
+    let theirs = |page: u32| ContactQuery {
+        search: Some("paris".into()),
+        page,
+        ..ContactQuery::default()
+    };
+    let found = db.contacts().list(&other.id, &theirs(1)).await.unwrap();
+    assert_eq!(
+        (found.total, found.contacts[0].name.as_str()),
+        (200, "Paz 0000")
+    );
+    let found = db.contacts().list(&other.id, &theirs(6)).await.unwrap();
+    assert_eq!(
+        (found.total, found.contacts[0].name.as_str()),
+        (300, "Paz 0250")
+    );
+}
+
+/// A word that hundreds of notes hold but none of the latest 2,000 interactions is still found
+/// in the log's order: the walk of the latest stops at its window, and the word's matches,
+/// sorted, give the page in the same statement. The keyset pages of the API read the same.
+#[tokio::test]
+async fn a_common_word_absent_from_the_latest_is_read_from_its_matches() {
+    let db = test_db().await;
+    let me = user(&db).await;
+    let other = user(&db).await;
+    let anita = add(&db, &me.id, "Anita Perlman").await;
+    let theirs = add(&db, &other.id, "Carla").await;
+    let day = 86_400;
+    let now = 1_780_000_000;
+    many_logged(&db, &anita, 300, "Cafe old", now - 3_000 * day).await;
+    many_logged(&db, &anita, 2_100, "Tea", now).await;
+    many_logged(&db, &theirs, 50, "Cafe theirs", now).await;
+    let search = |text: &str, page: u32| {
+        let query = InteractionQuery {
+            search: Some(text.to_string()),
+            page,
+            ..InteractionQuery::default()
+        };
+        let db = &db;
+        let me = me.id.clone();
+        async move {
+            let (found, total) = db.interactions().search(&me, &query).await.unwrap();
+            let notes: Vec<String> = found
+                .into_iter()
+                .map(|i| i.interaction.notes.unwrap_or_default())
+                .collect();
+            (notes, total)
+        }
+    };
+    let (notes, total) = search("cafe", 1).await;
+    assert_eq!(total, SEARCH_COUNT_LIMIT);
+    assert_eq!(notes.len(), 50);
+    assert_eq!(
+        (notes[0].as_str(), notes[49].as_str()),
+        ("Cafe old 1", "Cafe old 50")
+    );
+    // Page 6 counts to 400: all 300, exactly, and its rows are the last 50.
+    let (notes, total) = search("cafe", 6).await;
+    assert_eq!(total, 300);
+    assert_eq!((notes[0].as_str(), notes.len()), ("Cafe old 251", 50));
+    // A common word among the latest: read in order, "at least" 200.
+    let (notes, total) = search("tea", 1).await;
+    assert_eq!(
+        (notes[0].as_str(), notes[49].as_str(), total),
+        ("Tea 1", "Tea 50", 200)
+    );
+    let (notes, _) = search("tea", 42).await;
+    assert_eq!((notes[0].as_str(), notes.len()), ("Tea 2051", 50));
+    // The API's keyset pages.
+    let query = InteractionQuery {
+        search: Some("cafe".into()),
+        ..InteractionQuery::default()
+    };
+    let interactions = db.interactions();
+    let (first, more) = interactions
+        .search_after(&me.id, &query, None, None, 50)
+        .await
+        .unwrap();
+    assert!(more);
+    assert_eq!(first[0].notes.as_deref(), Some("Cafe old 1"));
+    let cursor = InteractionCursor::after(first.last().unwrap());
+    let (next, more) = interactions
+        .search_after(&me.id, &query, None, Some(&cursor), 50)
+        .await
+        .unwrap();
+    assert!(more);
+    assert_eq!(next[0].notes.as_deref(), Some("Cafe old 51"));
+    let (of_anita, _) = interactions
+        .search_after(&me.id, &query, Some(&anita.id), Some(&cursor), 300)
+        .await
+        .unwrap();
+    assert_eq!(of_anita.len(), 250);
+    assert!(of_anita
+        .iter()
+        .all(|i| i.notes.as_deref().unwrap().starts_with("Cafe old")));
+    let tea = InteractionQuery {
+        search: Some("tea".into()),
+        ..InteractionQuery::default()
+    };
+    let (first, _) = interactions
+        .search_after(&me.id, &tea, None, None, 20)
+        .await
+        .unwrap();
+    let cursor = InteractionCursor::after(first.last().unwrap());
+    let (next, _) = interactions
+        .search_after(&me.id, &tea, None, Some(&cursor), 20)
+        .await
+        .unwrap();
+    assert_eq!(next[0].notes.as_deref(), Some("Tea 21"));
+}

@@ -374,6 +374,8 @@ pub struct Pager {
     pub pages: u32,
     pub prev: Option<String>,
     pub next: Option<String>,
+    /// The total stopped counting ("200+"): there may be more pages than `pages`.
+    pub open: bool,
 }
 
 impl Pager {
@@ -397,7 +399,25 @@ impl Pager {
             pages,
             prev: (page > 1).then(|| link(page - 1)),
             next: (page < pages).then(|| link(page + 1)),
+            open: false,
         }
+    }
+
+    /// The pager of a total that stopped counting when `open` ("200+"): its page count reads
+    /// "at least" ("page 1 of 4+").
+    pub fn counted_up_to(mut self, open: bool) -> Self {
+        self.open = open;
+        self
+    }
+
+    /// The number of pages as the pager shows it: "4", or "4+" when the total stopped
+    /// counting.
+    pub fn pages_label(&self) -> String {
+        let mut label = crate::format::count(u64::from(self.pages));
+        if self.open {
+            label.push('+');
+        }
+        label
     }
 
     pub fn is_needed(&self) -> bool {

@@ -2429,3 +2429,30 @@ async fn another_user_cannot_change_a_contacts_details_through_the_form() {
         .is_empty());
     assert_eq!(reload(&app, &owner, &grace.id).await.name, "Grace");
 }
+
+/// A common word's total reads "at least" ("200+ contacts", page 1 of 4+) and the pages go on
+/// past it; the last page's total is exact.
+#[tokio::test]
+async fn a_common_searchs_total_reads_at_least_and_its_pages_go_on() {
+    let app = spawn_app().await;
+    let (mut client, user) = signed_in(&app, "ada").await;
+    let conn = app.db.conn().await.unwrap();
+    conn.execute(
+        "WITH RECURSIVE k(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM k WHERE i < 409) \
+         INSERT INTO contact (id, user_id, name, location) \
+         SELECT 'c' || i, ?1, 'Pat ' || substr('000' || i, -4), 'Paris' FROM k",
+        [user.to_string()],
+    )
+    .await
+    .unwrap();
+    let r = client.get("/contacts?q=paris").await;
+    assert_eq!(r.texts("#contact-count"), ["200+ contacts"]);
+    assert_eq!(r.texts(".pager .count"), ["Page 1 of 4+"]);
+    let r = client.get("/contacts?q=paris&page=4").await;
+    assert_eq!(r.texts("#contact-count"), ["400+ contacts"]);
+    assert_eq!(r.texts(".pager .count"), ["Page 4 of 8+"]);
+    let r = client.get("/contacts?q=paris&page=9").await;
+    assert_eq!(r.texts("#contact-count"), ["410 contacts"]);
+    assert_eq!(r.texts(".pager .count"), ["Page 9 of 9"]);
+    assert_eq!(r.texts(".pager [rel=next]").len(), 0);
+}

@@ -834,3 +834,44 @@ async fn an_empty_log_invites_to_log_a_first_interaction() {
     assert_eq!(r.attr(".empty a", "href").as_deref(), Some("/contacts"));
     assert_eq!(r.texts(".ix-count").len(), 0);
 }
+
+/// A common word's total reads "at least" ("200+ interactions match", page 1 of 4+), and its
+/// pages go on past the first count: page 4 counts to 400, the last page is exact.
+#[tokio::test]
+async fn a_common_words_total_reads_at_least_and_its_pages_go_on() {
+    let app = spawn_app().await;
+    let (mut client, user) = sign_up(&app, "ada").await;
+    let conn = app.db.conn().await.unwrap();
+    conn.execute(
+        "INSERT INTO contact (id, user_id, name) VALUES ('c1', ?1, 'Grace')",
+        [user.to_string()],
+    )
+    .await
+    .unwrap();
+    conn.execute(
+        "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 420) \
+         INSERT INTO interaction (id, contact_id, type, date, notes, created_at, updated_at) \
+         SELECT 'i' || i, 'c1', 'call', 1780000000 - i * 86400, 'Coffee ' || i, 1, 1 FROM k",
+        (),
+    )
+    .await
+    .unwrap();
+    let r = client.get("/interactions?q=coffee").await;
+    assert_eq!(
+        r.texts(".ix-count"),
+        ["200+ interactions match · page 1 of 4+"]
+    );
+    assert_eq!(r.texts(".pager .count"), ["Page 1 of 4+"]);
+    let r = client.get("/interactions?q=coffee&page=4").await;
+    assert_eq!(
+        r.texts(".ix-count"),
+        ["400+ interactions match · page 4 of 8+"]
+    );
+    assert_eq!(r.texts(".ix-item .ix-notes")[0], "Coffee 151");
+    let r = client.get("/interactions?q=coffee&page=9").await;
+    assert_eq!(
+        r.texts(".ix-count"),
+        ["420 interactions match · page 9 of 9"]
+    );
+    assert_eq!(r.texts(".ix-item .ix-notes").len(), 20);
+}

@@ -238,8 +238,8 @@ impl<'e> CadenceRepo<'e> {
             params(),
             DueContact::from_row,
         );
-        // The dashboard's figure: counted up to SEARCH_COUNT_LIMIT ("at least").
-        let cap = crate::SEARCH_COUNT_LIMIT;
+        // The dashboard's figure: counted up to FIGURE_COUNT_LIMIT ("at least").
+        let cap = crate::FIGURE_COUNT_LIMIT;
         let total = Query::count(
             self.ex,
             format!(

@@ -93,6 +93,17 @@ pub(crate) struct Search {
 pub(crate) const CONTACTS_MATCHING: &str =
     "SELECT rowid >> 2 FROM contact_fts WHERE contact_fts MATCH ?";
 
+/// Where the total of a text search's page stops counting: [`crate::SEARCH_COUNT_LIMIT`] on
+/// the first pages ("200+"), else the next multiple of it past the page's last row, so that a
+/// total that stopped ("at least") always counts the page after this one: the pager's next
+/// page is there while matches remain, however deep. Counting costs about as many reads as
+/// the rows shown up to this page, never the whole set of matches.
+pub fn search_count_limit(page: u32, per_page: u32) -> u64 {
+    let step = crate::SEARCH_COUNT_LIMIT;
+    let past = u64::from(page.max(1)) * u64::from(per_page.clamp(1, MAX_PER_PAGE)) + 1;
+    past.div_ceil(step) * step
+}
+
 /// Words of a search past this many are ignored.
 const MAX_SEARCH_WORDS: usize = 8;
 /// The shortest word a trigram index can find.
@@ -508,7 +519,7 @@ pub struct ContactPage {
     pub contacts: Vec<Contact>,
     pub total: u64,
     /// Where counting stopped (a total equal to it reads "at least"): [`crate::COUNT_LIMIT`],
-    /// [`crate::SEARCH_COUNT_LIMIT`] for a text search, 0 for a kept count (exact at any size).
+    /// [`search_count_limit`] for a text search, 0 for a kept count (exact at any size).
     pub count_limit: u64,
     pub page: u32,
     pub per_page: u32,
@@ -792,9 +803,10 @@ impl<'e> ContactRepo<'e> {
             && blank(&query.industry)
             && blank(&query.relationship)
             && query.tag_names().next().is_none();
-        // A text search counts its matches (each looked up) up to SEARCH_COUNT_LIMIT.
+        // A text search counts its matches (each looked up) up to SEARCH_COUNT_LIMIT, or past
+        // the rows of a page further on.
         let count_limit = if query.search.as_deref().and_then(Search::parse).is_some() {
-            crate::SEARCH_COUNT_LIMIT
+            search_count_limit(page, per_page)
         } else {
             crate::COUNT_LIMIT
         };
@@ -827,12 +839,24 @@ impl<'e> ContactRepo<'e> {
                 } else {
                     "contact"
                 };
-                Query::count_up_to(
-                    self.ex,
-                    format!("SELECT 1 FROM {from} WHERE {where_clause}"),
-                    params_from_iter(values.clone()),
-                    count_limit,
-                )
+                match query
+                    .search
+                    .as_deref()
+                    .and_then(Search::parse)
+                    .as_ref()
+                    .and_then(OneWord::of)
+                {
+                    Some(word) => {
+                        let (sql, values) = word.counted(user, query);
+                        Query::count_up_to(self.ex, sql, params_from_iter(values), count_limit)
+                    }
+                    None => Query::count_up_to(
+                        self.ex,
+                        format!("SELECT 1 FROM {from} WHERE {where_clause}"),
+                        params_from_iter(values.clone()),
+                        count_limit,
+                    ),
+                }
             }
         };
         let search = query.search.as_deref().and_then(Search::parse);
@@ -1013,8 +1037,8 @@ impl<'e> ContactRepo<'e> {
             "SELECT id, name, vip, birthday {}",
             of(&format!("{day} = '02-29'"))
         ));
-        // The dashboard's figure: counted up to SEARCH_COUNT_LIMIT ("at least").
-        let cap = crate::SEARCH_COUNT_LIMIT;
+        // The dashboard's figure: counted up to FIGURE_COUNT_LIMIT ("at least").
+        let cap = crate::FIGURE_COUNT_LIMIT;
         let counts: Vec<String> = ranges
             .iter()
             .map(|range| {
@@ -1121,6 +1145,30 @@ impl OneWord {
             any: word.fts(None)?,
             name: word.fts(Some("name"))?,
         })
+    }
+
+    /// The contacts that match, to count (up to a limit): read in the index's rowid order, each
+    /// looked up by rowid as it comes, so that counting stops after as many lookups as the
+    /// limit — an `IN` over the matches would collect every one of them first (thousands for
+    /// a common word). A contact with several matching rows comes once (its rows are
+    /// neighbours in that order).
+    fn counted(&self, user: &UserId, query: &ContactQuery) -> (String, Vec<Value>) {
+        let unsearched = ContactQuery {
+            search: None,
+            ..query.clone()
+        };
+        let (base, base_values) = list_conditions(user, &unsearched);
+        let mut values = vec![Value::Text(self.any.clone())];
+        values.extend(base_values);
+        (
+            format!(
+                "SELECT DISTINCT c.rowid FROM contact_fts f \
+                 CROSS JOIN contact c ON c.rowid = f.rowid >> 2 \
+                 WHERE f.contact_fts MATCH ? AND {}",
+                base.join(" AND ")
+            ),
+            values,
+        )
     }
 
     /// The page's statement: names that match first, then the other matches, each in the

@@ -225,7 +225,7 @@ impl Snooze {
 pub struct FollowUpCounts {
     pub overdue: u64,
     pub today: u64,
-    /// Counting stopped at [`crate::SEARCH_COUNT_LIMIT`] (the navigation's counts, read on
+    /// Counting stopped at [`crate::FIGURE_COUNT_LIMIT`] (the navigation's counts, read on
     /// every page): `overdue` is "at least".
     pub overdue_capped: bool,
     /// The same for `today`.
@@ -255,7 +255,7 @@ impl FollowUpCounts {
 pub struct FollowUpCountsNear {
     utc_today: NaiveDate,
     /// Open follow-ups due before `utc_today - 1` and on each of the three days from then,
-    /// each counted up to [`crate::SEARCH_COUNT_LIMIT`].
+    /// each counted up to [`crate::FIGURE_COUNT_LIMIT`].
     parts: [u64; 4],
 }
 
@@ -264,7 +264,7 @@ impl FollowUpCountsNear {
     pub fn on(&self, today: NaiveDate) -> FollowUpCounts {
         let k = (today - self.utc_today).num_days().clamp(-1, 1) + 1;
         let k = usize::try_from(k).unwrap_or(1);
-        let cap = crate::SEARCH_COUNT_LIMIT;
+        let cap = crate::FIGURE_COUNT_LIMIT;
         let overdue = &self.parts[..=k];
         // A capped count reads "1,000+", as the follow-ups page's groups do.
         let sum = overdue.iter().sum::<u64>();
@@ -624,7 +624,7 @@ impl<'e> FollowUpRepo<'e> {
         let (whose, value) = owner.condition("user_id", 1);
         // Each part one range of the owner's due-date index, counted up to the limit: at any
         // size the navigation reads at most that many index entries per part.
-        let cap = crate::SEARCH_COUNT_LIMIT;
+        let cap = crate::FIGURE_COUNT_LIMIT;
         let part = |range: &str| {
             format!(
                 "(SELECT count(*) FROM (SELECT 1 FROM follow_up \

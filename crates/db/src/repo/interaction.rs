@@ -230,11 +230,12 @@ impl Default for InteractionQuery {
 }
 
 impl InteractionQuery {
-    /// Where counting the matches stops: [`crate::SEARCH_COUNT_LIMIT`] for a text search,
-    /// [`crate::COUNT_LIMIT`] otherwise.
+    /// Where counting the matches stops: [`contact::search_count_limit`] for a text search
+    /// ("200+", or past this page's rows on a page further on), [`crate::COUNT_LIMIT`]
+    /// otherwise.
     pub fn count_limit(&self) -> u64 {
         if self.search.as_deref().and_then(Search::parse).is_some() {
-            crate::SEARCH_COUNT_LIMIT
+            contact::search_count_limit(self.page, self.per_page)
         } else {
             crate::COUNT_LIMIT
         }
@@ -349,13 +350,73 @@ impl InteractionQuery {
     }
 }
 
-/// Where the probe of a word's matches stops: a word that matches this many of the owner's
-/// notes, or of the interactions with contacts of that name, is common.
-const COMMON: u64 = crate::SEARCH_COUNT_LIMIT;
+/// The log's order: latest first.
+const LOG_ORDER: &str = "i.date DESC, i.created_at DESC, i.id DESC";
 
-/// How many of the owner's latest interactions a single common word must fill a page among
-/// to be read in the log's order ([`InteractionRepo::plan`]).
+impl InteractionQuery {
+    /// The first `need` rows of a common word's log (`select` over `interaction i`, with the
+    /// `extra` terms), in the log's order, as one statement: the owner's index read in order,
+    /// each row tested, no further than the `window` latest interactions (the date of the
+    /// window's last row bounds the range read); only when those hold fewer than `need`
+    /// matches, the word's matches, looked up and sorted, instead (a part with a LIMIT of 0
+    /// reads nothing).
+    fn windowed(
+        &self,
+        user: &UserId,
+        window: u64,
+        select: &str,
+        (extra, extra_values): (String, Vec<Value>),
+        need: u64,
+    ) -> (String, Vec<Value>) {
+        let walk = Plan {
+            lead: Lead::Owner,
+            ..Plan::default()
+        };
+        let (walked, walked_values) = self.conditions(user, &walk);
+        let led = Plan {
+            lead: Lead::Matches,
+            ..Plan::default()
+        };
+        let (matches, matches_values) = self.conditions(user, &led);
+        let need = Value::Integer(i64::try_from(need).unwrap_or(i64::MAX));
+        let mut values = walked_values;
+        values.extend(extra_values.iter().cloned());
+        values.push(user.into());
+        values.extend(extra_values.iter().cloned());
+        values.push(Value::Integer(
+            i64::try_from(window.saturating_sub(1)).unwrap_or(i64::MAX),
+        ));
+        values.push(need.clone());
+        values.extend([need.clone(), need.clone()]);
+        values.extend(matches_values);
+        values.extend(extra_values);
+        values.extend([need.clone(), need]);
+        let filled = "(SELECT count(*) FROM walked) >= ?";
+        (
+            format!(
+                "WITH walked AS MATERIALIZED (SELECT i.rowid AS r FROM interaction i \
+                   WHERE {walked}{extra} AND i.date >= coalesce((SELECT i.date \
+                     FROM interaction i WHERE i.user_id = ?{extra} ORDER BY {LOG_ORDER} \
+                     LIMIT 1 OFFSET +?), -9223372036854775808) \
+                   ORDER BY {LOG_ORDER} LIMIT +?) \
+                 SELECT * FROM ({select} WHERE i.rowid IN (SELECT r FROM walked) \
+                   ORDER BY {LOG_ORDER} LIMIT CASE WHEN {filled} THEN ? ELSE 0 END) \
+                 UNION ALL \
+                 SELECT * FROM ({select} WHERE {matches}{extra} \
+                   ORDER BY {LOG_ORDER} LIMIT CASE WHEN {filled} THEN 0 ELSE ? END)"
+            ),
+            values,
+        )
+    }
+}
+
+/// The fewest of the owner's latest interactions a single common word's page is looked for
+/// among, in the log's order, before its matches are read instead ([`Plan::window`]).
 const RECENT: u64 = 2_000;
+
+/// Rows of the log read in order, at most, for each row a common word's page shows: a word
+/// that one note in this many holds fills its page within the window.
+const WALKED_PER_ROW: u64 = 40;
 
 /// The rowids of the interactions whose notes match every word (the FTS query `?`) or whose
 /// contact (the owner's, `?`) has a name that matches any (`?`): every row that can match a
@@ -382,9 +443,14 @@ enum Lead {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Plan {
     lead: Lead,
-    /// At least this many rows match (a single common word: [`COMMON`]), so counting them is
-    /// not needed.
+    /// At least this many rows match (a single common word: the query's count limit), so
+    /// counting them is not needed.
     at_least: Option<u64>,
+    /// A common word (led by the owner's index): the page is looked for among the owner's
+    /// latest this many interactions at most — a statement that reads no further — and, only
+    /// when it does not fill there (a word common in older notes only), from the word's
+    /// matches, sorted, in the same statement.
+    window: Option<u64>,
 }
 
 #[derive(Clone, Copy)]
@@ -593,62 +659,60 @@ impl<'e> InteractionRepo<'e> {
     }
 
     /// How to read a text search: led by its matches, unless it is a single word of ASCII
-    /// characters and no other filter that matches [`COMMON`] of the owner's notes (or of the
-    /// interactions with contacts of that name) and fills a page among the owner's [`RECENT`]
-    /// latest interactions — one statement counts both (the trigram indexes in rowid order,
-    /// each match looked up by rowid), only for such a query.
+    /// characters and no other filter that matches at least the query's count limit of the
+    /// owner's notes (or of the interactions with contacts of that name) — one statement
+    /// counts both up to that limit (the trigram indexes in rowid order, each match looked up
+    /// by rowid: neighbouring rows), only for such a query. A common word's page is then read
+    /// in the log's order within a window of the latest ([`Plan::window`]), and its total is
+    /// "at least" the limit, not counted again.
     async fn plan(&self, user: &UserId, query: &InteractionQuery) -> Result<Plan> {
         let words = query.words();
         let single = match words.as_slice() {
             [word] if query.kind.is_none() && query.from.is_none() && query.to.is_none() => {
-                word.ascii_lowercase().map(|lower| (word, lower))
+                word.ascii_lowercase().map(|_| word)
             }
             _ => None,
         };
-        let Some((word, lower)) = single else {
+        let Some(word) = single else {
             let long = words.iter().any(|w| w.fts(None).is_some());
             return Ok(Plan {
                 lead: if long { Lead::Matches } else { Lead::Owner },
-                at_least: None,
+                ..Plan::default()
             });
         };
+        let cap = query.count_limit();
         let notes = word.fts(None).unwrap_or_default();
         let name = word.fts(Some("name")).unwrap_or_default();
         let names = "contact_id IN (SELECT id FROM contact WHERE +user_id = ?2 AND rowid IN \
                        (SELECT rowid >> 2 FROM contact_fts WHERE contact_fts MATCH ?3))";
-        // The latest are read only for a common word.
+        // The names are counted only when the notes do not reach the limit.
         let sql = format!(
-            "WITH counted AS MATERIALIZED (SELECT \
-               (SELECT count(*) FROM (SELECT 1 FROM interaction_fts f \
+            "SELECT CASE WHEN notes >= {cap} THEN notes ELSE \
+               (SELECT count(*) FROM (SELECT 1 FROM interaction WHERE {names} LIMIT {cap})) END \
+             FROM (SELECT (SELECT count(*) FROM (SELECT 1 FROM interaction_fts f \
                  CROSS JOIN interaction i ON i.rowid = f.rowid \
-                 WHERE f.interaction_fts MATCH ?1 AND i.user_id = ?2 LIMIT {COMMON})) AS notes, \
-               (SELECT count(*) FROM (SELECT 1 FROM interaction WHERE {names} \
-                 LIMIT {COMMON})) AS named) \
-             SELECT notes, named, CASE WHEN max(notes, named) >= {COMMON} THEN \
-               (SELECT count(*) FROM (SELECT notes, contact_id FROM interaction \
-                 WHERE user_id = ?2 ORDER BY date DESC, created_at DESC, id DESC \
-                 LIMIT {RECENT}) WHERE instr(lower(notes), ?4) > 0 OR {names}) \
-               ELSE 0 END FROM counted"
+                 WHERE f.interaction_fts MATCH ?1 AND i.user_id = ?2 LIMIT {cap})) AS notes)"
         );
-        let counts = query_one(
+        let most = query_one(
             &self.ex.conn().await?,
             &sql,
-            params![notes, user, name, lower],
-            |row| Ok((row.get::<i64>(0)?, row.get::<i64>(1)?, row.get::<i64>(2)?)),
+            params![notes, user, name],
+            |row| Ok(row.get::<i64>(0)?),
         )
         .await?
         .unwrap_or_default();
-        let common = counts.0 >= COMMON as i64 || counts.1 >= COMMON as i64;
-        let fills = counts.2 >= i64::from(query.per_page.clamp(1, MAX_PER_PAGE));
-        Ok(if common && fills {
+        let per_page = u64::from(query.per_page.clamp(1, MAX_PER_PAGE));
+        let rows = u64::from(query.page.max(1)) * per_page;
+        Ok(if u64::try_from(most).unwrap_or(0) >= cap {
             Plan {
                 lead: Lead::Owner,
-                at_least: Some(COMMON),
+                at_least: Some(cap),
+                window: Some(RECENT.max(rows.saturating_mul(WALKED_PER_ROW))),
             }
         } else {
             Plan {
                 lead: Lead::Matches,
-                at_least: None,
+                ..Plan::default()
             }
         })
     }
@@ -714,16 +778,25 @@ impl<'e> InteractionRepo<'e> {
                 query.count_limit(),
             ),
         };
+        let select = format!(
+            "SELECT {}, c.name FROM interaction i JOIN contact c ON c.id = i.contact_id",
+            qualified("i", COLUMNS)
+        );
+        let sql = match plan.window {
+            Some(window) => {
+                let need = offset + u64::from(per_page);
+                let (sql, more) =
+                    query.windowed(user, window, &select, (String::new(), vec![]), need);
+                values = more;
+                format!("{sql} LIMIT +? OFFSET +?")
+            }
+            None => format!("{select} WHERE {condition} ORDER BY {LOG_ORDER} LIMIT +? OFFSET +?"),
+        };
         values.push(Value::Integer(page_limit(per_page)));
         values.push(Value::Integer(page_offset(offset)));
         let interactions = Query::all(
             self.ex,
-            format!(
-                "SELECT {}, c.name FROM interaction i JOIN contact c ON c.id = i.contact_id \
-                 WHERE {condition} \
-                 ORDER BY i.date DESC, i.created_at DESC, i.id DESC LIMIT +? OFFSET +?",
-                qualified("i", COLUMNS)
-            ),
+            sql,
             params_from_iter(values),
             InteractionWithContact::from_row,
         );
@@ -741,32 +814,45 @@ impl<'e> InteractionRepo<'e> {
         after: Option<&InteractionCursor>,
         limit: u32,
     ) -> Result<(Vec<Interaction>, bool)> {
-        let plan = self.plan(user, query).await?;
-        let (mut condition, mut values) = query.conditions(user, &plan);
+        let limit = limit.clamp(1, MAX_PER_PAGE);
+        let plan = self
+            .plan(
+                user,
+                &InteractionQuery {
+                    page: 1,
+                    per_page: limit,
+                    ..query.clone()
+                },
+            )
+            .await?;
+        let (mut extra, mut extra_values) = (String::new(), vec![]);
         if let Some(contact_id) = contact_id {
-            condition.push_str(" AND i.contact_id = ?");
-            values.push(contact_id.into());
+            extra.push_str(" AND i.contact_id = ?");
+            extra_values.push(contact_id.into());
         }
         if let Some(after) = after {
-            condition.push_str(" AND (i.date, i.created_at, i.id) < (?, ?, ?)");
-            values.push(Value::Integer(after.date));
-            values.push(Value::Integer(after.created_at));
-            values.push(Value::Text(after.id.clone()));
+            extra.push_str(" AND (i.date, i.created_at, i.id) < (?, ?, ?)");
+            extra_values.push(Value::Integer(after.date));
+            extra_values.push(Value::Integer(after.created_at));
+            extra_values.push(Value::Text(after.id.clone()));
         }
-        let limit = limit.clamp(1, MAX_PER_PAGE);
-        values.push(Value::Integer(i64::from(limit) + 1));
+        let select = format!("SELECT {} FROM interaction i", qualified("i", COLUMNS));
+        let need = u64::from(limit) + 1;
+        let (sql, values) = match plan.window {
+            Some(window) => query.windowed(user, window, &select, (extra, extra_values), need),
+            None => {
+                let (condition, mut values) = query.conditions(user, &plan);
+                values.extend(extra_values);
+                values.push(Value::Integer(i64::from(limit) + 1));
+                (
+                    format!("{select} WHERE {condition}{extra} ORDER BY {LOG_ORDER} LIMIT +?"),
+                    values,
+                )
+            }
+        };
         let conn = self.ex.conn().await?;
-        let mut interactions = query_all(
-            &conn,
-            &format!(
-                "SELECT {} FROM interaction i \
-                 WHERE {condition} ORDER BY i.date DESC, i.created_at DESC, i.id DESC LIMIT +?",
-                qualified("i", COLUMNS)
-            ),
-            params_from_iter(values),
-            Interaction::from_row,
-        )
-        .await?;
+        let mut interactions =
+            query_all(&conn, &sql, params_from_iter(values), Interaction::from_row).await?;
         let more = interactions.len() > limit as usize;
         interactions.truncate(limit as usize);
         Ok((interactions, more))

@@ -348,7 +348,8 @@ async fn render_list(
     }
     let no_contacts = counts.total == 0;
     let query = params.query();
-    let pager = Pager::new("/contacts", &query, result.page, result.total, PER_PAGE);
+    let pager = Pager::new("/contacts", &query, result.page, result.total, PER_PAGE)
+        .counted_up_to(result.count_limit > 0 && result.total == result.count_limit);
     let back = if pager.page > 1 {
         query.replaced("page", pager.page)
     } else {

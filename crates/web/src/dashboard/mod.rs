@@ -196,11 +196,11 @@ struct HomePage {
     recent: Vec<InteractionRow>,
     birthdays: Vec<BirthdayItem>,
     more_birthdays: usize,
-    /// Birthdays in the window, counted up to [`devhub_db::SEARCH_COUNT_LIMIT`].
+    /// Birthdays in the window, counted up to [`devhub_db::FIGURE_COUNT_LIMIT`].
     birthdays_counted: u64,
     reconnect: Vec<ReconnectItem>,
     more_reconnect: u64,
-    /// Contacts due, counted up to [`devhub_db::SEARCH_COUNT_LIMIT`].
+    /// Contacts due, counted up to [`devhub_db::FIGURE_COUNT_LIMIT`].
     reconnect_counted: u64,
     vip_reconnect_days: u32,
     /// The newest reminder, when it could not be delivered (or not yet).
@@ -209,7 +209,7 @@ struct HomePage {
     follow_ups: FollowUpCounts,
     upcoming: Vec<UpcomingItem>,
     more_upcoming: u64,
-    /// Follow-ups in the window, counted up to [`devhub_db::SEARCH_COUNT_LIMIT`].
+    /// Follow-ups in the window, counted up to [`devhub_db::FIGURE_COUNT_LIMIT`].
     upcoming_counted: u64,
     /// "Welcome" until the first step is done, then "Welcome back".
     greeting: &'static str,
@@ -219,15 +219,15 @@ struct HomePage {
 
 impl HomePage {
     /// A count as the page shows it ("10,000+" where counting stopped).
-    /// A figure counted up to [`devhub_db::SEARCH_COUNT_LIMIT`] ("1,000+").
+    /// A figure counted up to [`devhub_db::FIGURE_COUNT_LIMIT`] ("1,000+").
     fn total(&self, n: &u64) -> String {
-        crate::format::total_up_to(*n, devhub_db::SEARCH_COUNT_LIMIT)
+        crate::format::total_up_to(*n, devhub_db::FIGURE_COUNT_LIMIT)
     }
 
     /// How many more contacts are due than shown: "at least" when counting stopped.
     fn more_reconnect_shown(&self) -> String {
         let more = crate::format::count(self.more_reconnect);
-        if self.reconnect_counted == devhub_db::SEARCH_COUNT_LIMIT {
+        if self.reconnect_counted == devhub_db::FIGURE_COUNT_LIMIT {
             format!("{more}+")
         } else {
             more
@@ -247,14 +247,14 @@ impl HomePage {
     fn more_birthdays_shown(&self) -> String {
         crate::format::at_least(
             self.more_birthdays as u64,
-            self.birthdays_counted == devhub_db::SEARCH_COUNT_LIMIT,
+            self.birthdays_counted == devhub_db::FIGURE_COUNT_LIMIT,
         )
     }
 
     fn more_upcoming_shown(&self) -> String {
         crate::format::at_least(
             self.more_upcoming,
-            self.upcoming_counted == devhub_db::SEARCH_COUNT_LIMIT,
+            self.upcoming_counted == devhub_db::FIGURE_COUNT_LIMIT,
         )
     }
 
@@ -352,7 +352,7 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
         .db
         .batch((
             contacts.counts(user),
-            interactions.count(user, &month_query, devhub_db::SEARCH_COUNT_LIMIT),
+            interactions.count(user, &month_query, devhub_db::FIGURE_COUNT_LIMIT),
             contacts.active_vips(user, VIPS_SHOWN),
             interactions.latest(user, &recent_query),
             contacts.birthdays_between(
@@ -368,7 +368,7 @@ async fn home(State(state): State<AppState>, page: Page) -> Result<Response, App
                 Some(after_window),
                 UPCOMING_SHOWN,
                 0,
-                devhub_db::SEARCH_COUNT_LIMIT,
+                devhub_db::FIGURE_COUNT_LIMIT,
             ),
             follow_ups
                 .any_for_user(user)

@@ -115,13 +115,13 @@ pub(super) async fn index(
         .unwrap_or(1);
     // Each group's first rows, or with `?group=` that group's page (the others read one row:
     // only their totals count, for the tab).
-    // The groups at a glance count up to SEARCH_COUNT_LIMIT ("1,000+"); the one group paged
+    // The groups at a glance count up to FIGURE_COUNT_LIMIT ("1,000+"); the one group paged
     // counts up to COUNT_LIMIT, for its pages.
     let count_limit = |i: usize| {
         if single == Some(i) {
             devhub_db::COUNT_LIMIT
         } else {
-            devhub_db::SEARCH_COUNT_LIMIT
+            devhub_db::FIGURE_COUNT_LIMIT
         }
     };
     let window = |i: usize| {

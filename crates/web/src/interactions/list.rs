@@ -146,7 +146,9 @@ pub(super) async fn index(
     };
     let repo = state.db.interactions();
     let (mut found, total) = repo.search(page.user_id(), &query).await?;
-    let pager = Pager::new(PATH, &kept, requested_page, total, PER_PAGE);
+    let count_limit = query.count_limit();
+    let pager = Pager::new(PATH, &kept, requested_page, total, PER_PAGE)
+        .counted_up_to(total == count_limit);
     if pager.page != requested_page && total > 0 {
         // Past the last page (an old link after deletions): show the last one.
         query.page = pager.page;
@@ -184,7 +186,7 @@ pub(super) async fn index(
         filtered: kind.is_some() || from.is_some() || to.is_some() || query.search.is_some(),
         groups,
         total,
-        count_limit: query.count_limit(),
+        count_limit,
         pager,
         here,
     };
