@@ -181,6 +181,10 @@ impl<'e, T: 'e> Query<'e, T> {
                 tx.flush().await?;
                 rows_of(tx, &stmts, true).await?
             }
+            Executor::Pool(db) if db.location().is_remote() && only_reads(&stmts) => {
+                let mut batch = db.read_on_server(&server_text(&stmts, false)?).await?;
+                converted_batch(&mut batch, &stmts).await?
+            }
             Executor::Pool(db) => {
                 let conn = db.conn().await?;
                 rows_of(&conn, &stmts, false).await?
@@ -265,32 +269,18 @@ async fn rows_of(
     stmts: &[(Stmt, Convert<'_>)],
     in_tx: bool,
 ) -> Result<Vec<Vec<Item>>> {
-    let mut sets = Vec::with_capacity(stmts.len());
     if conn.is_remote() {
         let wrap = !in_tx && stmts.len() > 1;
-        let mut text = String::new();
-        if wrap {
-            text.push_str("BEGIN DEFERRED;\n");
-        }
-        for (stmt, _) in stmts {
-            text.push_str(&inline(&stmt.sql, &stmt.values)?);
-            text.push_str(";\n");
-        }
-        if wrap {
-            text.push_str("COMMIT;\n");
-        }
-        let mut batch = conn.connection().execute_batch(&text).await?;
+        let mut batch = conn
+            .connection()
+            .execute_batch(&server_text(stmts, wrap)?)
+            .await?;
         if wrap {
             batch.next_stmt_row();
         }
-        for (_, convert) in stmts {
-            sets.push(match batch.next_stmt_row().flatten() {
-                Some(mut rows) => converted(&mut rows, convert).await?,
-                None => Vec::new(),
-            });
-        }
-        return Ok(sets);
+        return converted_batch(&mut batch, stmts).await;
     }
+    let mut sets = Vec::with_capacity(stmts.len());
     for (stmt, convert) in stmts {
         let values = stmt.values.clone();
         sets.push(
@@ -301,6 +291,49 @@ async fn rows_of(
         );
     }
     Ok(sets)
+}
+
+/// The statements as one server batch: their text with the values inlined, inside
+/// `BEGIN DEFERRED` … `COMMIT` when `wrap`.
+fn server_text(stmts: &[(Stmt, Convert<'_>)], wrap: bool) -> Result<String> {
+    let mut text = String::new();
+    if wrap {
+        text.push_str("BEGIN DEFERRED;\n");
+    }
+    for (stmt, _) in stmts {
+        text.push_str(&inline(&stmt.sql, &stmt.values)?);
+        text.push_str(";\n");
+    }
+    if wrap {
+        text.push_str("COMMIT;\n");
+    }
+    Ok(text)
+}
+
+/// Each statement's rows of a server batch, converted by its query.
+async fn converted_batch(
+    batch: &mut libsql::BatchRows,
+    stmts: &[(Stmt, Convert<'_>)],
+) -> Result<Vec<Vec<Item>>> {
+    let mut sets = Vec::with_capacity(stmts.len());
+    for (_, convert) in stmts {
+        sets.push(match batch.next_stmt_row().flatten() {
+            Some(mut rows) => converted(&mut rows, convert).await?,
+            None => Vec::new(),
+        });
+    }
+    Ok(sets)
+}
+
+/// Whether every statement only reads (a query is a read: this keeps a write from ever
+/// running inside the transaction a kept stream is left in, [`Db::read_on_server`]).
+fn only_reads(stmts: &[(Stmt, Convert<'_>)]) -> bool {
+    stmts.iter().all(|(stmt, _)| {
+        let sql = stmt.sql.trim_start();
+        let head = sql.get(..6).unwrap_or(sql);
+        head.eq_ignore_ascii_case("select")
+            || sql.get(..4).is_some_and(|w| w.eq_ignore_ascii_case("with"))
+    })
 }
 
 async fn converted(rows: &mut Rows, convert: &Convert<'_>) -> Result<Vec<Item>> {

@@ -13,6 +13,8 @@ use tokio::net::{TcpListener, TcpStream};
 pub struct CountingProxy {
     pub port: u16,
     requests: Arc<AtomicU64>,
+    /// Those that opened a stream on the server (no baton: the server opens a connection).
+    new_streams: Arc<AtomicU64>,
 }
 
 impl CountingProxy {
@@ -21,18 +23,23 @@ impl CountingProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let requests = Arc::new(AtomicU64::new(0));
-        let counter = requests.clone();
+        let new_streams = Arc::new(AtomicU64::new(0));
+        let counters = (requests.clone(), new_streams.clone());
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                let counter = counter.clone();
+                let counters = counters.clone();
                 tokio::spawn(async move {
                     if let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)).await {
-                        let _ = forward(client, server, counter).await;
+                        let _ = forward(client, server, counters).await;
                     }
                 });
             }
         });
-        CountingProxy { port, requests }
+        CountingProxy {
+            port,
+            requests,
+            new_streams,
+        }
     }
 
     /// The URL a client uses to reach the server through the proxy.
@@ -44,6 +51,11 @@ impl CountingProxy {
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::SeqCst)
     }
+
+    /// Requests forwarded so far that opened a stream (Hrana's `"baton":null`).
+    pub fn new_streams(&self) -> u64 {
+        self.new_streams.load(Ordering::SeqCst)
+    }
 }
 
 /// Copies responses back as they come, and requests forward one at a time, counting each
@@ -51,7 +63,7 @@ impl CountingProxy {
 async fn forward(
     client: TcpStream,
     server: TcpStream,
-    counter: Arc<AtomicU64>,
+    (counter, new_streams): (Arc<AtomicU64>, Arc<AtomicU64>),
 ) -> std::io::Result<()> {
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
@@ -91,6 +103,9 @@ async fn forward(
             buffer.extend_from_slice(&chunk[..n]);
         }
         counter.fetch_add(1, Ordering::SeqCst);
+        if find(&buffer[head_end..head_end + length], b"\"baton\":null").is_some() {
+            new_streams.fetch_add(1, Ordering::SeqCst);
+        }
         let rest = buffer.split_off(head_end + length);
         server_write.write_all(&buffer).await?;
         buffer = rest;

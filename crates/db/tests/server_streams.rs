@@ -1,0 +1,132 @@
+//! Reads on a libSQL server keep their stream open between requests (`Db::read_on_server`):
+//! the server then need not open a connection for every page. A counting proxy between the
+//! client and a real `sqld` counts the requests that open a stream. These tests start their
+//! own server, whatever `DEVHUB_TEST_MODE` says: the behaviour is the plain remote mode's.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+#[path = "common/counting_proxy.rs"]
+mod counting_proxy;
+
+use common::{contact, sqld, user};
+use counting_proxy::CountingProxy;
+use devhub_db::{migrate, Db, DbConfig, OpenMode};
+
+async fn open(url: String) -> Db {
+    let config = DbConfig {
+        url,
+        ..DbConfig::default()
+    };
+    Db::open(&config, OpenMode::CreateIfMissing).await.unwrap()
+}
+
+/// The contacts of `owner` as the pages read them: a batch of reads.
+async fn contacts_seen(db: &Db, owner: &devhub_db::UserId) -> u64 {
+    let contacts = db.contacts();
+    let (counts, _) = db
+        .batch((
+            contacts.counts(owner),
+            db.user_settings().saved(devhub_db::Owner::User(owner)),
+        ))
+        .await
+        .unwrap();
+    counts.total
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_reuse_their_stream_and_still_see_every_write_at_once() {
+    if !sqld::available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = sqld::Sqld::start(dir.path());
+    let proxy = CountingProxy::start(server.port).await;
+    let db = open(proxy.url()).await;
+    migrate::migrate(&db, &migrate::embedded().unwrap())
+        .await
+        .unwrap();
+    // Another instance on the same server, not through the proxy.
+    let other = open(server.url()).await;
+    let me = user(&db).await;
+
+    assert_eq!(contacts_seen(&db, &me.id).await, 0);
+    let (requests, streams) = (proxy.requests(), proxy.new_streams());
+    for _ in 0..20 {
+        assert_eq!(contacts_seen(&db, &me.id).await, 0);
+    }
+    assert_eq!(proxy.requests() - requests, 20, "one request per batch");
+    assert_eq!(
+        proxy.new_streams() - streams,
+        0,
+        "reads one after the other go on the stream the one before left open"
+    );
+
+    // A write on another instance is seen by the next read, on its kept stream.
+    other
+        .contacts()
+        .create(&me.id, &contact("Ada"))
+        .await
+        .unwrap();
+    assert_eq!(contacts_seen(&db, &me.id).await, 1);
+
+    // A write through this pool after reads is not held inside a kept stream's transaction: the other
+    // instance sees it the moment it is acknowledged, and so does this one.
+    db.contacts()
+        .create(&me.id, &contact("Grace"))
+        .await
+        .unwrap();
+    assert_eq!(contacts_seen(&other, &me.id).await, 2);
+    assert_eq!(contacts_seen(&db, &me.id).await, 2);
+    let tx = db.begin_write().await.unwrap();
+    tx.contacts()
+        .create(&me.id, &contact("Linus"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(contacts_seen(&other, &me.id).await, 3);
+
+    // Reads at the same time each get a stream; they are all kept for the next ones.
+    let mut reads = tokio::task::JoinSet::new();
+    for _ in 0..6 {
+        let (db, owner) = (db.clone(), me.id.clone());
+        reads.spawn(async move { contacts_seen(&db, &owner).await });
+    }
+    while let Some(seen) = reads.join_next().await {
+        assert_eq!(seen.unwrap(), 3);
+    }
+    let streams = proxy.new_streams();
+    for _ in 0..10 {
+        assert_eq!(contacts_seen(&db, &me.id).await, 3);
+    }
+    assert_eq!(proxy.new_streams() - streams, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_stream_the_server_forgot_is_replaced_without_an_error() {
+    if !sqld::available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = sqld::Sqld::start(dir.path());
+    let db = open(server.url()).await;
+    migrate::migrate(&db, &migrate::embedded().unwrap())
+        .await
+        .unwrap();
+    let me = user(&db).await;
+    db.contacts().create(&me.id, &contact("Ada")).await.unwrap();
+    assert_eq!(contacts_seen(&db, &me.id).await, 1);
+
+    // A restart forgets every stream: the kept one answers "invalid baton".
+    server.restart();
+    assert_eq!(contacts_seen(&db, &me.id).await, 1);
+    db.contacts()
+        .create(&me.id, &contact("Grace"))
+        .await
+        .unwrap();
+    assert_eq!(contacts_seen(&db, &me.id).await, 2);
+
+    // One kept past the server's 10 s of inactivity is closed rather than reused.
+    tokio::time::sleep(std::time::Duration::from_secs(11)).await;
+    assert_eq!(contacts_seen(&db, &me.id).await, 2);
+}
