@@ -200,6 +200,12 @@ impl Db {
 
     /// Checks a connection out of the pool, opening one when none is idle.
     pub async fn conn(&self) -> Result<PooledConn> {
+        self.checkout(false).await
+    }
+
+    /// The pool's one checkout. With `kept`, a connection that [`Db::read_on_server`] left
+    /// inside an empty transaction less than [`LINGER_FOR`] ago comes first.
+    async fn checkout(&self, kept: bool) -> Result<PooledConn> {
         let waiting = Instant::now();
         let permit = Arc::clone(&self.inner.permits)
             .acquire_owned()
@@ -208,18 +214,33 @@ impl Db {
         if let Some(observe) = self.inner.wait_observer.get() {
             observe(waiting.elapsed());
         }
-        let idle = self.inner.idle.lock().ok().and_then(|mut idle| idle.pop());
-        let (conn, prepared) = match idle {
-            Some(idle) => idle,
-            None => (self.new_connection().await?, Prepared::default()),
+        let lingering = if kept { self.pop_lingering() } else { None };
+        let (conn, prepared, reused) = match lingering {
+            Some(conn) => (conn, Prepared::default(), true),
+            None => match self.inner.idle.lock().ok().and_then(|mut idle| idle.pop()) {
+                Some((conn, prepared)) => (conn, prepared, false),
+                None => (self.new_connection().await?, Prepared::default(), false),
+            },
         };
         Ok(PooledConn {
             conn: Some(conn),
             prepared,
-            lingering: AtomicBool::new(false),
+            lingering: AtomicBool::new(reused),
             db: Arc::clone(&self.inner),
             _permit: permit,
         })
+    }
+
+    /// The newest connection left inside an empty transaction, closing those that waited
+    /// [`LINGER_FOR`] or longer (the oldest are at the front).
+    fn pop_lingering(&self) -> Option<Connection> {
+        let mut lingering = self.inner.lingering.lock().ok()?;
+        let fresh_from = lingering
+            .iter()
+            .position(|(_, since)| since.elapsed() < LINGER_FOR)
+            .unwrap_or(lingering.len());
+        lingering.drain(..fresh_from);
+        lingering.pop().map(|(conn, _)| conn)
     }
 
     /// Runs `sql`, statements that only read, on a server without a replica, and answers their
@@ -239,7 +260,7 @@ impl Db {
     /// that fails on a kept stream (expired, or the server restarted) runs once more on a
     /// fresh connection.
     pub(crate) async fn read_on_server(&self, sql: &str) -> Result<libsql::BatchRows> {
-        let conn = self.lingering_conn().await?;
+        let conn = self.checkout(true).await?;
         let reused = conn.lingering.load(Ordering::Relaxed);
         match conn.read_batch(sql).await {
             Ok(rows) => Ok(rows),
@@ -250,42 +271,6 @@ impl Db {
             }
             Err(e) => Err(e),
         }
-    }
-
-    /// A connection for [`Db::read_on_server`]: one left inside an empty transaction when one
-    /// waited less than [`LINGER_FOR`], else any.
-    async fn lingering_conn(&self) -> Result<PooledConn> {
-        let reusable = {
-            let Ok(mut lingering) = self.inner.lingering.lock() else {
-                return self.conn().await;
-            };
-            // The oldest are at the front: those past their time are closed.
-            let fresh_from = lingering
-                .iter()
-                .position(|(_, since)| since.elapsed() < LINGER_FOR)
-                .unwrap_or(lingering.len());
-            lingering.drain(..fresh_from);
-            !lingering.is_empty()
-        };
-        if !reusable {
-            return self.conn().await;
-        }
-        let permit = Arc::clone(&self.inner.permits)
-            .acquire_owned()
-            .await
-            .map_err(|_| Error::Config("the database has been closed".into()))?;
-        let popped = self.inner.lingering.lock().ok().and_then(|mut l| l.pop());
-        let Some((conn, _)) = popped else {
-            drop(permit);
-            return self.conn().await;
-        };
-        Ok(PooledConn {
-            conn: Some(conn),
-            prepared: Prepared::default(),
-            lingering: AtomicBool::new(true),
-            db: Arc::clone(&self.inner),
-            _permit: permit,
-        })
     }
 
     async fn new_connection(&self) -> Result<Connection> {

@@ -394,6 +394,21 @@ async fn the_interaction_log_searches_notes_and_contact_names_by_words() {
 /// Inserts `n` interactions with `contact`, as another client would (one statement, the owner
 /// left to the trigger), dated one day apart going back from `newest` (seconds): notes
 /// `{prefix} {i}`.
+/// The notes of page `page` of the log searched for `text`, and its total.
+async fn log_notes(db: &Db, user: &UserId, text: &str, page: u32) -> (Vec<String>, u64) {
+    let query = InteractionQuery {
+        search: Some(text.to_string()),
+        page,
+        ..InteractionQuery::default()
+    };
+    let (found, total) = db.interactions().search(user, &query).await.unwrap();
+    let notes = found
+        .into_iter()
+        .map(|i| i.interaction.notes.unwrap_or_default())
+        .collect();
+    (notes, total)
+}
+
 async fn many_logged(db: &Db, contact: &Contact, n: u32, prefix: &str, newest: i64) {
     exec(
         db,
@@ -434,25 +449,8 @@ async fn common_and_rare_words_of_the_log_find_the_same_as_the_index() {
         ),
     )
     .await;
-    let search = |text: &str, page: u32| {
-        let query = InteractionQuery {
-            search: Some(text.to_string()),
-            page,
-            ..InteractionQuery::default()
-        };
-        let db = &db;
-        let me = me.id.clone();
-        async move {
-            let (found, total) = db.interactions().search(&me, &query).await.unwrap();
-            let notes: Vec<String> = found
-                .into_iter()
-                .map(|i| i.interaction.notes.unwrap_or_default())
-                .collect();
-            (notes, total)
-        }
-    };
     // Common: 1,201 of mine match; "at least 1,000"; the accented note is the newest.
-    let (notes, total) = search("cafe", 1).await;
+    let (notes, total) = log_notes(&db, &me.id, "cafe", 1).await;
     assert_eq!(total, SEARCH_COUNT_LIMIT);
     assert_eq!(notes.len(), 50);
     assert_eq!(notes[0], "Un CAFÉ crème, zanzibar");
@@ -467,21 +465,21 @@ async fn common_and_rare_words_of_the_log_find_the_same_as_the_index() {
     };
     let (found, total) = db.interactions().search(&me.id, &meetings).await.unwrap();
     assert_eq!((found.len(), total), (1, 1));
-    let (notes, _) = search("CAFE", 3).await;
+    let (notes, _) = log_notes(&db, &me.id, "CAFE", 3).await;
     assert_eq!(notes[0], "Cafe run 100");
     // Common by the contact's name: every interaction with Anita.
-    let (notes, total) = search("perlman", 1).await;
+    let (notes, total) = log_notes(&db, &me.id, "perlman", 1).await;
     assert_eq!(
         (notes[0].as_str(), total),
         ("Cafe run 1", SEARCH_COUNT_LIMIT)
     );
     // Two common words: both tested on each row, counted up to the limit.
-    let (notes, total) = search("run cafe", 1).await;
+    let (notes, total) = log_notes(&db, &me.id, "run cafe", 1).await;
     assert_eq!(
         (notes[0].as_str(), total),
         ("Cafe run 1", SEARCH_COUNT_LIMIT)
     );
-    let (notes, total) = search("cafe 119", 1).await;
+    let (notes, total) = log_notes(&db, &me.id, "cafe 119", 1).await;
     assert_eq!(
         (notes, total),
         (
@@ -504,16 +502,16 @@ async fn common_and_rare_words_of_the_log_find_the_same_as_the_index() {
     );
     // Rare: led by its matches, exactly counted, with a common word tested on each.
     assert_eq!(
-        search("zanzibar", 1).await,
+        log_notes(&db, &me.id, "zanzibar", 1).await,
         (vec!["Un CAFÉ crème, zanzibar".to_string()], 1)
     );
     assert_eq!(
-        search("café zanzibar", 1).await,
+        log_notes(&db, &me.id, "café zanzibar", 1).await,
         (vec!["Un CAFÉ crème, zanzibar".to_string()], 1)
     );
-    assert_eq!(search("creme stone", 1).await.1, 1);
-    assert_eq!(search("cafetiere", 1).await, (vec![], 0));
-    assert_eq!(search("zzq cafe", 1).await, (vec![], 0));
+    assert_eq!(log_notes(&db, &me.id, "creme stone", 1).await.1, 1);
+    assert_eq!(log_notes(&db, &me.id, "cafetiere", 1).await, (vec![], 0));
+    assert_eq!(log_notes(&db, &me.id, "zzq cafe", 1).await, (vec![], 0));
 }
 
 /// Inserts `n` contacts of `user` as another client would, named `{name} {i:04}` (i from 0),
@@ -773,24 +771,7 @@ async fn a_common_word_absent_from_the_latest_is_read_from_its_matches() {
     many_logged(&db, &anita, 300, "Cafe old", now - 3_000 * day).await;
     many_logged(&db, &anita, 2_100, "Tea", now).await;
     many_logged(&db, &theirs, 50, "Cafe theirs", now).await;
-    let search = |text: &str, page: u32| {
-        let query = InteractionQuery {
-            search: Some(text.to_string()),
-            page,
-            ..InteractionQuery::default()
-        };
-        let db = &db;
-        let me = me.id.clone();
-        async move {
-            let (found, total) = db.interactions().search(&me, &query).await.unwrap();
-            let notes: Vec<String> = found
-                .into_iter()
-                .map(|i| i.interaction.notes.unwrap_or_default())
-                .collect();
-            (notes, total)
-        }
-    };
-    let (notes, total) = search("cafe", 1).await;
+    let (notes, total) = log_notes(&db, &me.id, "cafe", 1).await;
     assert_eq!(total, SEARCH_COUNT_LIMIT);
     assert_eq!(notes.len(), 50);
     assert_eq!(
@@ -798,16 +779,16 @@ async fn a_common_word_absent_from_the_latest_is_read_from_its_matches() {
         ("Cafe old 1", "Cafe old 50")
     );
     // Page 6 counts to 400: all 300, exactly, and its rows are the last 50.
-    let (notes, total) = search("cafe", 6).await;
+    let (notes, total) = log_notes(&db, &me.id, "cafe", 6).await;
     assert_eq!(total, 300);
     assert_eq!((notes[0].as_str(), notes.len()), ("Cafe old 251", 50));
     // A common word among the latest: read in order, "at least" 200.
-    let (notes, total) = search("tea", 1).await;
+    let (notes, total) = log_notes(&db, &me.id, "tea", 1).await;
     assert_eq!(
         (notes[0].as_str(), notes[49].as_str(), total),
         ("Tea 1", "Tea 50", 200)
     );
-    let (notes, _) = search("tea", 42).await;
+    let (notes, _) = log_notes(&db, &me.id, "tea", 42).await;
     assert_eq!((notes[0].as_str(), notes.len()), ("Tea 2051", 50));
     // The API's keyset pages.
     let query = InteractionQuery {
