@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use libsql::{Builder, Connection, Database, Statement, Transaction, TransactionBehavior};
+use libsql::{
+    Builder, Connection, Database, OpenFlags, Statement, Transaction, TransactionBehavior,
+};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::{check_local_path, DbConfig, Location, Synchronous};
@@ -51,6 +53,9 @@ struct Inner {
     database: Database,
     /// With an embedded replica: the primary itself, where its units of work go.
     primary: Option<Db>,
+    /// With an embedded replica: its file opened read-only as a plain local database, where
+    /// its reads go ([`Db::for_reads`]).
+    reader: Option<Db>,
     location: Location,
     synchronous: Synchronous,
     idle: Mutex<Vec<(Connection, Prepared)>>,
@@ -131,23 +136,11 @@ impl Db {
             }
             _ => None,
         };
-        // An in-memory database lives in its one connection.
-        let size = if location == Location::Memory { 1 } else { 8 };
-        let db = Db {
-            inner: Arc::new(Inner {
-                database,
-                primary,
-                location,
-                synchronous,
-                idle: Mutex::new(Vec::new()),
-                lingering: Mutex::new(Vec::new()),
-                permits: Arc::new(Semaphore::new(size)),
-                size,
-                wait_observer: OnceLock::new(),
-                pulled: tokio::sync::Mutex::new(None),
-                writer: Arc::new(Semaphore::new(1)),
-            }),
+        let reader = match &location {
+            Location::Replica { path, .. } => Some(Db::open_reader(path, synchronous).await?),
+            _ => None,
         };
+        let db = Db::with(database, primary, reader, location, synchronous);
         // Fail at start, not at the first request, when the database cannot be used (a server
         // that refuses the token, or does not answer): one statement reaches it.
         let probe = async {
@@ -162,6 +155,58 @@ impl Db {
             other => other,
         })?;
         Ok(db)
+    }
+
+    /// The pool around an opened `database`.
+    fn with(
+        database: Database,
+        primary: Option<Db>,
+        reader: Option<Db>,
+        location: Location,
+        synchronous: Synchronous,
+    ) -> Db {
+        // An in-memory database lives in its one connection.
+        let size = if location == Location::Memory { 1 } else { 8 };
+        Db {
+            inner: Arc::new(Inner {
+                database,
+                primary,
+                reader,
+                location,
+                synchronous,
+                idle: Mutex::new(Vec::new()),
+                lingering: Mutex::new(Vec::new()),
+                permits: Arc::new(Semaphore::new(size)),
+                size,
+                wait_observer: OnceLock::new(),
+                pulled: tokio::sync::Mutex::new(None),
+                writer: Arc::new(Semaphore::new(1)),
+            }),
+        }
+    }
+
+    /// An embedded replica's file, read-only, as a plain local database: libSQL's replica
+    /// connection parses every statement it is given (in Rust) to decide whether it may run
+    /// on the file or must go to the primary, and its statements cannot be reset, so none
+    /// could be prepared once and kept; this one reads the same file, with the statements of
+    /// a local file. Nothing can write through it, so the replica's file only ever receives
+    /// the primary's frames.
+    async fn open_reader(path: &std::path::Path, synchronous: Synchronous) -> Result<Db> {
+        let database = Builder::new_local(path)
+            .flags(OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .build()
+            .await
+            .map_err(|e| {
+                Error::Config(format!("cannot read the replica {}: {e}", path.display()))
+            })?;
+        let location = Location::Local(path.to_path_buf());
+        Ok(Db::with(database, None, None, location, synchronous))
+    }
+
+    /// The database a statement that only reads runs on: an embedded replica's file through
+    /// its read-only reader, else this one.
+    pub(crate) fn for_reads(&self) -> &Db {
+        self.inner.reader.as_ref().unwrap_or(self)
     }
 
     /// A fresh private in-memory database (tools and tests).
@@ -179,23 +224,25 @@ impl Db {
     }
 
     /// Calls `observe` with how long each later checkout of a connection waited for a free
-    /// one (this pool's and, with an embedded replica, its primary's). Set once; later calls
+    /// one (this pool's and, with an embedded replica, its primary's and its reader's). Set once; later calls
     /// are ignored.
     pub fn observe_pool_waits(&self, observe: PoolWaitObserver) {
-        if let Some(primary) = &self.inner.primary {
-            primary.observe_pool_waits(Arc::clone(&observe));
+        for other in self.inner.primary.iter().chain(&self.inner.reader) {
+            other.observe_pool_waits(Arc::clone(&observe));
         }
         let _ = self.inner.wait_observer.set(observe);
     }
 
-    /// Connections checked out right now (this pool's and its primary's).
+    /// Connections checked out right now (this pool's, its primary's and its reader's).
     pub fn connections_in_use(&self) -> usize {
         let own = self.inner.size - self.inner.permits.available_permits().min(self.inner.size);
         own + self
             .inner
             .primary
-            .as_ref()
-            .map_or(0, Db::connections_in_use)
+            .iter()
+            .chain(&self.inner.reader)
+            .map(Db::connections_in_use)
+            .sum::<usize>()
     }
 
     /// Checks a connection out of the pool, opening one when none is idle.
@@ -361,14 +408,13 @@ impl Db {
     }
 
     /// Opens a read unit of work by hand (the guard form of [`Db::read`]). On an embedded
-    /// replica it is libSQL's `BEGIN READONLY`, which the replica serves from its own file: a
-    /// plain `BEGIN` would send the whole transaction, reads and all, to the primary.
+    /// replica it reads the replica's file ([`Db::for_reads`]), never the primary.
     pub async fn begin_read(&self) -> Result<Tx> {
-        let behavior = match self.inner.location {
-            Location::Replica { .. } => TransactionBehavior::ReadOnly,
-            _ => TransactionBehavior::Deferred,
-        };
-        Tx::begin(self.conn().await?, behavior).await
+        Tx::begin(
+            self.for_reads().conn().await?,
+            TransactionBehavior::Deferred,
+        )
+        .await
     }
 
     /// Pulls the primary's latest frames into an embedded replica; a no-op otherwise.
@@ -417,8 +463,8 @@ impl Db {
 
     /// Closes idle connections; checked-out ones close when they come back.
     pub fn close(&self) {
-        if let Some(primary) = &self.inner.primary {
-            primary.close();
+        for other in self.inner.primary.iter().chain(&self.inner.reader) {
+            other.close();
         }
         self.inner.permits.close();
         if let Ok(mut idle) = self.inner.idle.lock() {

@@ -186,6 +186,11 @@ impl<'e, T: 'e> Query<'e, T> {
                 converted_batch(&mut batch, &stmts).await?
             }
             Executor::Pool(db) => {
+                let db = if only_reads(&stmts) {
+                    db.for_reads()
+                } else {
+                    db
+                };
                 let conn = db.conn().await?;
                 rows_of(&conn, &stmts, false).await?
             }

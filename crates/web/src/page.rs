@@ -225,7 +225,7 @@ pub async fn remember_stylesheet(request: Request, next: Next) -> Response {
             .headers()
             .get(header::CONTENT_SECURITY_POLICY)
             .and_then(|v| v.to_str().ok())
-            .map(|p| p.replace("style-src 'self'", &assets::css_source()));
+            .map(|p| p.replace("style-src 'self'", assets::css_source()));
         if let Some(Ok(value)) = policy.map(|p| p.parse()) {
             response
                 .headers_mut()
