@@ -300,7 +300,8 @@ impl Db {
     /// transaction that it leaves empty: a `BEGIN DEFERRED` takes no lock and no snapshot
     /// until something reads, so the server's writers and checkpoints never wait on it, but
     /// the client keeps the stream open for it, and the connection waits in the pool that
-    /// way. The next batch of reads on it starts with that `COMMIT`, in the same request.
+    /// way. The next batch of reads on it runs inside that transaction, whose snapshot starts
+    /// with its first read, and ends it with the `COMMIT` that follows them.
     /// Every other use of the pool gets a connection outside any transaction ([`Db::conn`]),
     /// so no write can ever run inside a kept stream's transaction. A connection that waited
     /// longer than [`LINGER_FOR`] is closed (the server expires idle streams), and a batch
@@ -564,19 +565,18 @@ impl PooledConn {
     }
 
     /// Runs `sql` (reads only) in one snapshot, and leaves the stream inside an empty
-    /// transaction ([`Db::read_on_server`]): after ending the one left before, if any, in the
-    /// same request.
+    /// transaction ([`Db::read_on_server`]). A kept stream is already inside one: a deferred
+    /// transaction takes its snapshot at its first read, so the reads run in it as they come
+    /// and see every write committed before them; a fresh stream opens its own first.
     async fn read_batch(&self, sql: &str) -> Result<libsql::BatchRows> {
         let lingering = self.lingering.load(Ordering::Relaxed);
-        let end_before = if lingering { "COMMIT;\n" } else { "" };
+        let begin = if lingering { "" } else { "BEGIN DEFERRED;\n" };
         // Until it answers, the stream's state is unknown: a failure closes the connection.
         self.lingering.store(false, Ordering::Relaxed);
         let mut rows = self
-            .execute_batch(&format!(
-                "{end_before}BEGIN DEFERRED;\n{sql}COMMIT;\nBEGIN DEFERRED;\n"
-            ))
+            .execute_batch(&format!("{begin}{sql}COMMIT;\nBEGIN DEFERRED;\n"))
             .await?;
-        for _ in 0..if lingering { 2 } else { 1 } {
+        if !lingering {
             rows.next_stmt_row();
         }
         self.lingering.store(true, Ordering::Relaxed);
