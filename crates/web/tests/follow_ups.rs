@@ -1282,6 +1282,88 @@ async fn a_feed_rendered_minutes_ago_is_served_again_but_a_revoked_token_stops_a
     assert_eq!(app_client.get(&path).await.status, StatusCode::NOT_FOUND);
 }
 
+/// A calendar app that sends back the feed's entity tag gets `304 Not Modified` while the feed
+/// is the same, and the new feed once it changed; one that accepts gzip gets the same text
+/// compressed (once per rendering, not by the compression layer on every poll).
+#[tokio::test]
+async fn a_feed_answers_304_to_its_tag_until_it_changes_and_gzip_to_who_accepts_it() {
+    use std::io::Read;
+    use tower::ServiceExt;
+    let app = common::spawn_app_with(devhub_web::Settings {
+        feed_fresh: std::time::Duration::ZERO,
+        ..devhub_web::Settings::default()
+    })
+    .await;
+    let (mut client, user) = sign_up(&app, "ada").await;
+    let grace = contact(&app, &user, "Grace").await;
+    follow_up(&app, &user, &grace, d("2099-01-02"), "call").await;
+    let path = create_feed(&mut client).await;
+    let fetch = |headers: Vec<(&'static str, String)>| {
+        let mut request = axum::http::Request::builder()
+            .uri(&path)
+            .header("host", "localhost:3000");
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let request = request.body(axum::body::Body::empty()).unwrap();
+        let router = app.router.clone();
+        async move {
+            let response = router.oneshot(request).await.unwrap();
+            let (parts, body) = response.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+            (parts.status, parts.headers, bytes.to_vec())
+        }
+    };
+
+    let (status, headers, plain) = fetch(vec![]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.get("content-encoding").is_none());
+    let tag = headers["etag"].to_str().unwrap().to_string();
+    assert!(
+        tag.starts_with('"') && tag.ends_with('"') && tag.len() > 20,
+        "{tag}"
+    );
+    assert!(String::from_utf8_lossy(&plain).contains("Follow up with Grace"));
+
+    // Rendered again, the same events have the same tag: 304, no body, the tag again.
+    let (status, headers, body) = fetch(vec![("if-none-match", tag.clone())]).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    assert!(body.is_empty());
+    assert_eq!(headers["etag"], tag.as_str());
+    let listed = format!("\"other\", W/{tag}");
+    assert_eq!(
+        fetch(vec![("if-none-match", listed)]).await.0,
+        StatusCode::NOT_MODIFIED
+    );
+    assert_eq!(
+        fetch(vec![("if-none-match", "\"other\"".into())]).await.0,
+        StatusCode::OK
+    );
+
+    // gzip, as calendar apps ask for it: the same text.
+    let (status, headers, gzipped) = fetch(vec![("accept-encoding", "gzip, deflate".into())]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-encoding"], "gzip");
+    assert_eq!(headers["vary"], "accept-encoding");
+    let mut text = Vec::new();
+    flate2::read::GzDecoder::new(&gzipped[..])
+        .read_to_end(&mut text)
+        .unwrap();
+    assert_eq!(text, plain);
+    assert!(gzipped.len() < plain.len());
+    // Refused at q=0: plain.
+    let (_, headers, body) = fetch(vec![("accept-encoding", "gzip;q=0".into())]).await;
+    assert!(headers.get("content-encoding").is_none());
+    assert_eq!(body, plain);
+
+    // A change to the feed's events changes its tag: the old one gets the new feed.
+    follow_up(&app, &user, &grace, d("2099-02-03"), "again").await;
+    let (status, headers, body) = fetch(vec![("if-none-match", tag.clone())]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_ne!(headers["etag"], tag.as_str());
+    assert!(String::from_utf8_lossy(&body).contains("20990203"));
+}
+
 #[tokio::test]
 async fn a_long_group_shows_its_first_twenty_and_links_to_all_of_it_page_by_page() {
     let app = spawn_app().await;
