@@ -98,7 +98,7 @@ async fn try_open(
         .build()
         .await
         .map_err(|e| classify(e, |e| format!("cannot open {describe}: {e}")))?;
-    database.sync().await.map_err(|e| {
+    sync_at_start(&database).await.map_err(|e| {
         classify(e, |e| {
             // libSQL retries the handshake and then reports a timeout, whether the primary
             // is down or refused the token (its 401 only goes to its own log).
@@ -112,6 +112,35 @@ async fn try_open(
     })?;
     check_pages(&database).await?;
     Ok(database)
+}
+
+/// How long the first pull waits for a primary that is still writing the snapshot a new
+/// replica needs.
+const SNAPSHOT_WAIT: Duration = Duration::from_secs(60);
+
+/// The first pull. A replica far behind (new, or the primary wrote much since) needs the
+/// primary's snapshot of its log, which sqld compacts in the background after a large write
+/// (an import, `seed-demo`): until it is written, sqld answers "snapshot not found". That is
+/// waited out, with a log line, instead of refusing to start.
+async fn sync_at_start(database: &Database) -> libsql::Result<()> {
+    let started = std::time::Instant::now();
+    let mut pause = Duration::from_millis(250);
+    loop {
+        match database.sync().await {
+            Ok(_) => return Ok(()),
+            Err(e) if e.to_string().contains("snapshot not found") => {
+                if started.elapsed() + pause > SNAPSHOT_WAIT {
+                    return Err(e);
+                }
+                tracing::info!(
+                    "the primary is still writing the snapshot this replica needs; waiting"
+                );
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(5));
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// A replica whose file is missing or empty while its sync index remains: libSQL would
