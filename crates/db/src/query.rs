@@ -147,6 +147,17 @@ impl<'e, T: 'e> Query<'e, T> {
         }
     }
 
+    /// The result, or the error that decoding it met, as the value: for a query batched after
+    /// another whose result is wanted even when this one fails (a row not found).
+    pub fn attempt(self) -> Query<'e, Result<T>> {
+        let decode = self.decode;
+        Query {
+            ex: self.ex,
+            stmts: self.stmts,
+            decode: Box::new(move |answers| Ok(decode(answers))),
+        }
+    }
+
     /// This query and `other` as one, answering both results.
     pub fn and<U: 'e>(self, other: Query<'e, U>) -> Query<'e, (T, U)> {
         let stmts = match (self.stmts, other.stmts) {

@@ -10,6 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
 
 use crate::assets;
+use crate::auth::session::PendingSession;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::flash::{self, Flash};
@@ -160,6 +161,24 @@ impl Page {
     }
 }
 
+impl Page {
+    /// The page of `current`, with what the request's cookies say.
+    fn new(current: CurrentUser, jar: &CookieJar) -> Self {
+        let settings = current.settings.clone();
+        let today = Today::at(Utc::now(), settings.time_zone());
+        let follow_ups = current.follow_ups.on(today.date);
+        Page {
+            current,
+            flash: flash::read(jar),
+            theme: theme(jar),
+            css_cached: css_cached(jar),
+            settings,
+            today,
+            follow_ups,
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for Page {
     type Rejection = AppError;
 
@@ -167,21 +186,72 @@ impl FromRequestParts<AppState> for Page {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let current = CurrentUser::from_request_parts(parts, state).await?;
-        let jar = CookieJar::from_headers(&parts.headers);
         // Read with the session (`require_user`): no request to the database here.
-        let settings = current.settings.clone();
-        let today = Today::at(Utc::now(), settings.time_zone());
-        let follow_ups = current.follow_ups.on(today.date);
-        Ok(Page {
-            current,
-            flash: flash::read(&jar),
-            theme: theme(&jar),
-            css_cached: css_cached(&jar),
-            settings,
-            today,
-            follow_ups,
-        })
+        let current = CurrentUser::from_request_parts(parts, state).await?;
+        Ok(Page::new(current, &CookieJar::from_headers(&parts.headers)))
+    }
+}
+
+/// A page that only reads (a GET handler that writes nothing): the session is checked in the
+/// same batch as the page's reads when it can be (see [`KnownSessions`]), one request to a
+/// server instead of two. Until [`View::read`] the handler knows only whose page it is.
+///
+/// [`KnownSessions`]: crate::auth::session::KnownSessions
+pub struct View(Viewing);
+
+enum Viewing {
+    Checked(Box<Page>),
+    Pending(PendingSession, CookieJar),
+}
+
+impl View {
+    /// Whose page this is (if the session holds).
+    pub fn user_id(&self) -> &devhub_db::UserId {
+        match &self.0 {
+            Viewing::Checked(page) => page.user_id(),
+            Viewing::Pending(pending, _) => pending.user_id(),
+        }
+    }
+
+    /// Runs the page's reads `q` (with the session check, when it is still to be done) and
+    /// answers the page and their result.
+    pub async fn read<'e, T: Send + 'e>(
+        self,
+        state: &'e AppState,
+        q: devhub_db::Query<'e, T>,
+    ) -> Result<(Page, T), AppError> {
+        match self.0 {
+            Viewing::Checked(page) => Ok((*page, q.await?)),
+            Viewing::Pending(pending, jar) => {
+                let (current, read) = pending.read(state, q).await?;
+                Ok((Page::new(current, &jar), read))
+            }
+        }
+    }
+}
+
+impl From<&Page> for View {
+    fn from(page: &Page) -> Self {
+        View(Viewing::Checked(Box::new(page.clone())))
+    }
+}
+
+impl FromRequestParts<AppState> for View {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let pending = parts.extensions.get::<PendingSession>().cloned();
+        match pending {
+            Some(pending) if parts.extensions.get::<CurrentUser>().is_none() => Ok(View(
+                Viewing::Pending(pending, CookieJar::from_headers(&parts.headers)),
+            )),
+            _ => Ok(View(Viewing::Checked(Box::new(
+                Page::from_request_parts(parts, state).await?,
+            )))),
+        }
     }
 }
 

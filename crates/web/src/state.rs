@@ -70,6 +70,8 @@ pub struct AppState {
     pub metrics: Option<Arc<crate::metrics::Metrics>>,
     /// Reminders: their channels and the engine that sends them.
     pub reminders: Arc<crate::reminders::Engine>,
+    /// The sessions this instance has seen valid ([`crate::auth::session::KnownSessions`]).
+    pub sessions: Arc<crate::auth::session::KnownSessions>,
 }
 
 impl AppState {
@@ -102,6 +104,7 @@ impl AppState {
             settings: Arc::new(settings),
             limiter: Arc::new(limiter),
             feeds: Arc::default(),
+            sessions: Arc::default(),
         }
     }
 }

@@ -264,6 +264,48 @@ async fn an_expired_session_is_rejected_and_deleted() {
     );
 }
 
+/// The contact page checks a session the instance knows in the batch of its own reads
+/// (`page::View`), after them: the same rules hold there.
+#[tokio::test]
+async fn a_page_that_checks_the_session_with_its_reads_keeps_the_same_rules() {
+    let app = spawn_app().await;
+    let mut client = app.client();
+    client.register("ada", PASSWORD).await;
+    let id = SessionId::from_token(&client.session_token().unwrap());
+    let made = client.post_form("/contacts", &[("name", "Grace")]).await;
+    let page = made.location().unwrap().to_string();
+    assert_eq!(client.get(&page).await.status, StatusCode::OK);
+
+    // Renewed with fewer than 15 days left.
+    app.db
+        .sessions()
+        .set_expires_at(&id, Utc::now() + Duration::days(14))
+        .await
+        .unwrap();
+    let r = client.get(&page).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Grace"));
+    assert!(r
+        .set_cookie("auth-session")
+        .unwrap()
+        .contains("Max-Age=259"));
+    let (s, _) = app.db.sessions().find(&id).await.unwrap().unwrap();
+    assert_eq!((s.expires_at - Utc::now()).num_days(), 29);
+
+    // Expired: the way to sign in, not the page; the session is deleted.
+    app.db
+        .sessions()
+        .set_expires_at(&id, Utc::now() - Duration::seconds(1))
+        .await
+        .unwrap();
+    let r = client.get(&page).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location().unwrap().starts_with("/login?next="));
+    assert!(!r.body.contains("Grace"));
+    assert!(app.db.sessions().find(&id).await.unwrap().is_none());
+    assert!(client.session_token().is_none());
+}
+
 #[tokio::test]
 async fn a_session_with_fewer_than_15_days_left_is_renewed_to_30() {
     let app = spawn_app().await;

@@ -64,10 +64,16 @@ async fn sessions_start_and_end_on_every_instance_at_once() {
     // Registered on A: signed in on B and C with the next request.
     let mut laptop = a.client();
     laptop.register("ada", "correct horse battery").await;
+    let made = laptop.post_form("/contacts", &[("name", "Grace")]).await;
+    let contact = made.location().unwrap().to_string();
+    // A contact page is a page that checks the session in the batch of its own reads once
+    // the instance knows the session (`View`): every instance knows it after this.
     for app in [b, c, a] {
         to(&mut laptop, app);
-        let r = laptop.get("/dashboard").await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        for page in ["/dashboard", &contact, &contact] {
+            let r = laptop.get(page).await;
+            assert_eq!(r.status, StatusCode::OK, "{page}: {}", r.body);
+        }
     }
     // A second browser signs in on C.
     let mut phone = c.client().with_peer("10.0.0.2:5000");
@@ -86,13 +92,16 @@ async fn sessions_start_and_end_on_every_instance_at_once() {
     for app in [a, c] {
         let mut old = app.client();
         old.cookies.insert("auth-session".into(), token.clone());
-        let r = old.get("/dashboard").await;
-        assert_eq!(
-            r.status,
-            StatusCode::SEE_OTHER,
-            "the ended session still opens a page"
-        );
-        assert!(r.location().unwrap().starts_with("/login"));
+        for page in [&contact, "/dashboard", &contact] {
+            let r = old.get(page).await;
+            assert_eq!(
+                r.status,
+                StatusCode::SEE_OTHER,
+                "the ended session still opens {page}"
+            );
+            assert!(r.location().unwrap().starts_with("/login"));
+            assert!(!r.body.contains("Grace"));
+        }
     }
     // The phone's session is another one: still signed in.
     assert_eq!(phone.get("/dashboard").await.status, StatusCode::OK);
@@ -102,16 +111,25 @@ async fn sessions_start_and_end_on_every_instance_at_once() {
     to(&mut laptop, c);
     laptop.login("ada", "correct horse battery").await;
     assert_eq!(laptop.get("/dashboard").await.status, StatusCode::OK);
+    for app in [b, a, b, a] {
+        to(&mut laptop, app);
+        assert_eq!(laptop.get(&contact).await.status, StatusCode::OK);
+    }
     let r = phone.post_form("/settings/sessions/revoke", &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let laptop_token = laptop.session_token().unwrap();
     for app in [b, a, c] {
-        to(&mut laptop, app);
-        let r = laptop.get("/dashboard").await;
-        assert_eq!(
-            r.status,
-            StatusCode::SEE_OTHER,
-            "signed out everywhere, but not here"
-        );
+        for page in [contact.as_str(), "/dashboard"] {
+            let mut old = app.client();
+            old.cookies
+                .insert("auth-session".into(), laptop_token.clone());
+            let r = old.get(page).await;
+            assert_eq!(
+                r.status,
+                StatusCode::SEE_OTHER,
+                "signed out everywhere, but not on {page} here"
+            );
+        }
     }
 }
 

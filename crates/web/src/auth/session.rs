@@ -4,14 +4,18 @@
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::Method;
+use axum::http::{Method, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use chrono::{DateTime, Duration, Utc};
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use devhub_db::repo::session::{Session, SessionId};
 use devhub_db::{
-    ClientInfo, Db, FollowUpCountsNear, NewSecurityEvent, Owner, Tx, User, UserSettings,
+    ClientInfo, Db, FollowUpCountsNear, NewSecurityEvent, Owner, Query, Tx, User, UserId,
+    UserSettings,
 };
 
 use crate::error::{AppError, ErrorShown};
@@ -101,17 +105,30 @@ pub struct CurrentUser {
     pub follow_ups: FollowUpCountsNear,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<CurrentUser>()
-            .cloned()
-            .ok_or_else(|| {
-                AppError::Internal("CurrentUser used on a route without require_user".into())
-            })
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(current) = parts.extensions.get::<CurrentUser>() {
+            return Ok(current.clone());
+        }
+        let Some(pending) = parts.extensions.get::<PendingSession>().cloned() else {
+            return Err(AppError::Internal(
+                "CurrentUser used on a route without require_user".into(),
+            ));
+        };
+        // A handler that does not read with the check: the session is checked first, alone.
+        match pending.verify(state).await? {
+            Some((current, _)) => {
+                parts.extensions.insert(current.clone());
+                Ok(current)
+            }
+            // Not shown: `require_user` answers with the way to sign in instead.
+            None => Err(AppError::NotFound),
+        }
     }
 }
 
@@ -125,6 +142,29 @@ pub struct Validated {
     pub renewed: bool,
 }
 
+/// What checking a session reads, in one batch: the session with its user, the user's
+/// settings, the navigation's counts (keyed by the session, which the check proves before
+/// they are used) and the Sessions page's "last used".
+type Checked = (
+    Option<(Session, User)>,
+    (Option<UserSettings>, FollowUpCountsNear),
+    Option<DateTime<Utc>>,
+);
+
+fn check_query<'e>(db: &'e Db, id: &SessionId) -> Query<'e, Checked> {
+    let session = Owner::Session(id);
+    let today = Utc::now().date_naive();
+    db.sessions()
+        .find(id)
+        .and(
+            db.user_settings()
+                .saved(session)
+                .and(db.follow_ups().counts_near(session, today)),
+        )
+        .and(db.session_meta().last_used(id))
+        .map(|((found, page_data), last_used)| (found, page_data, last_used))
+}
+
 /// Looks up the session that `token` opens: expired sessions are deleted and rejected;
 /// sessions with fewer than 15 days left are extended to 30.
 pub async fn validate_token(db: &Db, token: &str) -> Result<Option<Validated>, AppError> {
@@ -133,41 +173,36 @@ pub async fn validate_token(db: &Db, token: &str) -> Result<Option<Validated>, A
     }
     let arrived = std::time::Instant::now();
     let id = SessionId::from_token(token);
-    let today = Utc::now().date_naive();
-    let page_data = |owner| {
-        db.user_settings()
-            .saved(owner)
-            .and(db.follow_ups().counts_near(owner, today))
-    };
     // An embedded replica first pulls what the primary had when this check began, so that a
     // session made or ended on another instance counts here at once; checks waiting at the
-    // same time share one pull. Then the session, with its user's settings and the
-    // navigation's counts (keyed by the session, which this checks before using them), in one
-    // batch: one request on a server without a replica.
+    // same time share one pull. Then the session and what every page shows, in one batch: one
+    // request on a server without a replica.
     db.caught_up_since(arrived).await?;
-    let session = Owner::Session(&id);
-    let (found, (settings, follow_ups), last_used) = db
-        .batch((
-            db.sessions().find(&id),
-            page_data(session),
-            db.session_meta().last_used(&id),
-        ))
-        .await?;
+    let checked = check_query(db, &id).await?;
+    conclude(db, &id, checked).await
+}
+
+/// The outcome of a session check's reads: expired sessions are deleted and rejected,
+/// sessions with fewer than 15 days left are extended to 30, and "last used" is recorded
+/// every few minutes.
+async fn conclude(
+    db: &Db,
+    id: &SessionId,
+    (found, (settings, follow_ups), last_used): Checked,
+) -> Result<Option<Validated>, AppError> {
     let Some((mut session, user)) = found else {
         return Ok(None);
     };
     let settings = settings.unwrap_or_else(|| UserSettings::defaults(&user.id));
     let now = devhub_db::row::now();
     if session.is_expired(now) {
-        db.sessions().delete(&id).await.or_else(ignore_not_found)?;
+        db.sessions().delete(id).await.or_else(ignore_not_found)?;
         return Ok(None);
     }
     let renewed = session.expires_at - now < Duration::days(RENEW_BELOW_DAYS);
     if renewed {
         session.expires_at = now + Duration::days(SESSION_DAYS);
-        db.sessions()
-            .set_expires_at(&id, session.expires_at)
-            .await?;
+        db.sessions().set_expires_at(id, session.expires_at).await?;
     }
     // The Sessions page's "last used", written once every few minutes rather than on every
     // request (never for a session without a meta row: another tool made it). Not worth
@@ -176,7 +211,7 @@ pub async fn validate_token(db: &Db, token: &str) -> Result<Option<Validated>, A
         let touched = db
             .primary()
             .session_meta()
-            .touch(&id, now, now - crate::security::TOUCH_EVERY)
+            .touch(id, now, now - crate::security::TOUCH_EVERY)
             .await;
         if let Err(e) = touched {
             tracing::warn!(error = %e, "could not record a session's last use");
@@ -191,6 +226,142 @@ pub async fn validate_token(db: &Db, token: &str) -> Result<Option<Validated>, A
     }))
 }
 
+/// The sessions this instance has seen valid, with their user. A GET of a page that only
+/// reads ([`crate::page::View`]) with one of them checks the session in the same batch as the
+/// page's reads instead of before them: one request to a server instead of two. Knowing a
+/// session proves nothing: the check still runs, in the same snapshot as the page's reads
+/// (so a session ended on any instance a moment before is refused), and the page is shown
+/// only if it passes. What is kept never goes stale: a session's user does not change, and
+/// an ended session is forgotten at its first failed check.
+#[derive(Default)]
+pub struct KnownSessions {
+    users: std::sync::Mutex<HashMap<SessionId, UserId>>,
+}
+
+/// Sessions kept in [`KnownSessions`] at most; past that it starts again empty.
+const KNOWN_SESSIONS: usize = 10_000;
+
+impl KnownSessions {
+    fn user_of(&self, id: &SessionId) -> Option<UserId> {
+        self.lock().get(id).cloned()
+    }
+
+    fn remember(&self, id: &SessionId, user: &UserId) {
+        let mut users = self.lock();
+        if users.len() >= KNOWN_SESSIONS && !users.contains_key(id) {
+            users.clear();
+        }
+        users.insert(id.clone(), user.clone());
+    }
+
+    fn forget(&self, id: &SessionId) {
+        self.lock().remove(id);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SessionId, UserId>> {
+        self.users
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The session of a GET whose check waits for the page's reads (see [`KnownSessions`]): the
+/// page reads with [`PendingSession::read`]; any other handler's [`CurrentUser`] checks it
+/// first, on its own; and [`require_user`] checks it after the handler if nothing did, and
+/// answers in place of the handler when the check fails.
+#[derive(Clone)]
+pub struct PendingSession(Arc<Pending>);
+
+struct Pending {
+    id: SessionId,
+    token: String,
+    user_id: UserId,
+    arrived: std::time::Instant,
+    /// The check's outcome once it has run: the user, and the cookie to send again when the
+    /// session was renewed; `None` when the session is not valid.
+    outcome: tokio::sync::Mutex<Option<SignedIn>>,
+}
+
+type SignedIn = Option<(CurrentUser, Option<Cookie<'static>>)>;
+
+impl PendingSession {
+    /// The pending session of a GET or HEAD whose cookie opens a session this instance knows.
+    fn of(state: &AppState, jar: &CookieJar, request: &Request) -> Option<Self> {
+        if !matches!(*request.method(), Method::GET | Method::HEAD) {
+            return None;
+        }
+        let token = jar.get(COOKIE_NAME)?.value();
+        if token.is_empty() || token.len() > 128 {
+            return None;
+        }
+        let id = SessionId::from_token(token);
+        let user_id = state.sessions.user_of(&id)?;
+        Some(PendingSession(Arc::new(Pending {
+            id,
+            token: token.to_string(),
+            user_id,
+            arrived: std::time::Instant::now(),
+            outcome: tokio::sync::Mutex::new(None),
+        })))
+    }
+
+    /// The user the session belongs to if it is valid, which is all a page may use before
+    /// [`PendingSession::read`].
+    pub fn user_id(&self) -> &UserId {
+        &self.0.user_id
+    }
+
+    /// Runs the page's reads `q` in one batch after the session check (one request on a
+    /// server, one snapshot): the signed-in user and the reads' result when the session is
+    /// valid; otherwise an error, and `require_user` answers as for a visitor without one.
+    pub async fn read<'e, T: Send + 'e>(
+        &self,
+        state: &'e AppState,
+        q: Query<'e, T>,
+    ) -> Result<(CurrentUser, T), AppError> {
+        let mut outcome = self.0.outcome.lock().await;
+        let current = match &*outcome {
+            Some(done) => (done.clone(), q.await.map_err(AppError::from)),
+            None => {
+                state.db.caught_up_since(self.0.arrived).await?;
+                let (checked, result) = check_query(&state.db, &self.0.id).and(q.attempt()).await?;
+                let done = self.settle(state, checked).await?;
+                *outcome = Some(done.clone());
+                (done, result.map_err(AppError::from))
+            }
+        };
+        match current {
+            (Some((current, _)), result) => Ok((current, result?)),
+            // Not shown: `require_user` answers with the way to sign in instead.
+            (None, _) => Err(AppError::NotFound),
+        }
+    }
+
+    /// The check's outcome, running it on its own if nothing ran it yet.
+    async fn verify(&self, state: &AppState) -> Result<SignedIn, AppError> {
+        let mut outcome = self.0.outcome.lock().await;
+        if let Some(done) = &*outcome {
+            return Ok(done.clone());
+        }
+        state.db.caught_up_since(self.0.arrived).await?;
+        let checked = check_query(&state.db, &self.0.id).await?;
+        let done = self.settle(state, checked).await?;
+        *outcome = Some(done.clone());
+        Ok(done)
+    }
+
+    async fn settle(&self, state: &AppState, checked: Checked) -> Result<SignedIn, AppError> {
+        let validated = conclude(&state.db, &self.0.id, checked)
+            .await?
+            .filter(|v| v.user.id == self.0.user_id);
+        let Some(validated) = validated else {
+            state.sessions.forget(&self.0.id);
+            return Ok(None);
+        };
+        Ok(Some(signed_in_as(state, self.0.token.clone(), validated)))
+    }
+}
+
 pub fn ignore_not_found(e: devhub_db::Error) -> Result<(), devhub_db::Error> {
     match e {
         devhub_db::Error::NotFound => Ok(()),
@@ -203,13 +374,23 @@ pub fn ignore_not_found(e: devhub_db::Error) -> Result<(), devhub_db::Error> {
 pub async fn require_user(
     State(state): State<AppState>,
     jar: CookieJar,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Result<Response, AppError> {
+    if let Some(pending) = PendingSession::of(&state, &jar, &request) {
+        let (method, uri) = (request.method().clone(), request.uri().clone());
+        request.extensions_mut().insert(pending.clone());
+        let response = next.run(request).await;
+        return Ok(match pending.verify(&state).await? {
+            Some((current, renewed)) => finish_as(current, renewed, response),
+            None => unauthenticated(&method, &uri, true, state.settings.secure_cookies),
+        });
+    }
     let Some((current, renewed)) = signed_in(&state, &jar).await? else {
         let had_cookie = jar.get(COOKIE_NAME).is_some();
         return Ok(unauthenticated(
-            &request,
+            request.method(),
+            request.uri(),
             had_cookie,
             state.settings.secure_cookies,
         ));
@@ -250,6 +431,19 @@ async fn signed_in(
     let Some(validated) = validate_token(&state.db, &token).await? else {
         return Ok(None);
     };
+    Ok(Some(signed_in_as(state, token, validated)))
+}
+
+/// The user of a valid session, and the cookie to send again when it was renewed; the
+/// instance knows the session from now on (see [`KnownSessions`]).
+fn signed_in_as(
+    state: &AppState,
+    token: String,
+    validated: Validated,
+) -> (CurrentUser, Option<Cookie<'static>>) {
+    state
+        .sessions
+        .remember(&validated.session.id, &validated.user.id);
     let renewed = validated.renewed.then(|| {
         session_cookie(
             token,
@@ -263,7 +457,7 @@ async fn signed_in(
         settings: validated.settings,
         follow_ups: validated.follow_ups,
     };
-    Ok(Some((current, renewed)))
+    (current, renewed)
 }
 
 /// Runs the rest of the request as `current`.
@@ -274,7 +468,16 @@ async fn run_as(
     next: Next,
 ) -> Response {
     request.extensions_mut().insert(current.clone());
-    let mut response = next.run(request).await;
+    let response = next.run(request).await;
+    finish_as(current, renewed, response)
+}
+
+/// A response made for `current`, with the renewed session cookie.
+fn finish_as(
+    current: CurrentUser,
+    renewed: Option<Cookie<'static>>,
+    mut response: Response,
+) -> Response {
     // An error page goes out with the signed-in header: `middleware::error_pages` renders it
     // again with the user it finds here.
     if response.extensions().get::<ErrorShown>().is_some() {
@@ -286,15 +489,15 @@ async fn run_as(
     }
 }
 
-fn unauthenticated(request: &Request, had_cookie: bool, secure: bool) -> Response {
+fn unauthenticated(method: &Method, uri: &Uri, had_cookie: bool, secure: bool) -> Response {
     // A stale cookie is dropped from the browser too.
     let forget = if had_cookie {
         CookieJar::new().add(removal_cookie(secure))
     } else {
         CookieJar::new()
     };
-    let target = if request.method() == Method::GET || request.method() == Method::HEAD {
-        let wanted = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+    let target = if method == Method::GET || method == Method::HEAD {
+        let wanted = uri.path_and_query().map_or("/", |pq| pq.as_str());
         if wanted == "/" {
             "/login".to_string()
         } else {

@@ -24,7 +24,7 @@ use crate::format::{
 };
 use crate::forms::FieldErrors;
 use crate::forms::Form;
-use crate::page::{encode_query, render, Layout, Page};
+use crate::page::{encode_query, render, Layout, Page, View};
 use crate::state::AppState;
 use crate::today::Today;
 
@@ -199,32 +199,39 @@ fn timeline_page(raw: Option<&str>) -> u32 {
 /// Renders the contact's page; `returned` carries a failed form's values and messages.
 pub(super) async fn render_contact(
     state: &AppState,
-    page: &Page,
+    view: impl Into<View>,
     id: &ContactId,
     timeline: u32,
     returned: Returned,
 ) -> Result<Response, AppError> {
-    let user = page.user_id();
+    let view = view.into();
+    let user = &view.user_id().clone();
     let db = &state.db;
     let interactions = db.interactions();
     let per = TIMELINE_PAGE;
     let mut timeline = timeline.max(1);
     let offset = |p: u32| u64::from(p - 1) * u64::from(per);
-    // Every read of the page in one batch: one request on a server.
-    let (contact, (mut list, total), open, own_cadence, background, info, (more, photo), tags) = db
-        .batch((
-            db.contacts().get(user, id),
-            interactions.list_for_contact(user, id, per, offset(timeline)),
-            db.follow_ups().list_for_contact(user, id, false),
-            db.cadences().get(user, id),
-            db.backgrounds().get(user, id),
-            db.contact_infos().get(user, id),
-            db.contact_details()
-                .more(user, id)
-                .and(db.contact_photos().changed_at(user, id)),
-            crate::tags::ContactTags::query(db, user, id),
-        ))
+    // Every read of the page in one batch, with the session check: one request on a server.
+    let (page, reads) = view
+        .read(
+            state,
+            db.batch((
+                db.contacts().get(user, id),
+                interactions.list_for_contact(user, id, per, offset(timeline)),
+                db.follow_ups().list_for_contact(user, id, false),
+                db.cadences().get(user, id),
+                db.backgrounds().get(user, id),
+                db.contact_infos().get(user, id),
+                db.contact_details()
+                    .more(user, id)
+                    .and(db.contact_photos().changed_at(user, id)),
+                crate::tags::ContactTags::query(db, user, id),
+            )),
+        )
         .await?;
+    let page = &page;
+    let (contact, (mut list, total), open, own_cadence, background, info, (more, photo), tags) =
+        reads;
     let details = ContactDetails::of(info.clone(), more);
     if list.is_empty() && total > 0 {
         // Past the end (an old link): the last page.
@@ -418,13 +425,13 @@ pub(super) async fn owned(state: &AppState, page: &Page, id: String) -> Result<C
 
 pub async fn show_page(
     State(state): State<AppState>,
-    page: Page,
+    view: View,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
     render_contact(
         &state,
-        &page,
+        view,
         &ContactId::from(id),
         timeline_page(raw.as_deref()),
         Returned::default(),
