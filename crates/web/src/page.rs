@@ -230,9 +230,15 @@ impl View {
     }
 }
 
+impl From<Page> for View {
+    fn from(page: Page) -> Self {
+        View(Viewing::Checked(Box::new(page)))
+    }
+}
+
 impl From<&Page> for View {
     fn from(page: &Page) -> Self {
-        View(Viewing::Checked(Box::new(page.clone())))
+        View::from(page.clone())
     }
 }
 
@@ -248,9 +254,7 @@ impl FromRequestParts<AppState> for View {
             Some(pending) if parts.extensions.get::<CurrentUser>().is_none() => Ok(View(
                 Viewing::Pending(pending, CookieJar::from_headers(&parts.headers)),
             )),
-            _ => Ok(View(Viewing::Checked(Box::new(
-                Page::from_request_parts(parts, state).await?,
-            )))),
+            _ => Ok(View::from(Page::from_request_parts(parts, state).await?)),
         }
     }
 }

@@ -18,7 +18,7 @@ use crate::flash::{self, Flash};
 use crate::format::{count_of, When};
 use crate::forms::safe_next;
 use crate::forms::Form;
-use crate::page::{render, Layout, Page, Pager, QueryString};
+use crate::page::{render, Layout, Page, Pager, QueryString, View};
 use crate::state::AppState;
 use crate::tags::{Chip, TagMap};
 use crate::today::Today;
@@ -312,33 +312,36 @@ struct ListPage {
 
 pub async fn list_page(
     State(state): State<AppState>,
-    page: Page,
+    view: View,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, AppError> {
-    render_list(&state, page, raw.as_deref(), None).await
+    render_list(&state, view, raw.as_deref(), None).await
 }
 
 /// The list at the query `raw`; `returned` is a bulk form that came back: its message (shown
 /// as the page's flash, answered with a 422) and the tag name typed.
 async fn render_list(
     state: &AppState,
-    mut page: Page,
+    view: impl Into<View>,
     raw: Option<&str>,
     returned: Option<(String, String)>,
 ) -> Result<Response, AppError> {
+    let view = view.into();
     let params = ListParams::for_list(raw);
     let repo = state.db.contacts();
-    let user = page.user_id();
-    // The page's reads in one batch: one request on a server.
-    let (mut result, industries, relationships, counts, all_tags) = state
-        .db
-        .batch((
-            repo.list(user, &params.repo_query(params.page)),
-            repo.distinct_values(user, DistinctField::Industry),
-            repo.distinct_values(user, DistinctField::Relationship),
-            repo.counts(user),
-            state.db.tags().all(user),
-        ))
+    let user = &view.user_id().clone();
+    // The page's reads in one batch, with the session check: one request on a server.
+    let (mut page, (mut result, industries, relationships, counts, all_tags)) = view
+        .read(
+            state,
+            state.db.batch((
+                repo.list(user, &params.repo_query(params.page)),
+                repo.distinct_values(user, DistinctField::Industry),
+                repo.distinct_values(user, DistinctField::Relationship),
+                repo.counts(user),
+                state.db.tags().all(user),
+            )),
+        )
         .await?;
     if result.contacts.is_empty() && result.total > 0 {
         // Past the last page (an old link): show the last one.

@@ -13,7 +13,7 @@ use super::InteractionRow;
 use crate::error::AppError;
 use crate::format::interaction_options;
 use crate::forms::Query;
-use crate::page::{ok, Layout, Page, Pager, QueryString};
+use crate::page::{ok, Layout, Pager, QueryString, View};
 use crate::state::AppState;
 
 pub(super) const PER_PAGE: u32 = 50;
@@ -96,7 +96,7 @@ fn date_filter(raw: &str, label: &str, notices: &mut Vec<String>) -> Option<Naiv
 
 pub(super) async fn index(
     State(state): State<AppState>,
-    page: Page,
+    view: View,
     Query(params): Query<ListParams>,
 ) -> Result<Response, AppError> {
     let mut notices = Vec::new();
@@ -145,7 +145,10 @@ pub(super) async fn index(
         per_page: PER_PAGE,
     };
     let repo = state.db.interactions();
-    let (mut found, total) = repo.search(page.user_id(), &query).await?;
+    // With the session check: one request on a server.
+    let user = view.user_id().clone();
+    let reads = repo.planned(&user, &query).await?;
+    let (page, (mut found, total)) = view.read(&state, reads).await?;
     let count_limit = query.count_limit();
     let pager = Pager::new(PATH, &kept, requested_page, total, PER_PAGE)
         .counted_up_to(total == count_limit);
