@@ -65,7 +65,7 @@ pub use repo::search::{ContactLine, SearchRepo};
 pub use repo::security_event::{
     NewSecurityEvent, SecurityEvent, SecurityEventId, SecurityEventKind, SecurityEventRepo,
 };
-pub use repo::session::{Owner, Session, SessionId, SessionRepo};
+pub use repo::session::{Owner, Session, SessionCheck, SessionId, SessionRepo};
 pub use repo::session_meta::{ActiveSession, ClientInfo, SessionMetaRepo};
 pub use repo::sha256_hex;
 pub use repo::tag::{NewTag, Tag, TagCount, TagCursor, TagId, TagInput, TagRepo};

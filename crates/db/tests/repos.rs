@@ -1303,6 +1303,65 @@ async fn set_expires_at_moves_the_end_of_a_session() {
 }
 
 #[tokio::test]
+async fn a_session_check_reads_the_session_its_user_their_settings_and_its_last_use() {
+    let db = test_db().await;
+    let me = user(&db).await;
+    let other = user(&db).await;
+    let id = SessionId::from_token("t");
+    let session = a_session(&me.id, "t", now() + Duration::days(1));
+    db.sessions().create(&session).await.unwrap();
+    db.sessions()
+        .create(&a_session(&other.id, "o", now() + Duration::days(1)))
+        .await
+        .unwrap();
+
+    // No settings row, no meta row (another tool made the session).
+    let check = db.sessions().check(&id).await.unwrap().unwrap();
+    assert_eq!(check.session, session);
+    assert_eq!(check.user.id, me.id);
+    assert!(check.settings.is_none() && check.last_used.is_none());
+
+    let preferences = Preferences {
+        time_zone: TimeZone::parse("Europe/Berlin").unwrap(),
+        ..Preferences::default()
+    };
+    db.user_settings()
+        .save_preferences(&other.id, &Preferences::default())
+        .await
+        .unwrap();
+    db.user_settings()
+        .save_preferences(&me.id, &preferences)
+        .await
+        .unwrap();
+    db.session_meta()
+        .create(&session, &ClientInfo::default())
+        .await
+        .unwrap();
+    let check = db.sessions().check(&id).await.unwrap().unwrap();
+    let settings = check.settings.unwrap();
+    assert_eq!(
+        (settings.user_id, settings.preferences),
+        (me.id.clone(), preferences)
+    );
+    assert!(check.last_used.is_some());
+
+    assert!(db
+        .sessions()
+        .check(&SessionId::from_token("unknown"))
+        .await
+        .unwrap()
+        .is_none());
+    // A disabled user's session opens nothing (were it left behind).
+    db.conn()
+        .await
+        .unwrap()
+        .execute("UPDATE user SET disabled_at = 1 WHERE id = ?1", [&me.id])
+        .await
+        .unwrap();
+    assert!(db.sessions().check(&id).await.unwrap().is_none());
+}
+
+#[tokio::test]
 async fn deleting_a_session_ends_it() {
     let db = test_db().await;
     let me = user(&db).await;

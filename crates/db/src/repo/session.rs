@@ -4,11 +4,12 @@ use chrono::{DateTime, Utc};
 use libsql::{params, Row};
 
 use super::user::{self, User, UserId};
+use super::user_settings::{self, UserSettings};
 use super::{qualified, sha256_hex};
 use crate::db::Executor;
 use crate::error::{Error, Result};
 use crate::query::Query;
-use crate::row::{id_type, timestamp};
+use crate::row::{id_type, opt_timestamp, timestamp};
 
 id_type!(
     /// The id of a `session` row: the lowercase hex sha256 of the cookie token, so a stolen
@@ -48,6 +49,18 @@ impl Session {
             expires_at: timestamp(row.get(start + 2)?, "session.expires_at")?,
         })
     }
+}
+
+/// What [`SessionRepo::check`] reads.
+#[derive(Debug, Clone)]
+pub struct SessionCheck {
+    pub session: Session,
+    pub user: User,
+    /// The user's saved settings; `None`: the defaults.
+    pub settings: Option<UserSettings>,
+    /// When the session was last used; `None` without a `session_meta` row (another tool made
+    /// the session).
+    pub last_used: Option<DateTime<Utc>>,
 }
 
 /// Whose rows a read wants: a user's, or those of the user a session belongs to (so that they
@@ -122,6 +135,40 @@ impl<'e> SessionRepo<'e> {
                     Session::from_row(row, user::COLUMN_COUNT)?,
                     User::from_row(row)?,
                 ))
+            },
+        )
+    }
+
+    /// What a signed-in request checks, in one statement: the session `id` with its user (as
+    /// [`Self::find`]), the user's saved settings and when the session was last used.
+    pub fn check(&self, id: &SessionId) -> Query<'e, Option<SessionCheck>> {
+        let settings_at = user::COLUMN_COUNT + 3;
+        Query::one(
+            self.ex,
+            format!(
+                "SELECT {}, {}, {}, m.last_used_at FROM session s \
+                 JOIN user u ON u.id = s.user_id \
+                 LEFT JOIN user_settings st ON st.user_id = s.user_id \
+                 LEFT JOIN session_meta m ON m.session_id = s.id \
+                 WHERE s.id = ?1 AND u.disabled_at IS NULL",
+                qualified("u", user::COLUMNS),
+                qualified("s", COLUMNS),
+                qualified("st", user_settings::COLUMNS),
+            ),
+            [id],
+            move |row| {
+                let saved = row.get::<Option<String>>(settings_at)?.is_some();
+                Ok(SessionCheck {
+                    session: Session::from_row(row, user::COLUMN_COUNT)?,
+                    user: User::from_row(row)?,
+                    settings: saved
+                        .then(|| UserSettings::from_row_at(row, settings_at))
+                        .transpose()?,
+                    last_used: opt_timestamp(
+                        row.get(settings_at + 7)?,
+                        "session_meta.last_used_at",
+                    )?,
+                })
             },
         )
     }

@@ -210,7 +210,12 @@ impl UserSettings {
     }
 
     fn from_row(row: &Row) -> Result<Self> {
-        let zone: String = row.get(1)?;
+        Self::from_row_at(row, 0)
+    }
+
+    /// Reads the settings columns ([`COLUMNS`]) starting at column `s`.
+    pub(crate) fn from_row_at(row: &Row, s: i32) -> Result<Self> {
+        let zone: String = row.get(s + 1)?;
         // A zone name this build does not know (written by another client, or removed from
         // the database in a later release) must not lock the user out: UTC it is.
         let time_zone = TimeZone::parse(&zone).unwrap_or_else(|_| {
@@ -218,22 +223,25 @@ impl UserSettings {
             TimeZone::default()
         });
         Ok(UserSettings {
-            user_id: UserId::from(row.get::<String>(0)?),
+            user_id: UserId::from(row.get::<String>(s)?),
             preferences: Preferences {
                 time_zone,
-                cadence_days: CadenceDays::from_column(row.get(2)?, "user_settings.cadence_days")?,
+                cadence_days: CadenceDays::from_column(
+                    row.get(s + 2)?,
+                    "user_settings.cadence_days",
+                )?,
                 vip_cadence_days: CadenceDays::from_column(
-                    row.get(3)?,
+                    row.get(s + 3)?,
                     "user_settings.vip_cadence_days",
                 )?,
             },
             calendar_feed_since: opt_timestamp(
-                row.get(4)?,
+                row.get(s + 4)?,
                 "user_settings.calendar_token_created_at",
             )?,
             saved: Some(Stamps {
-                created_at: timestamp(row.get(5)?, "user_settings.created_at")?,
-                updated_at: timestamp(row.get(6)?, "user_settings.updated_at")?,
+                created_at: timestamp(row.get(s + 5)?, "user_settings.created_at")?,
+                updated_at: timestamp(row.get(s + 6)?, "user_settings.updated_at")?,
             }),
         })
     }
@@ -257,7 +265,7 @@ async fn ensure_row(conn: &(impl Runner + ?Sized), user: &UserId, stamps: Stamps
     Ok(())
 }
 
-const COLUMNS: &str = "user_id, time_zone, cadence_days, vip_cadence_days, \
+pub(crate) const COLUMNS: &str = "user_id, time_zone, cadence_days, vip_cadence_days, \
      calendar_token_created_at, created_at, updated_at";
 
 #[derive(Clone, Copy)]

@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use devhub_db::repo::session::{Session, SessionId};
 use devhub_db::{
-    ClientInfo, Db, FollowUpCountsNear, NewSecurityEvent, Owner, Query, Tx, User, UserId,
-    UserSettings,
+    ClientInfo, Db, FollowUpCountsNear, NewSecurityEvent, Owner, Query, SessionCheck, Tx, User,
+    UserId, UserSettings,
 };
 
 use crate::error::{AppError, ErrorShown};
@@ -143,26 +143,15 @@ pub struct Validated {
 }
 
 /// What checking a session reads, in one batch: the session with its user, the user's
-/// settings, the navigation's counts (keyed by the session, which the check proves before
-/// they are used) and the Sessions page's "last used".
-type Checked = (
-    Option<(Session, User)>,
-    (Option<UserSettings>, FollowUpCountsNear),
-    Option<DateTime<Utc>>,
-);
+/// settings and its "last used" in one statement, and the navigation's counts (keyed by the
+/// session, which the check proves before they are used).
+type Checked = (Option<SessionCheck>, FollowUpCountsNear);
 
 fn check_query<'e>(db: &'e Db, id: &SessionId) -> Query<'e, Checked> {
-    let session = Owner::Session(id);
     let today = Utc::now().date_naive();
     db.sessions()
-        .find(id)
-        .and(
-            db.user_settings()
-                .saved(session)
-                .and(db.follow_ups().counts_near(session, today)),
-        )
-        .and(db.session_meta().last_used(id))
-        .map(|((found, page_data), last_used)| (found, page_data, last_used))
+        .check(id)
+        .and(db.follow_ups().counts_near(Owner::Session(id), today))
 }
 
 /// Looks up the session that `token` opens: expired sessions are deleted and rejected;
@@ -188,9 +177,15 @@ pub async fn validate_token(db: &Db, token: &str) -> Result<Option<Validated>, A
 async fn conclude(
     db: &Db,
     id: &SessionId,
-    (found, (settings, follow_ups), last_used): Checked,
+    (found, follow_ups): Checked,
 ) -> Result<Option<Validated>, AppError> {
-    let Some((mut session, user)) = found else {
+    let Some(SessionCheck {
+        mut session,
+        user,
+        settings,
+        last_used,
+    }) = found
+    else {
         return Ok(None);
     };
     let settings = settings.unwrap_or_else(|| UserSettings::defaults(&user.id));
