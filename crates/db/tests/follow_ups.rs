@@ -90,6 +90,26 @@ async fn counts_are_the_open_follow_ups_due_before_and_on_the_given_day_of_the_o
         f.counts(&stranger.id, date("2025-03-10")).await.unwrap(),
         FollowUpCounts::default()
     );
+
+    // The navigation's counts, read with the session check in one statement, and for a
+    // session alone: the same.
+    let id = SessionId::from_token("mine");
+    let session = Session {
+        id: id.clone(),
+        user_id: me.id.clone(),
+        expires_at: Utc::now() + chrono::Duration::days(1),
+    };
+    db.sessions().create(&session).await.unwrap();
+    let utc_today = date("2025-03-10");
+    let checked = db.sessions().check(&id, utc_today).await.unwrap().unwrap();
+    let alone = f.counts_near(Owner::Session(&id), utc_today).await.unwrap();
+    assert_eq!(checked.follow_ups, alone);
+    for today in ["2025-03-10", "2025-03-11"] {
+        assert_eq!(
+            checked.follow_ups.on(date(today)),
+            f.counts(&me.id, date(today)).await.unwrap()
+        );
+    }
 }
 
 #[tokio::test]

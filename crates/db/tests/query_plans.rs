@@ -383,6 +383,19 @@ async fn a_contact_page_and_the_follow_ups_read_index_ranges() {
         false,
     )
     .await;
+    let session = Session {
+        id: SessionId::from_token("plans"),
+        user_id: me.id.clone(),
+        expires_at: Utc::now() + chrono::Duration::days(1),
+    };
+    db.sessions().create(&session).await.unwrap();
+    assert_bounded(
+        &db,
+        "the session check with the navigation's counts",
+        &db.sessions().check(&session.id, today),
+        false,
+    )
+    .await;
 }
 
 /// A one-word search's page: the parts that walk a common word's matches read the owner's

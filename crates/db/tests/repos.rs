@@ -1316,7 +1316,12 @@ async fn a_session_check_reads_the_session_its_user_their_settings_and_its_last_
         .unwrap();
 
     // No settings row, no meta row (another tool made the session).
-    let check = db.sessions().check(&id).await.unwrap().unwrap();
+    let check = db
+        .sessions()
+        .check(&id, now().date_naive())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(check.session, session);
     assert_eq!(check.user.id, me.id);
     assert!(check.settings.is_none() && check.last_used.is_none());
@@ -1337,7 +1342,12 @@ async fn a_session_check_reads_the_session_its_user_their_settings_and_its_last_
         .create(&session, &ClientInfo::default())
         .await
         .unwrap();
-    let check = db.sessions().check(&id).await.unwrap().unwrap();
+    let check = db
+        .sessions()
+        .check(&id, now().date_naive())
+        .await
+        .unwrap()
+        .unwrap();
     let settings = check.settings.unwrap();
     assert_eq!(
         (settings.user_id, settings.preferences),
@@ -1347,7 +1357,7 @@ async fn a_session_check_reads_the_session_its_user_their_settings_and_its_last_
 
     assert!(db
         .sessions()
-        .check(&SessionId::from_token("unknown"))
+        .check(&SessionId::from_token("unknown"), now().date_naive())
         .await
         .unwrap()
         .is_none());
@@ -1358,7 +1368,12 @@ async fn a_session_check_reads_the_session_its_user_their_settings_and_its_last_
         .execute("UPDATE user SET disabled_at = 1 WHERE id = ?1", [&me.id])
         .await
         .unwrap();
-    assert!(db.sessions().check(&id).await.unwrap().is_none());
+    assert!(db
+        .sessions()
+        .check(&id, now().date_naive())
+        .await
+        .unwrap()
+        .is_none());
 }
 
 #[tokio::test]

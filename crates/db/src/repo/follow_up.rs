@@ -260,6 +260,42 @@ pub struct FollowUpCountsNear {
 }
 
 impl FollowUpCountsNear {
+    /// The four counts as columns of a SELECT, for the owner `whose` (a condition on
+    /// `user_id`), with the days of [`Self::values`] at `?{first}` to `?{first + 3}`. Each
+    /// part one range of the owner's due-date index, counted up to the limit: at any size the
+    /// navigation reads at most that many index entries per part.
+    pub(crate) fn columns(whose: &str, first: u32) -> String {
+        let cap = crate::FIGURE_COUNT_LIMIT;
+        let part = |range: String| {
+            format!(
+                "(SELECT count(*) FROM (SELECT 1 FROM follow_up \
+                   WHERE {whose} AND completed = 0 AND {range} LIMIT {cap}))"
+            )
+        };
+        let [a, b, c, d] = [first, first + 1, first + 2, first + 3];
+        [
+            part(format!("due_date < ?{a}")),
+            part(format!("due_date >= ?{a} AND due_date < ?{b}")),
+            part(format!("due_date >= ?{b} AND due_date < ?{c}")),
+            part(format!("due_date >= ?{c} AND due_date < ?{d}")),
+        ]
+        .join(", ")
+    }
+
+    /// The values of [`Self::columns`]' days: the four days around `utc_today`.
+    pub(crate) fn values(utc_today: NaiveDate) -> [Value; 4] {
+        [-1, 0, 1, 2].map(|k| Value::Integer(date_to_secs(utc_today + chrono::Duration::days(k))))
+    }
+
+    /// Reads [`Self::columns`] starting at column `start`.
+    pub(crate) fn from_row_at(row: &Row, start: i32, utc_today: NaiveDate) -> Result<Self> {
+        let n = |i| -> Result<u64> { Ok(u64::try_from(row.get::<i64>(start + i)?).unwrap_or(0)) };
+        Ok(FollowUpCountsNear {
+            utc_today,
+            parts: [n(0)?, n(1)?, n(2)?, n(3)?],
+        })
+    }
+
     /// The counts on `today` (clamped to the days these counts know).
     pub fn on(&self, today: NaiveDate) -> FollowUpCounts {
         let k = (today - self.utc_today).num_days().clamp(-1, 1) + 1;
@@ -620,34 +656,14 @@ impl<'e> FollowUpRepo<'e> {
         owner: Owner<'_>,
         utc_today: NaiveDate,
     ) -> Query<'e, FollowUpCountsNear> {
-        let day = |k: i64| date_to_secs(utc_today + chrono::Duration::days(k));
         let (whose, value) = owner.condition("user_id", 1);
-        // Each part one range of the owner's due-date index, counted up to the limit: at any
-        // size the navigation reads at most that many index entries per part.
-        let cap = crate::FIGURE_COUNT_LIMIT;
-        let part = |range: &str| {
-            format!(
-                "(SELECT count(*) FROM (SELECT 1 FROM follow_up \
-                   WHERE {whose} AND completed = 0 AND {range} LIMIT {cap}))"
-            )
-        };
+        let mut values = vec![value];
+        values.extend(FollowUpCountsNear::values(utc_today));
         Query::one(
             self.ex,
-            format!(
-                "SELECT {}, {}, {}, {}",
-                part("due_date < ?2"),
-                part("due_date >= ?2 AND due_date < ?3"),
-                part("due_date >= ?3 AND due_date < ?4"),
-                part("due_date >= ?4 AND due_date < ?5"),
-            ),
-            params![value, day(-1), day(0), day(1), day(2)],
-            move |row| {
-                let n = |i| -> Result<u64> { Ok(u64::try_from(row.get::<i64>(i)?).unwrap_or(0)) };
-                Ok(FollowUpCountsNear {
-                    utc_today,
-                    parts: [n(0)?, n(1)?, n(2)?, n(3)?],
-                })
-            },
+            format!("SELECT {}", FollowUpCountsNear::columns(&whose, 2)),
+            params_from_iter(values),
+            move |row| FollowUpCountsNear::from_row_at(row, 0, utc_today),
         )
         .map(move |near| {
             near.unwrap_or(FollowUpCountsNear {

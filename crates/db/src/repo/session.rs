@@ -1,8 +1,9 @@
 //! Log-in sessions: the `session` table (no timestamp columns, by design).
 
-use chrono::{DateTime, Utc};
-use libsql::{params, Row};
+use chrono::{DateTime, NaiveDate, Utc};
+use libsql::{params, params_from_iter, Row, Value};
 
+use super::follow_up::FollowUpCountsNear;
 use super::user::{self, User, UserId};
 use super::user_settings::{self, UserSettings};
 use super::{qualified, sha256_hex};
@@ -61,6 +62,8 @@ pub struct SessionCheck {
     /// When the session was last used; `None` without a `session_meta` row (another tool made
     /// the session).
     pub last_used: Option<DateTime<Utc>>,
+    /// The navigation's follow-up counts.
+    pub follow_ups: FollowUpCountsNear,
 }
 
 /// Whose rows a read wants: a user's, or those of the user a session belongs to (so that they
@@ -140,13 +143,19 @@ impl<'e> SessionRepo<'e> {
     }
 
     /// What a signed-in request checks, in one statement: the session `id` with its user (as
-    /// [`Self::find`]), the user's saved settings and when the session was last used.
-    pub fn check(&self, id: &SessionId) -> Query<'e, Option<SessionCheck>> {
+    /// [`Self::find`]), the user's saved settings, when the session was last used, and the
+    /// navigation's follow-up counts for the days around `utc_today` (keyed by the session,
+    /// which the caller checks before it uses them).
+    pub fn check(&self, id: &SessionId, utc_today: NaiveDate) -> Query<'e, Option<SessionCheck>> {
         let settings_at = user::COLUMN_COUNT + 3;
+        let counts_at = settings_at + 8;
+        let (whose, _) = Owner::Session(id).condition("user_id", 1);
+        let mut values = vec![Value::from(id)];
+        values.extend(FollowUpCountsNear::values(utc_today));
         Query::one(
             self.ex,
             format!(
-                "SELECT {}, {}, {}, m.last_used_at FROM session s \
+                "SELECT {}, {}, {}, m.last_used_at, {} FROM session s \
                  JOIN user u ON u.id = s.user_id \
                  LEFT JOIN user_settings st ON st.user_id = s.user_id \
                  LEFT JOIN session_meta m ON m.session_id = s.id \
@@ -154,8 +163,9 @@ impl<'e> SessionRepo<'e> {
                 qualified("u", user::COLUMNS),
                 qualified("s", COLUMNS),
                 qualified("st", user_settings::COLUMNS),
+                FollowUpCountsNear::columns(&whose, 2),
             ),
-            [id],
+            params_from_iter(values),
             move |row| {
                 let saved = row.get::<Option<String>>(settings_at)?.is_some();
                 Ok(SessionCheck {
@@ -168,6 +178,7 @@ impl<'e> SessionRepo<'e> {
                         row.get(settings_at + 7)?,
                         "session_meta.last_used_at",
                     )?,
+                    follow_ups: FollowUpCountsNear::from_row_at(row, counts_at, utc_today)?,
                 })
             },
         )

@@ -14,8 +14,8 @@ use std::sync::Arc;
 
 use devhub_db::repo::session::{Session, SessionId};
 use devhub_db::{
-    ClientInfo, Db, FollowUpCountsNear, NewSecurityEvent, Owner, Query, SessionCheck, Tx, User,
-    UserId, UserSettings,
+    ClientInfo, Db, FollowUpCountsNear, NewSecurityEvent, Query, SessionCheck, Tx, User, UserId,
+    UserSettings,
 };
 
 use crate::error::{AppError, ErrorShown};
@@ -142,16 +142,13 @@ pub struct Validated {
     pub renewed: bool,
 }
 
-/// What checking a session reads, in one batch: the session with its user, the user's
-/// settings and its "last used" in one statement, and the navigation's counts (keyed by the
-/// session, which the check proves before they are used).
-type Checked = (Option<SessionCheck>, FollowUpCountsNear);
+/// What checking a session reads, in one statement: the session with its user, the user's
+/// settings, its "last used", and the navigation's counts (keyed by the session, which the
+/// check proves before they are used).
+type Checked = Option<SessionCheck>;
 
 fn check_query<'e>(db: &'e Db, id: &SessionId) -> Query<'e, Checked> {
-    let today = Utc::now().date_naive();
-    db.sessions()
-        .check(id)
-        .and(db.follow_ups().counts_near(Owner::Session(id), today))
+    db.sessions().check(id, Utc::now().date_naive())
 }
 
 /// Looks up the session that `token` opens: expired sessions are deleted and rejected;
@@ -174,16 +171,13 @@ pub async fn validate_token(db: &Db, token: &str) -> Result<Option<Validated>, A
 /// The outcome of a session check's reads: expired sessions are deleted and rejected,
 /// sessions with fewer than 15 days left are extended to 30, and "last used" is recorded
 /// every few minutes.
-async fn conclude(
-    db: &Db,
-    id: &SessionId,
-    (found, follow_ups): Checked,
-) -> Result<Option<Validated>, AppError> {
+async fn conclude(db: &Db, id: &SessionId, found: Checked) -> Result<Option<Validated>, AppError> {
     let Some(SessionCheck {
         mut session,
         user,
         settings,
         last_used,
+        follow_ups,
     }) = found
     else {
         return Ok(None);
