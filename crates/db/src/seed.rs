@@ -11,14 +11,14 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::error::{Error, Result};
-use crate::repo::background::BackgroundInput;
-use crate::repo::contact::{self, ContactInput, ContactStamps};
-use crate::repo::contact_detail::{ContactDetailsInput, Labeled};
-use crate::repo::follow_up::{Completion, FollowUpInput};
-use crate::repo::interaction::InteractionInput;
-use crate::repo::user::{NewUser, User};
+use crate::repo::background::{BackgroundInput, NewBackground};
+use crate::repo::contact::{self, ContactInput, ContactStamps, NewContact};
+use crate::repo::contact_detail::{ContactDetailsInput, Labeled, NewContactDetails};
+use crate::repo::follow_up::{Completion, FollowUpInput, NewFollowUp};
+use crate::repo::interaction::{InteractionInput, NewInteraction};
+use crate::repo::user::{NewUser, User, UserId};
 use crate::row::{now, Stamps};
 use crate::validate::Username;
 
@@ -296,6 +296,7 @@ pub async fn seed_user(
     let mut details_rng = StdRng::seed_from_u64(options.seed ^ 0xde7a_115e ^ u64::from(n));
 
     let mut interactions = 0u64;
+    let mut chunk = Vec::with_capacity(CHUNK);
     for i in 0..options.contacts_per_user {
         let first = pick(&mut rng, FIRST_NAMES);
         let last = pick(&mut rng, LAST_NAMES);
@@ -322,22 +323,21 @@ pub async fn seed_user(
                 .then(|| pick(&mut details_rng, CONTACT_NOTES).to_string()),
         }
         .parse()?;
-        let contact_id = tx
-            .contacts()
-            .insert_deferred(
-                user_id,
-                &new,
-                ContactStamps {
-                    row: Stamps {
-                        created_at: created,
-                        updated_at: now_at,
-                    },
-                    last_update: now_at,
-                    last_contacted: None,
+        let mut planned = Planned {
+            contact: new,
+            stamps: ContactStamps {
+                row: Stamps {
+                    created_at: created,
+                    updated_at: now_at,
                 },
-            )
-            .await?;
-        let contact_id = &contact_id;
+                last_update: now_at,
+                last_contacted: None,
+            },
+            interactions: Vec::new(),
+            follow_up: None,
+            background: None,
+            details: None,
+        };
 
         for _ in 0..options.interactions_per_contact {
             // Spread over the past two years, a little denser recently.
@@ -350,9 +350,7 @@ pub async fn seed_user(
                 notes: Some(note.to_string()),
             }
             .parse()?;
-            tx.interactions()
-                .insert_deferred(user_id, contact_id, &new, Stamps::at(day(date)))
-                .await?;
+            planned.interactions.push((new, Stamps::at(day(date))));
             interactions += 1;
         }
 
@@ -368,18 +366,14 @@ pub async fn seed_user(
             }
             .parse()?;
             let done_at = now_at;
-            tx.follow_ups()
-                .create_deferred(
-                    user_id,
-                    contact_id,
-                    &new,
-                    Stamps::at(done_at),
-                    Completion {
-                        completed: done,
-                        completed_at: done.then_some(done_at),
-                    },
-                )
-                .await?;
+            planned.follow_up = Some((
+                new,
+                Stamps::at(done_at),
+                Completion {
+                    completed: done,
+                    completed_at: done.then_some(done_at),
+                },
+            ));
         }
 
         if vip {
@@ -403,9 +397,7 @@ pub async fn seed_user(
                 )),
             }
             .parse()?;
-            tx.backgrounds()
-                .upsert_deferred(user_id, contact_id, &background, Stamps::at(now_at))
-                .await?;
+            planned.background = Some(background);
             let handle = format!(
                 "{}{}",
                 first.to_lowercase(),
@@ -437,9 +429,7 @@ pub async fn seed_user(
                     ],
                 }
                 .parse()?;
-            tx.contact_details()
-                .create_deferred(user_id, contact_id, &details, Stamps::at(now_at))
-                .await?;
+            planned.details = Some(details);
         } else if details_rng.gen_ratio(1, 2) {
             // Half of the others have an e-mail and a phone, some a second e-mail.
             let handle: String = format!("{first}.{last}")
@@ -464,11 +454,14 @@ pub async fn seed_user(
                 ..ContactDetailsInput::default()
             }
             .parse()?;
-            tx.contact_details()
-                .create_deferred(user_id, contact_id, &details, Stamps::at(now_at))
-                .await?;
+            planned.details = Some(details);
+        }
+        chunk.push(planned);
+        if chunk.len() == CHUNK {
+            write_chunk(&tx, user_id, &mut chunk, now_at).await?;
         }
     }
+    write_chunk(&tx, user_id, &mut chunk, now_at).await?;
     // One pass, instead of one per interaction, sets the derived column.
     contact::refresh_last_contacted_of_user(&tx, user_id).await?;
     tx.execute_batch(&fts_settings(1024 * 1024, 4)).await?;
@@ -479,6 +472,71 @@ pub async fn seed_user(
         contacts: u64::from(options.contacts_per_user),
         interactions,
     })
+}
+
+/// Contacts generated before they are written, a chunk at a time.
+const CHUNK: usize = 500;
+
+/// One demo contact and what belongs to it, generated before any of it is written.
+struct Planned {
+    contact: NewContact,
+    stamps: ContactStamps,
+    interactions: Vec<(NewInteraction, Stamps)>,
+    follow_up: Option<(NewFollowUp, Stamps, Completion)>,
+    background: Option<NewBackground>,
+    details: Option<NewContactDetails>,
+}
+
+/// Writes a chunk of generated contacts, table by table: the contacts, then their
+/// interactions, follow-ups, backgrounds and details. On a server, each table's rows then
+/// follow one another in the pipeline and go as a few INSERTs of many rows each (see
+/// [`crate::Tx`]), where contact by contact each row of a contact, a background, a detail was
+/// an INSERT of its own. The same rows in the same order per table as written contact by
+/// contact.
+async fn write_chunk(
+    tx: &Tx,
+    user: &UserId,
+    chunk: &mut Vec<Planned>,
+    now_at: chrono::DateTime<Utc>,
+) -> Result<()> {
+    let mut ids = Vec::with_capacity(chunk.len());
+    for planned in chunk.iter() {
+        ids.push(
+            tx.contacts()
+                .insert_deferred(user, &planned.contact, planned.stamps)
+                .await?,
+        );
+    }
+    for (planned, id) in chunk.iter().zip(&ids) {
+        for (new, stamps) in &planned.interactions {
+            tx.interactions()
+                .insert_deferred(user, id, new, *stamps)
+                .await?;
+        }
+    }
+    for (planned, id) in chunk.iter().zip(&ids) {
+        if let Some((new, stamps, completion)) = &planned.follow_up {
+            tx.follow_ups()
+                .create_deferred(user, id, new, *stamps, *completion)
+                .await?;
+        }
+    }
+    for (planned, id) in chunk.iter().zip(&ids) {
+        if let Some(background) = &planned.background {
+            tx.backgrounds()
+                .upsert_deferred(user, id, background, Stamps::at(now_at))
+                .await?;
+        }
+    }
+    for (planned, id) in chunk.iter().zip(&ids) {
+        if let Some(details) = &planned.details {
+            tx.contact_details()
+                .create_deferred(user, id, details, Stamps::at(now_at))
+                .await?;
+        }
+    }
+    chunk.clear();
+    Ok(())
 }
 
 /// Sets how much of its new entries each full-text index keeps in memory, and how many
