@@ -186,7 +186,8 @@ impl FromRequestParts<AppState> for Page {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        // Read with the session (`require_user`): no request to the database here.
+        // Read with the session (`require_user`), or, for a GET whose check waits for a
+        // `View`'s reads, checked here on its own.
         let current = CurrentUser::from_request_parts(parts, state).await?;
         Ok(Page::new(current, &CookieJar::from_headers(&parts.headers)))
     }
