@@ -76,9 +76,18 @@ async fn on_a_phone_the_first_contact_is_in_view_and_the_bulk_bar_waits_for_a_se
     browser.shot("contacts-list-375-selected").await;
     browser.press("#select-all").await;
     assert_eq!(browser.text("[data-select-count]").await, "3 selected");
-    // Unticking everything hides the bar again.
+    // Unticking everything hides the bar again, and the focus, which was in it, goes back to
+    // the first row.
     browser.press("#select-all").await;
     assert_eq!(bar_display(&browser).await, "none");
+    assert_eq!(
+        number(
+            &browser,
+            "return document.activeElement === document.querySelector('[data-select-item]') ? 1 : 0"
+        )
+        .await,
+        1.0
+    );
 
     // The bar works: archive one contact from the "All" tab, and it moves to "Archived".
     browser

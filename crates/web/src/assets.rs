@@ -26,6 +26,8 @@ const CSS: &str = concat!(
     include_str!("../static/css/security.css"),
     include_str!("../static/css/reminders.css"),
 );
+/// For browsers that run no script, linked inside `<noscript>` after the stylesheet.
+const NOSCRIPT_CSS: &str = include_str!("../static/css/noscript.css");
 const JS: &str = include_str!("../static/app.js");
 /// The brand mark (the header's ◆ on the accent colour), for browsers that take an SVG icon.
 const ICON_SVG: &str = include_str!("../static/icon.svg");
@@ -45,11 +47,12 @@ fn hashed(stem: &str, ext: &str, body: &'static str, content_type: &'static str)
     }
 }
 
-static ASSETS: LazyLock<[Asset; 3]> = LazyLock::new(|| {
+static ASSETS: LazyLock<[Asset; 4]> = LazyLock::new(|| {
     [
         hashed("app", "css", CSS, "text/css; charset=utf-8"),
         hashed("app", "js", JS, "text/javascript; charset=utf-8"),
         hashed("icon", "svg", ICON_SVG, "image/svg+xml"),
+        hashed("noscript", "css", NOSCRIPT_CSS, "text/css; charset=utf-8"),
     ]
 });
 
@@ -86,6 +89,10 @@ pub fn js_path() -> &'static str {
 
 pub fn icon_path() -> &'static str {
     &ASSETS[2].path
+}
+
+pub fn noscript_css_path() -> &'static str {
+    &ASSETS[3].path
 }
 
 pub fn router() -> Router<AppState> {

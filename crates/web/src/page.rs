@@ -116,6 +116,10 @@ impl Layout {
     pub fn icon(&self) -> &'static str {
         assets::icon_path()
     }
+
+    pub fn noscript_css(&self) -> &'static str {
+        assets::noscript_css_path()
+    }
 }
 
 /// Everything a signed-in page needs from the request: the user and their settings, today in

@@ -30,18 +30,14 @@
       el.textContent = checked === 1 ? "1 selected" : checked + " selected";
     });
   }
-  // A form with data-bulk-form shows its bulk bar only once something is selected (without
-  // this script the bar is always there). The class is set here, so the stylesheet hides the
-  // bar only when the script runs.
+  // A form with data-bulk-form shows its bulk bar only once something is selected: the
+  // stylesheet decides that (without this script, noscript.css shows the bar always).
+  // Unticking "Select all" hides the bar it sits in: focus goes back to the first row.
   function updateBulkBar(form) {
     if (!form.hasAttribute("data-bulk-form")) return;
     var any = form.querySelector("[data-select-item]:checked") !== null;
     var bar = form.querySelector(".bulk-bar");
-    // Unticking "Select all" hides the bar it sits in: focus goes back to the first row.
-    var focusLost = !any && bar && bar.contains(document.activeElement);
-    form.classList.add("bulk-enhanced");
-    form.classList.toggle("has-selection", any);
-    if (focusLost) {
+    if (!any && bar && bar.contains(document.activeElement)) {
       var first = form.querySelector("[data-select-item]");
       if (first) first.focus();
     }

@@ -1024,4 +1024,21 @@ async fn static_assets_are_served_under_their_content_hash_for_a_year() {
         app.client().get("/static/app.0000000000.css").await.status,
         StatusCode::NOT_FOUND
     );
+
+    // What a browser that runs no script adds, linked inside <noscript>: the bulk bar that the
+    // stylesheet otherwise shows only once a contact is selected.
+    let noscript = page
+        .body
+        .split("<noscript><link rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a <noscript> stylesheet");
+    assert!(
+        noscript.starts_with("/static/noscript.") && noscript.ends_with(".css"),
+        "{noscript}"
+    );
+    let r = app.client().get(noscript).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers["content-type"], "text/css; charset=utf-8");
+    assert!(r.body.contains(".bulk-bar { display: flex !important; }"));
 }
