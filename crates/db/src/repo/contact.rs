@@ -1196,8 +1196,11 @@ impl OneWord {
             _ => i64::MAX,
         });
         let (any, name) = (self.any.as_str(), self.name.as_str());
-        // The counts, read once (a materialized CTE) from the index alone.
-        let mut values = vec![Value::Text(any.to_string()), Value::Text(name.to_string())];
+        // The contacts whose names match, read from the index once (a column filter decodes
+        // the whole list of the word's rows each time it runs), and the counts, read once:
+        // two materialized CTEs.
+        let mut values = vec![Value::Text(name.to_string()), Value::Text(any.to_string())];
+        let names = "SELECT r FROM names";
         let mut parts = Vec::new();
         // Each part reads nothing unless the counts call for it: a LIMIT of 0 skips its loop
         // (a condition in its WHERE would be tested on each row it reads).
@@ -1211,32 +1214,32 @@ impl OneWord {
         };
         // 1. Common names, walked in order.
         part(
-            format!("{walk} AND +rowid IN ({CONTACTS_MATCHING}) ORDER BY {order}"),
-            &[name],
+            format!("{walk} AND +rowid IN ({names}) ORDER BY {order}"),
+            &[],
             "any_common AND names_common",
         );
         // 2. Rare names among common matches, looked up and sorted.
         part(
-            format!("{lookup} AND rowid IN ({CONTACTS_MATCHING}) ORDER BY {order}"),
-            &[name],
+            format!("{lookup} AND rowid IN ({names}) ORDER BY {order}"),
+            &[],
             "any_common AND NOT names_common",
         );
         // 3. The other matches of a common word, walked in order.
         part(
             format!(
                 "{walk} AND +rowid IN ({CONTACTS_MATCHING}) \
-                 AND +rowid NOT IN ({CONTACTS_MATCHING}) ORDER BY {order}"
+                 AND +rowid NOT IN ({names}) ORDER BY {order}"
             ),
-            &[any, name],
+            &[any],
             "any_common",
         );
         // 4. A rare word: its matches looked up, names first.
         part(
             format!(
                 "{lookup} AND rowid IN ({CONTACTS_MATCHING}) \
-                 ORDER BY rowid IN ({CONTACTS_MATCHING}) DESC, {order}"
+                 ORDER BY rowid IN ({names}) DESC, {order}"
             ),
-            &[any, name],
+            &[any],
             "NOT any_common",
         );
         values.push(limit);
@@ -1247,11 +1250,12 @@ impl OneWord {
             .collect();
         (
             format!(
-                "WITH common_word AS MATERIALIZED (SELECT \
+                "WITH names(r) AS MATERIALIZED ({CONTACTS_MATCHING}), \
+                 common_word AS MATERIALIZED (SELECT \
                    (SELECT count(*) FROM (SELECT 1 FROM contact_fts WHERE contact_fts MATCH ? \
                      LIMIT {COMMON_MATCHES})) >= {COMMON_MATCHES} AS any_common, \
-                   (SELECT count(*) FROM (SELECT 1 FROM contact_fts WHERE contact_fts MATCH ? \
-                     LIMIT {COMMON_MATCHES})) >= {COMMON_MATCHES} AS names_common) \
+                   (SELECT count(*) FROM (SELECT 1 FROM names LIMIT {COMMON_MATCHES})) \
+                     >= {COMMON_MATCHES} AS names_common) \
                  SELECT * FROM ({}) LIMIT +? OFFSET +?",
                 parts.join(" UNION ALL ")
             ),
