@@ -832,3 +832,58 @@ async fn a_common_word_absent_from_the_latest_is_read_from_its_matches() {
         .unwrap();
     assert_eq!(next[0].notes.as_deref(), Some("Tea 21"));
 }
+
+/// After a bulk load (`seed-demo`), each index is merged into one segment: intact, finding
+/// what it found before, and later writes are found too.
+#[tokio::test]
+async fn merging_the_indexes_after_a_bulk_load_keeps_what_they_find() {
+    let db = test_db().await;
+    let me = user(&db).await;
+    // Each contact in a transaction of its own: a segment each, until FTS5 merges some.
+    let mut first = None;
+    for i in 0..24 {
+        let contact = add(&db, &me.id, &format!("Grace {i:02}")).await;
+        first.get_or_insert(contact);
+    }
+    db.interactions()
+        .create(
+            &me.id,
+            &first.unwrap().id,
+            &InteractionInput {
+                type_: "call".into(),
+                date: "2025-03-04".into(),
+                notes: Some("Compiler notes".into()),
+            }
+            .parse()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let segments = |table: &'static str| {
+        let db = &db;
+        async move {
+            count(
+                db,
+                &format!("SELECT count(DISTINCT segid) FROM {table}_idx"),
+            )
+            .await
+        }
+    };
+    assert!(segments("contact_fts").await > 1);
+    let before = found(&db, &me.id, "grace").await;
+    assert_eq!(before.len(), 24);
+
+    seed::merge_search_indexes(&db).await.unwrap();
+    assert_eq!(segments("contact_fts").await, 1);
+    assert_eq!(segments("interaction_fts").await, 1);
+    assert_indexes_intact(&db).await;
+    assert_eq!(found(&db, &me.id, "grace").await, before);
+    let query = InteractionQuery {
+        search: Some("compiler".into()),
+        ..InteractionQuery::default()
+    };
+    assert_eq!(db.interactions().search(&me.id, &query).await.unwrap().1, 1);
+
+    add(&db, &me.id, "Grace Hopper").await;
+    assert_eq!(found(&db, &me.id, "hopper").await, ["Grace Hopper"]);
+}

@@ -170,6 +170,7 @@ pub async fn seed_demo(config: &DbConfig, args: &SeedArgs) -> Result<(), Failure
         total.0 += seeded.contacts;
         total.1 += seeded.interactions;
     }
+    seed::merge_search_indexes(&db).await?;
     eprintln!(
         "seeded {} users, {} contacts, {} interactions in {:.2?} ({})",
         args.users,
