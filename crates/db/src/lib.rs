@@ -11,6 +11,7 @@ pub mod query;
 mod replica;
 pub mod repo;
 pub mod row;
+pub mod search_index;
 pub mod secret;
 pub mod seed;
 pub mod stats;

@@ -279,7 +279,7 @@ pub async fn seed_user(
     // The full-text indexes keep up to 64 MiB of new entries in memory before writing them
     // out, instead of 1 MiB, and merge segments in larger steps: far fewer merges. Back to the
     // defaults before the commit, so nothing else ever sees them.
-    tx.execute_batch(&fts_settings(64 * 1024 * 1024, 16))
+    tx.execute_batch(&crate::search_index::settings(64 * 1024 * 1024, 16))
         .await?;
     let user = tx
         .users()
@@ -464,7 +464,8 @@ pub async fn seed_user(
     write_chunk(&tx, user_id, &mut chunk, now_at).await?;
     // One pass, instead of one per interaction, sets the derived column.
     contact::refresh_last_contacted_of_user(&tx, user_id).await?;
-    tx.execute_batch(&fts_settings(1024 * 1024, 4)).await?;
+    tx.execute_batch(&crate::search_index::settings(1024 * 1024, 4))
+        .await?;
     tx.commit().await?;
 
     Ok(SeededUser {
@@ -537,33 +538,4 @@ async fn write_chunk(
     }
     chunk.clear();
     Ok(())
-}
-
-/// Merges each full-text index into one segment (FTS5's `optimize`), once a bulk load is done.
-/// A load leaves an index in many segments, and a search opens and reads every one of them:
-/// at 100,000 contacts, a page of a common word's log took a third less time on a merged
-/// index (BENCHMARKS.md, stop 23). Later writes add small segments that FTS5 merges as usual.
-pub async fn merge_search_indexes(db: &Db) -> Result<()> {
-    let statements = ["contact_fts", "interaction_fts"]
-        .map(|t| format!("INSERT INTO {t} ({t}) VALUES ('optimize');"))
-        .join(" ");
-    db.write(async |tx| {
-        tx.execute_batch(&statements).await?;
-        Ok(())
-    })
-    .await
-}
-
-/// Sets how much of its new entries each full-text index keeps in memory, and how many
-/// segments of a level it lets pile up before merging them (FTS5's `hashsize` and
-/// `automerge`; 1 MiB and 4 by default).
-fn fts_settings(hash_bytes: u32, automerge: u32) -> String {
-    ["contact_fts", "interaction_fts"]
-        .map(|t| {
-            format!(
-                "INSERT INTO {t} ({t}, rank) VALUES ('hashsize', {hash_bytes}); \
-                 INSERT INTO {t} ({t}, rank) VALUES ('automerge', {automerge});"
-            )
-        })
-        .join(" ")
 }

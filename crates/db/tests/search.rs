@@ -862,18 +862,21 @@ async fn merging_the_indexes_after_a_bulk_load_keeps_what_they_find() {
     let segments = |table: &'static str| {
         let db = &db;
         async move {
-            count(
+            let counted = count(
                 db,
                 &format!("SELECT count(DISTINCT segid) FROM {table}_idx"),
             )
-            .await
+            .await;
+            let all = search_index::segments(db).await.unwrap();
+            assert!(all.contains(&(table, counted)), "{all:?} against {counted}");
+            counted
         }
     };
     assert!(segments("contact_fts").await > 1);
     let before = found(&db, &me.id, "grace").await;
     assert_eq!(before.len(), 24);
 
-    seed::merge_search_indexes(&db).await.unwrap();
+    search_index::merge(&db).await.unwrap();
     assert_eq!(segments("contact_fts").await, 1);
     assert_eq!(segments("interaction_fts").await, 1);
     assert_indexes_intact(&db).await;
@@ -886,4 +889,67 @@ async fn merging_the_indexes_after_a_bulk_load_keeps_what_they_find() {
 
     add(&db, &me.id, "Grace Hopper").await;
     assert_eq!(found(&db, &me.id, "hopper").await, ["Grace Hopper"]);
+}
+
+/// The server's hourly sweep merges the indexes a bounded step at a time: repeated, the steps
+/// end where a whole merge does (one segment each), keep every match, and then write nothing.
+#[tokio::test]
+async fn merging_the_indexes_a_step_at_a_time_ends_in_one_segment_each() {
+    let db = test_db().await;
+    let me = user(&db).await;
+    // Segments of several pages each: notes of 3,000 letters, a different run for each.
+    let mut seed = 7u64;
+    for i in 0..24 {
+        let contact = add(&db, &me.id, &format!("Grace {i:02}")).await;
+        let notes: String = (0..3000)
+            .map(|_| {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                char::from(b'a' + ((seed >> 33) % 26) as u8)
+            })
+            .collect();
+        let conn = db.conn().await.unwrap();
+        conn.execute(
+            "UPDATE contact SET notes = ?1 WHERE id = ?2",
+            (notes, contact.id.to_string()),
+        )
+        .await
+        .unwrap();
+    }
+    let before = found(&db, &me.id, "grace").await;
+    assert_eq!(before.len(), 24);
+    let segments = |db: &Db| {
+        let db = db.clone();
+        async move { search_index::segments(&db).await.unwrap() }
+    };
+    let at_first = segments(&db).await;
+    assert!(at_first[0].1 > 1, "{at_first:?}");
+    let mut steps = 0;
+    // A step of one page per index: several steps, each a short write of its own.
+    while segments(&db).await.iter().any(|(_, n)| *n > 1) {
+        search_index::merge_step(&db, 1).await.unwrap();
+        steps += 1;
+        assert!(
+            steps < 200,
+            "still {:?} after {steps} steps",
+            segments(&db).await
+        );
+    }
+    assert!(steps > 1, "merged in one step of one page: {at_first:?}");
+    assert_indexes_intact(&db).await;
+    assert_eq!(found(&db, &me.id, "grace").await, before);
+    // Once merged, a step changes nothing.
+    let pages = count(&db, "SELECT count(*) FROM contact_fts_data").await;
+    search_index::merge_step(&db, search_index::STEP_PAGES)
+        .await
+        .unwrap();
+    assert_eq!(
+        count(&db, "SELECT count(*) FROM contact_fts_data").await,
+        pages
+    );
+    assert_eq!(
+        segments(&db).await,
+        [("contact_fts", 1), ("interaction_fts", 0)]
+    );
 }

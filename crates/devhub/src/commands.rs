@@ -2,7 +2,7 @@
 
 use devhub_db::migrate::{self, GenerateOptions, Generated, MigrationState, SourcePaths};
 use devhub_db::password;
-use devhub_db::{seed, Db, DbConfig, Location, OpenMode, Synchronous};
+use devhub_db::{search_index, seed, Db, DbConfig, Location, OpenMode, Synchronous};
 
 use crate::cli::{
     CheckArgs, DatabaseArgs, GenerateArgs, SeedArgs, ServeArgs, SourceArgs, StudioArgs,
@@ -73,6 +73,35 @@ pub async fn db_status(config: &DbConfig) -> Result<(), Failure> {
     }
     outln!("{} applied, {pending} pending", statuses.len() - pending);
     crate::drift::print_drift(&db).await;
+    Ok(())
+}
+
+/// `devhub db optimize`: each full-text index merged into one segment, with the counts
+/// before and after.
+pub async fn db_optimize(config: &DbConfig) -> Result<(), Failure> {
+    let db = Db::open(config, OpenMode::MustExist).await?;
+    let statuses = migrate::status(&db, &migrate::embedded()?).await?;
+    if statuses
+        .iter()
+        .any(|s| matches!(s.state, MigrationState::Pending))
+    {
+        return Err(Failure::Usage(format!(
+            "{} has pending migrations: apply them first (devhub db migrate)",
+            db.location().describe()
+        )));
+    }
+    let started = std::time::Instant::now();
+    let before = search_index::segments(&db).await?;
+    search_index::merge(&db).await?;
+    let after = search_index::segments(&db).await?;
+    for ((table, before), (_, after)) in before.iter().zip(&after) {
+        outln!("{table}: {before} segments -> {after}");
+    }
+    outln!(
+        "search indexes merged in {:.2?} ({})",
+        started.elapsed(),
+        db.location().describe()
+    );
     Ok(())
 }
 
@@ -170,7 +199,7 @@ pub async fn seed_demo(config: &DbConfig, args: &SeedArgs) -> Result<(), Failure
         total.0 += seeded.contacts;
         total.1 += seeded.interactions;
     }
-    seed::merge_search_indexes(&db).await?;
+    search_index::merge(&db).await?;
     eprintln!(
         "seeded {} users, {} contacts, {} interactions in {:.2?} ({})",
         args.users,

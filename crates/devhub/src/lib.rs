@@ -73,6 +73,7 @@ async fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Db(DbCommand::Migrate(_)) => commands::db_migrate(&config).await,
         Command::Db(DbCommand::Push(args)) => push::push(&config, &args).await,
         Command::Db(DbCommand::Status) => commands::db_status(&config).await,
+        Command::Db(DbCommand::Optimize) => commands::db_optimize(&config).await,
         Command::Db(DbCommand::Generate(args)) => commands::db_generate(&args).await,
         Command::Db(DbCommand::Check(args)) => commands::db_check(&config, &args).await,
         Command::Db(DbCommand::Pull(args)) => drift::pull(&config, &args).await,

@@ -241,3 +241,66 @@ fn check_fails_when_schema_sql_and_migrations_disagree_and_generate_fixes_it() {
     let bad = devhub(dir.path(), &["db", "generate", "x", "--rename", "nodot"]);
     assert_usage_error(&bad, "--rename");
 }
+
+#[test]
+fn db_optimize_merges_each_search_index_into_one_segment_and_search_still_finds() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = devhub(dir.path(), &["db", "optimize"]);
+    assert_usage_error(&missing, "does not exist");
+    assert!(!dir.path().join("local.db").exists());
+    // A file that has none of the migrations: nothing to merge yet, and it says why.
+    std::fs::write(dir.path().join("empty.db"), b"").unwrap();
+    let empty = devhub(
+        dir.path(),
+        &["--database-url", "empty.db", "db", "optimize"],
+    );
+    assert_usage_error(&empty, "pending migrations");
+
+    let seeded = devhub(
+        dir.path(),
+        &[
+            "seed-demo",
+            "--users",
+            "1",
+            "--contacts",
+            "20",
+            "--interactions",
+            "2",
+        ],
+    );
+    assert!(seeded.status.success(), "{}", stderr(&seeded));
+    // Each contact added on its own writes a segment of its own.
+    for name in [
+        "Ada Lovelace",
+        "Grace Hopper",
+        "Barbara Liskov",
+        "Frances Allen",
+    ] {
+        let o = devhub(dir.path(), &["contact", "add", "--user", "demo1", name]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let o = devhub(dir.path(), &["db", "optimize"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("contact_fts: "))
+        .unwrap_or_else(|| panic!("{out}"));
+    let before: u32 = line["contact_fts: ".len()..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(before > 1, "{out}");
+    assert!(line.ends_with("-> 1"), "{out}");
+    assert!(out.contains("interaction_fts: 1 segments -> 1"), "{out}");
+    assert!(out.contains("search indexes merged in"), "{out}");
+
+    let list = devhub(
+        dir.path(),
+        &["contact", "list", "--user", "demo1", "--search", "hopp"],
+    );
+    assert!(list.status.success(), "{}", stderr(&list));
+    assert!(stdout(&list).contains("Grace Hopper"), "{}", stdout(&list));
+}
