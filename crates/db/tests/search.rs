@@ -953,3 +953,66 @@ async fn merging_the_indexes_a_step_at_a_time_ends_in_one_segment_each() {
         [("contact_fts", 1), ("interaction_fts", 0)]
     );
 }
+
+/// The hourly sweep's merge: nothing while FTS5's own merging keeps the indexes at a few
+/// segments (merging those every hour would rewrite the whole index each time), and a
+/// fragmented index merged into one segment, in steps, within the time it is given.
+#[tokio::test]
+async fn the_sweep_merges_only_a_fragmented_index() {
+    let db = test_db().await;
+    let me = user(&db).await;
+    let segments = |db: &Db| {
+        let db = db.clone();
+        async move { search_index::segments(&db).await.unwrap()[0].1 }
+    };
+    let budget = std::time::Duration::from_secs(60);
+    let mut added = 0;
+    while segments(&db).await <= search_index::FRAGMENTED {
+        // FTS5 merges small segments now and then: at a few, the sweep leaves them be.
+        let before = segments(&db).await;
+        assert_eq!(search_index::tidy(&db, budget).await.unwrap(), 0);
+        assert_eq!(segments(&db).await, before);
+        // Past a handful, FTS5's own merging (4 per level) no longer holds it below the
+        // threshold: switch it off, as a bulk load does in effect, to fragment the index.
+        if added == 0 {
+            exec(
+                &db,
+                "INSERT INTO contact_fts (contact_fts, rank) VALUES ('automerge', 0)",
+            )
+            .await;
+        }
+        add(&db, &me.id, &format!("Grace {added:02}")).await;
+        added += 1;
+        assert!(
+            added < 100,
+            "{} segments after {added} contacts",
+            segments(&db).await
+        );
+    }
+    exec(
+        &db,
+        "INSERT INTO contact_fts (contact_fts, rank) VALUES ('automerge', 4)",
+    )
+    .await;
+    let before = found(&db, &me.id, "grace").await;
+    assert!(search_index::tidy(&db, budget).await.unwrap() >= 1);
+    assert_eq!(segments(&db).await, 1);
+    assert_indexes_intact(&db).await;
+    assert_eq!(found(&db, &me.id, "grace").await, before);
+    // With no time to spend, no step.
+    exec(
+        &db,
+        "INSERT INTO contact_fts (contact_fts, rank) VALUES ('automerge', 0)",
+    )
+    .await;
+    for i in 0..=search_index::FRAGMENTED {
+        add(&db, &me.id, &format!("Hopper {i:02}")).await;
+    }
+    assert!(segments(&db).await > search_index::FRAGMENTED);
+    assert_eq!(
+        search_index::tidy(&db, std::time::Duration::ZERO)
+            .await
+            .unwrap(),
+        0
+    );
+}

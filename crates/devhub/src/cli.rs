@@ -430,7 +430,7 @@ pub enum DbCommand {
     Check(CheckArgs),
     /// Merge each full-text search index into one segment (searches read every segment):
     /// after a large import, or from cron. Safe while the app runs; other writes wait while it
-    /// works (about 3 s at 100,000 contacts). The app's hourly sweep also merges a little.
+    /// works (about 3 s at 100,000 contacts). The app's hourly sweep merges a fragmented index.
     Optimize,
     /// Development: apply schema.sql to the database directly, without a migration
     Push(PushArgs),

@@ -178,7 +178,7 @@ async fn sweep_sessions(db: Db, every: Duration) {
 
 /// One period's sweep (the holder of the lease runs it): expired sessions, log-in attempts
 /// past every window, security log entries past 90 days, deleted contacts and undos past
-/// theirs, and a step of merging the full-text indexes. Each failure is logged; the rest
+/// theirs, and fragmented full-text indexes merged for up to a second. Each failure is logged; the rest
 /// goes on.
 pub async fn sweep_once(db: &Db, now: chrono::DateTime<chrono::Utc>) {
     match db.sessions().delete_expired(now).await {
@@ -215,10 +215,12 @@ pub async fn sweep_once(db: &Db, now: chrono::DateTime<chrono::Utc>) {
         }
         Err(e) => tracing::warn!(error = %e, "purge of deleted contacts failed"),
     }
-    // The search indexes, a bounded step towards one segment each (a short write; nothing
-    // to write once they are merged): searches stay as quick as after `devhub db optimize`.
-    let step = devhub_db::search_index::STEP_PAGES;
-    if let Err(e) = devhub_db::search_index::merge_step(db, step).await {
-        tracing::warn!(error = %e, "merge of the search indexes failed");
+    // A fragmented search index (a large import, years of writes), merged towards one
+    // segment in short steps for up to a second: searches stay about as quick as after
+    // `devhub db optimize`.
+    match devhub_db::search_index::tidy(db, Duration::from_secs(1)).await {
+        Ok(0) => {}
+        Ok(steps) => tracing::info!(steps, "merged the search indexes"),
+        Err(e) => tracing::warn!(error = %e, "merge of the search indexes failed"),
     }
 }
