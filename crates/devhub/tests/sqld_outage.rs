@@ -107,7 +107,7 @@ async fn outage(mode: Mode) {
     }
 
     // Kill the server once writes flow, in the middle of them.
-    wait_for(&outcomes, &app, "writes before the outage", |o| {
+    wait_for(&outcomes, &app, &server, "writes before the outage", |o| {
         acknowledged(o, BEFORE) >= 40
     })
     .await;
@@ -116,12 +116,18 @@ async fn outage(mode: Mode) {
     let down_since = Instant::now();
 
     // While it is down: health 503 within its timeout, pages and the API say 503.
-    wait_for(&outcomes, &app, "failed writes during the outage", |o| {
-        o.iter()
-            .filter(|o| o.phase == DOWN && o.status == 503)
-            .count()
-            >= 20
-    })
+    wait_for(
+        &outcomes,
+        &app,
+        &server,
+        "failed writes during the outage",
+        |o| {
+            o.iter()
+                .filter(|o| o.phase == DOWN && o.status == 503)
+                .count()
+                >= 20
+        },
+    )
     .await;
     let started = Instant::now();
     let health = app.get("/healthz", None).await;
@@ -154,14 +160,20 @@ async fn outage(mode: Mode) {
     server.restart();
     phase.store(BACK, Ordering::SeqCst);
     // Recovery: the same process writes again, through both paths.
-    wait_for(&outcomes, &app, "writes after the server came back", |o| {
-        let back = |api: bool| {
-            o.iter()
-                .filter(|o| o.phase == BACK && o.write.is_api() == api && o.acknowledged())
-                .count()
-        };
-        back(true) >= 20 && back(false) >= 20
-    })
+    wait_for(
+        &outcomes,
+        &app,
+        &server,
+        "writes after the server came back",
+        |o| {
+            let back = |api: bool| {
+                o.iter()
+                    .filter(|o| o.phase == BACK && o.write.is_api() == api && o.acknowledged())
+                    .count()
+            };
+            back(true) >= 20 && back(false) >= 20
+        },
+    )
     .await;
     let health = app.get("/healthz", None).await;
     assert_eq!(health.status, 200, "{}", health.body);
@@ -276,6 +288,7 @@ fn check_writes(outcomes: &[Outcome], rows: &ServerRows) {
 async fn wait_for(
     outcomes: &Mutex<Vec<Outcome>>,
     app: &App,
+    server: &sqld::Sqld,
     what: &str,
     done: impl Fn(&[Outcome]) -> bool,
 ) {
@@ -300,9 +313,12 @@ async fn wait_for(
             }
             assert!(
                 Instant::now() < deadline,
-                "waited a minute for {what}; answers so far: {:?}\nerrors logged:\n{}",
+                "waited a minute for {what}; answers so far: {:?}\nerrors logged:\n{}\n\
+                 the app's last log lines:\n{}\nsqld's last log lines:\n{}",
                 statuses(&outcomes),
-                errors(&app.logs())
+                errors(&app.logs()),
+                tail(&app.logs(), 30),
+                server.log_tail(30)
             );
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -323,6 +339,12 @@ fn statuses(outcomes: &[Outcome]) -> HashMap<(u8, u16), usize> {
         *counts.entry((o.phase, o.status)).or_default() += 1;
     }
     counts
+}
+
+/// The last `lines` lines of a log.
+fn tail(log: &str, lines: usize) -> String {
+    let all: Vec<&str> = log.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 /// The error lines of the app's log (the cause of a 500 is there).

@@ -109,6 +109,28 @@ impl Sqld {
         }
     }
 
+    /// Where the server's own log goes (appended at each start), beside its data folder.
+    fn log_path(&self) -> PathBuf {
+        self.data.with_extension("log")
+    }
+
+    fn log_file(&self) -> Stdio {
+        std::fs::create_dir_all(self.data.parent().unwrap()).unwrap();
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log_path())
+            .unwrap();
+        Stdio::from(file)
+    }
+
+    /// The last lines of the server's own log, for a test's failure message.
+    pub fn log_tail(&self, lines: usize) -> String {
+        let log = std::fs::read_to_string(self.log_path()).unwrap_or_default();
+        let all: Vec<&str> = log.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
     /// Starts the server again on the same port and data, once it answers.
     pub fn restart(&mut self) {
         self.stop();
@@ -124,8 +146,8 @@ impl Sqld {
                 &format!("127.0.0.1:{}", self.port),
                 "--no-welcome",
             ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(self.log_file())
+            .stderr(self.log_file())
             .spawn()
             .expect("start sqld (set SQLD_BIN)");
         self.child = Some(child);
