@@ -45,12 +45,8 @@ pub async fn segments(db: &Db) -> Result<Vec<(&'static str, i64)>> {
 /// Merges each index into one segment (FTS5's `optimize`), in one write transaction: about
 /// 3 s at 100,000 contacts and a million interactions, during which other writes wait.
 pub async fn merge(db: &Db) -> Result<()> {
-    let statements = SEARCH_INDEXES
-        .map(|t| format!("INSERT INTO {t} ({t}) VALUES ('optimize');"))
-        .join(" ");
-    db.write(async |tx| {
-        tx.execute_batch(&statements).await?;
-        Ok(())
+    write_each(db, |t| {
+        format!("INSERT INTO {t} ({t}) VALUES ('optimize');")
     })
     .await
 }
@@ -59,11 +55,17 @@ pub async fn merge(db: &Db) -> Result<()> {
 /// (FTS5's `merge` with a negative amount), in one short write transaction. Repeated, it ends
 /// where [`merge`] does; on an index of one segment it writes nothing.
 pub async fn merge_step(db: &Db, pages: u32) -> Result<()> {
-    let statements = SEARCH_INDEXES
-        .map(|t| format!("INSERT INTO {t} ({t}, rank) VALUES ('merge', -{pages});"))
-        .join(" ");
+    write_each(db, |t| {
+        format!("INSERT INTO {t} ({t}, rank) VALUES ('merge', -{pages});")
+    })
+    .await
+}
+
+/// Runs `statement` for each index, all in one write transaction.
+async fn write_each(db: &Db, statement: impl Fn(&str) -> String) -> Result<()> {
+    let batch = SEARCH_INDEXES.map(statement).join(" ");
     db.write(async |tx| {
-        tx.execute_batch(&statements).await?;
+        tx.execute_batch(&batch).await?;
         Ok(())
     })
     .await
