@@ -317,7 +317,7 @@ async fn wait_for(
                  the app's last log lines:\n{}\nsqld's last log lines:\n{}",
                 statuses(&outcomes),
                 errors(&app.logs()),
-                tail(&app.logs(), 30),
+                sqld::last_lines(&app.logs(), 30),
                 server.log_tail(30)
             );
         }
@@ -339,12 +339,6 @@ fn statuses(outcomes: &[Outcome]) -> HashMap<(u8, u16), usize> {
         *counts.entry((o.phase, o.status)).or_default() += 1;
     }
     counts
-}
-
-/// The last `lines` lines of a log.
-fn tail(log: &str, lines: usize) -> String {
-    let all: Vec<&str> = log.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 /// The error lines of the app's log (the cause of a 500 is there).

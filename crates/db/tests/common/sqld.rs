@@ -126,9 +126,10 @@ impl Sqld {
 
     /// The last lines of the server's own log, for a test's failure message.
     pub fn log_tail(&self, lines: usize) -> String {
-        let log = std::fs::read_to_string(self.log_path()).unwrap_or_default();
-        let all: Vec<&str> = log.lines().collect();
-        all[all.len().saturating_sub(lines)..].join("\n")
+        last_lines(
+            &std::fs::read_to_string(self.log_path()).unwrap_or_default(),
+            lines,
+        )
     }
 
     /// Starts the server again on the same port and data, once it answers.
@@ -166,6 +167,12 @@ impl Drop for Sqld {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// The last `lines` lines of a log.
+pub fn last_lines(log: &str, lines: usize) -> String {
+    let all: Vec<&str> = log.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 /// Base64url without padding (JWT's alphabet).
