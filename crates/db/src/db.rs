@@ -67,15 +67,28 @@ struct Inner {
     size: usize,
     /// See [`PoolWaitObserver`]: set once, by `serve` with metrics on.
     wait_observer: OnceLock<PoolWaitObserver>,
-    /// An embedded replica's pulls for [`Db::caught_up_since`], one at a time: when the
-    /// last one that completed had started.
-    pulled: tokio::sync::Mutex<Option<std::time::Instant>>,
+    /// An embedded replica's pulls for [`Db::caught_up_since`], one at a time.
+    pulls: tokio::sync::Mutex<Pulls>,
     /// This process's writers, one at a time: they queue here, in order and woken as soon as
     /// the one before commits, rather than on the database's lock: SQLite's busy handler
     /// sleeps and retries, and a server's (sqld) let one of eight concurrent writers of the
     /// tests wait past its timeout now and then ("database is locked"). Other processes and
     /// instances still meet the lock and its timeout.
     writer: Arc<Semaphore>,
+}
+
+/// An embedded replica's pulls for [`Db::caught_up_since`].
+#[derive(Default)]
+struct Pulls {
+    /// When the last pull that completed had started.
+    done: Option<std::time::Instant>,
+    /// The pull under way, with when it started: it runs on when its waiter gives up.
+    running: Option<(std::time::Instant, tokio::task::JoinHandle<Result<()>>)>,
+}
+
+/// What a pull's task ended with ([`Db::pull`]).
+fn pulled(joined: std::result::Result<Result<()>, tokio::task::JoinError>) -> Result<()> {
+    joined.map_err(|e| Error::Unavailable(format!("the replica's pull failed: {e}")))?
 }
 
 impl std::fmt::Debug for Db {
@@ -179,7 +192,7 @@ impl Db {
                 permits: Arc::new(Semaphore::new(size)),
                 size,
                 wait_observer: OnceLock::new(),
-                pulled: tokio::sync::Mutex::new(None),
+                pulls: tokio::sync::Mutex::new(Pulls::default()),
                 writer: Arc::new(Semaphore::new(1)),
             }),
         }
@@ -424,9 +437,22 @@ impl Db {
     /// Pulls the primary's latest frames into an embedded replica; a no-op otherwise.
     pub async fn sync(&self) -> Result<()> {
         if let Location::Replica { .. } = self.inner.location {
-            self.inner.database.sync().await?;
+            pulled(self.pull().await)?;
         }
         Ok(())
+    }
+
+    /// One pull of an embedded replica, in a task of its own that runs to its end even when
+    /// whoever awaits it stops waiting (a request's timeout, a client gone). libSQL's pull is
+    /// not safe to drop half-way: a pull dropped after it took frames from the primary but
+    /// before it applied them left the replica waiting for a commit it had skipped, and every
+    /// later pull fetched nothing for ever (each request of the instance then answered 503).
+    fn pull(&self) -> tokio::task::JoinHandle<Result<()>> {
+        let db = self.clone();
+        tokio::spawn(async move {
+            db.inner.database.sync().await?;
+            Ok(())
+        })
     }
 
     /// The database that has every write the moment it is acknowledged: the primary for an
@@ -448,14 +474,30 @@ impl Db {
             return Ok(());
         };
         let pull = async {
-            let mut pulled = self.inner.pulled.lock().await;
-            if pulled.is_some_and(|started| started >= since) {
-                return Ok(());
+            let mut pulls = self.inner.pulls.lock().await;
+            loop {
+                if pulls.done.is_some_and(|started| started >= since) {
+                    return Ok(());
+                }
+                // A pull whose waiter gave up is still running: wait for it rather than start
+                // another one behind it.
+                let (started, pull) = match &mut pulls.running {
+                    Some(running) => running,
+                    None => pulls
+                        .running
+                        .insert((std::time::Instant::now(), self.pull())),
+                };
+                let started = *started;
+                let outcome = pulled(pull.await);
+                pulls.running = None;
+                match outcome {
+                    Ok(()) => pulls.done = Some(started),
+                    // One that started before this request came may have failed on something
+                    // since mended: a pull of its own tells.
+                    Err(_) if started < since => {}
+                    Err(e) => return Err(e),
+                }
             }
-            let started = std::time::Instant::now();
-            self.inner.database.sync().await?;
-            *pulled = Some(started);
-            Ok(())
         };
         match tokio::time::timeout(PULL_TIMEOUT, pull).await {
             Ok(pulled) => pulled,
@@ -761,7 +803,7 @@ impl Tx {
             // Read your writes: the replica pulls what was just committed on the primary. The
             // work is committed whatever happens here; a replica that could not pull it yet
             // catches up at its next sync.
-            if let Err(e) = replica.inner.database.sync().await {
+            if let Err(e) = pulled(replica.pull().await) {
                 tracing::warn!(error = %e, "the replica could not pull a committed write yet");
             }
         }
