@@ -115,7 +115,8 @@ CREATE TABLE interaction (
     user_id TEXT,
     FOREIGN KEY (contact_id, user_id) REFERENCES contact(id, user_id) ON DELETE CASCADE
 );
-CREATE INDEX interaction_contact_date_idx ON interaction (contact_id, date);
+-- A contact's timeline in its order (latest first: read backwards), however many share a day.
+CREATE INDEX interaction_contact_date_idx ON interaction (contact_id, date, created_at, id);
 -- The owner's interactions in the log's order (latest first: read backwards), with the contact
 -- each belongs to, so that counting a filtered log reads this index alone.
 CREATE INDEX interaction_user_date_idx ON interaction (user_id, date, created_at, id, contact_id);
