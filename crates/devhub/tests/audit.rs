@@ -306,19 +306,31 @@ struct Run {
 }
 
 /// One Lighthouse run. A run that Lighthouse itself gives up on while recording the trace
-/// ("Runtime error encountered … Please run Lighthouse again", such as NO_NAVSTART, seen once
-/// in CI on `/login`) is run again, once; any other failure fails the test.
+/// ("Runtime error encountered … Please run Lighthouse again", such as NO_NAVSTART: seen in CI
+/// on `/login`, and twice in a row on a contact page) is run again, after a pause, up to
+/// [`LIGHTHOUSE_RETRIES`] times; any other failure fails the test.
 fn lighthouse(lighthouse: &str, url: &str, emulation: Emulation, cookie: Option<&str>) -> Run {
-    match lighthouse_once(lighthouse, url, emulation, cookie) {
-        Ok(run) => run,
-        Err(stderr) if stderr.contains("Please run Lighthouse again") => {
-            eprintln!("{url}: Lighthouse asked to be run again: {}", stderr.trim());
-            lighthouse_once(lighthouse, url, emulation, cookie)
-                .unwrap_or_else(|stderr| panic!("lighthouse {url} failed twice:\n{stderr}"))
+    let mut retries = 0;
+    loop {
+        match lighthouse_once(lighthouse, url, emulation, cookie) {
+            Ok(run) => return run,
+            Err(stderr)
+                if stderr.contains("Please run Lighthouse again")
+                    && retries < LIGHTHOUSE_RETRIES =>
+            {
+                retries += 1;
+                eprintln!("{url}: Lighthouse asked to be run again: {}", stderr.trim());
+                std::thread::sleep(std::time::Duration::from_secs(2));
+            }
+            Err(stderr) => panic!(
+                "lighthouse {url} failed (after {retries} runs it asked to repeat):\n{stderr}"
+            ),
         }
-        Err(stderr) => panic!("lighthouse {url} failed:\n{stderr}"),
     }
 }
+
+/// How many times a run that Lighthouse asks to repeat is repeated.
+const LIGHTHOUSE_RETRIES: u32 = 3;
 
 /// What Lighthouse emulates: its desktop preset, or its default phone with the CPU slowed down
 /// this many times (its default is 4).
