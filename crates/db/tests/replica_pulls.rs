@@ -21,15 +21,6 @@ use std::time::{Duration, Instant};
 
 use devhub_db::{Db, DbConfig, OpenMode};
 
-fn runs_here() -> bool {
-    matches!(
-        std::env::var("DEVHUB_TEST_MODE")
-            .unwrap_or_default()
-            .as_str(),
-        "" | "local"
-    ) && sqld::available()
-}
-
 /// The rows of `t` in the replica's own file (a read never pulls).
 async fn rows(db: &Db) -> i64 {
     db.read(async |tx| {
@@ -42,7 +33,7 @@ async fn rows(db: &Db) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pull_its_waiter_gave_up_on_still_brings_the_replica_up_to_date() {
-    if !runs_here() {
+    if !sqld::own_server_runs_here() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

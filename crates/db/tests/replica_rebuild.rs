@@ -17,16 +17,6 @@ use std::sync::{Arc, Mutex};
 use common::{contact, count, user};
 use devhub_db::{migrate, Db, DbConfig, Error, OpenMode};
 
-/// Whether this pass runs these tests (see the module's note).
-fn runs_here() -> bool {
-    matches!(
-        std::env::var("DEVHUB_TEST_MODE")
-            .unwrap_or_default()
-            .as_str(),
-        "" | "local"
-    ) && sqld::available()
-}
-
 /// A primary with rows written through an embedded replica that has been closed since.
 struct Fixture {
     dir: tempfile::TempDir,
@@ -181,7 +171,7 @@ fn overwrite(path: &Path, range: impl FnOnce(usize) -> std::ops::Range<usize>) {
 
 #[tokio::test]
 async fn a_replica_whose_file_was_deleted_is_rebuilt_from_the_primary_at_start() {
-    if !runs_here() {
+    if !sqld::own_server_runs_here() {
         return;
     }
     let fixture = Fixture::new().await;
@@ -196,7 +186,7 @@ async fn a_replica_whose_file_was_deleted_is_rebuilt_from_the_primary_at_start()
 
 #[tokio::test]
 async fn a_replica_whose_file_was_emptied_is_rebuilt_from_the_primary_at_start() {
-    if !runs_here() {
+    if !sqld::own_server_runs_here() {
         return;
     }
     let fixture = Fixture::new().await;
@@ -209,7 +199,7 @@ async fn a_replica_whose_file_was_emptied_is_rebuilt_from_the_primary_at_start()
 
 #[tokio::test]
 async fn a_replica_overwritten_with_garbage_is_rebuilt_from_the_primary_at_start() {
-    if !runs_here() {
+    if !sqld::own_server_runs_here() {
         return;
     }
     let fixture = Fixture::new().await;
@@ -220,7 +210,7 @@ async fn a_replica_overwritten_with_garbage_is_rebuilt_from_the_primary_at_start
 
 #[tokio::test]
 async fn a_truncated_replica_is_rebuilt_from_the_primary_at_start() {
-    if !runs_here() {
+    if !sqld::own_server_runs_here() {
         return;
     }
     let fixture = Fixture::new().await;
@@ -237,7 +227,7 @@ async fn a_truncated_replica_is_rebuilt_from_the_primary_at_start() {
 
 #[tokio::test]
 async fn a_replica_with_damaged_pages_is_rebuilt_from_the_primary_at_start() {
-    if !runs_here() {
+    if !sqld::own_server_runs_here() {
         return;
     }
     let fixture = Fixture::new().await;
@@ -252,7 +242,7 @@ async fn a_replica_with_damaged_pages_is_rebuilt_from_the_primary_at_start() {
 
 #[tokio::test]
 async fn an_intact_replica_opens_without_a_rebuild() {
-    if !runs_here() {
+    if !sqld::own_server_runs_here() {
         return;
     }
     let fixture = Fixture::new().await;
@@ -270,7 +260,7 @@ async fn an_intact_replica_opens_without_a_rebuild() {
 
 #[tokio::test]
 async fn a_replica_deleted_with_its_side_files_is_pulled_afresh_without_a_warning() {
-    if !runs_here() {
+    if !sqld::own_server_runs_here() {
         return;
     }
     let fixture = Fixture::new().await;
@@ -291,7 +281,7 @@ async fn a_replica_deleted_with_its_side_files_is_pulled_afresh_without_a_warnin
 
 #[tokio::test]
 async fn a_primary_that_does_not_answer_leaves_an_intact_replica_alone() {
-    if !runs_here() {
+    if !sqld::own_server_runs_here() {
         return;
     }
     let mut fixture = Fixture::new().await;
@@ -319,7 +309,7 @@ async fn a_primary_that_does_not_answer_leaves_an_intact_replica_alone() {
 
 #[tokio::test]
 async fn a_primary_that_refuses_the_token_leaves_the_replica_alone() {
-    if !runs_here() {
+    if !sqld::own_server_runs_here() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -16,15 +16,6 @@ use common::sqld;
 
 use devhub_db::{Db, DbConfig, OpenMode};
 
-fn runs_here() -> bool {
-    matches!(
-        std::env::var("DEVHUB_TEST_MODE")
-            .unwrap_or_default()
-            .as_str(),
-        "" | "local"
-    ) && sqld::available()
-}
-
 async fn values(db: &Db) -> Vec<i64> {
     let conn = db.conn().await.unwrap();
     let mut rows = conn.query("SELECT x FROM t ORDER BY x", ()).await.unwrap();
@@ -89,14 +80,14 @@ async fn a_unit_of_work_cut_by_a_restart_applies_nothing(replica: bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_unit_of_work_cut_by_a_server_restart_applies_nothing_on_a_remote_database() {
-    if runs_here() {
+    if sqld::own_server_runs_here() {
         a_unit_of_work_cut_by_a_restart_applies_nothing(false).await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_unit_of_work_cut_by_a_server_restart_applies_nothing_on_an_embedded_replica() {
-    if runs_here() {
+    if sqld::own_server_runs_here() {
         a_unit_of_work_cut_by_a_restart_applies_nothing(true).await;
     }
 }

@@ -35,6 +35,18 @@ pub fn available() -> bool {
     found
 }
 
+/// Whether a test that starts a sqld of its own runs in this pass: the default pass of
+/// `scripts/test` only (`DEVHUB_TEST_MODE` unset or `local`; the remote and replica passes
+/// would run it again for nothing), and only where a server can be started.
+pub fn own_server_runs_here() -> bool {
+    matches!(
+        std::env::var("DEVHUB_TEST_MODE")
+            .unwrap_or_default()
+            .as_str(),
+        "" | "local"
+    ) && available()
+}
+
 impl Sqld {
     /// Starts sqld on a free port with its data in `dir`, once it answers.
     pub fn start(dir: &Path) -> Sqld {
