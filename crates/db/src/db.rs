@@ -278,7 +278,17 @@ impl Db {
         let (conn, prepared, reused) = match lingering {
             Some(conn) => (conn, Prepared::default(), true),
             None => match self.inner.idle.lock().ok().and_then(|mut idle| idle.pop()) {
-                Some((conn, prepared)) => (conn, prepared, false),
+                Some((conn, prepared)) => {
+                    if self.inner.location.is_remote() {
+                        // A read through the connection itself (`Connection::query`: a cursor)
+                        // leaves its stream open on the server, which expires it after 10 s
+                        // idle, or forgets it in a restart. Outside a transaction the stream
+                        // holds nothing, so the next request opens a fresh one rather than
+                        // send a baton that may be stale ("STREAM_EXPIRED", "invalid baton").
+                        conn.reset().await;
+                    }
+                    (conn, prepared, false)
+                }
                 None => (self.new_connection().await?, Prepared::default(), false),
             },
         };

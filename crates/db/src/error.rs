@@ -160,6 +160,9 @@ impl Error {
                     "timeout performing handshake",
                     // A server that restarted and forgot the stream of a unit of work.
                     "invalid baton",
+                    // A stream the server expired after 10 s idle (a unit of work that
+                    // waited that long between two statements, on a starved machine).
+                    "stream has expired",
                     // An embedded replica far behind, whose primary is still writing the
                     // snapshot of its log that the replica needs (after a large write).
                     "snapshot not found",

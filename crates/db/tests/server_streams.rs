@@ -130,3 +130,38 @@ async fn a_kept_stream_the_server_forgot_is_replaced_without_an_error() {
     tokio::time::sleep(std::time::Duration::from_secs(11)).await;
     assert_eq!(contacts_seen(&db, &me.id).await, 2);
 }
+
+/// A read through the connection itself (`Connection::query`: a cursor, as `/healthz` and a few
+/// lookups read) leaves its stream open on the server, which expires it after 10 s idle. The
+/// pooled connection's next use, on any path, must not send that stream's baton again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_a_cursor_left_open_is_not_reused_once_the_server_expired_it() {
+    if !sqld::available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = sqld::Sqld::start(dir.path());
+    let db = open(server.url()).await;
+    migrate::migrate(&db, &migrate::embedded().unwrap())
+        .await
+        .unwrap();
+    let me = user(&db).await;
+    {
+        let conn = db.conn().await.unwrap();
+        let mut rows = conn.query("SELECT 1", ()).await.unwrap();
+        assert!(rows.next().await.unwrap().is_some());
+    }
+    db.users().get(&me.id).await.unwrap();
+
+    tokio::time::sleep(std::time::Duration::from_secs(11)).await;
+    // Every path of the pool, one after the other, on the connections the reads above left.
+    let conn = db.conn().await.unwrap();
+    let mut rows = conn.query("SELECT 2", ()).await.unwrap();
+    assert!(rows.next().await.unwrap().is_some());
+    drop(rows);
+    drop(conn);
+    db.users().get(&me.id).await.unwrap();
+    assert_eq!(contacts_seen(&db, &me.id).await, 0);
+    db.contacts().create(&me.id, &contact("Ada")).await.unwrap();
+    assert_eq!(contacts_seen(&db, &me.id).await, 1);
+}
