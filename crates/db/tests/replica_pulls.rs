@@ -61,15 +61,7 @@ async fn a_pull_its_waiter_gave_up_on_still_brings_the_replica_up_to_date() {
     assert_eq!(rows(&replica).await, 0);
 
     // About 20 MB written on the primary alone, for the replica to pull.
-    let primary = Db::open(
-        &DbConfig {
-            url: server.url(),
-            ..DbConfig::default()
-        },
-        OpenMode::MustExist,
-    )
-    .await
-    .unwrap();
+    let primary = server.open_directly().await;
     for _ in 0..40 {
         primary
             .write(async |tx| {

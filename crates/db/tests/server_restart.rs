@@ -55,15 +55,7 @@ async fn a_unit_of_work_cut_by_a_restart_applies_nothing(replica: bool) {
     let committed = committed.unwrap_err();
     assert!(committed.is_unavailable(), "{committed}");
     // Straight from the server, not through the replica.
-    let primary = Db::open(
-        &DbConfig {
-            url: server.url(),
-            ..DbConfig::default()
-        },
-        OpenMode::MustExist,
-    )
-    .await
-    .unwrap();
+    let primary = server.open_directly().await;
     assert_eq!(values(&primary).await, Vec::<i64>::new());
 
     // The same handle writes again, and reads its write back.

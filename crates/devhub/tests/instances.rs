@@ -11,7 +11,7 @@ mod sqld;
 use std::io::Read;
 use std::process::{Child, Command, Stdio};
 
-use devhub_db::{migrate, Db, DbConfig, OpenMode};
+use devhub_db::migrate;
 
 fn serve(url: &str, replica: Option<&std::path::Path>) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_devhub"));
@@ -88,15 +88,7 @@ async fn three_instances_started_at_once_apply_each_migration_once() {
     for log in &logs {
         assert!(!log.contains("panicked") && !log.contains("ERROR"), "{log}");
     }
-    let db = Db::open(
-        &DbConfig {
-            url: url.clone(),
-            ..DbConfig::default()
-        },
-        OpenMode::MustExist,
-    )
-    .await
-    .unwrap();
+    let db = server.open_directly().await;
     let statuses = migrate::status(&db, &migrations).await.unwrap();
     assert_eq!(statuses.len(), migrations.len());
     assert!(statuses

@@ -27,7 +27,6 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use devhub_db::{Db, DbConfig, OpenMode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// `devhub serve`'s request timeout (`Settings::request_timeout`): no answer may take longer.
@@ -207,7 +206,7 @@ async fn outage(mode: Mode) {
     }
     assert!(!logs.contains("panicked"), "{logs}");
 
-    let rows = ServerRows::read(&server.url()).await;
+    let rows = ServerRows::read(&server).await;
     check_writes(&outcomes, &rows);
     println!(
         "{mode:?}: {} writes, {} acknowledged, {} answered 503 ({} of those applied whole, \
@@ -570,12 +569,8 @@ struct ServerRows {
 
 impl ServerRows {
     /// Everything, straight from the server (not through the app or a replica).
-    async fn read(url: &str) -> ServerRows {
-        let config = DbConfig {
-            url: url.to_string(),
-            ..DbConfig::default()
-        };
-        let db = Db::open(&config, OpenMode::MustExist).await.unwrap();
+    async fn read(server: &sqld::Sqld) -> ServerRows {
+        let db = server.open_directly().await;
         let conn = db.conn().await.unwrap();
         let mut contacts_by_name = HashMap::new();
         let mut rows = conn

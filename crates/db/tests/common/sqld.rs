@@ -113,6 +113,17 @@ impl Sqld {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// The server's database opened directly (no replica, no app), as it must already be.
+    pub async fn open_directly(&self) -> devhub_db::Db {
+        let config = devhub_db::DbConfig {
+            url: self.url(),
+            ..devhub_db::DbConfig::default()
+        };
+        devhub_db::Db::open(&config, devhub_db::OpenMode::MustExist)
+            .await
+            .unwrap()
+    }
+
     /// Kills the server (as a crash would) and waits until it is gone.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
