@@ -119,6 +119,24 @@ async fn an_address_gets_nothing_until_its_link_is_used_and_unsubscribing_stops_
         .set_email(&bob.id, Some("bob@example.com"), now)
         .await
         .unwrap();
+    // The link's page asks first: looking the link up changes nothing.
+    for _ in 0..2 {
+        assert_eq!(
+            db.reminders()
+                .pending_email(&token, now + Duration::hours(1))
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("ada@example.com")
+        );
+    }
+    assert!(!db.reminders().get(&ada.id).await.unwrap().email_active());
+    assert!(db
+        .reminders()
+        .pending_email(&token, now + Duration::hours(25))
+        .await
+        .unwrap()
+        .is_none());
     assert!(db
         .reminders()
         .confirm_email(&token, now + Duration::hours(25))
@@ -136,6 +154,12 @@ async fn an_address_gets_nothing_until_its_link_is_used_and_unsubscribing_stops_
     assert!(db
         .reminders()
         .confirm_email(&token, now)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(db
+        .reminders()
+        .pending_email(&token, now)
         .await
         .unwrap()
         .is_none());

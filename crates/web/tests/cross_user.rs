@@ -588,6 +588,7 @@ async fn every_route_and_method_with_another_users_ids_is_404_and_changes_nothin
         "POST /settings/reminders/webhook/secret",
         "POST /settings/reminders/test/{channel}",
         "GET /reminders/confirm/{token}",
+        "POST /reminders/confirm/{token}",
         "GET /reminders/unsubscribe/{token}",
         "POST /reminders/unsubscribe/{token}",
     ] {

@@ -88,11 +88,17 @@ async fn an_address_is_confirmed_by_its_link_tested_and_unsubscribed_in_one_clic
     );
     assert_eq!(sink.messages().len(), 1);
 
-    // The link works without a session.
+    // The link works without a session: its page asks, its button confirms.
     let mut stranger = app.client();
     let r = stranger.get(&confirm).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(r.body.contains("ada@example.com"));
+    assert!(!app.db.reminders().get(&user).await.unwrap().email_active());
+    let r = stranger.post_form(&confirm, &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r
+        .body
+        .contains("ada@example.com will now get your reminders."));
     assert!(app.db.reminders().get(&user).await.unwrap().email_active());
 
     // A test now: it arrives with both parts and the one-click headers.

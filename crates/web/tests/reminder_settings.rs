@@ -350,7 +350,8 @@ async fn without_smtp_the_email_block_says_so_and_its_forms_are_refused() {
 }
 
 #[tokio::test]
-async fn a_confirmation_link_confirms_once_and_unknown_or_used_ones_change_nothing() {
+async fn a_confirmation_link_asks_on_get_confirms_once_on_post_and_unknown_or_used_ones_change_nothing(
+) {
     let app = spawn_app().await;
     let (_, user) = sign_up(&app, "ada").await;
     let token = app
@@ -362,8 +363,30 @@ async fn a_confirmation_link_confirms_once_and_unknown_or_used_ones_change_nothi
         .unwrap();
     assert!(!app.db.reminders().get(&user).await.unwrap().email_confirmed);
     let mut visitor = app.client();
+    let path = format!("/reminders/confirm/{token}");
 
-    let r = visitor.get(&format!("/reminders/confirm/{token}")).await;
+    // A GET (a mail scanner's, a link preview's, or the reader's) shows the button and
+    // changes nothing, however often.
+    let before = stored(&app, &user).await;
+    for _ in 0..2 {
+        let r = visitor.get(&path).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(
+            r.texts("#link-message"),
+            ["Send your Developer Hub reminders to ada@example.com?"]
+        );
+        assert_eq!(r.texts("#confirm-button"), ["Confirm this address"]);
+        assert_eq!(
+            r.attr("form[method=post]", "action").as_deref(),
+            Some(path.as_str())
+        );
+        assert!(!r.body.contains("ada</"), "the page names no account");
+    }
+    assert_eq!(stored(&app, &user).await, before);
+    assert!(!app.db.reminders().get(&user).await.unwrap().email_confirmed);
+
+    // Its button confirms, without a session.
+    let r = visitor.post_form(&path, &[]).await;
 
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(
@@ -376,16 +399,17 @@ async fn a_confirmation_link_confirms_once_and_unknown_or_used_ones_change_nothi
     assert!(settings.email_confirmed && settings.email_active());
 
     let before = stored(&app, &user).await;
-    for path in [
-        format!("/reminders/confirm/{token}"),
-        "/reminders/confirm/notatoken".to_string(),
-    ] {
-        let r = visitor.get(&path).await;
-        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
-        assert!(
-            r.texts("#link-message")[0].contains("invalid or has expired"),
-            "{path}"
-        );
+    for path in [path, "/reminders/confirm/notatoken".to_string()] {
+        for r in [
+            visitor.get(&path).await,
+            visitor.post_form(&path, &[]).await,
+        ] {
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+            assert!(
+                r.texts("#link-message")[0].contains("invalid or has expired"),
+                "{path}"
+            );
+        }
     }
     assert_eq!(stored(&app, &user).await, before);
 }
@@ -403,13 +427,15 @@ async fn an_expired_confirmation_link_does_not_confirm() {
         .unwrap()
         .unwrap();
 
-    let r = app
-        .client()
-        .get(&format!("/reminders/confirm/{token}"))
-        .await;
-
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert!(r.texts("#link-message")[0].contains("invalid or has expired"));
+    let path = format!("/reminders/confirm/{token}");
+    let mut visitor = app.client();
+    for r in [
+        visitor.get(&path).await,
+        visitor.post_form(&path, &[]).await,
+    ] {
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert!(r.texts("#link-message")[0].contains("invalid or has expired"));
+    }
     assert!(!app.db.reminders().get(&user).await.unwrap().email_confirmed);
 }
 

@@ -588,6 +588,24 @@ impl<'e> ReminderRepo<'e> {
         Ok(token)
     }
 
+    /// The address the confirmation link `token` would confirm, or `None` for a link that is
+    /// unknown, used or expired: what the link's page asks about, changing nothing (mail
+    /// scanners open links). Needs no log-in.
+    pub async fn pending_email(&self, token: &str, now: DateTime<Utc>) -> Result<Option<String>> {
+        if token.is_empty() || token.len() > 128 {
+            return Ok(None);
+        }
+        let conn = self.ex.conn().await?;
+        query_one(
+            &conn,
+            "SELECT email FROM reminder_settings \
+             WHERE email_token_hash = ?1 AND email_token_expires_at > ?2 AND email IS NOT NULL",
+            params![sha256_hex(token), now.timestamp()],
+            |row| Ok(row.get::<String>(0)?),
+        )
+        .await
+    }
+
     /// Confirms the address whose link carries `token`: the user and the address, or `None`
     /// for a link that is unknown, used or expired. Needs no log-in.
     pub async fn confirm_email(

@@ -1,6 +1,8 @@
 //! The links of reminder e-mails, which work without logging in: the address confirmation
 //! (`/reminders/confirm/{token}`) and the unsubscribe link (`/reminders/unsubscribe/{token}`,
 //! also the RFC 8058 one-click target). They say nothing of the account but its address.
+//! Opening a link changes nothing: its page asks, and its button does it (mail scanners and
+//! link previews open every link of a message).
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -26,28 +28,48 @@ pub fn is_one_click_target(path: &str) -> bool {
         .is_some_and(|token| !token.is_empty() && !token.contains('/'))
 }
 
-/// The small page of a link: a heading, a sentence, and maybe the unsubscribe button.
+/// The small page of a link: a heading, a sentence, and maybe the button that does what the
+/// link is for.
 #[derive(Template)]
 #[template(path = "reminders/link.html")]
 pub struct LinkPage {
     pub layout: Layout,
     pub heading: &'static str,
     pub message: String,
-    /// The unsubscribe button's form action, on the page a GET shows.
-    pub unsubscribe: Option<String>,
+    /// The button of the page a GET shows.
+    pub button: Option<LinkButton>,
     /// Where the way on goes: Settings → Reminders (after logging in, when needed).
     pub settings_link: &'static str,
     pub settings_label: &'static str,
 }
 
+/// A link page's one button: a form that posts to the link's own address.
+pub struct LinkButton {
+    pub action: String,
+    pub label: &'static str,
+    pub id: &'static str,
+    /// Sends RFC 8058's `List-Unsubscribe=One-Click`, as a mail provider's one-click POST does.
+    pub one_click: bool,
+}
+
 fn page(jar: &CookieJar, status: StatusCode, heading: &'static str, message: String) -> Response {
+    page_with(jar, status, heading, message, None)
+}
+
+fn page_with(
+    jar: &CookieJar,
+    status: StatusCode,
+    heading: &'static str,
+    message: String,
+    button: Option<LinkButton>,
+) -> Response {
     render(
         status,
         &LinkPage {
             layout: Layout::new(heading).theme_from(jar),
             heading,
             message,
-            unsubscribe: None,
+            button,
             settings_link: "/settings/reminders",
             settings_label: "Settings → Reminders",
         },
@@ -66,7 +88,41 @@ fn unknown(jar: &CookieJar, what: &'static str) -> Response {
     )
 }
 
-/// `GET /reminders/confirm/{token}`: confirms the address the link was sent to.
+/// Where a confirmation link points.
+const CONFIRM_PREFIX: &str = "/reminders/confirm/";
+
+/// `GET /reminders/confirm/{token}`: the button that confirms the address the link was sent
+/// to. A GET changes nothing.
+pub async fn confirm_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
+    let pending = state
+        .db
+        .primary()
+        .reminders()
+        .pending_email(&token, Utc::now())
+        .await?;
+    let Some(email) = pending else {
+        return Ok(unknown(&jar, "confirmation"));
+    };
+    Ok(page_with(
+        &jar,
+        StatusCode::OK,
+        "Confirm your address",
+        format!("Send your Developer Hub reminders to {email}?"),
+        Some(LinkButton {
+            action: format!("{CONFIRM_PREFIX}{token}"),
+            label: "Confirm this address",
+            id: "confirm-button",
+            one_click: false,
+        }),
+    ))
+}
+
+/// `POST /reminders/confirm/{token}`: confirms the address the link was sent to (the button
+/// above).
 pub async fn confirm(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -114,16 +170,17 @@ pub async fn unsubscribe_page(
         Some(email) => format!("Reminder e-mails to {email} are already off."),
         None => "No reminder e-mails are sent for this link any more.".to_string(),
     };
-    Ok(render(
+    Ok(page_with(
+        &jar,
         StatusCode::OK,
-        &LinkPage {
-            layout: Layout::new("Stop reminder e-mails").theme_from(&jar),
-            heading: "Stop reminder e-mails",
-            message,
-            unsubscribe: Some(format!("{UNSUBSCRIBE_PREFIX}{token}")),
-            settings_link: "/settings/reminders",
-            settings_label: "Settings → Reminders",
-        },
+        "Stop reminder e-mails",
+        message,
+        Some(LinkButton {
+            action: format!("{UNSUBSCRIBE_PREFIX}{token}"),
+            label: "Stop e-mail reminders",
+            id: "unsubscribe-button",
+            one_click: true,
+        }),
     ))
 }
 

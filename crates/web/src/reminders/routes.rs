@@ -41,7 +41,10 @@ pub fn router() -> Router<AppState> {
 /// The links of reminder e-mails, which work without logging in.
 pub fn public_router() -> Router<AppState> {
     Router::new()
-        .route("/reminders/confirm/{token}", get(links::confirm))
+        .route(
+            "/reminders/confirm/{token}",
+            get(links::confirm_page).post(links::confirm),
+        )
         .route(
             "/reminders/unsubscribe/{token}",
             get(links::unsubscribe_page).post(links::unsubscribe),
