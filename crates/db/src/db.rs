@@ -86,6 +86,21 @@ struct Pulls {
     running: Option<(std::time::Instant, tokio::task::JoinHandle<Result<()>>)>,
 }
 
+/// A turn of `writer` ([`Db::writer_turn`]), or `None` once [`BUSY_TIMEOUT`] has passed.
+async fn turn(writer: &Arc<Semaphore>) -> Option<OwnedSemaphorePermit> {
+    let turn = Arc::clone(writer).acquire_owned();
+    tokio::time::timeout(BUSY_TIMEOUT, turn).await.ok()?.ok()
+}
+
+/// Whether the statement `sql` writes, by its first word (every write of the repositories
+/// starts with its verb).
+pub(crate) fn writes(sql: &str) -> bool {
+    let verb = sql.split_whitespace().next().unwrap_or_default();
+    ["INSERT", "UPDATE", "DELETE", "REPLACE"]
+        .iter()
+        .any(|w| verb.eq_ignore_ascii_case(w))
+}
+
 /// What a pull's task ended with ([`Db::pull`]).
 fn pulled(joined: std::result::Result<Result<()>, tokio::task::JoinError>) -> Result<()> {
     joined.map_err(|e| Error::Unavailable(format!("the replica's pull failed: {e}")))?
@@ -414,10 +429,21 @@ impl Db {
     /// work, delegation runs the rest of it on a fresh connection, outside any transaction, so
     /// half of it commits; a Hrana stream is refused instead ("invalid baton") and nothing is
     /// applied. Once committed, the replica pulls it (read your writes).
+    ///
+    /// On a server the connection comes first and then the turn: the order in which a single
+    /// write outside a unit of work takes them ([`PooledConn::write_turn`]). On a local file
+    /// the turn comes first, so that writers waiting for their turn hold no connection.
     pub async fn begin_write(&self) -> Result<Tx> {
         let primary = self.primary();
-        let writer = primary.writer_turn().await;
-        let mut tx = Tx::begin(primary.conn().await?, TransactionBehavior::Immediate).await?;
+        let (conn, writer) = if primary.inner.location.is_remote() {
+            let conn = primary.conn().await?;
+            let writer = turn(&primary.inner.writer).await;
+            (conn, writer)
+        } else {
+            let writer = primary.writer_turn().await;
+            (primary.conn().await?, writer)
+        };
+        let mut tx = Tx::begin(conn, TransactionBehavior::Immediate).await?;
         tx.writer = writer;
         if self.inner.primary.is_some() {
             tx.replica = Some(self.clone());
@@ -430,8 +456,7 @@ impl Db {
     /// inside another one's (a bug) fails with "database is locked" rather than waiting
     /// forever.
     async fn writer_turn(&self) -> Option<OwnedSemaphorePermit> {
-        let turn = Arc::clone(&self.inner.writer).acquire_owned();
-        tokio::time::timeout(BUSY_TIMEOUT, turn).await.ok()?.ok()
+        turn(&self.inner.writer).await
     }
 
     /// Opens a read unit of work by hand (the guard form of [`Db::read`]). On an embedded
@@ -636,6 +661,44 @@ impl PooledConn {
         }
         self.lingering.store(true, Ordering::Relaxed);
         Ok(rows)
+    }
+
+    /// This process's turn to write ([`Db::writer_turn`]) for `sql` when it writes outside a
+    /// unit of work on a server; `None` otherwise (a unit of work has its turn, and SQLite's
+    /// own lock orders the writes to a local file).
+    ///
+    /// Why: sqld 0.24 stops answering for good, now and then, when one process sends it
+    /// several single-statement writes at once. Its connection manager loses a wake-up between
+    /// a checkpoint and a write whose lock it took away, and one connection then spins waiting
+    /// for a slot that nobody takes (`RUST_LOG=libsql_server=debug`: "current slot: Slot { …,
+    /// state: Notified }", millions of times). Taking turns, this process sends one write at
+    /// a time, as its units of work already do.
+    pub(crate) async fn write_turn(&self, sql: &str) -> Option<OwnedSemaphorePermit> {
+        if !self.db.location.is_remote() || !self.is_autocommit() || !writes(sql) {
+            return None;
+        }
+        turn(&self.db.writer).await
+    }
+
+    /// `Connection::execute`, taking this process's turn for a write ([`Self::write_turn`]).
+    pub async fn execute(&self, sql: &str, params: impl libsql::params::IntoParams) -> Result<u64> {
+        let _turn = self.write_turn(sql).await;
+        Ok(self.connection().execute(sql, params).await?)
+    }
+
+    /// `Connection::query`, taking this process's turn for a write ([`Self::write_turn`]).
+    pub async fn query(
+        &self,
+        sql: &str,
+        params: impl libsql::params::IntoParams,
+    ) -> Result<libsql::Rows> {
+        let _turn = self.write_turn(sql).await;
+        Ok(self.connection().query(sql, params).await?)
+    }
+
+    /// The connection itself, whose `execute` and `query` take no turn.
+    pub fn connection(&self) -> &Connection {
+        self
     }
 
     /// Where the connection's database lives.
@@ -1023,6 +1086,30 @@ pub(crate) enum Handle<'e> {
     Tx(&'e Tx),
 }
 
+impl Handle<'_> {
+    /// `Connection::execute`; a write on a pooled connection takes this process's turn
+    /// ([`PooledConn::write_turn`]).
+    pub async fn execute(&self, sql: &str, params: impl libsql::params::IntoParams) -> Result<u64> {
+        match self {
+            Handle::Pooled(conn) => conn.execute(sql, params).await,
+            Handle::Tx(tx) => Ok(Connection::execute(tx, sql, params).await?),
+        }
+    }
+
+    /// `Connection::query`; a write on a pooled connection takes this process's turn
+    /// ([`PooledConn::write_turn`]).
+    pub async fn query(
+        &self,
+        sql: &str,
+        params: impl libsql::params::IntoParams,
+    ) -> Result<libsql::Rows> {
+        match self {
+            Handle::Pooled(conn) => conn.query(sql, params).await,
+            Handle::Tx(tx) => Ok(Connection::query(tx, sql, params).await?),
+        }
+    }
+}
+
 impl Deref for Handle<'_> {
     type Target = Connection;
 
@@ -1063,7 +1150,30 @@ impl Deref for Scope<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::joinable_insert;
+    use super::{joinable_insert, writes};
+
+    #[test]
+    fn a_statement_writes_by_its_verb() {
+        for sql in [
+            "INSERT INTO contact (id) VALUES (?)",
+            "  update contact SET name = ?",
+            "DELETE FROM session WHERE id = ?1",
+            "REPLACE INTO t VALUES (1)",
+            "\n\tInsert into t values (1)",
+        ] {
+            assert!(writes(sql), "{sql}");
+        }
+        for sql in [
+            "SELECT 1",
+            "BEGIN",
+            "COMMIT",
+            "PRAGMA query_only = ON",
+            "",
+            "INSERTED",
+        ] {
+            assert!(!writes(sql), "{sql}");
+        }
+    }
 
     #[test]
     fn only_plain_one_row_inserts_are_joined() {

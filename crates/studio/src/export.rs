@@ -291,7 +291,11 @@ async fn query_export(
         let reason = crate::console::memory_exceeded(&e).unwrap_or_else(|| db_message(&e));
         StudioError::bad_request(format!("The query cannot be exported: {reason}"))
     };
-    let mut rows = conn.query(&statement, ()).await.map_err(refused)?;
+    let mut rows = conn
+        .connection()
+        .query(&statement, ())
+        .await
+        .map_err(refused)?;
     let first = rows.next().await.map_err(refused)?;
     Ok(stream(format, "query", first, rows, conn))
 }

@@ -147,12 +147,11 @@ impl<'e> AuthAttemptRepo<'e> {
             [before.timestamp_millis() - year_ms],
         )
         .await?;
-        Ok(conn
-            .execute(
-                "DELETE FROM auth_attempt WHERE at < ?1",
-                [before.timestamp_millis()],
-            )
-            .await?)
+        conn.execute(
+            "DELETE FROM auth_attempt WHERE at < ?1",
+            [before.timestamp_millis()],
+        )
+        .await
     }
 
     /// Remembers the browser holding the device cookie `token` as one `user` logged in from.

@@ -132,6 +132,7 @@ pub(crate) async fn with_rows<T>(
 ) -> Result<T> {
     settle(conn).await?;
     if conn.is_remote() {
+        let _turn = write_turn(conn, sql).await;
         let stmt = crate::query::Stmt::new(sql, params)?;
         let text = crate::query::inline(&stmt.sql, &stmt.values)?;
         let mut batch = conn.connection().execute_batch(&text).await?;
@@ -165,6 +166,7 @@ pub(crate) async fn execute(
     params: impl IntoParams,
 ) -> Result<u64> {
     settle(conn).await?;
+    let _turn = write_turn(conn, sql).await;
     let changed = match conn.pooled().statement(sql).await? {
         Some(stmt) => {
             stmt.reset();
@@ -175,6 +177,17 @@ pub(crate) async fn execute(
         None => conn.connection().execute(sql, params).await?,
     };
     Ok(changed)
+}
+
+/// This process's turn to write `sql` outside a unit of work ([`PooledConn::write_turn`]).
+async fn write_turn(
+    conn: &(impl Runner + ?Sized),
+    sql: &str,
+) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    match conn.unit() {
+        Some(_) => None,
+        None => conn.pooled().write_turn(sql).await,
+    }
 }
 
 /// Sends the deferred writes of the unit of work `conn` belongs to ([`Tx::defer`]), so that

@@ -1068,12 +1068,11 @@ impl<'e> ReminderRepo<'e> {
     /// Deletes deliveries (and their attempts) made before `before`; returns how many.
     pub async fn sweep(&self, before: DateTime<Utc>) -> Result<u64> {
         let conn = self.ex.conn().await?;
-        Ok(conn
-            .execute(
-                "DELETE FROM reminder_delivery WHERE created_at < ?1 AND status <> 'pending'",
-                [before.timestamp()],
-            )
-            .await?)
+        conn.execute(
+            "DELETE FROM reminder_delivery WHERE created_at < ?1 AND status <> 'pending'",
+            [before.timestamp()],
+        )
+        .await
     }
 }
 

@@ -110,7 +110,6 @@ impl<'e> SessionRepo<'e> {
         )
         .await
         .map_err(|e| {
-            let e = Error::from(e);
             if e.is_foreign_key_violation() {
                 Error::NotFound
             } else {
@@ -238,11 +237,10 @@ impl<'e> SessionRepo<'e> {
     /// Deletes every session that is over at `now`; returns how many.
     pub async fn delete_expired(&self, now: DateTime<Utc>) -> Result<u64> {
         let conn = self.ex.conn().await?;
-        Ok(conn
-            .execute(
-                "DELETE FROM session WHERE expires_at <= ?1",
-                [now.timestamp()],
-            )
-            .await?)
+        conn.execute(
+            "DELETE FROM session WHERE expires_at <= ?1",
+            [now.timestamp()],
+        )
+        .await
     }
 }
