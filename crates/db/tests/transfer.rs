@@ -1269,6 +1269,61 @@ async fn an_inline_vcard_photo_becomes_the_contacts_photo() {
     }
 }
 
+#[tokio::test]
+async fn a_contacts_photo_is_in_its_vcard_and_imports_back_byte_for_byte() {
+    let db = test_db().await;
+    let source = user(&db).await;
+    let ada = db
+        .contacts()
+        .create(&source.id, &contact("Ada"))
+        .await
+        .unwrap();
+    db.contacts()
+        .create(&source.id, &contact("Bob"))
+        .await
+        .unwrap();
+    // A photo of about 200 KB: its base64 folds over some 3,600 lines.
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend((0..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8));
+    db.contact_photos()
+        .set(&source.id, &ada.id, &png)
+        .await
+        .unwrap();
+
+    let vcf = export(&db, &source.id, ContactFormat::Vcard).await;
+    assert_eq!(
+        vcf.matches("PHOTO:data:image/png;base64,").count(),
+        1,
+        "Ada's only"
+    );
+    assert!(vcf.lines().all(|l| l.len() <= 75), "folded at 75 octets");
+    assert!(!export(&db, &source.id, ContactFormat::Csv)
+        .await
+        .contains("base64"));
+
+    let target = user(&db).await;
+    let summary = import(&db, &target.id, vcf.as_bytes(), DuplicatePolicy::Skip).await;
+    assert_eq!(summary.created, 2);
+    let contacts = db
+        .contacts()
+        .list(&target.id, &ContactQuery::default())
+        .await
+        .unwrap()
+        .contacts;
+    for c in &contacts {
+        let photo = db.contact_photos().get(&target.id, &c.id).await;
+        match c.name.as_str() {
+            "Ada" => assert_eq!(photo.unwrap().data, png),
+            _ => assert!(photo.is_err(), "{}", c.name),
+        }
+    }
+    // And the copy exports the same cards (ids apart).
+    assert_eq!(
+        strip_uids(vcf).await,
+        strip_uids(export(&db, &target.id, ContactFormat::Vcard).await).await
+    );
+}
+
 /// A vCard of one person (name, e-mails).
 fn card(name: &str, emails: &[&str]) -> String {
     let mut card = format!("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:{name}\r\n");

@@ -14,6 +14,7 @@ use crate::repo::background::{self, Background};
 use crate::repo::contact::{self, Contact, ContactQuery, ContactStatus};
 use crate::repo::contact_detail::Labeled;
 use crate::repo::contact_info::{self, ContactInfo};
+use crate::repo::contact_photo::Photo;
 use crate::repo::qualified;
 use crate::repo::user::UserId;
 use crate::row::Reader;
@@ -61,6 +62,9 @@ pub struct ExportedContact {
     /// Stored values that could not be read (`contact.birthday`, …): left out of the
     /// export, and named in it.
     pub unreadable: Vec<String>,
+    /// The contact's photo (vCard only: read one contact at a time, just before it is
+    /// written, so that memory holds one photo at most).
+    pub photo: Option<Photo>,
 }
 
 impl ExportedContact {
@@ -136,6 +140,7 @@ impl ExportedContact {
             phones,
             tags,
             unreadable,
+            photo: None,
         })
     }
 
@@ -188,6 +193,7 @@ pub async fn export_contacts(
                 (SELECT nullif(json_group_array(json_array(kind, value, label)), '[]') FROM ( \
                    SELECT d.kind, d.value, d.label FROM contact_detail d \
                     WHERE d.contact_id = c.id ORDER BY d.kind, d.position, d.id)), \
+                EXISTS (SELECT 1 FROM contact_photo p WHERE p.contact_id = c.id), \
                 s.n \
            FROM selected s JOIN contact c ON c.id = s.id \
            LEFT JOIN background b ON b.contact_id = c.id \
@@ -211,22 +217,30 @@ pub async fn export_contacts(
         let mut contacts = Vec::new();
         while let Some(row) = rows.next().await? {
             let mut r = Reader::new(&row);
-            contacts.push(ExportedContact::read(&mut r)?);
+            let contact = ExportedContact::read(&mut r)?;
+            let has_photo = r.integer()? != 0;
+            contacts.push((contact, has_photo));
             after = r.integer()?;
         }
         drop(rows);
         if contacts.is_empty() {
             break;
         }
-        for c in &contacts {
+        let count = contacts.len();
+        for (mut c, has_photo) in contacts {
             let bytes = match format {
-                ContactFormat::Vcard => vcard(c).into_bytes(),
-                ContactFormat::Csv => csv_row(c, widths)?,
+                ContactFormat::Vcard => {
+                    if has_photo {
+                        c.photo = Some(tx.contact_photos().get(user, &c.contact.id).await?);
+                    }
+                    vcard(&c).into_bytes()
+                }
+                ContactFormat::Csv => csv_row(&c, widths)?,
             };
             sink.write(bytes).await?;
             written += 1;
         }
-        if contacts.len() < CHUNK as usize {
+        if count < CHUNK as usize {
             break;
         }
     }
@@ -352,6 +366,14 @@ pub fn vcard(e: &ExportedContact) -> String {
     }
     if let Some(notes) = &c.notes {
         line(&mut out, &format!("NOTE:{}", escape(notes)));
+    }
+    if let Some(photo) = &e.photo {
+        use base64::Engine;
+        let data = base64::engine::general_purpose::STANDARD.encode(&photo.data);
+        line(
+            &mut out,
+            &format!("PHOTO:data:{};base64,{data}", photo.content_type),
+        );
     }
     if let Some(notes) = e.background(|b| &b.misc_notes) {
         line(
