@@ -1,7 +1,8 @@
 //! Reads on a libSQL server keep their stream open between requests (`Db::read_on_server`):
 //! the server then need not open a connection for every page. A counting proxy between the
 //! client and a real `sqld` counts the requests that open a stream. These tests start their
-//! own server, whatever `DEVHUB_TEST_MODE` says: the behaviour is the plain remote mode's.
+//! own server, so they run in the default pass alone: the behaviour is the plain remote
+//! mode's, whatever `DEVHUB_TEST_MODE` says.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -36,7 +37,7 @@ async fn contacts_seen(db: &Db, owner: &devhub_db::UserId) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_reuse_their_stream_and_still_see_every_write_at_once() {
-    if !sqld::available() {
+    if !sqld::own_server_runs_here() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -104,7 +105,7 @@ async fn reads_reuse_their_stream_and_still_see_every_write_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kept_stream_the_server_forgot_is_replaced_without_an_error() {
-    if !sqld::available() {
+    if !sqld::own_server_runs_here() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -136,7 +137,7 @@ async fn a_kept_stream_the_server_forgot_is_replaced_without_an_error() {
 /// pooled connection's next use, on any path, must not send that stream's baton again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stream_a_cursor_left_open_is_not_reused_once_the_server_expired_it() {
-    if !sqld::available() {
+    if !sqld::own_server_runs_here() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

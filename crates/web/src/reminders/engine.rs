@@ -170,8 +170,9 @@ impl Engine {
                 let username = db.users().get(user).await?.username;
                 let text = format!(
                     "Hello {username},\n\nplease confirm that Developer Hub may send your reminders \
-                     to {email}: open\n\n{link}\n\nThe link works for {} hours. If you did not ask \
-                     for this, ignore this message: nothing will be sent.\n",
+                     to {email}: open\n\n{link}\n\nand press \"Confirm this address\". The link \
+                     works for {} hours. If you did not ask for this, ignore this message: \
+                     nothing will be sent.\n",
                     devhub_db::repo::reminder::CONFIRM_HOURS
                 );
                 let html = format!(
