@@ -306,6 +306,17 @@ async fn rows_another_tool_wrote_unreadably_are_shown_marked_not_refused() {
     )
     .await;
 
+    // A photo whose bytes another tool wrote as text.
+    write_raw(
+        &db,
+        &format!(
+            "INSERT INTO contact_photo (contact_id, content_type, data) \
+             VALUES ('{}', 'image/png', 'not bytes')",
+            grace.id
+        ),
+    )
+    .await;
+
     // One contact: read, with the unreadable field named.
     let stored = db.contacts().get(&u.id, &ada.id).await.unwrap();
     assert_eq!(stored.birthday, None);
@@ -348,6 +359,11 @@ async fn rows_another_tool_wrote_unreadably_are_shown_marked_not_refused() {
         "{vcf}"
     );
     assert!(vcf.contains("EMAIL:ada@example.com"));
+    assert!(
+        vcf.contains("X-DEVHUB-UNREADABLE:contact_photo.data"),
+        "{vcf}"
+    );
+    assert!(!vcf.contains("PHOTO:"), "{vcf}");
     let mut csv = Vec::new();
     export_contacts(&db, &u.id, None, ContactFormat::Csv, &mut csv)
         .await

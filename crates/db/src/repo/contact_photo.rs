@@ -71,7 +71,8 @@ impl<'e> ContactPhotoRepo<'e> {
         )
     }
 
-    /// The photo of the user's contact; `NotFound` without one or for another user's.
+    /// The photo of the user's contact; `NotFound` without one, for another user's, or when
+    /// its stored bytes are not bytes.
     pub async fn get(&self, user: &UserId, contact_id: &ContactId) -> Result<Photo> {
         let conn = self.ex.conn().await?;
         query_one(
@@ -80,14 +81,20 @@ impl<'e> ContactPhotoRepo<'e> {
              JOIN contact c ON c.id = p.contact_id WHERE p.contact_id = ?1 AND c.user_id = ?2",
             params![contact_id, user],
             |row| {
-                Ok(Photo {
+                // Bytes written by another tool as text or a number are no photo (libSQL's
+                // `get::<Vec<u8>>` would panic on them).
+                let Value::Blob(data) = row.get_value(1)? else {
+                    return Ok(None);
+                };
+                Ok(Some(Photo {
                     content_type: row.get::<String>(0)?,
-                    data: row.get::<Vec<u8>>(1)?,
+                    data,
                     updated_at: timestamp(row.get::<i64>(2)?, "updated_at")?,
-                })
+                }))
             },
         )
         .await?
+        .flatten()
         .ok_or(Error::NotFound)
     }
 
