@@ -34,6 +34,13 @@ async fn a_contact_with_unreadable_values_still_shows_its_page_list_api_and_expo
     )
     .await
     .unwrap();
+    conn.execute(
+        "INSERT INTO contact_photo (contact_id, content_type, data) \
+         VALUES ('raw-1', 'image/png', 'not bytes')",
+        (),
+    )
+    .await
+    .unwrap();
     drop(conn);
 
     let page = client.get("/contacts/raw-1").await;
@@ -47,6 +54,12 @@ async fn a_contact_with_unreadable_values_still_shows_its_page_list_api_and_expo
     );
     assert!(page.body.contains("ada@example.com"));
     assert_eq!(page.texts("#links-unreadable").len(), 1);
+    // A photo whose bytes are text: the initials, not a broken image.
+    assert!(!page.body.contains("id=\"contact-photo\""), "{}", page.body);
+    assert_eq!(
+        client.get("/contacts/raw-1/photo").await.status,
+        StatusCode::NOT_FOUND
+    );
 
     let list = client.get("/contacts").await;
     assert_eq!(list.status, StatusCode::OK);
@@ -56,6 +69,11 @@ async fn a_contact_with_unreadable_values_still_shows_its_page_list_api_and_expo
     assert_eq!(vcf.status, StatusCode::OK);
     assert!(vcf.body.contains("FN:Ada Raw"));
     assert!(vcf.body.contains("X-DEVHUB-UNREADABLE:"));
+    assert!(
+        vcf.body.replace("\r\n ", "").contains("contact_photo.data"),
+        "{}",
+        vcf.body
+    );
     assert!(vcf.body.trim_end().ends_with("END:VCARD"));
 
     let backup = client.get("/settings/backup.json").await;

@@ -59,13 +59,14 @@ impl<'e> ContactPhotoRepo<'e> {
         ContactPhotoRepo { ex: ex.into() }
     }
 
-    /// When the photo of the user's contact last changed (`None` without one, or for another
-    /// user's contact): what the page needs to show it, as a read of a batch.
+    /// When the photo of the user's contact last changed (`None` without one, with bytes that
+    /// are not bytes, as [`Self::get`] answers, or for another user's contact): what the page
+    /// needs to show it, as a read of a batch.
     pub fn changed_at(&self, user: &UserId, contact_id: &ContactId) -> Query<'e, Option<i64>> {
         Query::one(
             self.ex,
             "SELECT p.updated_at FROM contact_photo p JOIN contact c ON c.id = p.contact_id \
-             WHERE p.contact_id = ?1 AND c.user_id = ?2",
+             WHERE p.contact_id = ?1 AND c.user_id = ?2 AND typeof(p.data) = 'blob'",
             params![contact_id, user],
             |row| Ok(row.get::<i64>(0)?),
         )
