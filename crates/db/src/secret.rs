@@ -10,6 +10,13 @@ pub fn random_token() -> String {
     base32_lower(&bytes)
 }
 
+/// Whether `token`, as it came from a cookie or a link, could be one of ours: not empty and
+/// not longer than any token this app hands out (with room to spare), so an empty or huge
+/// value is answered "unknown" without a lookup.
+pub fn plausible_token(token: &str) -> bool {
+    !token.is_empty() && token.len() <= 128
+}
+
 fn base32_lower(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
     let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
@@ -62,6 +69,14 @@ mod tests {
             .all(|b| b.is_ascii_lowercase() || (b'2'..=b'7').contains(&b)));
         assert_ne!(a, random_token());
         assert_eq!(base32_lower(b"foobar"), "mzxw6ytboi");
+    }
+
+    #[test]
+    fn a_token_is_plausible_when_neither_empty_nor_huge() {
+        assert!(plausible_token(&random_token()));
+        assert!(plausible_token(&"a".repeat(128)));
+        assert!(!plausible_token(""));
+        assert!(!plausible_token(&"a".repeat(129)));
     }
 
     #[test]

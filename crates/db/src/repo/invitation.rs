@@ -304,7 +304,7 @@ impl<'e> InvitationRepo<'e> {
 }
 
 async fn find(conn: &(impl super::Runner + ?Sized), token: &str) -> Result<Option<Invitation>> {
-    if token.is_empty() || token.len() > 128 {
+    if !crate::secret::plausible_token(token) {
         return Ok(None);
     }
     query_one(

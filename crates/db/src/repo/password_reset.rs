@@ -191,7 +191,7 @@ impl<'e> PasswordResetRepo<'e> {
 
     /// The reset link `token` opens and its user, whatever its state.
     pub async fn find(&self, token: &str) -> Result<Option<(PasswordReset, User)>> {
-        if token.is_empty() || token.len() > 128 {
+        if !crate::secret::plausible_token(token) {
             return Ok(None);
         }
         let conn = self.ex.conn().await?;
@@ -224,7 +224,7 @@ impl<'e> PasswordResetRepo<'e> {
         if password_hash.is_empty() {
             return Err(Error::validation("password", "is required"));
         }
-        if token.is_empty() || token.len() > 128 {
+        if !crate::secret::plausible_token(token) {
             return Ok(Err(ResetProblem::Unknown));
         }
         let tx = self.ex.begin_write().await?;

@@ -592,7 +592,7 @@ impl<'e> ReminderRepo<'e> {
     /// unknown, used or expired: what the link's page asks about, changing nothing (mail
     /// scanners open links). Needs no log-in.
     pub async fn pending_email(&self, token: &str, now: DateTime<Utc>) -> Result<Option<String>> {
-        if token.is_empty() || token.len() > 128 {
+        if !crate::secret::plausible_token(token) {
             return Ok(None);
         }
         let conn = self.ex.conn().await?;
@@ -613,7 +613,7 @@ impl<'e> ReminderRepo<'e> {
         token: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<(UserId, String)>> {
-        if token.is_empty() || token.len() > 128 {
+        if !crate::secret::plausible_token(token) {
             return Ok(None);
         }
         let conn = self.ex.conn().await?;
@@ -632,7 +632,7 @@ impl<'e> ReminderRepo<'e> {
     /// The unsubscribe link of a reminder e-mail: turns the user's e-mail reminders off.
     /// Whose they were, or `None` for an unknown token. Needs no log-in.
     pub async fn unsubscribe(&self, token: &str, now: DateTime<Utc>) -> Result<Option<UserId>> {
-        if token.is_empty() || token.len() > 128 {
+        if !crate::secret::plausible_token(token) {
             return Ok(None);
         }
         let conn = self.ex.conn().await?;
@@ -648,7 +648,7 @@ impl<'e> ReminderRepo<'e> {
 
     /// The settings of the unsubscribe link `token`, to show which address it stops.
     pub async fn by_unsubscribe_token(&self, token: &str) -> Result<Option<ReminderSettings>> {
-        if token.is_empty() || token.len() > 128 {
+        if !crate::secret::plausible_token(token) {
             return Ok(None);
         }
         let conn = self.ex.conn().await?;

@@ -21,7 +21,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.trim().split_once(' ')?;
     let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && token.len() <= 128)
+    (scheme.eq_ignore_ascii_case("bearer") && devhub_db::secret::plausible_token(token))
         .then_some(token)
 }
 

@@ -179,7 +179,7 @@ pub async fn is_known_device(db: &Db, jar: &CookieJar, user: &UserId) -> Result<
     let Some(token) = jar.get(DEVICE_COOKIE).map(Cookie::value) else {
         return Ok(false);
     };
-    if token.is_empty() || token.len() > 128 {
+    if !devhub_db::secret::plausible_token(token) {
         return Ok(false);
     }
     let now = devhub_db::row::now();
@@ -201,7 +201,7 @@ pub async fn remember_device(
     let token = jar
         .get(DEVICE_COOKIE)
         .map(|c| c.value().to_string())
-        .filter(|t| !t.is_empty() && t.len() <= 128)
+        .filter(|t| devhub_db::secret::plausible_token(t))
         .unwrap_or_else(devhub_db::secret::random_token);
     let now = devhub_db::row::now();
     db.primary()

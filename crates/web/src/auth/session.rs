@@ -154,7 +154,7 @@ fn check_query<'e>(db: &'e Db, id: &SessionId) -> Query<'e, Checked> {
 /// Looks up the session that `token` opens: expired sessions are deleted and rejected;
 /// sessions with fewer than 15 days left are extended to 30.
 pub async fn validate_token(db: &Db, token: &str) -> Result<Option<Validated>, AppError> {
-    if token.is_empty() || token.len() > 128 {
+    if !devhub_db::secret::plausible_token(token) {
         return Ok(None);
     }
     let arrived = std::time::Instant::now();
@@ -280,7 +280,7 @@ impl PendingSession {
             return None;
         }
         let token = jar.get(COOKIE_NAME)?.value();
-        if token.is_empty() || token.len() > 128 {
+        if !devhub_db::secret::plausible_token(token) {
             return None;
         }
         let id = SessionId::from_token(token);

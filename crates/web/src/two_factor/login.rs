@@ -69,8 +69,7 @@ pub(crate) async fn challenge_if_needed(
         return Ok(Ok(jar));
     }
     if let Some(token) = jar.get(DEVICE_COOKIE).map(Cookie::value) {
-        if !token.is_empty()
-            && token.len() <= 128
+        if devhub_db::secret::plausible_token(token)
             && db
                 .two_factor()
                 .is_remembered(&user.id, &sha256_hex(token), devhub_db::row::now())
@@ -130,7 +129,7 @@ async fn current_challenge(
     let Some(token) = jar.get(CHALLENGE_COOKIE).map(Cookie::value) else {
         return Ok(None);
     };
-    if token.is_empty() || token.len() > 128 {
+    if !devhub_db::secret::plausible_token(token) {
         return Ok(None);
     }
     let db = state.db.primary();
