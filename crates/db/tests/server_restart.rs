@@ -6,7 +6,7 @@
 //! ran the statements after the restart on a fresh connection of the primary, outside any
 //! transaction. Write units of work now reach the primary directly (`Db::begin_write`).
 //!
-//! These tests start their own sqld, plainly remote or through a replica, whatever
+//! These tests start their own sqld (and one checks how a test's sqld is started), plainly remote or through a replica, whatever
 //! `DEVHUB_TEST_MODE` says: they run in the default pass of `scripts/test` only.
 #![allow(clippy::unwrap_used)]
 
@@ -82,4 +82,22 @@ async fn a_unit_of_work_cut_by_a_server_restart_applies_nothing_on_an_embedded_r
     if sqld::own_server_runs_here() {
         a_unit_of_work_cut_by_a_restart_applies_nothing(true).await;
     }
+}
+
+/// A test's server is one it started itself: a port that another test's server took between
+/// being found free and being bound is refused (and `Sqld::start` tries another), instead of
+/// handing the test that other server and its database. Two tests' migrations on one server
+/// were the remote pass's "migration … failed: SQLite error: interrupted".
+#[test]
+fn a_port_another_server_listens_on_is_not_taken_for_a_new_server() {
+    if !sqld::own_server_runs_here() {
+        return;
+    }
+    let (first_dir, second_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let first = sqld::Sqld::start(first_dir.path());
+    assert!(sqld::Sqld::try_start_on(second_dir.path(), first.port, None).is_none());
+    let log = std::fs::read_to_string(second_dir.path().join("sqld-data.log")).unwrap();
+    assert!(log.contains("Address already in use"), "{log}");
+    let second = sqld::Sqld::start(second_dir.path());
+    assert_ne!(second.port, first.port);
 }

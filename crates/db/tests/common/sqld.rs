@@ -55,19 +55,41 @@ impl Sqld {
 
     /// Starts sqld on a free port with its data in `dir`, requiring JWTs signed for the
     /// Ed25519 public key `jwt_key` when given, once it answers.
+    ///
+    /// A free port is found by binding port 0 and letting it go, so another test doing the
+    /// same, or an outgoing connection's ephemeral port, can take it before sqld binds it.
+    /// sqld then exits ("Address already in use"), and a test that only waited for the port
+    /// to answer would use another test's server (two tests' migrations on one database: sqld
+    /// interrupted one). So a start counts once this child's own socket listens on the port;
+    /// otherwise it tries another port.
     fn start_checking(dir: &Path, jwt_key: Option<PathBuf>) -> Sqld {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        for _ in 0..10 {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
+            if let Some(server) = Self::try_start_on(dir, port, jwt_key.clone()) {
+                return server;
+            }
+        }
+        panic!(
+            "sqld did not start on any of ten free ports: {}",
+            last_lines(
+                &std::fs::read_to_string(dir.join("sqld-data.log")).unwrap_or_default(),
+                20
+            )
+        );
+    }
+
+    /// Starts sqld on `port` with its data in `dir`; `None` when it cannot listen there.
+    pub fn try_start_on(dir: &Path, port: u16, jwt_key: Option<PathBuf>) -> Option<Sqld> {
         let mut server = Sqld {
             child: None,
             port,
             data: dir.join("sqld-data"),
             jwt_key,
         };
-        server.restart();
-        server
+        server.spawn().then_some(server)
     }
 
     /// Starts sqld with JWT authentication (`--auth-jwt-key-file`); returns it and a valid
@@ -157,6 +179,17 @@ impl Sqld {
 
     /// Starts the server again on the same port and data, once it answers.
     pub fn restart(&mut self) {
+        assert!(
+            self.spawn(),
+            "sqld could not listen on its port {} again: {}",
+            self.port,
+            self.log_tail(20)
+        );
+    }
+
+    /// Starts sqld on `self.port` and waits until its own socket listens there: `false` when
+    /// it exited first (the port was taken).
+    fn spawn(&mut self) -> bool {
         self.stop();
         let mut command = Command::new(sqld_bin());
         if let Some(key) = &self.jwt_key {
@@ -174,16 +207,53 @@ impl Sqld {
             .stderr(self.log_file())
             .spawn()
             .expect("start sqld (set SQLD_BIN)");
+        let pid = child.id();
         self.child = Some(child);
         let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+        loop {
+            if let Some(child) = self.child.as_mut() {
+                if child.try_wait().ok().flatten().is_some() {
+                    self.child = None;
+                    return false;
+                }
+            }
+            if listens(pid, self.port) {
+                return true;
+            }
             assert!(
                 started.elapsed() < Duration::from_secs(20),
-                "sqld did not start"
+                "sqld did not start: {}",
+                self.log_tail(20)
             );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+/// Whether process `pid` holds the socket listening on 127.0.0.1:`port`: the listening
+/// socket's inode in `/proc/net/tcp`, among the process's open files.
+fn listens(pid: u32, port: u16) -> bool {
+    let Ok(table) = std::fs::read_to_string("/proc/net/tcp") else {
+        return false;
+    };
+    let local = format!("0100007F:{port:04X}");
+    let Some(inode) = table.lines().skip(1).find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        // local address, remote address, state (0A: listening), …, inode
+        (fields.get(1) == Some(&local.as_str()) && fields.get(3) == Some(&"0A"))
+            .then(|| fields.get(9).map(|i| i.to_string()))
+            .flatten()
+    }) else {
+        return false;
+    };
+    let socket = format!("socket:[{inode}]");
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|fd| {
+            std::fs::read_link(fd.path()).is_ok_and(|target| target.as_os_str() == socket.as_str())
+        })
 }
 
 impl Drop for Sqld {
