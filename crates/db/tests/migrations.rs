@@ -949,6 +949,85 @@ async fn interactions_made_before_0008_take_the_owner_of_their_contact() {
     );
 }
 
+/// Migration 0021 rebuilds the contact search index in three columns and fills it from the
+/// rows already there: every source is found as before, the contact's own fields are in
+/// `fields`, and notes and accented fields in `details` (what a common word's walk cannot test
+/// with `instr`).
+#[tokio::test]
+async fn contacts_made_before_0021_are_found_by_every_source_after_it() {
+    let db = fresh_db().await;
+    let all = migrate::embedded().unwrap();
+    let before: Vec<_> = all.iter().filter(|m| m.id < 21).cloned().collect();
+    migrate::migrate(&db, &before).await.unwrap();
+    let conn = db.conn().await.unwrap();
+    for sql in [
+        "INSERT INTO user (id, username, password_hash) VALUES ('u1', 'ada', 'x'), ('u2', 'bob', 'x')",
+        "INSERT INTO contact (id, user_id, name, location, notes) VALUES \
+         ('c1', 'u1', 'Grace', 'Paris', NULL), ('c2', 'u1', 'Linus', 'Zürich', NULL), \
+         ('c3', 'u1', 'Ada', 'Rome', 'Vegetarian'), ('c4', 'u2', 'Other', 'Paris', 'Vegetarian')",
+        "INSERT INTO background (id, contact_id, company) VALUES ('b1', 'c1', 'Safari Ltd')",
+        "INSERT INTO contact_info (id, contact_id, email) VALUES ('i2', 'c2', 'x@ferrari.example')",
+        "INSERT INTO contact_detail (id, contact_id, kind, value) VALUES ('d3', 'c3', 'phone', '+41 555 0199')",
+        "INSERT INTO tag (id, user_id, name) VALUES ('t1', 'u1', 'Climbing')",
+        "INSERT INTO contact_tag (contact_id, tag_id) VALUES ('c2', 't1')",
+    ] {
+        conn.execute(sql, ()).await.unwrap();
+    }
+    drop(conn);
+
+    let applied = migrate::migrate(&db, &all).await.unwrap();
+    assert_eq!(applied.first().map(|m| m.id), Some(21));
+    let me = devhub_db::UserId::from("u1".to_string());
+    for (word, names) in [
+        ("paris", vec!["Grace"]),
+        ("zur", vec!["Linus"]),
+        ("vegetarian", vec!["Ada"]),
+        ("safari", vec!["Grace"]),
+        ("ferrari", vec!["Linus"]),
+        ("0199", vec!["Ada"]),
+        ("climb", vec!["Linus"]),
+    ] {
+        let query = devhub_db::ContactQuery {
+            search: Some(word.to_string()),
+            ..devhub_db::ContactQuery::default()
+        };
+        let found: Vec<String> = db
+            .contacts()
+            .list(&me, &query)
+            .await
+            .unwrap()
+            .contacts
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(found, names, "{word}");
+    }
+    let rows = |column: &str, word: &str| {
+        format!(
+            "SELECT group_concat(c.id, ' ') FROM contact_fts f JOIN contact c \
+             ON c.rowid = f.rowid >> 2 WHERE f.contact_fts MATCH '{column} : \"{word}\"'"
+        )
+    };
+    assert_eq!(strings(&db, &rows("fields", "par")).await, ["c1 c4"]);
+    assert_eq!(
+        ints(
+            &db,
+            "SELECT count(*) FROM contact_fts WHERE contact_fts MATCH 'details : \"par\"'"
+        )
+        .await,
+        0
+    );
+    assert_eq!(strings(&db, &rows("details", "zur")).await, ["c2"]);
+    assert_eq!(strings(&db, &rows("details", "veg")).await, ["c3 c4"]);
+    let conn = db.conn().await.unwrap();
+    conn.execute(
+        "INSERT INTO contact_fts (contact_fts) VALUES ('integrity-check')",
+        (),
+    )
+    .await
+    .unwrap();
+}
+
 /// The original app's Drizzle client inserts interactions with the design's columns only: the
 /// database fills in the owner, and keeps it equal to the contact's when a row moves.
 #[tokio::test]

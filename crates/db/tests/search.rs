@@ -604,6 +604,103 @@ async fn common_words_page_through_names_first_then_the_other_matches() {
     assert_indexes_intact(&db).await;
 }
 
+/// A common word's other matches are walked in the list's order, each contact's name and
+/// fields tested with `instr` and the rest found in the index: every source of a match is
+/// there in its place — fields, notes, company, e-mail, further details, tags, and fields
+/// with accents that the index folds and `lower` does not (written as another tool would,
+/// and changed afterwards). A word with accents of its own is read from the index alone.
+#[tokio::test]
+async fn a_common_words_walk_finds_matches_in_every_source_in_the_lists_order() {
+    let db = test_db().await;
+    let me = user(&db).await;
+    many_contacts(&db, &me.id, 2_100, "Pat", "Paris").await;
+    let owner = me.id.as_str();
+    for (n, what, more) in [
+        (1, "Company", ""),
+        (2, "Email", ""),
+        (3, "Note", ", notes = 'Vegetarian'"),
+        (4, "Tag", ""),
+        (5, "Accent", ", location = 'Bäri'"),
+        (6, "Detail", ""),
+        (7, "Industry", ", industry = 'Aerospace Variety'"),
+        (
+            8,
+            "None",
+            ", location = 'Rome', notes = 'Likes quiet places'",
+        ),
+        (9, "Later", ", location = 'Rome'"),
+    ] {
+        exec(
+            &db,
+            &format!(
+                "INSERT INTO contact (id, user_id, name) VALUES ('c{n}', '{owner}', 'Pat 000{n} {what}')"
+            ),
+        )
+        .await;
+        if !more.is_empty() {
+            exec(
+                &db,
+                &format!("UPDATE contact SET name = name{more} WHERE id = 'c{n}'"),
+            )
+            .await;
+        }
+    }
+    for sql in [
+        "INSERT INTO background (id, contact_id, company) VALUES ('b1', 'c1', 'Safari Ltd')",
+        "INSERT INTO contact_info (id, contact_id, email) VALUES ('i2', 'c2', 'x@ferrari.example')",
+        &format!("INSERT INTO tag (id, user_id, name) VALUES ('t4', '{owner}', 'Safari')"),
+        "INSERT INTO contact_tag (contact_id, tag_id) VALUES ('c4', 't4')",
+        "INSERT INTO contact_detail (id, contact_id, kind, value) VALUES ('d6', 'c6', 'email', 'y@atari.example')",
+        // Accents arriving by a change, then leaving again for a field that does not match.
+        "UPDATE contact SET location = 'Bärin' WHERE id = 'c9'",
+        "UPDATE contact SET location = 'Bärn' WHERE id = 'c5'",
+        "UPDATE contact SET location = 'Bäri' WHERE id = 'c5'",
+    ] {
+        exec(&db, sql).await;
+    }
+    let names = found(&db, &me.id, "ARI").await;
+    let expected: Vec<String> = (0..10)
+        .flat_map(|n| {
+            let extra = match n {
+                1 => Some("Company"),
+                2 => Some("Email"),
+                3 => Some("Note"),
+                4 => Some("Tag"),
+                5 => Some("Accent"),
+                6 => Some("Detail"),
+                7 => Some("Industry"),
+                9 => Some("Later"),
+                _ => None,
+            };
+            std::iter::once(format!("Pat {n:04}")).chain(extra.map(|e| format!("Pat {n:04} {e}")))
+        })
+        .collect();
+    assert_eq!(names[..expected.len()], expected[..]);
+    assert_eq!(names.len(), 50);
+    // The same contacts by their own rare words, and none of the contact that matches nowhere.
+    for (word, name) in [
+        ("safari", vec!["Pat 0001 Company", "Pat 0004 Tag"]),
+        ("ferrari", vec!["Pat 0002 Email"]),
+        ("vegetarian", vec!["Pat 0003 Note"]),
+        ("bari", vec!["Pat 0005 Accent", "Pat 0009 Later"]),
+        ("atari", vec!["Pat 0006 Detail"]),
+        ("variety", vec!["Pat 0007 Industry"]),
+    ] {
+        assert_eq!(found(&db, &me.id, word).await, name, "{word}");
+    }
+    assert!(!found(&db, &me.id, "ari")
+        .await
+        .contains(&"Pat 0008 None".to_string()));
+    // A word with an accent: the index's matches alone ("pär" is "par" folded: every Paris).
+    let names = found(&db, &me.id, "pär").await;
+    assert_eq!(
+        (names[0].as_str(), names[1].as_str()),
+        ("Pat 0000", "Pat 0001")
+    );
+    assert_eq!(names.len(), 50);
+    assert_indexes_intact(&db).await;
+}
+
 /// The line under each contact found by the search everywhere: company, primary e-mail and
 /// tags (sorted), read for the owner's contacts only.
 #[tokio::test]
