@@ -471,45 +471,29 @@ END;
 -- case- and accent-insensitive) of each contact's name and details, kept current by triggers
 -- on every table it reads, so rows written by other tools (the original app's Drizzle client,
 -- the studio) are found too. A contact has up to four rows, one per source, at rowid
--- 4 × the contact's rowid + 0 (the contact itself), + 1 (company), + 2 (e-mail, phone, chat
--- app, social links, further details) and + 3 (tags): a search matches a contact when each
--- word matches one of its rows (`rowid >> 2`). Written in increasing rowids as a contact and
--- its details are added, the index keeps its new entries in memory instead of writing a
+-- 4 × the contact's rowid + 0 (name; relationship, industry, location), + 1 (company),
+-- + 2 (e-mail, phone, chat app, social links) and + 3 (tags): a search matches a contact when
+-- each word matches one of its rows (`rowid >> 2`). Written in increasing rowids as a contact
+-- and its details are added, the index keeps its new entries in memory instead of writing a
 -- small segment per rewritten document. It stores no text of its own (contentless, rows
 -- deleted by rowid).
---
--- Three columns: `name`, which ranks names first; `fields`, the contact's relationship,
--- industry and location; and `details`, everything else. A word that thousands of contacts
--- match is read in the list's order, each contact tested by `instr` on its name and fields
--- (the text `contact_user_search_idx` holds) or found among the `details` matches. That test
--- is exact for a word and text of ASCII letters only, so a contact whose name or fields are
--- not all ASCII (accents the index folds, which `lower` does not) has them in `details`
--- again.
 CREATE VIRTUAL TABLE contact_fts USING fts5(
-    name, details, fields, content = '', contentless_delete = 1,
+    name, details, content = '', contentless_delete = 1,
     tokenize = 'trigram remove_diacritics 1'
 );
 CREATE TRIGGER contact_fts_insert AFTER INSERT ON contact
 BEGIN
-    INSERT INTO contact_fts (rowid, name, fields, details)
+    INSERT INTO contact_fts (rowid, name, details)
     VALUES (NEW.rowid * 4, NEW.name,
-        concat_ws(' ', NEW.relationship, NEW.industry, NEW.location),
-        concat_ws(' ', NEW.notes,
-            CASE WHEN concat(NEW.name, NEW.relationship, NEW.industry, NEW.location)
-                GLOB '*[^ -~]*'
-            THEN concat_ws(' ', NEW.name, NEW.relationship, NEW.industry, NEW.location) END));
+        concat_ws(' ', NEW.relationship, NEW.industry, NEW.location, NEW.notes));
 END;
 CREATE TRIGGER contact_fts_update
 AFTER UPDATE OF name, relationship, industry, location, notes ON contact
 BEGIN
     DELETE FROM contact_fts WHERE rowid = OLD.rowid * 4;
-    INSERT INTO contact_fts (rowid, name, fields, details)
+    INSERT INTO contact_fts (rowid, name, details)
     VALUES (NEW.rowid * 4, NEW.name,
-        concat_ws(' ', NEW.relationship, NEW.industry, NEW.location),
-        concat_ws(' ', NEW.notes,
-            CASE WHEN concat(NEW.name, NEW.relationship, NEW.industry, NEW.location)
-                GLOB '*[^ -~]*'
-            THEN concat_ws(' ', NEW.name, NEW.relationship, NEW.industry, NEW.location) END));
+        concat_ws(' ', NEW.relationship, NEW.industry, NEW.location, NEW.notes));
 END;
 CREATE TRIGGER contact_fts_delete AFTER DELETE ON contact
 BEGIN

@@ -604,11 +604,10 @@ async fn common_words_page_through_names_first_then_the_other_matches() {
     assert_indexes_intact(&db).await;
 }
 
-/// A common word's other matches are walked in the list's order, each contact's name and
-/// fields tested with `instr` and the rest found in the index: every source of a match is
+/// A common word's other matches are walked in the list's order: every source of a match is
 /// there in its place — fields, notes, company, e-mail, further details, tags, and fields
-/// with accents that the index folds and `lower` does not (written as another tool would,
-/// and changed afterwards). A word with accents of its own is read from the index alone.
+/// with accents that the index folds (written as another tool would, and changed
+/// afterwards), also for a word with an accent of its own.
 #[tokio::test]
 async fn a_common_words_walk_finds_matches_in_every_source_in_the_lists_order() {
     let db = test_db().await;

@@ -1126,14 +1126,9 @@ pub enum DistinctField {
 /// matches, when the word is common — a page fills within a few rows, where looking up every
 /// match and sorting them all would cost thousands of reads — and by its matches otherwise.
 struct OneWord {
-    /// The FTS query for any of a contact's rows, for its name row's name, and for the
-    /// `details` column (the text that is not tested with `instr`: see schema.sql).
+    /// The FTS query for any of a contact's rows, and for its name row's name.
     any: String,
     name: String,
-    details: String,
-    /// The word in lower case when it is all ASCII: then `instr` over a contact's stored
-    /// search text finds what the index finds in its name and fields.
-    ascii: Option<String>,
 }
 
 /// Matches (rows of `contact_fts`) from which a word counts as common.
@@ -1149,8 +1144,6 @@ impl OneWord {
         Some(OneWord {
             any: word.fts(None)?,
             name: word.fts(Some("name"))?,
-            details: word.fts(Some("details"))?,
-            ascii: word.ascii_lowercase(),
         })
     }
 
@@ -1231,34 +1224,15 @@ impl OneWord {
             &[],
             "any_common AND NOT names_common",
         );
-        // 3. The other matches of a common word, walked in order. In the name order, an ASCII
-        // word is tested on each row's name and fields with `instr` (exact there, see
-        // schema.sql; the names index holds them), and only the matches in other text are
-        // collected first: building the set of every match was most of this part's cost
-        // (8,157 contacts for "ari" at 100,000, mostly locations). The other orders' indexes
-        // do not hold those fields: testing them would read each row walked past.
-        match self
-            .ascii
-            .as_ref()
-            .filter(|_| query.sort == ContactSort::Name)
-        {
-            Some(ascii) => part(
-                format!(
-                    "{walk} AND (instr({SEARCH_TEXT}, ?) > 0 OR +rowid IN ({CONTACTS_MATCHING})) \
-                     AND +rowid NOT IN ({names}) ORDER BY {order}"
-                ),
-                &[ascii, &self.details],
-                "any_common",
+        // 3. The other matches of a common word, walked in order.
+        part(
+            format!(
+                "{walk} AND +rowid IN ({CONTACTS_MATCHING}) \
+                 AND +rowid NOT IN ({names}) ORDER BY {order}"
             ),
-            None => part(
-                format!(
-                    "{walk} AND +rowid IN ({CONTACTS_MATCHING}) \
-                     AND +rowid NOT IN ({names}) ORDER BY {order}"
-                ),
-                &[any],
-                "any_common",
-            ),
-        }
+            &[any],
+            "any_common",
+        );
         // 4. A rare word: its matches looked up, names first.
         part(
             format!(
