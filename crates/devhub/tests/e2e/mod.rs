@@ -166,12 +166,25 @@ pub fn screenshot_dir() -> PathBuf {
         })
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// The port that chromedriver, started with `--port=0`, says it listens on. Finding a free port
+/// first and passing it raced with the other tests: a driver that found its port taken exited,
+/// and the test then opened its session in another test's driver, which that test stops.
+fn driver_port(stdout: std::process::ChildStdout) -> u16 {
+    let (tx, rx) = std::sync::mpsc::channel();
+    // The driver's output is read to its end, so that the pipe never fills and blocks it.
+    std::thread::spawn(move || {
+        let mut tx = Some(tx);
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let port = line
+                .split_once("started successfully on port ")
+                .and_then(|(_, port)| port.trim_end_matches('.').parse::<u16>().ok());
+            if let (Some(port), Some(tx)) = (port, tx.take_if(|_| port.is_some())) {
+                let _ = tx.send(port);
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(30))
+        .expect("chromedriver did not say which port it listens on")
 }
 
 impl Browser {
@@ -187,10 +200,9 @@ impl Browser {
     async fn launch(javascript: bool) -> Browser {
         let (width, height) = (1280, 900);
         let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-        let port = free_port();
-        let driver = Command::new(&driver_path)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
+        let mut driver = Command::new(&driver_path)
+            .arg("--port=0")
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| {
@@ -199,6 +211,7 @@ impl Browser {
                      (scripts/test does) or set CHROMEDRIVER"
                 )
             });
+        let port = driver_port(driver.stdout.take().expect("the driver's output is piped"));
         let profile = tempfile::tempdir().unwrap();
         let mut args = vec![
             "--headless".to_string(),
