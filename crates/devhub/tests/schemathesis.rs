@@ -94,20 +94,33 @@ fn schemathesis_finds_nothing_in_any_operation() {
     let token = token(&address);
     let config = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schemathesis.toml");
     let reports = tempfile::tempdir().unwrap();
-    let output = Command::new(&st)
-        .args(["--config-file", config, "run"])
-        .arg(format!("http://{address}/api/openapi.json"))
-        .args(["--header", &format!("Authorization: Bearer {token}")])
-        .args(["--checks", "all"])
-        .args(["--phases", "examples,coverage,fuzzing,stateful"])
-        .args(["--mode", "all"])
-        .args(["--seed", SEED, "--max-examples", MAX_EXAMPLES])
-        .args(["--workers", "2", "--no-color"])
-        .arg("--report-dir")
-        .arg(reports.path())
-        .current_dir(reports.path())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {st}: {e}"));
+    let run = || {
+        Command::new(&st)
+            .args(["--config-file", config, "run"])
+            .arg(format!("http://{address}/api/openapi.json"))
+            .args(["--header", &format!("Authorization: Bearer {token}")])
+            .args(["--checks", "all"])
+            .args(["--phases", "examples,coverage,fuzzing,stateful"])
+            .args(["--mode", "all"])
+            .args(["--seed", SEED, "--max-examples", MAX_EXAMPLES])
+            .args(["--workers", "2", "--no-color"])
+            .arg("--report-dir")
+            .arg(reports.path())
+            .current_dir(reports.path())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {st}: {e}"))
+    };
+    // CPython 3.11's `ast.parse` can fail when two threads call it at once ("AST constructor
+    // recursion depth mismatch"): Hypothesis does, describing its filters, in schemathesis's two
+    // workers. That error is the tool's own, reported against no answer of the API: such a run
+    // is made again, once, and must then end clean like any other.
+    let mut output = run();
+    if String::from_utf8_lossy(&output.stdout).contains("AST constructor recursion depth mismatch")
+        && !String::from_utf8_lossy(&output.stdout).contains("FAILURES")
+    {
+        eprintln!("schemathesis hit CPython's ast.parse race; running it again");
+        output = run();
+    }
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
