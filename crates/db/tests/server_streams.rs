@@ -166,3 +166,44 @@ async fn a_stream_a_cursor_left_open_is_not_reused_once_the_server_expired_it() 
     db.contacts().create(&me.id, &contact("Ada")).await.unwrap();
     assert_eq!(contacts_seen(&db, &me.id).await, 1);
 }
+
+/// On a server, a connection is one stream, which runs one request at a time, and a read's
+/// rows arrive as its response's body. Reading the schema (`devhub serve`'s drift check at
+/// start-up, `db status`) sent its next request while the rows of the first were still
+/// arriving: once they filled the connection, the server waited for the client to read them
+/// and the client for the server to answer its next request, for good. A schema of a few
+/// megabytes hung every time; a usual one now and then, under load.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_drift_check_of_a_schema_of_megabytes_finishes_on_a_server() {
+    if !sqld::own_server_runs_here() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = sqld::Sqld::start(dir.path());
+    let db = open(server.url()).await;
+    let migrations = migrate::embedded().unwrap();
+    migrate::migrate(&db, &migrations).await.unwrap();
+    // Views of about 14 kB each (5.6 MB), made by another tool: drift.
+    const VIEWS: usize = 400;
+    let condition = (0..600)
+        .map(|n| format!("name = 'someone {n}'"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let sql: String = (0..VIEWS)
+        .map(|n| format!("CREATE VIEW extra_{n} AS SELECT id FROM contact WHERE {condition};\n"))
+        .collect();
+    db.conn().await.unwrap().execute_batch(&sql).await.unwrap();
+
+    let drift = tokio::time::timeout(
+        std::time::Duration::from_secs(300),
+        migrate::drift(&db, &migrations),
+    )
+    .await
+    .expect("the drift check finishes")
+    .unwrap();
+    assert_eq!(drift.len(), VIEWS);
+    assert_eq!(
+        drift[0].to_string(),
+        "view extra_0 exists in the database but not in the migrations"
+    );
+}

@@ -169,7 +169,12 @@ impl Schema {
 
     /// Reads the schema of the database behind `conn`: devhub's bookkeeping tables
     /// (`__devhub_migrations`, `__devhub_push`, …) are not part of it.
+    ///
+    /// On a server, a connection is one stream, and a stream takes one request at a time: a
+    /// read's rows arrive as the response's body, so nothing else is sent on the connection
+    /// until they are all read (a request sent earlier can leave both waiting for good).
     pub async fn read(conn: &Connection) -> Result<Schema> {
+        let shadow = shadow_tables(conn).await?;
         let mut rows = conn
             .query(
                 "SELECT type, name, tbl_name, sql FROM sqlite_schema \
@@ -179,7 +184,6 @@ impl Schema {
                 [MIGRATIONS_TABLE],
             )
             .await?;
-        let shadow = shadow_tables(conn).await?;
         let mut schema = Schema::default();
         let mut raw_tables = Vec::new();
         while let Some(row) = rows.next().await? {
@@ -218,6 +222,7 @@ impl Schema {
                 }
             }
         }
+        drop(rows);
         for (name, sql) in raw_tables {
             let columns = read_columns(conn, &name).await?;
             let foreign_keys = read_foreign_keys(conn, &name).await?;
