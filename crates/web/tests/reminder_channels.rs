@@ -311,12 +311,18 @@ async fn a_server_that_stalls_ends_as_temporary_after_the_timeout() {
     );
 }
 
+/// A loopback port held (bound, not listening) while the socket lives: a connection to it is
+/// refused, and no other test's server can take it meanwhile.
+fn port_nobody_listens_on() -> (tokio::net::TcpSocket, u16) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = socket.local_addr().unwrap().port();
+    (socket, port)
+}
+
 #[tokio::test]
 async fn nothing_listening_is_temporary() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let (_socket, port) = port_nobody_listens_on();
     let mailer = Mailer::new(&format!("smtp://127.0.0.1:{port}?tls=none"), FROM).unwrap();
     let outcome = mailer
         .send_reminder(TO, &digest(), &links(), "<n@crm.example.com>")
@@ -638,10 +644,7 @@ async fn urls_that_are_not_http_are_permanent() {
 
 #[tokio::test]
 async fn nobody_listening_is_temporary_and_the_url_is_not_repeated() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
+    let (_socket, port) = port_nobody_listens_on();
     let url = format!("http://127.0.0.1:{port}/hook/sekret-topic-token");
     let outcome = Pusher::new().ntfy(&url, &digest(), &links()).await;
     assert!(outcome.is_temporary(), "{outcome:?}");
