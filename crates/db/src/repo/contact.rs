@@ -61,6 +61,8 @@ pub struct Contact {
     pub user_id: UserId,
     pub name: String,
     pub relationship: Option<String>,
+    /// A birthday whose year is unknown (a vCard's `--MM-DD`) has the year 1904: it is shown
+    /// and exported without a year, and the person's age is not known.
     pub birthday: Option<NaiveDate>,
     pub industry: Option<String>,
     pub location: Option<String>,
@@ -300,6 +302,7 @@ impl ContactStamps {
 pub struct ContactInput {
     pub name: String,
     pub relationship: Option<String>,
+    /// `YYYY-MM-DD`; the year 1904 means the year is unknown.
     pub birthday: Option<String>,
     pub industry: Option<String>,
     pub location: Option<String>,
