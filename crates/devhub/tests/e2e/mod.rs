@@ -166,25 +166,59 @@ pub fn screenshot_dir() -> PathBuf {
         })
 }
 
-/// The port that chromedriver, started with `--port=0`, says it listens on. Finding a free port
-/// first and passing it raced with the other tests: a driver that found its port taken exited,
-/// and the test then opened its session in another test's driver, which that test stops.
-fn driver_port(stdout: std::process::ChildStdout) -> u16 {
+/// The port that chromedriver, started with `--port=0`, says it listens on; `None` when it
+/// exits without saying (now and then it does, at once, when tests start many at a time).
+/// Finding a free port first and passing it raced with the other tests: a driver that found
+/// its port taken exited, and the test then opened its session in another test's driver,
+/// which that test stops.
+fn driver_port(stdout: std::process::ChildStdout) -> Option<u16> {
     let (tx, rx) = std::sync::mpsc::channel();
     // The driver's output is read to its end, so that the pipe never fills and blocks it.
     std::thread::spawn(move || {
         let mut tx = Some(tx);
+        let mut said = Vec::new();
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             let port = line
                 .split_once("started successfully on port ")
                 .and_then(|(_, port)| port.trim_end_matches('.').parse::<u16>().ok());
-            if let (Some(port), Some(tx)) = (port, tx.take_if(|_| port.is_some())) {
-                let _ = tx.send(port);
+            match (port, tx.take_if(|_| port.is_some())) {
+                (Some(port), Some(tx)) => drop(tx.send(port)),
+                _ if tx.is_some() => said.push(line),
+                _ => {}
             }
         }
+        if tx.is_some() {
+            eprintln!("chromedriver exited without a port: {said:?}");
+        }
     });
-    rx.recv_timeout(Duration::from_secs(30))
-        .expect("chromedriver did not say which port it listens on")
+    rx.recv_timeout(Duration::from_secs(30)).ok()
+}
+
+/// A chromedriver that listens, and its port: a driver that exits without saying which port
+/// it took is started again (five tries).
+fn start_driver() -> (Child, u16) {
+    let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
+    for _ in 0..5 {
+        let mut driver = Command::new(&driver_path)
+            .arg("--port=0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start {driver_path} ({e}): install Debian's chromium and chromium-driver \
+                     (scripts/test does) or set CHROMEDRIVER"
+                )
+            });
+        match driver_port(driver.stdout.take().expect("the driver's output is piped")) {
+            Some(port) => return (driver, port),
+            None => {
+                let _ = driver.kill();
+                let _ = driver.wait();
+            }
+        }
+    }
+    panic!("{driver_path} exited five times without saying which port it listens on")
 }
 
 impl Browser {
@@ -199,19 +233,7 @@ impl Browser {
 
     async fn launch(javascript: bool) -> Browser {
         let (width, height) = (1280, 900);
-        let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-        let mut driver = Command::new(&driver_path)
-            .arg("--port=0")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot start {driver_path} ({e}): install Debian's chromium and chromium-driver \
-                     (scripts/test does) or set CHROMEDRIVER"
-                )
-            });
-        let port = driver_port(driver.stdout.take().expect("the driver's output is piped"));
+        let (driver, port) = start_driver();
         let profile = tempfile::tempdir().unwrap();
         let mut args = vec![
             "--headless".to_string(),
