@@ -173,7 +173,9 @@ impl Db {
         // that refuses the token, or does not answer): one statement reaches it.
         let probe = async {
             let conn = db.conn().await?;
-            conn.query("SELECT 1", ()).await?;
+            // Through the repositories' helper: on a server an answer read whole, where a
+            // cursor's end could meet the connection's next request and interrupt it.
+            crate::repo::query_one(&conn, "SELECT 1", (), |_| Ok(())).await?;
             Ok::<(), Error>(())
         };
         probe.await.map_err(|e| match e {

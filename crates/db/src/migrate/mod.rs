@@ -22,6 +22,7 @@ pub use schema::{Column, ForeignKey, Index, Object, ObjectKind, Schema, Table, M
 
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::repo::query_one;
 
 /// The migrations of the repository, compiled into the binary.
 static EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
@@ -308,14 +309,17 @@ async fn apply_one(conn: &crate::db::PooledConn, migration: &Migration) -> Resul
 /// The migration inside `apply_one`'s transaction: `false` when another process applied it
 /// meanwhile (it waited for the write lock).
 async fn apply_in_transaction(conn: &crate::db::PooledConn, migration: &Migration) -> Result<bool> {
-    let mut rows = conn
-        .query(
-            "SELECT checksum FROM __devhub_migrations WHERE id = ?1",
-            [migration.id],
-        )
-        .await?;
-    if let Some(row) = rows.next().await? {
-        let checksum: String = row.get(0)?;
+    // Reads through the repositories' helpers: on a server each is answered whole (a batch),
+    // where a cursor's end could meet the next statement on the stream and interrupt it
+    // ("SQLite error: interrupted").
+    let recorded = query_one(
+        conn,
+        "SELECT checksum FROM __devhub_migrations WHERE id = ?1",
+        [migration.id],
+        |row| Ok(row.get::<String>(0)?),
+    )
+    .await?;
+    if let Some(checksum) = recorded {
         if checksum != migration.checksum {
             return Err(Error::Migration(format!(
                 "migration {} was applied concurrently with different content",
@@ -324,22 +328,22 @@ async fn apply_in_transaction(conn: &crate::db::PooledConn, migration: &Migratio
         }
         return Ok(false);
     }
-    drop(rows);
     if let Err(e) = conn.execute_batch(&migration.sql).await {
         return Err(Error::Migration(format!(
             "migration {} failed and was rolled back: {e}",
             migration.file_name()
         )));
     }
-    let mut violations = conn.query("PRAGMA foreign_key_check", ()).await?;
-    if let Some(row) = violations.next().await? {
-        let table: String = row.get(0)?;
+    let dangling = query_one(conn, "PRAGMA foreign_key_check", (), |row| {
+        Ok(row.get::<String>(0)?)
+    })
+    .await?;
+    if let Some(table) = dangling {
         return Err(Error::Migration(format!(
             "migration {} was rolled back: it leaves rows in `{table}` that reference missing rows",
             migration.file_name()
         )));
     }
-    drop(violations);
     conn.execute(
         "INSERT INTO __devhub_migrations (id, name, checksum, applied_at) VALUES (?1, ?2, ?3, unixepoch())",
         libsql::params![migration.id, migration.name.clone(), migration.checksum.clone()],
