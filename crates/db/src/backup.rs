@@ -28,6 +28,7 @@ use crate::db::{Db, Tx};
 use crate::error::Error;
 use crate::migrate::{self, Schema};
 use crate::query::Stmt;
+use crate::repo::{query_all, query_one, LocalFile, Runner};
 
 /// What went wrong, and whether it was the caller's request (exit 2) or the work (exit 1).
 #[derive(Debug)]
@@ -295,7 +296,7 @@ async fn open_local(path: &Path, read_only: bool) -> Result<Connection> {
 
 /// A server's snapshot, copied into a fresh local file.
 async fn copy_from_server(primary: &Db, tmp: &Path) -> Result<()> {
-    let dest = open_local(tmp, false).await?;
+    let dest = LocalFile(open_local(tmp, false).await?);
     dest.execute_batch("PRAGMA journal_mode = DELETE; PRAGMA foreign_keys = OFF; BEGIN")
         .await?;
     let source = primary.begin_read().await?;
@@ -317,7 +318,7 @@ async fn copy_from_server(primary: &Db, tmp: &Path) -> Result<()> {
 /// statement (microseconds each), or a unit of work on a server, whose deferred statements go
 /// hundreds per request.
 enum Dest<'a> {
-    Local(&'a Connection),
+    Local(&'a LocalFile),
     /// With the bytes of values deferred since the last request.
     Server(&'a Tx, AtomicUsize),
 }
@@ -356,21 +357,14 @@ impl Dest<'_> {
     }
 
     async fn has_table(&self, name: &str) -> Result<bool> {
-        let conn: &Connection = match self {
-            Dest::Local(conn) => conn,
+        Ok(match self {
+            Dest::Local(conn) => migrate::table_exists(*conn, name).await?,
             Dest::Server(tx, pending) => {
-                tx.flush().await?;
+                // Reading through the unit of work sends what it deferred first.
                 pending.store(0, Ordering::Relaxed);
-                tx
+                migrate::table_exists(*tx, name).await?
             }
-        };
-        let mut rows = conn
-            .query(
-                "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
-                [name],
-            )
-            .await?;
-        Ok(rows.next().await?.is_some())
+        })
     }
 }
 
@@ -392,38 +386,37 @@ struct TableInfo {
 const PAGE: i64 = 1000;
 
 /// Copies the schema and every row of `source` (inside its snapshot) into the empty `dest`.
-async fn copy_database(source: &Connection, dest: &Dest<'_>) -> Result<()> {
-    let mut objects = Vec::new();
-    let mut rows = source
-        .query(
-            "SELECT type, name, sql FROM sqlite_schema \
-             WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid",
-            (),
-        )
-        .await?;
-    while let Some(row) = rows.next().await? {
-        objects.push(SchemaObject {
-            kind: row.get(0)?,
-            name: row.get(1)?,
-            sql: row.get(2)?,
-        });
-    }
-    drop(rows);
-    let mut tables = Vec::new();
-    let mut rows = source
-        .query(
-            "SELECT name, type, wr FROM pragma_table_list WHERE schema = 'main'",
-            (),
-        )
-        .await?;
-    while let Some(row) = rows.next().await? {
-        tables.push(TableInfo {
-            name: row.get(0)?,
-            kind: row.get(1)?,
-            without_rowid: row.get::<i64>(2)? != 0,
-        });
-    }
-    drop(rows);
+///
+/// Every read of `source` is taken whole before the next statement: on a server each is one
+/// batch ([`Runner`]), never a cursor left half-read on the snapshot's stream.
+async fn copy_database(source: &(impl Runner + ?Sized), dest: &Dest<'_>) -> Result<()> {
+    let objects = query_all(
+        source,
+        "SELECT type, name, sql FROM sqlite_schema \
+         WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid",
+        (),
+        |row| {
+            Ok(SchemaObject {
+                kind: row.get(0)?,
+                name: row.get(1)?,
+                sql: row.get(2)?,
+            })
+        },
+    )
+    .await?;
+    let tables = query_all(
+        source,
+        "SELECT name, type, wr FROM pragma_table_list WHERE schema = 'main'",
+        (),
+        |row| {
+            Ok(TableInfo {
+                name: row.get(0)?,
+                kind: row.get(1)?,
+                without_rowid: row.get::<i64>(2)? != 0,
+            })
+        },
+    )
+    .await?;
     let kind_of = |name: &str| {
         tables
             .iter()
@@ -473,13 +466,11 @@ async fn copy_database(source: &Connection, dest: &Dest<'_>) -> Result<()> {
         &["index", "view", "trigger"]
     };
     create_objects(&objects, dest, rest).await?;
-    let version: i64 = {
-        let mut rows = source.query("PRAGMA user_version", ()).await?;
-        match rows.next().await? {
-            Some(row) => row.get(0)?,
-            None => 0,
-        }
-    };
+    let version = query_one(source, "PRAGMA user_version", (), |row| {
+        Ok(row.get::<i64>(0)?)
+    })
+    .await?
+    .unwrap_or(0);
     if version != 0 {
         dest.run(&format!("PRAGMA user_version = {version}"), Vec::new())
             .await?;
@@ -499,20 +490,28 @@ async fn create_objects(objects: &[SchemaObject], dest: &Dest<'_>, kinds: &[&str
 }
 
 /// Copies one table's rows, a page at a time, keeping rowids.
-async fn copy_rows(source: &Connection, dest: &Dest<'_>, table: &TableInfo) -> Result<()> {
+async fn copy_rows(
+    source: &(impl Runner + ?Sized),
+    dest: &Dest<'_>,
+    table: &TableInfo,
+) -> Result<()> {
     // Stored columns only: generated ones are computed again.
     let mut columns = Vec::new();
     let mut pk = Vec::new();
-    let mut rows = source
-        .query(
-            "SELECT name, hidden, pk FROM pragma_table_xinfo(?1) ORDER BY cid",
-            [table.name.as_str()],
-        )
-        .await?;
-    while let Some(row) = rows.next().await? {
-        let name: String = row.get(0)?;
-        let hidden: i64 = row.get(1)?;
-        let key: i64 = row.get(2)?;
+    let stored = query_all(
+        source,
+        "SELECT name, hidden, pk FROM pragma_table_xinfo(?1) ORDER BY cid",
+        [table.name.as_str()],
+        |row| {
+            Ok((
+                row.get::<String>(0)?,
+                row.get::<i64>(1)?,
+                row.get::<i64>(2)?,
+            ))
+        },
+    )
+    .await?;
+    for (name, hidden, key) in stored {
         if hidden == 0 {
             if key > 0 {
                 pk.push((key, ident(&name)));
@@ -520,7 +519,6 @@ async fn copy_rows(source: &Connection, dest: &Dest<'_>, table: &TableInfo) -> R
             columns.push(ident(&name));
         }
     }
-    drop(rows);
     pk.sort();
     let name = ident(&table.name);
     let with_rowid = !table.without_rowid && table.name != "sqlite_sequence";
@@ -566,16 +564,12 @@ async fn copy_rows(source: &Connection, dest: &Dest<'_>, table: &TableInfo) -> R
                 Vec::new(),
             )
         };
-        let mut rows = source.query(&sql, params).await?;
-        let mut page = Vec::new();
-        while let Some(row) = rows.next().await? {
-            let mut values = Vec::with_capacity(width);
-            for i in 0..width {
-                values.push(row.get_value(i as i32)?);
-            }
-            page.push(values);
-        }
-        drop(rows);
+        let page = query_all(source, &sql, params, |row| {
+            (0..width)
+                .map(|i| Ok(row.get_value(i as i32)?))
+                .collect::<crate::error::Result<Vec<Value>>>()
+        })
+        .await?;
         let n = page.len() as i64;
         if with_rowid {
             after = page.last().map(|v| v[0].clone());
@@ -612,7 +606,7 @@ pub async fn verify(file: &Path) -> Result<Summary> {
         )));
     }
     let bad = |what: &str| failed(format!("{} fails verification: {what}", file.display()));
-    let conn = open_local(file, true).await?;
+    let conn = LocalFile(open_local(file, true).await?);
     let mut problems = Vec::new();
     let mut rows = conn
         .query("PRAGMA integrity_check", ())
@@ -745,7 +739,7 @@ async fn restore_to_file(file: &Path, path: &Path) -> Result<()> {
             }
         }
         if meta.len() > 0 {
-            let conn = open_local(path, true).await?;
+            let conn = LocalFile(open_local(path, true).await?);
             let objects = count_objects(&conn).await?;
             if objects > 0 {
                 return Err(Failure::Refused(format!(
@@ -777,19 +771,17 @@ async fn restore_to_file(file: &Path, path: &Path) -> Result<()> {
 }
 
 /// Objects of ours (or anyone's) in a database: not SQLite's or the server's own.
-async fn count_objects(conn: &Connection) -> Result<i64> {
-    let mut rows = conn
-        .query(
-            "SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
-             AND name NOT LIKE 'libsql\\_%' ESCAPE '\\' \
-             AND name NOT LIKE '\\_litestream%' ESCAPE '\\'",
-            (),
-        )
-        .await?;
-    Ok(match rows.next().await? {
-        Some(row) => row.get(0)?,
-        None => 0,
-    })
+async fn count_objects(conn: &(impl Runner + ?Sized)) -> Result<i64> {
+    let n = query_one(
+        conn,
+        "SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
+         AND name NOT LIKE 'libsql\\_%' ESCAPE '\\' \
+         AND name NOT LIKE '\\_litestream%' ESCAPE '\\'",
+        (),
+        |row| Ok(row.get::<i64>(0)?),
+    )
+    .await?;
+    Ok(n.unwrap_or(0))
 }
 
 async fn restore_to_server(file: &Path, target: &Location) -> Result<()> {
@@ -810,7 +802,7 @@ async fn restore_to_server(file: &Path, target: &Location) -> Result<()> {
     }
     // Rows go in table order, not reference order: the foreign keys are checked at the commit.
     tx.execute("PRAGMA defer_foreign_keys = ON", ()).await?;
-    let source = open_local(file, true).await?;
+    let source = LocalFile(open_local(file, true).await?);
     source.execute("BEGIN", ()).await?;
     let copied = copy_database(&source, &Dest::Server(&tx, AtomicUsize::new(0))).await;
     let _ = source.execute("ROLLBACK", ()).await;

@@ -171,20 +171,23 @@ impl Db {
         let db = Db::with(database, primary, reader, location, synchronous);
         // Fail at start, not at the first request, when the database cannot be used (a server
         // that refuses the token, or does not answer): one statement reaches it.
-        let probe = async {
-            let conn = db.conn().await?;
-            // Through the repositories' helper: on a server an answer read whole, where a
-            // cursor's end could meet the connection's next request and interrupt it.
-            crate::repo::query_one(&conn, "SELECT 1", (), |_| Ok(())).await?;
-            Ok::<(), Error>(())
-        };
-        probe.await.map_err(|e| match e {
+        db.ping().await.map_err(|e| match e {
             Error::Database(e) => {
                 Error::Config(format!("cannot use {}: {e}", db.inner.location.describe()))
             }
             other => other,
         })?;
         Ok(db)
+    }
+
+    /// One statement (`SELECT 1`) on a connection of the pool: whether the database answers.
+    ///
+    /// Through the repositories' helper: on a server the answer is read whole, where a cursor's
+    /// end could meet the connection's next request and interrupt it.
+    pub async fn ping(&self) -> Result<()> {
+        let conn = self.conn().await?;
+        crate::repo::query_one(&conn, "SELECT 1", (), |_| Ok(())).await?;
+        Ok(())
     }
 
     /// The pool around an opened `database`.
@@ -1095,19 +1098,6 @@ impl Handle<'_> {
         match self {
             Handle::Pooled(conn) => conn.execute(sql, params).await,
             Handle::Tx(tx) => Ok(Connection::execute(tx, sql, params).await?),
-        }
-    }
-
-    /// `Connection::query`; a write on a pooled connection takes this process's turn
-    /// ([`PooledConn::write_turn`]).
-    pub async fn query(
-        &self,
-        sql: &str,
-        params: impl libsql::params::IntoParams,
-    ) -> Result<libsql::Rows> {
-        match self {
-            Handle::Pooled(conn) => conn.query(sql, params).await,
-            Handle::Tx(tx) => Ok(Connection::query(tx, sql, params).await?),
         }
     }
 }

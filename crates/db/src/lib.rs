@@ -78,6 +78,7 @@ pub use repo::user::{AccountSummary, NewUser, Refusal, Role, User, UserId, UserR
 pub use repo::user_settings::{
     CadenceDays, Preferences, PreferencesInput, TimeZone, UserSettings, UserSettingsRepo,
 };
+pub use repo::Runner;
 
 /// The repositories, on the pool (`db.contacts()`) or inside a unit of work
 /// (`tx.contacts()`); see [`Executor`].

@@ -10,6 +10,7 @@
 
 use crate::db::Db;
 use crate::error::Result;
+use crate::repo::query_one;
 
 /// The full-text indexes, each a contentless FTS5 table.
 pub const SEARCH_INDEXES: [&str; 2] = ["contact_fts", "interaction_fts"];
@@ -27,16 +28,14 @@ pub async fn segments(db: &Db) -> Result<Vec<(&'static str, i64)>> {
     let conn = db.conn().await?;
     let mut out = Vec::new();
     for table in SEARCH_INDEXES {
-        let mut rows = conn
-            .query(
-                &format!("SELECT count(DISTINCT segid) FROM {table}_idx"),
-                (),
-            )
-            .await?;
-        let count = match rows.next().await? {
-            Some(row) => row.get(0)?,
-            None => 0,
-        };
+        let count = query_one(
+            &conn,
+            &format!("SELECT count(DISTINCT segid) FROM {table}_idx"),
+            (),
+            |row| Ok(row.get::<i64>(0)?),
+        )
+        .await?
+        .unwrap_or(0);
         out.push((table, count));
     }
     Ok(out)

@@ -2,6 +2,7 @@
 
 use crate::db::Db;
 use crate::error::Result;
+use crate::repo::query_one;
 
 /// How many accounts the instance has, and how many sessions have not expired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,19 +15,17 @@ pub struct InstanceCounts {
 /// (read from `session_expires_at_idx`).
 pub async fn instance_counts(db: &Db) -> Result<InstanceCounts> {
     let conn = db.conn().await?;
-    let mut rows = conn
-        .query(
-            "SELECT (SELECT count(*) FROM user), \
-             (SELECT count(*) FROM session WHERE expires_at > unixepoch())",
-            (),
-        )
-        .await?;
-    let row = rows
-        .next()
-        .await?
-        .ok_or_else(|| crate::Error::Config("count(*) answered no row".into()))?;
+    let (accounts, active_sessions) = query_one(
+        &conn,
+        "SELECT (SELECT count(*) FROM user), \
+         (SELECT count(*) FROM session WHERE expires_at > unixepoch())",
+        (),
+        |row| Ok((row.get::<i64>(0)?, row.get::<i64>(1)?)),
+    )
+    .await?
+    .ok_or_else(|| crate::Error::Config("count(*) answered no row".into()))?;
     Ok(InstanceCounts {
-        accounts: row.get(0)?,
-        active_sessions: row.get(1)?,
+        accounts,
+        active_sessions,
     })
 }

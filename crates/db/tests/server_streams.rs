@@ -10,6 +10,9 @@ mod common;
 #[path = "common/counting_proxy.rs"]
 mod counting_proxy;
 
+#[path = "common/drizzle.rs"]
+mod drizzle;
+
 use common::{contact, sqld, user};
 use counting_proxy::CountingProxy;
 use devhub_db::{migrate, Db, DbConfig, OpenMode};
@@ -205,5 +208,121 @@ async fn the_drift_check_of_a_schema_of_megabytes_finishes_on_a_server() {
     assert_eq!(
         drift[0].to_string(),
         "view extra_0 exists in the database but not in the migrations"
+    );
+}
+
+/// A cursor's rows come back as its response's body, and sqld keeps the cursor running on the
+/// stream's connection while the client has not read them all; libSQL's client stops at the
+/// last row and leaves the body's end unread. A request sent next on the stream could then
+/// wait for that connection (the start-up hang above) or be interrupted by the cursor's end
+/// ("SQLite error: interrupted" in a migration). So the whole tooling reads answers whole, as
+/// one batch each: schema, migrations, push, adoption, backup, export, health and counts. A
+/// counting proxy sees every request; not one may be a cursor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tooling_reads_whole_answers_on_a_server_never_a_cursor() {
+    if !sqld::own_server_runs_here() {
+        return;
+    }
+    use devhub_db::migrate::push::{self, PushOptions};
+    use devhub_db::migrate::GenerateOptions;
+    use devhub_db::transfer::export::{export_contacts, ContactFormat};
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = sqld::Sqld::start(&dir.path().join("server"));
+    let proxy = CountingProxy::start(server.port).await;
+    let db = open(proxy.url()).await;
+    let migrations = migrate::embedded().unwrap();
+
+    // Migrating, its status and the drift check (`devhub serve` at start, `db status`).
+    assert_eq!(
+        migrate::migrate(&db, &migrations).await.unwrap().len(),
+        migrations.len()
+    );
+    assert!(migrate::migrate(&db, &migrations).await.unwrap().is_empty());
+    assert_eq!(
+        migrate::status(&db, &migrations).await.unwrap().len(),
+        migrations.len()
+    );
+    assert!(migrate::drift(&db, &migrations).await.unwrap().is_empty());
+
+    // Accounts and contacts the CLI reads and changes.
+    let me = user(&db).await;
+    let ada = db.contacts().create(&me.id, &contact("Ada")).await.unwrap();
+    let renamed = db
+        .contacts()
+        .update(&me.id, &ada.id, &contact("Ada Lovelace"))
+        .await
+        .unwrap();
+    assert_eq!(renamed.name, "Ada Lovelace");
+    assert_eq!(db.users().get(&me.id).await.unwrap().id, me.id);
+    assert!(db
+        .users()
+        .find_by_username(&me.username)
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(db.users().list().await.unwrap().len(), 1);
+
+    // Health, the instance's figures and the search indexes' segments.
+    db.ping().await.unwrap();
+    assert_eq!(
+        devhub_db::stats::instance_counts(&db)
+            .await
+            .unwrap()
+            .accounts,
+        1
+    );
+    assert_eq!(
+        devhub_db::search_index::segments(&db).await.unwrap().len(),
+        2
+    );
+
+    // An export, and a backup of the server into a file, which is then checked.
+    let mut vcf = Vec::new();
+    let exported = export_contacts(&db, &me.id, None, ContactFormat::Vcard, &mut vcf)
+        .await
+        .unwrap();
+    assert_eq!(exported, 1);
+    let file = dir.path().join("backup.db");
+    let summary = devhub_db::backup::backup(&db, &file, false).await.unwrap();
+    assert_eq!(summary.rows_of("contact"), Some(1));
+
+    // A push of schema.sql with one table more, then the pushes it recorded.
+    let schema =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../schema.sql")).unwrap();
+    let schema = format!("{schema}\nCREATE TABLE pushed_extra (id INTEGER PRIMARY KEY);\n");
+    let prepared = push::prepare(&db, &schema, &migrations, &GenerateOptions::default())
+        .await
+        .unwrap();
+    push::apply(&db, &prepared, PushOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        push::pushes(&db.conn().await.unwrap()).await.unwrap().len(),
+        1
+    );
+    assert!(proxy.requests() > 100, "the proxy saw the work");
+    assert_eq!(proxy.cursors(), 0, "cursor requests on the server");
+
+    // Adopting a database of the original app, on a server of its own.
+    let original = sqld::Sqld::start(&dir.path().join("original"));
+    let original_proxy = CountingProxy::start(original.port).await;
+    let old = open(original_proxy.url()).await;
+    drizzle::load(&old).await;
+    let adopted = devhub_db::migrate::adopt::adopt(
+        &old,
+        &migrations,
+        &devhub_db::migrate::adopt::AdoptOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        adopted,
+        devhub_db::migrate::adopt::Adoption::Adopted(_)
+    ));
+    assert_eq!(
+        original_proxy.cursors(),
+        0,
+        "cursor requests while adopting"
     );
 }

@@ -32,11 +32,12 @@
 use std::collections::BTreeMap;
 
 use super::{
-    apply_in_transaction, differences, schema_of_migrations, Migration, Schema,
+    apply_in_transaction, differences, schema_of_migrations, table_exists, Migration, Schema,
     CREATE_MIGRATIONS_TABLE, MIGRATIONS_TABLE,
 };
 use crate::db::{Db, PooledConn};
 use crate::error::{Error, Result};
+use crate::repo::{query_all, query_one};
 use crate::validate;
 
 /// Drizzle's bookkeeping table.
@@ -126,18 +127,8 @@ pub enum Origin {
     Other,
 }
 
-async fn table_exists(conn: &libsql::Connection, name: &str) -> Result<bool> {
-    let mut rows = conn
-        .query(
-            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
-            [name],
-        )
-        .await?;
-    Ok(rows.next().await?.is_some())
-}
-
 /// Which kind of database `conn` holds.
-pub async fn origin(conn: &libsql::Connection) -> Result<Origin> {
+pub async fn origin(conn: &PooledConn) -> Result<Origin> {
     if table_exists(conn, MIGRATIONS_TABLE).await? {
         return Ok(Origin::Devhub {
             adopted: table_exists(conn, ADOPTED_TABLE).await?,
@@ -159,7 +150,7 @@ pub fn needs_adoption_message() -> String {
 
 /// Refuses (a one-line [`Error::Config`]) when `conn` holds a database of the original app
 /// that has not been adopted: migrating it would fail on its first `CREATE TABLE`.
-pub async fn refuse_unadopted(conn: &libsql::Connection) -> Result<()> {
+pub async fn refuse_unadopted(conn: &PooledConn) -> Result<()> {
     match origin(conn).await? {
         Origin::Drizzle => Err(Error::Config(needs_adoption_message())),
         _ => Ok(()),
@@ -274,12 +265,13 @@ async fn adopt_in_transaction(
     let before = counts(conn, "").await?;
     let users_before = per_user(conn, "").await?;
     let social = social_link_conversions(conn).await?;
-    let mut names = BTreeMap::new();
-    let mut rows = conn.query("SELECT id, username FROM user", ()).await?;
-    while let Some(row) = rows.next().await? {
-        names.insert(row.get::<String>(0)?, row.get::<String>(1)?);
-    }
-    drop(rows);
+    let names: BTreeMap<String, String> =
+        query_all(conn, "SELECT id, username FROM user", (), |row| {
+            Ok((row.get::<String>(0)?, row.get::<String>(1)?))
+        })
+        .await?
+        .into_iter()
+        .collect();
 
     // Aside: the original tables (their indexes dropped, so no name can clash with devhub's).
     let indexes = strings(
@@ -348,14 +340,15 @@ async fn adopt_in_transaction(
     )
     .await?;
 
-    let mut violations = conn.query("PRAGMA foreign_key_check", ()).await?;
-    if let Some(row) = violations.next().await? {
-        let table: String = row.get(0)?;
+    let dangling = query_one(conn, "PRAGMA foreign_key_check", (), |row| {
+        Ok(row.get::<String>(0)?)
+    })
+    .await?;
+    if let Some(table) = dangling {
         return Err(refuse(format!(
             "rows in `{table}` would reference missing rows"
         )));
     }
-    drop(violations);
 
     // The result is exactly devhub's schema (Drizzle's journal, kept as a record, aside).
     let mut live = Schema::read(conn).await?;
@@ -398,28 +391,20 @@ fn original_names() -> String {
 }
 
 async fn strings(
-    conn: &libsql::Connection,
+    conn: &PooledConn,
     sql: &str,
     params: impl libsql::params::IntoParams,
 ) -> Result<Vec<String>> {
-    let mut rows = conn.query(sql, params).await?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().await? {
-        out.push(row.get::<String>(0)?);
-    }
-    Ok(out)
+    query_all(conn, sql, params, |row| Ok(row.get::<String>(0)?)).await
 }
 
-async fn count(conn: &libsql::Connection, sql: &str) -> Result<i64> {
-    let mut rows = conn.query(sql, ()).await?;
-    match rows.next().await? {
-        Some(row) => Ok(row.get(0)?),
-        None => Ok(0),
-    }
+async fn count(conn: &PooledConn, sql: &str) -> Result<i64> {
+    let n = query_one(conn, sql, (), |row| Ok(row.get::<i64>(0)?)).await?;
+    Ok(n.unwrap_or(0))
 }
 
 /// Refuses what devhub's schema cannot hold, naming it, before anything is changed.
-async fn check_source(conn: &libsql::Connection, report: &mut AdoptReport) -> Result<()> {
+async fn check_source(conn: &PooledConn, report: &mut AdoptReport) -> Result<()> {
     let schema = Schema::read(conn).await?;
     for (table, columns) in ORIGINAL {
         let Some(t) = schema.table(table) else {
@@ -516,7 +501,7 @@ async fn check_source(conn: &libsql::Connection, report: &mut AdoptReport) -> Re
 }
 
 /// Rows per original table, of `prefix` + table.
-async fn counts(conn: &libsql::Connection, prefix: &str) -> Result<Vec<(String, i64)>> {
+async fn counts(conn: &PooledConn, prefix: &str) -> Result<Vec<(String, i64)>> {
     let mut out = Vec::new();
     for (table, _) in ORIGINAL {
         let n = count(conn, &format!("SELECT count(*) FROM \"{prefix}{table}\"")).await?;
@@ -528,7 +513,7 @@ async fn counts(conn: &libsql::Connection, prefix: &str) -> Result<Vec<(String, 
 /// Per user id: (contacts, interactions, backgrounds, contact infos, sessions), read from
 /// the original tables (`""`, before they are renamed) or devhub's (`"new"`).
 async fn per_user(
-    conn: &libsql::Connection,
+    conn: &PooledConn,
     which: &str,
 ) -> Result<BTreeMap<String, (i64, i64, i64, i64, i64)>> {
     let sql = if which.is_empty() {
@@ -554,10 +539,8 @@ async fn per_user(
             (SELECT count(*) FROM session s WHERE s.user_id = u.id) \
          FROM user u"
     };
-    let mut rows = conn.query(sql, ()).await?;
-    let mut out = BTreeMap::new();
-    while let Some(row) = rows.next().await? {
-        out.insert(
+    let rows = query_all(conn, sql, (), |row| {
+        Ok((
             row.get::<String>(0)?,
             (
                 row.get(1)?,
@@ -566,32 +549,32 @@ async fn per_user(
                 row.get(4)?,
                 row.get(5)?,
             ),
-        );
-    }
-    Ok(out)
+        ))
+    })
+    .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// The original `social_links` that need converting: contact info id → devhub's JSON array.
-async fn social_link_conversions(conn: &libsql::Connection) -> Result<BTreeMap<String, String>> {
-    let mut rows = conn
-        .query(
-            "SELECT id, social_links FROM contact_info \
-             WHERE social_links IS NOT NULL AND trim(social_links) != ''",
-            (),
-        )
-        .await?;
-    let mut out = BTreeMap::new();
-    while let Some(row) = rows.next().await? {
-        let id: String = row.get(0)?;
-        let raw: String = match row.get_value(1)? {
-            libsql::Value::Text(t) => t,
-            other => format!("{other:?}"),
-        };
-        if let Some(converted) = convert_social_links(&raw) {
-            out.insert(id, converted);
-        }
-    }
-    Ok(out)
+async fn social_link_conversions(conn: &PooledConn) -> Result<BTreeMap<String, String>> {
+    let rows = query_all(
+        conn,
+        "SELECT id, social_links FROM contact_info \
+         WHERE social_links IS NOT NULL AND trim(social_links) != ''",
+        (),
+        |row| {
+            let raw: String = match row.get_value(1)? {
+                libsql::Value::Text(t) => t,
+                other => format!("{other:?}"),
+            };
+            Ok((row.get::<String>(0)?, raw))
+        },
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, raw)| convert_social_links(&raw).map(|converted| (id, converted)))
+        .collect())
 }
 
 /// devhub's `social_links` (a JSON array of strings) for what the original app stored, or
@@ -668,7 +651,7 @@ impl<'de> serde::Deserialize<'de> for Ordered {
 
 /// Copies every row from the renamed original tables into devhub's, parents first, in their
 /// original order (so the search index is written in increasing rowids).
-async fn copy_rows(conn: &libsql::Connection, social: &BTreeMap<String, String>) -> Result<()> {
+async fn copy_rows(conn: &PooledConn, social: &BTreeMap<String, String>) -> Result<()> {
     let map = serde_json::to_string(social).unwrap_or_else(|_| "{}".into());
     let statements: [(&str, &str); 6] = [
         (
@@ -731,22 +714,26 @@ async fn copy_rows(conn: &libsql::Connection, social: &BTreeMap<String, String>)
 }
 
 async fn adopted_users(
-    conn: &libsql::Connection,
+    conn: &PooledConn,
     counts: &BTreeMap<String, (i64, i64, i64, i64, i64)>,
     original_names: &BTreeMap<String, String>,
 ) -> Result<Vec<AdoptedUser>> {
-    let mut rows = conn
-        .query(
-            "SELECT id, username, password_hash, role FROM user ORDER BY created_at, rowid",
-            (),
-        )
-        .await?;
+    let rows = query_all(
+        conn,
+        "SELECT id, username, password_hash, role FROM user ORDER BY created_at, rowid",
+        (),
+        |row| {
+            Ok((
+                row.get::<String>(0)?,
+                row.get::<String>(1)?,
+                row.get::<String>(2)?,
+                row.get::<String>(3)?,
+            ))
+        },
+    )
+    .await?;
     let mut out = Vec::new();
-    while let Some(row) = rows.next().await? {
-        let id: String = row.get(0)?;
-        let username: String = row.get(1)?;
-        let hash: String = row.get(2)?;
-        let role: String = row.get(3)?;
+    for (id, username, hash, role) in rows {
         let (contacts, interactions, ..) = counts.get(&id).copied().unwrap_or_default();
         out.push(AdoptedUser {
             renamed_from: original_names.get(&id).filter(|o| **o != username).cloned(),

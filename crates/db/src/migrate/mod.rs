@@ -12,7 +12,6 @@ pub mod sqltext;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use libsql::Connection;
 use sha2::{Digest, Sha256};
 
 pub use drift::{drift, Drift, DriftKind, DriftObject};
@@ -22,7 +21,7 @@ pub use schema::{Column, ForeignKey, Index, Object, ObjectKind, Schema, Table, M
 
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::repo::query_one;
+use crate::repo::{query_all, query_one, Runner};
 
 /// The migrations of the repository, compiled into the binary.
 static EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
@@ -156,37 +155,41 @@ const CREATE_MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS __devhub_migra
     applied_at INTEGER NOT NULL DEFAULT (unixepoch())
 )";
 
-async fn migrations_table_exists(conn: &Connection) -> Result<bool> {
-    let mut rows = conn
-        .query(
-            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
-            [MIGRATIONS_TABLE],
-        )
-        .await?;
-    Ok(rows.next().await?.is_some())
+async fn migrations_table_exists(conn: &(impl Runner + ?Sized)) -> Result<bool> {
+    table_exists(conn, MIGRATIONS_TABLE).await
+}
+
+/// Whether the database behind `conn` has the table `name`.
+pub(crate) async fn table_exists(conn: &(impl Runner + ?Sized), name: &str) -> Result<bool> {
+    let found = query_one(
+        conn,
+        "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+        [name],
+        |_| Ok(()),
+    )
+    .await?;
+    Ok(found.is_some())
 }
 
 /// The migrations recorded in the database (none when it has never been migrated).
-pub async fn applied(conn: &Connection) -> Result<Vec<AppliedMigration>> {
+pub async fn applied(conn: &(impl Runner + ?Sized)) -> Result<Vec<AppliedMigration>> {
     if !migrations_table_exists(conn).await? {
         return Ok(Vec::new());
     }
-    let mut rows = conn
-        .query(
-            "SELECT id, name, checksum, applied_at FROM __devhub_migrations ORDER BY id",
-            (),
-        )
-        .await?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().await? {
-        out.push(AppliedMigration {
-            id: row.get(0)?,
-            name: row.get(1)?,
-            checksum: row.get(2)?,
-            applied_at: crate::row::timestamp(row.get(3)?, "applied_at")?,
-        });
-    }
-    Ok(out)
+    query_all(
+        conn,
+        "SELECT id, name, checksum, applied_at FROM __devhub_migrations ORDER BY id",
+        (),
+        |row| {
+            Ok(AppliedMigration {
+                id: row.get(0)?,
+                name: row.get(1)?,
+                checksum: row.get(2)?,
+                applied_at: crate::row::timestamp(row.get(3)?, "applied_at")?,
+            })
+        },
+    )
+    .await
 }
 
 /// Every migration, known or recorded, with its state.

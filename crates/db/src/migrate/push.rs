@@ -7,14 +7,16 @@
 //! migrations as applied when the database already is what they produce.
 
 use chrono::{DateTime, Utc};
-use libsql::Connection;
 use sha2::{Digest, Sha256};
 
 use super::generate::{differences, plan, GenerateOptions, Plan};
 use super::schema::Schema;
-use super::{applied, schema_of_migrations, schema_of_sql, verify_applied, Migration};
-use crate::db::Db;
+use super::{
+    applied, schema_of_migrations, schema_of_sql, table_exists, verify_applied, Migration,
+};
+use crate::db::{Db, PooledConn};
 use crate::error::{Error, Result};
+use crate::repo::{query_all, query_one, Runner};
 
 /// The bookkeeping table of `db push` (never in schema.sql: its name starts with `__devhub_`).
 pub const PUSH_TABLE: &str = "__devhub_push";
@@ -30,7 +32,7 @@ const CREATE_PUSH_TABLE: &str = "CREATE TABLE IF NOT EXISTS __devhub_push (
 
 /// The live schema of the database behind `conn`, without devhub's bookkeeping tables
 /// (`__devhub_*`), which schema.sql never holds.
-pub async fn live_schema(conn: &Connection) -> Result<Schema> {
+pub async fn live_schema(conn: &(impl Runner + ?Sized)) -> Result<Schema> {
     let mut schema = Schema::read(conn).await?;
     let ours = |name: &str| name.to_ascii_lowercase().starts_with("__devhub_");
     schema.tables.retain(|t| !ours(&t.name));
@@ -228,7 +230,7 @@ pub async fn apply(db: &Db, prepared: &PushPlan, options: PushOptions) -> Result
     Ok(record)
 }
 
-async fn apply_in_transaction(conn: &Connection, prepared: &PushPlan) -> Result<PushRecord> {
+async fn apply_in_transaction(conn: &PooledConn, prepared: &PushPlan) -> Result<PushRecord> {
     if live_schema(conn).await? != prepared.live {
         return Err(Error::Migration(
             "the database changed while the push was being prepared: nothing pushed; run it again"
@@ -243,14 +245,15 @@ async fn apply_in_transaction(conn: &Connection, prepared: &PushPlan) -> Result<
             )));
         }
     }
-    let mut violations = conn.query("PRAGMA foreign_key_check", ()).await?;
-    if let Some(row) = violations.next().await? {
-        let table: String = row.get(0)?;
+    let dangling = query_one(conn, "PRAGMA foreign_key_check", (), |row| {
+        Ok(row.get::<String>(0)?)
+    })
+    .await?;
+    if let Some(table) = dangling {
         return Err(Error::Migration(format!(
             "push was rolled back: it leaves rows in `{table}` that reference missing rows"
         )));
     }
-    drop(violations);
     let left = differences(&live_schema(conn).await?, &prepared.desired);
     if !left.is_empty() {
         return Err(Error::Migration(format!(
@@ -260,23 +263,20 @@ async fn apply_in_transaction(conn: &Connection, prepared: &PushPlan) -> Result<
     }
     conn.execute(CREATE_PUSH_TABLE, ()).await?;
     let last_migration = prepared.last_migration.as_ref().map_or(0, |(id, _)| *id);
-    let mut rows = conn
-        .query(
-            "INSERT INTO __devhub_push (pushed_at, schema_checksum, statements, last_migration) \
-             VALUES (unixepoch(), ?1, ?2, ?3) \
-             RETURNING id, pushed_at, schema_checksum, statements, last_migration, resolved_at",
-            libsql::params![
-                prepared.schema_checksum.clone(),
-                prepared.plan.statements.join("\n"),
-                last_migration
-            ],
-        )
-        .await?;
-    let row = rows
-        .next()
-        .await?
-        .ok_or_else(|| Error::Migration("the push record was not written".into()))?;
-    record_of(&row)
+    query_one(
+        conn,
+        "INSERT INTO __devhub_push (pushed_at, schema_checksum, statements, last_migration) \
+         VALUES (unixepoch(), ?1, ?2, ?3) \
+         RETURNING id, pushed_at, schema_checksum, statements, last_migration, resolved_at",
+        libsql::params![
+            prepared.schema_checksum.clone(),
+            prepared.plan.statements.join("\n"),
+            last_migration
+        ],
+        record_of,
+    )
+    .await?
+    .ok_or_else(|| Error::Migration("the push record was not written".into()))
 }
 
 fn first_line(statement: &str) -> &str {
@@ -297,38 +297,28 @@ fn record_of(row: &libsql::Row) -> Result<PushRecord> {
     })
 }
 
-async fn push_table_exists(conn: &Connection) -> Result<bool> {
-    let mut rows = conn
-        .query(
-            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1",
-            [PUSH_TABLE],
-        )
-        .await?;
-    Ok(rows.next().await?.is_some())
+async fn push_table_exists(conn: &(impl Runner + ?Sized)) -> Result<bool> {
+    table_exists(conn, PUSH_TABLE).await
 }
 
 /// Every push recorded in the database, oldest first (none when it was never pushed).
-pub async fn pushes(conn: &Connection) -> Result<Vec<PushRecord>> {
+pub async fn pushes(conn: &(impl Runner + ?Sized)) -> Result<Vec<PushRecord>> {
     if !push_table_exists(conn).await? {
         return Ok(Vec::new());
     }
-    let mut rows = conn
-        .query(
-            "SELECT id, pushed_at, schema_checksum, statements, last_migration, resolved_at \
-             FROM __devhub_push ORDER BY id",
-            (),
-        )
-        .await?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().await? {
-        out.push(record_of(&row)?);
-    }
-    Ok(out)
+    query_all(
+        conn,
+        "SELECT id, pushed_at, schema_checksum, statements, last_migration, resolved_at \
+         FROM __devhub_push ORDER BY id",
+        (),
+        record_of,
+    )
+    .await
 }
 
 /// The latest push that no migration accounts for yet: the database is ahead of its
 /// migrations since then.
-pub async fn unresolved_push(conn: &Connection) -> Result<Option<PushRecord>> {
+pub async fn unresolved_push(conn: &(impl Runner + ?Sized)) -> Result<Option<PushRecord>> {
     Ok(pushes(conn)
         .await?
         .into_iter()
@@ -355,7 +345,10 @@ pub fn pushed_message(push: &PushRecord, pending: usize) -> String {
 
 /// The refusal of the runner: `Some(message)` when `pending` migrations would run on a
 /// database changed by `db push` since its last migration.
-pub(crate) async fn refuse_pushed(conn: &Connection, pending: usize) -> Result<Option<String>> {
+pub(crate) async fn refuse_pushed(
+    conn: &(impl Runner + ?Sized),
+    pending: usize,
+) -> Result<Option<String>> {
     if pending == 0 {
         return Ok(None);
     }

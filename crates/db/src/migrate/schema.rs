@@ -1,10 +1,9 @@
 //! What a database's schema is, read back from SQLite itself (`sqlite_schema` and the
 //! `pragma_*` table-valued functions), so that two schemas can be compared.
 
-use libsql::Connection;
-
 use super::sqltext::{normalize, table_body};
 use crate::error::{Error, Result};
+use crate::repo::{query_all, Runner};
 
 /// The bookkeeping table of the migration runner; not part of any declared schema.
 pub const MIGRATIONS_TABLE: &str = "__devhub_migrations";
@@ -170,27 +169,33 @@ impl Schema {
     /// Reads the schema of the database behind `conn`: devhub's bookkeeping tables
     /// (`__devhub_migrations`, `__devhub_push`, …) are not part of it.
     ///
-    /// On a server, a connection is one stream, and a stream takes one request at a time: a
-    /// read's rows arrive as the response's body, so nothing else is sent on the connection
-    /// until they are all read (a request sent earlier can leave both waiting for good).
-    pub async fn read(conn: &Connection) -> Result<Schema> {
+    /// Each read is taken whole before the next goes out. On a server, sqld hands a cursor's
+    /// stream back as soon as the cursor starts, while the cursor keeps the stream's database
+    /// connection until its rows are read: a request sent on the stream meanwhile waits for
+    /// that connection, and the cursor for the client, for good (a schema of megabytes did
+    /// that every time). Through [`Runner`] a read on a server is one batch, answered whole.
+    pub async fn read(conn: &(impl Runner + ?Sized)) -> Result<Schema> {
         let shadow = shadow_tables(conn).await?;
-        let mut rows = conn
-            .query(
-                "SELECT type, name, tbl_name, sql FROM sqlite_schema \
-                 WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name != ?1 \
-                 AND tbl_name NOT LIKE '\\_\\_devhub\\_%' ESCAPE '\\' \
-                 ORDER BY rowid",
-                [MIGRATIONS_TABLE],
-            )
-            .await?;
+        let rows = query_all(
+            conn,
+            "SELECT type, name, tbl_name, sql FROM sqlite_schema \
+             WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name != ?1 \
+             AND tbl_name NOT LIKE '\\_\\_devhub\\_%' ESCAPE '\\' \
+             ORDER BY rowid",
+            [MIGRATIONS_TABLE],
+            |row| {
+                Ok((
+                    row.get::<String>(0)?,
+                    row.get::<String>(1)?,
+                    row.get::<String>(2)?,
+                    row.get::<Option<String>>(3)?,
+                ))
+            },
+        )
+        .await?;
         let mut schema = Schema::default();
         let mut raw_tables = Vec::new();
-        while let Some(row) = rows.next().await? {
-            let kind: String = row.get(0)?;
-            let name: String = row.get(1)?;
-            let table: String = row.get(2)?;
-            let sql: Option<String> = row.get(3)?;
+        for (kind, name, table, sql) in rows {
             let object = |kind, sql: String| Object {
                 kind,
                 normalized: normalize(&sql),
@@ -222,7 +227,6 @@ impl Schema {
                 }
             }
         }
-        drop(rows);
         for (name, sql) in raw_tables {
             let columns = read_columns(conn, &name).await?;
             let foreign_keys = read_foreign_keys(conn, &name).await?;
@@ -240,57 +244,49 @@ impl Schema {
 
 /// The shadow tables of the database's virtual tables (an FTS5 index keeps its data in
 /// `<name>_data`, `_idx`, `_content`, `_docsize` and `_config`), lowercased.
-async fn shadow_tables(conn: &Connection) -> Result<Vec<String>> {
-    let mut rows = conn
-        .query(
-            "SELECT lower(name) FROM pragma_table_list WHERE type = 'shadow'",
-            (),
-        )
-        .await?;
-    let mut names = Vec::new();
-    while let Some(row) = rows.next().await? {
-        names.push(row.get::<String>(0)?);
-    }
-    Ok(names)
+async fn shadow_tables(conn: &(impl Runner + ?Sized)) -> Result<Vec<String>> {
+    query_all(
+        conn,
+        "SELECT lower(name) FROM pragma_table_list WHERE type = 'shadow'",
+        (),
+        |row| Ok(row.get::<String>(0)?),
+    )
+    .await
 }
 
-async fn read_columns(conn: &Connection, table: &str) -> Result<Vec<Column>> {
-    let mut rows = conn
-        .query(
-            "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1) ORDER BY cid",
-            [table],
-        )
-        .await?;
-    let mut columns = Vec::new();
-    while let Some(row) = rows.next().await? {
-        columns.push(Column {
-            name: row.get(0)?,
-            decl_type: row.get(1)?,
-            not_null: row.get::<i64>(2)? != 0,
-            default: row.get(3)?,
-            primary_key: row.get(4)?,
-        });
-    }
-    Ok(columns)
+async fn read_columns(conn: &(impl Runner + ?Sized), table: &str) -> Result<Vec<Column>> {
+    query_all(
+        conn,
+        "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1) ORDER BY cid",
+        [table],
+        |row| {
+            Ok(Column {
+                name: row.get(0)?,
+                decl_type: row.get(1)?,
+                not_null: row.get::<i64>(2)? != 0,
+                default: row.get(3)?,
+                primary_key: row.get(4)?,
+            })
+        },
+    )
+    .await
 }
 
-async fn read_foreign_keys(conn: &Connection, table: &str) -> Result<Vec<ForeignKey>> {
-    let mut rows = conn
-        .query(
-            "SELECT \"from\", \"table\", \"to\", on_update, on_delete \
-             FROM pragma_foreign_key_list(?1) ORDER BY id, seq",
-            [table],
-        )
-        .await?;
-    let mut keys = Vec::new();
-    while let Some(row) = rows.next().await? {
-        keys.push(ForeignKey {
-            from: row.get(0)?,
-            table: row.get(1)?,
-            to: row.get(2)?,
-            on_update: row.get(3)?,
-            on_delete: row.get(4)?,
-        });
-    }
-    Ok(keys)
+async fn read_foreign_keys(conn: &(impl Runner + ?Sized), table: &str) -> Result<Vec<ForeignKey>> {
+    query_all(
+        conn,
+        "SELECT \"from\", \"table\", \"to\", on_update, on_delete \
+         FROM pragma_foreign_key_list(?1) ORDER BY id, seq",
+        [table],
+        |row| {
+            Ok(ForeignKey {
+                from: row.get(0)?,
+                table: row.get(1)?,
+                to: row.get(2)?,
+                on_update: row.get(3)?,
+                on_delete: row.get(4)?,
+            })
+        },
+    )
+    .await
 }

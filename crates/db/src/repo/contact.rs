@@ -621,25 +621,23 @@ impl<'e> ContactRepo<'e> {
     pub async fn update(&self, user: &UserId, id: &ContactId, new: &NewContact) -> Result<Contact> {
         let conn = self.ex.conn().await?;
         let at = now().timestamp();
-        let mut rows = conn
-            .query(
-                &format!(
-                    "UPDATE contact SET ({WRITTEN}) = (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10), \
-                     last_update = ?11, updated_at = ?11 \
-                     WHERE id = ?1 AND user_id = ?2 RETURNING {COLUMNS}"
-                ),
-                params_from_iter(
-                    [id.into(), user.into()]
-                        .into_iter()
-                        .chain(new.values())
-                        .chain([Value::Integer(at)]),
-                ),
-            )
-            .await?;
-        match rows.next().await? {
-            Some(row) => Contact::from_row(&row),
-            None => Err(Error::NotFound),
-        }
+        query_one(
+            &conn,
+            &format!(
+                "UPDATE contact SET ({WRITTEN}) = (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10), \
+                 last_update = ?11, updated_at = ?11 \
+                 WHERE id = ?1 AND user_id = ?2 RETURNING {COLUMNS}"
+            ),
+            params_from_iter(
+                [id.into(), user.into()]
+                    .into_iter()
+                    .chain(new.values())
+                    .chain([Value::Integer(at)]),
+            ),
+            Contact::from_row,
+        )
+        .await?
+        .ok_or(Error::NotFound)
     }
 
     /// Fills the blanks of the user's contact `id` from `new`, never overwriting a value; VIP
@@ -720,19 +718,17 @@ impl<'e> ContactRepo<'e> {
         value: Value,
     ) -> Result<Contact> {
         let conn = self.ex.conn().await?;
-        let mut rows = conn
-            .query(
-                &format!(
-                    "UPDATE contact SET {column} = ?3, last_update = ?4, updated_at = ?4 \
-                     WHERE id = ?1 AND user_id = ?2 RETURNING {COLUMNS}"
-                ),
-                params![id, user, value, now().timestamp()],
-            )
-            .await?;
-        match rows.next().await? {
-            Some(row) => Contact::from_row(&row),
-            None => Err(Error::NotFound),
-        }
+        query_one(
+            &conn,
+            &format!(
+                "UPDATE contact SET {column} = ?3, last_update = ?4, updated_at = ?4 \
+                 WHERE id = ?1 AND user_id = ?2 RETURNING {COLUMNS}"
+            ),
+            params![id, user, value, now().timestamp()],
+            Contact::from_row,
+        )
+        .await?
+        .ok_or(Error::NotFound)
     }
 
     /// Deletes the contact and, through the schema's cascades, its interactions, background,

@@ -37,7 +37,12 @@ use crate::error::Result;
 /// What a repository statement runs on: a connection, or a unit of work, which prepares each
 /// statement once and reuses it (bulk writes such as an import, a restore or the demo seed
 /// pay for parsing each SQL text once).
-pub(crate) trait Runner: Sync {
+///
+/// Public so that the schema tooling (`migrate::applied`, `Schema::read`, …) can read through
+/// a pooled connection or a transaction alike: the runner knows where it points, so a read on
+/// a server is answered whole (a batch) and never left as a half-read cursor on the stream.
+/// Sealed: only this crate's connections and units of work are runners.
+pub trait Runner: Sync + sealed::Sealed {
     fn connection(&self) -> &Connection;
 
     /// The unit of work this runs in, if any.
@@ -45,8 +50,9 @@ pub(crate) trait Runner: Sync {
         None
     }
 
-    /// The pooled connection underneath, whose prepared statements to reuse.
-    fn pooled(&self) -> &PooledConn;
+    /// The pooled connection underneath, whose prepared statements to reuse (none for a
+    /// [`LocalFile`]'s connection of its own).
+    fn pooled(&self) -> Option<&PooledConn>;
 
     /// On a server without a replica, where each request is a round trip.
     fn is_remote(&self) -> bool {
@@ -54,12 +60,21 @@ pub(crate) trait Runner: Sync {
     }
 }
 
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for crate::db::PooledConn {}
+    impl Sealed for crate::db::Tx {}
+    impl Sealed for crate::db::Handle<'_> {}
+    impl Sealed for crate::db::Scope<'_> {}
+    impl Sealed for super::LocalFile {}
+}
+
 impl Runner for PooledConn {
     fn connection(&self) -> &Connection {
         self
     }
-    fn pooled(&self) -> &PooledConn {
-        self
+    fn pooled(&self) -> Option<&PooledConn> {
+        Some(self)
     }
     fn is_remote(&self) -> bool {
         self.location().is_remote()
@@ -70,8 +85,8 @@ impl Runner for Tx {
     fn connection(&self) -> &Connection {
         self
     }
-    fn pooled(&self) -> &PooledConn {
-        self.pooled_conn()
+    fn pooled(&self) -> Option<&PooledConn> {
+        Some(self.pooled_conn())
     }
     fn unit(&self) -> Option<&Tx> {
         Some(self)
@@ -85,11 +100,11 @@ impl Runner for Handle<'_> {
     fn connection(&self) -> &Connection {
         self
     }
-    fn pooled(&self) -> &PooledConn {
-        match self {
+    fn pooled(&self) -> Option<&PooledConn> {
+        Some(match self {
             Handle::Tx(tx) => tx.pooled_conn(),
             Handle::Pooled(conn) => conn,
-        }
+        })
     }
     fn unit(&self) -> Option<&Tx> {
         match self {
@@ -109,7 +124,7 @@ impl Runner for Scope<'_> {
     fn connection(&self) -> &Connection {
         self
     }
-    fn pooled(&self) -> &PooledConn {
+    fn pooled(&self) -> Option<&PooledConn> {
         Runner::pooled(&**self)
     }
     fn unit(&self) -> Option<&Tx> {
@@ -117,6 +132,26 @@ impl Runner for Scope<'_> {
     }
     fn is_remote(&self) -> bool {
         Runner::is_remote(&**self)
+    }
+}
+
+/// A connection of its own (outside any pool) to a local SQLite file, such as a backup being
+/// checked: its reads are cursors, which on a local file leave nothing behind.
+pub(crate) struct LocalFile(pub Connection);
+
+impl std::ops::Deref for LocalFile {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.0
+    }
+}
+
+impl Runner for LocalFile {
+    fn connection(&self) -> &Connection {
+        &self.0
+    }
+    fn pooled(&self) -> Option<&PooledConn> {
+        None
     }
 }
 
@@ -141,7 +176,7 @@ pub(crate) async fn with_rows<T>(
             None => Err(crate::Error::Config(format!("no answer to {sql}"))),
         };
     }
-    let statement = conn.pooled().statement(sql).await?;
+    let statement = prepared(conn, sql).await?;
     let mut rows = match &statement {
         Some(stmt) => {
             stmt.reset();
@@ -167,7 +202,8 @@ pub(crate) async fn execute(
 ) -> Result<u64> {
     settle(conn).await?;
     let _turn = write_turn(conn, sql).await;
-    let changed = match conn.pooled().statement(sql).await? {
+    let statement = prepared(conn, sql).await?;
+    let changed = match statement {
         Some(stmt) => {
             stmt.reset();
             let done = stmt.execute(params).await;
@@ -179,6 +215,18 @@ pub(crate) async fn execute(
     Ok(changed)
 }
 
+/// The pooled connection's prepared statement for `sql` (`None` off a local file, or on a
+/// connection outside the pool).
+async fn prepared(
+    conn: &(impl Runner + ?Sized),
+    sql: &str,
+) -> Result<Option<std::sync::Arc<libsql::Statement>>> {
+    match conn.pooled() {
+        Some(pooled) => pooled.statement(sql).await,
+        None => Ok(None),
+    }
+}
+
 /// This process's turn to write `sql` outside a unit of work ([`PooledConn::write_turn`]).
 async fn write_turn(
     conn: &(impl Runner + ?Sized),
@@ -186,7 +234,7 @@ async fn write_turn(
 ) -> Option<tokio::sync::OwnedSemaphorePermit> {
     match conn.unit() {
         Some(_) => None,
-        None => conn.pooled().write_turn(sql).await,
+        None => conn.pooled()?.write_turn(sql).await,
     }
 }
 

@@ -284,26 +284,27 @@ impl<'e> UserRepo<'e> {
 
     pub async fn get(&self, id: &UserId) -> Result<User> {
         let conn = self.ex.conn().await?;
-        let mut rows = conn
-            .query(&format!("SELECT {COLUMNS} FROM user WHERE id = ?1"), [id])
-            .await?;
-        match rows.next().await? {
-            Some(row) => User::from_row(&row),
-            None => Err(Error::NotFound),
-        }
+        query_one(
+            &conn,
+            &format!("SELECT {COLUMNS} FROM user WHERE id = ?1"),
+            [id],
+            User::from_row,
+        )
+        .await?
+        .ok_or(Error::NotFound)
     }
 
     /// Looks an account up by username (as typed: trimmed and lowercased first).
     pub async fn find_by_username(&self, username: &str) -> Result<Option<User>> {
         let username = username.trim().to_ascii_lowercase();
         let conn = self.ex.conn().await?;
-        let mut rows = conn
-            .query(
-                &format!("SELECT {COLUMNS} FROM user WHERE username = ?1"),
-                [username],
-            )
-            .await?;
-        rows.next().await?.map(|r| User::from_row(&r)).transpose()
+        query_one(
+            &conn,
+            &format!("SELECT {COLUMNS} FROM user WHERE username = ?1"),
+            [username],
+            User::from_row,
+        )
+        .await
     }
 
     pub async fn update_password_hash(&self, id: &UserId, password_hash: &str) -> Result<()> {
@@ -338,14 +339,13 @@ impl<'e> UserRepo<'e> {
     /// All accounts by username (for the CLI; there are few).
     pub async fn list(&self) -> Result<Vec<User>> {
         let conn = self.ex.conn().await?;
-        let mut rows = conn
-            .query(&format!("SELECT {COLUMNS} FROM user ORDER BY username"), ())
-            .await?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().await? {
-            out.push(User::from_row(&row)?);
-        }
-        Ok(out)
+        query_all(
+            &conn,
+            &format!("SELECT {COLUMNS} FROM user ORDER BY username"),
+            (),
+            User::from_row,
+        )
+        .await
     }
 
     /// Registers an account through the register page: the registration mode (the instance

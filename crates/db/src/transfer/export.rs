@@ -213,16 +213,19 @@ pub async fn export_contacts(
     loop {
         let mut chunk_values = values.clone();
         chunk_values.push(libsql::Value::Integer(after));
-        let mut rows = tx.query(&sql, params_from_iter(chunk_values)).await?;
-        let mut contacts = Vec::new();
-        while let Some(row) = rows.next().await? {
-            let mut r = Reader::new(&row);
+        // Each chunk read whole (on a server, one batch) before the photos are read.
+        let rows = crate::repo::query_all(&tx, &sql, params_from_iter(chunk_values), |row| {
+            let mut r = Reader::new(row);
             let contact = ExportedContact::read(&mut r)?;
             let has_photo = r.integer()? != 0;
+            Ok((contact, has_photo, r.integer()?))
+        })
+        .await?;
+        let mut contacts = Vec::with_capacity(rows.len());
+        for (contact, has_photo, n) in rows {
             contacts.push((contact, has_photo));
-            after = r.integer()?;
+            after = n;
         }
-        drop(rows);
         if contacts.is_empty() {
             break;
         }

@@ -12,9 +12,16 @@ use tokio::net::{TcpListener, TcpStream};
 /// A running proxy; it stops with the test's runtime.
 pub struct CountingProxy {
     pub port: u16,
-    requests: Arc<AtomicU64>,
+    counts: Arc<Counts>,
+}
+
+#[derive(Default)]
+struct Counts {
+    requests: AtomicU64,
     /// Those that opened a stream on the server (no baton: the server opens a connection).
-    new_streams: Arc<AtomicU64>,
+    new_streams: AtomicU64,
+    /// Hrana cursors (`POST /v3/cursor`): a read whose rows come back as the response's body.
+    cursors: AtomicU64,
 }
 
 impl CountingProxy {
@@ -22,12 +29,11 @@ impl CountingProxy {
     pub async fn start(upstream: u16) -> CountingProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let requests = Arc::new(AtomicU64::new(0));
-        let new_streams = Arc::new(AtomicU64::new(0));
-        let counters = (requests.clone(), new_streams.clone());
+        let counts = Arc::new(Counts::default());
+        let counters = Arc::clone(&counts);
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                let counters = counters.clone();
+                let counters = Arc::clone(&counters);
                 tokio::spawn(async move {
                     if let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)).await {
                         let _ = forward(client, server, counters).await;
@@ -35,11 +41,7 @@ impl CountingProxy {
                 });
             }
         });
-        CountingProxy {
-            port,
-            requests,
-            new_streams,
-        }
+        CountingProxy { port, counts }
     }
 
     /// The URL a client uses to reach the server through the proxy.
@@ -49,22 +51,23 @@ impl CountingProxy {
 
     /// Requests forwarded so far.
     pub fn requests(&self) -> u64 {
-        self.requests.load(Ordering::SeqCst)
+        self.counts.requests.load(Ordering::SeqCst)
     }
 
     /// Requests forwarded so far that opened a stream (Hrana's `"baton":null`).
     pub fn new_streams(&self) -> u64 {
-        self.new_streams.load(Ordering::SeqCst)
+        self.counts.new_streams.load(Ordering::SeqCst)
+    }
+
+    /// Cursor requests forwarded so far.
+    pub fn cursors(&self) -> u64 {
+        self.counts.cursors.load(Ordering::SeqCst)
     }
 }
 
 /// Copies responses back as they come, and requests forward one at a time, counting each
 /// (HTTP/1.1 with `Content-Length` bodies, which is what the libSQL client sends).
-async fn forward(
-    client: TcpStream,
-    server: TcpStream,
-    (counter, new_streams): (Arc<AtomicU64>, Arc<AtomicU64>),
-) -> std::io::Result<()> {
+async fn forward(client: TcpStream, server: TcpStream, counts: Arc<Counts>) -> std::io::Result<()> {
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
     tokio::spawn(async move {
@@ -102,9 +105,12 @@ async fn forward(
             }
             buffer.extend_from_slice(&chunk[..n]);
         }
-        counter.fetch_add(1, Ordering::SeqCst);
+        counts.requests.fetch_add(1, Ordering::SeqCst);
         if find(&buffer[head_end..head_end + length], b"\"baton\":null").is_some() {
-            new_streams.fetch_add(1, Ordering::SeqCst);
+            counts.new_streams.fetch_add(1, Ordering::SeqCst);
+        }
+        if head.starts_with("post /v3/cursor") || head.starts_with("post /v2/cursor") {
+            counts.cursors.fetch_add(1, Ordering::SeqCst);
         }
         let rest = buffer.split_off(head_end + length);
         server_write.write_all(&buffer).await?;
