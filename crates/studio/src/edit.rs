@@ -10,7 +10,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
-use libsql::{Connection, Value};
+use libsql::Value;
 
 use crate::cells::{blob_summary, group_thousands, value_text};
 use crate::error::StudioError;
@@ -135,7 +135,7 @@ fn is_long_text_name(name: &str) -> bool {
 
 /// The rows of a small referenced table, as select options (`None` when it is not small).
 async fn reference_options(
-    conn: &Connection,
+    conn: &devhub_db::PooledConn,
     catalog: &Catalog,
     table: &Table,
     column: &Column,
@@ -200,7 +200,7 @@ enum Source<'a> {
 }
 
 async fn build_fields(
-    conn: &Connection,
+    conn: &devhub_db::PooledConn,
     catalog: &Catalog,
     table: &Table,
     source: Source<'_>,
@@ -402,28 +402,30 @@ async fn write(
     sql: &str,
     params: Vec<Value>,
 ) -> Result<Result<Option<Vec<Value>>, String>, StudioError> {
-    let tx = conn
-        .transaction_with_behavior(libsql::TransactionBehavior::Immediate)
-        .await?;
-    match fetch(&tx, sql, params).await {
-        Ok(rows) => match tx.commit().await {
-            Ok(()) => Ok(Ok(rows.into_iter().next())),
-            Err(e) => Ok(Err(db_message(&e))),
-        },
-        Err(StudioError::Database(e)) => {
-            let _ = tx.rollback().await;
-            Ok(Err(db_message(&e)))
-        }
-        Err(other) => {
-            let _ = tx.rollback().await;
-            Err(other)
-        }
+    // A transaction begun by hand, so that the write's answer is read through the pooled
+    // connection (on a server, whole: one batch).
+    let db = conn.connection();
+    db.execute("BEGIN IMMEDIATE", ()).await?;
+    let written = fetch(conn, sql, params).await;
+    let committed = match &written {
+        Ok(_) => Some(db.execute("COMMIT", ()).await),
+        Err(_) => None,
+    };
+    if !matches!(committed, Some(Ok(_))) {
+        let _ = db.execute("ROLLBACK", ()).await;
+    }
+    match (written, committed) {
+        (Ok(rows), Some(Ok(_))) => Ok(Ok(rows.into_iter().next())),
+        (_, Some(Err(e))) => Ok(Err(db_message(&e))),
+        (Err(StudioError::Database(e)), _) => Ok(Err(db_message(&e))),
+        (Err(other), _) => Err(other),
+        (Ok(_), None) => unreachable!("a write that succeeded is committed"),
     }
 }
 
 #[allow(clippy::too_many_arguments)]
 async fn form_page(
-    conn: &Connection,
+    conn: &devhub_db::PooledConn,
     catalog: &Catalog,
     table: &Table,
     source: Source<'_>,
@@ -655,7 +657,7 @@ pub async fn update(
 /// table, the conditions (all with `params`) of the paths that reach it, a few levels deep.
 /// Paths with no rows are not followed further.
 async fn cascade_paths(
-    conn: &Connection,
+    conn: &devhub_db::PooledConn,
     catalog: &Catalog,
     table: &Table,
     condition: &str,
@@ -705,7 +707,7 @@ async fn cascade_paths(
 /// Rows that `ON DELETE CASCADE` removes with the rows of `table` matching `condition`, per
 /// table; a row reached along several paths counts once.
 async fn cascade_counts(
-    conn: &Connection,
+    conn: &devhub_db::PooledConn,
     catalog: &Catalog,
     table: &Table,
     condition: &str,
@@ -730,7 +732,7 @@ async fn cascade_counts(
 }
 
 async fn delete_page(
-    conn: &Connection,
+    conn: &devhub_db::PooledConn,
     catalog: &Catalog,
     table: &Table,
     key: &[Value],

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use devhub_db::Location;
+use libsql::Value;
 
 use crate::cells::group_thousands;
 use crate::error::StudioError;
@@ -13,6 +14,7 @@ use crate::layout::{render, table_path, Layout};
 use crate::schema::{Catalog, TableKind};
 use crate::sql::quote;
 use crate::state::StudioState;
+use crate::table::fetch;
 
 pub struct TableEntry {
     pub name: String,
@@ -58,15 +60,10 @@ pub async fn home(State(state): State<StudioState>) -> Result<Response, StudioEr
     for t in &catalog.tables {
         // A view over a missing table (or a virtual table without its module) cannot be
         // counted; the page says so instead of failing.
-        let count = match conn
-            .query(&format!("SELECT count(*) FROM {}", quote(&t.name)), ())
-            .await
-        {
-            Ok(mut rows) => match rows.next().await {
-                Ok(Some(row)) => row
-                    .get::<i64>(0)
-                    .map(|n| group_thousands(n.max(0) as u64))
-                    .unwrap_or_else(|_| "?".into()),
+        let sql = format!("SELECT count(*) FROM {}", quote(&t.name));
+        let count = match fetch(&conn, &sql, Vec::new()).await {
+            Ok(rows) => match rows.first().and_then(|r| r.first()) {
+                Some(Value::Integer(n)) => group_thousands((*n).max(0) as u64),
                 _ => "?".into(),
             },
             Err(_) => "cannot be read".into(),

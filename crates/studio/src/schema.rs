@@ -3,7 +3,8 @@
 //! columns, keys, indexes and foreign keys. Names are bound as parameters of the pragma
 //! functions, never spliced into SQL.
 
-use libsql::{Connection, Value};
+use devhub_db::repo::query_all;
+use libsql::Value;
 
 use crate::error::StudioError;
 use crate::sql::quote;
@@ -198,72 +199,70 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    pub async fn load(conn: &Connection) -> Result<Catalog, StudioError> {
-        let mut tables = Vec::new();
-        let mut rows = conn
-            .query(
-                "SELECT l.name, l.type, l.wr, l.strict, coalesce(m.sql, '') \
-                 FROM pragma_table_list AS l LEFT JOIN sqlite_schema AS m ON m.name = l.name \
-                 WHERE l.schema = 'main' ORDER BY l.name",
-                (),
-            )
-            .await?;
-        while let Some(row) = rows.next().await? {
-            let name: String = row.get(0)?;
-            let kind = match row.get::<String>(1)?.as_str() {
-                "view" => TableKind::View,
-                "virtual" => TableKind::Virtual,
-                "shadow" => TableKind::Shadow,
-                _ => TableKind::Table,
-            };
-            tables.push(Table {
-                name,
-                kind,
-                without_rowid: row.get::<i64>(2)? != 0,
-                strict: row.get::<i64>(3)? != 0,
-                columns: Vec::new(),
-                foreign_keys: Vec::new(),
-                indexes: Vec::new(),
-                sql: row.get(4)?,
-                key: RowKey::None,
-                error: None,
-            });
-        }
-        drop(rows);
+    /// Every read is taken whole before the next (on a server, one batch each).
+    pub async fn load(conn: &devhub_db::PooledConn) -> Result<Catalog, StudioError> {
+        let mut tables: Vec<Table> = query_all(
+            conn,
+            "SELECT l.name, l.type, l.wr, l.strict, coalesce(m.sql, '') \
+             FROM pragma_table_list AS l LEFT JOIN sqlite_schema AS m ON m.name = l.name \
+             WHERE l.schema = 'main' ORDER BY l.name",
+            (),
+            |row| {
+                let kind = match row.get::<String>(1)?.as_str() {
+                    "view" => TableKind::View,
+                    "virtual" => TableKind::Virtual,
+                    "shadow" => TableKind::Shadow,
+                    _ => TableKind::Table,
+                };
+                Ok(Table {
+                    name: row.get(0)?,
+                    kind,
+                    without_rowid: row.get::<i64>(2)? != 0,
+                    strict: row.get::<i64>(3)? != 0,
+                    columns: Vec::new(),
+                    foreign_keys: Vec::new(),
+                    indexes: Vec::new(),
+                    sql: row.get(4)?,
+                    key: RowKey::None,
+                    error: None,
+                })
+            },
+        )
+        .await?;
 
         // Tables SQLite cannot open here (a virtual table whose module it lacks) are missing
         // from `pragma_table_list`; they are listed all the same, as unreadable.
-        let mut rows = conn
-            .query(
-                "SELECT name, type, coalesce(sql, '') FROM sqlite_schema \
-                 WHERE type IN ('table', 'view') \
-                 AND name NOT IN (SELECT name FROM pragma_table_list WHERE schema = 'main')",
-                (),
-            )
-            .await?;
-        while let Some(row) = rows.next().await? {
-            let sql: String = row.get(2)?;
-            let kind = if row.get::<String>(1)? == "view" {
-                TableKind::View
-            } else if sql.to_ascii_uppercase().starts_with("CREATE VIRTUAL") {
-                TableKind::Virtual
-            } else {
-                TableKind::Table
-            };
-            tables.push(Table {
-                name: row.get(0)?,
-                kind,
-                without_rowid: false,
-                strict: false,
-                columns: Vec::new(),
-                foreign_keys: Vec::new(),
-                indexes: Vec::new(),
-                sql,
-                key: RowKey::None,
-                error: Some(UNREADABLE.into()),
-            });
-        }
-        drop(rows);
+        let unreadable = query_all(
+            conn,
+            "SELECT name, type, coalesce(sql, '') FROM sqlite_schema \
+             WHERE type IN ('table', 'view') \
+             AND name NOT IN (SELECT name FROM pragma_table_list WHERE schema = 'main')",
+            (),
+            |row| {
+                let sql: String = row.get(2)?;
+                let kind = if row.get::<String>(1)? == "view" {
+                    TableKind::View
+                } else if sql.to_ascii_uppercase().starts_with("CREATE VIRTUAL") {
+                    TableKind::Virtual
+                } else {
+                    TableKind::Table
+                };
+                Ok(Table {
+                    name: row.get(0)?,
+                    kind,
+                    without_rowid: false,
+                    strict: false,
+                    columns: Vec::new(),
+                    foreign_keys: Vec::new(),
+                    indexes: Vec::new(),
+                    sql,
+                    key: RowKey::None,
+                    error: Some(UNREADABLE.into()),
+                })
+            },
+        )
+        .await?;
+        tables.extend(unreadable);
 
         // One query for every table's columns; should it fail (a virtual table whose module
         // this SQLite lacks fails `table_xinfo`), table by table, so one unreadable table
@@ -283,30 +282,41 @@ impl Catalog {
                 if let Err(e) = load_columns(conn, &mut tables, single, Some(&name)).await {
                     if let Some(t) = tables.iter_mut().find(|t| t.name == name) {
                         t.columns.clear();
-                        t.error = Some(crate::sql::db_message(&e));
+                        t.error = Some(match e {
+                            devhub_db::Error::Database(e) => crate::sql::db_message(&e),
+                            other => other.to_string(),
+                        });
                     }
                 }
             }
         }
 
-        let mut rows = conn
-            .query(
-                "SELECT l.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete \
-                 FROM pragma_table_list AS l JOIN pragma_foreign_key_list(l.name, l.schema) AS f \
-                 WHERE l.schema = 'main' ORDER BY l.name, f.id, f.seq",
-                (),
-            )
-            .await?;
-        while let Some(row) = rows.next().await? {
-            let table: String = row.get(0)?;
+        let keys = query_all(
+            conn,
+            "SELECT l.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete \
+             FROM pragma_table_list AS l JOIN pragma_foreign_key_list(l.name, l.schema) AS f \
+             WHERE l.schema = 'main' ORDER BY l.name, f.id, f.seq",
+            (),
+            |row| {
+                let to: Option<String> = match row.get_value(4)? {
+                    Value::Text(s) => Some(s),
+                    _ => None,
+                };
+                Ok((
+                    row.get::<String>(0)?,
+                    row.get::<i64>(1)?,
+                    row.get::<String>(2)?,
+                    row.get::<String>(3)?,
+                    to,
+                    row.get::<String>(5)?,
+                    row.get::<String>(6)?,
+                ))
+            },
+        )
+        .await?;
+        for (table, id, referenced, from, to, on_update, on_delete) in keys {
             let Some(t) = tables.iter_mut().find(|t| t.name == table) else {
                 continue;
-            };
-            let id: i64 = row.get(1)?;
-            let from: String = row.get(3)?;
-            let to: Option<String> = match row.get_value(4)? {
-                Value::Text(s) => Some(s),
-                _ => None,
             };
             if let Some(fk) = t.foreign_keys.iter_mut().find(|f| f.id == id) {
                 fk.from.push(from);
@@ -314,45 +324,50 @@ impl Catalog {
             } else {
                 t.foreign_keys.push(ForeignKey {
                     id,
-                    table: row.get(2)?,
+                    table: referenced,
                     from: vec![from],
                     to: to.into_iter().collect(),
-                    on_update: row.get(5)?,
-                    on_delete: row.get(6)?,
+                    on_update,
+                    on_delete,
                 });
             }
         }
-        drop(rows);
 
-        let mut rows = conn
-            .query(
-                "SELECT l.name, i.name, i.\"unique\", i.origin, i.partial, coalesce(c.name, '(expression)') \
-                 FROM pragma_table_list AS l JOIN pragma_index_list(l.name, l.schema) AS i \
-                 JOIN pragma_index_info(i.name, l.schema) AS c \
-                 WHERE l.schema = 'main' ORDER BY l.name, i.name, c.seqno",
-                (),
-            )
-            .await?;
-        while let Some(row) = rows.next().await? {
-            let table: String = row.get(0)?;
+        let indexes = query_all(
+            conn,
+            "SELECT l.name, i.name, i.\"unique\", i.origin, i.partial, coalesce(c.name, '(expression)') \
+             FROM pragma_table_list AS l JOIN pragma_index_list(l.name, l.schema) AS i \
+             JOIN pragma_index_info(i.name, l.schema) AS c \
+             WHERE l.schema = 'main' ORDER BY l.name, i.name, c.seqno",
+            (),
+            |row| {
+                Ok((
+                    row.get::<String>(0)?,
+                    row.get::<String>(1)?,
+                    row.get::<i64>(2)? != 0,
+                    row.get::<String>(3)?,
+                    row.get::<i64>(4)? != 0,
+                    row.get::<String>(5)?,
+                ))
+            },
+        )
+        .await?;
+        for (table, name, unique, origin, partial, column) in indexes {
             let Some(t) = tables.iter_mut().find(|t| t.name == table) else {
                 continue;
             };
-            let name: String = row.get(1)?;
-            let column: String = row.get(5)?;
             if let Some(index) = t.indexes.iter_mut().find(|i| i.name == name) {
                 index.columns.push(column);
             } else {
                 t.indexes.push(Index {
                     name,
-                    unique: row.get::<i64>(2)? != 0,
-                    origin: row.get(3)?,
-                    partial: row.get::<i64>(4)? != 0,
+                    unique,
+                    origin,
+                    partial,
                     columns: vec![column],
                 });
             }
         }
-        drop(rows);
 
         // Foreign keys that name no columns reference the primary key.
         let primary_keys: Vec<(String, Vec<String>)> = tables
@@ -426,18 +441,33 @@ impl Catalog {
 
 /// Reads (table, column…) rows from `sql` into the tables' columns.
 async fn load_columns(
-    conn: &Connection,
+    conn: &devhub_db::PooledConn,
     tables: &mut [Table],
     sql: &str,
     table: Option<&str>,
-) -> Result<(), libsql::Error> {
-    let mut rows = match table {
-        Some(name) => conn.query(sql, [name]).await?,
-        None => conn.query(sql, ()).await?,
+) -> Result<(), devhub_db::Error> {
+    let params = match table {
+        Some(name) => vec![Value::Text(name.to_string())],
+        None => Vec::new(),
     };
-    while let Some(row) = rows.next().await? {
-        let table: String = row.get(0)?;
-        let hidden: i64 = row.get(6)?;
+    let columns = query_all(conn, sql, libsql::params_from_iter(params), |row| {
+        let default = match row.get_value(4)? {
+            Value::Text(s) => Some(s),
+            Value::Null => None,
+            other => Some(format!("{other:?}")),
+        };
+        Ok((
+            row.get::<String>(0)?,
+            row.get::<String>(1)?,
+            row.get::<String>(2)?,
+            row.get::<i64>(3)? != 0,
+            default,
+            row.get::<i64>(5)?,
+            row.get::<i64>(6)?,
+        ))
+    })
+    .await?;
+    for (table, name, decl_type, not_null, default, pk, hidden) in columns {
         // Hidden columns of virtual tables are not part of their rows.
         if hidden == 1 {
             continue;
@@ -445,20 +475,14 @@ async fn load_columns(
         let Some(t) = tables.iter_mut().find(|t| t.name == table) else {
             continue;
         };
-        let name: String = row.get(1)?;
-        let decl_type: String = row.get(2)?;
         let affinity = Affinity::of(&decl_type);
         let kind = column_kind(&name, &decl_type, affinity, &t.sql);
         t.columns.push(Column {
             name,
             decl_type,
-            not_null: row.get::<i64>(3)? != 0,
-            default: match row.get_value(4)? {
-                Value::Text(s) => Some(s),
-                Value::Null => None,
-                other => Some(format!("{other:?}")),
-            },
-            pk: row.get(5)?,
+            not_null,
+            default,
+            pk,
             generated: hidden >= 2,
             affinity,
             kind,

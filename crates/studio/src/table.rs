@@ -5,7 +5,9 @@ use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use libsql::{Connection, Value};
+use devhub_db::repo::query_values;
+use devhub_db::Runner;
+use libsql::Value;
 
 use crate::cells::{group_thousands, value_text, Cell};
 use crate::error::StudioError;
@@ -123,27 +125,18 @@ pub(crate) fn cells_for(table: &Table, values: &[Value], truncate: bool) -> Vec<
         .collect()
 }
 
-/// Runs a query with bound values and returns every row's values.
+/// Runs a query with bound values and returns every row's values, read whole (on a server,
+/// one batch: never a cursor left on the connection's stream).
 pub(crate) async fn fetch(
-    conn: &Connection,
+    conn: &(impl Runner + ?Sized),
     sql: &str,
     params: Vec<Value>,
 ) -> Result<Vec<Vec<Value>>, StudioError> {
-    let mut rows = conn.query(sql, libsql::params_from_iter(params)).await?;
-    let width = rows.column_count();
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().await? {
-        let mut values = Vec::with_capacity(width as usize);
-        for i in 0..width {
-            values.push(row.get_value(i)?);
-        }
-        out.push(values);
-    }
-    Ok(out)
+    Ok(query_values(conn, sql, libsql::params_from_iter(params)).await?)
 }
 
 pub(crate) async fn count(
-    conn: &Connection,
+    conn: &(impl Runner + ?Sized),
     sql: &str,
     params: Vec<Value>,
 ) -> Result<i64, StudioError> {
@@ -336,7 +329,7 @@ pub(crate) fn key_condition(table: &Table) -> String {
 
 /// The row of `table` with key `key`: its key values and column values.
 pub(crate) async fn load_row(
-    conn: &Connection,
+    conn: &devhub_db::PooledConn,
     table: &Table,
     key: &[Value],
 ) -> Result<Option<Vec<Value>>, StudioError> {

@@ -254,7 +254,7 @@ pub(crate) async fn settle(conn: &(impl Runner + ?Sized)) -> Result<()> {
 /// A local libSQL connection reports a failing statement (a constraint violation) at the first
 /// `next()`, a remote one at `query()`: callers that map constraint errors map the error of
 /// this whole call, never of `query()` alone.
-pub(crate) async fn query_one<T>(
+pub async fn query_one<T>(
     conn: &(impl Runner + ?Sized),
     sql: &str,
     params: impl IntoParams,
@@ -267,8 +267,29 @@ pub(crate) async fn query_one<T>(
     .await
 }
 
+/// Runs a query and gives every row's values, whatever its columns (the studio's reads of
+/// the raw database).
+pub async fn query_values(
+    conn: &(impl Runner + ?Sized),
+    sql: &str,
+    params: impl IntoParams,
+) -> Result<Vec<Vec<libsql::Value>>> {
+    with_rows(conn, sql, params, async |rows| {
+        let width = rows.column_count().max(0);
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().await? {
+            let values = (0..width)
+                .map(|i| row.get_value(i))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            out.push(values);
+        }
+        Ok(out)
+    })
+    .await
+}
+
 /// Runs a query and converts every row.
-pub(crate) async fn query_all<T>(
+pub async fn query_all<T>(
     conn: &(impl Runner + ?Sized),
     sql: &str,
     params: impl IntoParams,

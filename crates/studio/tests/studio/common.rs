@@ -28,7 +28,7 @@ pub struct TestStudio {
 }
 
 #[path = "../../../db/tests/common/sqld.rs"]
-mod sqld;
+pub mod sqld;
 
 /// Whether the tests run on a local file (`DEVHUB_TEST_MODE` unset or `local`), not on sqld.
 pub fn on_local_file() -> bool {
@@ -146,6 +146,17 @@ impl TestStudio {
     async fn empty(settings: StudioSettings) -> TestStudio {
         let dir = tempfile::tempdir().unwrap();
         let (config, server) = fresh_database(dir.path());
+        Self::on(config, server, dir, settings).await
+    }
+
+    /// The studio on the database `config` points to (whose server, if any, is `server`,
+    /// keeping its data in `dir`).
+    pub async fn on(
+        config: DbConfig,
+        server: Option<sqld::Sqld>,
+        dir: tempfile::TempDir,
+        settings: StudioSettings,
+    ) -> TestStudio {
         let db = Db::open(&config, OpenMode::CreateIfMissing).await.unwrap();
         let state = StudioState::new(db.clone(), AccessToken::new(TOKEN), settings);
         let router = devhub_studio::app(state.clone());

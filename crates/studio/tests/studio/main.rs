@@ -9,3 +9,4 @@ mod console;
 mod edit;
 mod export;
 mod relationships;
+mod server_reads;
