@@ -627,15 +627,12 @@ pub async fn verify(file: &Path) -> Result<Summary> {
         };
         return Err(bad(&format!("integrity_check: {}{more}", problems[0])));
     }
-    let mut rows = conn
-        .query("PRAGMA foreign_key_check", ())
+    let dangling = migrate::dangling_references(&conn)
         .await
         .map_err(|e| bad(&e.to_string()))?;
-    if let Some(row) = rows.next().await? {
-        let table: String = row.get(0)?;
+    if let Some(table) = dangling {
         return Err(bad(&format!("rows of `{table}` reference missing rows")));
     }
-    drop(rows);
 
     let known = migrate::embedded()?;
     let applied = migrate::applied(&conn)

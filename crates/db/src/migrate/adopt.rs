@@ -32,8 +32,8 @@
 use std::collections::BTreeMap;
 
 use super::{
-    apply_in_transaction, differences, schema_of_migrations, table_exists, Migration, Schema,
-    CREATE_MIGRATIONS_TABLE, MIGRATIONS_TABLE,
+    apply_in_transaction, dangling_references, differences, schema_of_migrations, table_exists,
+    Migration, Schema, CREATE_MIGRATIONS_TABLE, MIGRATIONS_TABLE,
 };
 use crate::db::{Db, PooledConn};
 use crate::error::{Error, Result};
@@ -340,11 +340,7 @@ async fn adopt_in_transaction(
     )
     .await?;
 
-    let dangling = query_one(conn, "PRAGMA foreign_key_check", (), |row| {
-        Ok(row.get::<String>(0)?)
-    })
-    .await?;
-    if let Some(table) = dangling {
+    if let Some(table) = dangling_references(conn).await? {
         return Err(refuse(format!(
             "rows in `{table}` would reference missing rows"
         )));

@@ -171,6 +171,16 @@ pub(crate) async fn table_exists(conn: &(impl Runner + ?Sized), name: &str) -> R
     Ok(found.is_some())
 }
 
+/// The first table `PRAGMA foreign_key_check` names: one of whose rows references a row that
+/// does not exist (`None` when there is none). What a migration, a push, an adoption and a
+/// backup's check each refuse.
+pub(crate) async fn dangling_references(conn: &(impl Runner + ?Sized)) -> Result<Option<String>> {
+    query_one(conn, "PRAGMA foreign_key_check", (), |row| {
+        Ok(row.get::<String>(0)?)
+    })
+    .await
+}
+
 /// The migrations recorded in the database (none when it has never been migrated).
 pub async fn applied(conn: &(impl Runner + ?Sized)) -> Result<Vec<AppliedMigration>> {
     if !migrations_table_exists(conn).await? {
@@ -337,11 +347,7 @@ async fn apply_in_transaction(conn: &crate::db::PooledConn, migration: &Migratio
             migration.file_name()
         )));
     }
-    let dangling = query_one(conn, "PRAGMA foreign_key_check", (), |row| {
-        Ok(row.get::<String>(0)?)
-    })
-    .await?;
-    if let Some(table) = dangling {
+    if let Some(table) = dangling_references(conn).await? {
         return Err(Error::Migration(format!(
             "migration {} was rolled back: it leaves rows in `{table}` that reference missing rows",
             migration.file_name()

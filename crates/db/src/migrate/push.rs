@@ -12,7 +12,8 @@ use sha2::{Digest, Sha256};
 use super::generate::{differences, plan, GenerateOptions, Plan};
 use super::schema::Schema;
 use super::{
-    applied, schema_of_migrations, schema_of_sql, table_exists, verify_applied, Migration,
+    applied, dangling_references, schema_of_migrations, schema_of_sql, table_exists,
+    verify_applied, Migration,
 };
 use crate::db::{Db, PooledConn};
 use crate::error::{Error, Result};
@@ -245,11 +246,7 @@ async fn apply_in_transaction(conn: &PooledConn, prepared: &PushPlan) -> Result<
             )));
         }
     }
-    let dangling = query_one(conn, "PRAGMA foreign_key_check", (), |row| {
-        Ok(row.get::<String>(0)?)
-    })
-    .await?;
-    if let Some(table) = dangling {
+    if let Some(table) = dangling_references(conn).await? {
         return Err(Error::Migration(format!(
             "push was rolled back: it leaves rows in `{table}` that reference missing rows"
         )));
