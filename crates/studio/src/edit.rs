@@ -406,21 +406,17 @@ async fn write(
     // connection (on a server, whole: one batch).
     let db = conn.connection();
     db.execute("BEGIN IMMEDIATE", ()).await?;
-    let written = fetch(conn, sql, params).await;
-    let committed = match &written {
-        Ok(_) => Some(db.execute("COMMIT", ()).await),
-        Err(_) => None,
+    let failed = match fetch(conn, sql, params).await {
+        Ok(rows) => match db.execute("COMMIT", ()).await {
+            Ok(_) => return Ok(Ok(rows.into_iter().next())),
+            Err(e) => Ok(Err(db_message(&e))),
+        },
+        Err(StudioError::Database(e)) => Ok(Err(db_message(&e))),
+        Err(other) => Err(other),
     };
-    if !matches!(committed, Some(Ok(_))) {
-        let _ = db.execute("ROLLBACK", ()).await;
-    }
-    match (written, committed) {
-        (Ok(rows), Some(Ok(_))) => Ok(Ok(rows.into_iter().next())),
-        (_, Some(Err(e))) => Ok(Err(db_message(&e))),
-        (Err(StudioError::Database(e)), _) => Ok(Err(db_message(&e))),
-        (Err(other), _) => Err(other),
-        (Ok(_), None) => unreachable!("a write that succeeded is committed"),
-    }
+    // Nothing was committed: the transaction ends here.
+    let _ = db.execute("ROLLBACK", ()).await;
+    failed
 }
 
 #[allow(clippy::too_many_arguments)]
