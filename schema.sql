@@ -133,6 +133,41 @@ BEGIN
     WHERE rowid = NEW.rowid;
 END;
 
+-- How many interactions each contact has, kept by triggers on `interaction` (so that a
+-- contact's page reads one row instead of counting the contact's whole history; rows other
+-- tools write are counted too). A contact without a row is counted the first time one of its
+-- interactions is written, and a reader falls back to counting. No foreign key: a deleted
+-- contact's row goes with it by trigger, and the trash's snapshot (every table that references
+-- `contact`) leaves it out, so a restore counts the interactions it puts back.
+CREATE TABLE interaction_count (
+    contact_id TEXT PRIMARY KEY NOT NULL,
+    total INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER interaction_count_insert AFTER INSERT ON interaction
+BEGIN
+    UPDATE interaction_count SET total = total + 1 WHERE contact_id = NEW.contact_id;
+    INSERT INTO interaction_count (contact_id, total)
+    SELECT NEW.contact_id, (SELECT count(*) FROM interaction WHERE contact_id = NEW.contact_id)
+    WHERE NOT EXISTS (SELECT 1 FROM interaction_count WHERE contact_id = NEW.contact_id);
+END;
+CREATE TRIGGER interaction_count_delete AFTER DELETE ON interaction
+BEGIN
+    UPDATE interaction_count SET total = total - 1 WHERE contact_id = OLD.contact_id;
+END;
+CREATE TRIGGER interaction_count_moved AFTER UPDATE OF contact_id ON interaction
+WHEN NEW.contact_id IS NOT OLD.contact_id
+BEGIN
+    UPDATE interaction_count SET total = total - 1 WHERE contact_id = OLD.contact_id;
+    UPDATE interaction_count SET total = total + 1 WHERE contact_id = NEW.contact_id;
+    INSERT INTO interaction_count (contact_id, total)
+    SELECT NEW.contact_id, (SELECT count(*) FROM interaction WHERE contact_id = NEW.contact_id)
+    WHERE NOT EXISTS (SELECT 1 FROM interaction_count WHERE contact_id = NEW.contact_id);
+END;
+CREATE TRIGGER interaction_count_contact_deleted AFTER DELETE ON contact
+BEGIN
+    DELETE FROM interaction_count WHERE contact_id = OLD.id;
+END;
+
 -- VIP background: at most one row per contact.
 CREATE TABLE background (
     id TEXT PRIMARY KEY NOT NULL,

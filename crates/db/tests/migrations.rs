@@ -949,6 +949,42 @@ async fn interactions_made_before_0008_take_the_owner_of_their_contact() {
     );
 }
 
+/// Migration 0021 counts the interactions already there, each contact's (none for a contact
+/// without any), and the count goes on from there.
+#[tokio::test]
+async fn interactions_made_before_0021_are_counted_by_it() {
+    let db = fresh_db().await;
+    let all = migrate::embedded().unwrap();
+    let before: Vec<_> = all.iter().filter(|m| m.id < 21).cloned().collect();
+    migrate::migrate(&db, &before).await.unwrap();
+    let conn = db.conn().await.unwrap();
+    for sql in [
+        "INSERT INTO user (id, username, password_hash) VALUES ('u1', 'ada', 'x')",
+        "INSERT INTO contact (id, user_id, name) VALUES ('c1', 'u1', 'Grace'), ('c2', 'u1', 'Linus'), \
+         ('c3', 'u1', 'Nobody')",
+        "INSERT INTO interaction (id, contact_id, type, date) VALUES ('i1', 'c1', 'call', 1), \
+         ('i2', 'c1', 'email', 2), ('i3', 'c1', 'call', 3), ('i4', 'c2', 'other', 4)",
+    ] {
+        conn.execute(sql, ()).await.unwrap();
+    }
+    drop(conn);
+
+    let applied = migrate::migrate(&db, &all).await.unwrap();
+    assert_eq!(applied.len(), all.len() - before.len());
+    let counts = "SELECT contact_id || ':' || total FROM interaction_count ORDER BY contact_id";
+    assert_eq!(strings(&db, counts).await, ["c1:3", "c2:1"]);
+    db.conn()
+        .await
+        .unwrap()
+        .execute(
+            "INSERT INTO interaction (id, contact_id, type, date) VALUES ('i5', 'c2', 'call', 5)",
+            (),
+        )
+        .await
+        .unwrap();
+    assert_eq!(strings(&db, counts).await, ["c1:3", "c2:2"]);
+}
+
 /// The original app's Drizzle client inserts interactions with the design's columns only: the
 /// database fills in the owner, and keeps it equal to the contact's when a row moves.
 #[tokio::test]

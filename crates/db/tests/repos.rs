@@ -1742,6 +1742,130 @@ async fn invalid_interactions_are_refused_and_nothing_is_stored() {
     assert_eq!(count(&db, "SELECT count(*) FROM interaction", "").await, 1);
 }
 
+/// The total on a contact's page is the count the triggers keep, right after every kind of
+/// write: the app's, a raw INSERT of the seed's (Drizzle's) columns, a move to another contact,
+/// a delete, and a contact deleted with its history.
+#[tokio::test]
+async fn a_contacts_interaction_count_is_kept_through_every_write() {
+    let db = test_db().await;
+    let me = user(&db).await;
+    let ada = db
+        .contacts()
+        .create(&me.id, &common::contact("Ada"))
+        .await
+        .unwrap();
+    let bob = db
+        .contacts()
+        .create(&me.id, &common::contact("Bob"))
+        .await
+        .unwrap();
+    let total = |id: ContactId| {
+        let db = &db;
+        let me = &me;
+        async move {
+            db.interactions()
+                .list_for_contact(&me.id, &id, 2, 0)
+                .await
+                .unwrap()
+                .1
+        }
+    };
+    let kept = |id: ContactId| {
+        let db = &db;
+        async move {
+            count(
+                db,
+                "SELECT coalesce((SELECT total FROM interaction_count WHERE contact_id = ?1), -1)",
+                id.as_str(),
+            )
+            .await
+        }
+    };
+    assert_eq!(total(ada.id.clone()).await, 0);
+    let mut logged = Vec::new();
+    for day in ["2024-01-01", "2024-02-01", "2024-03-01"] {
+        logged.push(
+            db.interactions()
+                .create(
+                    &me.id,
+                    &ada.id,
+                    &new_interaction(InteractionType::Call, day),
+                )
+                .await
+                .unwrap(),
+        );
+    }
+    assert_eq!(
+        (total(ada.id.clone()).await, kept(ada.id.clone()).await),
+        (3, 3)
+    );
+    // The seed's Drizzle client: its own columns, no owner.
+    exec(
+        &db,
+        "INSERT INTO interaction (id, contact_id, type, date, notes, created_at, updated_at) \
+         VALUES ('raw-1', ?1, 'email', 1700000000, 'raw', 1700000000, 1700000000)",
+        [ada.id.as_str()],
+    )
+    .await;
+    assert_eq!(
+        (total(ada.id.clone()).await, kept(ada.id.clone()).await),
+        (4, 4)
+    );
+    // Moved to another contact (the studio can): both counts follow.
+    exec(
+        &db,
+        "UPDATE interaction SET contact_id = ?1 WHERE id = 'raw-1'",
+        [bob.id.as_str()],
+    )
+    .await;
+    assert_eq!(total(ada.id.clone()).await, 3);
+    assert_eq!(
+        (total(bob.id.clone()).await, kept(bob.id.clone()).await),
+        (1, 1)
+    );
+    db.interactions()
+        .delete(&me.id, &logged[0].id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (total(ada.id.clone()).await, kept(ada.id.clone()).await),
+        (2, 2)
+    );
+
+    // A database whose counts were never filled (a schema pushed without the migration's
+    // fill): the page counts, and the next write counts the whole history once.
+    exec(&db, "DELETE FROM interaction_count", ()).await;
+    assert_eq!(
+        (total(ada.id.clone()).await, kept(ada.id.clone()).await),
+        (2, -1)
+    );
+    db.interactions()
+        .create(
+            &me.id,
+            &ada.id,
+            &new_interaction(InteractionType::Meeting, "2024-04-01"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (total(ada.id.clone()).await, kept(ada.id.clone()).await),
+        (3, 3)
+    );
+    // The page reads the kept row, not the history: a row set by hand is what it shows.
+    exec(
+        &db,
+        "UPDATE interaction_count SET total = 1000000 WHERE contact_id = ?1",
+        [ada.id.as_str()],
+    )
+    .await;
+    assert_eq!(total(ada.id.clone()).await, 1_000_000);
+
+    // A contact deleted for good takes its count with it.
+    db.contacts().delete(&me.id, &ada.id).await.unwrap();
+    assert_eq!(kept(ada.id.clone()).await, -1);
+    assert_eq!(total(bob.id.clone()).await, 1);
+}
+
 #[tokio::test]
 async fn a_missing_interaction_or_contact_is_not_found() {
     let db = test_db().await;

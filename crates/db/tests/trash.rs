@@ -229,6 +229,28 @@ async fn a_deleted_contact_comes_back_exactly_with_everything_it_had() {
     );
     assert_eq!(everything(&db, id.as_str()).await, before);
     assert_eq!(db.contacts().counts(&ada.id).await.unwrap(), counts_before);
+    // Its kept count of interactions went with it and came back with its interactions.
+    let (_, total) = db
+        .interactions()
+        .list_for_contact(&ada.id, &id, 20, 0)
+        .await
+        .unwrap();
+    assert_eq!(total, 2);
+    let conn = db.conn().await.unwrap();
+    let kept: i64 = conn
+        .query(
+            "SELECT total FROM interaction_count WHERE contact_id = ?1",
+            [id.as_str()],
+        )
+        .await
+        .unwrap()
+        .next()
+        .await
+        .unwrap()
+        .expect("the restored contact's count")
+        .get(0)
+        .unwrap();
+    assert_eq!(kept, 2);
     // Found again by its name, its company, its e-mail, its tags and its notes.
     for text in ["Lovelace", "Cyberdyne", "ada@example", "speaker"] {
         assert_eq!(found(&db, &ada, text).await, ["Ada Lovelace"], "{text}");

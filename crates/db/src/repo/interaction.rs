@@ -631,7 +631,9 @@ impl<'e> InteractionRepo<'e> {
         Ok(interactions)
     }
 
-    /// A page of one contact's interactions, latest first, and how many there are in all.
+    /// A page of one contact's interactions, latest first, and how many there are in all
+    /// (the kept count: one row, however long the contact's history; counted only for a
+    /// contact none of whose interactions was written since the count was added).
     pub fn list_for_contact(
         &self,
         user: &UserId,
@@ -641,7 +643,8 @@ impl<'e> InteractionRepo<'e> {
     ) -> Query<'e, (Vec<Interaction>, u64)> {
         let total = Query::count(
             self.ex,
-            "SELECT count(*) FROM interaction WHERE contact_id = ?1",
+            "SELECT coalesce((SELECT total FROM interaction_count WHERE contact_id = ?1), \
+             (SELECT count(*) FROM interaction WHERE contact_id = ?1))",
             [contact_id],
         );
         let interactions = Query::all(
