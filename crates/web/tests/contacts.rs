@@ -648,6 +648,35 @@ async fn a_birthday_in_a_few_days_counts_the_days() {
     assert_eq!(r.texts("#stat-birthday .stat-value"), ["in 10 days"]);
 }
 
+/// A long history: its count at a glance and in the timeline's range, thousands grouped
+/// (rows written by another client, counted by the database's triggers).
+#[tokio::test]
+async fn a_long_history_is_counted_with_thousands_grouped() {
+    let app = spawn_app().await;
+    let (mut client, ada) = signed_in(&app, "ada").await;
+    let grace = named(&app, &ada, "Grace").await;
+    app.db
+        .conn()
+        .await
+        .unwrap()
+        .execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1234) \
+             INSERT INTO interaction (id, contact_id, type, date, notes) \
+             SELECT 'bulk-' || i, ?1, 'email', 1600000000 + i * 86400, 'n' || i FROM n",
+            [grace.id.as_str()],
+        )
+        .await
+        .unwrap();
+
+    let r = client.get(&format!("/contacts/{}", grace.id)).await;
+    assert_eq!(r.texts("#stat-interactions .stat-value"), ["1,234"]);
+    assert_eq!(r.texts("#timeline-range"), ["1–20 of 1,234"]);
+    let last = client
+        .get(&format!("/contacts/{}?interactions_page=62", grace.id))
+        .await;
+    assert_eq!(last.texts("#timeline-range"), ["1,221–1,234 of 1,234"]);
+}
+
 #[tokio::test]
 async fn the_timeline_shows_20_interactions_at_a_time_with_a_show_more_link() {
     let app = spawn_app().await;

@@ -20,7 +20,8 @@ use crate::error::AppError;
 use crate::flash::{self, Flash};
 use crate::follow_ups::{self, CardReturn, ContactCard, FollowUpItem};
 use crate::format::{
-    birthday_date, count_of, interaction_label, interaction_options, short_date, Avatar, When,
+    birthday_date, count, count_of, interaction_label, interaction_options, short_date, Avatar,
+    When,
 };
 use crate::forms::FieldErrors;
 use crate::forms::Form;
@@ -166,6 +167,8 @@ struct ShowPage {
     unreadable: Vec<String>,
     alert: Option<String>,
     interactions_total: u64,
+    /// [`Self::interactions_total`], thousands grouped.
+    interactions_shown: String,
     since_last: String,
     last_contacted: Option<When>,
     birthday_next: Option<String>,
@@ -243,7 +246,12 @@ pub(super) async fn render_contact(
     }
     let shown_to = offset(timeline) + list.len() as u64;
     let timeline_range = if total > list.len() as u64 {
-        format!("{}–{} of {}", offset(timeline) + 1, shown_to, total)
+        format!(
+            "{}–{} of {}",
+            count(offset(timeline) + 1),
+            count(shown_to),
+            count(total)
+        )
     } else {
         String::new()
     };
@@ -319,6 +327,7 @@ pub(super) async fn render_contact(
         layout: page.layout(contact.name.clone(), "contacts"),
         alert,
         interactions_total: total,
+        interactions_shown: count(total),
         since_last,
         last_contacted: contact.last_contacted.map(|at| page.today.when_day(at)),
         birthday_next: next.map(|n| n.text()),
