@@ -136,9 +136,11 @@ END;
 -- How many interactions each contact has, kept by triggers on `interaction` (so that a
 -- contact's page reads one row instead of counting the contact's whole history; rows other
 -- tools write are counted too). A contact without a row is counted the first time one of its
--- interactions is written, and a reader falls back to counting. No foreign key: a deleted
--- contact's row goes with it by trigger, and the trash's snapshot (every table that references
--- `contact`) leaves it out, so a restore counts the interactions it puts back.
+-- interactions is written (in a trigger, `changes()` is the row count of the trigger's previous
+-- statement: 0 when the contact had no row to add to), and a reader falls back to counting.
+-- No foreign key: a deleted contact's row goes with it by trigger, and the trash's snapshot
+-- (every table that references `contact`) leaves it out, so a restore counts the interactions
+-- it puts back.
 CREATE TABLE interaction_count (
     contact_id TEXT PRIMARY KEY NOT NULL,
     total INTEGER NOT NULL
@@ -148,7 +150,7 @@ BEGIN
     UPDATE interaction_count SET total = total + 1 WHERE contact_id = NEW.contact_id;
     INSERT INTO interaction_count (contact_id, total)
     SELECT NEW.contact_id, (SELECT count(*) FROM interaction WHERE contact_id = NEW.contact_id)
-    WHERE NOT EXISTS (SELECT 1 FROM interaction_count WHERE contact_id = NEW.contact_id);
+    WHERE changes() = 0;
 END;
 CREATE TRIGGER interaction_count_delete AFTER DELETE ON interaction
 BEGIN
@@ -161,7 +163,7 @@ BEGIN
     UPDATE interaction_count SET total = total + 1 WHERE contact_id = NEW.contact_id;
     INSERT INTO interaction_count (contact_id, total)
     SELECT NEW.contact_id, (SELECT count(*) FROM interaction WHERE contact_id = NEW.contact_id)
-    WHERE NOT EXISTS (SELECT 1 FROM interaction_count WHERE contact_id = NEW.contact_id);
+    WHERE changes() = 0;
 END;
 CREATE TRIGGER interaction_count_contact_deleted AFTER DELETE ON contact
 BEGIN

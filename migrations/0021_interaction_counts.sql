@@ -15,7 +15,7 @@ BEGIN
     UPDATE interaction_count SET total = total + 1 WHERE contact_id = NEW.contact_id;
     INSERT INTO interaction_count (contact_id, total)
     SELECT NEW.contact_id, (SELECT count(*) FROM interaction WHERE contact_id = NEW.contact_id)
-    WHERE NOT EXISTS (SELECT 1 FROM interaction_count WHERE contact_id = NEW.contact_id);
+    WHERE changes() = 0;
 END;
 
 CREATE TRIGGER interaction_count_delete AFTER DELETE ON interaction
@@ -30,7 +30,7 @@ BEGIN
     UPDATE interaction_count SET total = total + 1 WHERE contact_id = NEW.contact_id;
     INSERT INTO interaction_count (contact_id, total)
     SELECT NEW.contact_id, (SELECT count(*) FROM interaction WHERE contact_id = NEW.contact_id)
-    WHERE NOT EXISTS (SELECT 1 FROM interaction_count WHERE contact_id = NEW.contact_id);
+    WHERE changes() = 0;
 END;
 
 CREATE TRIGGER interaction_count_contact_deleted AFTER DELETE ON contact

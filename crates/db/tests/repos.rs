@@ -1823,6 +1823,27 @@ async fn a_contacts_interaction_count_is_kept_through_every_write() {
         (total(bob.id.clone()).await, kept(bob.id.clone()).await),
         (1, 1)
     );
+    // And to a contact that has a count already.
+    exec(
+        &db,
+        "INSERT INTO interaction (id, contact_id, type, date) VALUES ('raw-2', ?1, 'call', 1)",
+        [ada.id.as_str()],
+    )
+    .await;
+    exec(
+        &db,
+        "UPDATE interaction SET contact_id = ?1 WHERE id = 'raw-2'",
+        [bob.id.as_str()],
+    )
+    .await;
+    assert_eq!(
+        (total(ada.id.clone()).await, kept(ada.id.clone()).await),
+        (3, 3)
+    );
+    assert_eq!(
+        (total(bob.id.clone()).await, kept(bob.id.clone()).await),
+        (2, 2)
+    );
     db.interactions()
         .delete(&me.id, &logged[0].id)
         .await
@@ -1863,7 +1884,7 @@ async fn a_contacts_interaction_count_is_kept_through_every_write() {
     // A contact deleted for good takes its count with it.
     db.contacts().delete(&me.id, &ada.id).await.unwrap();
     assert_eq!(kept(ada.id.clone()).await, -1);
-    assert_eq!(total(bob.id.clone()).await, 1);
+    assert_eq!(total(bob.id.clone()).await, 2);
 }
 
 #[tokio::test]
