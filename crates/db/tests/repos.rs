@@ -1742,6 +1742,22 @@ async fn invalid_interactions_are_refused_and_nothing_is_stored() {
     assert_eq!(count(&db, "SELECT count(*) FROM interaction", "").await, 1);
 }
 
+/// A contact's total as its page shows it, and its row in `interaction_count` (-1: none).
+async fn counted(db: &Db, user: &UserId, contact: &ContactId) -> (u64, i64) {
+    let (_, total) = db
+        .interactions()
+        .list_for_contact(user, contact, 2, 0)
+        .await
+        .unwrap();
+    let kept = count(
+        db,
+        "SELECT coalesce((SELECT total FROM interaction_count WHERE contact_id = ?1), -1)",
+        contact.as_str(),
+    )
+    .await;
+    (total, kept)
+}
+
 /// The total on a contact's page is the count the triggers keep, right after every kind of
 /// write: the app's, a raw INSERT of the seed's (Drizzle's) columns, a move to another contact,
 /// a delete, and a contact deleted with its history.
@@ -1759,46 +1775,18 @@ async fn a_contacts_interaction_count_is_kept_through_every_write() {
         .create(&me.id, &common::contact("Bob"))
         .await
         .unwrap();
-    let total = |id: ContactId| {
-        let db = &db;
-        let me = &me;
-        async move {
-            db.interactions()
-                .list_for_contact(&me.id, &id, 2, 0)
-                .await
-                .unwrap()
-                .1
-        }
-    };
-    let kept = |id: ContactId| {
-        let db = &db;
-        async move {
-            count(
-                db,
-                "SELECT coalesce((SELECT total FROM interaction_count WHERE contact_id = ?1), -1)",
-                id.as_str(),
-            )
-            .await
-        }
-    };
-    assert_eq!(total(ada.id.clone()).await, 0);
+    assert_eq!(counted(&db, &me.id, &ada.id).await, (0, -1));
     let mut logged = Vec::new();
     for day in ["2024-01-01", "2024-02-01", "2024-03-01"] {
+        let call = new_interaction(InteractionType::Call, day);
         logged.push(
             db.interactions()
-                .create(
-                    &me.id,
-                    &ada.id,
-                    &new_interaction(InteractionType::Call, day),
-                )
+                .create(&me.id, &ada.id, &call)
                 .await
                 .unwrap(),
         );
     }
-    assert_eq!(
-        (total(ada.id.clone()).await, kept(ada.id.clone()).await),
-        (3, 3)
-    );
+    assert_eq!(counted(&db, &me.id, &ada.id).await, (3, 3));
     // The seed's Drizzle client: its own columns, no owner.
     exec(
         &db,
@@ -1807,71 +1795,38 @@ async fn a_contacts_interaction_count_is_kept_through_every_write() {
         [ada.id.as_str()],
     )
     .await;
-    assert_eq!(
-        (total(ada.id.clone()).await, kept(ada.id.clone()).await),
-        (4, 4)
-    );
-    // Moved to another contact (the studio can): both counts follow.
-    exec(
-        &db,
-        "UPDATE interaction SET contact_id = ?1 WHERE id = 'raw-1'",
-        [bob.id.as_str()],
-    )
-    .await;
-    assert_eq!(total(ada.id.clone()).await, 3);
-    assert_eq!(
-        (total(bob.id.clone()).await, kept(bob.id.clone()).await),
-        (1, 1)
-    );
-    // And to a contact that has a count already.
+    assert_eq!(counted(&db, &me.id, &ada.id).await, (4, 4));
+    // Moved to another contact (the studio can): both counts follow, to a contact without a
+    // count and to one with a count.
+    let move_to_bob = "UPDATE interaction SET contact_id = ?1 WHERE id = ?2";
+    exec(&db, move_to_bob, [bob.id.as_str(), "raw-1"]).await;
+    assert_eq!(counted(&db, &me.id, &ada.id).await, (3, 3));
+    assert_eq!(counted(&db, &me.id, &bob.id).await, (1, 1));
     exec(
         &db,
         "INSERT INTO interaction (id, contact_id, type, date) VALUES ('raw-2', ?1, 'call', 1)",
         [ada.id.as_str()],
     )
     .await;
-    exec(
-        &db,
-        "UPDATE interaction SET contact_id = ?1 WHERE id = 'raw-2'",
-        [bob.id.as_str()],
-    )
-    .await;
-    assert_eq!(
-        (total(ada.id.clone()).await, kept(ada.id.clone()).await),
-        (3, 3)
-    );
-    assert_eq!(
-        (total(bob.id.clone()).await, kept(bob.id.clone()).await),
-        (2, 2)
-    );
+    exec(&db, move_to_bob, [bob.id.as_str(), "raw-2"]).await;
+    assert_eq!(counted(&db, &me.id, &ada.id).await, (3, 3));
+    assert_eq!(counted(&db, &me.id, &bob.id).await, (2, 2));
     db.interactions()
         .delete(&me.id, &logged[0].id)
         .await
         .unwrap();
-    assert_eq!(
-        (total(ada.id.clone()).await, kept(ada.id.clone()).await),
-        (2, 2)
-    );
+    assert_eq!(counted(&db, &me.id, &ada.id).await, (2, 2));
 
     // A database whose counts were never filled (a schema pushed without the migration's
     // fill): the page counts, and the next write counts the whole history once.
     exec(&db, "DELETE FROM interaction_count", ()).await;
-    assert_eq!(
-        (total(ada.id.clone()).await, kept(ada.id.clone()).await),
-        (2, -1)
-    );
+    assert_eq!(counted(&db, &me.id, &ada.id).await, (2, -1));
+    let meeting = new_interaction(InteractionType::Meeting, "2024-04-01");
     db.interactions()
-        .create(
-            &me.id,
-            &ada.id,
-            &new_interaction(InteractionType::Meeting, "2024-04-01"),
-        )
+        .create(&me.id, &ada.id, &meeting)
         .await
         .unwrap();
-    assert_eq!(
-        (total(ada.id.clone()).await, kept(ada.id.clone()).await),
-        (3, 3)
-    );
+    assert_eq!(counted(&db, &me.id, &ada.id).await, (3, 3));
     // The page reads the kept row, not the history: a row set by hand is what it shows.
     exec(
         &db,
@@ -1879,12 +1834,13 @@ async fn a_contacts_interaction_count_is_kept_through_every_write() {
         [ada.id.as_str()],
     )
     .await;
-    assert_eq!(total(ada.id.clone()).await, 1_000_000);
+    assert_eq!(counted(&db, &me.id, &ada.id).await, (1_000_000, 1_000_000));
 
     // A contact deleted for good takes its count with it.
     db.contacts().delete(&me.id, &ada.id).await.unwrap();
-    assert_eq!(kept(ada.id.clone()).await, -1);
-    assert_eq!(total(bob.id.clone()).await, 2);
+    let rows = "SELECT count(*) FROM interaction_count WHERE contact_id = ?1";
+    assert_eq!(count(&db, rows, ada.id.as_str()).await, 0);
+    assert_eq!(counted(&db, &me.id, &bob.id).await, (2, -1));
 }
 
 #[tokio::test]

@@ -217,9 +217,9 @@ pub fn count_of(n: u64, singular: &str, plural: &str) -> String {
     format!("{} {}", count(n), self::plural(n, singular, plural))
 }
 
-/// An exact count, thousands grouped.
-pub fn count(n: u64) -> String {
-    total_up_to(n, 0)
+/// An exact count, thousands grouped. (Templates pass references: it is borrowed.)
+pub fn count(n: impl Borrow<u64>) -> String {
+    total_up_to(*n.borrow(), 0)
 }
 
 /// [`total`] of a count that stops at `limit` (0: an exact count).

@@ -167,8 +167,6 @@ struct ShowPage {
     unreadable: Vec<String>,
     alert: Option<String>,
     interactions_total: u64,
-    /// [`Self::interactions_total`], thousands grouped.
-    interactions_shown: String,
     since_last: String,
     last_contacted: Option<When>,
     birthday_next: Option<String>,
@@ -327,7 +325,6 @@ pub(super) async fn render_contact(
         layout: page.layout(contact.name.clone(), "contacts"),
         alert,
         interactions_total: total,
-        interactions_shown: count(total),
         since_last,
         last_contacted: contact.last_contacted.map(|at| page.today.when_day(at)),
         birthday_next: next.map(|n| n.text()),
