@@ -527,8 +527,16 @@ fn shortfalls(report: &Value) -> Vec<(String, f64, Vec<String>)> {
                 let audit = &report["audits"][r["id"].as_str().unwrap()];
                 let below = audit["score"].as_f64().is_some_and(|s| s < 1.0);
                 below.then(|| {
+                    // A layout shift names the elements that moved (Lighthouse's
+                    // `layout-shifts` audit), so that a failure says where to look.
+                    let moved = match r["id"].as_str() {
+                        Some("cumulative-layout-shift") => {
+                            format!(" moved: {}", shifted_elements(report))
+                        }
+                        _ => String::new(),
+                    };
                     format!(
-                        "{} ({}{})",
+                        "{} ({}{}){moved}",
                         audit["title"].as_str().unwrap_or_default(),
                         r["id"].as_str().unwrap_or_default(),
                         audit["displayValue"]
@@ -542,6 +550,29 @@ fn shortfalls(report: &Value) -> Vec<(String, f64, Vec<String>)> {
         out.push((category.to_string(), score, failing));
     }
     out
+}
+
+/// The elements of the page's layout shifts, with each shift's score, as Lighthouse's
+/// `layout-shifts` audit lists them.
+fn shifted_elements(report: &Value) -> String {
+    let items = report["audits"]["layout-shifts"]["details"]["items"].as_array();
+    let shifts: Vec<String> = items
+        .into_iter()
+        .flatten()
+        .map(|item| {
+            format!(
+                "{} `{}` ({})",
+                item["node"]["selector"].as_str().unwrap_or("?"),
+                item["node"]["snippet"].as_str().unwrap_or("?"),
+                item["score"]
+            )
+        })
+        .collect();
+    if shifts.is_empty() {
+        "(none listed)".into()
+    } else {
+        shifts.join(", ")
+    }
 }
 
 /// Whether every shortfall is performance lost to timing alone (the metrics of a loaded
