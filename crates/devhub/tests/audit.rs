@@ -576,9 +576,14 @@ fn shifted_elements(report: &Value) -> String {
 }
 
 /// Whether every shortfall is performance lost to timing alone (the metrics of a loaded
-/// machine), which a second run may not repeat.
+/// machine), which a second run may not repeat. A layout shift counts too: on a loaded
+/// machine the renderer can paint a page whose parsing it has not finished, which a quiet run
+/// never does (CI's run of `e70e11f`: `/dashboard` on the desktop preset, CLS 0.225, not seen
+/// in any run before or since, alone or under load); a shift the page's markup causes shows in
+/// every run, so it still fails after the runs again.
 fn only_timing(shortfalls: &[(String, f64, Vec<String>)], report: &Value) -> bool {
     const METRICS: &[&str] = &[
+        "cumulative-layout-shift",
         "first-contentful-paint",
         "largest-contentful-paint",
         "speed-index",
@@ -641,7 +646,8 @@ async fn lighthouse_scores_100_in_every_category_on_the_main_pages() {
             let mut missing = shortfalls(&run.report);
             // Performance lost to timing alone (on a busy two-core CI machine, Total Blocking
             // Time of 100–390 ms one run, 0 the next, on the same page, even on the 27
-            // elements of /login) is measured up to three more times, the phone's CPU
+            // elements of /login; a layout shift, see `only_timing`) is measured up to three
+            // more times, the phone's CPU
             // slowdown calibrated to the host as the last run found it; nothing else is
             // measured again.
             for _ in 0..3 {
