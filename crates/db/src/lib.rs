@@ -50,7 +50,7 @@ pub use repo::instance_setting::{InstanceSettingRepo, RegistrationMode};
 pub use repo::interaction::{
     FollowUpPlan, Interaction, InteractionCursor, InteractionId, InteractionInput,
     InteractionQuery, InteractionRepo, InteractionType, InteractionWithContact, LoggedInteraction,
-    NewInteraction,
+    NewInteraction, SHORT_SEARCH_WINDOW,
 };
 pub use repo::invitation::{
     Invitation, InvitationId, InvitationListing, InvitationProblem, InvitationRepo,

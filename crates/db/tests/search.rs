@@ -514,6 +514,116 @@ async fn common_and_rare_words_of_the_log_find_the_same_as_the_index() {
     assert_eq!(log_notes(&db, &me.id, "zzq cafe", 1).await, (vec![], 0));
 }
 
+/// Words of one or two characters, which no index finds, are looked for among the latest
+/// [`SHORT_SEARCH_WINDOW`] interactions that the other filters keep (the contact's, through
+/// the API's listing of one contact), in the notes and the contact's name; a longer word still
+/// finds what is older, and the other user's stay out.
+#[tokio::test]
+async fn words_of_one_or_two_characters_look_through_the_latest_interactions_only() {
+    let db = test_db().await;
+    let me = user(&db).await;
+    let other = user(&db).await;
+    let anita = add(&db, &me.id, "Anita Perlman").await;
+    let bo = add(&db, &me.id, "Bo Li").await;
+    let stranger = add(&db, &other.id, "Carla Zq").await;
+    let day = 86_400;
+    let now = 1_780_000_000;
+    let window = u32::try_from(SHORT_SEARCH_WINDOW).unwrap();
+    many_logged(&db, &anita, window, "Filler", now).await;
+    let logged = |id: &str, contact: &Contact, kind: &str, date: i64, notes: &str| {
+        format!(
+            "INSERT INTO interaction (id, contact_id, type, date, notes, created_at, updated_at) \
+             VALUES ('{id}', '{}', '{kind}', {date}, '{notes}', 1, 1)",
+            contact.id.as_str()
+        )
+    };
+    // Older than the window: a meeting, the only one.
+    exec(
+        &db,
+        &logged(
+            "old",
+            &anita,
+            "meeting",
+            now - 2 * i64::from(window) * day,
+            "zq old times",
+        ),
+    )
+    .await;
+    exec(&db, &logged("new", &anita, "call", now + day, "ZQ new")).await;
+    exec(&db, &logged("bo", &bo, "call", now - 3 * day, "Lunch")).await;
+    exec(
+        &db,
+        &logged("theirs", &stranger, "call", now + day, "zq theirs"),
+    )
+    .await;
+
+    let short = InteractionQuery {
+        search: Some("zq".into()),
+        ..InteractionQuery::default()
+    };
+    assert_eq!(short.searched_window(), Some(SHORT_SEARCH_WINDOW));
+    assert_eq!(
+        log_notes(&db, &me.id, "zq", 1).await,
+        (vec!["ZQ new".into()], 1)
+    );
+    // By the contact's name, row by row: Bo Li's lunch, and only it ("li" is in no note).
+    assert_eq!(
+        log_notes(&db, &me.id, "li", 1).await,
+        (vec!["Lunch".into()], 1)
+    );
+    assert_eq!(log_notes(&db, &me.id, "Z", 1).await.0, ["ZQ new"]);
+    // The window is of the interactions the filters keep: the old meeting is among the latest
+    // meetings.
+    let meetings = InteractionQuery {
+        kind: Some(InteractionType::Meeting),
+        ..short.clone()
+    };
+    let (found, total) = db.interactions().search(&me.id, &meetings).await.unwrap();
+    assert_eq!((found.len(), total), (1, 1));
+    assert_eq!(found[0].interaction.id.as_str(), "old");
+    // A word the index finds looks through everything.
+    let long = InteractionQuery {
+        search: Some("zq old".into()),
+        ..InteractionQuery::default()
+    };
+    assert_eq!(long.searched_window(), None);
+    assert_eq!(
+        log_notes(&db, &me.id, "zq old", 1).await,
+        (vec!["zq old times".into()], 1)
+    );
+    // The API's listing: the same window, of the contact's interactions with one.
+    let (found, more) = db
+        .interactions()
+        .search_after(&me.id, &short, None, None, 10)
+        .await
+        .unwrap();
+    let ids: Vec<_> = found.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!((ids, more), (vec!["new"], false));
+    let (found, _) = db
+        .interactions()
+        .search_after(&me.id, &short, Some(&bo.id), None, 10)
+        .await
+        .unwrap();
+    assert!(found.is_empty(), "{found:?}");
+    let (found, _) = db
+        .interactions()
+        .search_after(&me.id, &long, Some(&anita.id), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    // Deleting fillers brings the old one into the window.
+    exec(
+        &db,
+        "DELETE FROM interaction WHERE id LIKE 'Filler-%' AND rowid % 2 = 0",
+    )
+    .await;
+    let (notes, total) = log_notes(&db, &me.id, "zq", 1).await;
+    assert_eq!(
+        (notes, total),
+        (vec!["ZQ new".into(), "zq old times".into()], 2)
+    );
+}
+
 /// Inserts `n` contacts of `user` as another client would, named `{name} {i:04}` (i from 0),
 /// with `location`.
 async fn many_contacts(db: &Db, user: &UserId, n: u32, name: &str, location: &str) {

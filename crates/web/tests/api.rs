@@ -1591,6 +1591,20 @@ async fn every_documented_operation_answers_as_the_openapi_document_says() {
     let unique: std::collections::BTreeSet<&String> = op_ids.iter().collect();
     assert_eq!(unique.len(), op_ids.len(), "{op_ids:?}");
 
+    // The listing's `q` says how far back a search of short words looks, with today's figure.
+    let q = doc["paths"]["/api/v1/interactions"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "q")
+        .unwrap()["description"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let window = devhub_db::SHORT_SEARCH_WINDOW;
+    let latest = format!("latest {},{:03} interactions", window / 1000, window % 1000);
+    assert!(q.contains(&latest), "{q}");
+
     // Every reference of the document points at one of its schemas.
     let mut refs = Vec::new();
     collect_refs(&doc, &mut refs);

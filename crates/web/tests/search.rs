@@ -199,9 +199,25 @@ async fn short_searches_say_what_to_type_and_run_nothing() {
         .await
         .attr("#search-page-q", "autofocus")
         .is_some());
-    // Two characters run.
+    // Two characters run; the page says which interactions they were looked for in, as the
+    // log does (issue 13: at a million interactions, testing every note took seconds).
     let v = json(&mut client, "al").await;
     assert_eq!(titles(&v, "contact"), ["Al Gore"]);
+    let window = devhub_db::SHORT_SEARCH_WINDOW;
+    let note = format!(
+        "Words of one or two letters are looked for in your latest {},{:03} interactions only: \
+         type three letters or more to search all of them.",
+        window / 1000,
+        window % 1000
+    );
+    let page = client.get("/search?q=al").await;
+    assert_eq!(page.texts("#search-interactions-window"), [note.clone()]);
+    let log = client.get("/interactions?q=al").await;
+    assert_eq!(log.texts(".ix-notice"), [note]);
+    for longer in ["/search?q=gore", "/interactions?q=gore", "/interactions"] {
+        let page = client.get(longer).await;
+        assert!(!page.body.contains("one or two letters"), "{longer}");
+    }
     // A parameter given twice is refused with a message, not a 500.
     let r = client.get("/search?q=al&q=bo").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);

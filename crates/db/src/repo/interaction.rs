@@ -210,7 +210,8 @@ pub struct InteractionQuery {
     pub to: Option<NaiveDate>,
     /// Words in any order, each in the notes or the contact's name; case- and
     /// accent-insensitive (words of one or two characters: ASCII case only, `%` and `_`
-    /// literal).
+    /// literal; a search of only such words looks through the latest
+    /// [`SHORT_SEARCH_WINDOW`] interactions, see [`Self::searched_window`]).
     pub search: Option<String>,
     pub page: u32,
     pub per_page: u32,
@@ -241,6 +242,15 @@ impl InteractionQuery {
         }
     }
 
+    /// How many of the latest interactions (of those the other filters keep) the text search
+    /// looks through: [`SHORT_SEARCH_WINDOW`] when every word is shorter than three characters
+    /// (no index finds those: each row is tested), `None` when it finds them all.
+    pub fn searched_window(&self) -> Option<u64> {
+        let words = self.words();
+        let short = !words.is_empty() && words.iter().all(|w| w.fts(None).is_none());
+        short.then_some(SHORT_SEARCH_WINDOW)
+    }
+
     /// The words of the text search, if any.
     fn words(&self) -> Vec<Search> {
         self.search
@@ -256,6 +266,17 @@ impl InteractionQuery {
     /// `(user_id, date, …)` index in the log's order, or by the matches of the plan's driving
     /// word, looked up by rowid.
     fn conditions(&self, user: &UserId, plan: &Plan) -> (String, Vec<Value>) {
+        self.conditions_of(user, plan, None)
+    }
+
+    /// [`Self::conditions`], the latest interactions of a search of short words only those
+    /// of `contact`, with one.
+    fn conditions_of(
+        &self,
+        user: &UserId,
+        plan: &Plan,
+        contact: Option<&ContactId>,
+    ) -> (String, Vec<Value>) {
         let mut conditions = vec![];
         let mut values: Vec<Value> = vec![];
         let words = self.words();
@@ -275,20 +296,13 @@ impl InteractionQuery {
         } else {
             conditions.push("i.user_id = ?".into());
             values.push(user.into());
+            if let Some(window) = plan.recent {
+                let (recent, recent_values) = self.recent(user, window, contact);
+                conditions.push(recent);
+                values.extend(recent_values);
+            }
         }
-        if let Some(kind) = self.kind {
-            conditions.push("i.type = ?".into());
-            values.push(Value::Text(kind.as_str().into()));
-        }
-        if let Some(from) = self.from {
-            conditions.push("i.date >= ?".into());
-            values.push(Value::Integer(date_to_secs(from)));
-        }
-        // Up to the end of the last day: dates written by other clients may carry a time.
-        if let Some(end) = self.to.and_then(|to| to.succ_opt()) {
-            conditions.push("i.date < ?".into());
-            values.push(Value::Integer(date_to_secs(end)));
-        }
+        self.filters("i", &mut conditions, &mut values);
         // Each word in the notes or in the contact's name: through the trigram indexes for
         // words of three characters or more, by LIKE for shorter ones.
         for word in &words {
@@ -334,9 +348,12 @@ impl InteractionQuery {
                     values.push(Value::Text(name));
                 }
                 _ => {
+                    // The contact's name is tested row by row: the set of every contact whose
+                    // name holds a short word would be built from all of the owner's contacts.
                     conditions.push(
-                        "(i.notes LIKE ? ESCAPE '\\' OR i.contact_id IN (SELECT id FROM contact \
-                           WHERE user_id = ? AND name LIKE ? ESCAPE '\\'))"
+                        "(i.notes LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM contact n \
+                           WHERE n.id = i.contact_id AND n.user_id = ? \
+                             AND n.name LIKE ? ESCAPE '\\'))"
                             .into(),
                     );
                     let pattern = like_pattern(&word.words());
@@ -348,7 +365,64 @@ impl InteractionQuery {
         }
         (conditions.join(" AND "), values)
     }
+
+    /// The kind and date filters over the interactions aliased `alias`.
+    fn filters(&self, alias: &str, conditions: &mut Vec<String>, values: &mut Vec<Value>) {
+        if let Some(kind) = self.kind {
+            conditions.push(format!("{alias}.type = ?"));
+            values.push(Value::Text(kind.as_str().into()));
+        }
+        if let Some(from) = self.from {
+            conditions.push(format!("{alias}.date >= ?"));
+            values.push(Value::Integer(date_to_secs(from)));
+        }
+        // Up to the end of the last day: dates written by other clients may carry a time.
+        if let Some(end) = self.to.and_then(|to| to.succ_opt()) {
+            conditions.push(format!("{alias}.date < ?"));
+            values.push(Value::Integer(date_to_secs(end)));
+        }
+    }
+
+    /// `i.date >= …`: no older than the owner's `window`-th latest interaction that the kind
+    /// and date filters keep (the contact's, with one: read from the contact's index), or
+    /// every one when there are fewer. Read from the owner's index in the log's order, the
+    /// page and its count stop there: at most `window` rows, and those of that last day.
+    fn recent(
+        &self,
+        user: &UserId,
+        window: u64,
+        contact: Option<&ContactId>,
+    ) -> (String, Vec<Value>) {
+        let mut conditions = vec![];
+        let mut values: Vec<Value> = vec![user.into()];
+        match contact {
+            Some(contact) => {
+                conditions.push("+w.user_id = ? AND w.contact_id = ?".to_string());
+                values.push(contact.into());
+            }
+            None => conditions.push("w.user_id = ?".to_string()),
+        }
+        self.filters("w", &mut conditions, &mut values);
+        values.push(Value::Integer(
+            i64::try_from(window.saturating_sub(1)).unwrap_or(i64::MAX),
+        ));
+        (
+            format!(
+                "i.date >= coalesce((SELECT w.date FROM interaction w WHERE {} \
+                 ORDER BY w.date DESC, w.created_at DESC, w.id DESC LIMIT 1 OFFSET +?), \
+                 -9223372036854775808)",
+                conditions.join(" AND ")
+            ),
+            values,
+        )
+    }
 }
+
+/// The latest interactions a text search whose words are all shorter than three characters
+/// looks through ([`InteractionQuery::searched_window`]), and those of the same day as the
+/// last of them: the trigram index cannot find such words, so each row is read and tested, and
+/// at a million interactions testing them all took seconds.
+pub const SHORT_SEARCH_WINDOW: u64 = 5_000;
 
 /// The log's order: latest first.
 const LOG_ORDER: &str = "i.date DESC, i.created_at DESC, i.id DESC";
@@ -451,6 +525,9 @@ struct Plan {
     /// when it does not fill there (a word common in older notes only), from the word's
     /// matches, sorted, in the same statement.
     window: Option<u64>,
+    /// Words too short for the index: only the owner's latest this many interactions are
+    /// looked through ([`InteractionQuery::searched_window`]).
+    recent: Option<u64>,
 }
 
 #[derive(Clone, Copy)]
@@ -669,6 +746,12 @@ impl<'e> InteractionRepo<'e> {
     /// in the log's order within a window of the latest ([`Plan::window`]), and its total is
     /// "at least" the limit, not counted again.
     async fn plan(&self, user: &UserId, query: &InteractionQuery) -> Result<Plan> {
+        if let Some(window) = query.searched_window() {
+            return Ok(Plan {
+                recent: Some(window),
+                ..Plan::default()
+            });
+        }
         let words = query.words();
         let single = match words.as_slice() {
             [word] if query.kind.is_none() && query.from.is_none() && query.to.is_none() => {
@@ -711,6 +794,7 @@ impl<'e> InteractionRepo<'e> {
                 lead: Lead::Owner,
                 at_least: Some(cap),
                 window: Some(RECENT.max(rows.saturating_mul(WALKED_PER_ROW))),
+                recent: None,
             }
         } else {
             Plan {
@@ -844,7 +928,7 @@ impl<'e> InteractionRepo<'e> {
         let (sql, values) = match plan.window {
             Some(window) => query.windowed(user, window, &select, (extra, extra_values), need),
             None => {
-                let (condition, mut values) = query.conditions(user, &plan);
+                let (condition, mut values) = query.conditions_of(user, &plan, contact_id);
                 values.extend(extra_values);
                 values.push(Value::Integer(i64::from(limit) + 1));
                 (

@@ -38,7 +38,9 @@ pub struct InteractionListParams {
     /// The last day to include (YYYY-MM-DD).
     #[param(value_type = Option<String>, format = Date)]
     to: Option<NaiveDate>,
-    /// Case-insensitive text inside the notes or the contact's name.
+    /// Case-insensitive text inside the notes or the contact's name. Words of one or two
+    /// characters only are looked for in the latest 5,000 interactions (of the contact, with
+    /// `contact_id`) that the other filters keep: no index finds them, so each row is tested.
     q: Option<String>,
     /// Only the interactions with this contact.
     contact_id: Option<String>,

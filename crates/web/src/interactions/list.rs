@@ -144,6 +144,9 @@ pub(super) async fn index(
         page: requested_page,
         per_page: PER_PAGE,
     };
+    if let Some(window) = query.searched_window() {
+        notices.push(short_search_notice(window));
+    }
     let repo = state.db.interactions();
     // With the session check: one request on a server.
     let user = view.user_id().clone();
@@ -194,4 +197,14 @@ pub(super) async fn index(
         here,
     };
     Ok(ok(&list))
+}
+
+/// What a search of words shorter than three letters leaves out (see
+/// [`InteractionQuery::searched_window`]).
+pub(crate) fn short_search_notice(window: u64) -> String {
+    format!(
+        "Words of one or two letters are looked for in your latest {} interactions only: type \
+         three letters or more to search all of them.",
+        crate::format::count(window)
+    )
 }

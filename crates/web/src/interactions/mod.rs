@@ -7,6 +7,7 @@
 
 mod form;
 mod list;
+pub(crate) use list::short_search_notice;
 
 use axum::routing::{get, post};
 use axum::Router;

@@ -115,6 +115,8 @@ struct SearchPage {
     interactions_total: String,
     interactions_count: u64,
     interactions_all: String,
+    /// What a search of short words leaves out of the interactions.
+    interactions_note: Option<String>,
 }
 
 /// What a search found.
@@ -125,6 +127,8 @@ struct Found {
     interactions: Vec<InteractionWithContact>,
     interactions_total: u64,
     interactions_limit: u64,
+    /// How many of the latest interactions were looked through (short words), if not all.
+    interactions_window: Option<u64>,
 }
 
 /// Whether the request asks for JSON rather than the page.
@@ -208,6 +212,7 @@ async fn run(
         ..InteractionQuery::default()
     };
     let interactions_limit = interaction_query.count_limit();
+    let interactions_window = interaction_query.searched_window();
     let planned = state
         .db
         .interactions()
@@ -237,6 +242,7 @@ async fn run(
         interactions: found_interactions,
         interactions_total,
         interactions_limit,
+        interactions_window,
     })
 }
 
@@ -428,6 +434,7 @@ fn results_page(page: &Page, q: String, too_short: bool, found: Option<Found>) -
         interactions_total: String::new(),
         interactions_count: 0,
         interactions_all,
+        interactions_note: None,
     };
     let Some(found) = found else {
         return search_page;
@@ -451,6 +458,9 @@ fn results_page(page: &Page, q: String, too_short: bool, found: Option<Found>) -
         "interactions",
     );
     search_page.interactions_count = found.interactions_total;
+    search_page.interactions_note = found
+        .interactions_window
+        .map(crate::interactions::short_search_notice);
     search_page.contacts = found
         .contacts
         .iter()
