@@ -186,6 +186,17 @@ async fn the_contact_list_its_tabs_orders_and_searches_read_indexes() {
             "{filter:?}: {plan}"
         );
     }
+    // A rare short word's page reads its matches from the search index, then each by rowid.
+    let query = ContactQuery {
+        search: Some("qz".into()),
+        ..base.clone()
+    };
+    let plan = plans(&db, &list(query)).await.join("\n");
+    assert!(
+        plan.contains("contact_user_search_idx")
+            && plan.contains("USING INTEGER PRIMARY KEY (rowid=?)"),
+        "{plan}"
+    );
     // A search leads with its matches: looked up by rowid, not by walking the owner's index.
     let query = ContactQuery {
         search: Some("perlman".into()),

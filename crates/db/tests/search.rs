@@ -640,6 +640,82 @@ async fn many_contacts(db: &Db, user: &UserId, n: u32, name: &str, location: &st
     .await;
 }
 
+/// Words too short for the trigram index: a word that more contacts hold than the count goes
+/// (200 on the first pages) walks the list's order, a rarer one is first looked for in the
+/// index of stored texts and only its matches are read; both give the list's order and counts,
+/// on each tab and page, and another user's contacts stay out.
+#[tokio::test]
+async fn short_words_common_or_rare_page_in_the_lists_order() {
+    let db = test_db().await;
+    let me = user(&db).await;
+    let other = user(&db).await;
+    let page = |search: &str, filter: ContactFilter, page: u32| {
+        let db = &db;
+        let me = me.id.clone();
+        let query = ContactQuery {
+            search: Some(search.to_string()),
+            filter,
+            page,
+            ..ContactQuery::default()
+        };
+        async move {
+            let found = db.contacts().list(&me, &query).await.unwrap();
+            let names: Vec<String> = found.contacts.into_iter().map(|c| c.name).collect();
+            (names, found.total)
+        }
+    };
+    // "os": 2,050 in Oslo, walked in order.
+    many_contacts(&db, &me.id, 2_050, "Kim", "Oslo").await;
+    many_contacts(&db, &other.id, 20, "Qx", "Oslo").await;
+    let (names, total) = page("os", ContactFilter::All, 1).await;
+    assert_eq!(total, SEARCH_COUNT_LIMIT);
+    assert_eq!(
+        (names[0].as_str(), names[49].as_str()),
+        ("Kim 0000", "Kim 0049")
+    );
+    let (names, _) = page("OS", ContactFilter::Active, 41).await;
+    assert_eq!(
+        names,
+        [
+            "Kim 2000", "Kim 2001", "Kim 2002", "Kim 2003", "Kim 2004", "Kim 2005", "Kim 2006",
+            "Kim 2007", "Kim 2008", "Kim 2009", "Kim 2010", "Kim 2011", "Kim 2012", "Kim 2013",
+            "Kim 2014", "Kim 2015", "Kim 2016", "Kim 2017", "Kim 2018", "Kim 2019", "Kim 2020",
+            "Kim 2021", "Kim 2022", "Kim 2023", "Kim 2024", "Kim 2025", "Kim 2026", "Kim 2027",
+            "Kim 2028", "Kim 2029", "Kim 2030", "Kim 2031", "Kim 2032", "Kim 2033", "Kim 2034",
+            "Kim 2035", "Kim 2036", "Kim 2037", "Kim 2038", "Kim 2039", "Kim 2040", "Kim 2041",
+            "Kim 2042", "Kim 2043", "Kim 2044", "Kim 2045", "Kim 2046", "Kim 2047", "Kim 2048",
+            "Kim 2049"
+        ]
+    );
+    // "qx": three of mine (one archived), looked up; the other user's twenty stay out.
+    for name in ["Bo Qx", "ann qx", "Cy Qx"] {
+        add(&db, &me.id, name).await;
+    }
+    exec(
+        &db,
+        "UPDATE contact SET status = 'archived' WHERE name = 'Cy Qx'",
+    )
+    .await;
+    assert_eq!(
+        page("qx", ContactFilter::All, 1).await,
+        (vec!["ann qx".into(), "Bo Qx".into(), "Cy Qx".into()], 3)
+    );
+    assert_eq!(
+        page("Q", ContactFilter::Active, 1).await,
+        (vec!["ann qx".into(), "Bo Qx".into()], 2)
+    );
+    assert_eq!(
+        page("qx", ContactFilter::Archived, 1).await,
+        (vec!["Cy Qx".into()], 1)
+    );
+    assert_eq!(page("qx", ContactFilter::All, 2).await, (vec![], 3));
+    // Two short words, in any order and field.
+    assert_eq!(
+        page("x b", ContactFilter::All, 1).await,
+        (vec!["Bo Qx".into()], 1)
+    );
+}
+
 /// A word that thousands of contacts match is read in the list's order (names first, then the
 /// other matches), a rare one by its matches; the pages are the same as the ranking says, and
 /// another user's contacts stay out.
