@@ -211,9 +211,13 @@ async fn short_searches_say_what_to_type_and_run_nothing() {
         window % 1000
     );
     let page = client.get("/search?q=al").await;
-    assert_eq!(page.texts("#search-interactions-window"), [note.clone()]);
     let log = client.get("/interactions?q=al").await;
-    assert_eq!(log.texts(".ix-notice"), [note]);
+    for (texts, what) in [
+        (page.texts("#search-interactions-window"), "search page"),
+        (log.texts(".ix-notice"), "log"),
+    ] {
+        assert_eq!(texts, [note.as_str()], "{what}");
+    }
     for longer in ["/search?q=gore", "/interactions?q=gore", "/interactions"] {
         let page = client.get(longer).await;
         assert!(!page.body.contains("one or two letters"), "{longer}");
