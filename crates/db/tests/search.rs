@@ -34,6 +34,26 @@ async fn found(db: &Db, user: &UserId, search: &str) -> Vec<String> {
     page.contacts.into_iter().map(|c| c.name).collect()
 }
 
+/// The names on page `page` of the user's contacts searched for `search` on the `filter` tab,
+/// in the list's order, and its total.
+async fn listed(
+    db: &Db,
+    user: &UserId,
+    search: &str,
+    filter: ContactFilter,
+    page: u32,
+) -> (Vec<String>, u64) {
+    let query = ContactQuery {
+        search: Some(search.to_string()),
+        filter,
+        page,
+        ..ContactQuery::default()
+    };
+    let found = db.contacts().list(user, &query).await.unwrap();
+    let names = found.contacts.into_iter().map(|c| c.name).collect();
+    (names, found.total)
+}
+
 async fn exec(db: &Db, sql: &str) {
     let conn = db.conn().await.unwrap();
     conn.execute(sql, ()).await.unwrap();
@@ -649,31 +669,16 @@ async fn short_words_common_or_rare_page_in_the_lists_order() {
     let db = test_db().await;
     let me = user(&db).await;
     let other = user(&db).await;
-    let page = |search: &str, filter: ContactFilter, page: u32| {
-        let db = &db;
-        let me = me.id.clone();
-        let query = ContactQuery {
-            search: Some(search.to_string()),
-            filter,
-            page,
-            ..ContactQuery::default()
-        };
-        async move {
-            let found = db.contacts().list(&me, &query).await.unwrap();
-            let names: Vec<String> = found.contacts.into_iter().map(|c| c.name).collect();
-            (names, found.total)
-        }
-    };
     // "os": 2,050 in Oslo, walked in order.
     many_contacts(&db, &me.id, 2_050, "Kim", "Oslo").await;
     many_contacts(&db, &other.id, 20, "Qx", "Oslo").await;
-    let (names, total) = page("os", ContactFilter::All, 1).await;
+    let (names, total) = listed(&db, &me.id, "os", ContactFilter::All, 1).await;
     assert_eq!(total, SEARCH_COUNT_LIMIT);
     assert_eq!(
         (names[0].as_str(), names[49].as_str()),
         ("Kim 0000", "Kim 0049")
     );
-    let (names, _) = page("OS", ContactFilter::Active, 41).await;
+    let (names, _) = listed(&db, &me.id, "OS", ContactFilter::Active, 41).await;
     assert_eq!(
         names,
         [
@@ -697,21 +702,24 @@ async fn short_words_common_or_rare_page_in_the_lists_order() {
     )
     .await;
     assert_eq!(
-        page("qx", ContactFilter::All, 1).await,
+        listed(&db, &me.id, "qx", ContactFilter::All, 1).await,
         (vec!["ann qx".into(), "Bo Qx".into(), "Cy Qx".into()], 3)
     );
     assert_eq!(
-        page("Q", ContactFilter::Active, 1).await,
+        listed(&db, &me.id, "Q", ContactFilter::Active, 1).await,
         (vec!["ann qx".into(), "Bo Qx".into()], 2)
     );
     assert_eq!(
-        page("qx", ContactFilter::Archived, 1).await,
+        listed(&db, &me.id, "qx", ContactFilter::Archived, 1).await,
         (vec!["Cy Qx".into()], 1)
     );
-    assert_eq!(page("qx", ContactFilter::All, 2).await, (vec![], 3));
+    assert_eq!(
+        listed(&db, &me.id, "qx", ContactFilter::All, 2).await,
+        (vec![], 3)
+    );
     // Two short words, in any order and field.
     assert_eq!(
-        page("x b", ContactFilter::All, 1).await,
+        listed(&db, &me.id, "x b", ContactFilter::All, 1).await,
         (vec!["Bo Qx".into()], 1)
     );
 }
@@ -724,27 +732,13 @@ async fn common_words_page_through_names_first_then_the_other_matches() {
     let db = test_db().await;
     let me = user(&db).await;
     let other = user(&db).await;
-    let page = |search: &str, page: u32| {
-        let db = &db;
-        let me = me.id.clone();
-        let query = ContactQuery {
-            search: Some(search.to_string()),
-            page,
-            ..ContactQuery::default()
-        };
-        async move {
-            let found = db.contacts().list(&me, &query).await.unwrap();
-            let names: Vec<String> = found.contacts.into_iter().map(|c| c.name).collect();
-            (names, found.total)
-        }
-    };
     // "ari": 2,100 in Paris (not in their names), three in their names.
     many_contacts(&db, &me.id, 2_100, "Pat", "Paris").await;
     many_contacts(&db, &other.id, 30, "Ariadne", "Paris").await;
     for name in ["Zoe Ariel", "Ariel Young", "Mari Ng"] {
         add(&db, &me.id, name).await;
     }
-    let (names, total) = page("ARI", 1).await;
+    let (names, total) = listed(&db, &me.id, "ARI", ContactFilter::All, 1).await;
     assert_eq!(total, SEARCH_COUNT_LIMIT);
     assert_eq!(names.len(), 50);
     assert_eq!(
@@ -752,9 +746,9 @@ async fn common_words_page_through_names_first_then_the_other_matches() {
         ["Ariel Young", "Mari Ng", "Zoe Ariel", "Pat 0000"]
     );
     assert_eq!(names[49], "Pat 0046");
-    let (names, _) = page("ari", 3).await;
+    let (names, _) = listed(&db, &me.id, "ari", ContactFilter::All, 3).await;
     assert_eq!((names[0].as_str(), names.len()), ("Pat 0097", 50));
-    let (names, _) = page("ari", 43).await;
+    let (names, _) = listed(&db, &me.id, "ari", ContactFilter::All, 43).await;
     assert_eq!(names, ["Pat 2097", "Pat 2098", "Pat 2099"]);
     // "pat": 2,100 names match (walked in order), then a location.
     add(&db, &me.id, "Aaron Smith").await;
@@ -763,21 +757,21 @@ async fn common_words_page_through_names_first_then_the_other_matches() {
         "UPDATE contact SET location = 'Patagonia' WHERE name = 'Aaron Smith'",
     )
     .await;
-    let (names, total) = page("pat", 1).await;
+    let (names, total) = listed(&db, &me.id, "pat", ContactFilter::All, 1).await;
     assert_eq!(
         (names[0].as_str(), names[49].as_str()),
         ("Pat 0000", "Pat 0049")
     );
     assert_eq!(total, SEARCH_COUNT_LIMIT);
-    let (names, _) = page("pat", 43).await;
+    let (names, _) = listed(&db, &me.id, "pat", ContactFilter::All, 43).await;
     assert_eq!(names, ["Aaron Smith"]);
     // Rare: exactly counted, names first.
     assert_eq!(
-        page("ariel", 1).await,
+        listed(&db, &me.id, "ariel", ContactFilter::All, 1).await,
         (vec!["Ariel Young".to_string(), "Zoe Ariel".to_string()], 2)
     );
     assert_eq!(
-        page("patagonia", 1).await,
+        listed(&db, &me.id, "patagonia", ContactFilter::All, 1).await,
         (vec!["Aaron Smith".to_string()], 1)
     );
     // The VIP tab of a common word: none of mine is a VIP.
