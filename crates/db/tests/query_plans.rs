@@ -186,6 +186,13 @@ async fn the_contact_list_its_tabs_orders_and_searches_read_indexes() {
             "{filter:?}: {plan}"
         );
     }
+    // A short word's names come first: in the name order, a range of the names index.
+    let query = ContactQuery {
+        search: Some("an".into()),
+        ..base.clone()
+    };
+    let plan = plans(&db, &list(query)).await.join("\n");
+    assert!(plan.contains("name>? AND name<?"), "{plan}");
     // A rare short word's page reads its matches from the search index, then each by rowid.
     let query = ContactQuery {
         search: Some("qz".into()),

@@ -724,6 +724,88 @@ async fn short_words_common_or_rare_page_in_the_lists_order() {
     );
 }
 
+/// Words too short for the trigram index rank the contacts whose name begins with the first
+/// word before the other matches, each in the list's order, whether either set is common or
+/// rare, on every page and in every order.
+#[tokio::test]
+async fn short_words_rank_names_that_begin_with_them_first() {
+    let db = test_db().await;
+    let me = user(&db).await;
+    let other = user(&db).await;
+    // "ki": 2,050 names begin with it (walked in their range), three hold it elsewhere.
+    many_contacts(&db, &me.id, 2_050, "Kim", "Oslo").await;
+    many_contacts(&db, &other.id, 20, "Kia", "Oslo").await;
+    for name in ["Ann Kirby", "Aa Vikings", "Bo Hill"] {
+        add(&db, &me.id, name).await;
+    }
+    exec(
+        &db,
+        "UPDATE contact SET location = 'Kiev' WHERE name = 'Bo Hill'",
+    )
+    .await;
+    let (names, total) = listed(&db, &me.id, "KI", ContactFilter::All, 1).await;
+    assert_eq!(total, SEARCH_COUNT_LIMIT);
+    assert_eq!(
+        (names[0].as_str(), names[49].as_str()),
+        ("Kim 0000", "Kim 0049")
+    );
+    let (names, _) = listed(&db, &me.id, "ki", ContactFilter::Active, 41).await;
+    assert_eq!(names.len(), 50);
+    assert_eq!(names[49], "Kim 2049");
+    assert_eq!(
+        listed(&db, &me.id, "ki", ContactFilter::Active, 42).await.0,
+        ["Aa Vikings", "Ann Kirby", "Bo Hill"]
+    );
+    // "os": a common word (Oslo) whose names are rare: "Oscar" and "osman" first.
+    for name in ["osman", "Oscar Tan"] {
+        add(&db, &me.id, name).await;
+    }
+    let (names, _) = listed(&db, &me.id, "os", ContactFilter::All, 1).await;
+    assert_eq!(&names[..3], ["Oscar Tan", "osman", "Kim 0000"]);
+    let (names, _) = listed(&db, &me.id, "os", ContactFilter::All, 42).await;
+    assert_eq!(names, ["Kim 2048", "Kim 2049"]);
+    // A rare word, rare names: "qx" begins one name of three; "q x" needs both words.
+    for name in ["Cy Qx", "qx Zed", "Bo Qx"] {
+        add(&db, &me.id, name).await;
+    }
+    assert_eq!(
+        listed(&db, &me.id, "qx", ContactFilter::All, 1).await,
+        (vec!["qx Zed".into(), "Bo Qx".into(), "Cy Qx".into()], 3)
+    );
+    assert_eq!(
+        listed(&db, &me.id, "z q", ContactFilter::All, 1).await,
+        (vec!["qx Zed".into()], 1)
+    );
+    // In another order, the names that begin with the word still lead, in that order.
+    exec(
+        &db,
+        "UPDATE contact SET last_contacted = 1000 WHERE name IN ('Cy Qx', 'Kim 0007')",
+    )
+    .await;
+    exec(
+        &db,
+        "UPDATE contact SET last_contacted = 900 WHERE name = 'qx Zed'",
+    )
+    .await;
+    let recent = |search: &str| ContactQuery {
+        search: Some(search.into()),
+        sort: ContactSort::LastContacted,
+        direction: SortDirection::Desc,
+        ..ContactQuery::default()
+    };
+    let names =
+        |page: ContactPage| -> Vec<String> { page.contacts.into_iter().map(|c| c.name).collect() };
+    let page = db.contacts().list(&me.id, &recent("qx")).await.unwrap();
+    assert_eq!(names(page), ["qx Zed", "Cy Qx", "Bo Qx"]);
+    let page = db.contacts().list(&me.id, &recent("ki")).await.unwrap();
+    assert_eq!(&names(page)[..3], ["Kim 0007", "Kim 0000", "Kim 0001"]);
+    let page = db.contacts().list(&me.id, &recent("os")).await.unwrap();
+    assert_eq!(
+        &names(page)[..4],
+        ["Oscar Tan", "osman", "Kim 0007", "Kim 0000"]
+    );
+}
+
 /// A word that thousands of contacts match is read in the list's order (names first, then the
 /// other matches), a rare one by its matches; the pages are the same as the ranking says, and
 /// another user's contacts stay out.
