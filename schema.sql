@@ -121,6 +121,11 @@ CREATE INDEX interaction_contact_date_idx ON interaction (contact_id, date, crea
 -- The owner's interactions in the log's order (latest first: read backwards), with the contact
 -- each belongs to, so that counting a filtered log reads this index alone.
 CREATE INDEX interaction_user_date_idx ON interaction (user_id, date, created_at, id, contact_id);
+-- The log of one kind (meetings, calls …) in the same order: a page and its count read one range
+-- of this index, however rare the kind, instead of testing each of the owner's rows for it.
+CREATE INDEX interaction_user_type_idx ON interaction (
+    user_id, type, date, created_at, id
+);
 CREATE TRIGGER interaction_owner_filled AFTER INSERT ON interaction
 WHEN NEW.user_id IS NULL
 BEGIN

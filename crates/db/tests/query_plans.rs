@@ -323,7 +323,15 @@ async fn the_interaction_log_and_its_searches_read_the_owners_index_or_their_mat
                 kind: Some(InteractionType::Call),
                 ..InteractionQuery::default()
             },
-            "in order",
+            "by kind",
+        ),
+        (
+            InteractionQuery {
+                kind: Some(InteractionType::Meeting),
+                search: Some("co".into()),
+                ..InteractionQuery::default()
+            },
+            "by kind",
         ),
         (text("coffee"), "in order, notes as text"),
         (text("coffee 12"), "by its matches"),
@@ -345,6 +353,15 @@ async fn the_interaction_log_and_its_searches_read_the_owners_index_or_their_mat
                     plan.contains("SEARCH i USING INTEGER PRIMARY KEY"),
                     "{what}: {plan}"
                 );
+            }
+            // One kind: its range of the owner's index of kinds, for the page, its count and
+            // the window of short words alike.
+            "by kind" => {
+                assert!(
+                    !plan.contains("interaction_user_date_idx"),
+                    "{what}: {plan}"
+                );
+                assert!(plan.contains("interaction_user_type_idx"), "{what}: {plan}");
             }
             _ => {
                 assert!(plan.contains("interaction_user_date_idx"), "{what}: {plan}");
