@@ -333,6 +333,14 @@ async fn the_interaction_log_and_its_searches_read_the_owners_index_or_their_mat
             },
             "by kind",
         ),
+        (
+            InteractionQuery {
+                kind: Some(InteractionType::Call),
+                search: Some("coffee".into()),
+                ..InteractionQuery::default()
+            },
+            "by kind",
+        ),
         (text("coffee"), "in order, notes as text"),
         (text("coffee 12"), "by its matches"),
         (text("co"), "in order"),

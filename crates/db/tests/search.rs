@@ -485,6 +485,38 @@ async fn common_and_rare_words_of_the_log_find_the_same_as_the_index() {
     };
     let (found, total) = db.interactions().search(&me.id, &meetings).await.unwrap();
     assert_eq!((found.len(), total), (1, 1));
+    // Common within the kind and dates asked for: read in the log's order among the latest
+    // of them, "at least" the limit.
+    let day_of = |i: i64| {
+        chrono::DateTime::from_timestamp(now - i * day, 0)
+            .unwrap()
+            .date_naive()
+    };
+    let calls = InteractionQuery {
+        search: Some("cafe".into()),
+        kind: Some(InteractionType::Call),
+        from: Some(day_of(1_000)),
+        to: Some(day_of(300)),
+        ..InteractionQuery::default()
+    };
+    let (found, total) = db.interactions().search(&me.id, &calls).await.unwrap();
+    let notes: Vec<_> = found
+        .iter()
+        .map(|i| i.interaction.notes.as_deref().unwrap_or_default())
+        .collect();
+    assert_eq!(total, SEARCH_COUNT_LIMIT);
+    assert_eq!(
+        (notes[0], notes[49], notes.len()),
+        ("Cafe run 300", "Cafe run 349", 50)
+    );
+    let deep = InteractionQuery { page: 14, ..calls };
+    let (found, total) = db.interactions().search(&me.id, &deep).await.unwrap();
+    let notes: Vec<_> = found
+        .iter()
+        .map(|i| i.interaction.notes.as_deref().unwrap_or_default())
+        .collect();
+    assert_eq!(notes.first(), Some(&"Cafe run 950"));
+    assert_eq!((notes.last(), total), (Some(&"Cafe run 999"), 701));
     let (notes, _) = log_notes(&db, &me.id, "CAFE", 3).await;
     assert_eq!(notes[0], "Cafe run 100");
     // Common by the contact's name: every interaction with Anita.

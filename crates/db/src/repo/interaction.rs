@@ -453,9 +453,14 @@ impl InteractionQuery {
         };
         let (matches, matches_values) = self.conditions(user, &led);
         let need = Value::Integer(i64::try_from(need).unwrap_or(i64::MAX));
+        // The window is the latest of the interactions the kind and date filters keep.
+        let (mut kept, mut kept_values) = (vec![], vec![]);
+        self.filters("i", &mut kept, &mut kept_values);
+        let kept: String = kept.iter().map(|c| format!(" AND {c}")).collect();
         let mut values = walked_values;
         values.extend(extra_values.iter().cloned());
         values.push(user.into());
+        values.extend(kept_values);
         values.extend(extra_values.iter().cloned());
         values.push(Value::Integer(
             i64::try_from(window.saturating_sub(1)).unwrap_or(i64::MAX),
@@ -470,7 +475,7 @@ impl InteractionQuery {
             format!(
                 "WITH walked AS MATERIALIZED (SELECT i.rowid AS r FROM interaction i \
                    WHERE {walked}{extra} AND i.date >= coalesce((SELECT i.date \
-                     FROM interaction i WHERE i.user_id = ?{extra} ORDER BY {LOG_ORDER} \
+                     FROM interaction i WHERE i.user_id = ?{kept}{extra} ORDER BY {LOG_ORDER} \
                      LIMIT 1 OFFSET +?), -9223372036854775808) \
                    ORDER BY {LOG_ORDER} LIMIT +?) \
                  SELECT * FROM ({select} WHERE i.rowid IN (SELECT r FROM walked) \
@@ -739,12 +744,12 @@ impl<'e> InteractionRepo<'e> {
     }
 
     /// How to read a text search: led by its matches, unless it is a single word of ASCII
-    /// characters and no other filter that matches at least the query's count limit of the
-    /// owner's notes (or of the interactions with contacts of that name) — one statement
-    /// counts both up to that limit (the trigram indexes in rowid order, each match looked up
-    /// by rowid: neighbouring rows), only for such a query. A common word's page is then read
-    /// in the log's order within a window of the latest ([`Plan::window`]), and its total is
-    /// "at least" the limit, not counted again.
+    /// characters that matches at least the query's count limit of the owner's notes (or of
+    /// the interactions with contacts of that name) of the kind and dates asked for — one
+    /// statement counts both up to that limit (the trigram indexes in rowid order, each match
+    /// looked up by rowid: neighbouring rows), only for such a query. A common word's page is
+    /// then read in the log's order within a window of the latest of that kind and those dates
+    /// ([`Plan::window`]), and its total is "at least" the limit, not counted again.
     async fn plan(&self, user: &UserId, query: &InteractionQuery) -> Result<Plan> {
         if let Some(window) = query.searched_window() {
             return Ok(Plan {
@@ -754,9 +759,7 @@ impl<'e> InteractionRepo<'e> {
         }
         let words = query.words();
         let single = match words.as_slice() {
-            [word] if query.kind.is_none() && query.from.is_none() && query.to.is_none() => {
-                word.ascii_lowercase().map(|_| word)
-            }
+            [word] => word.ascii_lowercase().map(|_| word),
             _ => None,
         };
         let Some(word) = single else {
@@ -769,20 +772,29 @@ impl<'e> InteractionRepo<'e> {
         let cap = query.count_limit();
         let notes = word.fts(None).unwrap_or_default();
         let name = word.fts(Some("name")).unwrap_or_default();
-        let names = "contact_id IN (SELECT id FROM contact WHERE +user_id = ?2 AND rowid IN \
-                       (SELECT rowid >> 2 FROM contact_fts WHERE contact_fts MATCH ?3))";
+        // Counted among the interactions the kind and date filters keep.
+        let (mut kept, mut kept_values) = (vec![], vec![]);
+        query.filters("i", &mut kept, &mut kept_values);
+        let kept: String = kept.iter().map(|c| format!(" AND {c}")).collect();
+        let names = "i.contact_id IN (SELECT id FROM contact WHERE +user_id = ? AND rowid IN \
+                       (SELECT rowid >> 2 FROM contact_fts WHERE contact_fts MATCH ?))";
         // The names are counted only when the notes do not reach the limit.
         let sql = format!(
             "SELECT CASE WHEN notes >= {cap} THEN notes ELSE \
-               (SELECT count(*) FROM (SELECT 1 FROM interaction WHERE {names} LIMIT {cap})) END \
+               (SELECT count(*) FROM (SELECT 1 FROM interaction i WHERE {names}{kept} \
+                 LIMIT {cap})) END \
              FROM (SELECT (SELECT count(*) FROM (SELECT 1 FROM interaction_fts f \
                  CROSS JOIN interaction i ON i.rowid = f.rowid \
-                 WHERE f.interaction_fts MATCH ?1 AND i.user_id = ?2 LIMIT {cap})) AS notes)"
+                 WHERE f.interaction_fts MATCH ? AND i.user_id = ?{kept} LIMIT {cap})) AS notes)"
         );
+        let mut values: Vec<Value> = vec![user.into(), Value::Text(name)];
+        values.extend(kept_values.iter().cloned());
+        values.extend([Value::Text(notes), user.into()]);
+        values.extend(kept_values);
         let most = query_one(
             &self.ex.conn().await?,
             &sql,
-            params![notes, user, name],
+            params_from_iter(values),
             |row| Ok(row.get::<i64>(0)?),
         )
         .await?
