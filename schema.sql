@@ -370,6 +370,16 @@ CREATE TABLE import_upload (
 );
 CREATE INDEX import_upload_user_created_idx ON import_upload (user_id, created_at);
 
+-- Each account's storage estimate as the admin page shows it (`AccountSummary`), measured
+-- apart from the page: summing the length of every text an account keeps reads each of its
+-- rows, seconds at a million interactions. An account without a row is measured when it is
+-- first listed; the hourly sweep measures every account again.
+CREATE TABLE account_usage (
+    user_id TEXT PRIMARY KEY NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+    storage_bytes INTEGER NOT NULL,
+    measured_at INTEGER NOT NULL
+);
+
 -- Periodic work that several instances sharing one database must do once per period (the
 -- session sweep): the instance that takes a job's lease does the work; the others skip it
 -- until the lease has run out.

@@ -361,6 +361,8 @@ async fn summaries_count_an_accounts_rows_and_ensure_admin_promotes_the_oldest()
     assert!(summaries[0].last_activity.is_none());
     assert_eq!(db.users().summary(&bob.id).await.unwrap(), *bobs);
 
+    assert!(bobs.storage_measured_at.is_some());
+
     // No admin left (as before roles): the oldest enabled account is promoted.
     let conn = db.conn().await.unwrap();
     conn.execute("UPDATE user SET role = 'member'", ())
@@ -370,4 +372,58 @@ async fn summaries_count_an_accounts_rows_and_ensure_admin_promotes_the_oldest()
     let promoted = db.users().ensure_admin().await.unwrap().unwrap();
     assert_eq!(promoted.id, ada.id);
     assert!(db.users().ensure_admin().await.unwrap().is_none());
+}
+
+/// The storage estimate is measured apart from the summaries: an account that never was is
+/// measured when first listed, then the figure stays as measured until the sweep measures
+/// every account again; a deleted account's measurement goes with it.
+#[tokio::test]
+async fn an_accounts_storage_is_measured_once_listed_and_again_by_the_sweep() {
+    let db = test_db().await;
+    let bob = user(&db).await;
+    let grace = db
+        .contacts()
+        .create(&bob.id, &contact("Grace"))
+        .await
+        .unwrap();
+    let usage_rows = "SELECT count(*) FROM account_usage";
+    assert_eq!(common::count(&db, usage_rows).await, 0);
+    let first = db.users().summary(&bob.id).await.unwrap();
+    assert_eq!(first.storage_bytes, 5, "Grace");
+    let measured = first.storage_measured_at.unwrap();
+    assert_eq!(common::count(&db, usage_rows).await, 1);
+    // Written since: not measured again by a summary.
+    let update = devhub_db::ContactInput {
+        name: "Grace Hopper".into(),
+        notes: Some("Compilers".into()),
+        ..devhub_db::ContactInput::default()
+    }
+    .parse()
+    .unwrap();
+    db.contacts()
+        .update(&bob.id, &grace.id, &update)
+        .await
+        .unwrap();
+    let listed = db.users().summaries().await.unwrap();
+    assert_eq!(
+        (listed[0].storage_bytes, listed[0].storage_measured_at),
+        (5, Some(measured))
+    );
+    // The sweep's measurement: every account, each figure as the data is now.
+    let later = measured + chrono::Duration::hours(1);
+    assert_eq!(db.users().measure_storage(later).await.unwrap(), 1);
+    let again = db.users().summary(&bob.id).await.unwrap();
+    assert_eq!(
+        (again.storage_bytes, again.storage_measured_at),
+        (12 + 9, Some(later))
+    );
+    // Another account is measured on its first listing, the first one left as it was.
+    let ada = user(&db).await;
+    let listed = db.users().summaries().await.unwrap();
+    let adas = listed.iter().find(|s| s.user.id == ada.id).unwrap();
+    assert_eq!(adas.storage_bytes, 0);
+    assert!(adas.storage_measured_at.is_some());
+    assert_eq!(db.users().summary(&bob.id).await.unwrap(), again);
+    db.users().delete(&bob.id).await.unwrap();
+    assert_eq!(common::count(&db, usage_rows).await, 1);
 }

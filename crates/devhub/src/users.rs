@@ -64,6 +64,7 @@ fn summary_json(s: &AccountSummary) -> serde_json::Value {
         "interactions": s.interactions,
         "follow_ups": s.follow_ups,
         "storage_bytes": s.storage_bytes,
+        "storage_measured_at": s.storage_measured_at,
     })
 }
 

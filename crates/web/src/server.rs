@@ -178,7 +178,8 @@ async fn sweep_sessions(db: Db, every: Duration) {
 
 /// One period's sweep (the holder of the lease runs it): expired sessions, log-in attempts
 /// past every window, security log entries past 90 days, deleted contacts and undos past
-/// theirs, and fragmented full-text indexes merged for up to a second. Each failure is
+/// theirs, every account's storage measured, and fragmented full-text indexes merged for up
+/// to a second. Each failure is
 /// logged; the rest goes on.
 pub async fn sweep_once(db: &Db, now: chrono::DateTime<chrono::Utc>) {
     match db.sessions().delete_expired(now).await {
@@ -214,6 +215,10 @@ pub async fn sweep_once(db: &Db, now: chrono::DateTime<chrono::Utc>) {
             );
         }
         Err(e) => tracing::warn!(error = %e, "purge of deleted contacts failed"),
+    }
+    // Every account's storage estimate, for the admin page (each account read apart).
+    if let Err(e) = db.users().measure_storage(now).await {
+        tracing::warn!(error = %e, "measuring the accounts' storage failed");
     }
     // A fragmented search index (a large import, years of writes), merged towards one
     // segment in short steps for up to a second: searches stay about as quick as after

@@ -482,6 +482,10 @@ async fn the_admin_page_shows_counts_and_never_a_members_contacts() {
         .collect();
     assert_eq!(cells[3], "1", "contacts: {cells:?}");
     assert!(cells[4].ends_with(" B"), "storage: {cells:?}");
+    // Measured when first listed, and said when.
+    let storage = scraper::Selector::parse("tr[data-username=bob] td.account-storage").unwrap();
+    let title = rows.select(&storage).next().unwrap().attr("title").unwrap();
+    assert!(title.starts_with("Measured "), "{title}");
     assert_ne!(cells[2], "never", "last activity: {cells:?}");
     let summary = app.db.users().summary(&bob_id).await.unwrap();
     assert_eq!(
@@ -511,6 +515,17 @@ async fn the_admin_page_shows_counts_and_never_a_members_contacts() {
     let contact = &contacts[0].id;
     let r = ada.get(&format!("/contacts/{contact}")).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let before = cells[4].clone();
+    // The figure stays as measured until the hourly sweep measures every account again.
+    contact_with_history(&app, &bob_id, "Another Contact With A Long Name").await;
+    let again = |page: &str| {
+        let html = scraper::Html::parse_document(page);
+        let cell = html.select(&storage).next().unwrap();
+        cell.text().collect::<String>().trim().to_string()
+    };
+    assert_eq!(again(&ada.get("/admin").await.body), before);
+    devhub_web::server::sweep_once(&app.db, chrono::Utc::now()).await;
+    assert_ne!(again(&ada.get("/admin").await.body), before);
 }
 
 #[tokio::test]

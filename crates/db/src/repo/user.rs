@@ -1,7 +1,7 @@
 //! Accounts: the `user` table.
 
 use chrono::{DateTime, Utc};
-use libsql::{params, Row};
+use libsql::{params, params_from_iter, Row, Value};
 
 use super::instance_setting::{self, RegistrationMode};
 use super::invitation::{self, InvitationProblem};
@@ -162,14 +162,17 @@ pub struct AccountSummary {
     /// of its contacts (name, relationship, industry, location, notes), interactions' notes,
     /// VIP backgrounds, contact info and further details, follow-up notes, tag names, photos,
     /// pending import uploads and recently deleted snapshots. Indexes and row overhead are
-    /// not counted.
+    /// not counted. Measured apart from the summary ([`UserRepo::measure_storage`]), at
+    /// `storage_measured_at`: 0 and `None` for an account that never was (one made after its
+    /// list was read).
     pub storage_bytes: u64,
+    pub storage_measured_at: Option<DateTime<Utc>>,
     /// Whether two-factor log-in is on (an admin can clear it for a user who lost it).
     pub two_factor: bool,
 }
 
 /// The summaries' query: one row per account, each figure a correlated subquery on an index
-/// led by the owner.
+/// led by the owner, the storage estimate as last measured (`NULL` when it never was).
 const SUMMARY: &str = "SELECT {COLUMNS},
     coalesce((SELECT total FROM contact_count WHERE user_id = u.id), 0),
     (SELECT count(*) FROM interaction WHERE user_id = u.id),
@@ -178,6 +181,14 @@ const SUMMARY: &str = "SELECT {COLUMNS},
         coalesce((SELECT max(last_used_at) FROM api_token WHERE user_id = u.id), 0),
         coalesce((SELECT max(last_update) FROM contact WHERE user_id = u.id), 0),
         coalesce((SELECT max(created_at) FROM interaction WHERE user_id = u.id), 0)),
+    a.storage_bytes,
+    EXISTS (SELECT 1 FROM two_factor WHERE user_id = u.id AND enabled_at IS NOT NULL),
+    a.measured_at
+    FROM user u LEFT JOIN account_usage a ON a.user_id = u.id";
+
+/// The storage estimate of the account `?1` (see [`AccountSummary::storage_bytes`]): every
+/// text of it, read. Seconds at a million interactions, so never on a page's way.
+const STORAGE: &str = "SELECT
     coalesce((SELECT sum(length(name) + coalesce(length(relationship), 0)
         + coalesce(length(industry), 0) + coalesce(length(location), 0)
         + coalesce(length(notes), 0)) FROM contact WHERE user_id = u.id), 0)
@@ -195,23 +206,24 @@ const SUMMARY: &str = "SELECT {COLUMNS},
     + coalesce((SELECT sum(length(p.data)) FROM contact_photo p
         JOIN contact c ON c.id = p.contact_id WHERE c.user_id = u.id), 0)
     + coalesce((SELECT sum(length(content)) FROM import_upload WHERE user_id = u.id), 0)
-    + coalesce((SELECT sum(length(snapshot)) FROM deleted_contact WHERE user_id = u.id), 0),
-    EXISTS (SELECT 1 FROM two_factor WHERE user_id = u.id AND enabled_at IS NOT NULL)
-    FROM user u";
+    + coalesce((SELECT sum(length(snapshot)) FROM deleted_contact WHERE user_id = u.id), 0)
+    FROM user u WHERE u.id = ?1";
 
 impl AccountSummary {
     fn from_row(row: &Row) -> Result<Self> {
         let n = COLUMN_COUNT;
         let count = |i: i32| -> Result<u64> { Ok(u64::try_from(row.get::<i64>(i)?).unwrap_or(0)) };
         let last: i64 = row.get(n + 3)?;
+        let measured: Option<i64> = row.get(n + 6)?;
         Ok(AccountSummary {
             user: User::from_row(row)?,
             contacts: count(n)?,
             interactions: count(n + 1)?,
             follow_ups: count(n + 2)?,
             last_activity: opt_timestamp((last > 0).then_some(last), "last activity")?,
-            storage_bytes: count(n + 4)?,
+            storage_bytes: u64::try_from(row.get::<Option<i64>>(n + 4)?.unwrap_or(0)).unwrap_or(0),
             two_factor: row.get::<i64>(n + 5)? != 0,
+            storage_measured_at: opt_timestamp(measured, "account_usage.measured_at")?,
         })
     }
 }
@@ -382,8 +394,11 @@ impl<'e> UserRepo<'e> {
         Ok(Ok(user))
     }
 
-    /// Every account with what the admin page shows of it, oldest first.
+    /// Every account with what the admin page shows of it, oldest first. The accounts whose
+    /// storage was never measured are measured first.
     pub async fn summaries(&self) -> Result<Vec<AccountSummary>> {
+        self.measure_storage_of(Unmeasured::Only, Utc::now())
+            .await?;
         let conn = self.ex.conn().await?;
         query_all(
             &conn,
@@ -394,8 +409,11 @@ impl<'e> UserRepo<'e> {
         .await
     }
 
-    /// One account's summary (the delete confirmation's counts).
+    /// One account's summary (the delete confirmation's counts), its storage measured first
+    /// if it never was.
     pub async fn summary(&self, id: &UserId) -> Result<AccountSummary> {
+        self.measure_storage_of(Unmeasured::One(id), Utc::now())
+            .await?;
         let conn = self.ex.conn().await?;
         query_one(
             &conn,
@@ -405,6 +423,52 @@ impl<'e> UserRepo<'e> {
         )
         .await?
         .ok_or(Error::NotFound)
+    }
+
+    /// Measures every account's storage estimate again (the hourly sweep); the number of
+    /// accounts measured.
+    pub async fn measure_storage(&self, at: DateTime<Utc>) -> Result<usize> {
+        self.measure_storage_of(Unmeasured::All, at).await
+    }
+
+    /// Measures the storage of the accounts `which` names, each read apart from the others
+    /// and written in a short write of its own: the read of a large account takes seconds,
+    /// and no write waits for it. An account deleted meanwhile is skipped.
+    async fn measure_storage_of(&self, which: Unmeasured<'_>, at: DateTime<Utc>) -> Result<usize> {
+        let conn = self.ex.conn().await?;
+        let (sql, values): (&str, Vec<Value>) = match which {
+            Unmeasured::All => ("SELECT id FROM user ORDER BY rowid", vec![]),
+            Unmeasured::Only => (
+                "SELECT u.id FROM user u WHERE NOT EXISTS \
+                 (SELECT 1 FROM account_usage a WHERE a.user_id = u.id) ORDER BY u.rowid",
+                vec![],
+            ),
+            Unmeasured::One(id) => (
+                "SELECT u.id FROM user u WHERE u.id = ?1 AND NOT EXISTS \
+                 (SELECT 1 FROM account_usage a WHERE a.user_id = u.id)",
+                vec![id.into()],
+            ),
+        };
+        let ids = query_all(&conn, sql, params_from_iter(values), |row| {
+            Ok(UserId::from(row.get::<String>(0)?))
+        })
+        .await?;
+        drop(conn);
+        for id in &ids {
+            let conn = self.ex.conn().await?;
+            let bytes = query_one(&conn, STORAGE, [id], |row| Ok(row.get::<i64>(0)?))
+                .await?
+                .unwrap_or(0);
+            conn.execute(
+                "INSERT INTO account_usage (user_id, storage_bytes, measured_at) \
+                 SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM user WHERE id = ?1) \
+                 ON CONFLICT (user_id) DO UPDATE SET storage_bytes = excluded.storage_bytes, \
+                   measured_at = excluded.measured_at",
+                params![id, bytes, at.timestamp()],
+            )
+            .await?;
+        }
+        Ok(ids.len())
     }
 
     /// Makes the account an admin or a member. Demoting the last enabled admin is refused
@@ -494,6 +558,16 @@ impl<'e> UserRepo<'e> {
         )
         .await
     }
+}
+
+/// Which accounts [`UserRepo::measure_storage_of`] measures.
+#[derive(Clone, Copy)]
+enum Unmeasured<'a> {
+    All,
+    /// Those never measured.
+    Only,
+    /// This one, if it never was.
+    One(&'a UserId),
 }
 
 fn summary_sql() -> String {

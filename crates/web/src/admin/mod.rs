@@ -105,6 +105,8 @@ struct AccountRow {
     last_activity: String,
     contacts: String,
     storage: String,
+    /// When the storage was measured, for the cell's title ("" if never).
+    storage_measured: String,
     two_factor: bool,
     /// Its password hash is one devhub cannot verify (adopted from the original app): it
     /// cannot log in until it gets a reset link.
@@ -126,7 +128,13 @@ impl AccountRow {
                 .last_activity
                 .map_or_else(|| "never".to_string(), moment),
             contacts: crate::format::count(summary.contacts),
-            storage: bytes(summary.storage_bytes),
+            storage: match summary.storage_measured_at {
+                Some(_) => bytes(summary.storage_bytes),
+                None => "—".to_string(),
+            },
+            storage_measured: summary
+                .storage_measured_at
+                .map_or_else(String::new, |at| format!("Measured {}", moment(at))),
             two_factor: summary.two_factor,
             needs_reset: !devhub_db::password::is_supported_hash(&user.password_hash),
         }
