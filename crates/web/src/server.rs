@@ -179,8 +179,7 @@ async fn sweep_sessions(db: Db, every: Duration) {
 /// One period's sweep (the holder of the lease runs it): expired sessions, log-in attempts
 /// past every window, security log entries past 90 days, deleted contacts and undos past
 /// theirs, every account's storage measured, and fragmented full-text indexes merged for up
-/// to a second. Each failure is
-/// logged; the rest goes on.
+/// to a second. Each failure is logged; the rest goes on.
 pub async fn sweep_once(db: &Db, now: chrono::DateTime<chrono::Utc>) {
     match db.sessions().delete_expired(now).await {
         Ok(0) => {}
