@@ -49,7 +49,12 @@ async fn listed(
         page,
         ..ContactQuery::default()
     };
-    let found = db.contacts().list(user, &query).await.unwrap();
+    listed_by(db, user, &query).await
+}
+
+/// The names on the contact list's page that `query` asks for, and its total.
+async fn listed_by(db: &Db, user: &UserId, query: &ContactQuery) -> (Vec<String>, u64) {
+    let found = db.contacts().list(user, query).await.unwrap();
     let names = found.contacts.into_iter().map(|c| c.name).collect();
     (names, found.total)
 }
@@ -421,7 +426,12 @@ async fn log_notes(db: &Db, user: &UserId, text: &str, page: u32) -> (Vec<String
         page,
         ..InteractionQuery::default()
     };
-    let (found, total) = db.interactions().search(user, &query).await.unwrap();
+    searched_notes(db, user, &query).await
+}
+
+/// The notes of the log's page that `query` asks for, and its total.
+async fn searched_notes(db: &Db, user: &UserId, query: &InteractionQuery) -> (Vec<String>, u64) {
+    let (found, total) = db.interactions().search(user, query).await.unwrap();
     let notes = found
         .into_iter()
         .map(|i| i.interaction.notes.unwrap_or_default())
@@ -499,24 +509,19 @@ async fn common_and_rare_words_of_the_log_find_the_same_as_the_index() {
         to: Some(day_of(300)),
         ..InteractionQuery::default()
     };
-    let (found, total) = db.interactions().search(&me.id, &calls).await.unwrap();
-    let notes: Vec<_> = found
-        .iter()
-        .map(|i| i.interaction.notes.as_deref().unwrap_or_default())
-        .collect();
+    let (notes, total) = searched_notes(&db, &me.id, &calls).await;
     assert_eq!(total, SEARCH_COUNT_LIMIT);
     assert_eq!(
-        (notes[0], notes[49], notes.len()),
+        (notes[0].as_str(), notes[49].as_str(), notes.len()),
         ("Cafe run 300", "Cafe run 349", 50)
     );
     let deep = InteractionQuery { page: 14, ..calls };
-    let (found, total) = db.interactions().search(&me.id, &deep).await.unwrap();
-    let notes: Vec<_> = found
-        .iter()
-        .map(|i| i.interaction.notes.as_deref().unwrap_or_default())
-        .collect();
-    assert_eq!(notes.first(), Some(&"Cafe run 950"));
-    assert_eq!((notes.last(), total), (Some(&"Cafe run 999"), 701));
+    let (notes, total) = searched_notes(&db, &me.id, &deep).await;
+    assert_eq!(notes.first().map(String::as_str), Some("Cafe run 950"));
+    assert_eq!(
+        (notes.last().map(String::as_str), total),
+        (Some("Cafe run 999"), 701)
+    );
     let (notes, _) = log_notes(&db, &me.id, "CAFE", 3).await;
     assert_eq!(notes[0], "Cafe run 100");
     // Common by the contact's name: every interaction with Anita.
@@ -796,7 +801,7 @@ async fn short_words_rank_names_that_begin_with_them_first() {
     assert_eq!(&names[..3], ["Oscar Tan", "osman", "Kim 0000"]);
     let (names, _) = listed(&db, &me.id, "os", ContactFilter::All, 42).await;
     assert_eq!(names, ["Kim 2048", "Kim 2049"]);
-    // A rare word, rare names: "qx" begins one name of three; "q x" needs both words.
+    // A rare word, rare names: "qx" begins one name of three; "z q" needs both words.
     for name in ["Cy Qx", "qx Zed", "Bo Qx"] {
         add(&db, &me.id, name).await;
     }
@@ -825,17 +830,12 @@ async fn short_words_rank_names_that_begin_with_them_first() {
         direction: SortDirection::Desc,
         ..ContactQuery::default()
     };
-    let names =
-        |page: ContactPage| -> Vec<String> { page.contacts.into_iter().map(|c| c.name).collect() };
-    let page = db.contacts().list(&me.id, &recent("qx")).await.unwrap();
-    assert_eq!(names(page), ["qx Zed", "Cy Qx", "Bo Qx"]);
-    let page = db.contacts().list(&me.id, &recent("ki")).await.unwrap();
-    assert_eq!(&names(page)[..3], ["Kim 0007", "Kim 0000", "Kim 0001"]);
-    let page = db.contacts().list(&me.id, &recent("os")).await.unwrap();
-    assert_eq!(
-        &names(page)[..4],
-        ["Oscar Tan", "osman", "Kim 0007", "Kim 0000"]
-    );
+    let (names, _) = listed_by(&db, &me.id, &recent("qx")).await;
+    assert_eq!(names, ["qx Zed", "Cy Qx", "Bo Qx"]);
+    let (names, _) = listed_by(&db, &me.id, &recent("ki")).await;
+    assert_eq!(&names[..3], ["Kim 0007", "Kim 0000", "Kim 0001"]);
+    let (names, _) = listed_by(&db, &me.id, &recent("os")).await;
+    assert_eq!(&names[..4], ["Oscar Tan", "osman", "Kim 0007", "Kim 0000"]);
 }
 
 /// A word that thousands of contacts match is read in the list's order (names first, then the
