@@ -767,8 +767,8 @@ pub struct Tx {
     /// committed or rolled back.
     tx: Option<Transaction>,
     /// Writes whose answer nobody waits for ([`Tx::defer`]), sent together as one server
-    /// batch (plain remote only: `None` on a local file or an embedded replica, where a
-    /// deferred statement runs at once).
+    /// batch (plain remote, or a bulk load that asked for it, [`Tx::join_inserts`]: `None`
+    /// otherwise, and a deferred statement runs at once).
     /// Boxed: it is the bulk of a `Tx` otherwise, and most units of work never use it.
     pipeline: Option<Box<tokio::sync::Mutex<Pipeline>>>,
     /// The checked-out connection, back to the pool once the transaction is over.
@@ -785,6 +785,12 @@ pub struct Tx {
 /// SQL text, one request.
 const PIPELINE_BATCH: usize = 500;
 
+/// How many rows one joined INSERT holds at most. Each row of a statement costs a little more
+/// than the one before it (SQLite walks the statement's open cursors as each trigger opens its
+/// own): at a million rows, statements of 50 rows took three quarters of the time of
+/// statements of 500.
+const JOINED_ROWS: usize = 50;
+
 /// The deferred statements of a unit of work on a server, as SQL text (placeholders inlined).
 #[derive(Default)]
 struct Pipeline {
@@ -793,45 +799,55 @@ struct Pipeline {
     /// The SQL (with its placeholders) of the last statement in `text`, when it is an INSERT
     /// of one row that the next one of the same SQL may join ([`joinable_insert`]).
     last_insert: Option<String>,
+    /// How many rows that statement holds.
+    joined: usize,
     /// Why an earlier batch failed: the unit of work cannot commit any more.
     failed: Option<String>,
 }
 
-/// Where the `VALUES (…)` of `sql` starts, when `sql` is `INSERT INTO table [(columns)]
-/// VALUES (…)` of one row and nothing else (no placeholder before its values, no
-/// `ON CONFLICT`, no `RETURNING`, and no subquery that reads the table it writes): several of
-/// them in a row can then be sent as one INSERT of many rows. A server parses and prepares
-/// every statement it is sent (the values are inlined, so no two texts are alike), and an
-/// INSERT into a table with triggers compiles its triggers too: one statement for many rows
-/// is most of a bulk write's cost on a server (the seed: about 150 µs of sqld CPU per row).
-fn joinable_insert(sql: &str) -> Option<usize> {
+/// Where the `VALUES (…)` of `sql` starts and how long the text after it is, when `sql` is
+/// `INSERT INTO table [(columns)] VALUES (…) [ON CONFLICT …]` of one row (no placeholder
+/// before or after its values, no `RETURNING`, and no subquery that reads the table it
+/// writes): several of them in a row can then be sent as one INSERT of many rows, each row
+/// meeting the `ON CONFLICT` clause as it would alone. A server parses and prepares every
+/// statement it is sent (the values are inlined, so no two texts are alike), and an INSERT
+/// into a table with triggers compiles its triggers too: one statement for many rows is most
+/// of a bulk write's cost on a server (the seed: about 150 µs of sqld CPU per row).
+fn joinable_insert(sql: &str) -> Option<(usize, usize)> {
     let rest = sql.strip_prefix("INSERT INTO ")?;
     let table = rest.split([' ', '(']).next()?;
     let at = sql.find(" VALUES (")?;
-    let tuple = &sql[at + " VALUES ".len()..];
-    if sql[..at].contains('?') || !tuple.ends_with(')') {
-        return None;
-    }
-    // The tuple's first parenthesis closes at its very end (quotes skipped).
-    let (mut depth, mut quoted) = (0usize, false);
+    let start = at + " VALUES ".len();
+    let tuple = &sql[start..];
+    // Where the tuple's first parenthesis closes (quotes skipped).
+    let (mut depth, mut quoted, mut end) = (0usize, false, None);
     for (i, c) in tuple.char_indices() {
         match c {
             '\'' => quoted = !quoted,
             '(' if !quoted => depth += 1,
             ')' if !quoted => {
                 depth = depth.checked_sub(1)?;
-                if depth == 0 && i + 1 != tuple.len() {
-                    return None;
+                if depth == 0 {
+                    end = Some(i + 1);
+                    break;
                 }
             }
             _ => {}
         }
     }
+    let (tuple, after) = tuple.split_at(end?);
+    let plain_after = after.is_empty()
+        || (after.starts_with(" ON CONFLICT ")
+            && !after.contains(['?', '\''])
+            && !after.to_ascii_uppercase().contains("RETURNING"));
+    if sql[..at].contains('?') || !plain_after {
+        return None;
+    }
     let reads_itself = tuple.to_ascii_uppercase().contains("SELECT")
         && tuple
             .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .any(|word| word == table);
-    (!reads_itself).then_some(at + " VALUES ".len())
+    (!reads_itself).then_some((start, after.len()))
 }
 
 impl Tx {
@@ -897,6 +913,19 @@ impl Tx {
         Ok(())
     }
 
+    /// Joins this unit of work's deferred INSERTs on a local file too, as on a server
+    /// ([`Tx::defer`]): a bulk load's rows go as statements of up to [`PIPELINE_BATCH`] rows
+    /// instead of one statement each. Each statement that writes through triggers begins a
+    /// savepoint, at which the full-text indexes write out the entries they keep in memory as
+    /// a segment of their own, to be merged later: a million rows one by one spent four
+    /// fifths of their time there (BENCHMARKS.md). Nothing changes on a server (joined
+    /// already) or an embedded replica (whose writes go to the primary one by one).
+    pub(crate) fn join_inserts(&mut self) {
+        if self.conn.db.location.is_local() && self.pipeline.is_none() {
+            self.pipeline = Some(Box::default());
+        }
+    }
+
     /// The checked-out connection the unit of work runs on.
     pub(crate) fn pooled_conn(&self) -> &PooledConn {
         &self.conn
@@ -929,13 +958,23 @@ impl Tx {
             }
             match joinable {
                 // The same INSERT as the statement before: one more row of it.
-                Some(values) if p.last_insert.as_deref() == Some(stmt.sql.as_str()) => {
-                    p.text.truncate(p.text.len() - ";\n".len());
+                Some((values, after))
+                    if p.joined < JOINED_ROWS
+                        && p.last_insert.as_deref() == Some(stmt.sql.as_str()) =>
+                {
+                    p.joined += 1;
+                    // The texts before and after the values have no placeholder: the same
+                    // once inlined.
+                    let suffix = &text[text.len() - after..];
+                    p.text.truncate(p.text.len() - ";\n".len() - after);
                     p.text.push_str(",\n");
-                    // The text before the values has no placeholder: the same once inlined.
                     p.text.push_str(&text[values..]);
+                    debug_assert!(p.text.ends_with(suffix));
                 }
-                _ => p.text.push_str(&text),
+                _ => {
+                    p.text.push_str(&text);
+                    p.joined = 1;
+                }
             }
             p.text.push_str(";\n");
             p.last_insert = joinable.map(|_| stmt.sql);
@@ -1142,7 +1181,72 @@ impl Deref for Scope<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{joinable_insert, writes};
+    #![allow(clippy::unwrap_used)]
+    use super::{joinable_insert, writes, Db, OpenMode};
+    use crate::query::Stmt;
+    use crate::DbConfig;
+
+    /// The rows of `t` after 150 INSERTs and upserts written one by one, or joined
+    /// ([`super::Tx::join_inserts`]): 50 INSERTs, then 100 upserts of four keys, which meet
+    /// rows of their own joined statement.
+    async fn written(joined: bool) -> Vec<(String, i64, String)> {
+        let dir = tempfile::tempdir().unwrap();
+        let config = DbConfig {
+            url: format!("file:{}", dir.path().join("t.db").display()),
+            ..DbConfig::default()
+        };
+        let db = Db::open(&config, OpenMode::CreateIfMissing).await.unwrap();
+        let conn = db.conn().await.unwrap();
+        conn.execute_batch("CREATE TABLE t (k TEXT PRIMARY KEY, n INTEGER, note TEXT)")
+            .await
+            .unwrap();
+        drop(conn);
+        let mut tx = db.begin_write().await.unwrap();
+        if joined {
+            tx.join_inserts();
+        }
+        for i in 0..150i64 {
+            let stmt = if i < 50 {
+                Stmt::new(
+                    "INSERT INTO t (k, n, note) VALUES (?1, ?2, ?3)",
+                    libsql::params![format!("new{i}"), i, "it's new"],
+                )
+            } else {
+                Stmt::new(
+                    "INSERT INTO t (k, n, note) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (k) DO UPDATE SET n = t.n + excluded.n, note = excluded.note",
+                    libsql::params![format!("key{}", i % 4), i, format!("last {i}")],
+                )
+            };
+            tx.defer(stmt.unwrap()).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        let conn = db.conn().await.unwrap();
+        let mut rows = conn
+            .query("SELECT k, n, note FROM t ORDER BY k", ())
+            .await
+            .unwrap();
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().await.unwrap() {
+            out.push((
+                row.get(0).unwrap(),
+                row.get(1).unwrap(),
+                row.get(2).unwrap(),
+            ));
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn joined_inserts_and_upserts_write_what_they_write_one_by_one() {
+        let one_by_one = written(false).await;
+        assert_eq!(written(true).await, one_by_one);
+        assert_eq!(one_by_one.len(), 50 + 4);
+        // key1: the upserts of i = 53, 57 … 149, summed.
+        let key1: i64 = (50..150).filter(|i| i % 4 == 1).sum();
+        let row = one_by_one.iter().find(|(k, _, _)| k == "key1").unwrap();
+        assert_eq!((row.1, row.2.as_str()), (key1, "last 149"));
+    }
 
     #[test]
     fn a_statement_writes_by_its_verb() {
@@ -1170,18 +1274,25 @@ mod tests {
     #[test]
     fn only_plain_one_row_inserts_are_joined() {
         let plain = "INSERT INTO contact (id, name) VALUES (?, ?)";
-        assert_eq!(&plain[joinable_insert(plain).unwrap()..], "(?, ?)");
+        assert_eq!(&plain[joinable_insert(plain).unwrap().0..], "(?, ?)");
+        let upsert = "INSERT INTO background (id, a) VALUES (?1, ?2) \
+                      ON CONFLICT (contact_id) DO UPDATE SET a = excluded.a";
+        let (start, after) = joinable_insert(upsert).unwrap();
+        assert_eq!(&upsert[start..upsert.len() - after], "(?1, ?2)");
         // A subquery of another table, a quoted parenthesis: still one row of values.
         for sql in [
             "INSERT INTO contact_detail (id, contact_id) VALUES (?1, (SELECT id FROM contact WHERE id = ?2))",
             "INSERT INTO t (a, b) VALUES ('x)', ?)",
             "INSERT INTO t VALUES (?, ?)",
+            "INSERT INTO t (a) VALUES (?) ON CONFLICT DO NOTHING",
         ] {
             assert!(joinable_insert(sql).is_some(), "{sql}");
         }
         for sql in [
             "INSERT INTO tag (id, n) VALUES (?, (SELECT max(n) FROM tag))",
-            "INSERT INTO t (a) VALUES (?) ON CONFLICT DO NOTHING",
+            "INSERT INTO t (a) VALUES (?) ON CONFLICT (a) DO UPDATE SET b = ?",
+            "INSERT INTO t (a) VALUES (?) ON CONFLICT (a) DO UPDATE SET b = 'x'",
+            "INSERT INTO t (a) VALUES (?) ON CONFLICT DO NOTHING RETURNING id",
             "INSERT INTO t (a) VALUES (?) RETURNING id",
             "INSERT INTO t (a) VALUES (?), (?)",
             "INSERT OR IGNORE INTO t (a) VALUES (?)",

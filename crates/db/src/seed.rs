@@ -2,9 +2,11 @@
 //! gives the same users, contacts and interactions.
 //!
 //! Rows are written inside one transaction per user, a demo user appears whole or not at
-//! all: with prepared statements on a local file (20,000 contacts with 200,000 interactions
-//! take seconds), and on a server as deferred writes ([`crate::Tx`]'s pipeline), hundreds
-//! of statements per request instead of one request per row.
+//! all, as deferred writes joined into INSERTs of many rows ([`crate::Tx`]'s pipeline: on a
+//! server hundreds of rows per request, and on a local file too, where a statement per row
+//! made the full-text indexes write out a segment per row), with the owner's indexes built
+//! once the rows are in. 100,000 contacts with a million interactions take about a minute
+//! (BENCHMARKS.md).
 
 use chrono::{Duration, NaiveDate, NaiveTime, Utc};
 use rand::rngs::StdRng;
@@ -270,7 +272,8 @@ pub async fn seed_user(
     let created_base = day(today) - Duration::days(800);
     let now_at = now();
 
-    let tx = db.begin_write().await?;
+    let mut tx = db.begin_write().await?;
+    tx.join_inserts();
     if tx.location().is_local() {
         // A larger page cache for this connection: the indexes' merges read back pages they
         // have just written.
@@ -281,6 +284,7 @@ pub async fn seed_user(
     // defaults before the commit, so nothing else ever sees them.
     tx.execute_batch(&crate::search_index::settings(64 * 1024 * 1024, 16))
         .await?;
+    let deferred = deferred_indexes(&tx).await?;
     let user = tx
         .users()
         .create_at(
@@ -462,8 +466,12 @@ pub async fn seed_user(
         }
     }
     write_chunk(&tx, user_id, &mut chunk, now_at).await?;
-    // One pass, instead of one per interaction, sets the derived column.
+    // One pass, instead of one per interaction, sets the derived column (before the indexes
+    // that hold it are built again: they are built with it).
     contact::refresh_last_contacted_of_user(&tx, user_id).await?;
+    for sql in &deferred {
+        tx.execute(sql, ()).await?;
+    }
     tx.execute_batch(&crate::search_index::settings(1024 * 1024, 4))
         .await?;
     tx.commit().await?;
@@ -473,6 +481,32 @@ pub async fn seed_user(
         contacts: u64::from(options.contacts_per_user),
         interactions,
     })
+}
+
+/// Drops the owner's indexes of contacts and interactions (those led by `user_id`), to build
+/// them again once the seed's rows are in: an index built from its rows sorts them once, where
+/// a million rows inserted one by one, in no order of those indexes, each go down to a place
+/// of their own. The seed's writes never read them (a contact's interactions are counted
+/// through `interaction_contact_date_idx`, which stays), and unique indexes stay (keys and
+/// references rely on them). Nobody else sees them gone: the transaction builds them again
+/// before it commits. Returns the statements that build them, as `sqlite_schema` has them.
+async fn deferred_indexes(tx: &Tx) -> Result<Vec<String>> {
+    let indexes = crate::repo::query_all(
+        tx,
+        "SELECT name, sql FROM sqlite_schema AS s WHERE type = 'index' AND sql IS NOT NULL \
+         AND tbl_name IN ('contact', 'interaction') AND NOT (SELECT \"unique\" FROM \
+           pragma_index_list(s.tbl_name) WHERE name = s.name) \
+         AND (SELECT name FROM pragma_index_info(s.name) WHERE seqno = 0) = 'user_id'",
+        (),
+        |row| Ok((row.get::<String>(0)?, row.get::<String>(1)?)),
+    )
+    .await?;
+    let mut built = Vec::with_capacity(indexes.len());
+    for (name, sql) in indexes {
+        tx.execute(&format!("DROP INDEX \"{name}\""), ()).await?;
+        built.push(sql);
+    }
+    Ok(built)
 }
 
 /// Contacts generated before they are written, a chunk at a time.
