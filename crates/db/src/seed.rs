@@ -284,7 +284,13 @@ pub async fn seed_user(
     // defaults before the commit, so nothing else ever sees them.
     tx.execute_batch(&crate::search_index::settings(64 * 1024 * 1024, 16))
         .await?;
-    let deferred = deferred_indexes(&tx).await?;
+    // On a local file only: through an embedded replica, the primary's schema changes under
+    // the replica's other connections (a write they delegate then finds no `contact` table).
+    let deferred = if tx.location().is_local() {
+        deferred_indexes(&tx).await?
+    } else {
+        Vec::new()
+    };
     let user = tx
         .users()
         .create_at(
